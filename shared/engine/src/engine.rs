@@ -1,0 +1,184 @@
+//! The catalog and its dispatch index: records go only to the rules that consume their
+//! (eventSource, eventName).
+
+use std::collections::HashMap;
+
+use crate::event::Event;
+use crate::finding::Finding;
+use crate::record::Record;
+use crate::rule::{Context, EventKey, Rule};
+
+/// Why a set of rules cannot form a catalog.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum CatalogError {
+    #[error("two rules share the id {0:?}")]
+    DuplicateId(String),
+    #[error("rule {0:?} consumes no events")]
+    NoEvents(String),
+    #[error("rule id {0:?} is not of the form service.snake_case_name")]
+    BadId(String),
+}
+
+/// The rules, indexed by the events they consume, and the settings they judge against.
+pub struct Engine {
+    rules: Vec<Box<dyn Rule>>,
+    index: HashMap<&'static str, HashMap<&'static str, Vec<usize>>>,
+    ctx: Context,
+}
+
+fn valid_id(id: &str) -> bool {
+    let mut parts = id.split('.');
+    let ok = |p: Option<&str>| {
+        p.is_some_and(|p| {
+            !p.is_empty()
+                && p.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        })
+    };
+    ok(parts.next()) && ok(parts.next()) && parts.next().is_none()
+}
+
+impl Engine {
+    /// Builds the dispatch index over `rules`, checking ids and event lists.
+    pub fn new(rules: Vec<Box<dyn Rule>>, ctx: Context) -> Result<Engine, CatalogError> {
+        let mut index: HashMap<&'static str, HashMap<&'static str, Vec<usize>>> = HashMap::new();
+        let mut seen = std::collections::HashSet::new();
+        for (i, rule) in rules.iter().enumerate() {
+            let meta = rule.meta();
+            if !valid_id(meta.id) {
+                return Err(CatalogError::BadId(meta.id.into()));
+            }
+            if !seen.insert(meta.id) {
+                return Err(CatalogError::DuplicateId(meta.id.into()));
+            }
+            if meta.events.is_empty() {
+                return Err(CatalogError::NoEvents(meta.id.into()));
+            }
+            for &(source, name) in meta.events {
+                index.entry(source).or_default().entry(name).or_default().push(i);
+            }
+        }
+        Ok(Engine { rules, index, ctx })
+    }
+
+    /// The built-in catalog.
+    pub fn builtin(ctx: Context) -> Engine {
+        Engine::new(crate::rules::all(), ctx).expect("the built-in catalog is valid (checked by tests)")
+    }
+
+    /// The rules, in catalog order.
+    pub fn rules(&self) -> impl Iterator<Item = &dyn Rule> {
+        self.rules.iter().map(|r| r.as_ref())
+    }
+
+    /// Every (eventSource, eventName) some rule consumes, sorted.
+    pub fn event_keys(&self) -> Vec<EventKey> {
+        let mut keys: Vec<EventKey> = self
+            .rules
+            .iter()
+            .flat_map(|r| r.meta().events.iter().copied())
+            .collect();
+        keys.sort_unstable();
+        keys.dedup();
+        keys
+    }
+
+    /// True when some rule consumes this event (cheap: two map look-ups).
+    pub fn wants(&self, record: &Record<'_>) -> bool {
+        self.candidates(record).is_some()
+    }
+
+    fn candidates(&self, record: &Record<'_>) -> Option<&[usize]> {
+        self.index.get(record.source())?.get(record.name()).map(Vec::as_slice)
+    }
+
+    /// Evaluates the rules that consume `record`, appending their findings to `out`.
+    pub fn evaluate(&self, record: &Record<'_>, out: &mut Vec<Finding>) {
+        let Some(candidates) = self.candidates(record) else {
+            return;
+        };
+        let event = Event::new(record);
+        for &i in candidates {
+            let rule = &self.rules[i];
+            let meta = rule.meta();
+            if event.failed() && !meta.failed_calls {
+                continue;
+            }
+            if let Some(hit) = rule.evaluate(&event, &self.ctx) {
+                out.push(Finding::new(meta, hit, &event));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rule::{Builtin, Examples, Hit, Meta};
+    use crate::severity::{Area, Severity};
+
+    const META: Meta = Meta {
+        id: "test.always",
+        title: "t",
+        severity: Severity::Low,
+        area: Area::Access,
+        techniques: &[],
+        description: "",
+        remediation: "",
+        events: &[("s.amazonaws.com", "Do")],
+        failed_calls: false,
+        examples: Examples {
+            triggers: &[],
+            ignores: &[],
+        },
+    };
+
+    fn always() -> Box<dyn Rule> {
+        Box::new(Builtin {
+            meta: META,
+            check: |_, _| Some(Hit::new(Severity::Low, "did it")),
+        })
+    }
+
+    #[test]
+    fn dispatches_by_source_and_name_and_skips_failures() {
+        let engine = Engine::new(vec![always()], Context::default()).unwrap();
+        let mut out = Vec::new();
+        for text in [
+            r#"{"eventSource":"s.amazonaws.com","eventName":"Do","eventID":"1"}"#,
+            r#"{"eventSource":"s.amazonaws.com","eventName":"Other"}"#,
+            r#"{"eventSource":"t.amazonaws.com","eventName":"Do"}"#,
+            r#"{"eventSource":"s.amazonaws.com","eventName":"Do","errorCode":"AccessDenied"}"#,
+        ] {
+            engine.evaluate(&serde_json::from_str(text).unwrap(), &mut out);
+        }
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].event_ids, vec!["1".to_string()]);
+        assert_eq!(
+            out[0].summary,
+            "unknown principal did it in account unknown (unknown region)"
+        );
+    }
+
+    #[test]
+    fn rejects_bad_catalogs() {
+        let dup = Engine::new(vec![always(), always()], Context::default());
+        assert_eq!(dup.err(), Some(CatalogError::DuplicateId("test.always".into())));
+        let bad = Box::new(Builtin {
+            meta: Meta { id: "Bad-Id", ..META },
+            check: |_, _| None,
+        });
+        assert_eq!(
+            Engine::new(vec![bad], Context::default()).err(),
+            Some(CatalogError::BadId("Bad-Id".into()))
+        );
+        let none = Box::new(Builtin {
+            meta: Meta { events: &[], ..META },
+            check: |_, _| None,
+        });
+        assert!(matches!(
+            Engine::new(vec![none], Context::default()),
+            Err(CatalogError::NoEvents(_))
+        ));
+    }
+}

@@ -1,0 +1,141 @@
+//! What a rule sees: one parsed record, its principal, and its JSON sections parsed on demand.
+
+use std::cell::OnceCell;
+
+use serde_json::Value;
+use serde_json::value::RawValue;
+
+use crate::principal::Principal;
+use crate::record::{Record, s};
+
+/// One record under evaluation. The free-form sections are parsed at most once, and only
+/// when a rule reads them.
+pub struct Event<'r, 'a> {
+    pub record: &'r Record<'a>,
+    principal: OnceCell<Principal>,
+    request: OnceCell<Option<Value>>,
+    response: OnceCell<Option<Value>>,
+    additional: OnceCell<Option<Value>>,
+}
+
+fn parse_section(raw: Option<&RawValue>) -> Option<Value> {
+    let v: Value = serde_json::from_str(raw?.get()).ok()?;
+    // CloudTrail replaces sections over its size limit with {"omitted":true,...}.
+    let omitted = v.get("omitted").and_then(Value::as_bool) == Some(true);
+    (!v.is_null() && !omitted).then_some(v)
+}
+
+/// Looks up a dotted path (`a.b.0.c`; numbers index arrays) in a JSON value.
+pub fn lookup<'v>(value: &'v Value, path: &str) -> Option<&'v Value> {
+    path.split('.').try_fold(value, |v, key| match v {
+        Value::Object(map) => map.get(key),
+        Value::Array(items) => key.parse::<usize>().ok().and_then(|i| items.get(i)),
+        _ => None,
+    })
+}
+
+impl<'r, 'a> Event<'r, 'a> {
+    /// Wraps a record for evaluation.
+    pub fn new(record: &'r Record<'a>) -> Self {
+        Event {
+            record,
+            principal: OnceCell::new(),
+            request: OnceCell::new(),
+            response: OnceCell::new(),
+            additional: OnceCell::new(),
+        }
+    }
+
+    /// `eventName`.
+    pub fn name(&self) -> &str {
+        self.record.name()
+    }
+
+    /// True when the call failed (`errorCode` set).
+    pub fn failed(&self) -> bool {
+        self.record.failed()
+    }
+
+    /// `errorCode`, if any.
+    pub fn error_code(&self) -> Option<&str> {
+        s(&self.record.error_code)
+    }
+
+    /// True for AccessDenied-style error codes.
+    pub fn access_denied(&self) -> bool {
+        self.error_code().is_some_and(|c| {
+            c.contains("AccessDenied") || c.contains("UnauthorizedOperation") || c.contains("NotAuthorized")
+        })
+    }
+
+    /// The account the event happened in.
+    pub fn account(&self) -> Option<&str> {
+        self.record.account()
+    }
+
+    /// The caller.
+    pub fn principal(&self) -> &Principal {
+        self.principal.get_or_init(|| Principal::of(self.record))
+    }
+
+    /// `requestParameters`, unless absent, null or omitted for size.
+    pub fn request(&self) -> Option<&Value> {
+        self.request
+            .get_or_init(|| parse_section(self.record.request_parameters))
+            .as_ref()
+    }
+
+    /// `responseElements`, unless absent, null or omitted.
+    pub fn response(&self) -> Option<&Value> {
+        self.response
+            .get_or_init(|| parse_section(self.record.response_elements))
+            .as_ref()
+    }
+
+    /// `additionalEventData`, unless absent or null.
+    pub fn additional(&self) -> Option<&Value> {
+        self.additional
+            .get_or_init(|| parse_section(self.record.additional_event_data))
+            .as_ref()
+    }
+
+    /// A value under `requestParameters` by dotted path.
+    pub fn req(&self, path: &str) -> Option<&Value> {
+        lookup(self.request()?, path)
+    }
+
+    /// A string under `requestParameters` by dotted path.
+    pub fn req_str(&self, path: &str) -> Option<&str> {
+        self.req(path)?.as_str()
+    }
+
+    /// A string under `responseElements` by dotted path.
+    pub fn resp_str(&self, path: &str) -> Option<&str> {
+        lookup(self.response()?, path)?.as_str()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lazy_sections_and_paths() {
+        let text =
+            r#"{"requestParameters":{"a":{"b":[{"c":"x"}]}},"responseElements":{"omitted":true,"reason":"too large"}}"#;
+        let record: Record = serde_json::from_str(text).unwrap();
+        let ev = Event::new(&record);
+        assert_eq!(ev.req_str("a.b.0.c"), Some("x"));
+        assert_eq!(ev.req("a.b.1"), None);
+        assert_eq!(ev.req("a.missing.c"), None);
+        assert!(ev.response().is_none());
+        assert!(ev.additional().is_none());
+    }
+
+    #[test]
+    fn access_denied_codes() {
+        let record: Record = serde_json::from_str(r#"{"errorCode":"AccessDeniedException"}"#).unwrap();
+        let ev = Event::new(&record);
+        assert!(ev.failed() && ev.access_denied());
+    }
+}

@@ -1,0 +1,144 @@
+//! Who made a call, distilled from `userIdentity` for findings and rules.
+
+use serde::Serialize;
+
+use crate::record::{Record, s};
+
+/// Kind of credential behind a call, judged from the access key id prefix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Credential {
+    /// `AKIA…`: an IAM user's or root's access key, valid until rotated.
+    LongTerm,
+    /// `ASIA…`: STS session credentials.
+    Temporary,
+    /// No access key id in the record (console, service, bearer token…).
+    Unknown,
+}
+
+impl Credential {
+    /// Classifies an access key id.
+    pub fn of_key(key: Option<&str>) -> Credential {
+        match key {
+            Some(k) if k.starts_with("AKIA") => Credential::LongTerm,
+            Some(k) if k.starts_with("ASIA") => Credential::Temporary,
+            _ => Credential::Unknown,
+        }
+    }
+}
+
+/// The caller of one CloudTrail event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Principal {
+    /// `userIdentity.arn`, or for assumed roles the session ARN.
+    pub arn: Option<String>,
+    /// `userIdentity.type`: IAMUser, AssumedRole, Root, AWSService, …
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    /// A short human name: the user name, the role and session, or the ARN.
+    pub name: String,
+    /// The caller's account.
+    pub account: Option<String>,
+    pub access_key_id: Option<String>,
+    pub credential: Credential,
+    /// For assumed roles, the role behind the session.
+    pub role_arn: Option<String>,
+}
+
+impl Principal {
+    /// Reads the principal of a record; every part may be missing.
+    pub fn of(record: &Record<'_>) -> Principal {
+        let Some(u) = record.user_identity.as_ref() else {
+            return Principal {
+                arn: None,
+                kind: None,
+                name: "unknown principal".into(),
+                account: None,
+                access_key_id: None,
+                credential: Credential::Unknown,
+                role_arn: None,
+            };
+        };
+        let issuer = u.session_context.as_ref().and_then(|c| c.session_issuer.as_ref());
+        let arn = s(&u.arn).map(str::to_owned);
+        let kind = s(&u.kind).map(str::to_owned);
+        let name = match (s(&u.kind), s(&u.user_name), arn.as_deref()) {
+            (Some("Root"), _, _) => "root".to_owned(),
+            (_, Some(user), _) => user.to_owned(),
+            (_, _, Some(arn)) => short_arn(arn).to_owned(),
+            _ => s(&u.invoked_by)
+                .or(s(&u.principal_id))
+                .unwrap_or("unknown principal")
+                .to_owned(),
+        };
+        Principal {
+            arn,
+            kind,
+            name,
+            account: s(&u.account_id).map(str::to_owned),
+            access_key_id: s(&u.access_key_id).map(str::to_owned),
+            credential: Credential::of_key(s(&u.access_key_id)),
+            role_arn: issuer.and_then(|i| s(&i.arn)).map(str::to_owned),
+        }
+    }
+
+    /// True for the account root user.
+    pub fn is_root(&self) -> bool {
+        self.kind.as_deref() == Some("Root")
+    }
+
+    /// True when the call was made with a long-term (`AKIA`) key.
+    pub fn long_term_key(&self) -> bool {
+        self.credential == Credential::LongTerm
+    }
+
+    /// The IAM user name when the caller is an IAM user.
+    pub fn user_name(&self) -> Option<&str> {
+        (self.kind.as_deref() == Some("IAMUser")).then(|| self.name.as_str())
+    }
+}
+
+/// The part of an ARN after the resource type: `user/alice`, `assumed-role/R/session`.
+fn short_arn(arn: &str) -> &str {
+    arn.splitn(6, ':').nth(5).unwrap_or(arn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn principal(identity: &str) -> Principal {
+        let text = format!(r#"{{"userIdentity":{identity}}}"#);
+        Principal::of(&serde_json::from_str::<Record>(&text).unwrap())
+    }
+
+    #[test]
+    fn iam_user_with_long_term_key() {
+        let p = principal(
+            r#"{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/alice","userName":"alice","accessKeyId":"AKIAEXAMPLE","accountId":"111122223333"}"#,
+        );
+        assert_eq!(p.name, "alice");
+        assert!(p.long_term_key());
+        assert_eq!(p.user_name(), Some("alice"));
+    }
+
+    #[test]
+    fn assumed_role_session() {
+        let p = principal(
+            r#"{"type":"AssumedRole","arn":"arn:aws:sts::111122223333:assumed-role/App/i-1","accessKeyId":"ASIAEXAMPLE",
+            "sessionContext":{"sessionIssuer":{"type":"Role","arn":"arn:aws:iam::111122223333:role/App"}}}"#,
+        );
+        assert_eq!(p.name, "assumed-role/App/i-1");
+        assert_eq!(p.credential, Credential::Temporary);
+        assert_eq!(p.role_arn.as_deref(), Some("arn:aws:iam::111122223333:role/App"));
+        assert_eq!(p.user_name(), None);
+    }
+
+    #[test]
+    fn root_and_missing() {
+        assert!(principal(r#"{"type":"Root","arn":"arn:aws:iam::111122223333:root"}"#).is_root());
+        let none = Principal::of(&Record::default());
+        assert_eq!(none.name, "unknown principal");
+        assert_eq!(none.credential, Credential::Unknown);
+    }
+}

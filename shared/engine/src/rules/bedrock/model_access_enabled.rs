@@ -1,0 +1,87 @@
+//! Foundation-model access was requested or granted: the first steps of LLMjacking.
+
+use crate::rules::prelude::*;
+
+pub const RULE: Builtin = Builtin {
+    meta: Meta {
+        id: "bedrock.model_access_enabled",
+        title: "Bedrock foundation-model access enabled",
+        severity: Severity::Medium,
+        area: Area::Model,
+        techniques: &["T1496", "AML.T0040"],
+        description: "Access to a Bedrock foundation model was requested or granted \
+            (PutUseCaseForModelAccess, CreateFoundationModelAgreement, PutFoundationModelEntitlement). \
+            LLMjacking starts this way: stolen keys switch on models to run them at the victim's \
+            expense. A denied attempt is itself a signal (low): someone tried with credentials \
+            that lack the permission. A long-term access key or the root user raises the severity.",
+        remediation: "Check that the model enablement was requested through your usual process. \
+            If not, deactivate the caller's keys, remove the model access in the Bedrock console, \
+            and review recent InvokeModel activity of the same principal.",
+        events: &[
+            ("bedrock.amazonaws.com", "PutUseCaseForModelAccess"),
+            ("bedrock.amazonaws.com", "CreateFoundationModelAgreement"),
+            ("bedrock.amazonaws.com", "PutFoundationModelEntitlement"),
+        ],
+        failed_calls: true,
+        examples: Examples {
+            triggers: &[
+                "bedrock/PutUseCaseForModelAccess.json",
+                "bedrock/CreateFoundationModelAgreement.json",
+                "bedrock/PutFoundationModelEntitlement.json",
+                "bedrock/PutFoundationModelEntitlement-denied.json",
+            ],
+            ignores: &["bedrock/PutFoundationModelEntitlement-throttled.json"],
+        },
+    },
+    check,
+};
+
+fn check(ev: &Event, _: &Context) -> Option<Hit> {
+    let model = ev.req_str("modelId");
+    let verb = match ev.name() {
+        "PutUseCaseForModelAccess" => "submitted the model-access use case",
+        "CreateFoundationModelAgreement" => "accepted the model agreement",
+        _ => "requested the model entitlement",
+    };
+    let action = match model {
+        Some(m) => format!("{verb} for {m}"),
+        None => verb.to_owned(),
+    };
+    let severity = if ev.access_denied() {
+        Severity::Low
+    } else if ev.failed() {
+        return None; // throttling, validation: no signal either way
+    } else if ev.principal().long_term_key() || ev.principal().is_root() {
+        Severity::High
+    } else {
+        RULE.meta.severity
+    };
+    let action = if ev.failed() {
+        format!("tried and was denied: {action}")
+    } else {
+        action
+    };
+    Some(Hit::new(severity, action).resource(model))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::testing::sample_severity;
+    use crate::severity::Severity;
+
+    #[test]
+    fn severity_follows_context() {
+        assert_eq!(
+            sample_severity(super::RULE.meta.id, "bedrock/PutFoundationModelEntitlement-denied.json"),
+            Some(Severity::Low)
+        );
+        assert_eq!(
+            sample_severity(super::RULE.meta.id, "bedrock/CreateFoundationModelAgreement.json"),
+            Some(Severity::High)
+        );
+        assert_eq!(
+            sample_severity(super::RULE.meta.id, "bedrock/PutUseCaseForModelAccess.json"),
+            Some(Severity::Medium)
+        );
+    }
+}

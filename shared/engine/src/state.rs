@@ -1,0 +1,185 @@
+//! State that detections keep between events: first-seen markers, counters, processed-event
+//! markers. The engine talks to storage only through [`StateStore`]; the CLI uses
+//! [`MemoryStore`], the Lambda a DynamoDB adapter. Every item has an expiry (Unix seconds);
+//! an expired item counts as absent even before the storage deletes it.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::Mutex;
+
+/// A storage failure; whether a retry can help is the caller's call.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("state store: {0}")]
+pub struct StateError(pub String);
+
+/// A stored value and when it expires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Item {
+    pub value: i64,
+    pub expires_at: i64,
+}
+
+/// Atomic key-value operations the stateful detections need. Implementations must make
+/// each call atomic with respect to concurrent callers (conditional writes, `ADD`), never
+/// read-modify-write.
+pub trait StateStore: Send + Sync {
+    /// Creates `key` with `value` unless a live item exists (one with `expires_at > now`).
+    /// Returns true when this call created it.
+    fn insert_if_absent(
+        &self,
+        key: &str,
+        value: i64,
+        expires_at: i64,
+        now: i64,
+    ) -> impl Future<Output = Result<bool, StateError>> + Send;
+
+    /// Adds `delta` to the counter at `key` (an absent or expired counter starts at 0), sets
+    /// its expiry, and returns the new total.
+    fn add(
+        &self,
+        key: &str,
+        delta: i64,
+        expires_at: i64,
+        now: i64,
+    ) -> impl Future<Output = Result<i64, StateError>> + Send;
+
+    /// The live item at `key`, if any.
+    fn get(&self, key: &str, now: i64) -> impl Future<Output = Result<Option<Item>, StateError>> + Send;
+
+    /// Deletes `key`; absent keys are not an error.
+    fn remove(&self, key: &str) -> impl Future<Output = Result<(), StateError>> + Send;
+}
+
+/// In-process store for the CLI and tests.
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    items: Mutex<HashMap<String, Item>>,
+}
+
+impl MemoryStore {
+    fn with<T>(&self, f: impl FnOnce(&mut HashMap<String, Item>) -> T) -> Result<T, StateError> {
+        let mut items = self
+            .items
+            .lock()
+            .map_err(|_| StateError("memory store lock poisoned".into()))?;
+        Ok(f(&mut items))
+    }
+
+    /// Number of stored items, expired ones included.
+    pub fn len(&self) -> usize {
+        self.items.lock().map(|i| i.len()).unwrap_or(0)
+    }
+
+    /// True when nothing is stored.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl StateStore for MemoryStore {
+    async fn insert_if_absent(&self, key: &str, value: i64, expires_at: i64, now: i64) -> Result<bool, StateError> {
+        self.with(|items| match items.get(key) {
+            Some(item) if item.expires_at > now => false,
+            _ => {
+                items.insert(key.to_owned(), Item { value, expires_at });
+                true
+            }
+        })
+    }
+
+    async fn add(&self, key: &str, delta: i64, expires_at: i64, now: i64) -> Result<i64, StateError> {
+        self.with(|items| {
+            let item = items.entry(key.to_owned()).or_insert(Item { value: 0, expires_at });
+            if item.expires_at <= now {
+                item.value = 0;
+            }
+            item.value += delta;
+            item.expires_at = expires_at;
+            item.value
+        })
+    }
+
+    async fn get(&self, key: &str, now: i64) -> Result<Option<Item>, StateError> {
+        self.with(|items| items.get(key).copied().filter(|i| i.expires_at > now))
+    }
+
+    async fn remove(&self, key: &str) -> Result<(), StateError> {
+        self.with(|items| {
+            items.remove(key);
+        })
+    }
+}
+
+/// Runs a future that completes without waiting (as the memory store's do). Returns `None`
+/// if it would wait.
+pub fn now_or_never<F: Future>(future: F) -> Option<F::Output> {
+    let mut future = std::pin::pin!(future);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    match future.as_mut().poll(&mut cx) {
+        std::task::Poll::Ready(v) => Some(v),
+        std::task::Poll::Pending => None,
+    }
+}
+
+/// The behaviour every [`StateStore`] must show; run by each implementation's tests.
+/// `prefix` keeps keys apart when several runs share one store. Panics on a violation.
+pub async fn conformance<S: StateStore>(store: &S, prefix: &str) {
+    let k = |name: &str| format!("{prefix}{name}");
+    let now = 1_700_000_000;
+    assert!(
+        store.insert_if_absent(&k("a"), 1, now + 60, now).await.unwrap(),
+        "first insert creates"
+    );
+    assert!(
+        !store.insert_if_absent(&k("a"), 2, now + 60, now).await.unwrap(),
+        "second insert is refused"
+    );
+    assert_eq!(store.get(&k("a"), now).await.unwrap().map(|i| i.value), Some(1));
+    assert!(
+        store.insert_if_absent(&k("a"), 3, now + 200, now + 61).await.unwrap(),
+        "an expired item is replaced"
+    );
+    assert_eq!(
+        store.get(&k("a"), now + 61).await.unwrap(),
+        Some(Item {
+            value: 3,
+            expires_at: now + 200
+        })
+    );
+    assert_eq!(
+        store.get(&k("a"), now + 200).await.unwrap(),
+        None,
+        "expired items are absent"
+    );
+
+    assert_eq!(store.add(&k("n"), 1, now + 60, now).await.unwrap(), 1);
+    assert_eq!(store.add(&k("n"), 5, now + 90, now).await.unwrap(), 6);
+    assert_eq!(
+        store.get(&k("n"), now).await.unwrap(),
+        Some(Item {
+            value: 6,
+            expires_at: now + 90
+        })
+    );
+    assert_eq!(
+        store.add(&k("n"), 2, now + 300, now + 100).await.unwrap(),
+        2,
+        "an expired counter restarts"
+    );
+
+    store.remove(&k("n")).await.unwrap();
+    store.remove(&k("never-there")).await.unwrap();
+    assert_eq!(store.get(&k("n"), now).await.unwrap(), None);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn memory_store_conforms() {
+        let store = MemoryStore::default();
+        now_or_never(conformance(&store, "t/")).expect("memory store never waits");
+        assert_eq!(store.len(), 1);
+    }
+}

@@ -1,0 +1,73 @@
+//! CloudTrail timestamps (`2024-05-01T12:34:56Z`, optional fraction) to Unix time, without a
+//! date library.
+
+/// Milliseconds since the Unix epoch for an RFC 3339 UTC timestamp, or `None` when malformed.
+pub fn parse_millis(ts: &str) -> Option<i64> {
+    let b = ts.as_bytes();
+    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<i64> {
+        std::str::from_utf8(&b[r]).ok()?.parse::<u32>().ok().map(i64::from)
+    };
+    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (h, mi, s) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || s > 60 {
+        return None;
+    }
+    let mut rest = &b[19..];
+    let mut millis = 0i64;
+    if rest.first() == Some(&b'.') {
+        let digits = rest[1..].iter().take_while(|c| c.is_ascii_digit()).count();
+        if digits == 0 {
+            return None;
+        }
+        for (i, c) in rest[1..=digits].iter().enumerate().take(3) {
+            millis += i64::from(c - b'0') * [100, 10, 1][i];
+        }
+        rest = &rest[1 + digits..];
+    }
+    if rest != b"Z" && rest != b"+00:00" {
+        return None;
+    }
+    let days = days_from_civil(y, mo, d);
+    Some(((days * 24 + h) * 60 + mi) * 60_000 + s * 1000 + millis)
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_millis;
+
+    #[test]
+    fn parses_cloudtrail_times() {
+        assert_eq!(parse_millis("1970-01-01T00:00:00Z"), Some(0));
+        assert_eq!(parse_millis("2024-05-01T12:34:56Z"), Some(1_714_566_896_000));
+        assert_eq!(parse_millis("2024-05-01T12:34:56.789Z"), Some(1_714_566_896_789));
+        assert_eq!(parse_millis("2000-02-29T00:00:00Z"), Some(951_782_400_000));
+    }
+
+    #[test]
+    fn rejects_garbage() {
+        for bad in [
+            "",
+            "2024-05-01",
+            "2024-13-01T00:00:00Z",
+            "2024-05-01T12:34:56",
+            "yyyy-05-01T12:34:56Z",
+            "2024-05-01T12:34:56.Z",
+        ] {
+            assert_eq!(parse_millis(bad), None, "{bad}");
+        }
+    }
+}
