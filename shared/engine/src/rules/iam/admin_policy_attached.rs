@@ -1,5 +1,6 @@
 //! An admin-equivalent AWS managed policy was attached to a user, group or role.
 
+use super::policy_target;
 use crate::rules::prelude::*;
 
 pub const RULE: Builtin = Builtin {
@@ -12,7 +13,10 @@ pub const RULE: Builtin = Builtin {
         description: "AdministratorAccess or IAMFullAccess was attached to a user, group or role, \
             or AmazonBedrockFullAccess / AmazonSageMakerFullAccess to a user or group. These grant \
             full control (or full control of AI resources) and are a classic persistence and \
-            escalation step. Attachments to users and groups are high, to roles medium.",
+            escalation step. Admin policies on users and groups are high, on roles medium; the AI \
+            full-access policies on users and groups are medium. Only AWS managed policies are \
+            judged here (by ARN); customer policies are judged by their content when written \
+            (iam.permissive_policy).",
         remediation: "Detach the policy unless the grant was approved; give the identity a \
             scoped policy instead, and review what it did since the attachment.",
         events: &[
@@ -22,7 +26,12 @@ pub const RULE: Builtin = Builtin {
         ],
         failed_calls: false,
         examples: Examples {
-            triggers: &["iam/AttachUserPolicy.json", "iam/AttachRolePolicy.json"],
+            triggers: &[
+                "iam/AttachUserPolicy.json",
+                "iam/AttachRolePolicy.json",
+                "iam/AttachGroupPolicy.json",
+                "iam/AttachGroupPolicy-bedrock-full-access.json",
+            ],
             ignores: &["iam/AttachRolePolicy-readonly.json"],
         },
     },
@@ -36,13 +45,13 @@ const AI_FULL: &[&str] = &["AmazonBedrockFullAccess", "AmazonSageMakerFullAccess
 
 fn check(ev: &Event, _: &Context) -> Option<Hit> {
     let arn = ev.req_str("policyArn")?;
-    let name = arn.strip_prefix("arn:aws:iam::aws:policy/")?;
+    // AWS managed policies, in any partition: arn:aws[-cn|-us-gov]:iam::aws:policy/[path/]Name
+    let (partition, name) = arn.split_once(":iam::aws:policy/")?;
+    if !partition.starts_with("arn:aws") {
+        return None;
+    }
     let name = name.rsplit('/').next().unwrap_or(name);
-    let (kind, target) = match ev.name() {
-        "AttachUserPolicy" => ("user", ev.req_str("userName")),
-        "AttachGroupPolicy" => ("group", ev.req_str("groupName")),
-        _ => ("role", ev.req_str("roleName")),
-    };
+    let (kind, target) = policy_target(ev)?;
     let severity = match (ADMIN.contains(&name), AI_FULL.contains(&name), kind) {
         (true, _, "role") => Severity::Medium,
         (true, _, _) => Severity::High,
@@ -55,4 +64,22 @@ fn check(ev: &Event, _: &Context) -> Option<Hit> {
             .resource(Some(target))
             .resource(Some(arn)),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::testing::sample_severity;
+    use crate::severity::Severity;
+
+    #[test]
+    fn severity_follows_target_and_policy() {
+        let sev = |sample| sample_severity(super::RULE.meta.id, sample);
+        assert_eq!(sev("iam/AttachUserPolicy.json"), Some(Severity::High));
+        assert_eq!(sev("iam/AttachGroupPolicy.json"), Some(Severity::High));
+        assert_eq!(sev("iam/AttachRolePolicy.json"), Some(Severity::Medium));
+        assert_eq!(
+            sev("iam/AttachGroupPolicy-bedrock-full-access.json"),
+            Some(Severity::Medium)
+        );
+    }
 }

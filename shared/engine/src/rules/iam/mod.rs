@@ -1,10 +1,78 @@
 //! AWS IAM around AI workloads: admin grants, permissive policies, opened trust, new keys.
 
 mod admin_policy_attached;
+mod credentials_for_other_user;
+mod permissive_policy;
+mod root_access_key_created;
+mod trust_policy_exposed;
 
+use crate::event::Event;
 use crate::rule::Rule;
 
 /// The IAM rules.
 pub fn all() -> Vec<Box<dyn Rule>> {
-    vec![Box::new(admin_policy_attached::RULE)]
+    vec![
+        Box::new(admin_policy_attached::RULE),
+        Box::new(permissive_policy::RULE),
+        Box::new(trust_policy_exposed::RULE),
+        Box::new(credentials_for_other_user::RULE),
+        Box::new(root_access_key_created::RULE),
+    ]
+}
+
+/// The identity an `Attach*Policy` / `Put*Policy` call targets: its kind (`user`, `group`,
+/// `role`) and, when recorded, its name (`userName`, `groupName`, `roleName`).
+fn policy_target<'e>(ev: &'e Event) -> Option<(&'static str, Option<&'e str>)> {
+    let kind = match ev.name() {
+        "AttachUserPolicy" | "PutUserPolicy" => "user",
+        "AttachGroupPolicy" | "PutGroupPolicy" => "group",
+        "AttachRolePolicy" | "PutRolePolicy" => "role",
+        _ => return None,
+    };
+    Some((kind, ev.req_str(&format!("{kind}Name"))))
+}
+
+/// The caller's IAM user name when the caller is an IAM user. Falls back on the last part of
+/// the ARN (`user/path/alice` -> `alice`) when `userIdentity.userName` was not recorded.
+fn caller_user_name<'e>(ev: &'e Event) -> Option<&'e str> {
+    let name = ev.principal().user_name()?;
+    name.rsplit('/').next()
+}
+
+/// A non-empty string request parameter.
+fn req_name<'e>(ev: &'e Event, key: &str) -> Option<&'e str> {
+    ev.req_str(key).filter(|s| !s.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::event::Event;
+    use crate::record::Record;
+    use crate::rule::Context;
+
+    /// Missing, null, omitted or oddly typed request parameters never panic and never match
+    /// (except a bare root CreateAccessKey, which needs no parameters).
+    #[test]
+    fn odd_records_do_not_match() {
+        let sections = [
+            "",
+            r#","requestParameters":null"#,
+            r#","requestParameters":{"omitted":true,"reason":"requestParameters too large"}"#,
+            r#","requestParameters":{"policyDocument":7,"assumeRolePolicyDocument":[],"userName":{},"roleName":1}"#,
+            r#","requestParameters":{"policyDocument":"%7Bnot json","assumeRolePolicyDocument":"{}","userName":""}"#,
+        ];
+        for rule in super::all() {
+            for (_, name) in rule.meta().events {
+                for section in sections {
+                    let text = format!(
+                        r#"{{"eventSource":"iam.amazonaws.com","eventName":"{name}","recipientAccountId":"111122223333",
+                        "userIdentity":{{"type":"AssumedRole","arn":"arn:aws:sts::111122223333:assumed-role/R/s"}}{section}}}"#
+                    );
+                    let record: Record = serde_json::from_str(&text).unwrap();
+                    let hit = rule.evaluate(&Event::new(&record), &Context::default());
+                    assert_eq!(hit, None, "{} on {name} with {section:?}", rule.meta().id);
+                }
+            }
+        }
+    }
 }

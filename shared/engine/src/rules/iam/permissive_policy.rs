@@ -1,0 +1,168 @@
+//! A policy document granting admin, PassRole on any role, or a whole service on every
+//! resource was written inline or as a managed policy (version).
+
+use super::{policy_target, req_name};
+use crate::policy::{Grant, Policy};
+use crate::rules::prelude::*;
+
+pub const RULE: Builtin = Builtin {
+    meta: Meta {
+        id: "iam.permissive_policy",
+        title: "Overly permissive IAM policy written",
+        severity: Severity::High,
+        area: Area::Access,
+        techniques: &["T1098.003", "T1078.004", "T1548"],
+        description: "An identity policy was written (PutUserPolicy, PutGroupPolicy, PutRolePolicy, \
+            CreatePolicy, CreatePolicyVersion) whose Allow statements grant every action on every \
+            resource (including NotAction forms), iam:PassRole on any role, or a whole service \
+            (`bedrock:*`, `s3:*`…) on every resource. The document is read from the request itself. \
+            Such grants let the holder escalate (PassRole hands any role to SageMaker or Bedrock) \
+            or take over AI resources wholesale, and inline policies are a quiet place to hide a \
+            backdoor. Admin is high, critical when written inline on a user or group (identities \
+            with long-term credentials); PassRole on any role is high; an AI service wildcard \
+            (bedrock, sagemaker…) medium; another service wildcard low. A policy version created \
+            without setAsDefault is not in force yet and is one level lower: it can be switched \
+            on later by SetDefaultPolicyVersion, which does not carry the document.",
+        remediation: "Replace the wildcards with the actions and resource ARNs the workload needs; \
+            limit iam:PassRole to named roles and add an iam:PassedToService condition. If the \
+            change was not expected, delete the inline policy or policy version, and review what \
+            the identity did since and who else holds the policy.",
+        events: &[
+            ("iam.amazonaws.com", "PutUserPolicy"),
+            ("iam.amazonaws.com", "PutGroupPolicy"),
+            ("iam.amazonaws.com", "PutRolePolicy"),
+            ("iam.amazonaws.com", "CreatePolicy"),
+            ("iam.amazonaws.com", "CreatePolicyVersion"),
+        ],
+        failed_calls: false,
+        examples: Examples {
+            triggers: &[
+                "iam/PutUserPolicy-admin.json",
+                "iam/PutRolePolicy-not-action.json",
+                "iam/CreatePolicy-passrole-any.json",
+                "iam/PutRolePolicy-bedrock-wildcard.json",
+                "iam/PutGroupPolicy-s3-wildcard.json",
+                "iam/CreatePolicyVersion-admin-default.json",
+                "iam/CreatePolicyVersion-admin-not-default.json",
+            ],
+            ignores: &[
+                "iam/PutRolePolicy-scoped.json",
+                "iam/PutUserPolicy-deny-all.json",
+                "iam/CreatePolicy-scoped.json",
+            ],
+        },
+    },
+    check,
+};
+
+fn grant_severity(grant: &Grant) -> Severity {
+    match grant {
+        Grant::Admin | Grant::PassRoleAny => Severity::High,
+        Grant::AiServiceWildcard(_) => Severity::Medium,
+        Grant::ServiceWildcard(_) => Severity::Low,
+    }
+}
+
+/// True when `setAsDefault` is set (a boolean, or the text "true").
+fn set_as_default(ev: &Event) -> bool {
+    ev.req("setAsDefault")
+        .is_some_and(|v| v.as_bool() == Some(true) || v.as_str().is_some_and(|s| s.eq_ignore_ascii_case("true")))
+}
+
+fn check(ev: &Event, _: &Context) -> Option<Hit> {
+    let grants = Policy::parse(ev.req("policyDocument")?).ok()?.broad_grants();
+    // Most severe first; "all actions" already covers the rest.
+    let top = grants.first()?;
+    let shown = if *top == Grant::Admin {
+        &grants[..1]
+    } else {
+        &grants[..]
+    };
+    let granting = shown.iter().map(Grant::describe).collect::<Vec<_>>().join(", ");
+    let mut severity = grant_severity(top);
+
+    let policy_name = req_name(ev, "policyName").unwrap_or("(unknown)");
+    let (what, resource, second) = if let Some((kind, target)) = policy_target(ev) {
+        if *top == Grant::Admin && kind != "role" {
+            severity = Severity::Critical;
+        }
+        let target = target.unwrap_or("(unknown)");
+        (
+            format!("wrote inline policy {policy_name} on {kind} {target}"),
+            target.to_owned(),
+            None,
+        )
+    } else if ev.name() == "CreatePolicy" {
+        let arn = ev.resp_str("policy.arn");
+        (
+            format!("created managed policy {policy_name}"),
+            arn.unwrap_or(policy_name).to_owned(),
+            None,
+        )
+    } else {
+        let arn = req_name(ev, "policyArn").unwrap_or("(unknown)");
+        let version = ev.resp_str("policyVersion.versionId");
+        let what = if set_as_default(ev) {
+            format!("created a new default version of policy {arn}")
+        } else {
+            severity = severity.lower();
+            format!("created a new version (not set as default) of policy {arn}")
+        };
+        (what, arn.to_owned(), version.map(|v| format!("{arn}:{v}")))
+    };
+    Some(
+        Hit::new(severity, format!("{what} granting {granting}"))
+            .resource(Some(resource))
+            .resource(second),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::testing::{sample_findings, sample_severity};
+    use crate::severity::Severity;
+
+    fn sev(sample: &str) -> Option<Severity> {
+        sample_severity(super::RULE.meta.id, sample)
+    }
+
+    #[test]
+    fn severity_follows_grant_target_and_default() {
+        assert_eq!(sev("iam/PutUserPolicy-admin.json"), Some(Severity::Critical));
+        assert_eq!(sev("iam/PutRolePolicy-not-action.json"), Some(Severity::High));
+        assert_eq!(sev("iam/CreatePolicy-passrole-any.json"), Some(Severity::High));
+        assert_eq!(sev("iam/PutRolePolicy-bedrock-wildcard.json"), Some(Severity::Medium));
+        assert_eq!(sev("iam/PutGroupPolicy-s3-wildcard.json"), Some(Severity::Low));
+        assert_eq!(sev("iam/CreatePolicyVersion-admin-default.json"), Some(Severity::High));
+        assert_eq!(
+            sev("iam/CreatePolicyVersion-admin-not-default.json"),
+            Some(Severity::Medium)
+        );
+    }
+
+    #[test]
+    fn summary_names_target_and_grants() {
+        let f = sample_findings("iam/PutUserPolicy-admin.json")
+            .into_iter()
+            .find(|f| f.rule_id == super::RULE.meta.id)
+            .unwrap();
+        assert_eq!(
+            f.summary,
+            "ci-deployer wrote inline policy break-glass on user data-scientist-7 granting all \
+             actions on all resources in account 111122223333 (us-east-1)"
+        );
+        assert_eq!(f.resources, ["data-scientist-7"]);
+
+        let f = sample_findings("iam/CreatePolicyVersion-admin-not-default.json")
+            .into_iter()
+            .find(|f| f.rule_id == super::RULE.meta.id)
+            .unwrap();
+        assert_eq!(
+            f.resources,
+            [
+                "arn:aws:iam::111122223333:policy/BedrockInvokeOnly",
+                "arn:aws:iam::111122223333:policy/BedrockInvokeOnly:v3"
+            ]
+        );
+    }
+}
