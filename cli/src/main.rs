@@ -1,1 +1,121 @@
-fn main() {}
+//! `aidr`: scan CloudTrail files with the detection catalog, and list the catalog.
+
+mod catalog;
+mod output;
+mod scan;
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use aidr_engine::{Context, Engine, Severity};
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// AI detection & response for AWS: finds risky changes to Bedrock, SageMaker and IAM in
+/// CloudTrail.
+#[derive(Parser)]
+#[command(name = "aidr", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Replay CloudTrail files (EventBridge events, CloudTrail log files .json/.json.gz, JSON
+    /// lines; folders recursively; `-` for stdin) through the rules.
+    Scan(ScanArgs),
+    /// Print the rule catalog.
+    Rules {
+        #[arg(long, value_enum, default_value_t = CatalogFormat::Table)]
+        format: CatalogFormat,
+    },
+}
+
+#[derive(clap::Args)]
+struct ScanArgs {
+    /// Files, folders, or `-` for standard input.
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = output::Format::Table)]
+    format: output::Format,
+    /// Report only findings at or above this severity.
+    #[arg(long, value_name = "SEVERITY", default_value = "info")]
+    min_severity: Severity,
+    /// Exit with status 1 when a reported finding is at or above this severity.
+    #[arg(long, value_name = "SEVERITY")]
+    fail_on: Option<Severity>,
+    /// An account id of your organization (repeatable): principals and destinations in other
+    /// accounts count as external.
+    #[arg(long = "org-account", value_name = "ACCOUNT_ID")]
+    org_accounts: Vec<String>,
+    /// Worker threads for parsing files (default: all cores).
+    #[arg(long)]
+    threads: Option<usize>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum CatalogFormat {
+    Table,
+    Json,
+    Markdown,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Scan(args) => run_scan(args),
+        Command::Rules { format } => {
+            let engine = Engine::builtin(Context::default());
+            let text = match format {
+                CatalogFormat::Table => catalog::table(&engine),
+                CatalogFormat::Json => catalog::json(&engine),
+                CatalogFormat::Markdown => catalog::markdown(&engine),
+            };
+            write_stdout(text.as_bytes()).map(|()| ExitCode::SUCCESS)
+        }
+    };
+    result.unwrap_or_else(|e| {
+        eprintln!("aidr: {e}");
+        ExitCode::from(2)
+    })
+}
+
+fn write_stdout(bytes: &[u8]) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        // A closed pipe (`aidr scan … | head`) is not an error worth a message.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
+}
+
+fn run_scan(args: ScanArgs) -> std::io::Result<ExitCode> {
+    for account in &args.org_accounts {
+        if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+            eprintln!("aidr: --org-account {account:?} is not a 12-digit AWS account id");
+            return Ok(ExitCode::from(2));
+        }
+    }
+    let engine = Engine::builtin(Context {
+        org_accounts: args.org_accounts.clone(),
+    });
+    let report = scan::run(&engine, &args.paths, args.threads)?;
+    let shown: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|f| f.severity >= args.min_severity)
+        .collect();
+    write_stdout(output::render(args.format, &shown).as_bytes())?;
+    report.print_summary(&mut std::io::stderr());
+    let failed = args
+        .fail_on
+        .is_some_and(|level| shown.iter().any(|f| f.severity >= level));
+    Ok(if report.io_errors > 0 {
+        ExitCode::from(2)
+    } else if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}

@@ -92,8 +92,6 @@ impl Finding {
 
     /// The order findings are reported in: by time, then event id, then rule.
     pub fn sort(findings: &mut [Finding]) {
-        findings.sort_by(|a, b| {
-            (a.time_millis(), &a.event_ids, &a.rule_id).cmp(&(b.time_millis(), &b.event_ids, &b.rule_id))
-        });
+        findings.sort_by_cached_key(|f| (f.time_millis(), f.event_ids.clone(), f.rule_id.clone()));
     }
 }

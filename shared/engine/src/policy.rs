@@ -284,12 +284,10 @@ impl Policy {
             for (kind, value) in &st.principals {
                 if value == "*" && (kind == "AWS" || kind == "*") {
                     out.public |= !scoped;
-                } else if kind == "AWS" {
-                    if let Some(acct) = principal_account(value).filter(|a| !own(a)) {
-                        if !out.external_accounts.iter().any(|a| a == acct) {
-                            out.external_accounts.push(acct.to_owned());
-                        }
-                    }
+                } else if let Some(acct) = principal_account(value).filter(|a| kind == "AWS" && !own(a))
+                    && !out.external_accounts.iter().any(|a| a == acct)
+                {
+                    out.external_accounts.push(acct.to_owned());
                 }
             }
         }

@@ -94,7 +94,7 @@ impl Principal {
 
     /// The IAM user name when the caller is an IAM user.
     pub fn user_name(&self) -> Option<&str> {
-        (self.kind.as_deref() == Some("IAMUser")).then(|| self.name.as_str())
+        (self.kind.as_deref() == Some("IAMUser")).then_some(self.name.as_str())
     }
 }
 

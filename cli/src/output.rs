@@ -1,0 +1,65 @@
+//! Rendering findings: a table for people, JSON / NDJSON / OCSF for machines.
+
+use aidr_engine::Finding;
+use aidr_engine::ocsf::detection_finding;
+use clap::ValueEnum;
+
+/// Output formats of `aidr scan`.
+#[derive(Clone, Copy, ValueEnum)]
+pub enum Format {
+    /// Aligned columns, one finding a line.
+    Table,
+    /// One JSON array of findings.
+    Json,
+    /// One finding a line, as JSON.
+    Ndjson,
+    /// One OCSF Detection Finding (class 2004) a line.
+    Ocsf,
+}
+
+/// Renders the findings in `format`.
+pub fn render(format: Format, findings: &[&Finding]) -> String {
+    let line = |v: String| v + "\n";
+    match format {
+        Format::Table => table(findings),
+        Format::Json => line(serde_json::to_string_pretty(findings).unwrap_or_default()),
+        Format::Ndjson => findings
+            .iter()
+            .map(|f| line(serde_json::to_string(f).unwrap_or_default()))
+            .collect(),
+        Format::Ocsf => findings
+            .iter()
+            .map(|f| line(detection_finding(f).to_string()))
+            .collect(),
+    }
+}
+
+fn table(findings: &[&Finding]) -> String {
+    if findings.is_empty() {
+        return String::new();
+    }
+    let rows: Vec<[&str; 4]> = findings
+        .iter()
+        .map(|f| {
+            [
+                f.severity.as_str(),
+                f.event_time.as_deref().unwrap_or("-"),
+                &f.rule_id,
+                &f.summary,
+            ]
+        })
+        .collect();
+    let header = ["SEVERITY", "TIME", "RULE", "SUMMARY"];
+    let width = |i: usize| {
+        rows.iter()
+            .map(|r| r[i].len())
+            .chain([header[i].len()])
+            .max()
+            .unwrap_or(0)
+    };
+    let (w0, w1, w2) = (width(0), width(1), width(2));
+    std::iter::once(header)
+        .chain(rows)
+        .map(|[sev, time, rule, summary]| format!("{sev:<w0$}  {time:<w1$}  {rule:<w2$}  {summary}\n"))
+        .collect()
+}

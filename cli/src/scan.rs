@@ -1,0 +1,243 @@
+//! `aidr scan`: finds the input files, reads them on all cores through the engine, and
+//! gathers findings (in a stable order) and counts.
+
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use aidr_engine::input::{self, InputError, Layout, Sink};
+use aidr_engine::{Engine, Finding, Record, Severity};
+use rayon::prelude::*;
+
+/// Most errors printed one by one; the rest are counted.
+const MAX_ERRORS_SHOWN: usize = 50;
+
+/// One input: a file or standard input.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum Input {
+    File(PathBuf),
+    Stdin,
+}
+
+impl Input {
+    fn name(&self) -> String {
+        match self {
+            Input::File(p) => p.display().to_string(),
+            Input::Stdin => "-".into(),
+        }
+    }
+
+    fn read(&self) -> std::io::Result<Vec<u8>> {
+        match self {
+            Input::File(p) => std::fs::read(p),
+            Input::Stdin => {
+                let mut buf = Vec::new();
+                std::io::stdin().lock().read_to_end(&mut buf)?;
+                Ok(buf)
+            }
+        }
+    }
+
+    fn layout(&self, text: &[u8]) -> Layout {
+        match self {
+            Input::File(p) => Layout::for_name(&p.to_string_lossy()),
+            Input::Stdin => Layout::sniff(text),
+        }
+    }
+}
+
+/// File names a folder walk picks up.
+fn is_log_file(path: &Path) -> bool {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    let name = name.strip_suffix(".gz").unwrap_or(&name);
+    [".json", ".jsonl", ".ndjson"].iter().any(|ext| name.ends_with(ext))
+}
+
+fn walk(dir: &Path, out: &mut Vec<Input>, problems: &mut Vec<String>) {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) => return problems.push(format!("{}: {e}", dir.display())),
+    };
+    for entry in entries {
+        match entry.map(|e| e.path()) {
+            Ok(path) if path.is_dir() => walk(&path, out, problems),
+            Ok(path) if is_log_file(&path) => out.push(Input::File(path)),
+            Ok(_) => {}
+            Err(e) => problems.push(format!("{}: {e}", dir.display())),
+        }
+    }
+}
+
+/// What a scan found and counted.
+#[derive(Default)]
+pub struct Report {
+    pub findings: Vec<Finding>,
+    pub files: usize,
+    pub records: u64,
+    pub skipped: u64,
+    /// Records and values that could not be read (scanning went on).
+    pub input_errors: Vec<InputError>,
+    /// Paths that could not be opened or read.
+    pub io_errors: usize,
+    pub elapsed: Duration,
+}
+
+/// The per-file sink: evaluates each record as it is parsed.
+struct Evaluate<'e> {
+    engine: &'e Engine,
+    findings: Vec<Finding>,
+    records: u64,
+    skipped: u64,
+    errors: Vec<InputError>,
+}
+
+impl Sink for Evaluate<'_> {
+    fn record(&mut self, record: &Record<'_>) {
+        self.records += 1;
+        self.engine.evaluate(record, &mut self.findings);
+    }
+    fn skipped(&mut self) {
+        self.skipped += 1;
+    }
+    fn error(&mut self, error: InputError) {
+        self.errors.push(error);
+    }
+}
+
+fn scan_one<'e>(engine: &'e Engine, input: &Input, done_bytes: &AtomicU64) -> Result<Evaluate<'e>, String> {
+    let name = input.name();
+    let bytes = input.read().map_err(|e| format!("{name}: {e}"))?;
+    let mut sink = Evaluate {
+        engine,
+        findings: Vec::new(),
+        records: 0,
+        skipped: 0,
+        errors: Vec::new(),
+    };
+    match input::decode(&bytes, &name) {
+        Ok(text) => input::read(&text, input.layout(&text), &name, &mut sink),
+        Err(e) => sink.errors.push(e),
+    }
+    done_bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+    Ok(sink)
+}
+
+/// Scans `paths` with `engine` on `threads` workers (all cores when `None`).
+pub fn run(engine: &Engine, paths: &[PathBuf], threads: Option<usize>) -> std::io::Result<Report> {
+    let start = Instant::now();
+    let mut inputs = Vec::new();
+    let mut problems = Vec::new();
+    for path in paths {
+        if path.as_os_str() == "-" {
+            inputs.push(Input::Stdin);
+        } else if path.is_dir() {
+            walk(path, &mut inputs, &mut problems);
+        } else {
+            inputs.push(Input::File(path.clone()));
+        }
+    }
+    inputs.sort();
+    inputs.dedup();
+    let total_bytes: u64 = inputs
+        .iter()
+        .filter_map(|i| match i {
+            Input::File(p) => std::fs::metadata(p).ok().map(|m| m.len()),
+            Input::Stdin => None,
+        })
+        .sum();
+
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.unwrap_or(0))
+        .build()
+        .map_err(std::io::Error::other)?;
+    let done_bytes = AtomicU64::new(0);
+    let finished = AtomicBool::new(false);
+    let results: Vec<Result<Evaluate, String>> = std::thread::scope(|s| {
+        if std::io::stderr().is_terminal() && total_bytes > 32 << 20 {
+            s.spawn(|| progress(&done_bytes, total_bytes, &finished));
+        }
+        let results = pool.install(|| inputs.par_iter().map(|i| scan_one(engine, i, &done_bytes)).collect());
+        finished.store(true, Ordering::Relaxed);
+        results
+    });
+
+    let mut report = Report {
+        files: inputs.len(),
+        ..Report::default()
+    };
+    for problem in &problems {
+        eprintln!("error: {problem}");
+        report.io_errors += 1;
+    }
+    for result in results {
+        match result {
+            Ok(sink) => {
+                report.records += sink.records;
+                report.skipped += sink.skipped;
+                report.findings.extend(sink.findings);
+                report.input_errors.extend(sink.errors);
+            }
+            Err(problem) => {
+                eprintln!("error: {problem}");
+                report.io_errors += 1;
+            }
+        }
+    }
+    for error in report.input_errors.iter().take(MAX_ERRORS_SHOWN) {
+        eprintln!("error: {error}");
+    }
+    if report.input_errors.len() > MAX_ERRORS_SHOWN {
+        eprintln!(
+            "error: … and {} more input errors",
+            report.input_errors.len() - MAX_ERRORS_SHOWN
+        );
+    }
+    Finding::sort(&mut report.findings);
+    report.elapsed = start.elapsed();
+    Ok(report)
+}
+
+/// Redraws a one-line progress indicator on stderr until `finished`.
+fn progress(done: &AtomicU64, total: u64, finished: &AtomicBool) {
+    let mut err = std::io::stderr();
+    while !finished.load(Ordering::Relaxed) {
+        let d = done.load(Ordering::Relaxed);
+        let pct = d.saturating_mul(100) / total.max(1);
+        let _ = write!(err, "\rscanning: {pct:>3}% ({} of {} MB)", d >> 20, total >> 20);
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let _ = write!(err, "\r{:60}\r", "");
+}
+
+impl Report {
+    /// Counts by severity, highest first, for the summary.
+    fn by_severity(&self) -> String {
+        Severity::ALL
+            .iter()
+            .rev()
+            .map(|&s| format!("{s} {}", self.findings.iter().filter(|f| f.severity == s).count()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// Writes the summary: files, records, skipped, errors, findings by severity, speed.
+    pub fn print_summary(&self, out: &mut impl Write) {
+        let secs = self.elapsed.as_secs_f64().max(1e-9);
+        let _ = writeln!(
+            out,
+            "aidr: {} files, {} records, {} skipped, {} errors; {} findings ({}); {:.2} s, {:.0} records/s",
+            self.files,
+            self.records,
+            self.skipped,
+            self.input_errors.len() + self.io_errors,
+            self.findings.len(),
+            self.by_severity(),
+            secs,
+            self.records as f64 / secs,
+        );
+    }
+}

@@ -1,0 +1,215 @@
+//! The `aidr` binary as a user runs it: formats, exit codes, bad input, stdin, ordering, and
+//! the README's catalog table.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn aidr(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_aidr"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .unwrap()
+}
+
+fn ndjson(out: &Output) -> Vec<Value> {
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("aidr-cli-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn detail(sample: &str) -> Value {
+    let text = std::fs::read_to_string(root().join("events").join(sample)).unwrap();
+    serde_json::from_str::<Value>(&text).unwrap()["detail"].clone()
+}
+
+#[test]
+fn ndjson_findings_carry_the_promised_fields() {
+    let out = aidr(&["scan", "--format", "ndjson", "events/bedrock/DeleteGuardrail.json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let findings = ndjson(&out);
+    assert_eq!(findings.len(), 1);
+    let f = &findings[0];
+    assert_eq!(f["rule_id"], "bedrock.guardrail_deleted");
+    assert_eq!(f["severity"], "high");
+    assert_eq!(f["account"], "111122223333");
+    assert_eq!(f["region"], "us-east-1");
+    assert_eq!(f["event_ids"][0], detail("bedrock/DeleteGuardrail.json")["eventID"]);
+    assert_eq!(
+        f["principal"]["arn"],
+        "arn:aws:sts::111122223333:assumed-role/MLPlatformAdmin/alice"
+    );
+    assert_eq!(f["principal"]["credential"], "temporary");
+    assert!(
+        f["summary"]
+            .as_str()
+            .unwrap()
+            .starts_with("assumed-role/MLPlatformAdmin/alice deleted guardrail")
+    );
+    for key in [
+        "title",
+        "resources",
+        "dedupe_key",
+        "remediation",
+        "source_ip",
+        "user_agent",
+    ] {
+        assert!(!f[key].is_null(), "{key} missing");
+    }
+}
+
+#[test]
+fn ocsf_is_a_detection_finding() {
+    let out = aidr(&["scan", "--format", "ocsf", "events/bedrock/DeleteGuardrail.json"]);
+    let f = &ndjson(&out)[0];
+    assert_eq!(f["class_uid"], 2004);
+    assert_eq!(f["type_uid"], 200401);
+    assert_eq!(f["severity_id"], 4);
+    assert_eq!(f["finding_info"]["analytic"]["uid"], "bedrock.guardrail_deleted");
+    assert_eq!(f["cloud"]["account"]["uid"], "111122223333");
+    assert_eq!(f["time"], 1_772_446_530_000i64);
+}
+
+#[test]
+fn exit_codes_follow_fail_on_and_errors() {
+    let sample = "events/bedrock/DeleteGuardrail.json";
+    assert_eq!(aidr(&["scan", "--fail-on", "high", sample]).status.code(), Some(1));
+    assert_eq!(aidr(&["scan", "--fail-on", "critical", sample]).status.code(), Some(0));
+    // Findings filtered out by --min-severity do not fail the run.
+    let out = aidr(&["scan", "--min-severity", "critical", "--fail-on", "low", sample]);
+    assert_eq!((out.status.code(), out.stdout.len()), (Some(0), 0));
+    assert_eq!(aidr(&["scan", "no/such/file.json"]).status.code(), Some(2));
+    assert_eq!(aidr(&["scan", "--format", "yaml", sample]).status.code(), Some(2));
+    assert_eq!(
+        aidr(&["scan", "--min-severity", "severe", sample]).status.code(),
+        Some(2)
+    );
+    assert_eq!(aidr(&["scan", "--org-account", "12", sample]).status.code(), Some(2));
+    assert_eq!(aidr(&["scan"]).status.code(), Some(2));
+}
+
+#[test]
+fn bad_input_is_reported_and_scanning_goes_on() {
+    let dir = scratch("bad");
+    let good = serde_json::json!({ "Records": [detail("bedrock/DeleteGuardrail.json"), 7] });
+    std::fs::write(dir.join("a-good.json"), good.to_string()).unwrap();
+    std::fs::write(dir.join("b-malformed.json"), "{\"Records\": [ {\"eventName\": ").unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(good.to_string().as_bytes()).unwrap();
+    let bytes = gz.finish().unwrap();
+    std::fs::write(dir.join("c-good.json.gz"), &bytes).unwrap();
+    std::fs::write(dir.join("d-truncated.json.gz"), &bytes[..bytes.len() / 2]).unwrap();
+    std::fs::write(
+        dir.join("e-lines.jsonl"),
+        format!("not json\n{}\n", detail("iam/AttachUserPolicy.json")),
+    )
+    .unwrap();
+    std::fs::write(dir.join("ignored.txt"), "not scanned").unwrap();
+
+    let out = aidr(&["scan", "--format", "ndjson", dir.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let rules: Vec<_> = ndjson(&out)
+        .iter()
+        .map(|f| f["rule_id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        rules.iter().filter(|r| *r == "bedrock.guardrail_deleted").count(),
+        2,
+        "{rules:?}"
+    );
+    assert!(rules.contains(&"iam.admin_policy_attached".to_owned()), "{rules:?}");
+    for expected in [
+        "a-good.json: line 1, record 1: record is not a JSON object",
+        "b-malformed.json: line 1: truncated JSON",
+        "d-truncated.json.gz: truncated or corrupt gzip data",
+        "e-lines.jsonl: line 1: malformed JSON",
+    ] {
+        assert!(stderr.contains(expected), "missing {expected:?} in:\n{stderr}");
+    }
+    assert!(
+        stderr.contains("5 files, 3 records, 0 skipped, 5 errors; 3 findings"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn stdin_and_other_detail_types() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_aidr"))
+        .args(["scan", "--format", "ndjson", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let envelope = std::fs::read_to_string(root().join("events/bedrock/DeleteGuardrail.json")).unwrap();
+    let other = r#"{"version":"0","id":"x","detail-type":"EC2 Instance State-change Notification","source":"aws.ec2","detail":{}}"#;
+    let compact: Value = serde_json::from_str(&envelope).unwrap();
+    write!(child.stdin.take().unwrap(), "{compact}\n{other}\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(ndjson(&out).len(), 1);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("1 files, 1 records, 1 skipped, 0 errors"));
+}
+
+#[test]
+fn order_is_stable_across_thread_counts() {
+    let one = aidr(&["scan", "--format", "ndjson", "--threads", "1", "events"]);
+    let many = aidr(&["scan", "--format", "ndjson", "--threads", "4", "events"]);
+    assert!(!one.stdout.is_empty());
+    assert_eq!(one.stdout, many.stdout);
+}
+
+#[test]
+fn readme_catalog_matches_the_rules() {
+    let readme_path = root().join("README.md");
+    let readme = std::fs::read_to_string(&readme_path).unwrap();
+    let (start, end) = ("<!-- rules:start -->\n", "<!-- rules:end -->");
+    let (head, rest) = readme.split_once(start).expect("README has the rules:start marker");
+    let (_, tail) = rest.split_once(end).expect("README has the rules:end marker");
+    let table = String::from_utf8(aidr(&["rules", "--format", "markdown"]).stdout).unwrap();
+    let expected = format!("{head}{start}{table}{end}{tail}");
+    if std::env::var_os("AIDR_BLESS").is_some() {
+        std::fs::write(&readme_path, &expected).unwrap();
+    } else {
+        assert!(
+            readme == expected,
+            "README catalog is stale: run `AIDR_BLESS=1 cargo test -p aidr --test cli readme`"
+        );
+    }
+}
+
+#[test]
+fn rules_json_lists_the_metadata() {
+    let out = aidr(&["rules", "--format", "json"]);
+    let rules: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(rules.len() >= 3);
+    for r in &rules {
+        for key in [
+            "id",
+            "title",
+            "severity",
+            "area",
+            "techniques",
+            "description",
+            "remediation",
+            "events",
+        ] {
+            assert!(!r[key].is_null(), "{key} missing in {r}");
+        }
+    }
+}
