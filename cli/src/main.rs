@@ -30,6 +30,9 @@ enum Command {
         #[arg(long, value_enum, default_value_t = CatalogFormat::Table)]
         format: CatalogFormat,
     },
+    /// Print the EventBridge event patterns the deployed stack uses, generated from the
+    /// catalog: `write` events go to the detector directly, high-volume `read` events via SQS.
+    Patterns,
 }
 
 #[derive(clap::Args)]
@@ -72,6 +75,11 @@ fn main() -> ExitCode {
                 CatalogFormat::Json => catalog::json(&engine),
                 CatalogFormat::Markdown => catalog::markdown(&engine),
             };
+            write_stdout(text.as_bytes()).map(|()| ExitCode::SUCCESS)
+        }
+        Command::Patterns => {
+            let patterns = aidr_engine::patterns::patterns(&Engine::builtin(Context::default()));
+            let text = serde_json::to_string_pretty(&patterns).unwrap_or_default() + "\n";
             write_stdout(text.as_bytes()).map(|()| ExitCode::SUCCESS)
         }
     };

@@ -7,6 +7,7 @@ pub mod event;
 pub mod finding;
 pub mod input;
 pub mod ocsf;
+pub mod patterns;
 pub mod policy;
 pub mod principal;
 pub mod record;

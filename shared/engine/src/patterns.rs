@@ -1,0 +1,96 @@
+//! EventBridge event patterns derived from the catalog: the deployed rules route exactly the
+//! CloudTrail events some detection consumes, and only events from AWS (`source` `aws.*`,
+//! which PutEvents callers cannot forge).
+
+use serde_json::{Value, json};
+
+use crate::engine::Engine;
+use crate::input::API_CALL_DETAIL_TYPE;
+use crate::rule::EventKey;
+
+/// High-volume read-only Bedrock calls: routed through an SQS queue in batches, never one
+/// Lambda invocation each. EventBridge delivers read-only management events only to rules
+/// that opt in to them.
+pub const HIGH_VOLUME: &[EventKey] = &[
+    ("bedrock.amazonaws.com", "InvokeModel"),
+    ("bedrock.amazonaws.com", "InvokeModelWithResponseStream"),
+    ("bedrock.amazonaws.com", "Converse"),
+    ("bedrock.amazonaws.com", "ConverseStream"),
+    ("bedrock.amazonaws.com", "ListFoundationModels"),
+    ("bedrock.amazonaws.com", "GetFoundationModelAvailability"),
+    ("bedrock.amazonaws.com", "GetModelInvocationLoggingConfiguration"),
+];
+
+/// The EventBridge `source` of a CloudTrail `eventSource`: `bedrock.amazonaws.com` -> `aws.bedrock`.
+pub fn eventbridge_source(event_source: &str) -> String {
+    format!(
+        "aws.{}",
+        event_source.strip_suffix(".amazonaws.com").unwrap_or(event_source)
+    )
+}
+
+fn pattern(keys: &[EventKey]) -> Option<Value> {
+    if keys.is_empty() {
+        return None;
+    }
+    let mut sources: Vec<String> = keys.iter().map(|(s, _)| eventbridge_source(s)).collect();
+    let mut event_sources: Vec<&str> = keys.iter().map(|(s, _)| *s).collect();
+    let mut names: Vec<&str> = keys.iter().map(|(_, n)| *n).collect();
+    for list in [&mut event_sources, &mut names] {
+        list.sort_unstable();
+        list.dedup();
+    }
+    sources.sort_unstable();
+    sources.dedup();
+    Some(json!({
+        "source": sources,
+        "detail-type": [API_CALL_DETAIL_TYPE],
+        "detail": { "eventSource": event_sources, "eventName": names },
+    }))
+}
+
+/// The two patterns: `write` (direct to the detector) and `read` (high-volume, via SQS).
+/// Either is `null` when no rule consumes such events.
+pub fn patterns(engine: &Engine) -> Value {
+    let (read, write): (Vec<EventKey>, Vec<EventKey>) =
+        engine.event_keys().into_iter().partition(|k| HIGH_VOLUME.contains(k));
+    json!({ "write": pattern(&write), "read": pattern(&read) })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rule::Context;
+
+    #[test]
+    fn patterns_split_and_cover_the_catalog() {
+        let engine = Engine::builtin(Context::default());
+        let p = patterns(&engine);
+        let names = |which: &str| -> Vec<String> {
+            p[which]["detail"]["eventName"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_str().unwrap().to_owned())
+                .collect()
+        };
+        let (write, read) = (names("write"), names("read"));
+        assert!(write.contains(&"DeleteGuardrail".to_owned()));
+        assert!(!write.iter().any(|n| read.contains(n)));
+        assert!(
+            p["write"]["source"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|s| s.as_str().unwrap().starts_with("aws."))
+        );
+        assert_eq!(p["write"]["detail-type"][0], API_CALL_DETAIL_TYPE);
+        for (_, name) in engine.event_keys() {
+            assert!(
+                write.contains(&name.to_owned()) || read.contains(&name.to_owned()),
+                "{name} not routed"
+            );
+        }
+        assert_eq!(eventbridge_source("iam.amazonaws.com"), "aws.iam");
+    }
+}
