@@ -67,11 +67,11 @@ mod tests {
         let engine = Engine::builtin(Context::default());
         let p = patterns(&engine);
         let names = |which: &str| -> Vec<String> {
-            p[which]["detail"]["eventName"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|v| v.as_str().unwrap().to_owned())
+            let names = p[which]["detail"]["eventName"].as_array();
+            names
+                .into_iter()
+                .flatten()
+                .filter_map(|v| v.as_str().map(str::to_owned))
                 .collect()
         };
         let (write, read) = (names("write"), names("read"));
