@@ -1,0 +1,181 @@
+//! A Bedrock guardrail was updated to filter less, or the account-level enforced guardrail
+//! was removed.
+
+use serde_json::Value;
+
+use super::{Reasons, flag};
+use crate::rules::prelude::*;
+
+pub const RULE: Builtin = Builtin {
+    meta: Meta {
+        id: "bedrock.guardrail_weakened",
+        title: "Bedrock guardrail weakened",
+        severity: Severity::High,
+        area: Area::Application,
+        techniques: &["T1562.001", "AML.T0054"],
+        description: "An UpdateGuardrail request left the guardrail filtering less, judged from \
+            the request (UpdateGuardrail replaces the whole configuration, so the request is the \
+            new state). High: no content filters at all (contentPolicyConfig absent or without \
+            filtersConfig), a content filter at strength NONE, or a filter switched off \
+            (inputEnabled/outputEnabled false) or set to detect only (action NONE). Medium: a \
+            filter at strength LOW, one of the standard categories (SEXUAL, VIOLENCE, HATE, \
+            INSULTS, MISCONDUCT, PROMPT_ATTACK) missing, or a contextual-grounding filter with a \
+            threshold below 0.5, disabled or detect only. The output side of PROMPT_ATTACK is \
+            ignored: the API requires it to be NONE. Deleting the account-level enforced \
+            guardrail configuration (DeleteEnforcedGuardrailConfiguration) is also high: every \
+            model call of the account stops passing through the mandatory guardrail. The finding \
+            lists each weakening found.",
+        remediation: "Compare the update with the guardrail's infrastructure code and restore \
+            the missing filters and strengths (MEDIUM or HIGH for every category, grounding \
+            thresholds of 0.5 or more), then publish a new guardrail version. Restore the \
+            enforced guardrail configuration if it was removed. If the change was not planned, \
+            review the caller's credentials and recent model invocations through the guardrail.",
+        events: &[
+            ("bedrock.amazonaws.com", "UpdateGuardrail"),
+            ("bedrock.amazonaws.com", "DeleteEnforcedGuardrailConfiguration"),
+        ],
+        failed_calls: false,
+        examples: Examples {
+            triggers: &[
+                "bedrock/UpdateGuardrail-no-content-filters.json",
+                "bedrock/UpdateGuardrail-low-strength.json",
+                "bedrock/UpdateGuardrail-filter-disabled.json",
+                "bedrock/UpdateGuardrail-grounding-threshold.json",
+                "bedrock/DeleteEnforcedGuardrailConfiguration.json",
+            ],
+            ignores: &["bedrock/UpdateGuardrail.json"],
+        },
+    },
+    check,
+};
+
+/// The content-filter categories every guardrail is expected to keep.
+const CATEGORIES: &[&str] = &["SEXUAL", "VIOLENCE", "HATE", "INSULTS", "MISCONDUCT", "PROMPT_ATTACK"];
+
+fn text<'v>(v: &'v Value, key: &str) -> Option<&'v str> {
+    v.get(key).and_then(Value::as_str)
+}
+
+fn filters<'v>(request: &'v Value, policy: &str) -> Option<&'v Vec<Value>> {
+    request
+        .get(policy)?
+        .get("filtersConfig")?
+        .as_array()
+        .filter(|f| !f.is_empty())
+}
+
+fn check(ev: &Event, _: &Context) -> Option<Hit> {
+    if ev.name() == "DeleteEnforcedGuardrailConfiguration" {
+        let config = ev.req_str("configId");
+        let action = format!(
+            "deleted the account-level enforced guardrail configuration {}",
+            config.unwrap_or("(unknown)")
+        );
+        return Some(Hit::new(Severity::High, action).resource(config));
+    }
+    // Without the request (omitted or absent) nothing can be judged.
+    let request = ev.request()?;
+    let mut reasons = Reasons::default();
+    // A policy given as anything but an object (say, redacted to a string) is not judged.
+    let content_policy = request.get("contentPolicyConfig").filter(|p| !p.is_null());
+    match filters(request, "contentPolicyConfig") {
+        None if content_policy.is_none_or(Value::is_object) => reasons.add(Severity::High, "no content filters"),
+        None => {}
+        Some(content) => {
+            for filter in content {
+                content_filter(filter, &mut reasons);
+            }
+            let missing: Vec<&str> = CATEGORIES
+                .iter()
+                .filter(|c| !content.iter().any(|f| text(f, "type") == Some(**c)))
+                .copied()
+                .collect();
+            if !missing.is_empty() {
+                reasons.add(Severity::Medium, format!("no filter for {}", missing.join(", ")));
+            }
+        }
+    }
+    for filter in filters(request, "contextualGroundingPolicyConfig")
+        .into_iter()
+        .flatten()
+    {
+        let kind = text(filter, "type").unwrap_or("?");
+        match filter.get("threshold").and_then(Value::as_f64) {
+            Some(t) if t < 0.5 => reasons.add(Severity::Medium, format!("{kind} check threshold {t} below 0.5")),
+            _ => {}
+        }
+        if flag(filter.get("enabled")) == Some(false) {
+            reasons.add(Severity::Medium, format!("{kind} check disabled"));
+        }
+        if text(filter, "action") == Some("NONE") {
+            reasons.add(Severity::Medium, format!("{kind} check detects only"));
+        }
+    }
+    let id = ev.req_str("guardrailIdentifier");
+    reasons
+        .hit(&format!("weakened guardrail {}", id.unwrap_or("(unknown)")))
+        .map(|hit| hit.resource(id))
+}
+
+/// The weakenings of one content filter, on its input and output side.
+fn content_filter(filter: &Value, reasons: &mut Reasons) {
+    let kind = text(filter, "type").unwrap_or("?");
+    for side in ["input", "output"] {
+        if kind == "PROMPT_ATTACK" && side == "output" {
+            continue; // prompt attacks are judged on input only; the API requires NONE here
+        }
+        match text(filter, &format!("{side}Strength")) {
+            Some("NONE") => reasons.add(Severity::High, format!("{kind} {side} strength NONE")),
+            Some("LOW") => reasons.add(Severity::Medium, format!("{kind} {side} strength LOW")),
+            _ => {}
+        }
+        if flag(filter.get(format!("{side}Enabled"))) == Some(false) {
+            reasons.add(Severity::High, format!("{kind} {side} filter disabled"));
+        }
+        if text(filter, &format!("{side}Action")) == Some("NONE") {
+            reasons.add(Severity::High, format!("{kind} {side} filter detects only"));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::testing::{sample_findings, sample_severity};
+    use crate::severity::Severity;
+
+    const ID: &str = super::RULE.meta.id;
+
+    fn summary(sample: &str) -> String {
+        let findings = sample_findings(sample);
+        findings.iter().find(|f| f.rule_id == ID).unwrap().summary.clone()
+    }
+
+    #[test]
+    fn severity_per_weakening() {
+        for (sample, severity) in [
+            ("UpdateGuardrail-no-content-filters", Severity::High),
+            ("UpdateGuardrail-low-strength", Severity::Medium),
+            ("UpdateGuardrail-filter-disabled", Severity::High),
+            ("UpdateGuardrail-grounding-threshold", Severity::Medium),
+            ("DeleteEnforcedGuardrailConfiguration", Severity::High),
+        ] {
+            assert_eq!(
+                sample_severity(ID, &format!("bedrock/{sample}.json")),
+                Some(severity),
+                "{sample}"
+            );
+        }
+    }
+
+    #[test]
+    fn summary_lists_each_weakening() {
+        let s = summary("bedrock/UpdateGuardrail-low-strength.json");
+        assert!(s.contains("HATE input strength LOW; HATE output strength LOW"), "{s}");
+        assert!(s.contains("no filter for MISCONDUCT"), "{s}");
+        let s = summary("bedrock/UpdateGuardrail-filter-disabled.json");
+        assert!(s.contains("PROMPT_ATTACK input filter disabled"), "{s}");
+        assert!(s.contains("VIOLENCE output filter detects only"), "{s}");
+        let s = summary("bedrock/UpdateGuardrail-grounding-threshold.json");
+        assert!(s.contains("GROUNDING check threshold 0.2 below 0.5"), "{s}");
+    }
+}

@@ -1,0 +1,73 @@
+//! Bedrock model invocation logging was switched off: prompts and responses stop being recorded.
+
+use super::{caller_note, long_lived_caller};
+use crate::rules::prelude::*;
+
+pub const RULE: Builtin = Builtin {
+    meta: Meta {
+        id: "bedrock.invocation_logging_deleted",
+        title: "Bedrock model invocation logging deleted",
+        severity: Severity::High,
+        area: Area::Application,
+        techniques: &["T1562.008"],
+        description: "The Bedrock model invocation logging configuration of a region was deleted \
+            (DeleteModelInvocationLoggingConfiguration). From then on no prompt, response or \
+            token count of that region reaches S3 or CloudWatch, so model abuse (LLMjacking, \
+            jailbreaks, data extraction) leaves no record beyond the CloudTrail management \
+            event. Attackers do this right before running a model on stolen credentials. High; \
+            critical when the caller is the root user or used a long-term (AKIA) access key, the \
+            usual shape of leaked credentials.",
+        remediation: "Restore the logging configuration (PutModelInvocationLoggingConfiguration, \
+            or from infrastructure code) with S3 and/or CloudWatch destinations and text delivery \
+            on. Find out who deleted it: if unplanned, deactivate the caller's keys and review \
+            the Bedrock invocations made in the region since the deletion. Deny \
+            bedrock:DeleteModelInvocationLoggingConfiguration with a service control policy.",
+        events: &[("bedrock.amazonaws.com", "DeleteModelInvocationLoggingConfiguration")],
+        failed_calls: false,
+        examples: Examples {
+            triggers: &[
+                "bedrock/DeleteModelInvocationLoggingConfiguration.json",
+                "bedrock/DeleteModelInvocationLoggingConfiguration-long-term-key.json",
+            ],
+            ignores: &["bedrock/DeleteModelInvocationLoggingConfiguration-denied.json"],
+        },
+    },
+    check,
+};
+
+fn check(ev: &Event, _: &Context) -> Option<Hit> {
+    let severity = if long_lived_caller(ev) {
+        Severity::Critical
+    } else {
+        RULE.meta.severity
+    };
+    Some(Hit::new(
+        severity,
+        format!(
+            "deleted the Bedrock model invocation logging configuration{}",
+            caller_note(ev)
+        ),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::testing::sample_severity;
+    use crate::severity::Severity;
+
+    #[test]
+    fn long_term_key_is_critical() {
+        let id = super::RULE.meta.id;
+        assert_eq!(
+            sample_severity(id, "bedrock/DeleteModelInvocationLoggingConfiguration.json"),
+            Some(Severity::High)
+        );
+        assert_eq!(
+            sample_severity(
+                id,
+                "bedrock/DeleteModelInvocationLoggingConfiguration-long-term-key.json"
+            ),
+            Some(Severity::Critical)
+        );
+    }
+}
