@@ -1,0 +1,61 @@
+//! An endpoint configuration was created without a customer-managed KMS key.
+
+use super::{Reasons, is_set, or_unknown, req_bool};
+use crate::rules::prelude::*;
+
+pub const RULE: Builtin = Builtin {
+    meta: Meta {
+        id: "sagemaker.endpoint_config_unencrypted",
+        title: "SageMaker endpoint configuration without a KMS key",
+        severity: Severity::Low,
+        area: Area::Data,
+        techniques: &["T1530"],
+        description: "An endpoint configuration was created without a customer-managed KMS key \
+            for the storage volumes of its inference instances (KmsKeyId), or with data capture \
+            or asynchronous inference output written to S3 without one. Those volumes and \
+            objects hold the model and the requests and responses it serves; an AWS-owned key \
+            still encrypts them, but you cannot restrict or audit its use or revoke it, so \
+            anyone who can read the bucket or reuse the endpoint's resources reads the data. \
+            The finding is low: it is a hardening gap, and instance types with local NVMe \
+            storage do not accept a volume key at all.",
+        remediation: "Create a new endpoint configuration with KmsKeyId (and \
+            DataCaptureConfig.KmsKeyId, AsyncInferenceConfig.OutputConfig.KmsKeyId) set to a \
+            customer-managed key and switch the endpoint to it with UpdateEndpoint. Require \
+            keys with the sagemaker:VolumeKmsKey IAM condition key.",
+        events: &[("sagemaker.amazonaws.com", "CreateEndpointConfig")],
+        failed_calls: false,
+        examples: Examples {
+            triggers: &["sagemaker/CreateEndpointConfig.json"],
+            ignores: &[
+                "sagemaker/CreateEndpointConfig-kms.json",
+                "sagemaker/CreateEndpointConfig-capture-disabled.json",
+            ],
+        },
+    },
+    check,
+};
+
+fn check(ev: &Event, _: &Context) -> Option<Hit> {
+    ev.request()?;
+    let mut reasons = Reasons::default();
+    let low = Severity::Low;
+    reasons.when(
+        !is_set(ev, "kmsKeyId"),
+        low,
+        "no KMS key for the instance storage volumes",
+    );
+    let capture = req_bool(ev, "dataCaptureConfig.enableCapture") == Some(true);
+    reasons.when(
+        capture && !is_set(ev, "dataCaptureConfig.kmsKeyId"),
+        low,
+        "captured inference data without a KMS key",
+    );
+    reasons.when(
+        is_set(ev, "asyncInferenceConfig.outputConfig") && !is_set(ev, "asyncInferenceConfig.outputConfig.kmsKeyId"),
+        low,
+        "asynchronous inference output without a KMS key",
+    );
+    let name = ev.req_str("endpointConfigName");
+    let hit = reasons.hit(&format!("created endpoint configuration {}", or_unknown(name)))?;
+    Some(hit.resource(name).resource(ev.resp_str("endpointConfigArn")))
+}

@@ -1,0 +1,154 @@
+//! A training or processing job was started without network isolation, inter-container
+//! traffic encryption, or a KMS key for its volumes.
+
+use serde_json::Value;
+
+use super::{Reasons, is_set, or_unknown, req_bool};
+use crate::rules::prelude::*;
+
+pub const RULE: Builtin = Builtin {
+    meta: Meta {
+        id: "sagemaker.job_insecure",
+        title: "SageMaker training or processing job with weak isolation or encryption",
+        severity: Severity::Low,
+        area: Area::Data,
+        techniques: &["AML.T0025", "AML.T0010", "T1530"],
+        description: "A training or processing job was created without network isolation, \
+            without inter-container traffic encryption (judged only when the job runs on more \
+            than one instance, since a single instance has no such traffic), or without a \
+            customer-managed KMS key for the storage volumes of its instances. Jobs read \
+            training data and write model artifacts with their execution role; without \
+            isolation the job's container, which may come from a third-party image or \
+            package, can reach the internet to send data out or pull code in. Each gap is low; \
+            a job with neither network isolation nor a VPC configuration is medium, because \
+            nothing then limits where its container connects. One finding lists every gap.",
+        remediation: "Create jobs with EnableNetworkIsolation (NetworkConfig for processing \
+            jobs), in a VPC with private subnets and S3 endpoints, with inter-container traffic \
+            encryption for distributed jobs and a customer-managed VolumeKmsKeyId. Require \
+            them with the sagemaker:NetworkIsolation, sagemaker:InterContainerTrafficEncryption, \
+            sagemaker:VpcSubnets and sagemaker:VolumeKmsKey IAM condition keys.",
+        events: &[
+            ("sagemaker.amazonaws.com", "CreateTrainingJob"),
+            ("sagemaker.amazonaws.com", "CreateProcessingJob"),
+        ],
+        failed_calls: false,
+        examples: Examples {
+            triggers: &[
+                "sagemaker/CreateTrainingJob.json",
+                "sagemaker/CreateProcessingJob-no-kms.json",
+            ],
+            ignores: &[
+                "sagemaker/CreateTrainingJob-hardened.json",
+                "sagemaker/CreateProcessingJob-hardened.json",
+            ],
+        },
+    },
+    check,
+};
+
+/// Where each setting sits in the request of one kind of job.
+struct Shape {
+    kind: &'static str,
+    name: &'static str,
+    arn: &'static str,
+    isolation: &'static str,
+    encryption: &'static str,
+    vpc: &'static str,
+    volume_key: &'static str,
+    /// The resource configuration holding `instanceCount` or `instanceGroups`.
+    resources: &'static str,
+}
+
+const TRAINING: Shape = Shape {
+    kind: "training job",
+    name: "trainingJobName",
+    arn: "trainingJobArn",
+    isolation: "enableNetworkIsolation",
+    encryption: "enableInterContainerTrafficEncryption",
+    vpc: "vpcConfig",
+    volume_key: "resourceConfig.volumeKmsKeyId",
+    resources: "resourceConfig",
+};
+
+const PROCESSING: Shape = Shape {
+    kind: "processing job",
+    name: "processingJobName",
+    arn: "processingJobArn",
+    isolation: "networkConfig.enableNetworkIsolation",
+    encryption: "networkConfig.enableInterContainerTrafficEncryption",
+    vpc: "networkConfig.vpcConfig",
+    volume_key: "processingResources.clusterConfig.volumeKmsKeyId",
+    resources: "processingResources.clusterConfig",
+};
+
+/// The instance count of a job's resources (summed over instance groups), when recorded.
+fn instance_count(ev: &Event, resources: &str) -> Option<u64> {
+    let config = ev.req(resources)?;
+    if let Some(n) = config.get("instanceCount").and_then(Value::as_u64) {
+        return Some(n);
+    }
+    let groups = config.get("instanceGroups")?.as_array()?;
+    Some(groups.iter().filter_map(|g| g.get("instanceCount")?.as_u64()).sum())
+}
+
+fn check(ev: &Event, _: &Context) -> Option<Hit> {
+    ev.request()?;
+    let shape = if ev.name() == "CreateProcessingJob" {
+        PROCESSING
+    } else {
+        TRAINING
+    };
+    let mut reasons = Reasons::default();
+    let isolated = req_bool(ev, shape.isolation) == Some(true);
+    let in_vpc = is_set(ev, shape.vpc);
+    if !in_vpc {
+        reasons.when(
+            !isolated,
+            Severity::Medium,
+            "no network isolation and no VPC configuration",
+        );
+    } else {
+        reasons.when(!isolated, Severity::Low, "no network isolation");
+    }
+    let distributed = instance_count(ev, shape.resources).is_none_or(|n| n > 1);
+    reasons.when(
+        distributed && req_bool(ev, shape.encryption) != Some(true),
+        Severity::Low,
+        "no inter-container traffic encryption",
+    );
+    reasons.when(
+        !is_set(ev, shape.volume_key),
+        Severity::Low,
+        "no KMS key for the volumes",
+    );
+    let name = ev.req_str(shape.name);
+    let hit = reasons.hit(&format!("created {} {}", shape.kind, or_unknown(name)))?;
+    Some(hit.resource(name).resource(ev.resp_str(shape.arn)))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::testing::{sample_findings, sample_severity};
+    use crate::severity::Severity;
+
+    const ID: &str = super::RULE.meta.id;
+
+    #[test]
+    fn open_network_is_medium_other_gaps_low() {
+        let f = sample_findings("sagemaker/CreateTrainingJob.json");
+        let f = f.iter().find(|f| f.rule_id == ID).expect("fires");
+        assert_eq!(f.severity, Severity::Medium);
+        for why in [
+            "no network isolation and no VPC",
+            "no inter-container traffic encryption",
+            "no KMS key",
+        ] {
+            assert!(f.summary.contains(why), "{why} missing from {}", f.summary);
+        }
+        assert_eq!(f.resources[0], "churn-xgb-2026-03-02");
+        assert_eq!(
+            sample_severity(ID, "sagemaker/CreateProcessingJob-no-kms.json"),
+            Some(Severity::Low)
+        );
+    }
+}

@@ -1,0 +1,83 @@
+//! A model package group's resource policy opens it to everyone or to outside accounts.
+
+use super::or_unknown;
+use crate::policy::Policy;
+use crate::rules::prelude::*;
+
+pub const RULE: Builtin = Builtin {
+    meta: Meta {
+        id: "sagemaker.model_package_group_policy_exposed",
+        title: "SageMaker model package group shared publicly or outside the organization",
+        severity: Severity::High,
+        area: Area::Model,
+        techniques: &["T1537", "AML.T0044"],
+        description: "PutModelPackageGroupPolicy set a resource policy on a model registry \
+            group that allows anyone (a public principal without an account or organization \
+            condition: critical) or an account outside the organization (high). The group's \
+            model packages point to the model artifacts and inference images, so the grantee \
+            can describe them, deploy them in its own account or, with write actions, register \
+            tampered versions. Accounts listed as the organization's in the settings, and the \
+            event's own account, are not outside.",
+        remediation: "Check with the model owners that the sharing is intended. If not, \
+            remove the statement (DeleteModelPackageGroupPolicy or a corrected policy), limit \
+            principals to known accounts or add an aws:PrincipalOrgID condition, and review \
+            access to the artifacts' S3 bucket and KMS key.",
+        events: &[("sagemaker.amazonaws.com", "PutModelPackageGroupPolicy")],
+        failed_calls: false,
+        examples: Examples {
+            triggers: &[
+                "sagemaker/PutModelPackageGroupPolicy-public.json",
+                "sagemaker/PutModelPackageGroupPolicy-cross-account.json",
+            ],
+            ignores: &["sagemaker/PutModelPackageGroupPolicy.json"],
+        },
+    },
+    check,
+};
+
+fn check(ev: &Event, ctx: &Context) -> Option<Hit> {
+    let policy = Policy::parse(ev.req("resourcePolicy")?).ok()?;
+    let exposure = policy.exposure(|a| ctx.is_own_account(a, ev));
+    if !exposure.is_exposed() {
+        return None;
+    }
+    let severity = if exposure.public {
+        Severity::Critical
+    } else {
+        RULE.meta.severity
+    };
+    let name = ev.req_str("modelPackageGroupName");
+    let action = format!(
+        "opened model package group {} to {}",
+        or_unknown(name),
+        exposure.describe()
+    );
+    Some(Hit::new(severity, action).resource(name))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rule::Context;
+    use crate::rules::testing::{sample_findings_with, sample_severity};
+    use crate::severity::Severity;
+
+    const ID: &str = super::RULE.meta.id;
+    const CROSS: &str = "sagemaker/PutModelPackageGroupPolicy-cross-account.json";
+
+    #[test]
+    fn public_is_critical_cross_account_high() {
+        assert_eq!(
+            sample_severity(ID, "sagemaker/PutModelPackageGroupPolicy-public.json"),
+            Some(Severity::Critical)
+        );
+        assert_eq!(sample_severity(ID, CROSS), Some(Severity::High));
+    }
+
+    #[test]
+    fn organization_accounts_are_not_outside() {
+        let ctx = Context {
+            org_accounts: vec!["444455556666".into()],
+        };
+        assert!(!sample_findings_with(CROSS, ctx).iter().any(|f| f.rule_id == ID));
+    }
+}

@@ -1,0 +1,87 @@
+//! Model monitoring was stopped or deleted, or an endpoint configuration turned data
+//! capture off.
+
+use super::{or_unknown, req_bool};
+use crate::rules::prelude::*;
+
+pub const RULE: Builtin = Builtin {
+    meta: Meta {
+        id: "sagemaker.monitoring_disabled",
+        title: "SageMaker model monitoring disabled",
+        severity: Severity::Medium,
+        area: Area::Model,
+        techniques: &["T1562.001"],
+        description: "A Model Monitor schedule was deleted or stopped (medium), or an endpoint \
+            configuration was created with data capture explicitly turned off (low). Monitoring \
+            schedules compare live inference data with a baseline and raise drift, bias and \
+            data-quality violations; data capture records the requests and responses they \
+            judge. Turning either off hides model misuse, poisoning effects and evasion \
+            attempts from the people who watch the model.",
+        remediation: "Confirm the change was planned. If not, restart the schedule \
+            (StartMonitoringSchedule) or recreate it from its definition, and switch the \
+            endpoint back to a configuration with data capture enabled. Limit \
+            sagemaker:DeleteMonitoringSchedule and sagemaker:StopMonitoringSchedule to the \
+            model owners.",
+        events: &[
+            ("sagemaker.amazonaws.com", "DeleteMonitoringSchedule"),
+            ("sagemaker.amazonaws.com", "StopMonitoringSchedule"),
+            ("sagemaker.amazonaws.com", "CreateEndpointConfig"),
+        ],
+        failed_calls: false,
+        examples: Examples {
+            triggers: &[
+                "sagemaker/DeleteMonitoringSchedule.json",
+                "sagemaker/StopMonitoringSchedule.json",
+                "sagemaker/CreateEndpointConfig-capture-disabled.json",
+            ],
+            ignores: &[
+                "sagemaker/CreateEndpointConfig.json",
+                "sagemaker/StopMonitoringSchedule-denied.json",
+            ],
+        },
+    },
+    check,
+};
+
+fn check(ev: &Event, _: &Context) -> Option<Hit> {
+    if ev.name() == "CreateEndpointConfig" {
+        if req_bool(ev, "dataCaptureConfig.enableCapture") != Some(false) {
+            return None;
+        }
+        let name = ev.req_str("endpointConfigName");
+        let action = format!(
+            "created endpoint configuration {} with data capture disabled",
+            or_unknown(name)
+        );
+        return Some(Hit::new(Severity::Low, action).resource(name));
+    }
+    let name = ev.req_str("monitoringScheduleName");
+    let verb = if ev.name() == "DeleteMonitoringSchedule" {
+        "deleted"
+    } else {
+        "stopped"
+    };
+    let action = format!("{verb} monitoring schedule {}", or_unknown(name));
+    Some(Hit::new(RULE.meta.severity, action).resource(name))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::testing::sample_severity;
+    use crate::severity::Severity;
+
+    #[test]
+    fn capture_off_is_low() {
+        assert_eq!(
+            sample_severity(
+                super::RULE.meta.id,
+                "sagemaker/CreateEndpointConfig-capture-disabled.json"
+            ),
+            Some(Severity::Low)
+        );
+        assert_eq!(
+            sample_severity(super::RULE.meta.id, "sagemaker/StopMonitoringSchedule.json"),
+            Some(Severity::Medium)
+        );
+    }
+}

@@ -1,0 +1,115 @@
+//! A notebook instance was created or changed with internet access, root access, no KMS key
+//! or outside a VPC.
+
+use super::{Reasons, is_set, or_unknown};
+use crate::rules::prelude::*;
+
+pub const RULE: Builtin = Builtin {
+    meta: Meta {
+        id: "sagemaker.notebook_insecure",
+        title: "SageMaker notebook instance with insecure settings",
+        severity: Severity::High,
+        area: Area::Application,
+        techniques: &["T1133", "T1548", "AML.T0025"],
+        description: "A notebook instance was created with direct internet access, root access, \
+            no customer-managed KMS key or no VPC subnet, or updated to enable root access. \
+            Notebooks run with an execution role and usually reach training data: direct \
+            internet access gives code on the notebook an exit path that bypasses VPC controls \
+            (high); root access lets any notebook user change the instance and its software \
+            (medium); without a subnet the notebook is not in your VPC (medium); without a \
+            KMS key its storage volume uses an AWS-owned key (low). CreateNotebookInstance \
+            enables both direct internet access and root access when the request leaves them \
+            out, so an absent setting counts as enabled and is reported as \"(default)\". An \
+            update is judged only on what it sets. One finding lists every reason; its \
+            severity is the worst of them.",
+        remediation: "Recreate the notebook with DirectInternetAccess Disabled in a private \
+            subnet (with VPC endpoints or a NAT gateway for what it needs), RootAccess Disabled \
+            and a customer-managed KmsKeyId; disable root access with UpdateNotebookInstance. \
+            Enforce these with the sagemaker:DirectInternetAccess, sagemaker:RootAccess, \
+            sagemaker:VpcSubnets and sagemaker:VolumeKmsKey IAM condition keys.",
+        events: &[
+            ("sagemaker.amazonaws.com", "CreateNotebookInstance"),
+            ("sagemaker.amazonaws.com", "UpdateNotebookInstance"),
+        ],
+        failed_calls: false,
+        examples: Examples {
+            triggers: &[
+                "sagemaker/CreateNotebookInstance.json",
+                "sagemaker/CreateNotebookInstance-no-kms.json",
+                "sagemaker/UpdateNotebookInstance-root-access.json",
+            ],
+            ignores: &[
+                "sagemaker/CreateNotebookInstance-hardened.json",
+                "sagemaker/UpdateNotebookInstance-root-disabled.json",
+            ],
+        },
+    },
+    check,
+};
+
+fn check(ev: &Event, _: &Context) -> Option<Hit> {
+    // Without the request the defaults cannot be told from explicit settings.
+    ev.request()?;
+    let create = ev.name() == "CreateNotebookInstance";
+    // "Enabled" explicitly, or (on create only) by default when absent.
+    let enabled = |field: &str| match ev.req_str(field) {
+        Some(v) => v.eq_ignore_ascii_case("Enabled").then_some(""),
+        None if create && ev.req(field).is_none() => Some(" (default)"),
+        None => None,
+    };
+    let mut reasons = Reasons::default();
+    if let Some(note) = enabled("directInternetAccess") {
+        reasons.when(true, Severity::High, format!("direct internet access enabled{note}"));
+    }
+    if let Some(note) = enabled("rootAccess") {
+        reasons.when(true, Severity::Medium, format!("root access enabled{note}"));
+    }
+    if create {
+        reasons.when(!is_set(ev, "subnetId"), Severity::Medium, "no VPC subnet");
+        reasons.when(
+            !is_set(ev, "kmsKeyId"),
+            Severity::Low,
+            "no KMS key for the storage volume",
+        );
+    }
+    let name = ev.req_str("notebookInstanceName");
+    let verb = if create { "created" } else { "updated" };
+    let hit = reasons.hit(&format!("{verb} notebook instance {}", or_unknown(name)))?;
+    Some(hit.resource(name).resource(ev.resp_str("notebookInstanceArn")))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::testing::{sample_findings, sample_severity};
+    use crate::severity::Severity;
+
+    const ID: &str = super::RULE.meta.id;
+
+    #[test]
+    fn defaults_count_as_enabled() {
+        let f = sample_findings("sagemaker/CreateNotebookInstance.json");
+        let f = f.iter().find(|f| f.rule_id == ID).expect("fires");
+        assert_eq!(f.severity, Severity::High);
+        for why in [
+            "direct internet access enabled (default)",
+            "root access enabled (default)",
+            "no VPC subnet",
+            "no KMS key",
+        ] {
+            assert!(f.summary.contains(why), "{why} missing from {}", f.summary);
+        }
+        assert_eq!(f.resources[0], "research-nb");
+    }
+
+    #[test]
+    fn severity_is_the_worst_reason() {
+        assert_eq!(
+            sample_severity(ID, "sagemaker/CreateNotebookInstance-no-kms.json"),
+            Some(Severity::Low)
+        );
+        assert_eq!(
+            sample_severity(ID, "sagemaker/UpdateNotebookInstance-root-access.json"),
+            Some(Severity::Medium)
+        );
+    }
+}
