@@ -122,9 +122,24 @@ pub fn read(text: &[u8], layout: Layout, origin: &str, sink: &mut dyn Sink) {
             return;
         }
     };
-    let reader = Reader { text, origin, sink };
+    let mut reader = Reader {
+        text,
+        origin,
+        sink,
+        skip: 0,
+    };
     match layout {
-        Layout::Stream => reader.stream(),
+        Layout::Stream => {
+            if starts_as_log_file(text) {
+                match fast::log_file(text, reader.sink) {
+                    Ok(()) => return,
+                    // Unreadable somewhere: re-read carefully to report where, without
+                    // delivering again the records the fast pass already delivered.
+                    Err(delivered) => reader.skip = delivered,
+                }
+            }
+            reader.stream()
+        }
         Layout::Lines => reader.lines(),
     }
 }
@@ -137,6 +152,82 @@ struct Reader<'t, 's> {
     text: &'t str,
     origin: &'t str,
     sink: &'s mut dyn Sink,
+    /// Records of the first log file already delivered (by the fast pass).
+    skip: usize,
+}
+
+/// True when the text opens like a CloudTrail log file: `{"Records":`.
+fn starts_as_log_file(text: &str) -> bool {
+    text.trim_start()
+        .strip_prefix('{')
+        .is_some_and(|rest| rest.trim_start().starts_with("\"Records\""))
+}
+
+/// One pass over a CloudTrail log file: each record is parsed straight from the text into the
+/// sink, without first splitting the file into raw values. Any error ends the pass.
+mod fast {
+    use std::borrow::Cow;
+    use std::fmt;
+
+    use serde::Deserializer as _;
+    use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+    use super::Sink;
+    use crate::record::Record;
+
+    struct Pass<'s> {
+        sink: &'s mut dyn Sink,
+        delivered: usize,
+    }
+
+    /// Reads `{"Records":[...]}` (and nothing after it). On error returns how many records
+    /// were delivered before it.
+    pub(super) fn log_file(text: &str, sink: &mut dyn Sink) -> Result<(), usize> {
+        let mut pass = Pass { sink, delivered: 0 };
+        let mut de = serde_json::Deserializer::from_str(text);
+        let ok = de.deserialize_map(&mut pass).is_ok() && de.end().is_ok();
+        if ok { Ok(()) } else { Err(pass.delivered) }
+    }
+
+    impl<'de> Visitor<'de> for &mut Pass<'_> {
+        type Value = ();
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a CloudTrail log file")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+                if key == "Records" {
+                    map.next_value_seed(&mut *self)?;
+                } else {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+            while seq.next_element_seed(RecordSeed(&mut *self))?.is_some() {}
+            Ok(())
+        }
+    }
+
+    impl<'de> DeserializeSeed<'de> for &mut Pass<'_> {
+        type Value = ();
+        fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_seq(self)
+        }
+    }
+
+    struct RecordSeed<'p, 's>(&'p mut Pass<'s>);
+
+    impl<'de> DeserializeSeed<'de> for RecordSeed<'_, '_> {
+        type Value = ();
+        fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            let record = <Record<'de> as serde::Deserialize>::deserialize(d)?;
+            self.0.sink.record(&record);
+            self.0.delivered += 1;
+            Ok(())
+        }
+    }
 }
 
 impl<'t> Reader<'t, '_> {
@@ -214,7 +305,8 @@ impl<'t> Reader<'t, '_> {
             }
         };
         if let Some(records) = top.records {
-            for (i, record) in records.into_iter().enumerate() {
+            let skip = std::mem::take(&mut self.skip);
+            for (i, record) in records.into_iter().enumerate().skip(skip) {
                 self.record(record, Some(i));
             }
         } else if let Some(detail_type) = top.detail_type {
@@ -336,9 +428,27 @@ mod tests {
     }
 
     #[test]
+    fn log_file_fast_pass_falls_back_without_duplicates() {
+        let names = |text: &str| read_all(text, Layout::Stream).names;
+        let a = r#"{"eventName":"A"}"#;
+        let b = r#"{"eventName":"B"}"#;
+        assert_eq!(names(&format!(r#" {{ "Records" : [{a},{b}], "x": 1 }}"#)), ["A", "B"]);
+        let c = read_all(&format!(r#"{{"Records":[{a},{{"eventName":3}},{b}]}}"#), Layout::Stream);
+        assert_eq!((c.names, c.errors.len()), (vec!["A".to_owned(), "B".to_owned()], 1));
+        let c = read_all(
+            &format!(r#"{{"Records":[{a},{b}]}}{{"Records":[{a}]}}"#),
+            Layout::Stream,
+        );
+        assert_eq!((c.names.len(), c.errors.len()), (3, 0));
+        let c = read_all(&format!(r#"{{"Records":[{a},{b}]}} trailing"#), Layout::Stream);
+        assert_eq!((c.names.len(), c.errors.len()), (2, 1));
+    }
+
+    #[test]
     fn truncated_and_malformed_streams() {
+        // The complete records before the cut are kept; the cut is reported.
         let c = read_all(&format!(r#"{{"Records":[{REC},{REC}"#), Layout::Stream);
-        assert_eq!(c.records, 0);
+        assert_eq!(c.records, 2);
         assert!(c.errors[0].message.starts_with("truncated JSON"), "{:?}", c.errors);
         let c = read_all("{\"a\":1}\n{,}", Layout::Stream);
         assert_eq!(c.errors.len(), 2);
