@@ -2,6 +2,7 @@
 //! findings. Pure Rust, no AWS SDK: the same engine runs in the `aidr` CLI and in the
 //! detector Lambda.
 
+pub mod alerting;
 pub mod engine;
 pub mod event;
 pub mod finding;

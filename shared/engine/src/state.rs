@@ -46,14 +46,38 @@ pub trait StateStore: Send + Sync {
     /// The live item at `key`, if any.
     fn get(&self, key: &str, now: i64) -> impl Future<Output = Result<Option<Item>, StateError>> + Send;
 
+    /// Writes `key` unconditionally.
+    fn set(&self, key: &str, value: i64, expires_at: i64) -> impl Future<Output = Result<(), StateError>> + Send;
+
     /// Deletes `key`; absent keys are not an error.
     fn remove(&self, key: &str) -> impl Future<Output = Result<(), StateError>> + Send;
+
+    /// Counts one occurrence in the deduplication window at `key`. A missing or ended window
+    /// (`window_end <= at`) is opened by `event_id`, ending at `window_end`; otherwise the
+    /// count grows by one. Returns the window after the call.
+    fn count_in_window(
+        &self,
+        key: &str,
+        event_id: &str,
+        at: i64,
+        window_end: i64,
+        expires_at: i64,
+    ) -> impl Future<Output = Result<Window, StateError>> + Send;
+}
+
+/// A deduplication window: how many occurrences it has seen and which event opened it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Window {
+    pub count: i64,
+    pub opened_by: String,
+    pub window_end: i64,
 }
 
 /// In-process store for the CLI and tests.
 #[derive(Debug, Default)]
 pub struct MemoryStore {
     items: Mutex<HashMap<String, Item>>,
+    windows: Mutex<HashMap<String, Window>>,
 }
 
 impl MemoryStore {
@@ -65,9 +89,9 @@ impl MemoryStore {
         Ok(f(&mut items))
     }
 
-    /// Number of stored items, expired ones included.
+    /// Number of stored items and windows, expired ones included.
     pub fn len(&self) -> usize {
-        self.items.lock().map(|i| i.len()).unwrap_or(0)
+        self.items.lock().map(|i| i.len()).unwrap_or(0) + self.windows.lock().map(|w| w.len()).unwrap_or(0)
     }
 
     /// True when nothing is stored.
@@ -103,10 +127,46 @@ impl StateStore for MemoryStore {
         self.with(|items| items.get(key).copied().filter(|i| i.expires_at > now))
     }
 
+    async fn set(&self, key: &str, value: i64, expires_at: i64) -> Result<(), StateError> {
+        self.with(|items| {
+            items.insert(key.to_owned(), Item { value, expires_at });
+        })
+    }
+
     async fn remove(&self, key: &str) -> Result<(), StateError> {
         self.with(|items| {
             items.remove(key);
         })
+    }
+
+    async fn count_in_window(
+        &self,
+        key: &str,
+        event_id: &str,
+        at: i64,
+        window_end: i64,
+        _expires_at: i64,
+    ) -> Result<Window, StateError> {
+        let mut windows = self
+            .windows
+            .lock()
+            .map_err(|_| StateError("memory store lock poisoned".into()))?;
+        let open = Window {
+            count: 1,
+            opened_by: event_id.to_owned(),
+            window_end,
+        };
+        let window = windows
+            .entry(key.to_owned())
+            .and_modify(|w| {
+                if w.window_end > at {
+                    w.count += 1
+                } else {
+                    *w = open.clone()
+                }
+            })
+            .or_insert_with(|| open.clone());
+        Ok(window.clone())
     }
 }
 
@@ -167,6 +227,45 @@ pub async fn conformance<S: StateStore>(store: &S, prefix: &str) {
         "an expired counter restarts"
     );
 
+    store.set(&k("s"), 4, now + 10).await.unwrap();
+    store.set(&k("s"), 5, now + 20).await.unwrap();
+    assert_eq!(
+        store.get(&k("s"), now).await.unwrap(),
+        Some(Item {
+            value: 5,
+            expires_at: now + 20
+        })
+    );
+
+    let w = |count, opened_by: &str, window_end| Window {
+        count,
+        opened_by: opened_by.to_owned(),
+        window_end,
+    };
+    let key = k("w");
+    assert_eq!(
+        store
+            .count_in_window(&key, "e1", now, now + 100, now + 200)
+            .await
+            .unwrap(),
+        w(1, "e1", now + 100)
+    );
+    assert_eq!(
+        store
+            .count_in_window(&key, "e2", now + 50, now + 150, now + 250)
+            .await
+            .unwrap(),
+        w(2, "e1", now + 100)
+    );
+    assert_eq!(
+        store
+            .count_in_window(&key, "e3", now + 100, now + 200, now + 300)
+            .await
+            .unwrap(),
+        w(1, "e3", now + 200),
+        "an ended window reopens"
+    );
+
     store.remove(&k("n")).await.unwrap();
     store.remove(&k("never-there")).await.unwrap();
     assert_eq!(store.get(&k("n"), now).await.unwrap(), None);
@@ -180,6 +279,6 @@ mod tests {
     fn memory_store_conforms() {
         let store = MemoryStore::default();
         now_or_never(conformance(&store, "t/")).expect("memory store never waits");
-        assert_eq!(store.len(), 1);
+        assert_eq!(store.len(), 3);
     }
 }
