@@ -3,6 +3,7 @@
 pub mod bedrock;
 pub mod iam;
 pub mod sagemaker;
+pub(crate) mod support;
 
 use crate::rule::Rule;
 
@@ -81,11 +82,98 @@ pub mod testing {
         sample_findings_with(sample, Context::default())
     }
 
+    /// `rule_id`'s finding on a sample, `None` when it does not fire.
+    pub fn sample_finding(rule_id: &str, sample: &str) -> Option<Finding> {
+        sample_findings(sample).into_iter().find(|f| f.rule_id == rule_id)
+    }
+
     /// Severity of `rule_id`'s finding on a sample, `None` when it does not fire.
     pub fn sample_severity(rule_id: &str, sample: &str) -> Option<Severity> {
-        sample_findings(sample)
-            .into_iter()
-            .find(|f| f.rule_id == rule_id)
-            .map(|f| f.severity)
+        sample_finding(rule_id, sample).map(|f| f.severity)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use crate::event::Event;
+    use crate::record::Record;
+    use crate::rule::Context;
+
+    /// Missing, null, omitted-for-size and oddly typed request sections (the odd field maps
+    /// of every family) never panic a rule, whoever the caller. IAM rules never match such
+    /// input (except a root caller's CreateAccessKey, which needs no parameters), and SageMaker
+    /// rules that judge settings do not fire without a request.
+    #[test]
+    fn odd_requests_never_panic() {
+        let requests = [
+            None,
+            Some(json!(null)),
+            Some(json!({})),
+            Some(json!("text")),
+            Some(json!([1, 2])),
+            Some(json!({"omitted": true, "reason": "requestParameters too large"})),
+            // Bedrock
+            Some(json!({
+                "loggingConfig": {"s3Config": "x", "cloudWatchConfig": {"roleArn": 7}, "textDataDeliveryEnabled": "yes"},
+                "contentPolicyConfig": {"filtersConfig": [1, null, {"type": 2, "inputStrength": []}]},
+                "contextualGroundingPolicyConfig": {"filtersConfig": [{"threshold": "0.1"}, "x"]},
+                "credentialAgeDays": -3, "serviceName": "bedrock.amazonaws.com", "userName": ["BedrockAPIKey-x"],
+                "resourcePolicy": "{not json", "inputDataConfig": {"s3InputDataConfig": {"s3BucketOwner": 444455556666u64}},
+                "sourceModelArn": "arn:aws", "modelId": ""
+            })),
+            // SageMaker
+            Some(json!({
+                "onStart": 7, "onCreate": [{"content": null}], "resourcePolicy": [1], "dataCaptureConfig": "x",
+                "resourceConfig": {"instanceGroups": [{"instanceCount": "2"}]}, "studioLifecycleConfigContent": "!!",
+                "notebookInstanceName": 5, "networkConfig": [], "appNetworkAccessType": null
+            })),
+            // IAM
+            Some(json!({"policyDocument": 7, "assumeRolePolicyDocument": [], "userName": {}, "roleName": 1})),
+            Some(json!({"policyDocument": "%7Bnot json", "assumeRolePolicyDocument": "{}", "userName": ""})),
+        ];
+        let role = json!({"type": "AssumedRole", "arn": "arn:aws:sts::111122223333:assumed-role/R/s"});
+        let root = json!({"type": "Root", "arn": "arn:aws:iam::111122223333:root", "accessKeyId": "AKIAX"});
+        // (caller, additionalEventData, is root)
+        let callers: [(&Value, Option<Value>, bool); 3] = [
+            (&role, None, false),
+            (&root, None, true),
+            (&role, Some(json!({"callWithBearerToken": "true"})), false),
+        ];
+        let always = ["sagemaker.presigned_url_created", "sagemaker.monitoring_disabled"];
+        for rule in super::all() {
+            let id = rule.meta().id;
+            for &(source, name) in rule.meta().events {
+                for request in &requests {
+                    for (identity, additional, is_root) in &callers {
+                        let mut record = json!({
+                            "eventSource": source, "eventName": name, "recipientAccountId": "111122223333",
+                            "userIdentity": identity
+                        });
+                        if let Some(request) = request {
+                            record["requestParameters"] = request.clone();
+                            record["responseElements"] = request.clone();
+                        }
+                        if let Some(additional) = additional {
+                            record["additionalEventData"] = additional.clone();
+                        }
+                        let text = record.to_string();
+                        let record: Record = serde_json::from_str(&text).unwrap();
+                        let hit = rule.evaluate(&Event::new(&record), &Context::default());
+                        let bare_root_key = *is_root && id == "iam.root_access_key_created";
+                        if id.starts_with("iam.") && !bare_root_key {
+                            assert_eq!(hit, None, "{id} on {text}");
+                        }
+                        let no_request = request
+                            .as_ref()
+                            .is_none_or(|r| r.is_null() || r.get("omitted").is_some());
+                        if id.starts_with("sagemaker.") && !always.contains(&id) && no_request {
+                            assert_eq!(hit, None, "{id} without request on {text}");
+                        }
+                    }
+                }
+            }
+        }
     }
 }

@@ -69,7 +69,7 @@ fn check(ev: &Event, _: &Context) -> Option<Hit> {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::testing::{sample_findings, sample_severity};
+    use crate::rules::testing::{sample_finding, sample_severity};
     use crate::severity::Severity;
 
     const ID: &str = super::RULE.meta.id;
@@ -88,8 +88,7 @@ mod tests {
 
     #[test]
     fn summary_and_resources() {
-        let findings = sample_findings("iam/CreateServiceSpecificCredential-bedrock-no-expiry.json");
-        let f = findings.iter().find(|f| f.rule_id == ID).unwrap();
+        let f = sample_finding(ID, "iam/CreateServiceSpecificCredential-bedrock-no-expiry.json").unwrap();
         assert!(
             f.summary.contains("that never expires for IAM user BedrockAPIKey-"),
             "{}",

@@ -3,8 +3,8 @@
 
 use serde_json::Value;
 
-use super::{Reasons, flag};
 use crate::rules::prelude::*;
+use crate::rules::support::{Reasons, flag};
 
 pub const RULE: Builtin = Builtin {
     meta: Meta {
@@ -140,14 +140,13 @@ fn content_filter(filter: &Value, reasons: &mut Reasons) {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::testing::{sample_findings, sample_severity};
+    use crate::rules::testing::{sample_finding, sample_severity};
     use crate::severity::Severity;
 
     const ID: &str = super::RULE.meta.id;
 
     fn summary(sample: &str) -> String {
-        let findings = sample_findings(sample);
-        findings.iter().find(|f| f.rule_id == ID).unwrap().summary.clone()
+        sample_finding(ID, sample).unwrap().summary
     }
 
     #[test]

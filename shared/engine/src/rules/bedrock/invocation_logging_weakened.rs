@@ -3,8 +3,9 @@
 
 use serde_json::Value;
 
-use super::{Reasons, flag, foreign_account};
+use super::foreign_account;
 use crate::rules::prelude::*;
+use crate::rules::support::{Reasons, flag};
 
 pub const RULE: Builtin = Builtin {
     meta: Meta {
@@ -83,7 +84,7 @@ fn check(ev: &Event, ctx: &Context) -> Option<Hit> {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::testing::{sample_findings, sample_severity};
+    use crate::rules::testing::{sample_finding, sample_severity};
     use crate::severity::Severity;
 
     const ID: &str = super::RULE.meta.id;
@@ -103,8 +104,7 @@ mod tests {
 
     #[test]
     fn summary_names_the_reason() {
-        let f = sample_findings("bedrock/PutModelInvocationLoggingConfiguration-external-role.json");
-        let f = f.iter().find(|f| f.rule_id == ID).unwrap();
+        let f = sample_finding(ID, "bedrock/PutModelInvocationLoggingConfiguration-external-role.json").unwrap();
         assert!(f.summary.contains("external account 444455556666"), "{}", f.summary);
         assert_eq!(f.resources[0], "bedrock-invocation-logs-111122223333");
     }

@@ -1,7 +1,8 @@
 //! A Bedrock model job reads from or writes to resources of an account outside the organization.
 
-use super::{Reasons, foreign_account};
+use super::foreign_account;
 use crate::rules::prelude::*;
+use crate::rules::support::Reasons;
 
 pub const RULE: Builtin = Builtin {
     meta: Meta {
@@ -103,7 +104,7 @@ fn check(ev: &Event, ctx: &Context) -> Option<Hit> {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::testing::sample_findings;
+    use crate::rules::testing::sample_finding;
 
     const ID: &str = super::RULE.meta.id;
 
@@ -123,8 +124,7 @@ mod tests {
                 "model KMS key in external account 444455556666",
             ),
         ] {
-            let findings = sample_findings(&format!("bedrock/{sample}.json"));
-            let f = findings.iter().find(|f| f.rule_id == ID).unwrap();
+            let f = sample_finding(ID, &format!("bedrock/{sample}.json")).unwrap();
             assert!(f.summary.contains(part), "{}", f.summary);
         }
     }

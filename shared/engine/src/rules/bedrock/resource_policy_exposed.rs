@@ -1,7 +1,7 @@
 //! A Bedrock resource policy opens the resource to anyone or to accounts outside the organization.
 
-use crate::policy::Policy;
 use crate::rules::prelude::*;
+use crate::rules::support::policy_exposure;
 
 pub const RULE: Builtin = Builtin {
     meta: Meta {
@@ -34,22 +34,9 @@ pub const RULE: Builtin = Builtin {
 };
 
 fn check(ev: &Event, ctx: &Context) -> Option<Hit> {
-    let policy = Policy::parse(ev.req("resourcePolicy")?).ok()?;
-    let exposure = policy.exposure(|account| ctx.is_own_account(account, ev));
-    if !exposure.is_exposed() {
-        return None;
-    }
-    let severity = if exposure.public {
-        Severity::Critical
-    } else {
-        RULE.meta.severity
-    };
+    let (severity, whom) = policy_exposure(ev, ctx, "resourcePolicy", RULE.meta.severity)?;
     let arn = ev.req_str("resourceArn");
-    let action = format!(
-        "opened Bedrock resource {} to {}",
-        arn.unwrap_or("(unknown)"),
-        exposure.describe()
-    );
+    let action = format!("opened Bedrock resource {} to {whom}", arn.unwrap_or("(unknown)"));
     Some(Hit::new(severity, action).resource(arn))
 }
 

@@ -1,7 +1,8 @@
 //! Access keys or a console password were created or reset for a user other than the caller.
 
-use super::{caller_user_name, req_name};
+use super::caller_user_name;
 use crate::rules::prelude::*;
+use crate::rules::support::req_name;
 
 pub const RULE: Builtin = Builtin {
     meta: Meta {
@@ -59,14 +60,11 @@ fn check(ev: &Event, _: &Context) -> Option<Hit> {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::testing::sample_findings;
+    use crate::rules::testing::sample_finding;
 
     #[test]
     fn summary_names_target_user_and_key() {
-        let f = sample_findings("iam/CreateAccessKey-other-user.json")
-            .into_iter()
-            .find(|f| f.rule_id == super::RULE.meta.id)
-            .unwrap();
+        let f = sample_finding(super::RULE.meta.id, "iam/CreateAccessKey-other-user.json").unwrap();
         assert_eq!(
             f.summary,
             "ci-deployer created an access key for IAM user data-scientist-7 in account 111122223333 (us-east-1)"

@@ -1,9 +1,10 @@
 //! A policy document granting admin, PassRole on any role, or a whole service on every
 //! resource was written inline or as a managed policy (version).
 
-use super::{policy_target, req_name};
+use super::policy_target;
 use crate::policy::{Grant, Policy};
 use crate::rules::prelude::*;
+use crate::rules::support::{flag, or_unknown};
 
 pub const RULE: Builtin = Builtin {
     meta: Meta {
@@ -63,12 +64,6 @@ fn grant_severity(grant: &Grant) -> Severity {
     }
 }
 
-/// True when `setAsDefault` is set (a boolean, or the text "true").
-fn set_as_default(ev: &Event) -> bool {
-    ev.req("setAsDefault")
-        .is_some_and(|v| v.as_bool() == Some(true) || v.as_str().is_some_and(|s| s.eq_ignore_ascii_case("true")))
-}
-
 fn check(ev: &Event, _: &Context) -> Option<Hit> {
     let grants = Policy::parse(ev.req("policyDocument")?).ok()?.broad_grants();
     // Most severe first; "all actions" already covers the rest.
@@ -81,7 +76,7 @@ fn check(ev: &Event, _: &Context) -> Option<Hit> {
     let granting = shown.iter().map(Grant::describe).collect::<Vec<_>>().join(", ");
     let mut severity = grant_severity(top);
 
-    let policy_name = req_name(ev, "policyName").unwrap_or("(unknown)");
+    let policy_name = or_unknown(ev.req_str("policyName"));
     let (what, resource, second) = if let Some((kind, target)) = policy_target(ev) {
         if *top == Grant::Admin && kind != "role" {
             severity = Severity::Critical;
@@ -100,9 +95,9 @@ fn check(ev: &Event, _: &Context) -> Option<Hit> {
             None,
         )
     } else {
-        let arn = req_name(ev, "policyArn").unwrap_or("(unknown)");
+        let arn = or_unknown(ev.req_str("policyArn"));
         let version = ev.resp_str("policyVersion.versionId");
-        let what = if set_as_default(ev) {
+        let what = if flag(ev.req("setAsDefault")) == Some(true) {
             format!("created a new default version of policy {arn}")
         } else {
             severity = severity.lower();
@@ -119,7 +114,7 @@ fn check(ev: &Event, _: &Context) -> Option<Hit> {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::testing::{sample_findings, sample_severity};
+    use crate::rules::testing::{sample_finding, sample_severity};
     use crate::severity::Severity;
 
     fn sev(sample: &str) -> Option<Severity> {
@@ -142,10 +137,7 @@ mod tests {
 
     #[test]
     fn summary_names_target_and_grants() {
-        let f = sample_findings("iam/PutUserPolicy-admin.json")
-            .into_iter()
-            .find(|f| f.rule_id == super::RULE.meta.id)
-            .unwrap();
+        let f = sample_finding(super::RULE.meta.id, "iam/PutUserPolicy-admin.json").unwrap();
         assert_eq!(
             f.summary,
             "ci-deployer wrote inline policy break-glass on user data-scientist-7 granting all \
@@ -153,10 +145,7 @@ mod tests {
         );
         assert_eq!(f.resources, ["data-scientist-7"]);
 
-        let f = sample_findings("iam/CreatePolicyVersion-admin-not-default.json")
-            .into_iter()
-            .find(|f| f.rule_id == super::RULE.meta.id)
-            .unwrap();
+        let f = sample_finding(super::RULE.meta.id, "iam/CreatePolicyVersion-admin-not-default.json").unwrap();
         assert_eq!(
             f.resources,
             [

@@ -1,7 +1,7 @@
 //! The root user created an access key for itself.
 
-use super::req_name;
 use crate::rules::prelude::*;
+use crate::rules::support::req_name;
 
 pub const RULE: Builtin = Builtin {
     meta: Meta {

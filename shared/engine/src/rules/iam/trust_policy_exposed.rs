@@ -1,8 +1,7 @@
 //! A role's trust policy lets anyone, or an account outside the organization, assume it.
 
-use super::req_name;
-use crate::policy::Policy;
 use crate::rules::prelude::*;
+use crate::rules::support::{or_unknown, policy_exposure};
 
 pub const RULE: Builtin = Builtin {
     meta: Meta {
@@ -48,38 +47,27 @@ pub const RULE: Builtin = Builtin {
 };
 
 fn check(ev: &Event, ctx: &Context) -> Option<Hit> {
-    let doc = match ev.name() {
-        "CreateRole" => ev.req("assumeRolePolicyDocument")?,
-        _ => ev.req("policyDocument")?,
+    let field = match ev.name() {
+        "CreateRole" => "assumeRolePolicyDocument",
+        _ => "policyDocument",
     };
-    let exposure = Policy::parse(doc).ok()?.exposure(|a| ctx.is_own_account(a, ev));
-    if !exposure.is_exposed() {
-        return None;
-    }
-    let severity = if exposure.public {
-        Severity::Critical
-    } else {
-        Severity::High
-    };
-    let role = req_name(ev, "roleName").unwrap_or("(unknown)");
+    let (severity, whom) = policy_exposure(ev, ctx, field, RULE.meta.severity)?;
+    let role = or_unknown(ev.req_str("roleName"));
     let verb = match ev.name() {
         "CreateRole" => "created role",
         _ => "changed the trust policy of role",
     };
     Some(
-        Hit::new(
-            severity,
-            format!("{verb} {role} so that {} can assume it", exposure.describe()),
-        )
-        .resource(Some(role))
-        .resource(ev.resp_str("role.arn")),
+        Hit::new(severity, format!("{verb} {role} so that {whom} can assume it"))
+            .resource(Some(role))
+            .resource(ev.resp_str("role.arn")),
     )
 }
 
 #[cfg(test)]
 mod tests {
     use crate::rule::Context;
-    use crate::rules::testing::{sample_findings_with, sample_severity};
+    use crate::rules::testing::{sample_finding, sample_findings_with, sample_severity};
     use crate::severity::Severity;
 
     const ID: &str = super::RULE.meta.id;
@@ -98,10 +86,7 @@ mod tests {
 
     #[test]
     fn summary_names_role_and_account() {
-        let f = sample_findings_with("iam/CreateRole-external-account.json", Context::default())
-            .into_iter()
-            .find(|f| f.rule_id == ID)
-            .unwrap();
+        let f = sample_finding(ID, "iam/CreateRole-external-account.json").unwrap();
         assert!(
             f.summary
                 .contains("created role BedrockPartnerAccess so that external account(s) 444455556666 can assume it"),

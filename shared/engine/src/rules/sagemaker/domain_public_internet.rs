@@ -1,7 +1,7 @@
 //! A SageMaker Studio domain was created or switched to direct public internet access.
 
-use super::or_unknown;
 use crate::rules::prelude::*;
+use crate::rules::support::or_unknown;
 
 pub const RULE: Builtin = Builtin {
     meta: Meta {

@@ -1,7 +1,7 @@
 //! An endpoint configuration was created without a customer-managed KMS key.
 
-use super::{Reasons, is_set, or_unknown, req_bool};
 use crate::rules::prelude::*;
+use crate::rules::support::{Reasons, flag, is_set, or_unknown};
 
 pub const RULE: Builtin = Builtin {
     meta: Meta {
@@ -39,22 +39,16 @@ fn check(ev: &Event, _: &Context) -> Option<Hit> {
     ev.request()?;
     let mut reasons = Reasons::default();
     let low = Severity::Low;
-    reasons.when(
-        !is_set(ev, "kmsKeyId"),
-        low,
-        "no KMS key for the instance storage volumes",
-    );
-    let capture = req_bool(ev, "dataCaptureConfig.enableCapture") == Some(true);
-    reasons.when(
-        capture && !is_set(ev, "dataCaptureConfig.kmsKeyId"),
-        low,
-        "captured inference data without a KMS key",
-    );
-    reasons.when(
-        is_set(ev, "asyncInferenceConfig.outputConfig") && !is_set(ev, "asyncInferenceConfig.outputConfig.kmsKeyId"),
-        low,
-        "asynchronous inference output without a KMS key",
-    );
+    if !is_set(ev, "kmsKeyId") {
+        reasons.add(low, "no KMS key for the instance storage volumes");
+    }
+    let capture = flag(ev.req("dataCaptureConfig.enableCapture")) == Some(true);
+    if capture && !is_set(ev, "dataCaptureConfig.kmsKeyId") {
+        reasons.add(low, "captured inference data without a KMS key");
+    }
+    if is_set(ev, "asyncInferenceConfig.outputConfig") && !is_set(ev, "asyncInferenceConfig.outputConfig.kmsKeyId") {
+        reasons.add(low, "asynchronous inference output without a KMS key");
+    }
     let name = ev.req_str("endpointConfigName");
     let hit = reasons.hit(&format!("created endpoint configuration {}", or_unknown(name)))?;
     Some(hit.resource(name).resource(ev.resp_str("endpointConfigArn")))

@@ -3,8 +3,8 @@
 
 use serde_json::Value;
 
-use super::{Reasons, is_set, or_unknown, req_bool};
 use crate::rules::prelude::*;
+use crate::rules::support::{Reasons, flag, is_set, or_unknown};
 
 pub const RULE: Builtin = Builtin {
     meta: Meta {
@@ -99,28 +99,21 @@ fn check(ev: &Event, _: &Context) -> Option<Hit> {
         TRAINING
     };
     let mut reasons = Reasons::default();
-    let isolated = req_bool(ev, shape.isolation) == Some(true);
-    let in_vpc = is_set(ev, shape.vpc);
-    if !in_vpc {
-        reasons.when(
-            !isolated,
-            Severity::Medium,
-            "no network isolation and no VPC configuration",
-        );
-    } else {
-        reasons.when(!isolated, Severity::Low, "no network isolation");
+    let isolated = flag(ev.req(shape.isolation)) == Some(true);
+    if !isolated {
+        if is_set(ev, shape.vpc) {
+            reasons.add(Severity::Low, "no network isolation");
+        } else {
+            reasons.add(Severity::Medium, "no network isolation and no VPC configuration");
+        }
     }
     let distributed = instance_count(ev, shape.resources).is_none_or(|n| n > 1);
-    reasons.when(
-        distributed && req_bool(ev, shape.encryption) != Some(true),
-        Severity::Low,
-        "no inter-container traffic encryption",
-    );
-    reasons.when(
-        !is_set(ev, shape.volume_key),
-        Severity::Low,
-        "no KMS key for the volumes",
-    );
+    if distributed && flag(ev.req(shape.encryption)) != Some(true) {
+        reasons.add(Severity::Low, "no inter-container traffic encryption");
+    }
+    if !is_set(ev, shape.volume_key) {
+        reasons.add(Severity::Low, "no KMS key for the volumes");
+    }
     let name = ev.req_str(shape.name);
     let hit = reasons.hit(&format!("created {} {}", shape.kind, or_unknown(name)))?;
     Some(hit.resource(name).resource(ev.resp_str(shape.arn)))
@@ -128,15 +121,14 @@ fn check(ev: &Event, _: &Context) -> Option<Hit> {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::testing::{sample_findings, sample_severity};
+    use crate::rules::testing::{sample_finding, sample_severity};
     use crate::severity::Severity;
 
     const ID: &str = super::RULE.meta.id;
 
     #[test]
     fn open_network_is_medium_other_gaps_low() {
-        let f = sample_findings("sagemaker/CreateTrainingJob.json");
-        let f = f.iter().find(|f| f.rule_id == ID).expect("fires");
+        let f = sample_finding(ID, "sagemaker/CreateTrainingJob.json").expect("fires");
         assert_eq!(f.severity, Severity::Medium);
         for why in [
             "no network isolation and no VPC",

@@ -5,8 +5,8 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::Value;
 
-use super::{Reasons, or_unknown};
 use crate::rules::prelude::*;
+use crate::rules::support::{Reasons, or_unknown};
 
 pub const RULE: Builtin = Builtin {
     meta: Meta {
@@ -115,7 +115,7 @@ fn check(ev: &Event, _: &Context) -> Option<Hit> {
     let mut reasons = Reasons::default();
     for ind in INDICATORS {
         if let Some(evidence) = (ind.find)(&script) {
-            reasons.when(true, ind.severity, format!("{} ({evidence})", ind.label));
+            reasons.add(ind.severity, format!("{} ({evidence})", ind.label));
         }
     }
     let verb = if ev.name().starts_with("Update") {
@@ -256,7 +256,7 @@ fn download_and_execute(text: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::testing::{sample_findings, sample_severity};
+    use crate::rules::testing::{sample_finding, sample_severity};
 
     const ID: &str = super::RULE.meta.id;
 
@@ -292,8 +292,8 @@ mod tests {
 
     #[test]
     fn severity_and_evidence_on_samples() {
-        let f = sample_findings("sagemaker/CreateNotebookInstanceLifecycleConfig-reverse-shell.json");
-        let f = f.iter().find(|f| f.rule_id == ID).expect("fires");
+        let f =
+            sample_finding(ID, "sagemaker/CreateNotebookInstanceLifecycleConfig-reverse-shell.json").expect("fires");
         assert_eq!(f.severity, Severity::Critical);
         assert!(f.summary.contains("reverse shell (/dev/tcp/)"), "{}", f.summary);
         assert_eq!(f.resources[0], "nb-bootstrap");

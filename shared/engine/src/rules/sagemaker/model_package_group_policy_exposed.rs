@@ -1,8 +1,7 @@
 //! A model package group's resource policy opens it to everyone or to outside accounts.
 
-use super::or_unknown;
-use crate::policy::Policy;
 use crate::rules::prelude::*;
+use crate::rules::support::{or_unknown, policy_exposure};
 
 pub const RULE: Builtin = Builtin {
     meta: Meta {
@@ -36,22 +35,9 @@ pub const RULE: Builtin = Builtin {
 };
 
 fn check(ev: &Event, ctx: &Context) -> Option<Hit> {
-    let policy = Policy::parse(ev.req("resourcePolicy")?).ok()?;
-    let exposure = policy.exposure(|a| ctx.is_own_account(a, ev));
-    if !exposure.is_exposed() {
-        return None;
-    }
-    let severity = if exposure.public {
-        Severity::Critical
-    } else {
-        RULE.meta.severity
-    };
+    let (severity, whom) = policy_exposure(ev, ctx, "resourcePolicy", RULE.meta.severity)?;
     let name = ev.req_str("modelPackageGroupName");
-    let action = format!(
-        "opened model package group {} to {}",
-        or_unknown(name),
-        exposure.describe()
-    );
+    let action = format!("opened model package group {} to {whom}", or_unknown(name));
     Some(Hit::new(severity, action).resource(name))
 }
 

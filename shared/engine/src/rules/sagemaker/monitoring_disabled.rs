@@ -1,8 +1,8 @@
 //! Model monitoring was stopped or deleted, or an endpoint configuration turned data
 //! capture off.
 
-use super::{or_unknown, req_bool};
 use crate::rules::prelude::*;
+use crate::rules::support::{flag, or_unknown};
 
 pub const RULE: Builtin = Builtin {
     meta: Meta {
@@ -45,7 +45,7 @@ pub const RULE: Builtin = Builtin {
 
 fn check(ev: &Event, _: &Context) -> Option<Hit> {
     if ev.name() == "CreateEndpointConfig" {
-        if req_bool(ev, "dataCaptureConfig.enableCapture") != Some(false) {
+        if flag(ev.req("dataCaptureConfig.enableCapture")) != Some(false) {
             return None;
         }
         let name = ev.req_str("endpointConfigName");

@@ -1,8 +1,8 @@
 //! A notebook instance was created or changed with internet access, root access, no KMS key
 //! or outside a VPC.
 
-use super::{Reasons, is_set, or_unknown};
 use crate::rules::prelude::*;
+use crate::rules::support::{Reasons, is_set, or_unknown};
 
 pub const RULE: Builtin = Builtin {
     meta: Meta {
@@ -59,18 +59,18 @@ fn check(ev: &Event, _: &Context) -> Option<Hit> {
     };
     let mut reasons = Reasons::default();
     if let Some(note) = enabled("directInternetAccess") {
-        reasons.when(true, Severity::High, format!("direct internet access enabled{note}"));
+        reasons.add(Severity::High, format!("direct internet access enabled{note}"));
     }
     if let Some(note) = enabled("rootAccess") {
-        reasons.when(true, Severity::Medium, format!("root access enabled{note}"));
+        reasons.add(Severity::Medium, format!("root access enabled{note}"));
     }
     if create {
-        reasons.when(!is_set(ev, "subnetId"), Severity::Medium, "no VPC subnet");
-        reasons.when(
-            !is_set(ev, "kmsKeyId"),
-            Severity::Low,
-            "no KMS key for the storage volume",
-        );
+        if !is_set(ev, "subnetId") {
+            reasons.add(Severity::Medium, "no VPC subnet");
+        }
+        if !is_set(ev, "kmsKeyId") {
+            reasons.add(Severity::Low, "no KMS key for the storage volume");
+        }
     }
     let name = ev.req_str("notebookInstanceName");
     let verb = if create { "created" } else { "updated" };
@@ -80,15 +80,14 @@ fn check(ev: &Event, _: &Context) -> Option<Hit> {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::testing::{sample_findings, sample_severity};
+    use crate::rules::testing::{sample_finding, sample_severity};
     use crate::severity::Severity;
 
     const ID: &str = super::RULE.meta.id;
 
     #[test]
     fn defaults_count_as_enabled() {
-        let f = sample_findings("sagemaker/CreateNotebookInstance.json");
-        let f = f.iter().find(|f| f.rule_id == ID).expect("fires");
+        let f = sample_finding(ID, "sagemaker/CreateNotebookInstance.json").expect("fires");
         assert_eq!(f.severity, Severity::High);
         for why in [
             "direct internet access enabled (default)",

@@ -1,7 +1,7 @@
 //! A presigned URL was made to log in to a notebook instance or a Studio user profile.
 
-use super::or_unknown;
 use crate::rules::prelude::*;
+use crate::rules::support::or_unknown;
 
 pub const RULE: Builtin = Builtin {
     meta: Meta {
@@ -73,7 +73,7 @@ fn check(ev: &Event, _: &Context) -> Option<Hit> {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::testing::{sample_findings, sample_severity};
+    use crate::rules::testing::{sample_finding, sample_severity};
     use crate::severity::Severity;
 
     const ID: &str = super::RULE.meta.id;
@@ -84,8 +84,7 @@ mod tests {
             sample_severity(ID, "sagemaker/CreatePresignedNotebookInstanceUrl.json"),
             Some(Severity::Low)
         );
-        let f = sample_findings("sagemaker/CreatePresignedDomainUrl-access-key.json");
-        let f = f.iter().find(|f| f.rule_id == ID).expect("fires");
+        let f = sample_finding(ID, "sagemaker/CreatePresignedDomainUrl-access-key.json").expect("fires");
         assert_eq!(f.severity, Severity::Medium);
         assert_eq!(f.resources[0], "d-7xk2q9m4z1ab/data-scientist-1");
         assert!(f.summary.contains("long-term access key"), "{}", f.summary);

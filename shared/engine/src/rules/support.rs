@@ -1,0 +1,146 @@
+//! Helpers shared by the rule families: request-field readers, the reasons list that turns
+//! several findings about one request into one hit, and the resource-policy exposure check.
+
+use serde_json::Value;
+
+use crate::event::Event;
+use crate::policy::Policy;
+use crate::rule::{Context, Hit};
+use crate::severity::Severity;
+
+/// A boolean field written either as a JSON boolean or as the text `"true"` / `"false"`
+/// (any case). `None` when absent or of any other form.
+pub(crate) fn flag(value: Option<&Value>) -> Option<bool> {
+    match value? {
+        Value::Bool(b) => Some(*b),
+        Value::String(s) if s.eq_ignore_ascii_case("true") => Some(true),
+        Value::String(s) if s.eq_ignore_ascii_case("false") => Some(false),
+        _ => None,
+    }
+}
+
+/// A non-empty string request parameter (a name, an ARN).
+pub(crate) fn req_name<'e>(ev: &'e Event, path: &str) -> Option<&'e str> {
+    ev.req_str(path).filter(|s| !s.is_empty())
+}
+
+/// True when a request setting is given: present, not null, and not a blank string. Unlike
+/// [`req_name`], any other value (an object, a number, a boolean) counts as set.
+pub(crate) fn is_set(ev: &Event, path: &str) -> bool {
+    match ev.req(path) {
+        None | Some(Value::Null) => false,
+        Some(Value::String(s)) => !s.trim().is_empty(),
+        Some(_) => true,
+    }
+}
+
+/// A name for the action phrase, `(unknown)` when missing or empty.
+pub(crate) fn or_unknown(name: Option<&str>) -> &str {
+    name.filter(|n| !n.is_empty()).unwrap_or("(unknown)")
+}
+
+/// What makes a request risky, each reason with its own severity. A rule reports them in one
+/// hit whose severity is the worst of them.
+#[derive(Debug, Default)]
+pub(crate) struct Reasons(Vec<(Severity, String)>);
+
+impl Reasons {
+    /// Records one reason.
+    pub(crate) fn add(&mut self, severity: Severity, why: impl Into<String>) {
+        self.0.push((severity, why.into()));
+    }
+
+    /// A hit reading "`action`: reason; reason" at the worst severity, or `None` when nothing
+    /// was found.
+    pub(crate) fn hit(self, action: &str) -> Option<Hit> {
+        let worst = self.0.iter().map(|(s, _)| *s).max()?;
+        let why: Vec<&str> = self.0.iter().map(|(_, w)| w.as_str()).collect();
+        Some(Hit::new(worst, format!("{action}: {}", why.join("; "))))
+    }
+}
+
+/// Judges the resource or trust policy in request field `field`: `None` when it is missing,
+/// unreadable or opens to no one outside the organization; otherwise the severity (critical
+/// when public, else `cross_account`) and whom it opens to ("anyone (public)", "external
+/// account(s) …").
+pub(crate) fn policy_exposure(
+    ev: &Event,
+    ctx: &Context,
+    field: &str,
+    cross_account: Severity,
+) -> Option<(Severity, String)> {
+    let policy = Policy::parse(ev.req(field)?).ok()?;
+    let exposure = policy.exposure(|account| ctx.is_own_account(account, ev));
+    if !exposure.is_exposed() {
+        return None;
+    }
+    let severity = if exposure.public {
+        Severity::Critical
+    } else {
+        cross_account
+    };
+    Some((severity, exposure.describe()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::Record;
+    use serde_json::json;
+
+    #[test]
+    fn flags_accept_booleans_and_text() {
+        assert_eq!(flag(Some(&json!(true))), Some(true));
+        assert_eq!(flag(Some(&json!("TRUE"))), Some(true));
+        assert_eq!(flag(Some(&json!("false"))), Some(false));
+        assert_eq!(flag(Some(&json!(1))), None);
+        assert_eq!(flag(None), None);
+    }
+
+    #[test]
+    fn names_and_settings() {
+        let text = r#"{"requestParameters":{"a":"x","blank":" ","empty":"","n":0,"null":null}}"#;
+        let record: Record = serde_json::from_str(text).unwrap();
+        let ev = Event::new(&record);
+        assert_eq!(req_name(&ev, "a"), Some("x"));
+        assert_eq!(req_name(&ev, "blank"), Some(" "));
+        assert_eq!(req_name(&ev, "empty"), None);
+        assert_eq!(req_name(&ev, "n"), None);
+        assert!(is_set(&ev, "a") && is_set(&ev, "n"));
+        assert!(!is_set(&ev, "blank") && !is_set(&ev, "empty") && !is_set(&ev, "null"));
+        assert!(!is_set(&ev, "missing"));
+        assert_eq!(or_unknown(Some("x")), "x");
+        assert_eq!(or_unknown(Some("")), "(unknown)");
+        assert_eq!(or_unknown(None), "(unknown)");
+    }
+
+    #[test]
+    fn reasons_take_the_highest_severity() {
+        assert!(Reasons::default().hit("x").is_none());
+        let mut r = Reasons::default();
+        r.add(Severity::Medium, "a");
+        r.add(Severity::High, "b");
+        let hit = r.hit("did x").unwrap();
+        assert_eq!(hit.severity, Severity::High);
+        assert_eq!(hit.action, "did x: a; b");
+    }
+
+    #[test]
+    fn policy_exposure_grades_public_and_cross_account() {
+        let judge = |policy: Value| {
+            let text = json!({"recipientAccountId": "111122223333", "requestParameters": {"p": policy}}).to_string();
+            let record: Record = serde_json::from_str(&text).unwrap();
+            policy_exposure(&Event::new(&record), &Context::default(), "p", Severity::High)
+        };
+        let public = json!({"Statement": {"Effect": "Allow", "Principal": "*", "Action": "x"}});
+        assert_eq!(judge(public), Some((Severity::Critical, "anyone (public)".into())));
+        let other = json!({"Statement": {"Effect": "Allow", "Principal": {"AWS": "444455556666"}, "Action": "x"}});
+        assert_eq!(
+            judge(other),
+            Some((Severity::High, "external account(s) 444455556666".into()))
+        );
+        let own = json!({"Statement": {"Effect": "Allow", "Principal": {"AWS": "111122223333"}, "Action": "x"}});
+        assert_eq!(judge(own), None);
+        assert_eq!(judge(json!("{not json")), None);
+    }
+}
