@@ -40,11 +40,13 @@ fn failed<E: std::error::Error + 'static, R: std::fmt::Debug>(op: &str, e: SdkEr
 }
 
 fn put_refused<R>(e: &SdkError<PutItemError, R>) -> bool {
-    e.as_service_error().is_some_and(PutItemError::is_conditional_check_failed_exception)
+    e.as_service_error()
+        .is_some_and(PutItemError::is_conditional_check_failed_exception)
 }
 
 fn update_refused<R>(e: &SdkError<UpdateItemError, R>) -> bool {
-    e.as_service_error().is_some_and(UpdateItemError::is_conditional_check_failed_exception)
+    e.as_service_error()
+        .is_some_and(UpdateItemError::is_conditional_check_failed_exception)
 }
 
 /// Conditional writes raced by a concurrent writer are tried this many times.
@@ -53,7 +55,10 @@ const ATTEMPTS: usize = 3;
 impl DynamoStore {
     /// A store on `table` through `client`.
     pub fn new(client: Client, table: impl Into<String>) -> DynamoStore {
-        DynamoStore { client, table: table.into() }
+        DynamoStore {
+            client,
+            table: table.into(),
+        }
     }
 
     /// The table name.
@@ -88,8 +93,13 @@ impl DynamoStore {
 
 impl StateStore for DynamoStore {
     async fn insert_if_absent(&self, key: &str, value: i64, expires_at: i64, now: i64) -> Result<bool, StateError> {
-        self.put_fresh(key, vec![("v", n(value)), ("expires_at", n(expires_at))], "expires_at > :now", now)
-            .await
+        self.put_fresh(
+            key,
+            vec![("v", n(value)), ("expires_at", n(expires_at))],
+            "expires_at > :now",
+            now,
+        )
+        .await
     }
 
     async fn add(&self, key: &str, delta: i64, expires_at: i64, now: i64) -> Result<i64, StateError> {
@@ -138,7 +148,10 @@ impl StateStore for DynamoStore {
             .await
             .map_err(|e| failed("GetItem", e))?;
         Ok(out.item().and_then(|item| {
-            let item = Item { value: num(item, "v")?, expires_at: num(item, "expires_at")? };
+            let item = Item {
+                value: num(item, "v")?,
+                expires_at: num(item, "expires_at")?,
+            };
             (item.expires_at > now).then_some(item)
         }))
     }
@@ -193,8 +206,14 @@ impl StateStore for DynamoStore {
                 .await;
             match result {
                 Ok(out) => {
-                    let a = out.attributes().ok_or_else(|| StateError("UpdateItem returned no window".into()))?;
-                    let opened_by = a.get("first_event").and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
+                    let a = out
+                        .attributes()
+                        .ok_or_else(|| StateError("UpdateItem returned no window".into()))?;
+                    let opened_by = a
+                        .get("first_event")
+                        .and_then(|v| v.as_s().ok())
+                        .cloned()
+                        .unwrap_or_default();
                     return Ok(Window {
                         count: num(a, "count").unwrap_or(1),
                         opened_by,
@@ -211,7 +230,11 @@ impl StateStore for DynamoStore {
                         ("expires_at", n(expires_at)),
                     ];
                     if self.put_fresh(key, attrs, "window_end > :now", at).await? {
-                        return Ok(Window { count: 1, opened_by: event_id.to_owned(), window_end });
+                        return Ok(Window {
+                            count: 1,
+                            opened_by: event_id.to_owned(),
+                            window_end,
+                        });
                     }
                 }
                 Err(e) => return Err(failed("UpdateItem", e)),

@@ -18,7 +18,10 @@ pub struct SnsPublisher {
 /// SNS subjects: at most 100 printable ASCII characters, no line breaks.
 pub fn subject(f: &Finding) -> String {
     let text = format!("aidr {}: {}", f.severity.as_str().to_uppercase(), f.title);
-    text.chars().map(|c| if c.is_ascii_graphic() || c == ' ' { c } else { '?' }).take(100).collect()
+    text.chars()
+        .map(|c| if c.is_ascii_graphic() || c == ' ' { c } else { '?' })
+        .take(100)
+        .collect()
 }
 
 fn attribute(value: &str) -> Result<MessageAttributeValue, PublishError> {
@@ -32,7 +35,10 @@ fn attribute(value: &str) -> Result<MessageAttributeValue, PublishError> {
 impl SnsPublisher {
     /// A publisher to `topic_arn` through `client`.
     pub fn new(client: Client, topic_arn: impl Into<String>) -> SnsPublisher {
-        SnsPublisher { client, topic_arn: topic_arn.into() }
+        SnsPublisher {
+            client,
+            topic_arn: topic_arn.into(),
+        }
     }
 }
 

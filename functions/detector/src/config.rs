@@ -1,0 +1,186 @@
+//! The detector's settings, read from environment variables and validated at cold start; an
+//! error names the variable and what is wrong with it.
+
+use aidr_engine::alerting::AlertPolicy;
+use aidr_engine::{Context, Engine, Severity};
+
+/// A variable that is missing or invalid.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ConfigError {
+    #[error("environment variable {0} is not set (it names the {1})")]
+    Missing(&'static str, &'static str),
+    #[error("environment variable {var} is invalid: {why}")]
+    Invalid { var: &'static str, why: String },
+}
+
+/// Validated settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    pub table: String,
+    pub topic_arn: String,
+    pub policy: AlertPolicy,
+    pub org_accounts: Vec<String>,
+}
+
+fn list(value: Option<String>) -> Vec<String> {
+    value
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+fn accounts(var: &'static str, value: Option<String>) -> Result<Vec<String>, ConfigError> {
+    let ids = list(value);
+    match ids
+        .iter()
+        .find(|id| id.len() != 12 || !id.bytes().all(|b| b.is_ascii_digit()))
+    {
+        Some(bad) => Err(ConfigError::Invalid {
+            var,
+            why: format!("{bad:?} is not a 12-digit AWS account id"),
+        }),
+        None => Ok(ids),
+    }
+}
+
+/// Longest accepted deduplication window: 30 days.
+const MAX_WINDOW_SECS: i64 = 30 * 86_400;
+
+impl Config {
+    /// Reads the settings through `get` (the process environment in the Lambda).
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let required = |var: &'static str, what: &'static str| {
+            get(var)
+                .filter(|v| !v.trim().is_empty())
+                .ok_or(ConfigError::Missing(var, what))
+        };
+        let table = required("AIDR_STATE_TABLE", "DynamoDB state table")?;
+        let topic_arn = required("AIDR_ALERT_TOPIC_ARN", "SNS topic that receives alerts")?;
+        if !topic_arn.starts_with("arn:") || !topic_arn.contains(":sns:") {
+            let why = format!("{topic_arn:?} is not an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME)");
+            return Err(ConfigError::Invalid {
+                var: "AIDR_ALERT_TOPIC_ARN",
+                why,
+            });
+        }
+        let min_severity = match get("AIDR_MIN_SEVERITY").filter(|v| !v.trim().is_empty()) {
+            None => Severity::Low,
+            Some(v) => v.trim().parse().map_err(|why| ConfigError::Invalid {
+                var: "AIDR_MIN_SEVERITY",
+                why,
+            })?,
+        };
+        let dedupe_window_secs = match get("AIDR_DEDUPE_WINDOW_SECONDS").filter(|v| !v.trim().is_empty()) {
+            None => 3600,
+            Some(v) => v
+                .trim()
+                .parse::<i64>()
+                .ok()
+                .filter(|s| (1..=MAX_WINDOW_SECS).contains(s))
+                .ok_or_else(|| {
+                    let why = format!("{v:?} is not a number of seconds between 1 and {MAX_WINDOW_SECS}");
+                    ConfigError::Invalid {
+                        var: "AIDR_DEDUPE_WINDOW_SECONDS",
+                        why,
+                    }
+                })?,
+        };
+        let suppress_rules = list(get("AIDR_SUPPRESS_RULES"));
+        let catalog = Engine::builtin(Context::default());
+        if let Some(unknown) = suppress_rules
+            .iter()
+            .find(|id| !catalog.rules().any(|r| r.meta().id == id.as_str()))
+        {
+            let why = format!("{unknown:?} is not a rule id (see `aidr rules`)");
+            return Err(ConfigError::Invalid {
+                var: "AIDR_SUPPRESS_RULES",
+                why,
+            });
+        }
+        Ok(Config {
+            table,
+            topic_arn,
+            policy: AlertPolicy {
+                min_severity,
+                dedupe_window_secs,
+                suppress_rules,
+                suppress_principals: list(get("AIDR_SUPPRESS_PRINCIPALS")),
+                suppress_accounts: accounts("AIDR_SUPPRESS_ACCOUNTS", get("AIDR_SUPPRESS_ACCOUNTS"))?,
+            },
+            org_accounts: accounts("AIDR_ORG_ACCOUNTS", get("AIDR_ORG_ACCOUNTS"))?,
+        })
+    }
+
+    /// Reads the settings from the process environment.
+    pub fn from_env() -> Result<Config, ConfigError> {
+        Config::from_lookup(|var| std::env::var(var).ok())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        Config::from_lookup(|k| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| (*v).to_owned()))
+    }
+
+    const BASE: [(&str, &str); 2] = [
+        ("AIDR_STATE_TABLE", "aidr-state"),
+        ("AIDR_ALERT_TOPIC_ARN", "arn:aws:sns:us-east-1:111122223333:aidr-alerts"),
+    ];
+
+    #[test]
+    fn defaults_and_lists() {
+        let c = config(&BASE).unwrap();
+        assert_eq!(
+            (c.policy.min_severity, c.policy.dedupe_window_secs),
+            (Severity::Low, 3600)
+        );
+        let mut vars = BASE.to_vec();
+        vars.extend([
+            ("AIDR_MIN_SEVERITY", "High"),
+            ("AIDR_DEDUPE_WINDOW_SECONDS", "600"),
+            (
+                "AIDR_SUPPRESS_RULES",
+                "bedrock.guardrail_deleted, iam.root_access_key_created,",
+            ),
+            ("AIDR_SUPPRESS_PRINCIPALS", "arn:aws:sts::*:assumed-role/Deployer/*"),
+            ("AIDR_ORG_ACCOUNTS", "111122223333,444455556666"),
+        ]);
+        let c = config(&vars).unwrap();
+        assert_eq!(c.policy.min_severity, Severity::High);
+        assert_eq!(c.policy.dedupe_window_secs, 600);
+        assert_eq!(c.policy.suppress_rules.len(), 2);
+        assert_eq!(c.org_accounts, ["111122223333", "444455556666"]);
+    }
+
+    #[test]
+    fn errors_name_the_variable() {
+        let err = config(&[]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "environment variable AIDR_STATE_TABLE is not set (it names the DynamoDB state table)"
+        );
+        for (var, value) in [
+            ("AIDR_ALERT_TOPIC_ARN", "my-topic"),
+            ("AIDR_MIN_SEVERITY", "urgent"),
+            ("AIDR_DEDUPE_WINDOW_SECONDS", "-5"),
+            ("AIDR_SUPPRESS_RULES", "bedrock.no_such_rule"),
+            ("AIDR_ORG_ACCOUNTS", "1234"),
+            ("AIDR_SUPPRESS_ACCOUNTS", "abcdefghijkl"),
+        ] {
+            let mut vars = BASE.to_vec();
+            vars.retain(|(n, _)| *n != var);
+            vars.push((var, value));
+            let err = config(&vars).unwrap_err().to_string();
+            assert!(
+                err.starts_with(&format!("environment variable {var} is invalid")),
+                "{err}"
+            );
+        }
+    }
+}
