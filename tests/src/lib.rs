@@ -1,1 +1,196 @@
-//! placeholder
+//! Harness for aidr's end-to-end tests: AWS APIs emulated by the moto server (started by
+//! `scripts/test`, reached through the real SDK clients with `AWS_ENDPOINT_URL`), and a Lambda
+//! Runtime API that drives the real detector binary.
+
+pub mod runtime_api;
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use aws_config::SdkConfig;
+use aws_sdk_dynamodb::types::{AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType};
+use serde_json::Value;
+
+/// The SDK configuration for the emulator, or `None` (with a note) when no emulator is set up.
+/// Under CI (`CI` set) or the test command (`AIDR_TEST_EMULATOR`), a missing emulator fails
+/// the test instead.
+pub async fn emulator() -> Option<SdkConfig> {
+    if std::env::var_os("AWS_ENDPOINT_URL").is_none() {
+        let required = std::env::var_os("CI").is_some() || std::env::var_os("AIDR_TEST_EMULATOR").is_some();
+        assert!(
+            !required,
+            "AWS_ENDPOINT_URL is not set: run the tests with scripts/test, which starts moto"
+        );
+        eprintln!("skipped: no AWS emulator (AWS_ENDPOINT_URL unset); scripts/test starts one");
+        return None;
+    }
+    Some(aws_config::load_from_env().await)
+}
+
+/// A name unique to this test process and call, so tests can share one emulator.
+pub fn unique(prefix: &str) -> String {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    format!("{prefix}-{}-{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst))
+}
+
+/// A sample event file under `events/`, parsed.
+pub fn sample(path: &str) -> Value {
+    let file = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../events").join(path);
+    serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap()
+}
+
+/// The AWS resources one detector test uses: a state table, an alert topic, and a queue
+/// subscribed to the topic (the test reads alerts from it).
+pub struct Stack {
+    pub config: SdkConfig,
+    pub table: String,
+    pub topic_arn: String,
+    pub queue_url: String,
+}
+
+impl Stack {
+    /// Creates the table and the queue; the topic too unless `with_topic` is false (its ARN is
+    /// still reserved, for tests that create it later with [`Stack::create_topic`]).
+    pub async fn create(config: SdkConfig, with_topic: bool) -> Stack {
+        let name = unique("aidr");
+        let ddb = aws_sdk_dynamodb::Client::new(&config);
+        ddb.create_table()
+            .table_name(&name)
+            .billing_mode(BillingMode::PayPerRequest)
+            .attribute_definitions(
+                AttributeDefinition::builder()
+                    .attribute_name("pk")
+                    .attribute_type(ScalarAttributeType::S)
+                    .build()
+                    .unwrap(),
+            )
+            .key_schema(
+                KeySchemaElement::builder()
+                    .attribute_name("pk")
+                    .key_type(KeyType::Hash)
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+            .await
+            .unwrap();
+        let sqs = aws_sdk_sqs::Client::new(&config);
+        let queue_url = sqs
+            .create_queue()
+            .queue_name(&name)
+            .send()
+            .await
+            .unwrap()
+            .queue_url
+            .unwrap();
+        let region = config
+            .region()
+            .map(|r| r.to_string())
+            .unwrap_or_else(|| "us-east-1".into());
+        let mut stack = Stack {
+            topic_arn: format!("arn:aws:sns:{region}:123456789012:{name}"),
+            config,
+            table: name,
+            queue_url,
+        };
+        if with_topic {
+            stack.create_topic().await;
+        }
+        stack
+    }
+
+    /// Creates the alert topic and subscribes the queue to it.
+    pub async fn create_topic(&mut self) {
+        let sns = aws_sdk_sns::Client::new(&self.config);
+        self.topic_arn = sns
+            .create_topic()
+            .name(&self.table)
+            .send()
+            .await
+            .unwrap()
+            .topic_arn
+            .unwrap();
+        let queue_arn = self.queue_arn().await;
+        sns.subscribe()
+            .topic_arn(&self.topic_arn)
+            .protocol("sqs")
+            .endpoint(queue_arn)
+            .send()
+            .await
+            .unwrap();
+    }
+
+    async fn queue_arn(&self) -> String {
+        let sqs = aws_sdk_sqs::Client::new(&self.config);
+        let attrs = sqs
+            .get_queue_attributes()
+            .queue_url(&self.queue_url)
+            .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+            .send()
+            .await
+            .unwrap();
+        attrs.attributes.unwrap()[&aws_sdk_sqs::types::QueueAttributeName::QueueArn].clone()
+    }
+
+    /// The environment the detector runs with.
+    pub fn detector_env(&self) -> Vec<(&'static str, String)> {
+        let mut env: Vec<(&'static str, String)> = [
+            "AWS_ENDPOINT_URL",
+            "AWS_REGION",
+            "AWS_ACCESS_KEY_ID",
+            "AWS_SECRET_ACCESS_KEY",
+        ]
+        .into_iter()
+        .filter_map(|k| std::env::var(k).ok().map(|v| (k, v)))
+        .collect();
+        env.extend([
+            ("AWS_EC2_METADATA_DISABLED", "true".into()),
+            ("AWS_MAX_ATTEMPTS", "1".into()),
+            ("AIDR_STATE_TABLE", self.table.clone()),
+            ("AIDR_ALERT_TOPIC_ARN", self.topic_arn.clone()),
+        ]);
+        env
+    }
+
+    /// Reads alerts from the queue until `expected` have arrived (with 0: until `patience` has
+    /// passed, to show that nothing arrives) or `patience` has passed;
+    /// returns the SNS notifications (envelopes with `Message`, `Subject`, `MessageAttributes`).
+    pub async fn alerts(&self, expected: usize, patience: Duration) -> Vec<Value> {
+        let sqs = aws_sdk_sqs::Client::new(&self.config);
+        let mut got = Vec::new();
+        let deadline = Instant::now() + patience;
+        while Instant::now() < deadline && (expected == 0 || got.len() < expected) {
+            let out = sqs
+                .receive_message()
+                .queue_url(&self.queue_url)
+                .max_number_of_messages(10)
+                .wait_time_seconds(1)
+                .send()
+                .await
+                .unwrap();
+            for m in out.messages.unwrap_or_default() {
+                got.push(serde_json::from_str(m.body().unwrap_or("null")).unwrap());
+                sqs.delete_message()
+                    .queue_url(&self.queue_url)
+                    .receipt_handle(m.receipt_handle().unwrap())
+                    .send()
+                    .await
+                    .unwrap();
+            }
+        }
+        got
+    }
+
+    /// Every item in the state table.
+    pub async fn items(&self) -> Vec<std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>> {
+        let ddb = aws_sdk_dynamodb::Client::new(&self.config);
+        ddb.scan()
+            .table_name(&self.table)
+            .send()
+            .await
+            .unwrap()
+            .items
+            .unwrap_or_default()
+    }
+}

@@ -1,0 +1,276 @@
+//! A Lambda Runtime API served by the test: the real detector binary connects to it as it
+//! would in Lambda (`AWS_LAMBDA_RUNTIME_API`), long-polls for invocations, and posts results,
+//! invocation errors and init errors back.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// What the function posted for one invocation.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reply {
+    Response(Value),
+    Error(Value),
+}
+
+/// Messages from the server threads to the test.
+#[derive(Debug)]
+enum Event {
+    Polled(Instant),
+    Reply(String, Reply),
+    InitError(Value),
+}
+
+struct Shared {
+    queue: Mutex<Receiver<(String, String)>>,
+    events: Mutex<Sender<Event>>,
+}
+
+/// The Runtime API server plus the function process attached to it.
+pub struct Runtime {
+    pub addr: String,
+    invocations: Sender<(String, String)>,
+    events: Receiver<Event>,
+    child: Option<Child>,
+    next_id: usize,
+    /// When the process was started.
+    pub started: Instant,
+    /// When the process first asked for an invocation (the end of its init).
+    pub first_poll: Option<Instant>,
+    /// The function's stderr and stdout (its logs), collected after it exits.
+    log_path: PathBuf,
+}
+
+fn read_request(reader: &mut BufReader<TcpStream>) -> Option<(String, String, Vec<u8>)> {
+    let mut line = String::new();
+    if reader.read_line(&mut line).ok()? == 0 {
+        return None;
+    }
+    let mut parts = line.split_whitespace();
+    let (method, path) = (parts.next()?.to_owned(), parts.next()?.to_owned());
+    let mut headers = HashMap::new();
+    loop {
+        let mut h = String::new();
+        reader.read_line(&mut h).ok()?;
+        let h = h.trim_end();
+        if h.is_empty() {
+            break;
+        }
+        if let Some((k, v)) = h.split_once(':') {
+            headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_owned());
+        }
+    }
+    let mut body = Vec::new();
+    if let Some(len) = headers.get("content-length").and_then(|l| l.parse::<usize>().ok()) {
+        body.resize(len, 0);
+        reader.read_exact(&mut body).ok()?;
+    } else if headers.get("transfer-encoding").is_some_and(|t| t.contains("chunked")) {
+        loop {
+            let mut size = String::new();
+            reader.read_line(&mut size).ok()?;
+            let size = usize::from_str_radix(size.trim(), 16).ok()?;
+            let mut chunk = vec![0; size + 2];
+            reader.read_exact(&mut chunk).ok()?;
+            if size == 0 {
+                break;
+            }
+            body.extend_from_slice(&chunk[..size]);
+        }
+    }
+    Some((method, path, body))
+}
+
+fn respond(stream: &mut TcpStream, status: &str, headers: &[(&str, String)], body: &[u8]) -> std::io::Result<()> {
+    let mut head = format!("HTTP/1.1 {status}\r\nContent-Length: {}\r\n", body.len());
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes())?;
+    stream.write_all(body)?;
+    stream.flush()
+}
+
+fn serve(stream: TcpStream, shared: Arc<Shared>) {
+    let mut writer = match stream.try_clone() {
+        Ok(w) => w,
+        Err(_) => return,
+    };
+    let mut reader = BufReader::new(stream);
+    while let Some((method, path, body)) = read_request(&mut reader) {
+        let send = |e: Event| {
+            let _ = shared.events.lock().unwrap().send(e);
+        };
+        let json = || serde_json::from_slice::<Value>(&body).unwrap_or(Value::Null);
+        let parts: Vec<&str> = path.trim_start_matches("/2018-06-01/runtime/").split('/').collect();
+        let result = match (method.as_str(), parts.as_slice()) {
+            ("GET", ["invocation", "next"]) => {
+                send(Event::Polled(Instant::now()));
+                let next = shared.queue.lock().unwrap().recv();
+                let Ok((id, payload)) = next else { return };
+                let deadline = std::time::SystemTime::now() + Duration::from_secs(60);
+                let deadline_ms = deadline.duration_since(std::time::UNIX_EPOCH).unwrap().as_millis();
+                let headers = [
+                    ("Lambda-Runtime-Aws-Request-Id", id),
+                    ("Lambda-Runtime-Deadline-Ms", deadline_ms.to_string()),
+                    (
+                        "Lambda-Runtime-Invoked-Function-Arn",
+                        "arn:aws:lambda:us-east-1:123456789012:function:detector".into(),
+                    ),
+                    ("Content-Type", "application/json".into()),
+                ];
+                respond(&mut writer, "200 OK", &headers, payload.as_bytes())
+            }
+            ("POST", ["invocation", id, "response"]) => {
+                send(Event::Reply((*id).to_owned(), Reply::Response(json())));
+                respond(&mut writer, "202 Accepted", &[], b"{}")
+            }
+            ("POST", ["invocation", id, "error"]) => {
+                send(Event::Reply((*id).to_owned(), Reply::Error(json())));
+                respond(&mut writer, "202 Accepted", &[], b"{}")
+            }
+            ("POST", ["init", "error"]) => {
+                send(Event::InitError(json()));
+                respond(&mut writer, "202 Accepted", &[], b"{}")
+            }
+            _ => respond(&mut writer, "404 Not Found", &[], b"{}"),
+        };
+        if result.is_err() {
+            return;
+        }
+    }
+}
+
+/// The detector binary built by `cargo build -p detector` (the test command builds it first).
+pub fn detector_binary(profile: &str) -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"));
+    let path = target.join(profile).join("detector");
+    assert!(
+        path.exists(),
+        "{} is missing: build it with `cargo build -p detector` (scripts/test does)",
+        path.display()
+    );
+    path
+}
+
+impl Runtime {
+    /// Serves the Runtime API on a free loopback port and starts `binary` against it with `env`.
+    pub fn start(binary: &PathBuf, env: &[(&str, String)]) -> Runtime {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap().to_string();
+        let (invocations, queue) = channel();
+        let (events_tx, events) = channel();
+        let shared = Arc::new(Shared {
+            queue: Mutex::new(queue),
+            events: Mutex::new(events_tx),
+        });
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let shared = Arc::clone(&shared);
+                std::thread::spawn(move || serve(stream, shared));
+            }
+        });
+        let log_path = std::env::temp_dir().join(format!(
+            "aidr-detector-{}-{}.log",
+            std::process::id(),
+            addr.replace(':', "-")
+        ));
+        let log = std::fs::File::create(&log_path).unwrap();
+        let started = Instant::now();
+        let child = Command::new(binary)
+            .env("AWS_LAMBDA_RUNTIME_API", &addr)
+            .env("AWS_LAMBDA_FUNCTION_NAME", "detector")
+            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
+            .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+            .env("AWS_LAMBDA_LOG_FORMAT", "JSON")
+            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        Runtime {
+            addr,
+            invocations,
+            events,
+            child: Some(child),
+            next_id: 0,
+            started,
+            first_poll: None,
+            log_path,
+        }
+    }
+
+    /// Invokes the function with `payload` and waits for its reply.
+    pub fn invoke(&mut self, payload: &Value) -> Reply {
+        self.next_id += 1;
+        let id = format!("req-{}", self.next_id);
+        self.invocations.send((id.clone(), payload.to_string())).unwrap();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.events.recv_timeout(left) {
+                Ok(Event::Reply(got, reply)) if got == id => return reply,
+                Ok(Event::Polled(at)) => {
+                    self.first_poll.get_or_insert(at);
+                }
+                Ok(other) => panic!("unexpected runtime event {other:?}\nfunction log:\n{}", self.log()),
+                Err(_) => panic!("no reply to {id} within 60 s\nfunction log:\n{}", self.log()),
+            }
+        }
+    }
+
+    /// Waits for the function's first poll (its init is done); returns the init duration.
+    pub fn wait_ready(&mut self) -> Duration {
+        while self.first_poll.is_none() {
+            match self.events.recv_timeout(Duration::from_secs(30)) {
+                Ok(Event::Polled(at)) => self.first_poll = Some(at),
+                other => panic!(
+                    "function did not become ready: {other:?}\nfunction log:\n{}",
+                    self.log()
+                ),
+            }
+        }
+        self.first_poll.unwrap() - self.started
+    }
+
+    /// Waits for an init error report and the process's exit; returns the report.
+    pub fn expect_init_error(&mut self) -> Value {
+        let report = match self.events.recv_timeout(Duration::from_secs(30)) {
+            Ok(Event::InitError(body)) => body,
+            other => panic!("expected an init error, got {other:?}\nfunction log:\n{}", self.log()),
+        };
+        let status = self.child.as_mut().unwrap().wait().unwrap();
+        assert!(!status.success(), "the function should exit after an init error");
+        report
+    }
+
+    /// The process id of the function.
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().map_or(0, Child::id)
+    }
+
+    /// What the function logged so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log_path).unwrap_or_default()
+    }
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        let _ = std::fs::remove_file(&self.log_path);
+    }
+}
