@@ -213,3 +213,29 @@ fn rules_json_lists_the_metadata() {
         }
     }
 }
+
+#[test]
+fn template_patterns_match_the_catalog() {
+    let path = root().join("infra/template.yaml");
+    let template = std::fs::read_to_string(&path).unwrap();
+    let patterns: Value = serde_json::from_slice(&aidr(&["patterns"]).stdout).unwrap();
+    let mut lines: Vec<String> = template.lines().map(str::to_owned).collect();
+    for which in ["write", "read"] {
+        let marker = format!("# aidr patterns: {which}");
+        let at = lines
+            .iter()
+            .position(|l| l.trim() == marker)
+            .unwrap_or_else(|| panic!("no `{marker}` line"));
+        let indent: String = lines[at].chars().take_while(|c| *c == ' ').collect();
+        lines[at + 1] = format!("{indent}EventPattern: {}", patterns[which]);
+    }
+    let expected = lines.join("\n") + "\n";
+    if std::env::var_os("AIDR_BLESS").is_some() {
+        std::fs::write(&path, &expected).unwrap();
+    } else {
+        assert!(
+            template == expected,
+            "infra/template.yaml patterns differ from `aidr patterns`: run `AIDR_BLESS=1 cargo test -p aidr --test cli template`"
+        );
+    }
+}
