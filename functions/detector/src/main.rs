@@ -3,10 +3,6 @@
 
 #![recursion_limit = "256"]
 
-mod config;
-mod handler;
-mod init_error;
-
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use aidr_aws::{DynamoStore, SnsPublisher};
@@ -14,8 +10,9 @@ use aidr_engine::{Context, Engine};
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use serde_json::value::RawValue;
 
-use crate::config::Config;
-use crate::handler::Detector;
+use detector::config::Config;
+use detector::handler::Detector;
+use detector::init_error;
 
 fn now() -> i64 {
     SystemTime::now()

@@ -1,0 +1,6 @@
+//! The aidr detector Lambda's logic: configuration, the handler (generic over the engine's
+//! ports), and init-error reporting. `main.rs` wires it to AWS.
+
+pub mod config;
+pub mod handler;
+pub mod init_error;
