@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use aidr_engine::input::{self, InputError, Layout, Sink};
-use aidr_engine::{Engine, Finding, Record, Severity};
+use aidr_engine::input::{self, InputError, Layout};
+use aidr_engine::{Engine, Evaluation, Finding, Severity};
 use rayon::prelude::*;
 
 /// Most errors printed one by one; the rest are counted.
@@ -86,42 +86,17 @@ pub struct Report {
     pub elapsed: Duration,
 }
 
-/// The per-file sink: evaluates each record as it is parsed.
-struct Evaluate<'e> {
-    engine: &'e Engine,
-    findings: Vec<Finding>,
-    records: u64,
-    skipped: u64,
-    errors: Vec<InputError>,
-}
-
-impl Sink for Evaluate<'_> {
-    fn record(&mut self, record: &Record<'_>) {
-        self.records += 1;
-        self.engine.evaluate(record, &mut self.findings);
-    }
-    fn skipped(&mut self) {
-        self.skipped += 1;
-    }
-    fn error(&mut self, error: InputError) {
-        self.errors.push(error);
-    }
-}
-
-fn scan_one<'e>(engine: &'e Engine, input: &Input, done_bytes: &AtomicU64) -> Result<Evaluate<'e>, String> {
+fn scan_one<'e>(engine: &'e Engine, input: &Input, done_bytes: &AtomicU64) -> Result<Evaluation<'e>, String> {
     let name = input.name();
     let bytes = input.read().map_err(|e| format!("{name}: {e}"))?;
-    let mut sink = Evaluate {
-        engine,
-        findings: Vec::new(),
-        records: 0,
-        skipped: 0,
-        errors: Vec::new(),
+    let sink = match input::decode(&bytes, &name) {
+        Ok(text) => engine.evaluate_text(&text, input.layout(&text), &name),
+        Err(e) => {
+            let mut empty = engine.evaluation();
+            empty.errors.push(e);
+            empty
+        }
     };
-    match input::decode(&bytes, &name) {
-        Ok(text) => input::read(&text, input.layout(&text), &name, &mut sink),
-        Err(e) => sink.errors.push(e),
-    }
     done_bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
     Ok(sink)
 }
@@ -156,7 +131,7 @@ pub fn run(engine: &Engine, paths: &[PathBuf], threads: Option<usize>) -> std::i
         .map_err(std::io::Error::other)?;
     let done_bytes = AtomicU64::new(0);
     let finished = AtomicBool::new(false);
-    let results: Vec<Result<Evaluate, String>> = std::thread::scope(|s| {
+    let results: Vec<Result<Evaluation, String>> = std::thread::scope(|s| {
         if std::io::stderr().is_terminal() && total_bytes > 32 << 20 {
             s.spawn(|| progress(&done_bytes, total_bytes, &finished));
         }

@@ -40,6 +40,34 @@ pub fn sample(path: &str) -> Value {
     serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap()
 }
 
+/// Creates an SQS queue; returns its URL and ARN.
+pub async fn create_queue(config: &SdkConfig, name: &str) -> (String, String) {
+    let sqs = aws_sdk_sqs::Client::new(config);
+    let url = sqs
+        .create_queue()
+        .queue_name(name)
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
+    let arn = queue_arn(config, &url).await;
+    (url, arn)
+}
+
+async fn queue_arn(config: &SdkConfig, url: &str) -> String {
+    let arn = aws_sdk_sqs::types::QueueAttributeName::QueueArn;
+    let sqs = aws_sdk_sqs::Client::new(config);
+    let attrs = sqs
+        .get_queue_attributes()
+        .queue_url(url)
+        .attribute_names(arn.clone())
+        .send()
+        .await
+        .unwrap();
+    attrs.attributes.unwrap()[&arn].clone()
+}
+
 /// The AWS resources one detector test uses: a state table, an alert topic, and a queue
 /// subscribed to the topic (the test reads alerts from it).
 pub struct Stack {
@@ -111,7 +139,7 @@ impl Stack {
             .unwrap()
             .topic_arn
             .unwrap();
-        let queue_arn = self.queue_arn().await;
+        let queue_arn = queue_arn(&self.config, &self.queue_url).await;
         sns.subscribe()
             .topic_arn(&self.topic_arn)
             .protocol("sqs")
@@ -119,18 +147,6 @@ impl Stack {
             .send()
             .await
             .unwrap();
-    }
-
-    async fn queue_arn(&self) -> String {
-        let sqs = aws_sdk_sqs::Client::new(&self.config);
-        let attrs = sqs
-            .get_queue_attributes()
-            .queue_url(&self.queue_url)
-            .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
-            .send()
-            .await
-            .unwrap();
-        attrs.attributes.unwrap()[&aws_sdk_sqs::types::QueueAttributeName::QueueArn].clone()
     }
 
     /// The environment the detector runs with.

@@ -4,31 +4,10 @@
 
 use std::time::Duration;
 
-use aidr_e2e::{emulator, sample, unique};
+use aidr_e2e::{create_queue, emulator, sample, unique};
 use aidr_engine::{Context, Engine, patterns};
 use aws_sdk_eventbridge::types::{PutEventsRequestEntry, Target};
 use serde_json::Value;
-
-async fn queue(config: &aws_config::SdkConfig, name: &str) -> (String, String) {
-    let sqs = aws_sdk_sqs::Client::new(config);
-    let url = sqs
-        .create_queue()
-        .queue_name(name)
-        .send()
-        .await
-        .unwrap()
-        .queue_url
-        .unwrap();
-    let attrs = sqs
-        .get_queue_attributes()
-        .queue_url(&url)
-        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
-        .send()
-        .await
-        .unwrap();
-    let arn = attrs.attributes.unwrap()[&aws_sdk_sqs::types::QueueAttributeName::QueueArn].clone();
-    (url, arn)
-}
 
 async fn drain(config: &aws_config::SdkConfig, url: &str) -> Vec<String> {
     let sqs = aws_sdk_sqs::Client::new(config);
@@ -74,7 +53,7 @@ async fn template_patterns_route_only_what_the_rules_consume() {
     let patterns = patterns::patterns(&Engine::builtin(Context::default()));
     let mut queues = Vec::new();
     for which in ["write", "read"] {
-        let (url, arn) = queue(&config, &unique(&format!("aidr-{which}"))).await;
+        let (url, arn) = create_queue(&config, &unique(&format!("aidr-{which}"))).await;
         let rule = unique(&format!("aidr-{which}"));
         eb.put_rule()
             .name(&rule)

@@ -1,29 +1,18 @@
 //! Per-event handler time, network excluded: the detector's handler on the in-memory state
-//! store and a publisher that only counts, for a benign event (no rule consumes it), an
+//! store and a publisher that only records the rule id, for a benign event (no rule consumes it), an
 //! event a rule reads but does not flag, and an alerting event (a new event id each time, so
 //! every iteration claims, opens a window, and publishes).
 //!
 //! `cargo bench -p detector --bench handler`
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-
-use aidr_engine::alerting::{AlertPolicy, PublishError, Publisher};
+use aidr_engine::alerting::AlertPolicy;
+use aidr_engine::alerting::testing::Outbox;
 use aidr_engine::rules::testing::events_dir;
 use aidr_engine::state::{MemoryStore, now_or_never};
-use aidr_engine::{Context, Engine, Finding};
+use aidr_engine::{Context, Engine};
 use criterion::{Criterion, criterion_group, criterion_main};
 use detector::handler::Detector;
 use serde_json::value::RawValue;
-
-#[derive(Default)]
-struct Count(AtomicUsize);
-
-impl Publisher for Count {
-    async fn publish(&self, _: &Finding) -> Result<(), PublishError> {
-        self.0.fetch_add(1, Ordering::Relaxed);
-        Ok(())
-    }
-}
 
 fn sample(name: &str) -> String {
     std::fs::read_to_string(events_dir().join(name)).unwrap()
@@ -33,7 +22,7 @@ fn bench(c: &mut Criterion) {
     let detector = Detector {
         engine: Engine::builtin(Context::default()),
         store: MemoryStore::default(),
-        publisher: Count::default(),
+        publisher: Outbox::default(),
         policy: AlertPolicy::default(),
     };
     let run = |payload: &RawValue| now_or_never(detector.handle(payload, 1_800_000_000)).unwrap().unwrap();

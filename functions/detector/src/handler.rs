@@ -1,10 +1,10 @@
 //! The detector's logic, generic over the engine's ports so it runs in-process in tests:
 //! an EventBridge event (one CloudTrail record) or an SQS batch of them -> rules -> alerts.
 
+use aidr_engine::Engine;
 use aidr_engine::alerting::{AlertError, AlertPolicy, Outcome, Publisher, deliver};
-use aidr_engine::input::{self, InputError, Layout, Sink};
+use aidr_engine::input::Layout;
 use aidr_engine::state::StateStore;
-use aidr_engine::{Engine, Finding, Record};
 use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
@@ -54,26 +54,6 @@ impl Summary {
         self.merged += other.merged;
         self.duplicates += other.duplicates;
         self.silenced += other.silenced;
-    }
-}
-
-struct Collect<'e> {
-    engine: &'e Engine,
-    findings: Vec<Finding>,
-    summary: Summary,
-    errors: Vec<InputError>,
-}
-
-impl Sink for Collect<'_> {
-    fn record(&mut self, record: &Record<'_>) {
-        self.summary.records += 1;
-        self.engine.evaluate(record, &mut self.findings);
-    }
-    fn skipped(&mut self) {
-        self.summary.skipped += 1;
-    }
-    fn error(&mut self, error: InputError) {
-        self.errors.push(error);
     }
 }
 
@@ -135,27 +115,25 @@ impl<S: StateStore, P: Publisher> Detector<S, P> {
 
     /// Handles one EventBridge event (or any CloudTrail text the engine reads).
     pub async fn handle_text(&self, text: &str, origin: &str, now: i64) -> Result<Summary, HandlerError> {
-        let mut sink = Collect {
-            engine: &self.engine,
-            findings: Vec::new(),
-            summary: Summary::default(),
-            errors: Vec::new(),
-        };
-        input::read(text.as_bytes(), Layout::Stream, origin, &mut sink);
+        let sink = self.engine.evaluate_text(text.as_bytes(), Layout::Stream, origin);
         if let Some(first) = sink.errors.first() {
             let count = sink.errors.len();
             error!(origin, errors = count, error = %first, "unreadable event");
             return Err(HandlerError::Input(format!("{first} ({count} error(s))")));
         }
-        if sink.summary.skipped > 0 {
+        if sink.skipped > 0 {
             warn!(
                 origin,
-                skipped = sink.summary.skipped,
+                skipped = sink.skipped,
                 "not a CloudTrail API call event; skipped"
             );
         }
-        let mut summary = sink.summary;
-        summary.findings = sink.findings.len();
+        let mut summary = Summary {
+            records: sink.records as usize,
+            skipped: sink.skipped as usize,
+            findings: sink.findings.len(),
+            ..Summary::default()
+        };
         let mut failures = Vec::new();
         for finding in &sink.findings {
             let event_id = finding.event_ids.first().map(String::as_str).unwrap_or("-");
@@ -224,32 +202,13 @@ impl From<HandlerError> for lambda_runtime::Diagnostic {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Mutex;
-    use std::sync::atomic::{AtomicBool, Ordering};
-
     use aidr_engine::Context;
-    use aidr_engine::alerting::PublishError;
+    use aidr_engine::alerting::testing::Outbox;
     use aidr_engine::rules::testing::events_dir;
     use aidr_engine::state::{MemoryStore, now_or_never};
     use serde_json::{Value, json};
 
     use super::*;
-
-    #[derive(Default)]
-    struct Outbox {
-        sent: Mutex<Vec<String>>,
-        down: AtomicBool,
-    }
-
-    impl Publisher for Outbox {
-        async fn publish(&self, f: &Finding) -> Result<(), PublishError> {
-            if self.down.load(Ordering::SeqCst) {
-                return Err(PublishError("topic unavailable".into()));
-            }
-            self.sent.lock().unwrap().push(f.rule_id.clone());
-            Ok(())
-        }
-    }
 
     fn detector() -> Detector<MemoryStore, Outbox> {
         Detector {
@@ -288,7 +247,7 @@ mod tests {
         assert_eq!((out["findings"].as_u64(), out["alerted"].as_u64()), (Some(1), Some(1)));
         let again = invoke(&d, &sample("bedrock/DeleteGuardrail.json")).unwrap();
         assert_eq!(again["duplicates"], 1);
-        assert_eq!(*d.publisher.sent.lock().unwrap(), ["bedrock.guardrail_deleted"]);
+        assert_eq!(d.publisher.sent(), ["bedrock.guardrail_deleted"]);
     }
 
     #[test]
@@ -299,7 +258,7 @@ mod tests {
         let other = r#"{"version":"0","id":"1","detail-type":"EC2 Instance State-change Notification","source":"aws.ec2","detail":{}}"#;
         assert_eq!(invoke(&d, other).unwrap()["skipped"], 1);
         assert!(d.store.is_empty());
-        assert!(d.publisher.sent.lock().unwrap().is_empty());
+        assert!(d.publisher.sent().is_empty());
     }
 
     #[test]
@@ -332,16 +291,16 @@ mod tests {
             .map(|f| f["itemIdentifier"].as_str().unwrap())
             .collect();
         assert_eq!(failed, ["m2"]);
-        assert_eq!(d.publisher.sent.lock().unwrap().len(), 2);
+        assert_eq!(d.publisher.sent().len(), 2);
     }
 
     #[test]
     fn failed_publish_fails_the_event_and_the_retry_alerts_once() {
         let d = detector();
-        d.publisher.down.store(true, Ordering::SeqCst);
+        d.publisher.set_down(true);
         let err = invoke(&d, &sample("bedrock/DeleteGuardrail.json")).unwrap_err();
         assert!(matches!(err, HandlerError::Alert { failed: 1, .. }), "{err}");
-        d.publisher.down.store(false, Ordering::SeqCst);
+        d.publisher.set_down(false);
         assert_eq!(
             invoke(&d, &sample("bedrock/DeleteGuardrail.json")).unwrap()["alerted"],
             1
@@ -350,6 +309,6 @@ mod tests {
             invoke(&d, &sample("bedrock/DeleteGuardrail.json")).unwrap()["duplicates"],
             1
         );
-        assert_eq!(d.publisher.sent.lock().unwrap().len(), 1);
+        assert_eq!(d.publisher.sent().len(), 1);
     }
 }

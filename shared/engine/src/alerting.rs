@@ -173,19 +173,31 @@ async fn publish<S: StateStore, P: Publisher>(
     Ok(Outcome::Alerted)
 }
 
-#[cfg(test)]
-mod tests {
+/// A [`Publisher`] for tests and benchmarks: keeps the rule ids it was given, and can be
+/// switched off to play an unavailable topic.
+pub mod testing {
     use std::sync::Mutex;
     use std::sync::atomic::{AtomicBool, Ordering};
 
-    use super::*;
-    use crate::rules::testing::sample_findings;
-    use crate::state::{MemoryStore, now_or_never};
+    use super::{PublishError, Publisher};
+    use crate::finding::Finding;
 
-    #[derive(Default)]
-    struct Outbox {
+    #[derive(Debug, Default)]
+    pub struct Outbox {
         sent: Mutex<Vec<String>>,
         down: AtomicBool,
+    }
+
+    impl Outbox {
+        /// Makes every publish fail (true) or succeed again (false).
+        pub fn set_down(&self, down: bool) {
+            self.down.store(down, Ordering::SeqCst);
+        }
+
+        /// The rule ids of the alerts published so far.
+        pub fn sent(&self) -> Vec<String> {
+            self.sent.lock().map(|s| s.clone()).unwrap_or_default()
+        }
     }
 
     impl Publisher for Outbox {
@@ -193,10 +205,21 @@ mod tests {
             if self.down.load(Ordering::SeqCst) {
                 return Err(PublishError("topic unavailable".into()));
             }
-            self.sent.lock().unwrap().push(event_key(f));
+            self.sent
+                .lock()
+                .map_err(|_| PublishError("outbox lock poisoned".into()))?
+                .push(f.rule_id.clone());
             Ok(())
         }
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testing::Outbox;
+    use super::*;
+    use crate::rules::testing::sample_findings;
+    use crate::state::{MemoryStore, now_or_never};
 
     fn finding(sample: &str) -> Finding {
         sample_findings(sample).remove(0)
@@ -218,19 +241,19 @@ mod tests {
         second.event_ids = vec!["another-event".into()];
         assert_eq!(run(&second, &store, &out, NOW + 6), Ok(Outcome::Merged { count: 2 }));
         assert_eq!(run(&second, &store, &out, NOW + 7), Ok(Outcome::Duplicate));
-        assert_eq!(out.sent.lock().unwrap().len(), 1);
+        assert_eq!(out.sent().len(), 1);
     }
 
     #[test]
     fn a_failed_publish_is_retried_exactly_once() {
         let (store, out) = (MemoryStore::default(), Outbox::default());
         let f = finding("bedrock/DeleteGuardrail.json");
-        out.down.store(true, Ordering::SeqCst);
+        out.set_down(true);
         assert!(matches!(run(&f, &store, &out, NOW), Err(AlertError::Publish(_))));
-        out.down.store(false, Ordering::SeqCst);
+        out.set_down(false);
         assert_eq!(run(&f, &store, &out, NOW + 60), Ok(Outcome::Alerted));
         assert_eq!(run(&f, &store, &out, NOW + 120), Ok(Outcome::Duplicate));
-        assert_eq!(out.sent.lock().unwrap().len(), 1);
+        assert_eq!(out.sent().len(), 1);
     }
 
     #[test]

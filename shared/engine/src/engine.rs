@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use crate::event::Event;
 use crate::finding::Finding;
+use crate::input::{self, InputError, Layout, Sink};
 use crate::record::Record;
 use crate::rule::{Context, EventKey, Rule};
 
@@ -108,6 +109,49 @@ impl Engine {
                 out.push(Finding::new(meta, hit, &event));
             }
         }
+    }
+}
+
+/// Reads records into the engine: every record is evaluated as it is parsed; findings, counts
+/// and input errors are kept.
+pub struct Evaluation<'e> {
+    engine: &'e Engine,
+    pub findings: Vec<Finding>,
+    pub records: u64,
+    pub skipped: u64,
+    pub errors: Vec<InputError>,
+}
+
+impl Engine {
+    /// An empty evaluation to feed records to (it is an input [`Sink`]).
+    pub fn evaluation(&self) -> Evaluation<'_> {
+        Evaluation {
+            engine: self,
+            findings: Vec::new(),
+            records: 0,
+            skipped: 0,
+            errors: Vec::new(),
+        }
+    }
+
+    /// Reads `text` (already decompressed) and evaluates every record in it.
+    pub fn evaluate_text(&self, text: &[u8], layout: Layout, origin: &str) -> Evaluation<'_> {
+        let mut evaluation = self.evaluation();
+        input::read(text, layout, origin, &mut evaluation);
+        evaluation
+    }
+}
+
+impl Sink for Evaluation<'_> {
+    fn record(&mut self, record: &Record<'_>) {
+        self.records += 1;
+        self.engine.evaluate(record, &mut self.findings);
+    }
+    fn skipped(&mut self) {
+        self.skipped += 1;
+    }
+    fn error(&mut self, error: InputError) {
+        self.errors.push(error);
     }
 }
 

@@ -18,7 +18,7 @@ pub mod severity;
 pub mod state;
 pub mod time;
 
-pub use engine::{CatalogError, Engine};
+pub use engine::{CatalogError, Engine, Evaluation};
 pub use event::Event;
 pub use finding::Finding;
 pub use principal::{Credential, Principal};

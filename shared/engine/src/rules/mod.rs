@@ -28,8 +28,7 @@ pub mod testing {
 
     use crate::engine::Engine;
     use crate::finding::Finding;
-    use crate::input::{self, InputError, Layout, Sink};
-    use crate::record::Record;
+    use crate::input::Layout;
     use crate::rule::Context;
     use crate::severity::Severity;
 
@@ -38,37 +37,13 @@ pub mod testing {
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../events")
     }
 
-    struct Collect<'e> {
-        engine: &'e Engine,
-        findings: Vec<Finding>,
-        records: usize,
-        errors: Vec<InputError>,
-    }
-
-    impl Sink for Collect<'_> {
-        fn record(&mut self, record: &Record<'_>) {
-            self.records += 1;
-            self.engine.evaluate(record, &mut self.findings);
-        }
-        fn skipped(&mut self) {}
-        fn error(&mut self, error: InputError) {
-            self.errors.push(error);
-        }
-    }
-
     /// Findings of the whole catalog on one sample file (a path under `events/`), judged with
     /// `ctx`. Panics when the file is missing, unreadable, or holds other than one record.
     pub fn sample_findings_with(sample: &str, ctx: Context) -> Vec<Finding> {
         let engine = Engine::new(super::all(), ctx).expect("valid catalog");
         let path = events_dir().join(sample);
         let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("sample {sample}: {e}"));
-        let mut sink = Collect {
-            engine: &engine,
-            findings: Vec::new(),
-            records: 0,
-            errors: Vec::new(),
-        };
-        input::read(&bytes, Layout::Stream, sample, &mut sink);
+        let sink = engine.evaluate_text(&bytes, Layout::Stream, sample);
         assert!(sink.errors.is_empty(), "sample {sample}: {:?}", sink.errors);
         assert_eq!(
             sink.records, 1,
