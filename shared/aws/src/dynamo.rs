@@ -4,12 +4,13 @@
 //! (Unix seconds, the table's TTL attribute). DynamoDB deletes expired items lazily, so every
 //! read and condition also treats `expires_at <= now` as absent.
 //! - markers and counters: `pk`, `v` (Number), `expires_at`;
-//! - deduplication windows: `pk`, `count`, `first_event`, `window_end`, `last_seen`, `expires_at`.
+//! - deduplication windows: `pk`, `count`, `first_event`, `window_end`, `last_seen`, `expires_at`;
+//! - sets: `pk`, `members` (String Set, grown with `ADD`), `expires_at`.
 //!
 //! Every write is a single conditional `PutItem` / `UpdateItem` (with `ADD` for counters), so
 //! concurrent invocations never lose an update to a read-modify-write race.
 
-use aidr_engine::state::{Item, StateError, StateStore, Window};
+use aidr_engine::state::{Item, Members, StateError, StateStore, Window};
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
@@ -48,6 +49,33 @@ fn update_refused<R>(e: &SdkError<UpdateItemError, R>) -> bool {
     e.as_service_error()
         .is_some_and(UpdateItemError::is_conditional_check_failed_exception)
 }
+
+fn item_of(item: &std::collections::HashMap<String, AttributeValue>, now: i64) -> Option<Item> {
+    let item = Item {
+        value: num(item, "v")?,
+        expires_at: num(item, "expires_at")?,
+    };
+    (item.expires_at > now).then_some(item)
+}
+
+fn members_of(item: Option<&std::collections::HashMap<String, AttributeValue>>, now: i64) -> Members {
+    let Some(item) = item.filter(|i| num(i, "expires_at").is_some_and(|e| e > now)) else {
+        return Members::default();
+    };
+    Members {
+        members: item
+            .get("members")
+            .and_then(|m| m.as_ss().ok())
+            .into_iter()
+            .flatten()
+            .cloned()
+            .collect(),
+        expires_at: num(item, "expires_at").unwrap_or(0),
+    }
+}
+
+/// BatchGetItem takes at most this many keys a call.
+const BATCH_GET: usize = 100;
 
 /// Conditional writes raced by a concurrent writer are tried this many times.
 const ATTEMPTS: usize = 3;
@@ -147,13 +175,118 @@ impl StateStore for DynamoStore {
             .send()
             .await
             .map_err(|e| failed("GetItem", e))?;
-        Ok(out.item().and_then(|item| {
-            let item = Item {
-                value: num(item, "v")?,
-                expires_at: num(item, "expires_at")?,
+        Ok(out.item().and_then(|item| item_of(item, now)))
+    }
+
+    async fn get_many(&self, keys: &[String], now: i64) -> Result<Vec<Option<Item>>, StateError> {
+        use aws_sdk_dynamodb::types::KeysAndAttributes;
+        let mut found = std::collections::HashMap::new();
+        for chunk in keys.chunks(BATCH_GET) {
+            let mut unique: Vec<&String> = chunk.iter().collect();
+            unique.sort();
+            unique.dedup();
+            let mut request = KeysAndAttributes::builder().consistent_read(true);
+            for key in unique {
+                request = request.keys(std::collections::HashMap::from([("pk".to_owned(), s(key))]));
+            }
+            let mut pending = Some(request.build().map_err(|e| StateError(e.to_string()))?);
+            for _ in 0..5 {
+                let Some(request) = pending.take() else { break };
+                let out = self
+                    .client
+                    .batch_get_item()
+                    .request_items(&self.table, request)
+                    .send()
+                    .await
+                    .map_err(|e| failed("BatchGetItem", e))?;
+                for item in out.responses().and_then(|r| r.get(&self.table)).into_iter().flatten() {
+                    if let Some(key) = item.get("pk").and_then(|k| k.as_s().ok()) {
+                        found.insert(key.clone(), item_of(item, now));
+                    }
+                }
+                // Keys DynamoDB did not get to (throttling) are asked for again.
+                pending = out.unprocessed_keys().and_then(|u| u.get(&self.table)).cloned();
+            }
+            if pending.is_some() {
+                return Err(StateError(
+                    "DynamoDB BatchGetItem: keys left unprocessed after retries".into(),
+                ));
+            }
+        }
+        Ok(keys.iter().map(|k| found.get(k).copied().flatten()).collect())
+    }
+
+    async fn append(&self, key: &str, members: &[String], expires_at: i64, now: i64) -> Result<Members, StateError> {
+        for _ in 0..ATTEMPTS {
+            // Grow the live set; its expiry only moves forward.
+            let mut update = self
+                .client
+                .update_item()
+                .table_name(&self.table)
+                .key("pk", s(key))
+                .condition_expression("attribute_exists(pk) AND expires_at > :now")
+                .expression_attribute_values(":now", n(now))
+                .return_values(ReturnValue::AllNew);
+            update = if members.is_empty() {
+                update.update_expression("SET expires_at = expires_at")
+            } else {
+                update
+                    .update_expression("ADD members :m")
+                    .expression_attribute_values(":m", AttributeValue::Ss(members.to_vec()))
             };
-            (item.expires_at > now).then_some(item)
-        }))
+            match update.send().await {
+                Ok(out) => {
+                    let mut set = members_of(out.attributes(), now);
+                    if set.expires_at < expires_at {
+                        let result = self
+                            .client
+                            .update_item()
+                            .table_name(&self.table)
+                            .key("pk", s(key))
+                            .update_expression("SET expires_at = :e")
+                            .condition_expression("expires_at < :e")
+                            .expression_attribute_values(":e", n(expires_at))
+                            .send()
+                            .await;
+                        match result {
+                            Ok(_) => {}
+                            Err(e) if update_refused(&e) => {} // a concurrent call moved it further
+                            Err(e) => return Err(failed("UpdateItem", e)),
+                        }
+                        set.expires_at = expires_at;
+                    }
+                    return Ok(set);
+                }
+                Err(e) if update_refused(&e) => {
+                    // Absent or expired: start the set, unless a concurrent call just did.
+                    let mut attrs = vec![("expires_at", n(expires_at))];
+                    if !members.is_empty() {
+                        attrs.push(("members", AttributeValue::Ss(members.to_vec())));
+                    }
+                    if self.put_fresh(key, attrs, "expires_at > :now", now).await? {
+                        return Ok(Members {
+                            members: members.iter().cloned().collect(),
+                            expires_at,
+                        });
+                    }
+                }
+                Err(e) => return Err(failed("UpdateItem", e)),
+            }
+        }
+        Err(StateError(format!("set {key}: too much contention")))
+    }
+
+    async fn members(&self, key: &str, now: i64) -> Result<Members, StateError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", s(key))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| failed("GetItem", e))?;
+        Ok(members_of(out.item(), now))
     }
 
     async fn set(&self, key: &str, value: i64, expires_at: i64) -> Result<(), StateError> {

@@ -52,6 +52,23 @@ pub trait StateStore: Send + Sync {
     /// Deletes `key`; absent keys are not an error.
     fn remove(&self, key: &str) -> impl Future<Output = Result<(), StateError>> + Send;
 
+    /// Several live items at once (`None` for absent or expired keys), in the order of `keys`.
+    fn get_many(&self, keys: &[String], now: i64)
+    -> impl Future<Output = Result<Vec<Option<Item>>, StateError>> + Send;
+
+    /// Adds `members` to the set at `key` (an absent or expired set starts empty) and moves its
+    /// expiry to `expires_at` unless it is already later. Returns the set after the call.
+    fn append(
+        &self,
+        key: &str,
+        members: &[String],
+        expires_at: i64,
+        now: i64,
+    ) -> impl Future<Output = Result<Members, StateError>> + Send;
+
+    /// The live set at `key` (empty when absent or expired).
+    fn members(&self, key: &str, now: i64) -> impl Future<Output = Result<Members, StateError>> + Send;
+
     /// Counts one occurrence in the deduplication window at `key`. A missing or ended window
     /// (`window_end <= at`) is opened by `event_id`, ending at `window_end`; otherwise the
     /// count grows by one. Returns the window after the call.
@@ -63,6 +80,13 @@ pub trait StateStore: Send + Sync {
         window_end: i64,
         expires_at: i64,
     ) -> impl Future<Output = Result<Window, StateError>> + Send;
+}
+
+/// A set of strings (event ids, actions, regions) that lives until `expires_at`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Members {
+    pub members: std::collections::BTreeSet<String>,
+    pub expires_at: i64,
 }
 
 /// A deduplication window: how many occurrences it has seen and which event opened it.
@@ -78,6 +102,7 @@ pub struct Window {
 pub struct MemoryStore {
     items: Mutex<HashMap<String, Item>>,
     windows: Mutex<HashMap<String, Window>>,
+    sets: Mutex<HashMap<String, Members>>,
 }
 
 impl MemoryStore {
@@ -91,7 +116,9 @@ impl MemoryStore {
 
     /// Number of stored items and windows, expired ones included.
     pub fn len(&self) -> usize {
-        self.items.lock().map(|i| i.len()).unwrap_or(0) + self.windows.lock().map(|w| w.len()).unwrap_or(0)
+        self.items.lock().map(|i| i.len()).unwrap_or(0)
+            + self.windows.lock().map(|w| w.len()).unwrap_or(0)
+            + self.sets.lock().map(|s| s.len()).unwrap_or(0)
     }
 
     /// True when nothing is stored.
@@ -137,6 +164,40 @@ impl StateStore for MemoryStore {
         self.with(|items| {
             items.remove(key);
         })
+    }
+
+    async fn get_many(&self, keys: &[String], now: i64) -> Result<Vec<Option<Item>>, StateError> {
+        self.with(|items| {
+            keys.iter()
+                .map(|k| items.get(k).copied().filter(|i| i.expires_at > now))
+                .collect()
+        })
+    }
+
+    async fn append(&self, key: &str, members: &[String], expires_at: i64, now: i64) -> Result<Members, StateError> {
+        let mut sets = self
+            .sets
+            .lock()
+            .map_err(|_| StateError("memory store lock poisoned".into()))?;
+        let set = sets.entry(key.to_owned()).or_default();
+        if set.expires_at <= now {
+            *set = Members::default();
+        }
+        set.members.extend(members.iter().cloned());
+        set.expires_at = set.expires_at.max(expires_at);
+        Ok(set.clone())
+    }
+
+    async fn members(&self, key: &str, now: i64) -> Result<Members, StateError> {
+        let sets = self
+            .sets
+            .lock()
+            .map_err(|_| StateError("memory store lock poisoned".into()))?;
+        Ok(sets
+            .get(key)
+            .filter(|s| s.expires_at > now)
+            .cloned()
+            .unwrap_or_default())
     }
 
     async fn count_in_window(
@@ -266,6 +327,48 @@ pub async fn conformance<S: StateStore>(store: &S, prefix: &str) {
         "an ended window reopens"
     );
 
+    let got = store.get_many(&[k("s"), k("absent"), k("a")], now).await.unwrap();
+    let expected = vec![
+        Some(Item {
+            value: 5,
+            expires_at: now + 20,
+        }),
+        None,
+        Some(Item {
+            value: 3,
+            expires_at: now + 200,
+        }),
+    ];
+    assert_eq!(got, expected, "get_many answers in the order asked");
+
+    let names = |m: &Members| m.members.iter().cloned().collect::<Vec<_>>();
+    let set = k("set");
+    let m = store
+        .append(&set, &["b".into(), "a".into()], now + 100, now)
+        .await
+        .unwrap();
+    assert_eq!(
+        (names(&m), m.expires_at),
+        (vec!["a".to_string(), "b".to_string()], now + 100)
+    );
+    let m = store
+        .append(&set, &["a".into(), "c".into()], now + 50, now + 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        (names(&m), m.expires_at),
+        (vec!["a".into(), "b".into(), "c".into()], now + 100),
+        "expiry never moves back"
+    );
+    assert_eq!(names(&store.members(&set, now + 99).await.unwrap()).len(), 3);
+    assert!(
+        store.members(&set, now + 100).await.unwrap().members.is_empty(),
+        "an expired set is empty"
+    );
+    let m = store.append(&set, &["z".into()], now + 300, now + 150).await.unwrap();
+    assert_eq!(names(&m), vec!["z".to_string()], "an expired set starts over");
+    assert!(store.members(&k("no-set"), now).await.unwrap().members.is_empty());
+
     store.remove(&k("n")).await.unwrap();
     store.remove(&k("never-there")).await.unwrap();
     assert_eq!(store.get(&k("n"), now).await.unwrap(), None);
@@ -279,6 +382,6 @@ mod tests {
     fn memory_store_conforms() {
         let store = MemoryStore::default();
         now_or_never(conformance(&store, "t/")).expect("memory store never waits");
-        assert_eq!(store.len(), 3);
+        assert_eq!(store.len(), 4);
     }
 }
