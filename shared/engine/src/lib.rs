@@ -16,6 +16,7 @@ pub mod rule;
 pub mod rules;
 pub mod severity;
 pub mod state;
+pub mod stateful;
 pub mod time;
 
 pub use engine::{CatalogError, Engine, Evaluation};

@@ -1,0 +1,620 @@
+//! Stateful LLMjacking detections: what an access key does over time, kept in the engine's
+//! [`StateStore`] so the same logic runs in `aidr scan` (in memory) and in the detector Lambda
+//! (DynamoDB).
+//!
+//! Records become [`Observation`]s; [`Tracker::observe`] takes a batch of them (an SQS batch in
+//! the Lambda, a slice of the time-ordered replay in the CLI), aggregates it in memory, and
+//! writes state at most once per distinct key per batch. Signals about the same access key are
+//! correlated into one incident, reported when it opens and when its severity rises.
+//!
+//! Time is event time (`eventTime`), never arrival time: windows are judged on event times,
+//! and an item is live while its `expires_at` (event time + window) is later than the event
+//! being judged. Late or out-of-order events therefore land in the windows they belong to as
+//! long as those have not been deleted, and windows only ever grow forward.
+//!
+//! State keys (every item expires; `acct` account, `id` access key or principal ARN):
+//! - `llm#learn#acct`: first Bedrock invocation time seen in the account (2 years);
+//! - `llm#seen#acct#p#principal`, `…#pm#principal#model`, `…#r#region`, `…#pr#principal#region`,
+//!   `…#ip#prefix`: first-seen markers, value = first time (`first_seen_ttl_secs`);
+//! - `llm#enable_at#acct#id` / `llm#enable_ids#…`: last model enablement and its event ids;
+//!   `llm#recon_at#…` / `llm#recon_ids#…`: last recon by a long-term key (their windows);
+//! - `llm#breadth#acct#id`: distinct recon/enablement/evasion actions (sliding window);
+//! - `llm#probe#acct#id`: failed-call counter (sliding window);
+//! - `llm#vol#acct#principal#model#hour`: invocations in that hour (kept for the history);
+//! - `llm#regions#acct#id`: regions invoked (sliding window);
+//! - `llm#incident#acct#id`: the incident's signals and event ids (sliding window).
+
+pub mod observe;
+pub mod rules;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+pub use observe::{Kind, Observation, observe};
+
+use crate::finding::Finding;
+use crate::rule::Meta;
+use crate::severity::Severity;
+use crate::state::{StateError, StateStore};
+
+/// Windows and thresholds of the stateful detections (defaults in [`Config::default`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// Enablement then invocation by the same key within this many seconds (3600).
+    pub enablement_window_secs: i64,
+    /// Recon then invocation by the same long-term key within this many seconds (900).
+    pub recon_window_secs: i64,
+    /// Distinct recon / enablement / evasion actions by one key (5) …
+    pub breadth_threshold: usize,
+    /// … with no pause longer than this many seconds (86400).
+    pub breadth_window_secs: i64,
+    /// Failed invocations or listings by one key (10) …
+    pub probe_threshold: i64,
+    /// … with no pause longer than this many seconds (600).
+    pub probe_window_secs: i64,
+    /// First-seen detections record but do not report for this long after an account's first
+    /// Bedrock invocation seen (7 days).
+    pub learning_secs: i64,
+    /// How long a first-seen marker is remembered (400 days).
+    pub first_seen_ttl_secs: i64,
+    /// Hourly invocations of one model by one principal must reach this floor (100) …
+    pub volume_floor: i64,
+    /// … and this factor (5) times the 95th percentile of the principal's own hourly counts …
+    pub volume_factor: f64,
+    /// … over this many trailing hours (168).
+    pub volume_history_hours: i64,
+    /// Regions invoked by one key (3) …
+    pub fan_out_regions: usize,
+    /// … with no pause longer than this many seconds (3600).
+    pub fan_out_window_secs: i64,
+    /// Signals for one key with no pause longer than this many seconds form one incident (86400).
+    pub incident_window_secs: i64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            enablement_window_secs: 3600,
+            recon_window_secs: 900,
+            breadth_threshold: 5,
+            breadth_window_secs: 86_400,
+            probe_threshold: 10,
+            probe_window_secs: 600,
+            learning_secs: 7 * 86_400,
+            first_seen_ttl_secs: 400 * 86_400,
+            volume_floor: 100,
+            volume_factor: 5.0,
+            volume_history_hours: 168,
+            fan_out_regions: 3,
+            fan_out_window_secs: 3600,
+            incident_window_secs: 86_400,
+        }
+    }
+}
+
+/// One detection that fired on one observation of the batch.
+#[derive(Debug, Clone)]
+struct Signal {
+    meta: &'static Meta,
+    severity: Severity,
+    /// Index of the observation that completed the signal.
+    at: usize,
+    detail: String,
+    event_ids: Vec<String>,
+}
+
+/// Invocations of one model by one principal and key, in one region and hour, in one batch.
+#[derive(Debug)]
+struct Group {
+    first: usize,
+    last: usize,
+    count: i64,
+    prefixes: BTreeSet<String>,
+}
+
+fn key(parts: &[&str]) -> String {
+    let mut k = String::from("llm");
+    for p in parts {
+        k.push('#');
+        k.push_str(p);
+    }
+    k
+}
+
+/// The 95th percentile (nearest rank) of `values`.
+fn p95(values: &mut [i64]) -> i64 {
+    if values.is_empty() {
+        return 0;
+    }
+    values.sort_unstable();
+    let rank = ((values.len() as f64) * 0.95).ceil() as usize;
+    values[rank.clamp(1, values.len()) - 1]
+}
+
+/// The severity of an incident from its signal tags (`signal:<rule id>:<severity>`): the worst
+/// signal, and at least high once two different detections concern the same key.
+fn incident_severity(tags: &BTreeSet<String>) -> Option<Severity> {
+    let signals: Vec<(&str, Severity)> = tags
+        .iter()
+        .filter_map(|t| t.strip_prefix("signal:"))
+        .filter_map(|t| t.rsplit_once(':'))
+        .filter_map(|(rule, sev)| Some((rule, sev.parse().ok()?)))
+        .collect();
+    let worst = signals.iter().map(|(_, s)| *s).max()?;
+    let rules: BTreeSet<&str> = signals.iter().map(|(r, _)| *r).collect();
+    Some(if rules.len() >= 2 {
+        worst.max(Severity::High)
+    } else {
+        worst
+    })
+}
+
+/// Runs the stateful detections.
+#[derive(Debug, Clone, Default)]
+pub struct Tracker {
+    pub config: Config,
+}
+
+impl Tracker {
+    /// A tracker with the given windows and thresholds.
+    pub fn new(config: Config) -> Tracker {
+        Tracker { config }
+    }
+
+    /// Judges a batch of observations (any order; they are taken in event-time order) and
+    /// returns the incident findings it opens or raises.
+    pub async fn observe<S: StateStore>(&self, batch: &[Observation], store: &S) -> Result<Vec<Finding>, StateError> {
+        if batch.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut order: Vec<usize> = (0..batch.len()).collect();
+        order.sort_by(|&a, &b| (batch[a].time, &batch[a].event_id).cmp(&(batch[b].time, &batch[b].event_id)));
+        let mut signals = Vec::new();
+        self.control(batch, &order, store, &mut signals).await?;
+        self.probing(batch, &order, store, &mut signals).await?;
+        self.invocations(batch, &order, store, &mut signals).await?;
+        self.incidents(batch, signals, store).await
+    }
+
+    /// Recon, enablement and evasion calls: breadth, and the markers the sequences look for.
+    async fn control<S: StateStore>(
+        &self,
+        batch: &[Observation],
+        order: &[usize],
+        store: &S,
+        signals: &mut Vec<Signal>,
+    ) -> Result<(), StateError> {
+        let c = &self.config;
+        for &i in order.iter().filter(|&&i| batch[i].kind != Kind::Invoke) {
+            let o = &batch[i];
+            let (acct, id, t) = (o.account.as_str(), o.identity.as_str(), o.time);
+            let actions = store
+                .append(
+                    &key(&["breadth", acct, id]),
+                    std::slice::from_ref(&o.action),
+                    t + c.breadth_window_secs,
+                    t,
+                )
+                .await?;
+            if actions.members.len() >= c.breadth_threshold {
+                let list: Vec<&str> = actions.members.iter().map(String::as_str).collect();
+                signals.push(Signal {
+                    meta: &rules::BREADTH,
+                    severity: Severity::High,
+                    at: i,
+                    detail: format!("{} distinct LLMjacking actions ({})", list.len(), list.join(", ")),
+                    event_ids: vec![o.event_id.clone()],
+                });
+            }
+            if o.failed {
+                continue;
+            }
+            let marker = match o.kind {
+                Kind::Enable => Some(("enable", c.enablement_window_secs)),
+                Kind::Recon if o.long_term() => Some(("recon", c.recon_window_secs)),
+                _ => None,
+            };
+            if let Some((what, window)) = marker {
+                store
+                    .set(&key(&[&format!("{what}_at"), acct, id]), t, t + window)
+                    .await?;
+                store
+                    .append(
+                        &key(&[&format!("{what}_ids"), acct, id]),
+                        &[o.event_id.clone()],
+                        t + window,
+                        t,
+                    )
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Failed invocations and listings, counted once per key per batch.
+    async fn probing<S: StateStore>(
+        &self,
+        batch: &[Observation],
+        order: &[usize],
+        store: &S,
+        signals: &mut Vec<Signal>,
+    ) -> Result<(), StateError> {
+        let c = &self.config;
+        let mut probes: BTreeMap<(&str, &str), (i64, usize)> = BTreeMap::new();
+        for &i in order.iter().filter(|&&i| batch[i].probe) {
+            let entry = probes.entry((&batch[i].account, &batch[i].identity)).or_insert((0, i));
+            *entry = (entry.0 + 1, i);
+        }
+        for ((acct, id), (n, last)) in probes {
+            let t = batch[last].time;
+            let total = store
+                .add(&key(&["probe", acct, id]), n, t + c.probe_window_secs, t)
+                .await?;
+            if total >= c.probe_threshold && total - n < c.probe_threshold {
+                signals.push(Signal {
+                    meta: &rules::PROBING,
+                    severity: Severity::Medium,
+                    at: last,
+                    detail: format!("{total} denied or invalid Bedrock calls"),
+                    event_ids: vec![batch[last].event_id.clone()],
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Successful invocations: sequences, first-seen, volume and fan-out.
+    async fn invocations<S: StateStore>(
+        &self,
+        batch: &[Observation],
+        order: &[usize],
+        store: &S,
+        signals: &mut Vec<Signal>,
+    ) -> Result<(), StateError> {
+        let c = &self.config;
+        let mut groups: BTreeMap<(&str, &str, &str, &str, &str, i64), Group> = BTreeMap::new();
+        for &i in order
+            .iter()
+            .filter(|&&i| batch[i].kind == Kind::Invoke && !batch[i].failed)
+        {
+            let o = &batch[i];
+            let principal = o.principal.arn.as_deref().unwrap_or(&o.principal.name);
+            let model = o.model.as_deref().unwrap_or("unknown-model");
+            let g = groups
+                .entry((
+                    &o.account,
+                    &o.identity,
+                    principal,
+                    model,
+                    &o.region,
+                    o.time.div_euclid(3600),
+                ))
+                .or_insert(Group {
+                    first: i,
+                    last: i,
+                    count: 0,
+                    prefixes: BTreeSet::new(),
+                });
+            g.last = i;
+            g.count += 1;
+            g.prefixes.extend(o.ip_prefix.iter().cloned());
+        }
+        if groups.is_empty() {
+            return Ok(());
+        }
+        let now = batch[order[0]].time;
+
+        // Sequences: an enablement (any key) or a recon (long-term key) shortly before.
+        let identities: BTreeSet<(&str, &str)> = groups.keys().map(|k| (k.0, k.1)).collect();
+        let marker_keys: Vec<String> = identities
+            .iter()
+            .flat_map(|(acct, id)| [key(&["enable_at", acct, id]), key(&["recon_at", acct, id])])
+            .collect();
+        let markers = store.get_many(&marker_keys, now).await?;
+        for (n, (acct, id)) in identities.iter().enumerate() {
+            let (enable, recon) = (markers[2 * n], markers[2 * n + 1]);
+            let sequences = [
+                (
+                    enable,
+                    &rules::ENABLEMENT_THEN_USE,
+                    "enable_ids",
+                    c.enablement_window_secs,
+                    "model access was enabled",
+                ),
+                (
+                    recon,
+                    &rules::RECON_THEN_USE,
+                    "recon_ids",
+                    c.recon_window_secs,
+                    "a long-term key looked around",
+                ),
+            ];
+            for (marker, meta, ids_key, window, what) in sequences {
+                let Some(at) = marker.map(|m| m.value) else { continue };
+                let hit = groups
+                    .iter()
+                    .filter(|(k, _)| k.0 == *acct && k.1 == *id)
+                    .map(|(_, g)| g.last)
+                    .find(|&i| (at..=at + window).contains(&batch[i].time));
+                let Some(i) = hit else { continue };
+                let mut event_ids: Vec<String> = store
+                    .members(&key(&[ids_key, acct, id]), now)
+                    .await?
+                    .members
+                    .into_iter()
+                    .collect();
+                event_ids.push(batch[i].event_id.clone());
+                signals.push(Signal {
+                    meta,
+                    severity: Severity::High,
+                    at: i,
+                    detail: format!(
+                        "{what}, then the key invoked {} {} s later",
+                        batch[i].action,
+                        batch[i].time - at
+                    ),
+                    event_ids,
+                });
+            }
+        }
+
+        self.first_seen(batch, &groups, store, signals).await?;
+
+        // Volume against the principal's own history, judged when the hour's count passes a
+        // checkpoint (floor, 2 x floor, 4 x floor, …).
+        for (&(acct, _, principal, model, _, hour), g) in &groups {
+            let t = batch[g.last].time;
+            let keep = (hour + 1) * 3600 + c.volume_history_hours * 3600;
+            let total = store
+                .add(
+                    &key(&["vol", acct, principal, model, &hour.to_string()]),
+                    g.count,
+                    keep,
+                    t,
+                )
+                .await?;
+            let previous = total - g.count;
+            let passed = std::iter::successors(Some(c.volume_floor), |cp| cp.checked_mul(2))
+                .take_while(|&cp| cp <= total)
+                .any(|cp| cp > previous);
+            if !passed {
+                continue;
+            }
+            let since = store
+                .get(&key(&["seen", acct, "p", principal]), t)
+                .await?
+                .map_or(t, |i| i.value);
+            let first_hour = since.div_euclid(3600).max(hour - c.volume_history_hours);
+            if hour - first_hour < 24 {
+                continue; // too little history: the first-seen detection covers new principals
+            }
+            let keys: Vec<String> = (first_hour..hour)
+                .map(|h| key(&["vol", acct, principal, model, &h.to_string()]))
+                .collect();
+            let mut history: Vec<i64> = store
+                .get_many(&keys, t)
+                .await?
+                .into_iter()
+                .map(|i| i.map_or(0, |i| i.value))
+                .collect();
+            let baseline = p95(&mut history);
+            if (total as f64) >= c.volume_factor * baseline as f64 {
+                let o = &batch[g.last];
+                signals.push(Signal {
+                    meta: &rules::VOLUME_SPIKE,
+                    severity: if o.long_term() {
+                        Severity::High
+                    } else {
+                        Severity::Medium
+                    },
+                    at: g.last,
+                    detail: format!(
+                        "{total} invocations of {model} in one hour, {baseline} at the 95th percentile before"
+                    ),
+                    event_ids: vec![o.event_id.clone()],
+                });
+            }
+        }
+
+        // Fan-out: regions invoked by one key.
+        let mut regions: BTreeMap<(&str, &str), (BTreeSet<String>, usize)> = BTreeMap::new();
+        for (k, g) in &groups {
+            let entry = regions.entry((k.0, k.1)).or_insert((BTreeSet::new(), g.last));
+            entry.0.insert(k.4.to_owned());
+            if batch[g.last].time >= batch[entry.1].time {
+                entry.1 = g.last;
+            }
+        }
+        for ((acct, id), (seen, last)) in regions {
+            let t = batch[last].time;
+            let seen: Vec<String> = seen.into_iter().collect();
+            let set = store
+                .append(&key(&["regions", acct, id]), &seen, t + c.fan_out_window_secs, t)
+                .await?;
+            if set.members.len() >= c.fan_out_regions {
+                let list: Vec<&str> = set.members.iter().map(String::as_str).collect();
+                signals.push(Signal {
+                    meta: &rules::REGION_FAN_OUT,
+                    severity: Severity::High,
+                    at: last,
+                    detail: format!("invoked models in {} regions ({})", list.len(), list.join(", ")),
+                    event_ids: vec![batch[last].event_id.clone()],
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// First use by a principal, of a model, in a region, and from a new network prefix.
+    async fn first_seen<S: StateStore>(
+        &self,
+        batch: &[Observation],
+        groups: &BTreeMap<(&str, &str, &str, &str, &str, i64), Group>,
+        store: &S,
+        signals: &mut Vec<Signal>,
+    ) -> Result<(), StateError> {
+        let c = &self.config;
+        // The learning period of each account starts at its first invocation seen.
+        let mut learning_until: HashMap<&str, i64> = HashMap::new();
+        for (k, g) in groups {
+            if learning_until.contains_key(k.0) {
+                continue;
+            }
+            let t = batch[g.first].time;
+            let learn = key(&["learn", k.0]);
+            store.insert_if_absent(&learn, t, t + 730 * 86_400, t).await?;
+            let since = store.get(&learn, t).await?.map_or(t, |i| i.value);
+            learning_until.insert(k.0, since + c.learning_secs);
+        }
+
+        // Markers of this batch, each written at most once, by the earliest group needing it.
+        let facets = |k: &(&str, &str, &str, &str, &str, i64), g: &Group| -> Vec<(String, String)> {
+            let (acct, _, principal, model, region, _) = *k;
+            let mut v = vec![
+                (
+                    key(&["seen", acct, "p", principal]),
+                    format!("first Bedrock invocation by {principal}"),
+                ),
+                (
+                    key(&["seen", acct, "pm", principal, model]),
+                    format!("first use of {model}"),
+                ),
+                (
+                    key(&["seen", acct, "r", region]),
+                    format!("first Bedrock use in {region} by the account"),
+                ),
+                (
+                    key(&["seen", acct, "pr", principal, region]),
+                    format!("first use of {region} by this principal"),
+                ),
+            ];
+            v.extend(
+                g.prefixes
+                    .iter()
+                    .map(|p| (key(&["seen", acct, "ip", p]), format!("from new network {p}.x"))),
+            );
+            v
+        };
+        let mut wanted: Vec<String> = groups.iter().flat_map(|(k, g)| facets(k, g)).map(|(k, _)| k).collect();
+        wanted.sort();
+        wanted.dedup();
+        let now = groups.values().map(|g| batch[g.first].time).min().unwrap_or(0);
+        let known: BTreeSet<String> = wanted
+            .iter()
+            .zip(store.get_many(&wanted, now).await?)
+            .filter_map(|(k, item)| item.map(|_| k.clone()))
+            .collect();
+        let mut created: BTreeSet<String> = BTreeSet::new();
+        let mut by_time: Vec<(&(&str, &str, &str, &str, &str, i64), &Group)> = groups.iter().collect();
+        by_time.sort_by_key(|(_, g)| (batch[g.first].time, g.first));
+        for (k, g) in by_time {
+            let o = &batch[g.first];
+            let mut new = Vec::new();
+            let mut new_network = false;
+            for (marker, what) in facets(k, g) {
+                if known.contains(&marker) || created.contains(&marker) {
+                    continue;
+                }
+                if store
+                    .insert_if_absent(&marker, o.time, o.time + c.first_seen_ttl_secs, o.time)
+                    .await?
+                {
+                    new_network |= marker.contains("#ip#");
+                    new.push(what);
+                    created.insert(marker);
+                }
+            }
+            let learning = o.time < learning_until.get(k.0).copied().unwrap_or(i64::MAX);
+            let only_network = new.iter().all(|w| w.starts_with("from new network"));
+            if new.is_empty() || learning || only_network {
+                continue;
+            }
+            let severity = if o.long_term() || new_network {
+                Severity::Medium
+            } else {
+                Severity::Low
+            };
+            signals.push(Signal {
+                meta: &rules::FIRST_SEEN,
+                severity,
+                at: g.first,
+                detail: new.join(", "),
+                event_ids: vec![o.event_id.clone()],
+            });
+        }
+        Ok(())
+    }
+
+    /// Correlates signals per key into incidents; reports an incident when it opens and when
+    /// its severity rises.
+    async fn incidents<S: StateStore>(
+        &self,
+        batch: &[Observation],
+        mut signals: Vec<Signal>,
+        store: &S,
+    ) -> Result<Vec<Finding>, StateError> {
+        signals.sort_by_key(|s| (batch[s.at].time, s.at));
+        let mut findings = Vec::new();
+        for signal in signals {
+            let o = &batch[signal.at];
+            let (acct, id, t) = (o.account.as_str(), o.identity.as_str(), o.time);
+            let incident = key(&["incident", acct, id]);
+            let before = incident_severity(&store.members(&incident, t).await?.members);
+            let mut tags = vec![format!("signal:{}:{}", signal.meta.id, signal.severity)];
+            tags.push(format!("detail:{}: {}", signal.meta.title, signal.detail));
+            tags.extend(signal.event_ids.iter().map(|e| format!("event:{e}")));
+            let after = store
+                .append(&incident, &tags, t + self.config.incident_window_secs, t)
+                .await?;
+            let Some(severity) = incident_severity(&after.members) else {
+                continue;
+            };
+            if before.is_some_and(|b| b >= severity) {
+                continue; // attached to an incident already reported at this severity
+            }
+            findings.push(self.finding(o, &signal, severity, &after.members));
+        }
+        Ok(findings)
+    }
+
+    fn finding(&self, o: &Observation, signal: &Signal, severity: Severity, tags: &BTreeSet<String>) -> Finding {
+        let meta = signal.meta;
+        let details: Vec<&str> = tags.iter().filter_map(|t| t.strip_prefix("detail:")).collect();
+        let event_ids: Vec<String> = tags
+            .iter()
+            .filter_map(|t| t.strip_prefix("event:"))
+            .map(str::to_owned)
+            .collect();
+        let summary = format!(
+            "{} (key {}) — LLMjacking incident in account {} ({}): {}",
+            o.principal.name,
+            o.identity,
+            o.account,
+            o.region,
+            details.join("; ")
+        );
+        Finding {
+            rule_id: meta.id.to_owned(),
+            severity,
+            title: meta.title.to_owned(),
+            area: meta.area,
+            techniques: meta.techniques.iter().map(|t| (*t).to_owned()).collect(),
+            summary,
+            account: Some(o.account.clone()),
+            region: Some(o.region.clone()),
+            event_time: Some(crate::time::format_secs(o.time)),
+            event_ids,
+            event_source: "bedrock.amazonaws.com".into(),
+            event_name: o.action.clone(),
+            error_code: None,
+            principal: o.principal.clone(),
+            resources: o.model.iter().cloned().chain([o.identity.clone()]).collect(),
+            source_ip: o.source_ip.clone(),
+            user_agent: None,
+            dedupe_key: format!("bedrock.llmjacking|{}|{}|{}", o.account, o.identity, severity),
+            remediation: meta.remediation.to_owned(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,184 @@
+//! Observations: the few facts of a Bedrock call that the stateful detections keep, taken
+//! from a record once (the record itself is borrowed and gone by the time state is written).
+
+use crate::principal::Principal;
+use crate::record::{Record, s};
+use crate::rule::EventKey;
+use crate::time::parse_millis;
+
+const BEDROCK: &str = "bedrock.amazonaws.com";
+
+/// What an LLMjacking-relevant Bedrock call does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Kind {
+    /// Switches a foundation model on (use case, agreement, entitlement).
+    Enable,
+    /// Looks around: which models exist, are available, whether invocations are logged.
+    Recon,
+    /// Blinds defenders: logging or guardrails removed or changed.
+    Evasion,
+    /// Runs a model.
+    Invoke,
+}
+
+/// The Bedrock calls the stateful detections consume.
+pub const EVENTS: &[EventKey] = &[
+    (BEDROCK, "PutUseCaseForModelAccess"),
+    (BEDROCK, "CreateFoundationModelAgreement"),
+    (BEDROCK, "PutFoundationModelEntitlement"),
+    (BEDROCK, "ListFoundationModels"),
+    (BEDROCK, "GetFoundationModelAvailability"),
+    (BEDROCK, "GetModelInvocationLoggingConfiguration"),
+    (BEDROCK, "GetUseCaseForModelAccess"),
+    (BEDROCK, "ListFoundationModelAgreementOffers"),
+    (BEDROCK, "ListProvisionedModelThroughputs"),
+    (BEDROCK, "DeleteModelInvocationLoggingConfiguration"),
+    (BEDROCK, "PutModelInvocationLoggingConfiguration"),
+    (BEDROCK, "DeleteGuardrail"),
+    (BEDROCK, "UpdateGuardrail"),
+    (BEDROCK, "InvokeModel"),
+    (BEDROCK, "InvokeModelWithResponseStream"),
+    (BEDROCK, "Converse"),
+    (BEDROCK, "ConverseStream"),
+];
+
+/// What a consumed call does.
+pub fn kind(event_name: &str) -> Option<Kind> {
+    Some(match event_name {
+        "PutUseCaseForModelAccess" | "CreateFoundationModelAgreement" | "PutFoundationModelEntitlement" => Kind::Enable,
+        "ListFoundationModels"
+        | "GetFoundationModelAvailability"
+        | "GetModelInvocationLoggingConfiguration"
+        | "GetUseCaseForModelAccess"
+        | "ListFoundationModelAgreementOffers"
+        | "ListProvisionedModelThroughputs" => Kind::Recon,
+        "DeleteModelInvocationLoggingConfiguration"
+        | "PutModelInvocationLoggingConfiguration"
+        | "DeleteGuardrail"
+        | "UpdateGuardrail" => Kind::Evasion,
+        "InvokeModel" | "InvokeModelWithResponseStream" | "Converse" | "ConverseStream" => Kind::Invoke,
+        _ => return None,
+    })
+}
+
+/// One LLMjacking-relevant Bedrock call.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Observation {
+    /// Event time, Unix seconds.
+    pub time: i64,
+    pub event_id: String,
+    pub account: String,
+    pub region: String,
+    pub principal: Principal,
+    /// The access key, or for calls without one the principal ARN: what an incident follows.
+    pub identity: String,
+    pub kind: Kind,
+    /// `eventName`.
+    pub action: String,
+    pub model: Option<String>,
+    /// `sourceIPAddress`.
+    pub source_ip: Option<String>,
+    /// First three octets of an IPv4 source (`203.0.113`) or first three groups of an IPv6 one.
+    pub ip_prefix: Option<String>,
+    pub failed: bool,
+    /// A failed call of the kind probing produces: AccessDenied or ValidationException on an
+    /// invocation or a recon call.
+    pub probe: bool,
+}
+
+impl Observation {
+    /// Long-term key or root: the credentials LLMjacking runs on.
+    pub fn long_term(&self) -> bool {
+        self.principal.long_term_key() || self.principal.is_root()
+    }
+}
+
+/// The network prefix of a source address; `None` for AWS service names and garbage.
+pub fn ip_prefix(ip: &str) -> Option<String> {
+    if let Ok(v4) = ip.parse::<std::net::Ipv4Addr>() {
+        let [a, b, c, _] = v4.octets();
+        return Some(format!("{a}.{b}.{c}"));
+    }
+    let v6 = ip.parse::<std::net::Ipv6Addr>().ok()?;
+    let g = v6.segments();
+    Some(format!("{:x}:{:x}:{:x}", g[0], g[1], g[2]))
+}
+
+/// The observation of a record, when it is an LLMjacking-relevant Bedrock call with a time.
+pub fn observe(record: &Record<'_>) -> Option<Observation> {
+    if record.source() != BEDROCK {
+        return None;
+    }
+    let kind = kind(record.name())?;
+    let time = parse_millis(s(&record.event_time)?)?.div_euclid(1000);
+    let principal = Principal::of(record);
+    let identity = principal.access_key_id.clone().or_else(|| principal.arn.clone())?;
+    let error = s(&record.error_code).unwrap_or("");
+    let probe_error = error.contains("AccessDenied") || error == "ValidationException";
+    let model = record.request_parameters.and_then(|raw| {
+        #[derive(serde::Deserialize)]
+        struct Request {
+            #[serde(rename = "modelId")]
+            model_id: Option<String>,
+        }
+        serde_json::from_str::<Request>(raw.get()).ok()?.model_id
+    });
+    Some(Observation {
+        time,
+        event_id: s(&record.event_id).unwrap_or("").to_owned(),
+        account: record.account().unwrap_or("unknown").to_owned(),
+        region: s(&record.aws_region).unwrap_or("unknown").to_owned(),
+        identity,
+        kind,
+        action: record.name().to_owned(),
+        model,
+        ip_prefix: s(&record.source_ip_address).and_then(ip_prefix),
+        source_ip: s(&record.source_ip_address).map(str::to_owned),
+        failed: !error.is_empty(),
+        probe: probe_error && matches!(kind, Kind::Invoke | Kind::Recon),
+        principal,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefixes() {
+        assert_eq!(ip_prefix("203.0.113.24").as_deref(), Some("203.0.113"));
+        assert_eq!(
+            ip_prefix("2001:db8:85a3::8a2e:370:7334").as_deref(),
+            Some("2001:db8:85a3")
+        );
+        assert_eq!(ip_prefix("bedrock.amazonaws.com"), None);
+    }
+
+    #[test]
+    fn observes_invocations_and_probes() {
+        let text = r#"{"eventSource":"bedrock.amazonaws.com","eventName":"InvokeModel","eventTime":"2026-03-02T10:15:30Z",
+            "eventID":"e1","recipientAccountId":"111122223333","awsRegion":"us-east-1","sourceIPAddress":"185.220.101.4",
+            "errorCode":"ValidationException","requestParameters":{"modelId":"anthropic.claude-3-haiku-20240307-v1:0"},
+            "userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/u","accessKeyId":"AKIAX","userName":"u"}}"#;
+        let o = observe(&serde_json::from_str(text).unwrap()).unwrap();
+        assert_eq!(
+            (o.kind, o.identity.as_str(), o.model.as_deref()),
+            (Kind::Invoke, "AKIAX", Some("anthropic.claude-3-haiku-20240307-v1:0"))
+        );
+        assert!(o.probe && o.failed && o.long_term());
+        assert_eq!(o.time, 1_772_446_530);
+        let other = r#"{"eventSource":"bedrock.amazonaws.com","eventName":"ListCustomModels","eventTime":"2026-03-02T10:15:30Z"}"#;
+        assert!(observe(&serde_json::from_str(other).unwrap()).is_none());
+        let untimed =
+            r#"{"eventSource":"bedrock.amazonaws.com","eventName":"InvokeModel","userIdentity":{"accessKeyId":"A"}}"#;
+        assert!(observe(&serde_json::from_str(untimed).unwrap()).is_none());
+    }
+}
+
+#[cfg(test)]
+mod consistency {
+    #[test]
+    fn every_event_has_a_kind() {
+        assert!(super::EVENTS.iter().all(|(_, name)| super::kind(name).is_some()));
+    }
+}
