@@ -5,7 +5,7 @@ use serde_json::json;
 
 /// One line per rule: id, severity, area, title.
 pub fn table(engine: &Engine) -> String {
-    let metas: Vec<_> = engine.rules().map(|r| *r.meta()).collect();
+    let metas = engine.metas();
     let w = metas.iter().map(|m| m.id.len()).max().unwrap_or(2);
     let mut out = format!("{:<w$}  {:<8}  {:<11}  TITLE\n", "ID", "SEVERITY", "AREA");
     for m in metas {
@@ -23,9 +23,9 @@ pub fn table(engine: &Engine) -> String {
 /// The full metadata of every rule as a JSON array.
 pub fn json(engine: &Engine) -> String {
     let rules: Vec<_> = engine
-        .rules()
-        .map(|r| {
-            let m = r.meta();
+        .metas()
+        .into_iter()
+        .map(|m| {
             json!({
                 "id": m.id,
                 "title": m.title,
@@ -45,8 +45,7 @@ pub fn json(engine: &Engine) -> String {
 /// The README's catalog table.
 pub fn markdown(engine: &Engine) -> String {
     let mut out = String::from("| id | severity | area | techniques | title | events |\n|---|---|---|---|---|---|\n");
-    for r in engine.rules() {
-        let m = r.meta();
+    for m in engine.metas() {
         let mut names: Vec<&str> = m.events.iter().map(|(_, n)| *n).collect();
         names.dedup();
         out += &format!(

@@ -8,6 +8,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use aidr_engine::stateful::Tracker;
 use aidr_engine::{Context, Engine, Severity};
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -55,6 +56,13 @@ struct ScanArgs {
     /// Worker threads for parsing files (default: all cores).
     #[arg(long)]
     threads: Option<usize>,
+    /// Only the single-event rules: skip the stateful LLMjacking detections.
+    #[arg(long)]
+    no_stateful: bool,
+    /// A window or threshold of the stateful detections, e.g. `probe_threshold=20`
+    /// (repeatable; names and defaults in the README).
+    #[arg(long = "stateful-setting", value_name = "NAME=VALUE")]
+    stateful_settings: Vec<String>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -105,10 +113,18 @@ fn run_scan(args: ScanArgs) -> std::io::Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     }
-    let engine = Engine::builtin(Context {
+    let mut engine = Engine::builtin(Context {
         org_accounts: args.org_accounts.clone(),
     });
-    let report = scan::run(&engine, &args.paths, args.threads)?;
+    engine.set_stateful(!args.no_stateful);
+    let mut tracker = Tracker::default();
+    for setting in &args.stateful_settings {
+        if let Err(e) = tracker.config.apply(setting) {
+            eprintln!("aidr: --stateful-setting {e}");
+            return Ok(ExitCode::from(2));
+        }
+    }
+    let report = scan::run(&engine, &tracker, &args.paths, args.threads)?;
     let shown: Vec<_> = report
         .findings
         .iter()

@@ -7,6 +7,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use aidr_engine::input::{self, InputError, Layout};
+use aidr_engine::state::{MemoryStore, now_or_never};
+use aidr_engine::stateful::{Observation, Tracker};
 use aidr_engine::{Engine, Evaluation, Finding, Severity};
 use rayon::prelude::*;
 
@@ -101,8 +103,27 @@ fn scan_one<'e>(engine: &'e Engine, input: &Input, done_bytes: &AtomicU64) -> Re
     Ok(sink)
 }
 
-/// Scans `paths` with `engine` on `threads` workers (all cores when `None`).
-pub fn run(engine: &Engine, paths: &[PathBuf], threads: Option<usize>) -> std::io::Result<Report> {
+/// Observations fed to the stateful detections at a time, as an SQS batch feeds the Lambda.
+const STATEFUL_BATCH: usize = 1000;
+
+/// Feeds the observations of every file, in event-time order, to the stateful detections on
+/// an in-memory store; returns their findings.
+fn replay(tracker: &Tracker, mut observations: Vec<Observation>) -> std::io::Result<Vec<Finding>> {
+    observations.sort_by(|a, b| (a.time, &a.event_id).cmp(&(b.time, &b.event_id)));
+    let store = MemoryStore::default();
+    let mut findings = Vec::new();
+    for batch in observations.chunks(STATEFUL_BATCH) {
+        let found = now_or_never(tracker.observe(batch, &store))
+            .ok_or_else(|| std::io::Error::other("the in-memory store never waits"))?
+            .map_err(std::io::Error::other)?;
+        findings.extend(found);
+    }
+    Ok(findings)
+}
+
+/// Scans `paths` with `engine` (and `tracker`, when the engine's stateful detections are on)
+/// on `threads` workers (all cores when `None`).
+pub fn run(engine: &Engine, tracker: &Tracker, paths: &[PathBuf], threads: Option<usize>) -> std::io::Result<Report> {
     let start = Instant::now();
     let mut inputs = Vec::new();
     let mut problems = Vec::new();
@@ -144,6 +165,7 @@ pub fn run(engine: &Engine, paths: &[PathBuf], threads: Option<usize>) -> std::i
         files: inputs.len(),
         ..Report::default()
     };
+    let mut observations = Vec::new();
     for problem in &problems {
         eprintln!("error: {problem}");
         report.io_errors += 1;
@@ -154,6 +176,7 @@ pub fn run(engine: &Engine, paths: &[PathBuf], threads: Option<usize>) -> std::i
                 report.records += sink.records;
                 report.skipped += sink.skipped;
                 report.findings.extend(sink.findings);
+                observations.extend(sink.observations);
                 report.input_errors.extend(sink.errors);
             }
             Err(problem) => {
@@ -170,6 +193,9 @@ pub fn run(engine: &Engine, paths: &[PathBuf], threads: Option<usize>) -> std::i
             "error: … and {} more input errors",
             report.input_errors.len() - MAX_ERRORS_SHOWN
         );
+    }
+    if engine.stateful() {
+        report.findings.extend(replay(tracker, observations)?);
     }
     Finding::sort(&mut report.findings);
     report.elapsed = start.elapsed();

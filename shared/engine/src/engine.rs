@@ -7,7 +7,8 @@ use crate::event::Event;
 use crate::finding::Finding;
 use crate::input::{self, InputError, Layout, Sink};
 use crate::record::Record;
-use crate::rule::{Context, EventKey, Rule};
+use crate::rule::{Context, EventKey, Meta, Rule};
+use crate::stateful::Observation;
 
 /// Why a set of rules cannot form a catalog.
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -25,6 +26,8 @@ pub struct Engine {
     rules: Vec<Box<dyn Rule>>,
     index: HashMap<&'static str, HashMap<&'static str, Vec<usize>>>,
     ctx: Context,
+    /// Whether evaluations also collect observations for the stateful detections.
+    stateful: bool,
 }
 
 fn valid_id(id: &str) -> bool {
@@ -59,12 +62,37 @@ impl Engine {
                 index.entry(source).or_default().entry(name).or_default().push(i);
             }
         }
-        Ok(Engine { rules, index, ctx })
+        Ok(Engine {
+            rules,
+            index,
+            ctx,
+            stateful: true,
+        })
     }
 
     /// The built-in catalog.
     pub fn builtin(ctx: Context) -> Engine {
         Engine::new(crate::rules::all(), ctx).expect("the built-in catalog is valid (checked by tests)")
+    }
+
+    /// Turns the collection of observations for the stateful detections on (the default) or off.
+    pub fn set_stateful(&mut self, on: bool) {
+        self.stateful = on;
+    }
+
+    /// Whether the stateful detections are on.
+    pub fn stateful(&self) -> bool {
+        self.stateful
+    }
+
+    /// The metadata of every detection: single-event rules, then the stateful ones when on.
+    pub fn metas(&self) -> Vec<&Meta> {
+        let stateful: &[Meta] = if self.stateful {
+            crate::stateful::rules::ALL
+        } else {
+            &[]
+        };
+        self.rules.iter().map(|r| r.meta()).chain(stateful).collect()
     }
 
     /// The rules, in catalog order.
@@ -75,9 +103,9 @@ impl Engine {
     /// Every (eventSource, eventName) some rule consumes, sorted.
     pub fn event_keys(&self) -> Vec<EventKey> {
         let mut keys: Vec<EventKey> = self
-            .rules
-            .iter()
-            .flat_map(|r| r.meta().events.iter().copied())
+            .metas()
+            .into_iter()
+            .flat_map(|m| m.events.iter().copied())
             .collect();
         keys.sort_unstable();
         keys.dedup();
@@ -117,6 +145,8 @@ impl Engine {
 pub struct Evaluation<'e> {
     engine: &'e Engine,
     pub findings: Vec<Finding>,
+    /// What the stateful detections need from the records (when they are on).
+    pub observations: Vec<Observation>,
     pub records: u64,
     pub skipped: u64,
     pub errors: Vec<InputError>,
@@ -128,6 +158,7 @@ impl Engine {
         Evaluation {
             engine: self,
             findings: Vec::new(),
+            observations: Vec::new(),
             records: 0,
             skipped: 0,
             errors: Vec::new(),
@@ -146,6 +177,9 @@ impl Sink for Evaluation<'_> {
     fn record(&mut self, record: &Record<'_>) {
         self.records += 1;
         self.engine.evaluate(record, &mut self.findings);
+        if self.engine.stateful {
+            self.observations.extend(crate::stateful::observe(record));
+        }
     }
     fn skipped(&mut self) {
         self.skipped += 1;

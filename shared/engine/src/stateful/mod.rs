@@ -91,6 +91,58 @@ impl Default for Config {
     }
 }
 
+impl Config {
+    /// Changes one setting by its field name (`probe_threshold`, `volume_factor`, …), as given
+    /// on the command line or in the Lambda's environment.
+    pub fn set(&mut self, name: &str, value: &str) -> Result<(), String> {
+        let int = |v: &str| v.trim().parse::<i64>().ok().filter(|n| *n > 0);
+        let bad = || format!("{name}: {value:?} is not a positive number");
+        match name {
+            "volume_factor" => {
+                self.volume_factor = value.trim().parse::<f64>().ok().filter(|f| *f > 0.0).ok_or_else(bad)?;
+                return Ok(());
+            }
+            "breadth_threshold" | "fan_out_regions" => {
+                let n = int(value).ok_or_else(bad)? as usize;
+                *(if name == "breadth_threshold" {
+                    &mut self.breadth_threshold
+                } else {
+                    &mut self.fan_out_regions
+                }) = n;
+                return Ok(());
+            }
+            _ => {}
+        }
+        let field = match name {
+            "enablement_window_secs" => &mut self.enablement_window_secs,
+            "recon_window_secs" => &mut self.recon_window_secs,
+            "breadth_window_secs" => &mut self.breadth_window_secs,
+            "probe_threshold" => &mut self.probe_threshold,
+            "probe_window_secs" => &mut self.probe_window_secs,
+            "learning_secs" => &mut self.learning_secs,
+            "first_seen_ttl_secs" => &mut self.first_seen_ttl_secs,
+            "volume_floor" => &mut self.volume_floor,
+            "volume_history_hours" => &mut self.volume_history_hours,
+            "fan_out_window_secs" => &mut self.fan_out_window_secs,
+            "incident_window_secs" => &mut self.incident_window_secs,
+            _ => return Err(format!("unknown stateful setting {name:?}")),
+        };
+        *field = int(value).ok_or_else(bad)?;
+        Ok(())
+    }
+
+    /// Applies `name=value` settings separated by commas (empty parts are ignored).
+    pub fn apply(&mut self, settings: &str) -> Result<(), String> {
+        for part in settings.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (name, value) = part
+                .split_once('=')
+                .ok_or_else(|| format!("{part:?} is not name=value"))?;
+            self.set(name.trim(), value)?;
+        }
+        Ok(())
+    }
+}
+
 /// One detection that fired on one observation of the batch.
 #[derive(Debug, Clone)]
 struct Signal {

@@ -352,3 +352,14 @@ fn percentile_and_severity_helpers() {
         Some(Severity::Medium)
     );
 }
+
+#[test]
+fn settings_by_name() {
+    let mut c = Config::default();
+    c.apply("probe_threshold=20, volume_factor=2.5,fan_out_regions=4")
+        .unwrap();
+    assert_eq!((c.probe_threshold, c.volume_factor, c.fan_out_regions), (20, 2.5, 4));
+    assert!(c.apply("probe_threshold=-1").is_err());
+    assert!(c.apply("no_such=1").unwrap_err().contains("unknown"));
+    assert!(c.apply("probe_threshold").is_err());
+}
