@@ -9,6 +9,7 @@ use aidr_engine::alerting::AlertPolicy;
 use aidr_engine::alerting::testing::Outbox;
 use aidr_engine::rules::testing::events_dir;
 use aidr_engine::state::{MemoryStore, now_or_never};
+use aidr_engine::stateful::Tracker;
 use aidr_engine::{Context, Engine};
 use criterion::{Criterion, criterion_group, criterion_main};
 use detector::handler::Detector;
@@ -21,6 +22,7 @@ fn sample(name: &str) -> String {
 fn bench(c: &mut Criterion) {
     let detector = Detector {
         engine: Engine::builtin(Context::default()),
+        tracker: Tracker::default(),
         store: MemoryStore::default(),
         publisher: Outbox::default(),
         policy: AlertPolicy::default(),

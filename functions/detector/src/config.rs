@@ -2,6 +2,7 @@
 //! error names the variable and what is wrong with it.
 
 use aidr_engine::alerting::AlertPolicy;
+use aidr_engine::stateful::Config as StatefulConfig;
 use aidr_engine::{Context, Engine, Severity};
 
 /// A variable that is missing or invalid.
@@ -14,12 +15,16 @@ pub enum ConfigError {
 }
 
 /// Validated settings.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Config {
     pub table: String,
     pub topic_arn: String,
     pub policy: AlertPolicy,
     pub org_accounts: Vec<String>,
+    /// Whether the stateful LLMjacking detections run (`AIDR_STATEFUL`, on by default).
+    pub stateful: bool,
+    /// Their windows and thresholds (`AIDR_STATEFUL_SETTINGS`, `name=value,…`).
+    pub stateful_config: StatefulConfig,
 }
 
 fn list(value: Option<String>) -> Vec<String> {
@@ -100,7 +105,27 @@ impl Config {
                 why,
             });
         }
+        let stateful = match get("AIDR_STATEFUL").map(|v| v.trim().to_ascii_lowercase()).as_deref() {
+            None | Some("" | "on" | "true") => true,
+            Some("off" | "false") => false,
+            Some(other) => {
+                let why = format!("{other:?} is neither on nor off");
+                return Err(ConfigError::Invalid {
+                    var: "AIDR_STATEFUL",
+                    why,
+                });
+            }
+        };
+        let mut stateful_config = StatefulConfig::default();
+        stateful_config
+            .apply(&get("AIDR_STATEFUL_SETTINGS").unwrap_or_default())
+            .map_err(|why| ConfigError::Invalid {
+                var: "AIDR_STATEFUL_SETTINGS",
+                why,
+            })?;
         Ok(Config {
+            stateful,
+            stateful_config,
             table,
             topic_arn,
             policy: AlertPolicy {
@@ -156,6 +181,15 @@ mod tests {
         assert_eq!(c.policy.dedupe_window_secs, 600);
         assert_eq!(c.policy.suppress_rules.len(), 2);
         assert_eq!(c.org_accounts, ["111122223333", "444455556666"]);
+        assert!(c.stateful);
+        let mut vars = BASE.to_vec();
+        vars.extend([
+            ("AIDR_STATEFUL", "off"),
+            ("AIDR_STATEFUL_SETTINGS", "probe_threshold=25"),
+        ]);
+        let c = config(&vars).unwrap();
+        assert!(!c.stateful);
+        assert_eq!(c.stateful_config.probe_threshold, 25);
     }
 
     #[test]
@@ -172,6 +206,8 @@ mod tests {
             ("AIDR_SUPPRESS_RULES", "bedrock.no_such_rule"),
             ("AIDR_ORG_ACCOUNTS", "1234"),
             ("AIDR_SUPPRESS_ACCOUNTS", "abcdefghijkl"),
+            ("AIDR_STATEFUL", "maybe"),
+            ("AIDR_STATEFUL_SETTINGS", "probe_threshold=zero"),
         ] {
             let mut vars = BASE.to_vec();
             vars.retain(|(n, _)| *n != var);

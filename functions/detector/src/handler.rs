@@ -1,10 +1,12 @@
 //! The detector's logic, generic over the engine's ports so it runs in-process in tests:
 //! an EventBridge event (one CloudTrail record) or an SQS batch of them -> rules -> alerts.
 
-use aidr_engine::Engine;
 use aidr_engine::alerting::{AlertError, AlertPolicy, Outcome, Publisher, deliver};
 use aidr_engine::input::Layout;
+use aidr_engine::state::StateError;
 use aidr_engine::state::StateStore;
+use aidr_engine::stateful::{Observation, Tracker};
+use aidr_engine::{Engine, Finding};
 use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
@@ -13,6 +15,8 @@ use tracing::{error, info, warn};
 /// Everything one invocation needs; built once per cold start.
 pub struct Detector<S, P> {
     pub engine: Engine,
+    /// The stateful detections (they run when the engine's stateful switch is on).
+    pub tracker: Tracker,
     pub store: S,
     pub publisher: P,
     pub policy: AlertPolicy,
@@ -29,6 +33,8 @@ pub enum HandlerError {
         total: usize,
         first: AlertError,
     },
+    #[error("stateful detections: {0}")]
+    State(StateError),
     #[error("unreadable SQS batch: {0}")]
     Batch(String),
 }
@@ -43,18 +49,6 @@ pub struct Summary {
     pub merged: usize,
     pub duplicates: usize,
     pub silenced: usize,
-}
-
-impl Summary {
-    fn add(&mut self, other: &Summary) {
-        self.records += other.records;
-        self.skipped += other.skipped;
-        self.findings += other.findings;
-        self.alerted += other.alerted;
-        self.merged += other.merged;
-        self.duplicates += other.duplicates;
-        self.silenced += other.silenced;
-    }
 }
 
 /// The fields that tell an SQS batch from an EventBridge event.
@@ -89,32 +83,63 @@ impl<S: StateStore, P: Publisher> Detector<S, P> {
         serde_json::to_value(summary).map_err(|e| HandlerError::Input(e.to_string()))
     }
 
-    /// Handles each message of an SQS batch; only the failed ones are reported for retry.
+    /// Handles an SQS batch: each message through the single-event rules, then all their
+    /// observations together through the stateful detections (one state write per key per
+    /// batch). Only the failed messages are reported for retry.
     pub async fn handle_batch(&self, batch: SqsEvent, now: i64) -> SqsBatchResponse {
-        let mut response = SqsBatchResponse::default();
         let mut total = Summary::default();
+        let mut failed: Vec<String> = Vec::new();
+        let mut observations: Vec<Observation> = Vec::new();
+        let mut observed_by: Vec<String> = Vec::new();
         for message in batch.records {
             let id = message.message_id.unwrap_or_default();
             let result = match message.body.as_deref() {
-                Some(body) => self.handle_text(body, &id, now).await,
+                Some(body) => self.evaluate(body, &id, now, &mut total).await,
                 None => Err(HandlerError::Input("SQS message has no body".into())),
             };
             match result {
-                Ok(summary) => total.add(&summary),
+                Ok(found) if !found.is_empty() => {
+                    observations.extend(found);
+                    observed_by.push(id);
+                }
+                Ok(_) => {}
                 Err(e) => {
                     error!(message_id = %id, error = %e, "SQS message failed; it will be retried");
-                    let mut failure = BatchItemFailure::default();
-                    failure.item_identifier = id;
-                    response.batch_item_failures.push(failure);
+                    failed.push(id);
                 }
             }
         }
-        info!(failed = response.batch_item_failures.len(), summary = ?total, "batch done");
+        if let Err(e) = self.track(&observations, now, &mut total).await {
+            error!(messages = observed_by.len(), error = %e, "stateful detections failed; their messages will be retried");
+            failed.extend(observed_by);
+        }
+        info!(failed = failed.len(), summary = ?total, "batch done");
+        let mut response = SqsBatchResponse::default();
+        for id in failed {
+            let mut failure = BatchItemFailure::default();
+            failure.item_identifier = id;
+            response.batch_item_failures.push(failure);
+        }
         response
     }
 
     /// Handles one EventBridge event (or any CloudTrail text the engine reads).
     pub async fn handle_text(&self, text: &str, origin: &str, now: i64) -> Result<Summary, HandlerError> {
+        let mut summary = Summary::default();
+        let observations = self.evaluate(text, origin, now, &mut summary).await?;
+        self.track(&observations, now, &mut summary).await?;
+        Ok(summary)
+    }
+
+    /// Reads `text`, alerts the single-event findings, and returns what the stateful
+    /// detections need from it.
+    async fn evaluate(
+        &self,
+        text: &str,
+        origin: &str,
+        now: i64,
+        summary: &mut Summary,
+    ) -> Result<Vec<Observation>, HandlerError> {
         let sink = self.engine.evaluate_text(text.as_bytes(), Layout::Stream, origin);
         if let Some(first) = sink.errors.first() {
             let count = sink.errors.len();
@@ -128,42 +153,47 @@ impl<S: StateStore, P: Publisher> Detector<S, P> {
                 "not a CloudTrail API call event; skipped"
             );
         }
-        let mut summary = Summary {
-            records: sink.records as usize,
-            skipped: sink.skipped as usize,
-            findings: sink.findings.len(),
-            ..Summary::default()
-        };
+        summary.records += sink.records as usize;
+        summary.skipped += sink.skipped as usize;
+        self.alert_all(&sink.findings, now, summary).await?;
+        Ok(sink.observations)
+    }
+
+    /// Runs the stateful detections over `observations` and alerts what they find.
+    async fn track(&self, observations: &[Observation], now: i64, summary: &mut Summary) -> Result<(), HandlerError> {
+        if observations.is_empty() {
+            return Ok(());
+        }
+        let findings = self
+            .tracker
+            .observe(observations, &self.store)
+            .await
+            .map_err(HandlerError::State)?;
+        self.alert_all(&findings, now, summary).await
+    }
+
+    /// Delivers each finding (idempotently); logs one line per finding.
+    async fn alert_all(&self, findings: &[Finding], now: i64, summary: &mut Summary) -> Result<(), HandlerError> {
+        summary.findings += findings.len();
         let mut failures = Vec::new();
-        for finding in &sink.findings {
+        for finding in findings {
             let event_id = finding.event_ids.first().map(String::as_str).unwrap_or("-");
             match deliver(finding, &self.store, &self.publisher, &self.policy, now).await {
                 Ok(outcome) => {
-                    let outcome_name = match outcome {
-                        Outcome::Alerted => {
-                            summary.alerted += 1;
-                            "alerted"
-                        }
-                        Outcome::Merged { .. } => {
-                            summary.merged += 1;
-                            "merged"
-                        }
-                        Outcome::Duplicate => {
-                            summary.duplicates += 1;
-                            "duplicate"
-                        }
-                        Outcome::Silenced(_) => {
-                            summary.silenced += 1;
-                            "silenced"
-                        }
+                    let (count, name) = match outcome {
+                        Outcome::Alerted => (&mut summary.alerted, "alerted"),
+                        Outcome::Merged { .. } => (&mut summary.merged, "merged"),
+                        Outcome::Duplicate => (&mut summary.duplicates, "duplicate"),
+                        Outcome::Silenced(_) => (&mut summary.silenced, "silenced"),
                     };
+                    *count += 1;
                     info!(
                         rule_id = %finding.rule_id,
                         severity = %finding.severity,
                         event_id,
                         account = finding.account.as_deref().unwrap_or("-"),
                         dedupe_key = %finding.dedupe_key,
-                        outcome = outcome_name,
+                        outcome = name,
                         detail = ?outcome,
                         summary = %finding.summary,
                         "finding"
@@ -176,10 +206,10 @@ impl<S: StateStore, P: Publisher> Detector<S, P> {
             }
         }
         match failures.len() {
-            0 => Ok(summary),
+            0 => Ok(()),
             failed => Err(HandlerError::Alert {
                 failed,
-                total: summary.findings,
+                total: findings.len(),
                 first: failures.remove(0),
             }),
         }
@@ -192,6 +222,7 @@ impl From<HandlerError> for lambda_runtime::Diagnostic {
             HandlerError::Input(_) => "Aidr.UnreadableEvent",
             HandlerError::Alert { .. } => "Aidr.AlertNotDelivered",
             HandlerError::Batch(_) => "Aidr.UnreadableBatch",
+            HandlerError::State(_) => "Aidr.StateUnavailable",
         };
         lambda_runtime::Diagnostic {
             error_type: error_type.into(),
@@ -213,6 +244,7 @@ mod tests {
     fn detector() -> Detector<MemoryStore, Outbox> {
         Detector {
             engine: Engine::builtin(Context::default()),
+            tracker: Tracker::default(),
             store: MemoryStore::default(),
             publisher: Outbox::default(),
             policy: AlertPolicy::default(),
@@ -309,6 +341,26 @@ mod tests {
             invoke(&d, &sample("bedrock/DeleteGuardrail.json")).unwrap()["duplicates"],
             1
         );
+        assert_eq!(d.publisher.sent().len(), 1);
+    }
+
+    #[test]
+    fn sqs_batch_feeds_the_stateful_detections_once() {
+        let d = detector();
+        let mut denied: Value = serde_json::from_str(&sample("bedrock/InvokeModel.json")).unwrap();
+        denied["detail"]["errorCode"] = json!("AccessDeniedException");
+        let bodies: Vec<(String, String)> = (0..12)
+            .map(|i| {
+                denied["detail"]["eventID"] = json!(format!("probe-{i}"));
+                (format!("m{i}"), denied.to_string())
+            })
+            .collect();
+        let refs: Vec<(&str, String)> = bodies.iter().map(|(id, b)| (id.as_str(), b.clone())).collect();
+        let out = invoke(&d, &sqs(&refs)).unwrap();
+        assert_eq!(out["batchItemFailures"], json!([]));
+        assert_eq!(d.publisher.sent(), ["bedrock.llmjacking_probing"]);
+        // The same burst redelivered is one alert still (idempotent per event, merged per key).
+        invoke(&d, &sqs(&refs)).unwrap();
         assert_eq!(d.publisher.sent().len(), 1);
     }
 }

@@ -6,6 +6,7 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use aidr_aws::{DynamoStore, SnsPublisher};
+use aidr_engine::stateful::Tracker;
 use aidr_engine::{Context, Engine};
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use serde_json::value::RawValue;
@@ -32,10 +33,13 @@ async fn main() -> Result<(), Error> {
         }
     };
     let aws = aws_config::load_from_env().await;
+    let mut engine = Engine::builtin(Context {
+        org_accounts: config.org_accounts,
+    });
+    engine.set_stateful(config.stateful);
     let detector = Detector {
-        engine: Engine::builtin(Context {
-            org_accounts: config.org_accounts,
-        }),
+        engine,
+        tracker: Tracker::new(config.stateful_config),
         store: DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), config.table),
         publisher: SnsPublisher::new(aws_sdk_sns::Client::new(&aws), config.topic_arn),
         policy: config.policy,

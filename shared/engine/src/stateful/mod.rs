@@ -154,6 +154,9 @@ struct Signal {
     event_ids: Vec<String>,
 }
 
+/// (account, identity, principal, model, region, hour) of a group of invocations.
+type GroupKey<'a> = (&'a str, &'a str, &'a str, &'a str, &'a str, i64);
+
 /// Invocations of one model by one principal and key, in one region and hour, in one batch.
 #[derive(Debug)]
 struct Group {
@@ -272,7 +275,7 @@ impl Tracker {
                 store
                     .append(
                         &key(&[&format!("{what}_ids"), acct, id]),
-                        &[o.event_id.clone()],
+                        std::slice::from_ref(&o.event_id),
                         t + window,
                         t,
                     )
@@ -323,7 +326,7 @@ impl Tracker {
         signals: &mut Vec<Signal>,
     ) -> Result<(), StateError> {
         let c = &self.config;
-        let mut groups: BTreeMap<(&str, &str, &str, &str, &str, i64), Group> = BTreeMap::new();
+        let mut groups: BTreeMap<GroupKey<'_>, Group> = BTreeMap::new();
         for &i in order
             .iter()
             .filter(|&&i| batch[i].kind == Kind::Invoke && !batch[i].failed)
@@ -500,7 +503,7 @@ impl Tracker {
     async fn first_seen<S: StateStore>(
         &self,
         batch: &[Observation],
-        groups: &BTreeMap<(&str, &str, &str, &str, &str, i64), Group>,
+        groups: &BTreeMap<GroupKey<'_>, Group>,
         store: &S,
         signals: &mut Vec<Signal>,
     ) -> Result<(), StateError> {
@@ -519,7 +522,7 @@ impl Tracker {
         }
 
         // Markers of this batch, each written at most once, by the earliest group needing it.
-        let facets = |k: &(&str, &str, &str, &str, &str, i64), g: &Group| -> Vec<(String, String)> {
+        let facets = |k: &GroupKey<'_>, g: &Group| -> Vec<(String, String)> {
             let (acct, _, principal, model, region, _) = *k;
             let mut v = vec![
                 (
@@ -556,7 +559,7 @@ impl Tracker {
             .filter_map(|(k, item)| item.map(|_| k.clone()))
             .collect();
         let mut created: BTreeSet<String> = BTreeSet::new();
-        let mut by_time: Vec<(&(&str, &str, &str, &str, &str, i64), &Group)> = groups.iter().collect();
+        let mut by_time: Vec<(&GroupKey<'_>, &Group)> = groups.iter().collect();
         by_time.sort_by_key(|(_, g)| (batch[g.first].time, g.first));
         for (k, g) in by_time {
             let o = &batch[g.first];
