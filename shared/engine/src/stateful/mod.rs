@@ -5,7 +5,9 @@
 //! Records become [`Observation`]s; [`Tracker::observe`] takes a batch of them (an SQS batch in
 //! the Lambda, a slice of the time-ordered replay in the CLI), aggregates it in memory, and
 //! writes state at most once per distinct key per batch. Signals about the same access key are
-//! correlated into one incident, reported when it opens and when its severity rises.
+//! correlated into one incident, reported when it opens, when another detection joins it and
+//! when its severity rises; each report lists every contributing event id so far, and reports
+//! of one incident at one severity share a dedupe key, so they make one alert.
 //!
 //! Time is event time (`eventTime`), never arrival time: windows are judged on event times,
 //! and an item is live while its `expires_at` (event time + window) is later than the event
@@ -599,8 +601,9 @@ impl Tracker {
         Ok(())
     }
 
-    /// Correlates signals per key into incidents; reports an incident when it opens and when
-    /// its severity rises.
+    /// Correlates signals per key into incidents; reports an incident when it opens, when
+    /// another detection joins it, and when its severity rises. Reports share a dedupe key per
+    /// (key, severity), so alerting sends one alert per incident and severity.
     async fn incidents<S: StateStore>(
         &self,
         batch: &[Observation],
@@ -613,7 +616,11 @@ impl Tracker {
             let o = &batch[signal.at];
             let (acct, id, t) = (o.account.as_str(), o.identity.as_str(), o.time);
             let incident = key(&["incident", acct, id]);
-            let before = incident_severity(&store.members(&incident, t).await?.members);
+            let known = store.members(&incident, t).await?.members;
+            let before = incident_severity(&known);
+            let seen_kind = known
+                .iter()
+                .any(|tag| tag.starts_with(&format!("signal:{}:", signal.meta.id)));
             let mut tags = vec![format!("signal:{}:{}", signal.meta.id, signal.severity)];
             tags.push(format!("detail:{}: {}", signal.meta.title, signal.detail));
             tags.extend(signal.event_ids.iter().map(|e| format!("event:{e}")));
@@ -623,8 +630,8 @@ impl Tracker {
             let Some(severity) = incident_severity(&after.members) else {
                 continue;
             };
-            if before.is_some_and(|b| b >= severity) {
-                continue; // attached to an incident already reported at this severity
+            if seen_kind && before.is_some_and(|b| b >= severity) {
+                continue; // a repeat of a detection the incident already reported
             }
             findings.push(self.finding(o, &signal, severity, &after.members));
         }
