@@ -145,6 +145,9 @@ impl Config {
     }
 }
 
+/// Most event ids an incident keeps (its reports list them).
+pub const INCIDENT_EVENTS: usize = 50;
+
 /// One detection that fired on one observation of the batch.
 #[derive(Debug, Clone)]
 struct Signal {
@@ -603,7 +606,9 @@ impl Tracker {
 
     /// Correlates signals per key into incidents; reports an incident when it opens, when
     /// another detection joins it, and when its severity rises. Reports share a dedupe key per
-    /// (key, severity), so alerting sends one alert per incident and severity.
+    /// (key, severity), so alerting sends one alert per incident and severity. Per key and
+    /// batch the incident is read once and written once; it keeps the first detail of each
+    /// detection and at most [`INCIDENT_EVENTS`] event ids.
     async fn incidents<S: StateStore>(
         &self,
         batch: &[Observation],
@@ -611,29 +616,49 @@ impl Tracker {
         store: &S,
     ) -> Result<Vec<Finding>, StateError> {
         signals.sort_by_key(|s| (batch[s.at].time, s.at));
-        let mut findings = Vec::new();
+        let mut by_key: BTreeMap<(&str, &str), Vec<Signal>> = BTreeMap::new();
         for signal in signals {
             let o = &batch[signal.at];
-            let (acct, id, t) = (o.account.as_str(), o.identity.as_str(), o.time);
+            by_key.entry((&o.account, &o.identity)).or_default().push(signal);
+        }
+        let mut findings = Vec::new();
+        for ((acct, id), signals) in by_key {
+            let first_time = batch[signals[0].at].time;
+            let last_time = batch[signals[signals.len() - 1].at].time;
             let incident = key(&["incident", acct, id]);
-            let known = store.members(&incident, t).await?.members;
-            let before = incident_severity(&known);
-            let seen_kind = known
-                .iter()
-                .any(|tag| tag.starts_with(&format!("signal:{}:", signal.meta.id)));
-            let mut tags = vec![format!("signal:{}:{}", signal.meta.id, signal.severity)];
-            tags.push(format!("detail:{}: {}", signal.meta.title, signal.detail));
-            tags.extend(signal.event_ids.iter().map(|e| format!("event:{e}")));
-            let after = store
-                .append(&incident, &tags, t + self.config.incident_window_secs, t)
-                .await?;
-            let Some(severity) = incident_severity(&after.members) else {
-                continue;
-            };
-            if seen_kind && before.is_some_and(|b| b >= severity) {
-                continue; // a repeat of a detection the incident already reported
+            let mut tags = store.members(&incident, first_time).await?.members;
+            let mut added = Vec::new();
+            for signal in &signals {
+                let before = incident_severity(&tags);
+                let kind = format!("signal:{}:", signal.meta.id);
+                let seen_kind = tags.iter().any(|t| t.starts_with(&kind));
+                let mut new = vec![format!("{kind}{}", signal.severity)];
+                if !seen_kind {
+                    new.push(format!("detail:{}: {}", signal.meta.title, signal.detail));
+                }
+                let room = INCIDENT_EVENTS.saturating_sub(tags.iter().filter(|t| t.starts_with("event:")).count());
+                new.extend(signal.event_ids.iter().take(room).map(|e| format!("event:{e}")));
+                new.retain(|t| !tags.contains(t));
+                tags.extend(new.iter().cloned());
+                added.extend(new);
+                let Some(severity) = incident_severity(&tags) else {
+                    continue;
+                };
+                if seen_kind && before.is_some_and(|b| b >= severity) {
+                    continue; // a repeat of a detection the incident already reported
+                }
+                findings.push(self.finding(&batch[signal.at], signal, severity, &tags));
             }
-            findings.push(self.finding(o, &signal, severity, &after.members));
+            if !added.is_empty() {
+                store
+                    .append(
+                        &incident,
+                        &added,
+                        last_time + self.config.incident_window_secs,
+                        last_time,
+                    )
+                    .await?;
+            }
         }
         Ok(findings)
     }
