@@ -3,6 +3,7 @@
 //! Runtime API that drives the real detector binary.
 
 pub mod runtime_api;
+pub mod traffic;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};

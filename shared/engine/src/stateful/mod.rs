@@ -145,6 +145,9 @@ impl Config {
     }
 }
 
+/// Hours with invocations a principal needs in its history before its volume is judged.
+const MIN_ACTIVE_HOURS: i64 = 24;
+
 /// Most event ids an incident keeps (its reports list them).
 pub const INCIDENT_EVENTS: usize = 50;
 
@@ -337,7 +340,7 @@ impl Tracker {
             .filter(|&&i| batch[i].kind == Kind::Invoke && !batch[i].failed)
         {
             let o = &batch[i];
-            let principal = o.principal.arn.as_deref().unwrap_or(&o.principal.name);
+            let principal = o.baseline.as_str();
             let model = o.model.as_deref().unwrap_or("unknown-model");
             let g = groups
                 .entry((
@@ -439,25 +442,25 @@ impl Tracker {
             if !passed {
                 continue;
             }
-            let since = store
-                .get(&key(&["seen", acct, "p", principal]), t)
-                .await?
-                .map_or(t, |i| i.value);
-            let first_hour = since.div_euclid(3600).max(hour - c.volume_history_hours);
-            if hour - first_hour < 24 {
-                continue; // too little history: the first-seen detection covers new principals
-            }
+            let first_hour = hour - c.volume_history_hours;
             let keys: Vec<String> = (first_hour..hour)
                 .map(|h| key(&["vol", acct, principal, model, &h.to_string()]))
                 .collect();
-            let mut history: Vec<i64> = store
+            let mut active: Vec<i64> = store
                 .get_many(&keys, t)
                 .await?
                 .into_iter()
-                .map(|i| i.map_or(0, |i| i.value))
+                .flatten()
+                .map(|i| i.value)
+                .filter(|v| *v > 0)
                 .collect();
-            let baseline = p95(&mut history);
-            if (total as f64) >= c.volume_factor * baseline as f64 {
+            if (active.len() as i64) < MIN_ACTIVE_HOURS {
+                continue; // too little history: new and rare principals are the first-seen detection's
+            }
+            let baseline = p95(&mut active);
+            // Judged as the hour goes: against the part of the hour elapsed (at least a quarter).
+            let elapsed = (t - hour * 3600 + 1).clamp(900, 3600) as f64 / 3600.0;
+            if (total as f64) >= c.volume_factor * baseline as f64 * elapsed {
                 let o = &batch[g.last];
                 signals.push(Signal {
                     meta: &rules::VOLUME_SPIKE,
@@ -468,7 +471,8 @@ impl Tracker {
                     },
                     at: g.last,
                     detail: format!(
-                        "{total} invocations of {model} in one hour, {baseline} at the 95th percentile before"
+                        "{total} invocations of {model} in {} minutes; {baseline} an hour at the 95th percentile of its active hours",
+                        (elapsed * 60.0).round()
                     ),
                     event_ids: vec![o.event_id.clone()],
                 });

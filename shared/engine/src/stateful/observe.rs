@@ -72,13 +72,19 @@ pub struct Observation {
     pub principal: Principal,
     /// The access key, or for calls without one the principal ARN: what an incident follows.
     pub identity: String,
+    /// Whose habits the baselines (first-seen, volume) follow: the role behind an assumed-role
+    /// session (sessions of one application come and go), except for IAM Identity Center
+    /// (`AWSReservedSSO_*`) roles, whose sessions are people; else the principal's ARN.
+    pub baseline: String,
     pub kind: Kind,
     /// `eventName`.
     pub action: String,
     pub model: Option<String>,
     /// `sourceIPAddress`.
     pub source_ip: Option<String>,
-    /// First three octets of an IPv4 source (`203.0.113`) or first three groups of an IPv6 one.
+    /// The public network of the source: first three octets of a public IPv4 address
+    /// (`203.0.113`) or first three groups of a global IPv6 one. `None` for private and
+    /// link-local addresses (traffic from inside your networks) and AWS service names.
     pub ip_prefix: Option<String>,
     pub failed: bool,
     /// A failed call of the kind probing produces: AccessDenied or ValidationException on an
@@ -93,15 +99,34 @@ impl Observation {
     }
 }
 
-/// The network prefix of a source address; `None` for AWS service names and garbage.
+/// The public network prefix of a source address; `None` for private, shared, loopback and
+/// link-local addresses, AWS service names and garbage.
 pub fn ip_prefix(ip: &str) -> Option<String> {
     if let Ok(v4) = ip.parse::<std::net::Ipv4Addr>() {
         let [a, b, c, _] = v4.octets();
+        let shared = a == 100 && (64..128).contains(&b); // carrier-grade NAT, 100.64.0.0/10
+        if v4.is_private() || v4.is_loopback() || v4.is_link_local() || v4.is_unspecified() || shared {
+            return None;
+        }
         return Some(format!("{a}.{b}.{c}"));
     }
     let v6 = ip.parse::<std::net::Ipv6Addr>().ok()?;
     let g = v6.segments();
-    Some(format!("{:x}:{:x}:{:x}", g[0], g[1], g[2]))
+    let local = (g[0] & 0xfe00) == 0xfc00 || (g[0] & 0xffc0) == 0xfe80 || v6.is_loopback() || v6.is_unspecified();
+    (!local).then(|| format!("{:x}:{:x}:{:x}", g[0], g[1], g[2]))
+}
+
+/// The baseline principal of a caller (see [`Observation::baseline`]).
+fn baseline(principal: &Principal) -> Option<String> {
+    let sso = |role: &str| {
+        role.rsplit('/')
+            .next()
+            .is_some_and(|name| name.starts_with("AWSReservedSSO_"))
+    };
+    match principal.role_arn.as_deref() {
+        Some(role) if !sso(role) => Some(role.to_owned()),
+        _ => principal.arn.clone().or_else(|| Some(principal.name.clone())),
+    }
 }
 
 /// The observation of a record, when it is an LLMjacking-relevant Bedrock call with a time.
@@ -113,6 +138,7 @@ pub fn observe(record: &Record<'_>) -> Option<Observation> {
     let time = parse_millis(s(&record.event_time)?)?.div_euclid(1000);
     let principal = Principal::of(record);
     let identity = principal.access_key_id.clone().or_else(|| principal.arn.clone())?;
+    let baseline = baseline(&principal)?;
     let error = s(&record.error_code).unwrap_or("");
     let probe_error = error.contains("AccessDenied") || error == "ValidationException";
     let model = record.request_parameters.and_then(|raw| {
@@ -129,6 +155,7 @@ pub fn observe(record: &Record<'_>) -> Option<Observation> {
         account: record.account().unwrap_or("unknown").to_owned(),
         region: s(&record.aws_region).unwrap_or("unknown").to_owned(),
         identity,
+        baseline,
         kind,
         action: record.name().to_owned(),
         model,
@@ -147,6 +174,17 @@ mod tests {
     #[test]
     fn prefixes() {
         assert_eq!(ip_prefix("203.0.113.24").as_deref(), Some("203.0.113"));
+        for private in [
+            "10.1.2.3",
+            "172.16.0.9",
+            "192.168.1.1",
+            "100.64.3.4",
+            "127.0.0.1",
+            "fd00::1",
+            "fe80::1",
+        ] {
+            assert_eq!(ip_prefix(private), None, "{private}");
+        }
         assert_eq!(
             ip_prefix("2001:db8:85a3::8a2e:370:7334").as_deref(),
             Some("2001:db8:85a3")
@@ -167,6 +205,7 @@ mod tests {
         );
         assert!(o.probe && o.failed && o.long_term());
         assert_eq!(o.time, 1_772_446_530);
+        assert_eq!(o.baseline, "arn:aws:iam::111122223333:user/u");
         let other = r#"{"eventSource":"bedrock.amazonaws.com","eventName":"ListCustomModels","eventTime":"2026-03-02T10:15:30Z"}"#;
         assert!(observe(&serde_json::from_str(other).unwrap()).is_none());
         let untimed =
@@ -180,5 +219,31 @@ mod consistency {
     #[test]
     fn every_event_has_a_kind() {
         assert!(super::EVENTS.iter().all(|(_, name)| super::kind(name).is_some()));
+    }
+}
+
+#[cfg(test)]
+mod baselines {
+    use crate::principal::Principal;
+
+    fn role_session(role: &str) -> Principal {
+        let text = format!(
+            r#"{{"userIdentity":{{"type":"AssumedRole","arn":"arn:aws:sts::1:assumed-role/{role}/s-1","accessKeyId":"ASIA1",
+            "sessionContext":{{"sessionIssuer":{{"arn":"arn:aws:iam::1:role/{role}"}}}}}}}}"#
+        );
+        Principal::of(&serde_json::from_str(&text).unwrap())
+    }
+
+    #[test]
+    fn applications_by_role_people_by_session() {
+        assert_eq!(
+            super::baseline(&role_session("Orders")).as_deref(),
+            Some("arn:aws:iam::1:role/Orders")
+        );
+        let sso = role_session("AWSReservedSSO_Dev_0123");
+        assert_eq!(
+            super::baseline(&sso).as_deref(),
+            Some("arn:aws:sts::1:assumed-role/AWSReservedSSO_Dev_0123/s-1")
+        );
     }
 }

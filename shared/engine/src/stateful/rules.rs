@@ -98,10 +98,11 @@ pub const VOLUME_SPIKE: Meta = meta(
     "Bedrock invocations far above the principal's own baseline",
     Severity::Medium,
     &["T1496", "AML.T0034"],
-    "A principal's invocations of one model in one hour reached the floor (default 100) and the factor \
-     (default 5x) times the 95th percentile of its own hourly counts over the trailing history (default 7 \
-     days). Principals seen for less than a day are left to the first-seen detection. High with a long-term \
-     key.",
+    "A principal's invocations of one model in the current hour reached the floor (default 100) and the \
+     factor (default 5x) times the 95th percentile of its own hourly counts in the hours it was active over \
+     the trailing history (default 7 days), pro-rated to the part of the hour elapsed (at least a quarter), \
+     so a spike is caught within minutes. Principals with fewer than 24 active hours are left to the \
+     first-seen detection. Sessions of one application role count as the role. High with a long-term key.",
     CONTAIN,
 );
 
