@@ -8,7 +8,7 @@ use crate::finding::Finding;
 use crate::input::{self, InputError, Layout, Sink};
 use crate::record::Record;
 use crate::rule::{Context, EventKey, Meta, Rule};
-use crate::stateful::Observation;
+use crate::stateful::{Interner, Observation};
 
 /// Why a set of rules cannot form a catalog.
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -147,6 +147,7 @@ pub struct Evaluation<'e> {
     pub findings: Vec<Finding>,
     /// What the stateful detections need from the records (when they are on).
     pub observations: Vec<Observation>,
+    interner: Interner,
     pub records: u64,
     pub skipped: u64,
     pub errors: Vec<InputError>,
@@ -159,6 +160,7 @@ impl Engine {
             engine: self,
             findings: Vec::new(),
             observations: Vec::new(),
+            interner: Interner::default(),
             records: 0,
             skipped: 0,
             errors: Vec::new(),
@@ -178,7 +180,8 @@ impl Sink for Evaluation<'_> {
         self.records += 1;
         self.engine.evaluate(record, &mut self.findings);
         if self.engine.stateful {
-            self.observations.extend(crate::stateful::observe(record));
+            self.observations
+                .extend(crate::stateful::observe(record, &mut self.interner));
         }
     }
     fn skipped(&mut self) {

@@ -31,9 +31,10 @@ pub mod rules;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-pub use observe::{Kind, Observation, observe};
+pub use observe::{Interner, Kind, Observation, observe};
 
 use crate::finding::Finding;
+use crate::principal::Principal;
 use crate::rule::Meta;
 use crate::severity::Severity;
 use crate::state::{StateError, StateStore};
@@ -249,11 +250,11 @@ impl Tracker {
         let c = &self.config;
         for &i in order.iter().filter(|&&i| batch[i].kind != Kind::Invoke) {
             let o = &batch[i];
-            let (acct, id, t) = (o.account.as_str(), o.identity.as_str(), o.time);
+            let (acct, id, t) = (&*o.account, &*o.identity, o.time);
             let actions = store
                 .append(
                     &key(&["breadth", acct, id]),
-                    std::slice::from_ref(&o.action),
+                    &[o.action.to_string()],
                     t + c.breadth_window_secs,
                     t,
                 )
@@ -304,7 +305,9 @@ impl Tracker {
         let c = &self.config;
         let mut probes: BTreeMap<(&str, &str), (i64, usize)> = BTreeMap::new();
         for &i in order.iter().filter(|&&i| batch[i].probe) {
-            let entry = probes.entry((&batch[i].account, &batch[i].identity)).or_insert((0, i));
+            let entry = probes
+                .entry((&*batch[i].account, &*batch[i].identity))
+                .or_insert((0, i));
             *entry = (entry.0 + 1, i);
         }
         for ((acct, id), (n, last)) in probes {
@@ -340,7 +343,7 @@ impl Tracker {
             .filter(|&&i| batch[i].kind == Kind::Invoke && !batch[i].failed)
         {
             let o = &batch[i];
-            let principal = o.baseline.as_str();
+            let principal = &*o.baseline;
             let model = o.model.as_deref().unwrap_or("unknown-model");
             let g = groups
                 .entry((
@@ -359,7 +362,7 @@ impl Tracker {
                 });
             g.last = i;
             g.count += 1;
-            g.prefixes.extend(o.ip_prefix.iter().cloned());
+            g.prefixes.extend(o.ip_prefix.iter().map(|p| p.to_string()));
         }
         if groups.is_empty() {
             return Ok(());
@@ -623,7 +626,7 @@ impl Tracker {
         let mut by_key: BTreeMap<(&str, &str), Vec<Signal>> = BTreeMap::new();
         for signal in signals {
             let o = &batch[signal.at];
-            by_key.entry((&o.account, &o.identity)).or_default().push(signal);
+            by_key.entry((&*o.account, &*o.identity)).or_default().push(signal);
         }
         let mut findings = Vec::new();
         for ((acct, id), signals) in by_key {
@@ -690,16 +693,16 @@ impl Tracker {
             area: meta.area,
             techniques: meta.techniques.iter().map(|t| (*t).to_owned()).collect(),
             summary,
-            account: Some(o.account.clone()),
-            region: Some(o.region.clone()),
+            account: Some(o.account.to_string()),
+            region: Some(o.region.to_string()),
             event_time: Some(crate::time::format_secs(o.time)),
             event_ids,
             event_source: "bedrock.amazonaws.com".into(),
-            event_name: o.action.clone(),
+            event_name: o.action.to_string(),
             error_code: None,
-            principal: o.principal.clone(),
-            resources: o.model.iter().cloned().chain([o.identity.clone()]).collect(),
-            source_ip: o.source_ip.clone(),
+            principal: Principal::clone(&o.principal),
+            resources: o.model.iter().chain([&o.identity]).map(|r| r.to_string()).collect(),
+            source_ip: o.source_ip.as_deref().map(str::to_owned),
             user_agent: None,
             dedupe_key: format!("bedrock.llmjacking|{}|{}|{}", o.account, o.identity, severity),
             remediation: meta.remediation.to_owned(),

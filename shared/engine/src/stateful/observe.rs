@@ -1,6 +1,9 @@
 //! Observations: the few facts of a Bedrock call that the stateful detections keep, taken
 //! from a record once (the record itself is borrowed and gone by the time state is written).
 
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
 use crate::principal::Principal;
 use crate::record::{Record, s};
 use crate::rule::EventKey;
@@ -67,25 +70,25 @@ pub struct Observation {
     /// Event time, Unix seconds.
     pub time: i64,
     pub event_id: String,
-    pub account: String,
-    pub region: String,
-    pub principal: Principal,
+    pub account: Arc<str>,
+    pub region: Arc<str>,
+    pub principal: Arc<Principal>,
     /// The access key, or for calls without one the principal ARN: what an incident follows.
-    pub identity: String,
+    pub identity: Arc<str>,
     /// Whose habits the baselines (first-seen, volume) follow: the role behind an assumed-role
     /// session (sessions of one application come and go), except for IAM Identity Center
     /// (`AWSReservedSSO_*`) roles, whose sessions are people; else the principal's ARN.
-    pub baseline: String,
+    pub baseline: Arc<str>,
     pub kind: Kind,
     /// `eventName`.
-    pub action: String,
-    pub model: Option<String>,
+    pub action: Arc<str>,
+    pub model: Option<Arc<str>>,
     /// `sourceIPAddress`.
-    pub source_ip: Option<String>,
+    pub source_ip: Option<Arc<str>>,
     /// The public network of the source: first three octets of a public IPv4 address
     /// (`203.0.113`) or first three groups of a global IPv6 one. `None` for private and
     /// link-local addresses (traffic from inside your networks) and AWS service names.
-    pub ip_prefix: Option<String>,
+    pub ip_prefix: Option<Arc<str>>,
     pub failed: bool,
     /// A failed call of the kind probing produces: AccessDenied or ValidationException on an
     /// invocation or a recon call.
@@ -129,38 +132,70 @@ fn baseline(principal: &Principal) -> Option<String> {
     }
 }
 
+/// Shares the strings and principals that repeat across observations (a month of traffic
+/// has millions of calls but few principals, models and regions).
+#[derive(Debug, Default)]
+pub struct Interner {
+    strings: HashSet<Arc<str>>,
+    principals: HashMap<(Option<Arc<str>>, Option<Arc<str>>), Arc<Principal>>,
+}
+
+impl Interner {
+    /// The shared copy of `text`.
+    pub fn string(&mut self, text: &str) -> Arc<str> {
+        if let Some(shared) = self.strings.get(text) {
+            return Arc::clone(shared);
+        }
+        let shared: Arc<str> = Arc::from(text);
+        self.strings.insert(Arc::clone(&shared));
+        shared
+    }
+
+    fn principal(&mut self, record: &Record<'_>) -> Arc<Principal> {
+        let identity = record.user_identity.as_ref();
+        let arn = identity.and_then(|u| s(&u.arn)).map(|a| self.string(a));
+        let key = identity.and_then(|u| s(&u.access_key_id)).map(|k| self.string(k));
+        self.principals
+            .entry((arn, key))
+            .or_insert_with(|| Arc::new(Principal::of(record)))
+            .clone()
+    }
+}
+
 /// The observation of a record, when it is an LLMjacking-relevant Bedrock call with a time.
-pub fn observe(record: &Record<'_>) -> Option<Observation> {
+pub fn observe(record: &Record<'_>, interner: &mut Interner) -> Option<Observation> {
     if record.source() != BEDROCK {
         return None;
     }
     let kind = kind(record.name())?;
     let time = parse_millis(s(&record.event_time)?)?.div_euclid(1000);
-    let principal = Principal::of(record);
-    let identity = principal.access_key_id.clone().or_else(|| principal.arn.clone())?;
-    let baseline = baseline(&principal)?;
+    let principal = interner.principal(record);
+    let identity = principal.access_key_id.as_deref().or(principal.arn.as_deref())?;
+    let identity = interner.string(identity);
+    let baseline = interner.string(&baseline(&principal)?);
     let error = s(&record.error_code).unwrap_or("");
     let probe_error = error.contains("AccessDenied") || error == "ValidationException";
     let model = record.request_parameters.and_then(|raw| {
         #[derive(serde::Deserialize)]
-        struct Request {
-            #[serde(rename = "modelId")]
-            model_id: Option<String>,
+        struct Request<'a> {
+            #[serde(rename = "modelId", borrow)]
+            model_id: Option<std::borrow::Cow<'a, str>>,
         }
         serde_json::from_str::<Request>(raw.get()).ok()?.model_id
     });
+    let source_ip = s(&record.source_ip_address);
     Some(Observation {
         time,
         event_id: s(&record.event_id).unwrap_or("").to_owned(),
-        account: record.account().unwrap_or("unknown").to_owned(),
-        region: s(&record.aws_region).unwrap_or("unknown").to_owned(),
+        account: interner.string(record.account().unwrap_or("unknown")),
+        region: interner.string(s(&record.aws_region).unwrap_or("unknown")),
         identity,
         baseline,
         kind,
-        action: record.name().to_owned(),
-        model,
-        ip_prefix: s(&record.source_ip_address).and_then(ip_prefix),
-        source_ip: s(&record.source_ip_address).map(str::to_owned),
+        action: interner.string(record.name()),
+        model: model.map(|m| interner.string(&m)),
+        ip_prefix: source_ip.and_then(ip_prefix).map(|p| interner.string(&p)),
+        source_ip: source_ip.map(|ip| interner.string(ip)),
         failed: !error.is_empty(),
         probe: probe_error && matches!(kind, Kind::Invoke | Kind::Recon),
         principal,
@@ -198,19 +233,25 @@ mod tests {
             "eventID":"e1","recipientAccountId":"111122223333","awsRegion":"us-east-1","sourceIPAddress":"185.220.101.4",
             "errorCode":"ValidationException","requestParameters":{"modelId":"anthropic.claude-3-haiku-20240307-v1:0"},
             "userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/u","accessKeyId":"AKIAX","userName":"u"}}"#;
-        let o = observe(&serde_json::from_str(text).unwrap()).unwrap();
+        let mut interner = Interner::default();
+        let o = observe(&serde_json::from_str(text).unwrap(), &mut interner).unwrap();
         assert_eq!(
-            (o.kind, o.identity.as_str(), o.model.as_deref()),
+            (o.kind, &*o.identity, o.model.as_deref()),
             (Kind::Invoke, "AKIAX", Some("anthropic.claude-3-haiku-20240307-v1:0"))
         );
         assert!(o.probe && o.failed && o.long_term());
         assert_eq!(o.time, 1_772_446_530);
-        assert_eq!(o.baseline, "arn:aws:iam::111122223333:user/u");
+        assert_eq!(&*o.baseline, "arn:aws:iam::111122223333:user/u");
+        let again = observe(&serde_json::from_str(text).unwrap(), &mut interner).unwrap();
+        assert!(
+            Arc::ptr_eq(&o.principal, &again.principal) && Arc::ptr_eq(&o.account, &again.account),
+            "shared"
+        );
         let other = r#"{"eventSource":"bedrock.amazonaws.com","eventName":"ListCustomModels","eventTime":"2026-03-02T10:15:30Z"}"#;
-        assert!(observe(&serde_json::from_str(other).unwrap()).is_none());
+        assert!(observe(&serde_json::from_str(other).unwrap(), &mut interner).is_none());
         let untimed =
             r#"{"eventSource":"bedrock.amazonaws.com","eventName":"InvokeModel","userIdentity":{"accessKeyId":"A"}}"#;
-        assert!(observe(&serde_json::from_str(untimed).unwrap()).is_none());
+        assert!(observe(&serde_json::from_str(untimed).unwrap(), &mut interner).is_none());
     }
 }
 

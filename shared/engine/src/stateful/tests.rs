@@ -54,7 +54,7 @@ impl Call {
             record["errorCode"] = json!(code);
         }
         let text = record.to_string();
-        observe(&serde_json::from_str(&text).unwrap()).unwrap()
+        observe(&serde_json::from_str(&text).unwrap(), &mut Interner::default()).unwrap()
     }
 }
 
