@@ -132,12 +132,15 @@ fn baseline(principal: &Principal) -> Option<String> {
     }
 }
 
+type PrincipalKey = (Option<Arc<str>>, Option<Arc<str>>);
+
 /// Shares the strings and principals that repeat across observations (a month of traffic
 /// has millions of calls but few principals, models and regions).
 #[derive(Debug, Default)]
 pub struct Interner {
     strings: HashSet<Arc<str>>,
-    principals: HashMap<(Option<Arc<str>>, Option<Arc<str>>), Arc<Principal>>,
+    /// By (ARN, access key id).
+    principals: HashMap<PrincipalKey, Arc<Principal>>,
 }
 
 impl Interner {
