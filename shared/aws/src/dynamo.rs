@@ -94,6 +94,20 @@ impl DynamoStore {
         &self.table
     }
 
+    /// The item at `key` (consistent read), expired or not.
+    async fn item(&self, key: &str) -> Result<Option<std::collections::HashMap<String, AttributeValue>>, StateError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", s(key))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| failed("GetItem", e))?;
+        Ok(out.item)
+    }
+
     /// Puts a fresh item unless a live one exists; true when written.
     async fn put_fresh(
         &self,
@@ -166,16 +180,7 @@ impl StateStore for DynamoStore {
     }
 
     async fn get(&self, key: &str, now: i64) -> Result<Option<Item>, StateError> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key("pk", s(key))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| failed("GetItem", e))?;
-        Ok(out.item().and_then(|item| item_of(item, now)))
+        Ok(self.item(key).await?.and_then(|item| item_of(&item, now)))
     }
 
     async fn get_many(&self, keys: &[String], now: i64) -> Result<Vec<Option<Item>>, StateError> {
@@ -277,16 +282,7 @@ impl StateStore for DynamoStore {
     }
 
     async fn members(&self, key: &str, now: i64) -> Result<Members, StateError> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key("pk", s(key))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| failed("GetItem", e))?;
-        Ok(members_of(out.item(), now))
+        Ok(members_of(self.item(key).await?.as_ref(), now))
     }
 
     async fn set(&self, key: &str, value: i64, expires_at: i64) -> Result<(), StateError> {

@@ -37,16 +37,7 @@ pub fn parse_millis(ts: &str) -> Option<i64> {
 /// The RFC 3339 UTC timestamp (`2024-05-01T12:34:56Z`) of a Unix time in seconds.
 pub fn format_secs(secs: i64) -> String {
     let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    // Civil date from days since the epoch (Howard Hinnant's algorithm, inverse of below).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
+    let (y, m, d) = civil_from_days(days);
     format!(
         "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
         rem / 3600,
@@ -55,8 +46,21 @@ pub fn format_secs(secs: i64) -> String {
     )
 }
 
+/// The (year, month, day) of a day number since 1970-01-01 (inverse of [`days_from_civil`]).
+pub fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+pub fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
     let era = y.div_euclid(400);
     let yoe = y - era * 400;
@@ -76,6 +80,14 @@ mod tests {
         assert_eq!(parse_millis("2024-05-01T12:34:56Z"), Some(1_714_566_896_000));
         assert_eq!(parse_millis("2024-05-01T12:34:56.789Z"), Some(1_714_566_896_789));
         assert_eq!(parse_millis("2000-02-29T00:00:00Z"), Some(951_782_400_000));
+    }
+
+    #[test]
+    fn civil_days_round_trip() {
+        for day in [-1000, 0, 59, 20_000, 20_513] {
+            let (y, m, d) = super::civil_from_days(day);
+            assert_eq!(super::days_from_civil(y, m, d), day);
+        }
     }
 
     #[test]
