@@ -41,6 +41,35 @@ pub fn sample(path: &str) -> Value {
     serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap()
 }
 
+/// Reads and deletes the messages of a queue until `expected` have arrived or `patience` has
+/// passed (with `expected` 0: for all of `patience`, to show that nothing arrives); returns
+/// their bodies as JSON.
+pub async fn receive(config: &SdkConfig, url: &str, expected: usize, patience: Duration) -> Vec<Value> {
+    let sqs = aws_sdk_sqs::Client::new(config);
+    let mut got = Vec::new();
+    let deadline = Instant::now() + patience;
+    while Instant::now() < deadline && (expected == 0 || got.len() < expected) {
+        let out = sqs
+            .receive_message()
+            .queue_url(url)
+            .max_number_of_messages(10)
+            .wait_time_seconds(1)
+            .send()
+            .await
+            .unwrap();
+        for m in out.messages.unwrap_or_default() {
+            got.push(serde_json::from_str(m.body().unwrap_or("null")).unwrap());
+            sqs.delete_message()
+                .queue_url(url)
+                .receipt_handle(m.receipt_handle().unwrap())
+                .send()
+                .await
+                .unwrap();
+        }
+    }
+    got
+}
+
 /// Creates an SQS queue; returns its URL and ARN.
 pub async fn create_queue(config: &SdkConfig, name: &str) -> (String, String) {
     let sqs = aws_sdk_sqs::Client::new(config);
@@ -170,33 +199,10 @@ impl Stack {
         env
     }
 
-    /// Reads alerts from the queue until `expected` have arrived (with 0: until `patience` has
-    /// passed, to show that nothing arrives) or `patience` has passed;
-    /// returns the SNS notifications (envelopes with `Message`, `Subject`, `MessageAttributes`).
+    /// Reads alerts from the queue (see [`receive`]): the SNS notifications, envelopes with
+    /// `Message`, `Subject`, `MessageAttributes`.
     pub async fn alerts(&self, expected: usize, patience: Duration) -> Vec<Value> {
-        let sqs = aws_sdk_sqs::Client::new(&self.config);
-        let mut got = Vec::new();
-        let deadline = Instant::now() + patience;
-        while Instant::now() < deadline && (expected == 0 || got.len() < expected) {
-            let out = sqs
-                .receive_message()
-                .queue_url(&self.queue_url)
-                .max_number_of_messages(10)
-                .wait_time_seconds(1)
-                .send()
-                .await
-                .unwrap();
-            for m in out.messages.unwrap_or_default() {
-                got.push(serde_json::from_str(m.body().unwrap_or("null")).unwrap());
-                sqs.delete_message()
-                    .queue_url(&self.queue_url)
-                    .receipt_handle(m.receipt_handle().unwrap())
-                    .send()
-                    .await
-                    .unwrap();
-            }
-        }
-        got
+        receive(&self.config, &self.queue_url, expected, patience).await
     }
 
     /// Every item in the state table.

@@ -4,33 +4,24 @@
 
 use std::time::Duration;
 
-use aidr_e2e::{create_queue, emulator, sample, unique};
+use aidr_e2e::{create_queue, emulator, receive, sample, unique};
 use aidr_engine::{Context, Engine, patterns};
 use aws_sdk_eventbridge::types::{PutEventsRequestEntry, Target};
 use serde_json::Value;
 
+/// "source:eventName" of every event routed to the queue within a few seconds, sorted.
 async fn drain(config: &aws_config::SdkConfig, url: &str) -> Vec<String> {
-    let sqs = aws_sdk_sqs::Client::new(config);
-    let mut names = Vec::new();
-    let deadline = std::time::Instant::now() + Duration::from_secs(3);
-    while std::time::Instant::now() < deadline {
-        let out = sqs
-            .receive_message()
-            .queue_url(url)
-            .max_number_of_messages(10)
-            .wait_time_seconds(1)
-            .send()
-            .await
-            .unwrap();
-        for m in out.messages.unwrap_or_default() {
-            let v: Value = serde_json::from_str(m.body().unwrap()).unwrap();
-            names.push(format!(
+    let events = receive(config, url, 0, Duration::from_secs(3)).await;
+    let mut names: Vec<String> = events
+        .iter()
+        .map(|v| {
+            format!(
                 "{}:{}",
-                v["source"].as_str().unwrap(),
-                v["detail"]["eventName"].as_str().unwrap()
-            ));
-        }
-    }
+                v["source"].as_str().unwrap_or("?"),
+                v["detail"]["eventName"].as_str().unwrap_or("?")
+            )
+        })
+        .collect();
     names.sort();
     names
 }
