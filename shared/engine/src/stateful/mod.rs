@@ -396,11 +396,14 @@ impl Tracker {
             ];
             for (marker, meta, ids_key, window, what) in sequences {
                 let Some(at) = marker.map(|m| m.value) else { continue };
+                // The earliest invocation of the key inside the window (groups span an hour at
+                // most, so their first and last calls bound them).
                 let hit = groups
                     .iter()
                     .filter(|(k, _)| k.0 == *acct && k.1 == *id)
-                    .map(|(_, g)| g.last)
-                    .find(|&i| (at..=at + window).contains(&batch[i].time));
+                    .flat_map(|(_, g)| [g.first, g.last])
+                    .filter(|&i| (at..=at + window).contains(&batch[i].time))
+                    .min_by_key(|&i| batch[i].time);
                 let Some(i) = hit else { continue };
                 let mut event_ids: Vec<String> = store
                     .members(&key(&[ids_key, acct, id]), now)
