@@ -15,7 +15,11 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
+
+/// A DynamoDB item.
+type Attrs = std::collections::HashMap<String, AttributeValue>;
 
 /// A [`StateStore`] on the DynamoDB table `table`.
 #[derive(Clone, Debug)]
@@ -32,7 +36,7 @@ fn n(v: i64) -> AttributeValue {
     AttributeValue::N(v.to_string())
 }
 
-fn num(item: &std::collections::HashMap<String, AttributeValue>, key: &str) -> Option<i64> {
+fn num(item: &Attrs, key: &str) -> Option<i64> {
     item.get(key)?.as_n().ok()?.parse().ok()
 }
 
@@ -50,7 +54,7 @@ fn update_refused<R>(e: &SdkError<UpdateItemError, R>) -> bool {
         .is_some_and(UpdateItemError::is_conditional_check_failed_exception)
 }
 
-fn item_of(item: &std::collections::HashMap<String, AttributeValue>, now: i64) -> Option<Item> {
+fn item_of(item: &Attrs, now: i64) -> Option<Item> {
     let item = Item {
         value: num(item, "v")?,
         expires_at: num(item, "expires_at")?,
@@ -58,7 +62,7 @@ fn item_of(item: &std::collections::HashMap<String, AttributeValue>, now: i64) -
     (item.expires_at > now).then_some(item)
 }
 
-fn members_of(item: Option<&std::collections::HashMap<String, AttributeValue>>, now: i64) -> Members {
+fn members_of(item: Option<&Attrs>, now: i64) -> Members {
     let Some(item) = item.filter(|i| num(i, "expires_at").is_some_and(|e| e > now)) else {
         return Members::default();
     };
@@ -95,7 +99,7 @@ impl DynamoStore {
     }
 
     /// The item at `key` (consistent read), expired or not.
-    async fn item(&self, key: &str) -> Result<Option<std::collections::HashMap<String, AttributeValue>>, StateError> {
+    async fn item(&self, key: &str) -> Result<Option<Attrs>, StateError> {
         let out = self
             .client
             .get_item()
@@ -108,11 +112,45 @@ impl DynamoStore {
         Ok(out.item)
     }
 
+    /// Grows the live item at `key` with `update` (made conditional on the item existing and
+    /// `live` holding, `:now` bound to `now`, returning the whole new item), or, when there is
+    /// none, puts `fresh` instead. A concurrent writer that wins either race makes it try again.
+    /// Returns the item after the update, or `None` when `fresh` was written.
+    async fn grow_or_start(
+        &self,
+        key: &str,
+        live: &str,
+        now: i64,
+        update: impl Fn(UpdateItemFluentBuilder) -> UpdateItemFluentBuilder,
+        fresh: impl Fn() -> Vec<(&'static str, AttributeValue)>,
+    ) -> Result<Option<Attrs>, StateError> {
+        for _ in 0..ATTEMPTS {
+            let request = self
+                .client
+                .update_item()
+                .table_name(&self.table)
+                .key("pk", s(key))
+                .condition_expression(format!("attribute_exists(pk) AND {live}"))
+                .expression_attribute_values(":now", n(now))
+                .return_values(ReturnValue::AllNew);
+            match update(request).send().await {
+                Ok(out) => return Ok(Some(out.attributes.unwrap_or_default())),
+                Err(e) if update_refused(&e) => {
+                    if self.put_fresh(key, fresh(), live, now).await? {
+                        return Ok(None);
+                    }
+                }
+                Err(e) => return Err(failed("UpdateItem", e)),
+            }
+        }
+        Err(StateError(format!("{key}: too much contention")))
+    }
+
     /// Puts a fresh item unless a live one exists; true when written.
     async fn put_fresh(
         &self,
         key: &str,
-        attrs: Vec<(&str, AttributeValue)>,
+        attrs: Vec<(&'static str, AttributeValue)>,
         live_condition: &str,
         now: i64,
     ) -> Result<bool, StateError> {
@@ -145,38 +183,23 @@ impl StateStore for DynamoStore {
     }
 
     async fn add(&self, key: &str, delta: i64, expires_at: i64, now: i64) -> Result<i64, StateError> {
-        for _ in 0..ATTEMPTS {
-            let result = self
-                .client
-                .update_item()
-                .table_name(&self.table)
-                .key("pk", s(key))
-                .update_expression("ADD v :d SET expires_at = :e")
-                .condition_expression("attribute_exists(pk) AND expires_at > :now")
-                .expression_attribute_values(":d", n(delta))
-                .expression_attribute_values(":e", n(expires_at))
-                .expression_attribute_values(":now", n(now))
-                .return_values(ReturnValue::UpdatedNew)
-                .send()
-                .await;
-            match result {
-                Ok(out) => {
-                    return out
-                        .attributes()
-                        .and_then(|a| num(a, "v"))
-                        .ok_or_else(|| StateError("DynamoDB UpdateItem returned no counter".into()));
-                }
-                Err(e) if update_refused(&e) => {
-                    // Absent or expired: start the counter, unless a concurrent call just did.
-                    let attrs = vec![("v", n(delta)), ("expires_at", n(expires_at))];
-                    if self.put_fresh(key, attrs, "expires_at > :now", now).await? {
-                        return Ok(delta);
-                    }
-                }
-                Err(e) => return Err(failed("UpdateItem", e)),
-            }
+        let grown = self
+            .grow_or_start(
+                key,
+                "expires_at > :now",
+                now,
+                |u| {
+                    u.update_expression("ADD v :d SET expires_at = :e")
+                        .expression_attribute_values(":d", n(delta))
+                        .expression_attribute_values(":e", n(expires_at))
+                },
+                || vec![("v", n(delta)), ("expires_at", n(expires_at))],
+            )
+            .await?;
+        match grown {
+            Some(item) => num(&item, "v").ok_or_else(|| StateError("DynamoDB UpdateItem returned no counter".into())),
+            None => Ok(delta),
         }
-        Err(StateError(format!("counter {key}: too much contention")))
     }
 
     async fn get(&self, key: &str, now: i64) -> Result<Option<Item>, StateError> {
@@ -222,63 +245,53 @@ impl StateStore for DynamoStore {
     }
 
     async fn append(&self, key: &str, members: &[String], expires_at: i64, now: i64) -> Result<Members, StateError> {
-        for _ in 0..ATTEMPTS {
-            // Grow the live set; its expiry only moves forward.
-            let mut update = self
-                .client
-                .update_item()
-                .table_name(&self.table)
-                .key("pk", s(key))
-                .condition_expression("attribute_exists(pk) AND expires_at > :now")
-                .expression_attribute_values(":now", n(now))
-                .return_values(ReturnValue::AllNew);
-            update = if members.is_empty() {
-                update.update_expression("SET expires_at = expires_at")
-            } else {
-                update
-                    .update_expression("ADD members :m")
-                    .expression_attribute_values(":m", AttributeValue::Ss(members.to_vec()))
-            };
-            match update.send().await {
-                Ok(out) => {
-                    let mut set = members_of(out.attributes(), now);
-                    if set.expires_at < expires_at {
-                        let result = self
-                            .client
-                            .update_item()
-                            .table_name(&self.table)
-                            .key("pk", s(key))
-                            .update_expression("SET expires_at = :e")
-                            .condition_expression("expires_at < :e")
-                            .expression_attribute_values(":e", n(expires_at))
-                            .send()
-                            .await;
-                        match result {
-                            Ok(_) => {}
-                            Err(e) if update_refused(&e) => {} // a concurrent call moved it further
-                            Err(e) => return Err(failed("UpdateItem", e)),
-                        }
-                        set.expires_at = expires_at;
-                    }
-                    return Ok(set);
-                }
-                Err(e) if update_refused(&e) => {
-                    // Absent or expired: start the set, unless a concurrent call just did.
+        let grown = self
+            .grow_or_start(
+                key,
+                "expires_at > :now",
+                now,
+                |u| match members {
+                    [] => u.update_expression("SET expires_at = expires_at"),
+                    _ => u
+                        .update_expression("ADD members :m")
+                        .expression_attribute_values(":m", AttributeValue::Ss(members.to_vec())),
+                },
+                || {
                     let mut attrs = vec![("expires_at", n(expires_at))];
                     if !members.is_empty() {
                         attrs.push(("members", AttributeValue::Ss(members.to_vec())));
                     }
-                    if self.put_fresh(key, attrs, "expires_at > :now", now).await? {
-                        return Ok(Members {
-                            members: members.iter().cloned().collect(),
-                            expires_at,
-                        });
-                    }
-                }
+                    attrs
+                },
+            )
+            .await?;
+        let Some(item) = grown else {
+            return Ok(Members {
+                members: members.iter().cloned().collect(),
+                expires_at,
+            });
+        };
+        let mut set = members_of(Some(&item), now);
+        if set.expires_at < expires_at {
+            // The expiry only moves forward.
+            let result = self
+                .client
+                .update_item()
+                .table_name(&self.table)
+                .key("pk", s(key))
+                .update_expression("SET expires_at = :e")
+                .condition_expression("expires_at < :e")
+                .expression_attribute_values(":e", n(expires_at))
+                .send()
+                .await;
+            match result {
+                Ok(_) => {}
+                Err(e) if update_refused(&e) => {} // a concurrent call moved it further
                 Err(e) => return Err(failed("UpdateItem", e)),
             }
+            set.expires_at = expires_at;
         }
-        Err(StateError(format!("set {key}: too much contention")))
+        Ok(set)
     }
 
     async fn members(&self, key: &str, now: i64) -> Result<Members, StateError> {
@@ -317,58 +330,44 @@ impl StateStore for DynamoStore {
         window_end: i64,
         expires_at: i64,
     ) -> Result<Window, StateError> {
-        for _ in 0..ATTEMPTS {
-            // Count in the open window.
-            let result = self
-                .client
-                .update_item()
-                .table_name(&self.table)
-                .key("pk", s(key))
-                .update_expression("ADD #c :one SET last_seen = :at, expires_at = :exp")
-                .condition_expression("attribute_exists(pk) AND window_end > :at")
-                .expression_attribute_names("#c", "count")
-                .expression_attribute_values(":one", n(1))
-                .expression_attribute_values(":at", n(at))
-                .expression_attribute_values(":exp", n(expires_at))
-                .return_values(ReturnValue::AllNew)
-                .send()
-                .await;
-            match result {
-                Ok(out) => {
-                    let a = out
-                        .attributes()
-                        .ok_or_else(|| StateError("UpdateItem returned no window".into()))?;
-                    let opened_by = a
-                        .get("first_event")
-                        .and_then(|v| v.as_s().ok())
-                        .cloned()
-                        .unwrap_or_default();
-                    return Ok(Window {
-                        count: num(a, "count").unwrap_or(1),
-                        opened_by,
-                        window_end: num(a, "window_end").unwrap_or(window_end),
-                    });
-                }
-                Err(e) if update_refused(&e) => {
-                    // No window, or it ended: open one, unless a concurrent call just did.
-                    let attrs = vec![
+        // Count in the open window, or open one.
+        let grown = self
+            .grow_or_start(
+                key,
+                "window_end > :now",
+                at,
+                |u| {
+                    u.update_expression("ADD #c :one SET last_seen = :now, expires_at = :exp")
+                        .expression_attribute_names("#c", "count")
+                        .expression_attribute_values(":one", n(1))
+                        .expression_attribute_values(":exp", n(expires_at))
+                },
+                || {
+                    vec![
                         ("count", n(1)),
                         ("first_event", s(event_id)),
                         ("window_end", n(window_end)),
                         ("last_seen", n(at)),
                         ("expires_at", n(expires_at)),
-                    ];
-                    if self.put_fresh(key, attrs, "window_end > :now", at).await? {
-                        return Ok(Window {
-                            count: 1,
-                            opened_by: event_id.to_owned(),
-                            window_end,
-                        });
-                    }
-                }
-                Err(e) => return Err(failed("UpdateItem", e)),
-            }
-        }
-        Err(StateError(format!("window {key}: too much contention")))
+                    ]
+                },
+            )
+            .await?;
+        Ok(match grown {
+            Some(item) => Window {
+                count: num(&item, "count").unwrap_or(1),
+                opened_by: item
+                    .get("first_event")
+                    .and_then(|v| v.as_s().ok())
+                    .cloned()
+                    .unwrap_or_default(),
+                window_end: num(&item, "window_end").unwrap_or(window_end),
+            },
+            None => Window {
+                count: 1,
+                opened_by: event_id.to_owned(),
+                window_end,
+            },
+        })
     }
 }
