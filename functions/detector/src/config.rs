@@ -1,9 +1,9 @@
 //! The detector's settings, read from environment variables and validated at cold start; an
 //! error names the variable and what is wrong with it.
 
+use aidr_engine::Severity;
 use aidr_engine::alerting::AlertPolicy;
 use aidr_engine::stateful::Config as StatefulConfig;
-use aidr_engine::{Context, Engine, Severity};
 
 /// A variable that is missing or invalid.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -94,11 +94,8 @@ impl Config {
                 })?,
         };
         let suppress_rules = list(get("AIDR_SUPPRESS_RULES"));
-        let catalog = Engine::builtin(Context::default());
-        if let Some(unknown) = suppress_rules
-            .iter()
-            .find(|id| !catalog.rules().any(|r| r.meta().id == id.as_str()))
-        {
+        let known = aidr_engine::rules::known_ids();
+        if let Some(unknown) = suppress_rules.iter().find(|id| !known.contains(&id.as_str())) {
             let why = format!("{unknown:?} is not a rule id (see `aidr rules`)");
             return Err(ConfigError::Invalid {
                 var: "AIDR_SUPPRESS_RULES",

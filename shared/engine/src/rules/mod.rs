@@ -15,6 +15,12 @@ pub fn all() -> Vec<Box<dyn Rule>> {
         .collect()
 }
 
+/// The ids of every built-in detection: the single-event rules and the stateful ones.
+pub fn known_ids() -> Vec<&'static str> {
+    let single = all().into_iter().map(|r| r.meta().id);
+    single.chain(crate::stateful::rules::ALL.iter().map(|m| m.id)).collect()
+}
+
 /// What a rule file needs.
 pub(crate) mod prelude {
     pub use crate::event::Event;
