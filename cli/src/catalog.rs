@@ -1,17 +1,32 @@
-//! `aidr rules`: the catalog as a table, JSON, or the Markdown table in the README.
+//! `aidr rules`: the detection catalog as a table, JSON, or the Markdown table in the README.
 
-use aidr_engine::Engine;
+use aidr_engine::{Detection, Metadata, Registry};
 use serde_json::json;
 
-/// One line per rule: id, severity, area, title.
-pub fn table(engine: &Engine) -> String {
-    let metas = engine.metas();
-    let w = metas.iter().map(|m| m.id.len()).max().unwrap_or(2);
-    let mut out = format!("{:<w$}  {:<8}  {:<11}  TITLE\n", "ID", "SEVERITY", "AREA");
-    for m in metas {
+/// What a detection consumes, for people: its event names, or its resource types.
+fn consumes(m: &Metadata) -> String {
+    if m.events.is_empty() {
+        return m.resource_types.join(", ");
+    }
+    let mut names: Vec<&str> = m.events.iter().map(|(_, n)| *n).collect();
+    names.dedup();
+    names.join(", ")
+}
+
+/// One line per detection: id, kind, severity, area, title.
+pub fn table(registry: &Registry) -> String {
+    let detections = registry.detections();
+    let w = detections.iter().map(|d| d.metadata().id.len()).max().unwrap_or(2);
+    let mut out = format!(
+        "{:<w$}  {:<8}  {:<8}  {:<11}  TITLE\n",
+        "ID", "KIND", "SEVERITY", "AREA"
+    );
+    for d in detections {
+        let m = d.metadata();
         out += &format!(
-            "{:<w$}  {:<8}  {:<11}  {}\n",
+            "{:<w$}  {:<8}  {:<8}  {:<11}  {}\n",
             m.id,
+            d.kind().as_str(),
             m.severity.as_str(),
             m.area.as_str(),
             m.title
@@ -20,14 +35,17 @@ pub fn table(engine: &Engine) -> String {
     out
 }
 
-/// The full metadata of every rule as a JSON array.
-pub fn json(engine: &Engine) -> String {
-    let rules: Vec<_> = engine
-        .metas()
-        .into_iter()
-        .map(|m| {
+/// The full metadata of every detection as a JSON array: its kind, what it consumes, and its
+/// sample files (paths from the repository root).
+pub fn json(registry: &Registry) -> String {
+    let detections: Vec<_> = registry
+        .detections()
+        .iter()
+        .map(|d: &Detection| {
+            let m = d.metadata();
             json!({
                 "id": m.id,
+                "kind": d.kind(),
                 "title": m.title,
                 "severity": m.severity,
                 "area": m.area,
@@ -35,27 +53,34 @@ pub fn json(engine: &Engine) -> String {
                 "description": m.description,
                 "remediation": m.remediation,
                 "events": m.events.iter().map(|(s, n)| json!({"source": s, "name": n})).collect::<Vec<_>>(),
+                "resource_types": m.resource_types,
                 "failed_calls": m.failed_calls,
+                "samples": {
+                    "must_fire": m.samples.must_fire,
+                    "must_not_fire": m.samples.must_not_fire,
+                },
             })
         })
         .collect();
-    serde_json::to_string_pretty(&rules).unwrap_or_default() + "\n"
+    serde_json::to_string_pretty(&detections).unwrap_or_default() + "\n"
 }
 
 /// The README's catalog table.
-pub fn markdown(engine: &Engine) -> String {
-    let mut out = String::from("| id | severity | area | techniques | title | events |\n|---|---|---|---|---|---|\n");
-    for m in engine.metas() {
-        let mut names: Vec<&str> = m.events.iter().map(|(_, n)| *n).collect();
-        names.dedup();
+pub fn markdown(registry: &Registry) -> String {
+    let mut out = String::from(
+        "| id | kind | severity | area | techniques | title | consumes |\n|---|---|---|---|---|---|---|\n",
+    );
+    for d in registry.detections() {
+        let m = d.metadata();
         out += &format!(
-            "| `{}` | {} | {} | {} | {} | {} |\n",
+            "| `{}` | {} | {} | {} | {} | {} | {} |\n",
             m.id,
+            d.kind().as_str(),
             m.severity,
             m.area,
             m.techniques.join(", "),
             m.title,
-            names.join(", ")
+            consumes(m)
         );
     }
     out

@@ -8,8 +8,8 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use aidr_engine::stateful::Tracker;
-use aidr_engine::{Context, Engine, Severity};
+use aidr_engine::stateful::StatefulSettings;
+use aidr_engine::{Organization, Pipeline, Registry, Severity};
 use clap::{Parser, Subcommand, ValueEnum};
 
 /// AI detection & response for AWS: finds risky changes to Bedrock, SageMaker and IAM in
@@ -24,9 +24,10 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Replay CloudTrail files (EventBridge events, CloudTrail log files .json/.json.gz, JSON
-    /// lines; folders recursively; `-` for stdin) through the rules.
+    /// lines; folders recursively; `-` for stdin) through the detections; AWS Config
+    /// configuration items in the same files go through the posture checks.
     Scan(ScanArgs),
-    /// Print the rule catalog.
+    /// Print the detection catalog: event rules, stateful detections, posture checks.
     Rules {
         #[arg(long, value_enum, default_value_t = CatalogFormat::Table)]
         format: CatalogFormat,
@@ -77,16 +78,16 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Scan(args) => run_scan(args),
         Command::Rules { format } => {
-            let engine = Engine::builtin(Context::default());
+            let registry = Registry::builtin();
             let text = match format {
-                CatalogFormat::Table => catalog::table(&engine),
-                CatalogFormat::Json => catalog::json(&engine),
-                CatalogFormat::Markdown => catalog::markdown(&engine),
+                CatalogFormat::Table => catalog::table(&registry),
+                CatalogFormat::Json => catalog::json(&registry),
+                CatalogFormat::Markdown => catalog::markdown(&registry),
             };
             write_stdout(text.as_bytes()).map(|()| ExitCode::SUCCESS)
         }
         Command::Patterns => {
-            let patterns = aidr_engine::patterns::patterns(&Engine::builtin(Context::default()));
+            let patterns = aidr_engine::patterns::patterns(&Registry::builtin());
             let text = serde_json::to_string_pretty(&patterns).unwrap_or_default() + "\n";
             write_stdout(text.as_bytes()).map(|()| ExitCode::SUCCESS)
         }
@@ -113,18 +114,19 @@ fn run_scan(args: ScanArgs) -> std::io::Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     }
-    let mut engine = Engine::builtin(Context {
-        org_accounts: args.org_accounts.clone(),
-    });
-    engine.set_stateful(!args.no_stateful);
-    let mut tracker = Tracker::default();
+    let mut settings = StatefulSettings::default();
     for setting in &args.stateful_settings {
-        if let Err(e) = tracker.config.apply(setting) {
+        if let Err(e) = settings.apply(setting) {
             eprintln!("aidr: --stateful-setting {e}");
             return Ok(ExitCode::from(2));
         }
     }
-    let report = scan::run(&engine, &tracker, &args.paths, args.threads)?;
+    let organization = Organization {
+        accounts: args.org_accounts.clone(),
+    };
+    let stateful = (!args.no_stateful).then_some(settings);
+    let pipeline = Pipeline::new(Registry::builtin(), organization, stateful);
+    let report = scan::run(&pipeline, &args.paths, args.threads)?;
     let shown: Vec<_> = report
         .findings
         .iter()

@@ -1,7 +1,7 @@
 //! Rendering findings: a table for people, JSON / NDJSON / OCSF for machines.
 
 use aidr_engine::Finding;
-use aidr_engine::ocsf::detection_finding;
+use aidr_engine::ocsf::to_ocsf;
 use clap::ValueEnum;
 
 /// Output formats of `aidr scan`.
@@ -13,7 +13,8 @@ pub enum Format {
     Json,
     /// One finding a line, as JSON.
     Ndjson,
-    /// One OCSF Detection Finding (class 2004) a line.
+    /// One OCSF event a line: a Detection Finding (class 2004), or a Compliance Finding (class
+    /// 2003) for a posture finding.
     Ocsf,
 }
 
@@ -27,10 +28,7 @@ pub fn render(format: Format, findings: &[&Finding]) -> String {
             .iter()
             .map(|f| line(serde_json::to_string(f).unwrap_or_default()))
             .collect(),
-        Format::Ocsf => findings
-            .iter()
-            .map(|f| line(detection_finding(f).to_string()))
-            .collect(),
+        Format::Ocsf => findings.iter().map(|f| line(to_ocsf(f).to_string())).collect(),
     }
 }
 
@@ -40,14 +38,7 @@ fn table(findings: &[&Finding]) -> String {
     }
     let rows: Vec<[&str; 4]> = findings
         .iter()
-        .map(|f| {
-            [
-                f.severity.as_str(),
-                f.event_time.as_deref().unwrap_or("-"),
-                &f.rule_id,
-                &f.summary,
-            ]
-        })
+        .map(|f| [f.severity.as_str(), f.time().unwrap_or("-"), &f.rule_id, &f.summary])
         .collect();
     let header = ["SEVERITY", "TIME", "RULE", "SUMMARY"];
     let width = |i: usize| {

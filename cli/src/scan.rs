@@ -1,15 +1,15 @@
-//! `aidr scan`: finds the input files, reads them on all cores through the engine, and
-//! gathers findings (in a stable order) and counts.
+//! `aidr scan`: finds the input files, reads them on all cores through the pipeline, finishes
+//! it (the stateful detections, in event-time order over all files, on an in-memory store),
+//! and gathers findings (in a stable order) and counts.
 
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use aidr_engine::input::{self, InputError, Layout};
-use aidr_engine::state::{MemoryStore, now_or_never};
-use aidr_engine::stateful::{Observation, Tracker};
-use aidr_engine::{Engine, Evaluation, Finding, Severity};
+use aidr_engine::cloudtrail::input::{self, InputError, Layout};
+use aidr_engine::ports::{MemoryStore, now_or_never};
+use aidr_engine::{Evaluation, Finding, Pipeline, Severity};
 use rayon::prelude::*;
 
 /// Most errors printed one by one; the rest are counted.
@@ -80,6 +80,7 @@ pub struct Report {
     pub findings: Vec<Finding>,
     pub files: usize,
     pub records: u64,
+    pub resources: u64,
     pub skipped: u64,
     /// Records and values that could not be read (scanning went on).
     pub input_errors: Vec<InputError>,
@@ -88,42 +89,22 @@ pub struct Report {
     pub elapsed: Duration,
 }
 
-fn scan_one<'e>(engine: &'e Engine, input: &Input, done_bytes: &AtomicU64) -> Result<Evaluation<'e>, String> {
+fn scan_one(pipeline: &Pipeline, input: &Input, done_bytes: &AtomicU64) -> Result<Evaluation, String> {
     let name = input.name();
     let bytes = input.read().map_err(|e| format!("{name}: {e}"))?;
-    let sink = match input::decode(&bytes, &name) {
-        Ok(text) => engine.evaluate_text(&text, input.layout(&text), &name),
-        Err(e) => {
-            let mut empty = engine.evaluation();
-            empty.errors.push(e);
-            empty
-        }
+    let evaluation = match input::decode(&bytes, &name) {
+        Ok(text) => pipeline.read(&text, input.layout(&text), &name),
+        Err(e) => Evaluation {
+            errors: vec![e],
+            ..Evaluation::default()
+        },
     };
     done_bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
-    Ok(sink)
+    Ok(evaluation)
 }
 
-/// Observations fed to the stateful detections at a time, as an SQS batch feeds the Lambda.
-const STATEFUL_BATCH: usize = 1000;
-
-/// Feeds the observations of every file, in event-time order, to the stateful detections on
-/// an in-memory store; returns their findings.
-fn replay(tracker: &Tracker, mut observations: Vec<Observation>) -> std::io::Result<Vec<Finding>> {
-    observations.sort_by(|a, b| (a.time, &a.event_id).cmp(&(b.time, &b.event_id)));
-    let store = MemoryStore::default();
-    let mut findings = Vec::new();
-    for batch in observations.chunks(STATEFUL_BATCH) {
-        let found = now_or_never(tracker.observe(batch, &store))
-            .ok_or_else(|| std::io::Error::other("the in-memory store never waits"))?
-            .map_err(std::io::Error::other)?;
-        findings.extend(found);
-    }
-    Ok(findings)
-}
-
-/// Scans `paths` with `engine` (and `tracker`, when the engine's stateful detections are on)
-/// on `threads` workers (all cores when `None`).
-pub fn run(engine: &Engine, tracker: &Tracker, paths: &[PathBuf], threads: Option<usize>) -> std::io::Result<Report> {
+/// Scans `paths` with `pipeline` on `threads` workers (all cores when `None`).
+pub fn run(pipeline: &Pipeline, paths: &[PathBuf], threads: Option<usize>) -> std::io::Result<Report> {
     let start = Instant::now();
     let mut inputs = Vec::new();
     let mut problems = Vec::new();
@@ -156,7 +137,7 @@ pub fn run(engine: &Engine, tracker: &Tracker, paths: &[PathBuf], threads: Optio
         if std::io::stderr().is_terminal() && total_bytes > 32 << 20 {
             s.spawn(|| progress(&done_bytes, total_bytes, &finished));
         }
-        let results = pool.install(|| inputs.par_iter().map(|i| scan_one(engine, i, &done_bytes)).collect());
+        let results = pool.install(|| inputs.par_iter().map(|i| scan_one(pipeline, i, &done_bytes)).collect());
         finished.store(true, Ordering::Relaxed);
         results
     });
@@ -165,19 +146,19 @@ pub fn run(engine: &Engine, tracker: &Tracker, paths: &[PathBuf], threads: Optio
         files: inputs.len(),
         ..Report::default()
     };
-    let mut observations = Vec::new();
+    let mut evaluations = Vec::new();
     for problem in &problems {
         eprintln!("error: {problem}");
         report.io_errors += 1;
     }
     for result in results {
         match result {
-            Ok(sink) => {
-                report.records += sink.records;
-                report.skipped += sink.skipped;
-                report.findings.extend(sink.findings);
-                observations.extend(sink.observations);
-                report.input_errors.extend(sink.errors);
+            Ok(mut evaluation) => {
+                report.records += evaluation.records;
+                report.resources += evaluation.resources;
+                report.skipped += evaluation.skipped;
+                report.input_errors.append(&mut evaluation.errors);
+                evaluations.push(evaluation);
             }
             Err(problem) => {
                 eprintln!("error: {problem}");
@@ -194,9 +175,10 @@ pub fn run(engine: &Engine, tracker: &Tracker, paths: &[PathBuf], threads: Optio
             report.input_errors.len() - MAX_ERRORS_SHOWN
         );
     }
-    if engine.stateful() {
-        report.findings.extend(replay(tracker, observations)?);
-    }
+    let store = MemoryStore::default();
+    now_or_never(pipeline.finish(&mut evaluations, &store, &mut report.findings))
+        .ok_or_else(|| std::io::Error::other("the in-memory store never waits"))?
+        .map_err(std::io::Error::other)?;
     Finding::sort(&mut report.findings);
     report.elapsed = start.elapsed();
     Ok(report)
@@ -225,12 +207,17 @@ impl Report {
             .join(", ")
     }
 
-    /// Writes the summary: files, records, skipped, errors, findings by severity, speed.
+    /// Writes the summary: files, records (and resources, when there were any), skipped,
+    /// errors, findings by severity, speed.
     pub fn print_summary(&self, out: &mut impl Write) {
         let secs = self.elapsed.as_secs_f64().max(1e-9);
+        let resources = match self.resources {
+            0 => String::new(),
+            n => format!(", {n} resources"),
+        };
         let _ = writeln!(
             out,
-            "aidr: {} files, {} records, {} skipped, {} errors; {} findings ({}); {:.2} s, {:.0} records/s",
+            "aidr: {} files, {} records{resources}, {} skipped, {} errors; {} findings ({}); {:.2} s, {:.0} records/s",
             self.files,
             self.records,
             self.skipped,

@@ -1,5 +1,6 @@
-//! The `aidr` binary as a user runs it: formats, exit codes, bad input, stdin, ordering, and
-//! the README's catalog table.
+//! The `aidr` binary as a user runs it: formats, exit codes, bad input, stdin, ordering, the
+//! findings on the sample folders against their committed expected output, and the README's
+//! catalog table.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -194,13 +195,13 @@ fn readme_catalog_matches_the_rules() {
 }
 
 #[test]
-fn rules_json_lists_the_metadata() {
+fn rules_json_lists_every_detection_with_its_kind_and_samples() {
     let out = aidr(&["rules", "--format", "json"]);
     let rules: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
-    assert!(rules.len() >= 3);
     for r in &rules {
         for key in [
             "id",
+            "kind",
             "title",
             "severity",
             "area",
@@ -208,10 +209,89 @@ fn rules_json_lists_the_metadata() {
             "description",
             "remediation",
             "events",
+            "resource_types",
         ] {
             assert!(!r[key].is_null(), "{key} missing in {r}");
         }
+        for verdict in ["must_fire", "must_not_fire"] {
+            let samples = r["samples"][verdict].as_array().unwrap();
+            assert!(!samples.is_empty(), "{} has no {verdict} sample", r["id"]);
+            for path in samples {
+                let path = root().join(path.as_str().unwrap());
+                assert!(path.is_file(), "{} lists {}", r["id"], path.display());
+            }
+        }
     }
+    let kinds: std::collections::BTreeSet<&str> = rules.iter().map(|r| r["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds.into_iter().collect::<Vec<_>>(), ["event", "posture", "stateful"]);
+}
+
+/// `aidr scan --format ndjson FOLDER` against `cli/tests/expected/NAME.ndjson` (compared as JSON
+/// values, one finding a line); `AIDR_BLESS=1` rewrites the expected file.
+fn scan_matches_expected(folder: &str, name: &str) {
+    let out = aidr(&["scan", "--format", "ndjson", folder]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let path = root().join("cli/tests/expected").join(format!("{name}.ndjson"));
+    if std::env::var_os("AIDR_BLESS").is_some() {
+        std::fs::write(&path, &out.stdout).unwrap();
+    }
+    let expected: Vec<Value> = std::fs::read_to_string(&path)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let found = ndjson(&out);
+    assert_eq!(found.len(), expected.len(), "number of findings on {folder}");
+    for (i, (f, e)) in found.iter().zip(&expected).enumerate() {
+        assert_eq!(
+            f,
+            e,
+            "finding {i} on {folder} differs from {}; if the change is intended, run `AIDR_BLESS=1 cargo test -p aidr --test cli expected`",
+            path.display()
+        );
+    }
+}
+
+#[test]
+fn findings_on_the_event_samples_are_the_expected_ones() {
+    scan_matches_expected("events", "events");
+}
+
+#[test]
+fn findings_on_the_sequence_and_resource_samples_are_the_expected_ones() {
+    scan_matches_expected("samples", "samples");
+    let findings = ndjson(&aidr(&["scan", "--format", "ndjson", "samples"]));
+    let rules: std::collections::BTreeSet<&str> = findings.iter().map(|f| f["rule_id"].as_str().unwrap()).collect();
+    for rule in [
+        "bedrock.llmjacking_enablement_then_use",
+        "bedrock.llmjacking_volume_spike",
+        "sagemaker.notebook_direct_internet_access",
+    ] {
+        assert!(rules.contains(rule), "{rule} missing: {rules:?}");
+    }
+}
+
+#[test]
+fn posture_findings_are_ocsf_compliance_findings() {
+    let sample = "samples/posture/sagemaker/NotebookInstance-direct-internet.json";
+    let out = aidr(&["scan", "--format", "ocsf", sample]);
+    let f = &ndjson(&out)[0];
+    assert_eq!((f["class_uid"].as_u64(), f["type_uid"].as_u64()), (Some(2003), Some(200301)));
+    assert_eq!(f["compliance"]["status"], "Fail");
+    assert_eq!(f["compliance"]["control"], "sagemaker.notebook_direct_internet_access");
+    assert_eq!(
+        f["resources"][0]["uid"],
+        "arn:aws:sagemaker:us-east-1:111122223333:notebook-instance/research-scratch"
+    );
+    assert_eq!(f["resources"][0]["data"]["DirectInternetAccess"], "Enabled");
+    let json = ndjson(&aidr(&["scan", "--format", "ndjson", sample]));
+    assert_eq!(json[0]["resource"]["type"], "AWS::SageMaker::NotebookInstance");
+    assert!(json[0]["event_ids"].is_null(), "a posture finding has no CloudTrail evidence");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("1 files, 0 records, 1 resources"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]

@@ -5,6 +5,7 @@
 pub mod runtime_api;
 pub mod traffic;
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -41,10 +42,26 @@ pub fn sample(path: &str) -> Value {
     serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap()
 }
 
+/// A message read from a queue: its body and its string message attributes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Message {
+    pub body: String,
+    pub attributes: HashMap<String, String>,
+}
+
 /// Reads and deletes the messages of a queue until `expected` have arrived or `patience` has
 /// passed (with `expected` 0: for all of `patience`, to show that nothing arrives); returns
 /// their bodies as JSON.
 pub async fn receive(config: &SdkConfig, url: &str, expected: usize, patience: Duration) -> Vec<Value> {
+    let messages = receive_messages(config, url, expected, patience).await;
+    messages
+        .iter()
+        .map(|m| serde_json::from_str(&m.body).unwrap())
+        .collect()
+}
+
+/// [`receive`], keeping each message as it is (its body need not be JSON).
+pub async fn receive_messages(config: &SdkConfig, url: &str, expected: usize, patience: Duration) -> Vec<Message> {
     let sqs = aws_sdk_sqs::Client::new(config);
     let mut got = Vec::new();
     let deadline = Instant::now() + patience;
@@ -53,12 +70,22 @@ pub async fn receive(config: &SdkConfig, url: &str, expected: usize, patience: D
             .receive_message()
             .queue_url(url)
             .max_number_of_messages(10)
+            .message_attribute_names("All")
             .wait_time_seconds(1)
             .send()
             .await
             .unwrap();
         for m in out.messages.unwrap_or_default() {
-            got.push(serde_json::from_str(m.body().unwrap_or("null")).unwrap());
+            let attributes = m
+                .message_attributes()
+                .into_iter()
+                .flatten()
+                .filter_map(|(k, v)| Some((k.clone(), v.string_value()?.to_owned())))
+                .collect();
+            got.push(Message {
+                body: m.body().unwrap_or("").to_owned(),
+                attributes,
+            });
             sqs.delete_message()
                 .queue_url(url)
                 .receipt_handle(m.receipt_handle().unwrap())
@@ -98,13 +125,14 @@ async fn queue_arn(config: &SdkConfig, url: &str) -> String {
     attrs.attributes.unwrap()[&arn].clone()
 }
 
-/// The AWS resources one detector test uses: a state table, an alert topic, and a queue
-/// subscribed to the topic (the test reads alerts from it).
+/// The AWS resources one detector test uses: a state table, an alert topic, a queue
+/// subscribed to the topic (the test reads alerts from it), and the dead-letter queue.
 pub struct Stack {
     pub config: SdkConfig,
     pub table: String,
     pub topic_arn: String,
     pub queue_url: String,
+    pub dead_letter_url: String,
 }
 
 impl Stack {
@@ -133,15 +161,8 @@ impl Stack {
             .send()
             .await
             .unwrap();
-        let sqs = aws_sdk_sqs::Client::new(&config);
-        let queue_url = sqs
-            .create_queue()
-            .queue_name(&name)
-            .send()
-            .await
-            .unwrap()
-            .queue_url
-            .unwrap();
+        let (queue_url, _) = create_queue(&config, &name).await;
+        let (dead_letter_url, _) = create_queue(&config, &format!("{name}-dlq")).await;
         let region = config
             .region()
             .map(|r| r.to_string())
@@ -151,6 +172,7 @@ impl Stack {
             config,
             table: name,
             queue_url,
+            dead_letter_url,
         };
         if with_topic {
             stack.create_topic().await;
@@ -195,8 +217,14 @@ impl Stack {
             ("AWS_MAX_ATTEMPTS", "1".into()),
             ("AIDR_STATE_TABLE", self.table.clone()),
             ("AIDR_ALERT_TOPIC_ARN", self.topic_arn.clone()),
+            ("AIDR_DEAD_LETTER_QUEUE_URL", self.dead_letter_url.clone()),
         ]);
         env
+    }
+
+    /// Reads what the detector sent to the dead-letter queue (see [`receive`]).
+    pub async fn dead_letters(&self, expected: usize, patience: Duration) -> Vec<Message> {
+        receive_messages(&self.config, &self.dead_letter_url, expected, patience).await
     }
 
     /// Reads alerts from the queue (see [`receive`]): the SNS notifications, envelopes with

@@ -94,7 +94,7 @@ async fn benign_event_writes_and_sends_nothing() {
 }
 
 #[tokio::test]
-async fn sqs_batch_reports_only_the_malformed_message() {
+async fn sqs_batch_dead_letters_the_malformed_message_and_alerts_the_rest() {
     let Some(config) = emulator().await else { return };
     let stack = Stack::create(config, true).await;
     let mut rt = start(&stack);
@@ -110,7 +110,19 @@ async fn sqs_batch_reports_only_the_malformed_message() {
         message("m4", sample("bedrock/InvokeModel.json").to_string()),
     ]});
     let out = response(rt.invoke(&batch));
-    assert_eq!(out["batchItemFailures"], json!([{"itemIdentifier": "m2"}]), "{out}");
+    assert_eq!(out["batchItemFailures"], json!([]), "nothing to retry: {out}");
+    let dead = stack.dead_letters(1, Duration::from_secs(10)).await;
+    assert_eq!(dead.len(), 1, "the malformed message is kept in the dead-letter queue");
+    assert!(
+        dead[0].body.ends_with("\"detail\": {"),
+        "kept as received: {}",
+        dead[0].body
+    );
+    assert_eq!(dead[0].attributes["aidr_origin"], "m2");
+    assert!(
+        dead[0].attributes["aidr_reason"].contains("unreadable event"),
+        "{dead:?}"
+    );
     let alerts = stack.alerts(2, Duration::from_secs(10)).await;
     let mut rules: Vec<String> = alerts
         .iter()
@@ -121,26 +133,70 @@ async fn sqs_batch_reports_only_the_malformed_message() {
         rules,
         ["bedrock.invocation_long_term_key", "bedrock.invocation_long_term_key"]
     );
-    assert!(rt.log().contains("SQS message failed"), "the failed record is logged");
+    assert!(
+        rt.log().contains("sent to the dead-letter queue"),
+        "the dead letter is logged"
+    );
 }
 
 #[tokio::test]
-async fn unavailable_topic_fails_the_event_and_redelivery_alerts_exactly_once() {
+async fn missing_topic_dead_letters_the_event_and_its_replay_alerts_exactly_once() {
     let Some(config) = emulator().await else { return };
     let mut stack = Stack::create(config, false).await;
     let mut rt = start(&stack);
     let event = sample("iam/CreateAccessKey-root.json");
+    // SNS answers NotFound: a retry cannot help, so the event goes to the dead-letter queue.
+    let out = response(rt.invoke(&event));
+    assert_eq!(
+        (out["dead_lettered"].as_u64(), out["alerted"].as_u64()),
+        (Some(1), Some(0)),
+        "{out}"
+    );
+    let dead = stack.dead_letters(1, Duration::from_secs(10)).await;
+    assert_eq!(dead.len(), 1);
+    assert!(dead[0].attributes["aidr_reason"].contains("not alerted"), "{dead:?}");
+    // Once the topic exists, replaying the dead letter alerts exactly once.
+    stack.create_topic().await;
+    let replay: Value = serde_json::from_str(&dead[0].body).unwrap();
+    assert_eq!(replay, event, "the dead letter is the event as received");
+    let out = response(rt.invoke(&replay));
+    assert_eq!(out["alerted"], 1, "{out}");
+    let out = response(rt.invoke(&replay));
+    assert_eq!(out["duplicates"], 1, "{out}");
+    assert_eq!(stack.alerts(1, Duration::from_secs(10)).await.len(), 1);
+    assert!(
+        stack.alerts(0, Duration::from_secs(2)).await.is_empty(),
+        "exactly one alert"
+    );
+}
+
+#[tokio::test]
+async fn unreachable_topic_fails_the_event_for_retry_and_the_retry_alerts_exactly_once() {
+    let Some(config) = emulator().await else { return };
+    let stack = Stack::create(config, true).await;
+    let event = sample("iam/CreateAccessKey-root.json");
+    // SNS cannot be reached (nothing listens on the port): a transient failure.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let mut env = stack.detector_env();
+    env.push((
+        "AWS_ENDPOINT_URL_SNS",
+        format!("http://{}", closed.local_addr().unwrap()),
+    ));
+    drop(closed);
+    let mut rt = Runtime::start(&detector_binary("debug"), &env);
     match rt.invoke(&event) {
         Reply::Error(e) => assert_eq!(e["errorType"], "Aidr.AlertNotDelivered", "{e}"),
-        Reply::Response(v) => panic!("the invocation should fail while the topic is missing: {v}"),
+        Reply::Response(v) => panic!("the invocation should fail for retry while SNS is unreachable: {v}"),
     }
-    stack.create_topic().await;
+    assert!(
+        stack.dead_letters(0, Duration::from_secs(1)).await.is_empty(),
+        "a transient failure is not dead-lettered"
+    );
+    // Lambda delivers the event again; SNS is back.
+    let mut rt = start(&stack);
     let out = response(rt.invoke(&event));
     assert_eq!(out["alerted"], 1, "{out}");
-    let out = response(rt.invoke(&event));
-    assert_eq!(out["duplicates"], 1, "{out}");
-    let alerts = stack.alerts(1, Duration::from_secs(10)).await;
-    assert_eq!(alerts.len(), 1);
+    assert_eq!(stack.alerts(1, Duration::from_secs(10)).await.len(), 1);
     assert!(
         stack.alerts(0, Duration::from_secs(2)).await.is_empty(),
         "exactly one alert"

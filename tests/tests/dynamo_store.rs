@@ -3,7 +3,7 @@
 
 use aidr_aws::DynamoStore;
 use aidr_e2e::{Stack, emulator};
-use aidr_engine::state::conformance;
+use aidr_testkit::conformance::conformance;
 
 #[tokio::test]
 async fn dynamo_store_conforms() {

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use aidr_e2e::{create_queue, emulator, receive, sample, unique};
-use aidr_engine::{Context, Engine, patterns};
+use aidr_engine::{Registry, patterns};
 use aws_sdk_eventbridge::types::{PutEventsRequestEntry, Target};
 use serde_json::Value;
 
@@ -41,7 +41,7 @@ async fn template_patterns_route_only_what_the_rules_consume() {
     let eb = aws_sdk_eventbridge::Client::new(&config);
     let bus = unique("aidr-bus");
     eb.create_event_bus().name(&bus).send().await.unwrap();
-    let patterns = patterns::patterns(&Engine::builtin(Context::default()));
+    let patterns = patterns::patterns(&Registry::builtin());
     let mut queues = Vec::new();
     for which in ["write", "read"] {
         let (url, arn) = create_queue(&config, &unique(&format!("aidr-{which}"))).await;

@@ -1,16 +1,15 @@
 //! Per-event handler time, network excluded: the detector's handler on the in-memory state
-//! store and a publisher that only records the rule id, for a benign event (no rule consumes it), an
+//! store and a publisher that only records the finding, for a benign event (no rule consumes it), an
 //! event a rule reads but does not flag, and an alerting event (a new event id each time, so
 //! every iteration claims, opens a window, and publishes).
 //!
 //! `cargo bench -p detector --bench handler`
 
 use aidr_engine::alerting::AlertPolicy;
-use aidr_engine::alerting::testing::Outbox;
-use aidr_engine::rules::testing::events_dir;
-use aidr_engine::state::{MemoryStore, now_or_never};
-use aidr_engine::stateful::Tracker;
-use aidr_engine::{Context, Engine};
+use aidr_engine::ports::{MemoryStore, now_or_never};
+use aidr_engine::{Organization, Pipeline, Registry};
+use aidr_testkit::recording::{RecordingDeadLetters, RecordingPublisher};
+use aidr_testkit::samples::events_dir;
 use criterion::{Criterion, criterion_group, criterion_main};
 use detector::handler::Detector;
 use serde_json::value::RawValue;
@@ -21,10 +20,10 @@ fn sample(name: &str) -> String {
 
 fn bench(c: &mut Criterion) {
     let detector = Detector {
-        engine: Engine::builtin(Context::default()),
-        tracker: Tracker::default(),
+        pipeline: Pipeline::new(Registry::builtin(), Organization::default(), Some(Default::default())),
         store: MemoryStore::default(),
-        publisher: Outbox::default(),
+        publisher: RecordingPublisher::default(),
+        dead_letters: RecordingDeadLetters::default(),
         policy: AlertPolicy::default(),
     };
     let run = |payload: &RawValue| now_or_never(detector.handle(payload, 1_800_000_000)).unwrap().unwrap();

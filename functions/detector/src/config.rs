@@ -1,9 +1,9 @@
 //! The detector's settings, read from environment variables and validated at cold start; an
 //! error names the variable and what is wrong with it.
 
-use aidr_engine::Severity;
 use aidr_engine::alerting::AlertPolicy;
-use aidr_engine::stateful::Config as StatefulConfig;
+use aidr_engine::stateful::StatefulSettings;
+use aidr_engine::{Organization, Registry, Severity};
 
 /// A variable that is missing or invalid.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -16,15 +16,19 @@ pub enum ConfigError {
 
 /// Validated settings.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Config {
+pub struct DetectorConfig {
+    /// `AIDR_STATE_TABLE`: the DynamoDB table.
     pub table: String,
+    /// `AIDR_ALERT_TOPIC_ARN`: the SNS topic alerts go to.
     pub topic_arn: String,
+    /// `AIDR_DEAD_LETTER_QUEUE_URL`: the SQS queue for input that can never be processed.
+    pub dead_letter_queue_url: String,
     pub policy: AlertPolicy,
-    pub org_accounts: Vec<String>,
-    /// Whether the stateful LLMjacking detections run (`AIDR_STATEFUL`, on by default).
-    pub stateful: bool,
-    /// Their windows and thresholds (`AIDR_STATEFUL_SETTINGS`, `name=value,…`).
-    pub stateful_config: StatefulConfig,
+    /// `AIDR_ORG_ACCOUNTS`.
+    pub organization: Organization,
+    /// The stateful detections' windows and thresholds (`AIDR_STATEFUL_SETTINGS`,
+    /// `name=value,…`), or `None` when they are off (`AIDR_STATEFUL=off`; on by default).
+    pub stateful: Option<StatefulSettings>,
 }
 
 fn list(value: Option<String>) -> Vec<String> {
@@ -54,9 +58,16 @@ fn accounts(var: &'static str, value: Option<String>) -> Result<Vec<String>, Con
 /// Longest accepted deduplication window: 30 days.
 const MAX_WINDOW_SECS: i64 = 30 * 86_400;
 
-impl Config {
-    /// Reads the settings through `get` (the process environment in the Lambda).
-    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+impl DetectorConfig {
+    /// Reads the settings through `get` (the process environment in the Lambda); rule ids are
+    /// checked against `registry`.
+    ///
+    /// # Errors
+    /// A [`ConfigError`] naming the first variable that is missing or invalid.
+    pub fn from_lookup(
+        get: impl Fn(&str) -> Option<String>,
+        registry: &Registry,
+    ) -> Result<DetectorConfig, ConfigError> {
         let required = |var: &'static str, what: &'static str| {
             get(var)
                 .filter(|v| !v.trim().is_empty())
@@ -68,6 +79,19 @@ impl Config {
             let why = format!("{topic_arn:?} is not an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME)");
             return Err(ConfigError::Invalid {
                 var: "AIDR_ALERT_TOPIC_ARN",
+                why,
+            });
+        }
+        let dead_letter_queue_url = required(
+            "AIDR_DEAD_LETTER_QUEUE_URL",
+            "SQS queue that keeps events that can never be processed",
+        )?;
+        if !dead_letter_queue_url.starts_with("https://") && !dead_letter_queue_url.starts_with("http://") {
+            let why = format!(
+                "{dead_letter_queue_url:?} is not an SQS queue URL (https://sqs.REGION.amazonaws.com/ACCOUNT/NAME)"
+            );
+            return Err(ConfigError::Invalid {
+                var: "AIDR_DEAD_LETTER_QUEUE_URL",
                 why,
             });
         }
@@ -94,8 +118,7 @@ impl Config {
                 })?,
         };
         let suppress_rules = list(get("AIDR_SUPPRESS_RULES"));
-        let known = aidr_engine::rules::known_ids();
-        if let Some(unknown) = suppress_rules.iter().find(|id| !known.contains(&id.as_str())) {
+        if let Some(unknown) = suppress_rules.iter().find(|id| registry.get(id).is_none()) {
             let why = format!("{unknown:?} is not a rule id (see `aidr rules`)");
             return Err(ConfigError::Invalid {
                 var: "AIDR_SUPPRESS_RULES",
@@ -113,18 +136,18 @@ impl Config {
                 });
             }
         };
-        let mut stateful_config = StatefulConfig::default();
-        stateful_config
+        let mut settings = StatefulSettings::default();
+        settings
             .apply(&get("AIDR_STATEFUL_SETTINGS").unwrap_or_default())
             .map_err(|why| ConfigError::Invalid {
                 var: "AIDR_STATEFUL_SETTINGS",
                 why,
             })?;
-        Ok(Config {
-            stateful,
-            stateful_config,
+        Ok(DetectorConfig {
+            stateful: stateful.then_some(settings),
             table,
             topic_arn,
+            dead_letter_queue_url,
             policy: AlertPolicy {
                 min_severity,
                 dedupe_window_secs,
@@ -132,13 +155,18 @@ impl Config {
                 suppress_principals: list(get("AIDR_SUPPRESS_PRINCIPALS")),
                 suppress_accounts: accounts("AIDR_SUPPRESS_ACCOUNTS", get("AIDR_SUPPRESS_ACCOUNTS"))?,
             },
-            org_accounts: accounts("AIDR_ORG_ACCOUNTS", get("AIDR_ORG_ACCOUNTS"))?,
+            organization: Organization {
+                accounts: accounts("AIDR_ORG_ACCOUNTS", get("AIDR_ORG_ACCOUNTS"))?,
+            },
         })
     }
 
     /// Reads the settings from the process environment.
-    pub fn from_env() -> Result<Config, ConfigError> {
-        Config::from_lookup(|var| std::env::var(var).ok())
+    ///
+    /// # Errors
+    /// See [`DetectorConfig::from_lookup`].
+    pub fn from_env(registry: &Registry) -> Result<DetectorConfig, ConfigError> {
+        DetectorConfig::from_lookup(|var| std::env::var(var).ok(), registry)
     }
 }
 
@@ -146,13 +174,18 @@ impl Config {
 mod tests {
     use super::*;
 
-    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        Config::from_lookup(|k| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| (*v).to_owned()))
+    fn config(vars: &[(&str, &str)]) -> Result<DetectorConfig, ConfigError> {
+        let lookup = |k: &str| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| (*v).to_owned());
+        DetectorConfig::from_lookup(lookup, &Registry::builtin())
     }
 
-    const BASE: [(&str, &str); 2] = [
+    const BASE: [(&str, &str); 3] = [
         ("AIDR_STATE_TABLE", "aidr-state"),
         ("AIDR_ALERT_TOPIC_ARN", "arn:aws:sns:us-east-1:111122223333:aidr-alerts"),
+        (
+            "AIDR_DEAD_LETTER_QUEUE_URL",
+            "https://sqs.us-east-1.amazonaws.com/111122223333/aidr-events-dlq",
+        ),
     ];
 
     #[test]
@@ -177,16 +210,18 @@ mod tests {
         assert_eq!(c.policy.min_severity, Severity::High);
         assert_eq!(c.policy.dedupe_window_secs, 600);
         assert_eq!(c.policy.suppress_rules.len(), 2);
-        assert_eq!(c.org_accounts, ["111122223333", "444455556666"]);
-        assert!(c.stateful);
+        assert_eq!(c.organization.accounts, ["111122223333", "444455556666"]);
+        assert!(c.stateful.is_some());
         let mut vars = BASE.to_vec();
         vars.extend([
             ("AIDR_STATEFUL", "off"),
             ("AIDR_STATEFUL_SETTINGS", "probe_threshold=25"),
         ]);
         let c = config(&vars).unwrap();
-        assert!(!c.stateful);
-        assert_eq!(c.stateful_config.probe_threshold, 25);
+        assert_eq!(c.stateful, None);
+        let mut vars = BASE.to_vec();
+        vars.push(("AIDR_STATEFUL_SETTINGS", "probe_threshold=25"));
+        assert_eq!(config(&vars).unwrap().stateful.map(|s| s.probe_threshold), Some(25));
     }
 
     #[test]
@@ -198,6 +233,7 @@ mod tests {
         );
         for (var, value) in [
             ("AIDR_ALERT_TOPIC_ARN", "my-topic"),
+            ("AIDR_DEAD_LETTER_QUEUE_URL", "aidr-events-dlq"),
             ("AIDR_MIN_SEVERITY", "urgent"),
             ("AIDR_DEDUPE_WINDOW_SECONDS", "-5"),
             ("AIDR_SUPPRESS_RULES", "bedrock.no_such_rule"),

@@ -1,45 +1,65 @@
-//! The detector's logic, generic over the engine's ports so it runs in-process in tests:
-//! an EventBridge event (one CloudTrail record) or an SQS batch of them -> rules -> alerts.
+//! The detector's logic, generic over the engine's ports so it runs in-process in tests: an
+//! EventBridge event (one CloudTrail record) or an SQS batch of them goes through the
+//! pipeline; findings go through the alerting protocol.
+//!
+//! Each input (the event, or each SQS message) ends one of three ways:
+//! - done: every finding was alerted, merged, a duplicate or silenced;
+//! - retried: something that can pass failed (throttling, a timeout, a 5xx, another delivery
+//!   of the same event in flight): the event invocation fails, or the SQS message is reported
+//!   in `batchItemFailures`, and AWS delivers it again;
+//! - dead-lettered: it can never succeed (unreadable, or refused by DynamoDB or SNS for good):
+//!   it is logged with its event id and sent to the dead-letter queue at once, not retried.
 
-use aidr_engine::alerting::{AlertError, AlertPolicy, Outcome, Publisher, deliver};
-use aidr_engine::input::Layout;
-use aidr_engine::state::StateError;
-use aidr_engine::state::StateStore;
-use aidr_engine::stateful::{Observation, Tracker};
-use aidr_engine::{Engine, Finding};
+use aidr_engine::alerting::{AlertPolicy, Outcome, deliver};
+use aidr_engine::cloudtrail::input::Layout;
+use aidr_engine::ports::{DeadLetters, FailureKind, Publisher, StateStore};
+use aidr_engine::{Evaluation, Finding, FindingSink, Pipeline};
 use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use tracing::{error, info, warn};
 
 /// Everything one invocation needs; built once per cold start.
-pub struct Detector<S, P> {
-    pub engine: Engine,
-    /// The stateful detections (they run when the engine's stateful switch is on).
-    pub tracker: Tracker,
+pub struct Detector<S, P, D> {
+    pub pipeline: Pipeline,
     pub store: S,
     pub publisher: P,
+    pub dead_letters: D,
     pub policy: AlertPolicy,
 }
 
-/// Why an event could not be processed; the whole event (or SQS message) is retried.
-#[derive(Debug, thiserror::Error)]
-pub enum HandlerError {
-    #[error("unreadable event: {0}")]
-    Input(String),
-    #[error("{failed} of {total} findings could not be alerted: {first}")]
-    Alert {
-        failed: usize,
-        total: usize,
-        first: AlertError,
-    },
-    #[error("stateful detections: {0}")]
-    State(StateError),
-    #[error("unreadable SQS batch: {0}")]
-    Batch(String),
+/// What stopped an input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cause {
+    /// The input could not be read.
+    Unreadable,
+    /// A finding could not be alerted.
+    Alert,
+    /// The stateful detections could not keep their state.
+    State,
+    /// The input could not be kept in the dead-letter queue.
+    DeadLetter,
 }
 
-/// What an event produced.
+/// Why an input was not done.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct Failure {
+    pub kind: FailureKind,
+    pub cause: Cause,
+    pub message: String,
+}
+
+/// Why an invocation failed as a whole; Lambda delivers the event again.
+#[derive(Debug, thiserror::Error)]
+pub enum HandlerError {
+    #[error("unreadable SQS batch: {0}")]
+    Batch(String),
+    #[error("the event will be retried: {0}")]
+    Retry(Failure),
+}
+
+/// What an invocation did.
 #[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
 pub struct Summary {
     pub records: usize,
@@ -49,6 +69,10 @@ pub struct Summary {
     pub merged: usize,
     pub duplicates: usize,
     pub silenced: usize,
+    /// Inputs that can never be processed, kept in the dead-letter queue.
+    pub dead_lettered: usize,
+    /// Inputs to be delivered again.
+    pub retried: usize,
 }
 
 /// The fields that tell an SQS batch from an EventBridge event.
@@ -69,122 +93,184 @@ fn is_sqs_batch(payload: &str) -> bool {
         .is_ok_and(|p| p.records.first().is_some_and(|r| r.event_source == Some("aws:sqs")))
 }
 
-impl<S: StateStore, P: Publisher> Detector<S, P> {
-    /// Handles one invocation payload: an SQS batch (answered with the failed message ids) or an
-    /// EventBridge event (answered with a summary). `now` is wall-clock Unix seconds.
+/// The CloudTrail event id (or else the EventBridge event id) of an input, for logs, read
+/// leniently from input that may be otherwise unreadable.
+fn event_id_of(body: &str) -> String {
+    let Ok(v) = serde_json::from_str::<serde_json::Value>(body) else {
+        return "-".into();
+    };
+    ["/detail/eventID", "/eventID", "/id"]
+        .iter()
+        .find_map(|p| v.pointer(p).and_then(|id| id.as_str()))
+        .unwrap_or("-")
+        .to_owned()
+}
+
+/// One input of an invocation: the event itself, or one SQS message.
+struct Input<'a> {
+    /// `event`, or the SQS message id.
+    origin: String,
+    body: &'a str,
+}
+
+impl<S: StateStore, P: Publisher, D: DeadLetters> Detector<S, P, D> {
+    /// Handles one invocation payload: an SQS batch (answered with the ids of the messages to
+    /// retry) or an EventBridge event (answered with a summary). `now` is wall-clock Unix
+    /// seconds.
+    ///
+    /// # Errors
+    /// [`HandlerError::Retry`] when the event should be delivered again;
+    /// [`HandlerError::Batch`] when an SQS batch cannot be read at all.
     pub async fn handle(&self, payload: &RawValue, now: i64) -> Result<serde_json::Value, HandlerError> {
         let text = payload.get();
         if is_sqs_batch(text) {
             let batch: SqsEvent = serde_json::from_str(text).map_err(|e| HandlerError::Batch(e.to_string()))?;
-            let response = self.handle_batch(batch, now).await;
+            let response = self.handle_batch(&batch, now).await;
             return serde_json::to_value(response).map_err(|e| HandlerError::Batch(e.to_string()));
         }
-        let summary = self.handle_text(text, "event", now).await?;
-        serde_json::to_value(summary).map_err(|e| HandlerError::Input(e.to_string()))
+        let input = Input {
+            origin: "event".into(),
+            body: text,
+        };
+        let (summary, mut results) = self.handle_inputs(vec![input], now).await;
+        match results.pop().flatten() {
+            Some(failure) => Err(HandlerError::Retry(failure)),
+            None => serde_json::to_value(summary).map_err(|e| HandlerError::Batch(e.to_string())),
+        }
     }
 
-    /// Handles an SQS batch: each message through the single-event rules, then all their
-    /// observations together through the stateful detections (one state write per key per
-    /// batch). Only the failed messages are reported for retry.
-    pub async fn handle_batch(&self, batch: SqsEvent, now: i64) -> SqsBatchResponse {
-        let mut total = Summary::default();
-        let mut failed: Vec<String> = Vec::new();
-        let mut observations: Vec<Observation> = Vec::new();
-        let mut observed_by: Vec<String> = Vec::new();
-        for message in batch.records {
-            let id = message.message_id.unwrap_or_default();
-            let result = match message.body.as_deref() {
-                Some(body) => self.evaluate(body, &id, now, &mut total).await,
-                None => Err(HandlerError::Input("SQS message has no body".into())),
-            };
-            match result {
-                Ok(found) if !found.is_empty() => {
-                    observations.extend(found);
-                    observed_by.push(id);
-                }
-                Ok(_) => {}
-                Err(e) => {
-                    error!(message_id = %id, error = %e, "SQS message failed; it will be retried");
-                    failed.push(id);
-                }
-            }
-        }
-        if let Err(e) = self.track(&observations, now, &mut total).await {
-            error!(messages = observed_by.len(), error = %e, "stateful detections failed; their messages will be retried");
-            failed.extend(observed_by);
-        }
-        info!(failed = failed.len(), summary = ?total, "batch done");
+    /// Handles an SQS batch: each message through the pipeline, the stateful detections once
+    /// over all of them. Only the messages to retry are reported.
+    pub async fn handle_batch(&self, batch: &SqsEvent, now: i64) -> SqsBatchResponse {
+        let inputs: Vec<Input> = batch
+            .records
+            .iter()
+            .map(|m| Input {
+                origin: m.message_id.clone().unwrap_or_default(),
+                body: m.body.as_deref().unwrap_or(""),
+            })
+            .collect();
+        let origins: Vec<String> = inputs.iter().map(|i| i.origin.clone()).collect();
+        let (_, results) = self.handle_inputs(inputs, now).await;
         let mut response = SqsBatchResponse::default();
-        for id in failed {
-            let mut failure = BatchItemFailure::default();
-            failure.item_identifier = id;
-            response.batch_item_failures.push(failure);
+        for (origin, result) in origins.into_iter().zip(results) {
+            if result.is_some() {
+                let mut failure = BatchItemFailure::default();
+                failure.item_identifier = origin;
+                response.batch_item_failures.push(failure);
+            }
         }
         response
     }
 
-    /// Handles one EventBridge event (or any CloudTrail text the engine reads).
-    pub async fn handle_text(&self, text: &str, origin: &str, now: i64) -> Result<Summary, HandlerError> {
-        let mut summary = Summary::default();
-        let observations = self.evaluate(text, origin, now, &mut summary).await?;
-        self.track(&observations, now, &mut summary).await?;
-        Ok(summary)
+    /// Runs `inputs` through the pipeline and settles each: `None` when done or
+    /// dead-lettered, `Some(failure)` when it must be retried.
+    async fn handle_inputs(&self, inputs: Vec<Input<'_>>, now: i64) -> (Summary, Vec<Option<Failure>>) {
+        let mut evaluations: Vec<Evaluation> = inputs
+            .iter()
+            .map(|i| self.pipeline.read(i.body.as_bytes(), Layout::Stream, &i.origin))
+            .collect();
+        let mut alerts = Alerts {
+            detector: self,
+            now,
+            summary: Summary::default(),
+            failures: vec![None; inputs.len()],
+        };
+        for (i, (input, evaluation)) in inputs.iter().zip(&evaluations).enumerate() {
+            alerts.summary.records += evaluation.records as usize;
+            alerts.summary.skipped += evaluation.skipped as usize;
+            if evaluation.skipped > 0 {
+                warn!(origin = %input.origin, skipped = evaluation.skipped, "not a CloudTrail API call event; skipped");
+            }
+            if let Some(first) = evaluation.errors.first() {
+                let count = evaluation.errors.len();
+                let message = format!("unreadable event: {first} ({count} error(s))");
+                alerts.fail(i, FailureKind::Permanent, Cause::Unreadable, message);
+            }
+        }
+        if let Err(failure) = self.pipeline.finish(&mut evaluations, &self.store, &mut alerts).await {
+            error!(inputs = failure.inputs.len(), error = %failure.error, "stateful detections failed");
+            for &i in &failure.inputs {
+                let message = format!("stateful detections: {}", failure.error);
+                alerts.fail(i, failure.error.kind, Cause::State, message);
+            }
+        }
+        let Alerts {
+            mut summary, failures, ..
+        } = alerts;
+        let mut results = Vec::with_capacity(failures.len());
+        for (input, failure) in inputs.iter().zip(failures) {
+            results.push(self.settle(input, failure, &mut summary).await);
+        }
+        info!(summary = ?summary, "done");
+        (summary, results)
     }
 
-    /// Reads `text`, alerts the single-event findings, and returns what the stateful
-    /// detections need from it.
-    async fn evaluate(
-        &self,
-        text: &str,
-        origin: &str,
-        now: i64,
-        summary: &mut Summary,
-    ) -> Result<Vec<Observation>, HandlerError> {
-        let sink = self.engine.evaluate_text(text.as_bytes(), Layout::Stream, origin);
-        if let Some(first) = sink.errors.first() {
-            let count = sink.errors.len();
-            error!(origin, errors = count, error = %first, "unreadable event");
-            return Err(HandlerError::Input(format!("{first} ({count} error(s))")));
+    /// Settles one input's failure: a permanent one goes to the dead-letter queue (when that
+    /// fails, the input is retried instead); a transient one is returned for retry.
+    async fn settle(&self, input: &Input<'_>, failure: Option<Failure>, summary: &mut Summary) -> Option<Failure> {
+        let failure = failure?;
+        let (origin, event_id) = (&input.origin, event_id_of(input.body));
+        if failure.kind.is_transient() {
+            error!(origin, event_id, error = %failure, "failed; it will be delivered again");
+            summary.retried += 1;
+            return Some(failure);
         }
-        if sink.skipped > 0 {
-            warn!(
-                origin,
-                skipped = sink.skipped,
-                "not a CloudTrail API call event; skipped"
-            );
+        match self.dead_letters.keep(input.body, origin, &failure.message).await {
+            Ok(()) => {
+                error!(origin, event_id, error = %failure, "can never be processed; sent to the dead-letter queue");
+                summary.dead_lettered += 1;
+                None
+            }
+            Err(e) => {
+                error!(origin, event_id, error = %failure, dead_letter_error = %e, "can never be processed, and the dead-letter queue refused it; it will be delivered again");
+                summary.retried += 1;
+                Some(Failure {
+                    kind: FailureKind::Transient,
+                    cause: Cause::DeadLetter,
+                    message: format!("{failure}; the dead-letter queue refused it: {e}"),
+                })
+            }
         }
-        summary.records += sink.records as usize;
-        summary.skipped += sink.skipped as usize;
-        self.alert_all(&sink.findings, now, summary).await?;
-        Ok(sink.observations)
     }
+}
 
-    /// Runs the stateful detections over `observations` and alerts what they find.
-    async fn track(&self, observations: &[Observation], now: i64, summary: &mut Summary) -> Result<(), HandlerError> {
-        if observations.is_empty() {
-            return Ok(());
+/// The detector's [`FindingSink`]: the alerting protocol, with one log line per finding and
+/// the failures of each input.
+struct Alerts<'d, S, P, D> {
+    detector: &'d Detector<S, P, D>,
+    now: i64,
+    summary: Summary,
+    /// Per input, the failure that decides its fate (a transient one wins).
+    failures: Vec<Option<Failure>>,
+}
+
+impl<S, P, D> Alerts<'_, S, P, D> {
+    fn fail(&mut self, input: usize, kind: FailureKind, cause: Cause, message: String) {
+        let slot = &mut self.failures[input];
+        let replace = match slot {
+            None => true,
+            Some(current) => kind.is_transient() && !current.kind.is_transient(),
+        };
+        if replace {
+            *slot = Some(Failure { kind, cause, message });
         }
-        let findings = self
-            .tracker
-            .observe(observations, &self.store)
-            .await
-            .map_err(HandlerError::State)?;
-        self.alert_all(&findings, now, summary).await
     }
+}
 
-    /// Delivers each finding (idempotently); logs one line per finding.
-    async fn alert_all(&self, findings: &[Finding], now: i64, summary: &mut Summary) -> Result<(), HandlerError> {
-        summary.findings += findings.len();
-        let mut failures = Vec::new();
-        for finding in findings {
-            let event_id = finding.event_ids.first().map(String::as_str).unwrap_or("-");
-            match deliver(finding, &self.store, &self.publisher, &self.policy, now).await {
+impl<S: StateStore, P: Publisher, D: DeadLetters> FindingSink for Alerts<'_, S, P, D> {
+    async fn accept(&mut self, findings: Vec<Finding>, inputs: &[usize]) {
+        let d = self.detector;
+        self.summary.findings += findings.len();
+        for finding in &findings {
+            let event_id = finding.event_ids().first().map(String::as_str).unwrap_or("-");
+            match deliver(finding, &d.store, &d.publisher, &d.policy, self.now).await {
                 Ok(outcome) => {
                     let (count, name) = match outcome {
-                        Outcome::Alerted => (&mut summary.alerted, "alerted"),
-                        Outcome::Merged { .. } => (&mut summary.merged, "merged"),
-                        Outcome::Duplicate => (&mut summary.duplicates, "duplicate"),
-                        Outcome::Silenced(_) => (&mut summary.silenced, "silenced"),
+                        Outcome::Alerted => (&mut self.summary.alerted, "alerted"),
+                        Outcome::Merged { .. } => (&mut self.summary.merged, "merged"),
+                        Outcome::Duplicate => (&mut self.summary.duplicates, "duplicate"),
+                        Outcome::Silenced(_) => (&mut self.summary.silenced, "silenced"),
                     };
                     *count += 1;
                     info!(
@@ -200,18 +286,13 @@ impl<S: StateStore, P: Publisher> Detector<S, P> {
                     );
                 }
                 Err(e) => {
-                    error!(rule_id = %finding.rule_id, event_id, error = %e, "finding not alerted; the event will be retried");
-                    failures.push(e);
+                    error!(rule_id = %finding.rule_id, event_id, error = %e, "finding not alerted");
+                    let message = format!("finding {} not alerted: {e}", finding.rule_id);
+                    for &input in inputs {
+                        self.fail(input, e.kind(), Cause::Alert, message.clone());
+                    }
                 }
             }
-        }
-        match failures.len() {
-            0 => Ok(()),
-            failed => Err(HandlerError::Alert {
-                failed,
-                total: findings.len(),
-                first: failures.remove(0),
-            }),
         }
     }
 }
@@ -219,10 +300,13 @@ impl<S: StateStore, P: Publisher> Detector<S, P> {
 impl From<HandlerError> for lambda_runtime::Diagnostic {
     fn from(e: HandlerError) -> Self {
         let error_type = match &e {
-            HandlerError::Input(_) => "Aidr.UnreadableEvent",
-            HandlerError::Alert { .. } => "Aidr.AlertNotDelivered",
             HandlerError::Batch(_) => "Aidr.UnreadableBatch",
-            HandlerError::State(_) => "Aidr.StateUnavailable",
+            HandlerError::Retry(f) => match f.cause {
+                Cause::Alert => "Aidr.AlertNotDelivered",
+                Cause::State => "Aidr.StateUnavailable",
+                Cause::DeadLetter => "Aidr.DeadLetterNotKept",
+                Cause::Unreadable => "Aidr.UnreadableEvent",
+            },
         };
         lambda_runtime::Diagnostic {
             error_type: error_type.into(),
@@ -233,20 +317,22 @@ impl From<HandlerError> for lambda_runtime::Diagnostic {
 
 #[cfg(test)]
 mod tests {
-    use aidr_engine::Context;
-    use aidr_engine::alerting::testing::Outbox;
-    use aidr_engine::rules::testing::events_dir;
-    use aidr_engine::state::{MemoryStore, now_or_never};
+    use aidr_engine::ports::{MemoryStore, now_or_never};
+    use aidr_engine::{Organization, Registry};
+    use aidr_testkit::recording::{RecordingDeadLetters, RecordingPublisher};
+    use aidr_testkit::samples::events_dir;
     use serde_json::{Value, json};
 
     use super::*;
 
-    fn detector() -> Detector<MemoryStore, Outbox> {
+    type TestDetector = Detector<MemoryStore, RecordingPublisher, RecordingDeadLetters>;
+
+    fn detector() -> TestDetector {
         Detector {
-            engine: Engine::builtin(Context::default()),
-            tracker: Tracker::default(),
+            pipeline: Pipeline::new(Registry::builtin(), Organization::default(), Some(Default::default())),
             store: MemoryStore::default(),
-            publisher: Outbox::default(),
+            publisher: RecordingPublisher::default(),
+            dead_letters: RecordingDeadLetters::default(),
             policy: AlertPolicy::default(),
         }
     }
@@ -255,7 +341,7 @@ mod tests {
         std::fs::read_to_string(events_dir().join(name)).unwrap()
     }
 
-    fn invoke(d: &Detector<MemoryStore, Outbox>, payload: &str) -> Result<Value, HandlerError> {
+    fn invoke(d: &TestDetector, payload: &str) -> Result<Value, HandlerError> {
         let raw = RawValue::from_string(payload.to_owned()).unwrap();
         now_or_never(d.handle(&raw, 1_800_000_000)).expect("in-memory ports never wait")
     }
@@ -272,6 +358,15 @@ mod tests {
         json!({ "Records": records }).to_string()
     }
 
+    fn failed_ids(out: &Value) -> Vec<&str> {
+        out["batchItemFailures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["itemIdentifier"].as_str().unwrap())
+            .collect()
+    }
+
     #[test]
     fn risky_event_alerts_once() {
         let d = detector();
@@ -279,7 +374,7 @@ mod tests {
         assert_eq!((out["findings"].as_u64(), out["alerted"].as_u64()), (Some(1), Some(1)));
         let again = invoke(&d, &sample("bedrock/DeleteGuardrail.json")).unwrap();
         assert_eq!(again["duplicates"], 1);
-        assert_eq!(d.publisher.sent(), ["bedrock.guardrail_deleted"]);
+        assert_eq!(d.publisher.sent_rules(), ["bedrock.guardrail_deleted"]);
     }
 
     #[test]
@@ -291,23 +386,41 @@ mod tests {
         assert_eq!(invoke(&d, other).unwrap()["skipped"], 1);
         assert!(d.store.is_empty());
         assert!(d.publisher.sent().is_empty());
+        assert!(d.dead_letters.kept().is_empty());
     }
 
     #[test]
-    fn unreadable_event_is_an_error() {
+    fn unreadable_event_goes_to_the_dead_letter_queue_at_once() {
         let d = detector();
+        let bad =
+            r#"{"detail-type":"AWS API Call via CloudTrail","id":"env-7","detail":{"eventName":7,"eventID":"ev-7"}}"#;
+        let out = invoke(&d, bad).unwrap();
+        assert_eq!(
+            (out["dead_lettered"].as_u64(), out["retried"].as_u64()),
+            (Some(1), Some(0))
+        );
+        let kept = d.dead_letters.kept();
+        assert_eq!(kept.len(), 1);
+        assert_eq!((kept[0].body.as_str(), kept[0].origin.as_str()), (bad, "event"));
+        assert!(kept[0].reason.starts_with("unreadable event"), "{}", kept[0].reason);
+        assert_eq!(event_id_of(bad), "ev-7");
+    }
+
+    #[test]
+    fn unreadable_event_is_retried_when_the_dead_letter_queue_is_down() {
+        let d = detector();
+        d.dead_letters.set_outage(Some(FailureKind::Transient));
         let err = invoke(
             &d,
             r#"{"detail-type":"AWS API Call via CloudTrail","detail":{"eventName":7}}"#,
         )
         .unwrap_err();
-        assert!(matches!(err, HandlerError::Input(_)), "{err}");
         let diagnostic: lambda_runtime::Diagnostic = err.into();
-        assert_eq!(diagnostic.error_type, "Aidr.UnreadableEvent");
+        assert_eq!(diagnostic.error_type, "Aidr.DeadLetterNotKept");
     }
 
     #[test]
-    fn sqs_batch_reports_only_failed_messages() {
+    fn sqs_batch_retries_only_what_can_pass_and_dead_letters_what_cannot() {
         let d = detector();
         let batch = sqs(&[
             ("m1", sample("bedrock/InvokeModel-long-term-key.json")),
@@ -316,23 +429,27 @@ mod tests {
             ("m4", sample("bedrock/InvokeModel.json")),
         ]);
         let out = invoke(&d, &batch).unwrap();
-        let failed: Vec<&str> = out["batchItemFailures"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| f["itemIdentifier"].as_str().unwrap())
-            .collect();
-        assert_eq!(failed, ["m2"]);
+        assert!(failed_ids(&out).is_empty(), "{out}");
         assert_eq!(d.publisher.sent().len(), 2);
+        let kept = d.dead_letters.kept();
+        assert_eq!(
+            (kept.len(), kept[0].origin.as_str(), kept[0].body.as_str()),
+            (1, "m2", "{not json")
+        );
     }
 
     #[test]
-    fn failed_publish_fails_the_event_and_the_retry_alerts_once() {
+    fn transient_publish_failure_retries_the_event_and_the_retry_alerts_once() {
         let d = detector();
-        d.publisher.set_down(true);
+        d.publisher.set_outage(Some(FailureKind::Transient));
         let err = invoke(&d, &sample("bedrock/DeleteGuardrail.json")).unwrap_err();
-        assert!(matches!(err, HandlerError::Alert { failed: 1, .. }), "{err}");
-        d.publisher.set_down(false);
+        assert!(
+            matches!(&err, HandlerError::Retry(f) if f.cause == Cause::Alert),
+            "{err}"
+        );
+        let diagnostic: lambda_runtime::Diagnostic = err.into();
+        assert_eq!(diagnostic.error_type, "Aidr.AlertNotDelivered");
+        d.publisher.set_outage(None);
         assert_eq!(
             invoke(&d, &sample("bedrock/DeleteGuardrail.json")).unwrap()["alerted"],
             1
@@ -342,6 +459,23 @@ mod tests {
             1
         );
         assert_eq!(d.publisher.sent().len(), 1);
+        assert!(d.dead_letters.kept().is_empty());
+    }
+
+    #[test]
+    fn permanent_publish_failure_dead_letters_the_message_only() {
+        let d = detector();
+        d.publisher.set_outage(Some(FailureKind::Permanent));
+        let batch = sqs(&[
+            ("alerting", sample("bedrock/DeleteGuardrail.json")),
+            ("benign", sample("bedrock/InvokeModel.json")),
+        ]);
+        let out = invoke(&d, &batch).unwrap();
+        assert!(failed_ids(&out).is_empty(), "{out}");
+        let kept = d.dead_letters.kept();
+        assert_eq!(kept.len(), 1);
+        assert_eq!(kept[0].origin, "alerting");
+        assert!(kept[0].reason.contains("not alerted"), "{}", kept[0].reason);
     }
 
     #[test]
@@ -358,7 +492,7 @@ mod tests {
         let refs: Vec<(&str, String)> = bodies.iter().map(|(id, b)| (id.as_str(), b.clone())).collect();
         let out = invoke(&d, &sqs(&refs)).unwrap();
         assert_eq!(out["batchItemFailures"], json!([]));
-        assert_eq!(d.publisher.sent(), ["bedrock.llmjacking_probing"]);
+        assert_eq!(d.publisher.sent_rules(), ["bedrock.llmjacking_probing"]);
         // The same burst redelivered is one alert still (idempotent per event, merged per key).
         invoke(&d, &sqs(&refs)).unwrap();
         assert_eq!(d.publisher.sent().len(), 1);

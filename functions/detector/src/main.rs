@@ -1,17 +1,17 @@
 //! The aidr detector Lambda: CloudTrail events from EventBridge (or SQS batches of them) go
-//! through the rule catalog; new findings are recorded in DynamoDB and alerted on SNS.
+//! through the pipeline; new findings are recorded in DynamoDB and alerted on SNS; events that
+//! can never be processed go to the dead-letter queue.
 
 #![recursion_limit = "256"]
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use aidr_aws::{DynamoStore, SnsPublisher};
-use aidr_engine::stateful::Tracker;
-use aidr_engine::{Context, Engine};
+use aidr_aws::{DynamoStore, SnsPublisher, SqsDeadLetters};
+use aidr_engine::{Pipeline, Registry};
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use serde_json::value::RawValue;
 
-use detector::config::Config;
+use detector::config::DetectorConfig;
 use detector::handler::Detector;
 use detector::init_error;
 
@@ -24,7 +24,8 @@ fn now() -> i64 {
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
-    let config = match Config::from_env() {
+    let registry = Registry::builtin();
+    let config = match DetectorConfig::from_env(&registry) {
         Ok(config) => config,
         Err(e) => {
             tracing::error!(error = %e, "invalid configuration");
@@ -33,15 +34,11 @@ async fn main() -> Result<(), Error> {
         }
     };
     let aws = aws_config::load_from_env().await;
-    let mut engine = Engine::builtin(Context {
-        org_accounts: config.org_accounts,
-    });
-    engine.set_stateful(config.stateful);
     let detector = Detector {
-        engine,
-        tracker: Tracker::new(config.stateful_config),
+        pipeline: Pipeline::new(registry, config.organization, config.stateful),
         store: DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), config.table),
         publisher: SnsPublisher::new(aws_sdk_sns::Client::new(&aws), config.topic_arn),
+        dead_letters: SqsDeadLetters::new(aws_sdk_sqs::Client::new(&aws), config.dead_letter_queue_url),
         policy: config.policy,
     };
     let detector = &detector;

@@ -8,15 +8,19 @@
 //! - sets: `pk`, `members` (String Set, grown with `ADD`), `expires_at`.
 //!
 //! Every write is a single conditional `PutItem` / `UpdateItem` (with `ADD` for counters), so
-//! concurrent invocations never lose an update to a read-modify-write race.
+//! concurrent invocations never lose an update to a read-modify-write race. Errors say whether
+//! a retry can help (`failure.rs`).
 
-use aidr_engine::state::{Item, Members, StateError, StateStore, Window};
+use aidr_engine::ports::{Item, Members, StateError, StateStore, StoreFuture, Window};
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
+use aws_sdk_dynamodb::config::http::HttpResponse;
+use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
+
+use crate::failure::failure_kind;
 
 /// A DynamoDB item.
 type Attrs = std::collections::HashMap<String, AttributeValue>;
@@ -40,8 +44,14 @@ fn num(item: &Attrs, key: &str) -> Option<i64> {
     item.get(key)?.as_n().ok()?.parse().ok()
 }
 
-fn failed<E: std::error::Error + 'static, R: std::fmt::Debug>(op: &str, e: SdkError<E, R>) -> StateError {
-    StateError(format!("DynamoDB {op}: {}", DisplayErrorContext(e)))
+fn failed<E>(op: &str, e: SdkError<E, HttpResponse>) -> StateError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    StateError {
+        kind: failure_kind(&e),
+        message: format!("DynamoDB {op}: {}", DisplayErrorContext(e)),
+    }
 }
 
 fn put_refused<R>(e: &SdkError<PutItemError, R>) -> bool {
@@ -143,7 +153,7 @@ impl DynamoStore {
                 Err(e) => return Err(failed("UpdateItem", e)),
             }
         }
-        Err(StateError(format!("{key}: too much contention")))
+        Err(StateError::transient(format!("{key}: too much contention")))
     }
 
     /// Puts a fresh item unless a live one exists; true when written.
@@ -169,44 +179,10 @@ impl DynamoStore {
             Err(e) => Err(failed("PutItem", e)),
         }
     }
-}
 
-impl StateStore for DynamoStore {
-    async fn insert_if_absent(&self, key: &str, value: i64, expires_at: i64, now: i64) -> Result<bool, StateError> {
-        self.put_fresh(
-            key,
-            vec![("v", n(value)), ("expires_at", n(expires_at))],
-            "expires_at > :now",
-            now,
-        )
-        .await
-    }
-
-    async fn add(&self, key: &str, delta: i64, expires_at: i64, now: i64) -> Result<i64, StateError> {
-        let grown = self
-            .grow_or_start(
-                key,
-                "expires_at > :now",
-                now,
-                |u| {
-                    u.update_expression("ADD v :d SET expires_at = :e")
-                        .expression_attribute_values(":d", n(delta))
-                        .expression_attribute_values(":e", n(expires_at))
-                },
-                || vec![("v", n(delta)), ("expires_at", n(expires_at))],
-            )
-            .await?;
-        match grown {
-            Some(item) => num(&item, "v").ok_or_else(|| StateError("DynamoDB UpdateItem returned no counter".into())),
-            None => Ok(delta),
-        }
-    }
-
-    async fn get(&self, key: &str, now: i64) -> Result<Option<Item>, StateError> {
-        Ok(self.item(key).await?.and_then(|item| item_of(&item, now)))
-    }
-
-    async fn get_many(&self, keys: &[String], now: i64) -> Result<Vec<Option<Item>>, StateError> {
+    /// Several live items at once, with BatchGetItem (in chunks; keys left unprocessed are
+    /// asked for again).
+    async fn batch_get(&self, keys: &[String], now: i64) -> Result<Vec<Option<Item>>, StateError> {
         use aws_sdk_dynamodb::types::KeysAndAttributes;
         let mut found = std::collections::HashMap::new();
         for chunk in keys.chunks(BATCH_GET) {
@@ -217,7 +193,7 @@ impl StateStore for DynamoStore {
             for key in unique {
                 request = request.keys(std::collections::HashMap::from([("pk".to_owned(), s(key))]));
             }
-            let mut pending = Some(request.build().map_err(|e| StateError(e.to_string()))?);
+            let mut pending = Some(request.build().map_err(|e| StateError::permanent(e.to_string()))?);
             for _ in 0..5 {
                 let Some(request) = pending.take() else { break };
                 let out = self
@@ -236,138 +212,224 @@ impl StateStore for DynamoStore {
                 pending = out.unprocessed_keys().and_then(|u| u.get(&self.table)).cloned();
             }
             if pending.is_some() {
-                return Err(StateError(
-                    "DynamoDB BatchGetItem: keys left unprocessed after retries".into(),
+                return Err(StateError::transient(
+                    "DynamoDB BatchGetItem: keys left unprocessed after retries",
                 ));
             }
         }
         Ok(keys.iter().map(|k| found.get(k).copied().flatten()).collect())
     }
+}
 
-    async fn append(&self, key: &str, members: &[String], expires_at: i64, now: i64) -> Result<Members, StateError> {
-        let grown = self
-            .grow_or_start(
-                key,
-                "expires_at > :now",
-                now,
-                |u| match members {
-                    [] => u.update_expression("SET expires_at = expires_at"),
-                    _ => u
-                        .update_expression("ADD members :m")
-                        .expression_attribute_values(":m", AttributeValue::Ss(members.to_vec())),
-                },
-                || {
-                    let mut attrs = vec![("expires_at", n(expires_at))];
-                    if !members.is_empty() {
-                        attrs.push(("members", AttributeValue::Ss(members.to_vec())));
-                    }
-                    attrs
-                },
-            )
-            .await?;
-        let Some(item) = grown else {
-            return Ok(Members {
-                members: members.iter().cloned().collect(),
-                expires_at,
-            });
-        };
-        let mut set = members_of(Some(&item), now);
-        if set.expires_at < expires_at {
-            // The expiry only moves forward.
+impl StateStore for DynamoStore {
+    fn insert_if_absent<'a>(&'a self, key: &'a str, value: i64, expires_at: i64, now: i64) -> StoreFuture<'a, bool> {
+        Box::pin(self.put_fresh(
+            key,
+            vec![("v", n(value)), ("expires_at", n(expires_at))],
+            "expires_at > :now",
+            now,
+        ))
+    }
+
+    fn compare_and_set<'a>(
+        &'a self,
+        key: &'a str,
+        expected: i64,
+        value: i64,
+        expires_at: i64,
+        now: i64,
+    ) -> StoreFuture<'a, bool> {
+        Box::pin(async move {
             let result = self
                 .client
-                .update_item()
+                .put_item()
                 .table_name(&self.table)
-                .key("pk", s(key))
-                .update_expression("SET expires_at = :e")
-                .condition_expression("expires_at < :e")
-                .expression_attribute_values(":e", n(expires_at))
+                .item("pk", s(key))
+                .item("v", n(value))
+                .item("expires_at", n(expires_at))
+                .condition_expression("v = :expected AND expires_at > :now")
+                .expression_attribute_values(":expected", n(expected))
+                .expression_attribute_values(":now", n(now))
                 .send()
                 .await;
             match result {
-                Ok(_) => {}
-                Err(e) if update_refused(&e) => {} // a concurrent call moved it further
-                Err(e) => return Err(failed("UpdateItem", e)),
+                Ok(_) => Ok(true),
+                Err(e) if put_refused(&e) => Ok(false),
+                Err(e) => Err(failed("PutItem", e)),
             }
-            set.expires_at = expires_at;
-        }
-        Ok(set)
+        })
     }
 
-    async fn members(&self, key: &str, now: i64) -> Result<Members, StateError> {
-        Ok(members_of(self.item(key).await?.as_ref(), now))
+    fn add<'a>(&'a self, key: &'a str, delta: i64, expires_at: i64, now: i64) -> StoreFuture<'a, i64> {
+        Box::pin(async move {
+            let grown = self
+                .grow_or_start(
+                    key,
+                    "expires_at > :now",
+                    now,
+                    |u| {
+                        u.update_expression("ADD v :d SET expires_at = :e")
+                            .expression_attribute_values(":d", n(delta))
+                            .expression_attribute_values(":e", n(expires_at))
+                    },
+                    || vec![("v", n(delta)), ("expires_at", n(expires_at))],
+                )
+                .await?;
+            match grown {
+                Some(item) => {
+                    num(&item, "v").ok_or_else(|| StateError::transient("DynamoDB UpdateItem returned no counter"))
+                }
+                None => Ok(delta),
+            }
+        })
     }
 
-    async fn set(&self, key: &str, value: i64, expires_at: i64) -> Result<(), StateError> {
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .item("pk", s(key))
-            .item("v", n(value))
-            .item("expires_at", n(expires_at))
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| failed("PutItem", e))
+    fn get<'a>(&'a self, key: &'a str, now: i64) -> StoreFuture<'a, Option<Item>> {
+        Box::pin(async move { Ok(self.item(key).await?.and_then(|item| item_of(&item, now))) })
     }
 
-    async fn remove(&self, key: &str) -> Result<(), StateError> {
-        self.client
-            .delete_item()
-            .table_name(&self.table)
-            .key("pk", s(key))
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| failed("DeleteItem", e))
+    fn get_many<'a>(&'a self, keys: &'a [String], now: i64) -> StoreFuture<'a, Vec<Option<Item>>> {
+        Box::pin(self.batch_get(keys, now))
     }
 
-    async fn count_in_window(
-        &self,
-        key: &str,
-        event_id: &str,
+    fn append<'a>(
+        &'a self,
+        key: &'a str,
+        members: &'a [String],
+        expires_at: i64,
+        now: i64,
+    ) -> StoreFuture<'a, Members> {
+        Box::pin(async move {
+            let grown = self
+                .grow_or_start(
+                    key,
+                    "expires_at > :now",
+                    now,
+                    |u| match members {
+                        [] => u.update_expression("SET expires_at = expires_at"),
+                        _ => u
+                            .update_expression("ADD members :m")
+                            .expression_attribute_values(":m", AttributeValue::Ss(members.to_vec())),
+                    },
+                    || {
+                        let mut attrs = vec![("expires_at", n(expires_at))];
+                        if !members.is_empty() {
+                            attrs.push(("members", AttributeValue::Ss(members.to_vec())));
+                        }
+                        attrs
+                    },
+                )
+                .await?;
+            let Some(item) = grown else {
+                return Ok(Members {
+                    members: members.iter().cloned().collect(),
+                    expires_at,
+                });
+            };
+            let mut set = members_of(Some(&item), now);
+            if set.expires_at < expires_at {
+                // The expiry only moves forward.
+                let result = self
+                    .client
+                    .update_item()
+                    .table_name(&self.table)
+                    .key("pk", s(key))
+                    .update_expression("SET expires_at = :e")
+                    .condition_expression("expires_at < :e")
+                    .expression_attribute_values(":e", n(expires_at))
+                    .send()
+                    .await;
+                match result {
+                    Ok(_) => {}
+                    Err(e) if update_refused(&e) => {} // a concurrent call moved it further
+                    Err(e) => return Err(failed("UpdateItem", e)),
+                }
+                set.expires_at = expires_at;
+            }
+            Ok(set)
+        })
+    }
+
+    fn members<'a>(&'a self, key: &'a str, now: i64) -> StoreFuture<'a, Members> {
+        Box::pin(async move { Ok(members_of(self.item(key).await?.as_ref(), now)) })
+    }
+
+    fn set<'a>(&'a self, key: &'a str, value: i64, expires_at: i64) -> StoreFuture<'a, ()> {
+        Box::pin(async move {
+            self.client
+                .put_item()
+                .table_name(&self.table)
+                .item("pk", s(key))
+                .item("v", n(value))
+                .item("expires_at", n(expires_at))
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| failed("PutItem", e))
+        })
+    }
+
+    fn remove<'a>(&'a self, key: &'a str) -> StoreFuture<'a, ()> {
+        Box::pin(async move {
+            self.client
+                .delete_item()
+                .table_name(&self.table)
+                .key("pk", s(key))
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| failed("DeleteItem", e))
+        })
+    }
+
+    fn count_in_window<'a>(
+        &'a self,
+        key: &'a str,
+        event_id: &'a str,
         at: i64,
         window_end: i64,
         expires_at: i64,
-    ) -> Result<Window, StateError> {
-        // Count in the open window, or open one.
-        let grown = self
-            .grow_or_start(
-                key,
-                "window_end > :now",
-                at,
-                |u| {
-                    u.update_expression("ADD #c :one SET last_seen = :now, expires_at = :exp")
-                        .expression_attribute_names("#c", "count")
-                        .expression_attribute_values(":one", n(1))
-                        .expression_attribute_values(":exp", n(expires_at))
+    ) -> StoreFuture<'a, Window> {
+        Box::pin(async move {
+            // Count in the open window, or open one.
+            let grown = self
+                .grow_or_start(
+                    key,
+                    "window_end > :now",
+                    at,
+                    |u| {
+                        u.update_expression("ADD #c :one SET last_seen = :now, expires_at = :exp")
+                            .expression_attribute_names("#c", "count")
+                            .expression_attribute_values(":one", n(1))
+                            .expression_attribute_values(":exp", n(expires_at))
+                    },
+                    || {
+                        vec![
+                            ("count", n(1)),
+                            ("first_event", s(event_id)),
+                            ("window_end", n(window_end)),
+                            ("last_seen", n(at)),
+                            ("expires_at", n(expires_at)),
+                        ]
+                    },
+                )
+                .await?;
+            Ok(match grown {
+                Some(item) => Window {
+                    count: num(&item, "count").unwrap_or(1),
+                    opened_by: item
+                        .get("first_event")
+                        .and_then(|v| v.as_s().ok())
+                        .cloned()
+                        .unwrap_or_default(),
+                    window_end: num(&item, "window_end").unwrap_or(window_end),
                 },
-                || {
-                    vec![
-                        ("count", n(1)),
-                        ("first_event", s(event_id)),
-                        ("window_end", n(window_end)),
-                        ("last_seen", n(at)),
-                        ("expires_at", n(expires_at)),
-                    ]
+                None => Window {
+                    count: 1,
+                    opened_by: event_id.to_owned(),
+                    window_end,
                 },
-            )
-            .await?;
-        Ok(match grown {
-            Some(item) => Window {
-                count: num(&item, "count").unwrap_or(1),
-                opened_by: item
-                    .get("first_event")
-                    .and_then(|v| v.as_s().ok())
-                    .cloned()
-                    .unwrap_or_default(),
-                window_end: num(&item, "window_end").unwrap_or(window_end),
-            },
-            None => Window {
-                count: 1,
-                opened_by: event_id.to_owned(),
-                window_end,
-            },
+            })
         })
     }
 }

@@ -1,10 +1,12 @@
 //! The engine's alert [`Publisher`] on an SNS topic.
 
 use aidr_engine::Finding;
-use aidr_engine::alerting::{PublishError, Publisher};
+use aidr_engine::ports::{PublishError, Publisher};
 use aws_sdk_sns::Client;
 use aws_sdk_sns::error::DisplayErrorContext;
 use aws_sdk_sns::types::MessageAttributeValue;
+
+use crate::failure::failure_kind;
 
 /// Publishes each alert to one topic: the message is the finding as JSON, the subject a short
 /// title, and the message attributes `severity`, `rule_id`, `area` and `account` let
@@ -29,7 +31,7 @@ fn attribute(value: &str) -> Result<MessageAttributeValue, PublishError> {
         .data_type("String")
         .string_value(value)
         .build()
-        .map_err(|e| PublishError(e.to_string()))
+        .map_err(|e| PublishError::permanent(e.to_string()))
 }
 
 impl SnsPublisher {
@@ -44,7 +46,7 @@ impl SnsPublisher {
 
 impl Publisher for SnsPublisher {
     async fn publish(&self, f: &Finding) -> Result<(), PublishError> {
-        let message = serde_json::to_string(f).map_err(|e| PublishError(e.to_string()))?;
+        let message = serde_json::to_string(f).map_err(|e| PublishError::permanent(e.to_string()))?;
         self.client
             .publish()
             .topic_arn(&self.topic_arn)
@@ -57,17 +59,20 @@ impl Publisher for SnsPublisher {
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| PublishError(format!("SNS Publish to {}: {}", self.topic_arn, DisplayErrorContext(e))))
+            .map_err(|e| PublishError {
+                kind: failure_kind(&e),
+                message: format!("SNS Publish to {}: {}", self.topic_arn, DisplayErrorContext(e)),
+            })
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use aidr_engine::rules::testing::sample_findings;
+    use aidr_testkit::samples::sample_findings;
 
     #[test]
     fn subjects_are_short_and_plain() {
-        let mut f = sample_findings("bedrock/DeleteGuardrail.json").remove(0);
+        let mut f = sample_findings("events/bedrock/DeleteGuardrail.json").remove(0);
         assert_eq!(super::subject(&f), "aidr HIGH: Bedrock guardrail deleted");
         f.title = format!("é\n{}", "x".repeat(200));
         let s = super::subject(&f);

@@ -1,57 +1,87 @@
 //! Turning findings into alerts exactly once: suppressions, a minimum severity, idempotency
-//! per CloudTrail event (EventBridge and SQS deliver at least once) and deduplication per
-//! dedupe key within a window. Works on any [`StateStore`] and [`Publisher`].
+//! per CloudTrail event (EventBridge and SQS deliver at least once, and a scaled-out Lambda may
+//! get the same event in two instances at the same moment) and deduplication per dedupe key
+//! within a window. Works on any [`StateStore`] and [`Publisher`].
 //!
-//! State written per alerting finding, in this order:
-//! 1. `event#<eventID>#<rule>` is claimed (conditional insert; value = claim time).
-//! 2. `dedupe#<dedupe key>` counts the occurrence in its window (opened by the first event).
-//! 3. The event marker becomes *owed* when this event opened the window (an alert is due),
-//!    else *done* (merged into the open window's alert).
-//! 4. The alert is published; only then does the marker become *done*.
+//! Each alerting finding has a marker, `event#<event key>#<rule>` (see [`event_key`]), that
+//! moves through these states, each move an atomic conditional write:
+//! 1. *claimed at t*: created by the delivery that decides (insert-if-absent);
+//! 2. the decider counts the occurrence in `dedupe#<dedupe key>` (the window opened by the
+//!    first event); then *done* when the window was open already (merged into its alert), or
+//!    *publishing since t* when this event opened it;
+//! 3. the publisher publishes; then *done*. If the publish fails it marks the alert *owed*.
 //!
-//! A redelivered event finds its marker: *done* -> nothing; *owed* -> publish now (the
-//! earlier publish failed); *claimed* recently -> another delivery is in flight, retry later;
-//! *claimed* long ago -> the earlier attempt died before deciding, decide again. So no alert
-//! is lost and none is sent twice, except when a process dies between a successful publish
-//! and step 4 (subscribers can drop repeats by `event_ids`). A death between steps 1 and 3
-//! may count one occurrence twice in the window's total.
-
-use std::future::Future;
+//! A delivery that finds the marker: *done* -> nothing to do; *owed* -> takes the publish over
+//! (owed -> publishing, only one taker wins) and publishes; *claimed* or *publishing* recently
+//! -> another delivery is working on it: [`AlertError::InFlight`], try again later; *claimed*
+//! or *publishing* for longer than [`IN_FLIGHT_SECS`] -> that delivery died: takes over (only
+//! one taker wins) and decides or publishes again. So no alert is lost and none is sent twice,
+//! also under concurrent deliveries, except when a process dies between a successful publish
+//! and marking it done (subscribers can drop repeats by `event_ids`). A death between steps 1
+//! and 2 may count one occurrence twice in the window's total.
 
 use crate::finding::Finding;
 use crate::policy::wildcard_match;
+use crate::ports::{FailureKind, PublishError, Publisher, StateError, StateStore};
 use crate::severity::Severity;
-use crate::state::{StateError, StateStore};
 
-/// Marker value: an alert is due for this event (the publish has not succeeded yet).
-const OWED: i64 = -2;
-/// Marker value: the event is fully handled.
-const DONE: i64 = -1;
-/// A claim younger than this means another delivery is working on the event.
-const IN_FLIGHT_SECS: i64 = 300;
+/// A claim or publish younger than this means another delivery is working on the event.
+pub const IN_FLIGHT_SECS: i64 = 300;
 /// How long event markers live: longer than EventBridge's 24 h retries and SQS's 14-day
 /// retention, so any redelivery still finds its marker.
 pub const MARKER_TTL_SECS: i64 = 15 * 24 * 3600;
 
-/// Sends an alert for a finding (SNS in the Lambda).
-pub trait Publisher: Send + Sync {
-    fn publish(&self, finding: &Finding) -> impl Future<Output = Result<(), PublishError>> + Send;
+/// The state of an event's marker, stored as one number: a claim time (positive), -1 done,
+/// -2 owed, or minus the time a publish started (below -2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Marker {
+    Claimed(i64),
+    Publishing(i64),
+    Owed,
+    Done,
 }
 
-/// The alert could not be sent.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[error("publishing the alert failed: {0}")]
-pub struct PublishError(pub String);
+impl Marker {
+    fn encode(self) -> i64 {
+        match self {
+            Marker::Claimed(t) => t.max(1),
+            Marker::Done => -1,
+            Marker::Owed => -2,
+            Marker::Publishing(t) => -t.max(3),
+        }
+    }
 
-/// Why a finding could not be handled; the event should be delivered again later.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+    fn decode(value: i64) -> Marker {
+        match value {
+            -1 => Marker::Done,
+            -2 => Marker::Owed,
+            v if v < -2 => Marker::Publishing(-v),
+            v => Marker::Claimed(v),
+        }
+    }
+}
+
+/// Why a finding could not be handled; the event should be delivered again later unless the
+/// error is permanent.
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 pub enum AlertError {
     #[error(transparent)]
     State(#[from] StateError),
-    #[error(transparent)]
+    #[error("publishing the alert failed: {0}")]
     Publish(#[from] PublishError),
     #[error("event {0} is being handled by another delivery")]
     InFlight(String),
+}
+
+impl AlertError {
+    /// Whether delivering the event again can succeed.
+    pub fn kind(&self) -> FailureKind {
+        match self {
+            AlertError::State(e) => e.kind,
+            AlertError::Publish(e) => e.kind,
+            AlertError::InFlight(_) => FailureKind::Transient,
+        }
+    }
 }
 
 /// Which findings alert, and how they are merged.
@@ -90,9 +120,8 @@ impl AlertPolicy {
         } else if f.account.as_ref().is_some_and(|a| self.suppress_accounts.contains(a)) {
             Some("account suppressed")
         } else if f
-            .principal
-            .arn
-            .as_deref()
+            .principal()
+            .and_then(|p| p.arn.as_deref())
             .is_some_and(|arn| self.suppress_principals.iter().any(|p| wildcard_match(p, arn)))
         {
             Some("principal suppressed")
@@ -116,18 +145,38 @@ pub enum Outcome {
 }
 
 /// The id that makes a finding's delivery idempotent: its first CloudTrail event id, or (for
-/// records without one) its dedupe key and time.
+/// findings without one, such as posture findings) its dedupe key and time.
 pub fn event_key(f: &Finding) -> String {
-    match f.event_ids.first() {
+    match f.event_ids().first() {
         Some(id) => id.clone(),
-        None => format!("{}@{}", f.dedupe_key, f.event_time.as_deref().unwrap_or("-")),
+        None => format!("{}@{}", f.dedupe_key, f.time().unwrap_or("-")),
     }
 }
 
+/// The marker key of a finding.
+pub fn marker_key(f: &Finding) -> String {
+    format!("event#{}#{}", event_key(f), f.rule_id)
+}
+
+/// One delivery of one finding; `now` is the wall-clock time in Unix seconds.
+struct Delivery<'a, P> {
+    finding: &'a Finding,
+    store: &'a dyn StateStore,
+    publisher: &'a P,
+    policy: &'a AlertPolicy,
+    marker: String,
+    expiry: i64,
+    now: i64,
+}
+
 /// Handles one finding; `now` is the wall-clock time in Unix seconds.
-pub async fn deliver<S: StateStore, P: Publisher>(
+///
+/// # Errors
+/// [`AlertError::InFlight`] while another delivery works on the same event (retry later), or
+/// the store's or publisher's error; [`AlertError::kind`] says whether a retry can help.
+pub async fn deliver<P: Publisher>(
     finding: &Finding,
-    store: &S,
+    store: &dyn StateStore,
     publisher: &P,
     policy: &AlertPolicy,
     now: i64,
@@ -135,189 +184,121 @@ pub async fn deliver<S: StateStore, P: Publisher>(
     if let Some(reason) = policy.silenced(finding) {
         return Ok(Outcome::Silenced(reason));
     }
-    let event = event_key(finding);
-    let marker = format!("event#{event}#{}", finding.rule_id);
-    let marker_expiry = now + MARKER_TTL_SECS;
-    if !store.insert_if_absent(&marker, now, marker_expiry, now).await? {
-        match store.get(&marker, now).await?.map(|i| i.value) {
-            Some(DONE) => return Ok(Outcome::Duplicate),
-            Some(OWED) => return publish(finding, store, publisher, &marker, marker_expiry).await,
-            Some(claimed) if now - claimed < IN_FLIGHT_SECS => return Err(AlertError::InFlight(event)),
-            _ => {} // the earlier attempt died before deciding: decide again
-        }
-    }
-    let at = finding.time_millis().map_or(now, |ms| ms.div_euclid(1000));
-    let window_end = at + policy.dedupe_window_secs;
-    let key = format!("dedupe#{}", finding.dedupe_key);
-    let window = store
-        .count_in_window(&key, &event, at, window_end, window_end.max(now) + 86_400)
-        .await?;
-    if window.opened_by == event {
-        store.set(&marker, OWED, marker_expiry).await?;
-        publish(finding, store, publisher, &marker, marker_expiry).await
-    } else {
-        store.set(&marker, DONE, marker_expiry).await?;
-        Ok(Outcome::Merged { count: window.count })
-    }
+    let delivery = Delivery {
+        finding,
+        store,
+        publisher,
+        policy,
+        marker: marker_key(finding),
+        expiry: now + MARKER_TTL_SECS,
+        now,
+    };
+    delivery.run().await
 }
 
-async fn publish<S: StateStore, P: Publisher>(
-    finding: &Finding,
-    store: &S,
-    publisher: &P,
-    marker: &str,
-    expiry: i64,
-) -> Result<Outcome, AlertError> {
-    publisher.publish(finding).await?;
-    store.set(marker, DONE, expiry).await?;
-    Ok(Outcome::Alerted)
-}
-
-/// A [`Publisher`] for tests and benchmarks: keeps the rule ids it was given, and can be
-/// switched off to play an unavailable topic.
-pub mod testing {
-    use std::sync::Mutex;
-    use std::sync::atomic::{AtomicBool, Ordering};
-
-    use super::{PublishError, Publisher};
-    use crate::finding::Finding;
-
-    #[derive(Debug, Default)]
-    pub struct Outbox {
-        sent: Mutex<Vec<String>>,
-        down: AtomicBool,
-    }
-
-    impl Outbox {
-        /// Makes every publish fail (true) or succeed again (false).
-        pub fn set_down(&self, down: bool) {
-            self.down.store(down, Ordering::SeqCst);
+impl<P: Publisher> Delivery<'_, P> {
+    async fn run(&self) -> Result<Outcome, AlertError> {
+        let claim = Marker::Claimed(self.now);
+        if self.insert(claim).await? {
+            return self.decide(claim).await;
         }
-
-        /// The rule ids of the alerts published so far.
-        pub fn sent(&self) -> Vec<String> {
-            self.sent.lock().map(|s| s.clone()).unwrap_or_default()
-        }
-    }
-
-    impl Publisher for Outbox {
-        async fn publish(&self, f: &Finding) -> Result<(), PublishError> {
-            if self.down.load(Ordering::SeqCst) {
-                return Err(PublishError("topic unavailable".into()));
+        let Some(item) = self.store.get(&self.marker, self.now).await? else {
+            // The marker expired between the two calls: claim it afresh.
+            return match self.insert(claim).await? {
+                true => self.decide(claim).await,
+                false => Err(self.in_flight()),
+            };
+        };
+        let found = Marker::decode(item.value);
+        let recent = |t: i64| self.now - t < IN_FLIGHT_SECS;
+        match found {
+            Marker::Done => Ok(Outcome::Duplicate),
+            Marker::Claimed(t) | Marker::Publishing(t) if recent(t) => Err(self.in_flight()),
+            Marker::Claimed(_) => {
+                // The decider died before deciding: take its claim over and decide again.
+                self.take_over(found, claim).await?;
+                self.decide(claim).await
             }
-            self.sent
-                .lock()
-                .map_err(|_| PublishError("outbox lock poisoned".into()))?
-                .push(f.rule_id.clone());
-            Ok(())
+            Marker::Owed | Marker::Publishing(_) => {
+                // An earlier publish failed, or its publisher died: publish now.
+                let publishing = Marker::Publishing(self.now);
+                self.take_over(found, publishing).await?;
+                self.publish(publishing).await
+            }
         }
+    }
+
+    /// Counts the occurrence in its window; publishes when it opened the window.
+    async fn decide(&self, claim: Marker) -> Result<Outcome, AlertError> {
+        let f = self.finding;
+        let at = f.time_millis().map_or(self.now, |ms| ms.div_euclid(1000));
+        let window_end = at + self.policy.dedupe_window_secs;
+        let event = event_key(f);
+        let key = format!("dedupe#{}", f.dedupe_key);
+        let window = self
+            .store
+            .count_in_window(&key, &event, at, window_end, window_end.max(self.now) + 86_400)
+            .await?;
+        if window.opened_by == event {
+            let publishing = Marker::Publishing(self.now);
+            self.take_over(claim, publishing).await?;
+            self.publish(publishing).await
+        } else {
+            self.take_over(claim, Marker::Done).await?;
+            Ok(Outcome::Merged { count: window.count })
+        }
+    }
+
+    /// Publishes, then marks the marker done; on failure marks the alert owed (best effort: a
+    /// marker left publishing is taken over once it is stale).
+    async fn publish(&self, publishing: Marker) -> Result<Outcome, AlertError> {
+        if let Err(e) = self.publisher.publish(self.finding).await {
+            let _ = self.replace(publishing, Marker::Owed).await;
+            return Err(e.into());
+        }
+        self.store.set(&self.marker, Marker::Done.encode(), self.expiry).await?;
+        Ok(Outcome::Alerted)
+    }
+
+    async fn insert(&self, marker: Marker) -> Result<bool, StateError> {
+        self.store
+            .insert_if_absent(&self.marker, marker.encode(), self.expiry, self.now)
+            .await
+    }
+
+    async fn replace(&self, from: Marker, to: Marker) -> Result<bool, StateError> {
+        self.store
+            .compare_and_set(&self.marker, from.encode(), to.encode(), self.expiry, self.now)
+            .await
+    }
+
+    /// Moves the marker from `from` to `to`, or fails with [`AlertError::InFlight`] when another
+    /// delivery moved it first.
+    async fn take_over(&self, from: Marker, to: Marker) -> Result<(), AlertError> {
+        match self.replace(from, to).await? {
+            true => Ok(()),
+            false => Err(self.in_flight()),
+        }
+    }
+
+    fn in_flight(&self) -> AlertError {
+        AlertError::InFlight(event_key(self.finding))
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::testing::Outbox;
-    use super::*;
-    use crate::rules::testing::sample_findings;
-    use crate::state::{MemoryStore, now_or_never};
-
-    fn finding(sample: &str) -> Finding {
-        sample_findings(sample).remove(0)
-    }
-
-    fn run(f: &Finding, store: &MemoryStore, out: &Outbox, now: i64) -> Result<Outcome, AlertError> {
-        now_or_never(deliver(f, store, out, &AlertPolicy::default(), now)).expect("memory store never waits")
-    }
-
-    const NOW: i64 = 1_800_000_000;
+    use super::Marker;
 
     #[test]
-    fn redelivery_is_silent_and_same_key_merges() {
-        let (store, out) = (MemoryStore::default(), Outbox::default());
-        let first = finding("bedrock/DeleteGuardrail.json");
-        assert_eq!(run(&first, &store, &out, NOW), Ok(Outcome::Alerted));
-        assert_eq!(run(&first, &store, &out, NOW + 5), Ok(Outcome::Duplicate));
-        let mut second = first.clone();
-        second.event_ids = vec!["another-event".into()];
-        assert_eq!(run(&second, &store, &out, NOW + 6), Ok(Outcome::Merged { count: 2 }));
-        assert_eq!(run(&second, &store, &out, NOW + 7), Ok(Outcome::Duplicate));
-        assert_eq!(out.sent().len(), 1);
-    }
-
-    #[test]
-    fn a_failed_publish_is_retried_exactly_once() {
-        let (store, out) = (MemoryStore::default(), Outbox::default());
-        let f = finding("bedrock/DeleteGuardrail.json");
-        out.set_down(true);
-        assert!(matches!(run(&f, &store, &out, NOW), Err(AlertError::Publish(_))));
-        out.set_down(false);
-        assert_eq!(run(&f, &store, &out, NOW + 60), Ok(Outcome::Alerted));
-        assert_eq!(run(&f, &store, &out, NOW + 120), Ok(Outcome::Duplicate));
-        assert_eq!(out.sent().len(), 1);
-    }
-
-    #[test]
-    fn in_flight_claims_wait_and_stale_claims_are_decided_again() {
-        let (store, out) = (MemoryStore::default(), Outbox::default());
-        let f = finding("bedrock/DeleteGuardrail.json");
-        let marker = format!("event#{}#{}", event_key(&f), f.rule_id);
-        now_or_never(store.insert_if_absent(&marker, NOW, NOW + MARKER_TTL_SECS, NOW))
-            .unwrap()
-            .unwrap();
-        assert!(matches!(run(&f, &store, &out, NOW + 10), Err(AlertError::InFlight(_))));
-        assert_eq!(run(&f, &store, &out, NOW + IN_FLIGHT_SECS + 1), Ok(Outcome::Alerted));
-    }
-
-    #[test]
-    fn a_new_window_alerts_again() {
-        let (store, out) = (MemoryStore::default(), Outbox::default());
-        let first = finding("bedrock/DeleteGuardrail.json");
-        let mut later = first.clone();
-        later.event_ids = vec!["later".into()];
-        later.event_time = Some("2026-03-02T11:15:31Z".into()); // one hour and a second later
-        assert_eq!(run(&first, &store, &out, NOW), Ok(Outcome::Alerted));
-        assert_eq!(run(&later, &store, &out, NOW), Ok(Outcome::Alerted));
-    }
-
-    #[test]
-    fn policy_silences_without_touching_state() {
-        let (store, out) = (MemoryStore::default(), Outbox::default());
-        let f = finding("bedrock/DeleteGuardrail.json");
-        let principal = f.principal.arn.clone().unwrap();
-        let policies = [
-            (
-                AlertPolicy {
-                    min_severity: Severity::Critical,
-                    ..AlertPolicy::default()
-                },
-                "below the minimum severity",
-            ),
-            (
-                AlertPolicy {
-                    suppress_rules: vec![f.rule_id.clone()],
-                    ..AlertPolicy::default()
-                },
-                "rule suppressed",
-            ),
-            (
-                AlertPolicy {
-                    suppress_accounts: vec!["111122223333".into()],
-                    ..AlertPolicy::default()
-                },
-                "account suppressed",
-            ),
-            (
-                AlertPolicy {
-                    suppress_principals: vec![principal.replace("alice", "*")],
-                    ..AlertPolicy::default()
-                },
-                "principal suppressed",
-            ),
-        ];
-        for (policy, reason) in policies {
-            let outcome = now_or_never(deliver(&f, &store, &out, &policy, NOW)).unwrap();
-            assert_eq!(outcome, Ok(Outcome::Silenced(reason)));
+    fn markers_round_trip() {
+        for m in [
+            Marker::Claimed(1_800_000_000),
+            Marker::Publishing(1_800_000_000),
+            Marker::Owed,
+            Marker::Done,
+        ] {
+            assert_eq!(Marker::decode(m.encode()), m);
         }
-        assert!(store.is_empty());
     }
 }

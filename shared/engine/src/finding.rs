@@ -1,26 +1,60 @@
-//! Findings: what the engine reports for a rule match, in aidr's own JSON shape.
+//! Findings: what every detection reports, in aidr's own JSON shape, built in one place
+//! ([`Finding::new`]).
+//!
+//! A finding is about a [`Subject`]: CloudTrail evidence (event rules and stateful detections:
+//! the events, their caller and time) or a resource (posture checks: its ARN, type, account,
+//! region and the configuration observed). The subject's fields sit at the top level of the
+//! JSON, beside the detection's.
+//!
+//! Dedupe keys have one format, `<group>|<account>|<actor>|<object>` (`-` for a missing part):
+//! findings with the same key describe the same situation and make one alert per window.
+//! - event rules: rule id | account | caller ARN (else name) | first resource;
+//! - stateful detections: `bedrock.llmjacking` | account | access key (else caller ARN) |
+//!   incident severity, so the reports of one incident make one alert per severity;
+//! - posture checks: rule id | account | resource ARN | `-`.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use crate::event::Event;
-use crate::principal::Principal;
-use crate::record::s;
-use crate::rule::{Hit, Meta};
+use crate::cloudtrail::{Event, Principal, record::s};
+use crate::detection::{Hit, Metadata};
+use crate::resource::ResourceSnapshot;
 use crate::severity::{Area, Severity};
 
-/// One detection: which rule, who did what to which resource, where and when.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// One detection: which rule, what happened or what is wrong, where, and how to fix it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Finding {
     pub rule_id: String,
     pub severity: Severity,
     pub title: String,
     pub area: Area,
     pub techniques: Vec<String>,
-    /// One line for a human: who did what to which resource, in which account and region.
+    /// One line for a human: who did what to which resource (or which resource is exposed
+    /// how), in which account and region.
     pub summary: String,
     pub account: Option<String>,
     pub region: Option<String>,
-    /// `eventTime` of the (first) event, as recorded.
+    #[serde(flatten)]
+    pub subject: Subject,
+    pub resources: Vec<String>,
+    /// See the module documentation for the format.
+    pub dedupe_key: String,
+    pub remediation: String,
+}
+
+/// What a finding is about.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Subject {
+    /// CloudTrail events and their caller.
+    Events(Evidence),
+    /// A resource as observed.
+    Resource { resource: ResourceSnapshot },
+}
+
+/// The CloudTrail evidence of a finding.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Evidence {
+    /// `eventTime` of the event the finding is reported on, as recorded.
     pub event_time: Option<String>,
     /// CloudTrail `eventID`s behind the finding.
     pub event_ids: Vec<String>,
@@ -29,18 +63,56 @@ pub struct Finding {
     /// `errorCode` when the finding is about a failed attempt.
     pub error_code: Option<String>,
     pub principal: Principal,
-    pub resources: Vec<String>,
     pub source_ip: Option<String>,
     pub user_agent: Option<String>,
-    /// Findings with the same key describe the same situation (rule, account, principal,
-    /// resource) and can be merged into one alert.
-    pub dedupe_key: String,
-    pub remediation: String,
+}
+
+/// The parts of a dedupe key (see the module documentation).
+#[derive(Debug, Clone, Copy)]
+pub struct Dedupe<'a> {
+    pub group: &'a str,
+    pub actor: &'a str,
+    pub object: Option<&'a str>,
+}
+
+/// What a detection reports, whatever its kind.
+#[derive(Debug, Clone)]
+pub struct Report<'a> {
+    pub severity: Severity,
+    pub summary: String,
+    pub account: Option<String>,
+    pub region: Option<String>,
+    pub resources: Vec<String>,
+    pub dedupe: Dedupe<'a>,
 }
 
 impl Finding {
-    /// Builds the finding for a rule match on an event.
-    pub fn new(meta: &Meta, hit: Hit, event: &Event<'_, '_>) -> Finding {
+    /// Builds a finding of the detection `metadata`.
+    pub fn new(metadata: &Metadata, report: Report<'_>, subject: Subject) -> Finding {
+        let Dedupe { group, actor, object } = report.dedupe;
+        let dedupe_key = format!(
+            "{group}|{}|{actor}|{}",
+            report.account.as_deref().unwrap_or("-"),
+            object.unwrap_or("-")
+        );
+        Finding {
+            rule_id: metadata.id.to_owned(),
+            severity: report.severity,
+            title: metadata.title.to_owned(),
+            area: metadata.area,
+            techniques: metadata.techniques.iter().map(|t| (*t).to_owned()).collect(),
+            summary: report.summary,
+            account: report.account,
+            region: report.region,
+            subject,
+            resources: report.resources,
+            dedupe_key,
+            remediation: metadata.remediation.to_owned(),
+        }
+    }
+
+    /// The finding of an event rule's `hit` on `event`.
+    pub fn of_event(metadata: &Metadata, hit: Hit, event: &Event<'_, '_>) -> Finding {
         let r = event.record;
         let principal = event.principal().clone();
         let account = event.account().map(str::to_owned);
@@ -55,43 +127,110 @@ impl Finding {
         if let Some(code) = event.error_code() {
             summary.push_str(&format!(" [failed: {code}]"));
         }
-        let dedupe_key = format!(
-            "{}|{}|{}|{}",
-            meta.id,
-            account.as_deref().unwrap_or("-"),
-            principal.arn.as_deref().unwrap_or(&principal.name),
-            hit.resources.first().map(String::as_str).unwrap_or("-"),
-        );
-        Finding {
-            rule_id: meta.id.to_owned(),
+        let actor = principal.arn.clone().unwrap_or_else(|| principal.name.clone());
+        let first_resource = hit.resources.first().cloned();
+        let report = Report {
             severity: hit.severity,
-            title: meta.title.to_owned(),
-            area: meta.area,
-            techniques: meta.techniques.iter().map(|t| (*t).to_owned()).collect(),
             summary,
             account,
             region,
+            resources: hit.resources,
+            dedupe: Dedupe {
+                group: metadata.id,
+                actor: &actor,
+                object: first_resource.as_deref(),
+            },
+        };
+        let evidence = Evidence {
             event_time: s(&r.event_time).map(str::to_owned),
             event_ids: s(&r.event_id).map(str::to_owned).into_iter().collect(),
             event_source: r.source().to_owned(),
             event_name: r.name().to_owned(),
             error_code: event.error_code().map(str::to_owned),
             principal,
-            resources: hit.resources,
             source_ip: s(&r.source_ip_address).map(str::to_owned),
             user_agent: s(&r.user_agent).map(str::to_owned),
-            dedupe_key,
-            remediation: meta.remediation.to_owned(),
+        };
+        Finding::new(metadata, report, Subject::Events(evidence))
+    }
+
+    /// The finding of a posture check's `hit` on `resource`.
+    pub fn of_resource(metadata: &Metadata, hit: Hit, resource: &ResourceSnapshot) -> Finding {
+        let summary = format!(
+            "{} {} in account {} ({})",
+            resource.display_name(),
+            hit.action,
+            resource.account,
+            resource.region
+        );
+        let mut resources = vec![resource.arn.clone()];
+        resources.extend(hit.resources.into_iter().filter(|r| *r != resource.arn));
+        let report = Report {
+            severity: hit.severity,
+            summary,
+            account: Some(resource.account.clone()),
+            region: Some(resource.region.clone()),
+            resources,
+            dedupe: Dedupe {
+                group: metadata.id,
+                actor: &resource.arn,
+                object: None,
+            },
+        };
+        let subject = Subject::Resource {
+            resource: resource.clone(),
+        };
+        Finding::new(metadata, report, subject)
+    }
+
+    /// The CloudTrail evidence, when the finding is about events.
+    pub fn evidence(&self) -> Option<&Evidence> {
+        match &self.subject {
+            Subject::Events(evidence) => Some(evidence),
+            Subject::Resource { .. } => None,
         }
     }
 
-    /// Event time in milliseconds since the epoch, when parseable.
-    pub fn time_millis(&self) -> Option<i64> {
-        self.event_time.as_deref().and_then(crate::time::parse_millis)
+    /// The resource, when the finding is about one.
+    pub fn resource(&self) -> Option<&ResourceSnapshot> {
+        match &self.subject {
+            Subject::Resource { resource } => Some(resource),
+            Subject::Events(_) => None,
+        }
     }
 
-    /// The order findings are reported in: by time, then event id, then rule.
+    /// The CloudTrail event ids behind the finding (none for a resource).
+    pub fn event_ids(&self) -> &[String] {
+        self.evidence().map_or(&[], |e| &e.event_ids)
+    }
+
+    /// The caller, when the finding is about events.
+    pub fn principal(&self) -> Option<&Principal> {
+        self.evidence().map(|e| &e.principal)
+    }
+
+    /// When it happened (`eventTime`) or was observed (capture time), as recorded.
+    pub fn time(&self) -> Option<&str> {
+        match &self.subject {
+            Subject::Events(e) => e.event_time.as_deref(),
+            Subject::Resource { resource } => resource.captured_at.as_deref(),
+        }
+    }
+
+    /// [`Finding::time`] in milliseconds since the epoch, when parseable.
+    pub fn time_millis(&self) -> Option<i64> {
+        self.time().and_then(crate::time::parse_millis)
+    }
+
+    /// The order findings are reported in: by time, then event ids, then rule, then dedupe key.
     pub fn sort(findings: &mut [Finding]) {
-        findings.sort_by_cached_key(|f| (f.time_millis(), f.event_ids.clone(), f.rule_id.clone()));
+        findings.sort_by_cached_key(|f| {
+            (
+                f.time_millis(),
+                f.event_ids().to_vec(),
+                f.rule_id.clone(),
+                f.dedupe_key.clone(),
+            )
+        });
     }
 }

@@ -1,28 +1,37 @@
-//! aidr's detection engine: reads CloudTrail records, evaluates the rule catalog, and reports
-//! findings. Pure Rust, no AWS SDK: the same engine runs in the `aidr` CLI and in the
-//! detector Lambda.
+//! aidr's detection engine: reads CloudTrail records and resource snapshots, runs them through
+//! one registry of detections (event rules, stateful detections, posture checks) in one
+//! pipeline, and reports findings. Pure Rust, no AWS SDK: the same engine runs in the `aidr`
+//! CLI and in the detector Lambda, which reach the outside world through the [`ports`].
+//!
+//! - input: [`cloudtrail`] (records, the forms they come in), [`resource`] (snapshots);
+//! - detections: [`detection`] (what every detection declares), [`rules`], [`stateful`],
+//!   [`posture`], all held by the [`registry`];
+//! - [`pipeline`]: the one way inputs become findings;
+//! - output: [`finding`], [`ocsf`]; [`alerting`] turns findings into alerts exactly once;
+//! - [`policy`]: the IAM policy-document analyzer rules share; [`patterns`]: the EventBridge
+//!   patterns generated from the registry.
 
 pub mod alerting;
-pub mod engine;
-pub mod event;
+pub mod cloudtrail;
+pub mod detection;
 pub mod finding;
-pub mod input;
 pub mod ocsf;
 pub mod patterns;
+pub mod pipeline;
 pub mod policy;
-pub mod principal;
-pub mod record;
-pub mod rule;
+pub mod ports;
+pub mod posture;
+pub mod registry;
+pub mod resource;
 pub mod rules;
 pub mod severity;
-pub mod state;
 pub mod stateful;
 pub mod time;
 
-pub use engine::{CatalogError, Engine, Evaluation};
-pub use event::Event;
-pub use finding::Finding;
-pub use principal::{Credential, Principal};
-pub use record::Record;
-pub use rule::{Builtin, Context, Examples, Hit, Meta, Rule};
+pub use cloudtrail::{Credential, Event, Principal, Record};
+pub use detection::{DetectionKind, Hit, Metadata, Organization, Samples};
+pub use finding::{Evidence, Finding, Subject};
+pub use pipeline::{Evaluation, FindingSink, Pipeline};
+pub use registry::{Detection, Registry};
+pub use resource::ResourceSnapshot;
 pub use severity::{Area, Severity};

@@ -4,9 +4,9 @@
 
 use serde_json::{Value, json};
 
-use crate::engine::Engine;
-use crate::input::API_CALL_DETAIL_TYPE;
-use crate::rule::EventKey;
+use crate::cloudtrail::input::API_CALL_DETAIL_TYPE;
+use crate::detection::EventKey;
+use crate::registry::Registry;
 
 /// High-volume read-only Bedrock calls: routed through an SQS queue in batches, never one
 /// Lambda invocation each. EventBridge delivers read-only management events only to rules
@@ -50,22 +50,21 @@ fn pattern(keys: &[EventKey]) -> Option<Value> {
 }
 
 /// The two patterns: `write` (direct to the detector) and `read` (high-volume, via SQS).
-/// Either is `null` when no rule consumes such events.
-pub fn patterns(engine: &Engine) -> Value {
+/// Either is `null` when no detection consumes such events.
+pub fn patterns(registry: &Registry) -> Value {
     let (read, write): (Vec<EventKey>, Vec<EventKey>) =
-        engine.event_keys().into_iter().partition(|k| HIGH_VOLUME.contains(k));
+        registry.event_keys().into_iter().partition(|k| HIGH_VOLUME.contains(k));
     json!({ "write": pattern(&write), "read": pattern(&read) })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rule::Context;
 
     #[test]
     fn patterns_split_and_cover_the_catalog() {
-        let engine = Engine::builtin(Context::default());
-        let p = patterns(&engine);
+        let registry = Registry::builtin();
+        let p = patterns(&registry);
         let names = |which: &str| -> Vec<String> {
             let names = p[which]["detail"]["eventName"].as_array();
             names
@@ -85,7 +84,7 @@ mod tests {
                 .all(|s| s.as_str().unwrap().starts_with("aws."))
         );
         assert_eq!(p["write"]["detail-type"][0], API_CALL_DETAIL_TYPE);
-        for (_, name) in engine.event_keys() {
+        for (_, name) in registry.event_keys() {
             assert!(
                 write.contains(&name.to_owned()) || read.contains(&name.to_owned()),
                 "{name} not routed"

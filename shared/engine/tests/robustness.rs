@@ -2,12 +2,20 @@
 //! each field of its record replaced by values of other JSON types, goes through the whole
 //! catalog and the stateful detections; errors are reported, nothing panics.
 
-use aidr_engine::input::Layout;
-use aidr_engine::rules::testing::events_dir;
-use aidr_engine::state::{MemoryStore, now_or_never};
-use aidr_engine::stateful::Tracker;
-use aidr_engine::{Context, Engine};
+use aidr_engine::cloudtrail::input::Layout;
+use aidr_engine::ports::{MemoryStore, now_or_never};
+use aidr_engine::stateful::StatefulSettings;
+use aidr_engine::{Evaluation, Finding, Organization, Pipeline, Registry};
+use aidr_testkit::samples::events_dir;
 use serde_json::{Value, json};
+
+fn pipeline() -> Pipeline {
+    Pipeline::new(
+        Registry::builtin(),
+        Organization::default(),
+        Some(StatefulSettings::default()),
+    )
+}
 
 fn samples() -> Vec<String> {
     let mut out = Vec::new();
@@ -21,12 +29,12 @@ fn samples() -> Vec<String> {
 
 #[test]
 fn truncated_and_corrupted_samples_do_not_panic() {
-    let engine = Engine::builtin(Context::default());
+    let engine = pipeline();
     let mut read = 0;
     for text in samples() {
         let bytes = text.as_bytes();
         for cut in (0..bytes.len()).step_by(23) {
-            let e = engine.evaluate_text(&bytes[..cut], Layout::Stream, "cut");
+            let e = engine.read(&bytes[..cut], Layout::Stream, "cut");
             let whole = text[..cut].trim_end() == text.trim_end();
             assert!(e.records == 0 || whole, "a cut envelope is not a record");
             read += 1;
@@ -34,7 +42,7 @@ fn truncated_and_corrupted_samples_do_not_panic() {
         for at in (0..bytes.len()).step_by(41) {
             let mut flipped = bytes.to_vec();
             flipped[at] ^= 0x5a;
-            engine.evaluate_text(&flipped, Layout::Lines, "flipped");
+            engine.read(&flipped, Layout::Lines, "flipped");
             read += 1;
         }
     }
@@ -43,8 +51,8 @@ fn truncated_and_corrupted_samples_do_not_panic() {
 
 #[test]
 fn every_field_with_every_type_does_not_panic() {
-    let engine = Engine::builtin(Context::default());
-    let mut observations = Vec::new();
+    let engine = pipeline();
+    let mut evaluations: Vec<Evaluation> = Vec::new();
     let others = [
         json!(null),
         json!(7),
@@ -71,28 +79,22 @@ fn every_field_with_every_type_does_not_panic() {
                         for key in inner.keys() {
                             let mut deep = detail.clone();
                             deep[section][key] = other.clone();
-                            let e = engine.evaluate_text(
-                                Value::Object(deep).to_string().as_bytes(),
-                                Layout::Stream,
-                                "deep",
-                            );
+                            let e = engine.read(Value::Object(deep).to_string().as_bytes(), Layout::Stream, "deep");
                             assert!(e.records + e.errors.len() as u64 == 1);
-                            observations.extend(e.observations);
+                            evaluations.push(e);
                         }
                     }
                 }
-                let e = engine.evaluate_text(Value::Object(changed).to_string().as_bytes(), Layout::Stream, "field");
+                let e = engine.read(Value::Object(changed).to_string().as_bytes(), Layout::Stream, "field");
                 assert_eq!(e.records + e.errors.len() as u64, 1, "each record is read or reported");
-                observations.extend(e.observations);
+                evaluations.push(e);
             }
         }
     }
     // The odd records that still were Bedrock calls go through the stateful detections too.
-    assert!(!observations.is_empty());
-    let (tracker, store) = (Tracker::default(), MemoryStore::default());
-    for batch in observations.chunks(500) {
-        now_or_never(tracker.observe(batch, &store))
-            .expect("memory store never waits")
-            .expect("memory store never fails");
-    }
+    assert!(evaluations.iter().any(|e| !e.observations.is_empty()));
+    let mut findings: Vec<Finding> = Vec::new();
+    now_or_never(engine.finish(&mut evaluations, &MemoryStore::default(), &mut findings))
+        .expect("memory store never waits")
+        .expect("memory store never fails");
 }

@@ -1,86 +1,60 @@
-//! The built-in catalog: one file per rule, grouped by the service whose risk it covers.
+//! Event rules: detections over one CloudTrail record, one file per rule, grouped by the
+//! service whose risk they cover. A rule file holds its metadata, its check and the names of
+//! its sample events under `events/`.
 
 pub mod bedrock;
 pub mod iam;
 pub mod sagemaker;
 pub(crate) mod support;
 
-use crate::rule::Rule;
+use crate::cloudtrail::Event;
+use crate::detection::{Hit, Metadata, Organization};
 
-/// Every built-in rule, in catalog order.
-pub fn all() -> Vec<Box<dyn Rule>> {
+/// A detection over one CloudTrail record.
+pub trait EventRule: Send + Sync {
+    /// The rule's metadata; `events` says which records reach [`EventRule::evaluate`].
+    fn metadata(&self) -> &Metadata;
+    /// Judges one record whose (eventSource, eventName) is in `metadata().events`.
+    fn evaluate(&self, event: &Event<'_, '_>, org: &Organization) -> Option<Hit>;
+}
+
+/// A compiled-in event rule: metadata plus a check function.
+pub struct BuiltinRule {
+    pub metadata: Metadata,
+    pub check: fn(&Event<'_, '_>, &Organization) -> Option<Hit>,
+}
+
+impl EventRule for BuiltinRule {
+    fn metadata(&self) -> &Metadata {
+        &self.metadata
+    }
+    fn evaluate(&self, event: &Event<'_, '_>, org: &Organization) -> Option<Hit> {
+        (self.check)(event, org)
+    }
+}
+
+/// Every built-in event rule, in catalog order.
+pub fn all() -> Vec<Box<dyn EventRule>> {
     [bedrock::all(), sagemaker::all(), iam::all()]
         .into_iter()
         .flatten()
         .collect()
 }
 
-/// The ids of every built-in detection: the single-event rules and the stateful ones.
-pub fn known_ids() -> Vec<&'static str> {
-    let single = all().into_iter().map(|r| r.meta().id);
-    single.chain(crate::stateful::rules::ALL.iter().map(|m| m.id)).collect()
-}
-
 /// What a rule file needs.
 pub(crate) mod prelude {
-    pub use crate::event::Event;
-    pub use crate::rule::{Builtin, Context, Examples, Hit, Meta};
+    pub use crate::cloudtrail::Event;
+    pub use crate::detection::{Hit, Metadata, Organization, Samples};
+    pub use crate::rules::BuiltinRule;
     pub use crate::severity::{Area, Severity};
-}
-
-/// Helpers for rule tests: evaluate the sample files under `events/`.
-pub mod testing {
-    use std::path::PathBuf;
-
-    use crate::engine::Engine;
-    use crate::finding::Finding;
-    use crate::input::Layout;
-    use crate::rule::Context;
-    use crate::severity::Severity;
-
-    /// The repository's `events/` folder.
-    pub fn events_dir() -> PathBuf {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../events")
-    }
-
-    /// Findings of the whole catalog on one sample file (a path under `events/`), judged with
-    /// `ctx`. Panics when the file is missing, unreadable, or holds other than one record.
-    pub fn sample_findings_with(sample: &str, ctx: Context) -> Vec<Finding> {
-        let engine = Engine::new(super::all(), ctx).expect("valid catalog");
-        let path = events_dir().join(sample);
-        let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("sample {sample}: {e}"));
-        let sink = engine.evaluate_text(&bytes, Layout::Stream, sample);
-        assert!(sink.errors.is_empty(), "sample {sample}: {:?}", sink.errors);
-        assert_eq!(
-            sink.records, 1,
-            "sample {sample} must hold exactly one CloudTrail API call"
-        );
-        sink.findings
-    }
-
-    /// Findings of the whole catalog on one sample file, with the default context.
-    pub fn sample_findings(sample: &str) -> Vec<Finding> {
-        sample_findings_with(sample, Context::default())
-    }
-
-    /// `rule_id`'s finding on a sample, `None` when it does not fire.
-    pub fn sample_finding(rule_id: &str, sample: &str) -> Option<Finding> {
-        sample_findings(sample).into_iter().find(|f| f.rule_id == rule_id)
-    }
-
-    /// Severity of `rule_id`'s finding on a sample, `None` when it does not fire.
-    pub fn sample_severity(rule_id: &str, sample: &str) -> Option<Severity> {
-        sample_finding(rule_id, sample).map(|f| f.severity)
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use serde_json::{Value, json};
 
-    use crate::event::Event;
-    use crate::record::Record;
-    use crate::rule::Context;
+    use crate::cloudtrail::{Event, Record};
+    use crate::detection::Organization;
 
     /// Missing, null, omitted-for-size and oddly typed request sections (the odd field maps
     /// of every family) never panic a rule, whoever the caller. IAM rules never match such
@@ -124,8 +98,8 @@ mod tests {
         ];
         let always = ["sagemaker.presigned_url_created", "sagemaker.monitoring_disabled"];
         for rule in super::all() {
-            let id = rule.meta().id;
-            for &(source, name) in rule.meta().events {
+            let id = rule.metadata().id;
+            for &(source, name) in rule.metadata().events {
                 for request in &requests {
                     for (identity, additional, is_root) in &callers {
                         let mut record = json!({
@@ -141,7 +115,7 @@ mod tests {
                         }
                         let text = record.to_string();
                         let record: Record = serde_json::from_str(&text).unwrap();
-                        let hit = rule.evaluate(&Event::new(&record), &Context::default());
+                        let hit = rule.evaluate(&Event::new(&record), &Organization::default());
                         let bare_root_key = *is_root && id == "iam.root_access_key_created";
                         if id.starts_with("iam.") && !bare_root_key {
                             assert_eq!(hit, None, "{id} on {text}");

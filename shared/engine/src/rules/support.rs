@@ -3,9 +3,9 @@
 
 use serde_json::Value;
 
-use crate::event::Event;
+use crate::cloudtrail::event::Event;
+use crate::detection::{Hit, Organization};
 use crate::policy::Policy;
-use crate::rule::{Context, Hit};
 use crate::severity::Severity;
 
 /// A boolean field written either as a JSON boolean or as the text `"true"` / `"false"`
@@ -65,12 +65,12 @@ impl Reasons {
 /// account(s) …").
 pub(crate) fn policy_exposure(
     ev: &Event,
-    ctx: &Context,
+    org: &Organization,
     field: &str,
     cross_account: Severity,
 ) -> Option<(Severity, String)> {
     let policy = Policy::parse(ev.req(field)?).ok()?;
-    let exposure = policy.exposure(|account| ctx.is_own_account(account, ev));
+    let exposure = policy.exposure(|account| org.is_own_account(account, ev));
     if !exposure.is_exposed() {
         return None;
     }
@@ -85,7 +85,7 @@ pub(crate) fn policy_exposure(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::record::Record;
+    use crate::cloudtrail::record::Record;
     use serde_json::json;
 
     #[test]
@@ -130,7 +130,7 @@ mod tests {
         let judge = |policy: Value| {
             let text = json!({"recipientAccountId": "111122223333", "requestParameters": {"p": policy}}).to_string();
             let record: Record = serde_json::from_str(&text).unwrap();
-            policy_exposure(&Event::new(&record), &Context::default(), "p", Severity::High)
+            policy_exposure(&Event::new(&record), &Organization::default(), "p", Severity::High)
         };
         let public = json!({"Statement": {"Effect": "Allow", "Principal": "*", "Action": "x"}});
         assert_eq!(judge(public), Some((Severity::Critical, "anyone (public)".into())));

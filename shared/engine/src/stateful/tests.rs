@@ -1,7 +1,11 @@
 use serde_json::json;
 
+use std::collections::BTreeSet;
+
+use super::incident::incident_severity;
+use super::volume_spike::p95;
 use super::*;
-use crate::state::{MemoryStore, now_or_never};
+use crate::ports::{MemoryStore, now_or_never};
 
 const DAY: i64 = 86_400;
 /// 2026-03-10T00:00:00Z, well after the account's learning period (warm-up 9 days before).
@@ -54,23 +58,33 @@ impl Call {
             record["errorCode"] = json!(code);
         }
         let text = record.to_string();
-        observe(&serde_json::from_str(&text).unwrap(), &mut Interner::default()).unwrap()
+        let wanted = all()
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| bedrock::is_in(d.metadata().events, "bedrock.amazonaws.com", self.name))
+            .fold(0, |mask, (bit, _)| mask | 1 << bit);
+        observe(&serde_json::from_str(&text).unwrap(), wanted, &mut Interner::default()).unwrap()
     }
 }
 
-fn run(tracker: &Tracker, store: &MemoryStore, batch: &[Observation]) -> Vec<Finding> {
-    now_or_never(tracker.observe(batch, store)).unwrap().unwrap()
+/// Runs every built-in stateful detection, with the default settings, over one batch.
+fn run(settings: &StatefulSettings, store: &MemoryStore, batch: &[Observation]) -> Vec<Finding> {
+    let detections = all();
+    let detections: Vec<&dyn StatefulDetection> = detections.iter().map(|d| d.as_ref()).collect();
+    now_or_never(judge(&detections, batch.to_vec(), store, settings))
+        .unwrap()
+        .unwrap()
 }
 
 /// A store whose account is past its learning period, with `app` (ASIA key) a known principal.
-fn warmed() -> (Tracker, MemoryStore) {
-    let (tracker, store) = (Tracker::default(), MemoryStore::default());
+fn warmed() -> (StatefulSettings, MemoryStore) {
+    let (settings, store) = (StatefulSettings::default(), MemoryStore::default());
     let warm = Call {
         user: "app",
         ..Call::new(T0 - 9 * DAY, "InvokeModel", "ASIAAPPKEY")
     };
-    run(&tracker, &store, &[warm.obs()]);
-    (tracker, store)
+    run(&settings, &store, &[warm.obs()]);
+    (settings, store)
 }
 
 fn rules_of(findings: &[Finding]) -> Vec<(&str, Severity)> {
@@ -79,28 +93,28 @@ fn rules_of(findings: &[Finding]) -> Vec<(&str, Severity)> {
 
 #[test]
 fn enablement_then_use_by_the_same_key() {
-    let (tracker, store) = warmed();
+    let (settings, store) = warmed();
     let key = "ASIASTOLEN";
     let calls = [
         Call::new(T0, "PutUseCaseForModelAccess", key),
         Call::new(T0 + 60, "PutFoundationModelEntitlement", key),
     ];
-    assert!(run(&tracker, &store, &calls.iter().map(Call::obs).collect::<Vec<_>>()).is_empty());
+    assert!(run(&settings, &store, &calls.iter().map(Call::obs).collect::<Vec<_>>()).is_empty());
     let use_it = Call {
         user: "app",
         ..Call::new(T0 + 600, "InvokeModel", key)
     };
-    let found = run(&tracker, &store, &[use_it.obs()]);
+    let found = run(&settings, &store, &[use_it.obs()]);
     assert_eq!(
         rules_of(&found)[0],
         ("bedrock.llmjacking_enablement_then_use", Severity::High),
         "{found:?}"
     );
-    assert_eq!(found[0].event_ids.len(), 3, "both enablements and the invocation");
+    assert_eq!(found[0].event_ids().len(), 3, "both enablements and the invocation");
     // Another key invoking, or the same key after the window, is not the sequence.
-    let (tracker, store) = warmed();
+    let (settings, store) = warmed();
     run(
-        &tracker,
+        &settings,
         &store,
         &[Call::new(T0, "PutUseCaseForModelAccess", key).obs()],
     );
@@ -109,7 +123,7 @@ fn enablement_then_use_by_the_same_key() {
         ..Call::new(T0 + 3601, "InvokeModel", key)
     };
     assert!(
-        !rules_of(&run(&tracker, &store, &[later.obs()]))
+        !rules_of(&run(&settings, &store, &[later.obs()]))
             .iter()
             .any(|r| r.0.ends_with("enablement_then_use"))
     );
@@ -118,7 +132,7 @@ fn enablement_then_use_by_the_same_key() {
 #[test]
 fn recon_then_use_needs_a_long_term_key() {
     for (key, expected) in [("AKIALEGACY", true), ("ASIASESSION", false)] {
-        let (tracker, store) = warmed();
+        let (settings, store) = warmed();
         let user = "app";
         let recon = Call {
             user,
@@ -128,7 +142,7 @@ fn recon_then_use_needs_a_long_term_key() {
             user,
             ..Call::new(T0 + 300, "Converse", key)
         };
-        let found = run(&tracker, &store, &[recon.obs(), invoke.obs()]);
+        let found = run(&settings, &store, &[recon.obs(), invoke.obs()]);
         assert_eq!(
             found.iter().any(|f| f.rule_id == "bedrock.llmjacking_recon_then_use"),
             expected,
@@ -139,7 +153,7 @@ fn recon_then_use_needs_a_long_term_key() {
 
 #[test]
 fn breadth_of_llmjacking_actions() {
-    let (tracker, store) = warmed();
+    let (settings, store) = warmed();
     let names = [
         "ListFoundationModels",
         "GetFoundationModelAvailability",
@@ -150,7 +164,7 @@ fn breadth_of_llmjacking_actions() {
         .enumerate()
         .map(|(i, n)| Call::new(T0 + i as i64, n, "ASIAX").obs())
         .collect();
-    assert!(run(&tracker, &store, &calls).is_empty(), "three actions are ordinary");
+    assert!(run(&settings, &store, &calls).is_empty(), "three actions are ordinary");
     let more = [
         Call {
             error: Some("AccessDeniedException"),
@@ -158,13 +172,13 @@ fn breadth_of_llmjacking_actions() {
         },
         Call::new(T0 + 7200, "ListFoundationModelAgreementOffers", "ASIAX"),
     ];
-    let found = run(&tracker, &store, &more.iter().map(Call::obs).collect::<Vec<_>>());
+    let found = run(&settings, &store, &more.iter().map(Call::obs).collect::<Vec<_>>());
     assert_eq!(rules_of(&found), [("bedrock.llmjacking_breadth", Severity::High)]);
 }
 
 #[test]
 fn probing_bursts_cross_the_threshold_once() {
-    let (tracker, store) = warmed();
+    let (settings, store) = warmed();
     let fail = |i: i64| {
         Call {
             error: Some("ValidationException"),
@@ -174,33 +188,33 @@ fn probing_bursts_cross_the_threshold_once() {
     };
     let first: Vec<Observation> = (0..9).map(fail).collect();
     assert!(
-        run(&tracker, &store, &first).is_empty(),
+        run(&settings, &store, &first).is_empty(),
         "nine failures are not a burst"
     );
-    let found = run(&tracker, &store, &[fail(9), fail(10)]);
+    let found = run(&settings, &store, &[fail(9), fail(10)]);
     assert_eq!(rules_of(&found), [("bedrock.llmjacking_probing", Severity::Medium)]);
-    assert!(run(&tracker, &store, &[fail(11)]).is_empty(), "reported once");
+    assert!(run(&settings, &store, &[fail(11)]).is_empty(), "reported once");
 }
 
 #[test]
 fn first_seen_respects_learning_and_context() {
     // During the learning period nothing is reported, but the baseline is recorded.
-    let (tracker, store) = (Tracker::default(), MemoryStore::default());
-    assert!(run(&tracker, &store, &[Call::new(T0, "InvokeModel", "ASIAAPPKEY").obs()]).is_empty());
+    let (settings, store) = (StatefulSettings::default(), MemoryStore::default());
+    assert!(run(&settings, &store, &[Call::new(T0, "InvokeModel", "ASIAAPPKEY").obs()]).is_empty());
     let known_later = Call::new(T0 + 8 * DAY, "InvokeModel", "ASIAAPPKEY2");
     assert!(
-        run(&tracker, &store, &[known_later.obs()]).is_empty(),
+        run(&settings, &store, &[known_later.obs()]).is_empty(),
         "same principal, model, region and network"
     );
 
-    let (tracker, store) = warmed();
+    let (settings, store) = warmed();
     let dev = Call {
         user: "dev",
         ip: "10.0.1.77",
         ..Call::new(T0, "InvokeModel", "ASIADEV")
     };
     assert_eq!(
-        rules_of(&run(&tracker, &store, &[dev.obs()])),
+        rules_of(&run(&settings, &store, &[dev.obs()])),
         [("bedrock.llmjacking_first_seen", Severity::Low)]
     );
     let stolen = Call {
@@ -208,7 +222,7 @@ fn first_seen_respects_learning_and_context() {
         ip: "185.220.101.4",
         ..Call::new(T0, "InvokeModel", "AKIASTOLEN")
     };
-    let found = run(&tracker, &store, &[stolen.obs()]);
+    let found = run(&settings, &store, &[stolen.obs()]);
     assert_eq!(rules_of(&found), [("bedrock.llmjacking_first_seen", Severity::Medium)]);
     assert!(
         found[0].summary.contains("from new network 185.220.101.x"),
@@ -226,7 +240,7 @@ fn first_seen_respects_learning_and_context() {
             .obs()
         })
         .collect();
-    let found = run(&tracker, &store, &probes);
+    let found = run(&settings, &store, &probes);
     assert_eq!(rules_of(&found), [("bedrock.llmjacking_probing", Severity::High)]);
     assert_eq!(found[0].dedupe_key, "bedrock.llmjacking|111122223333|AKIASTOLEN|high");
     assert!(found[0].summary.contains("First Bedrock use") && found[0].summary.contains("denied or invalid"));
@@ -234,7 +248,7 @@ fn first_seen_respects_learning_and_context() {
 
 #[test]
 fn volume_spike_against_own_baseline() {
-    let (tracker, store) = warmed();
+    let (settings, store) = warmed();
     let calls = |user: &'static str, hour: i64, n: i64| -> Vec<Observation> {
         (0..n)
             .map(|i| {
@@ -249,22 +263,22 @@ fn volume_spike_against_own_baseline() {
     let hourly = |hour: i64, n: i64| calls("app", hour, n);
     for hour in 0..72 {
         assert!(
-            run(&tracker, &store, &hourly(hour, 20 + hour % 5))
+            run(&settings, &store, &hourly(hour, 20 + hour % 5))
                 .iter()
                 .all(|f| f.rule_id != "bedrock.llmjacking_volume_spike")
         );
     }
     let spike = hourly(72, 150);
-    let found = run(&tracker, &store, &spike);
+    let found = run(&settings, &store, &spike);
     assert_eq!(
         rules_of(&found),
         [("bedrock.llmjacking_volume_spike", Severity::Medium)],
         "{found:?}"
     );
     // A principal busy every hour since it appeared is not spiking at the same level.
-    let (tracker, store) = warmed();
+    let (settings, store) = warmed();
     for hour in 0..=72 {
-        let found = run(&tracker, &store, &calls("busy", hour, 150));
+        let found = run(&settings, &store, &calls("busy", hour, 150));
         assert!(
             found.iter().all(|f| f.rule_id != "bedrock.llmjacking_volume_spike"),
             "hour {hour}: {found:?}"
@@ -274,7 +288,7 @@ fn volume_spike_against_own_baseline() {
 
 #[test]
 fn fan_out_across_regions() {
-    let (tracker, store) = warmed();
+    let (settings, store) = warmed();
     let regions = ["us-east-1", "us-west-2", "eu-central-1"];
     let calls: Vec<Observation> = regions
         .iter()
@@ -287,9 +301,9 @@ fn fan_out_across_regions() {
             .obs()
         })
         .collect();
-    let found = run(&tracker, &store, &calls[..2]);
+    let found = run(&settings, &store, &calls[..2]);
     assert!(found.iter().all(|f| f.rule_id != "bedrock.llmjacking_region_fan_out"));
-    let found = run(&tracker, &store, &calls[2..]);
+    let found = run(&settings, &store, &calls[2..]);
     assert!(
         found
             .iter()
@@ -319,15 +333,15 @@ fn batching_does_not_change_what_is_found() {
         ..Call::new(T0 + 60 + i, "InvokeModel", key)
     }));
     let observations: Vec<Observation> = calls.iter().map(Call::obs).collect();
-    let (tracker, one) = warmed();
-    let together: BTreeSet<String> = run(&tracker, &one, &observations)
+    let (settings, one) = warmed();
+    let together: BTreeSet<String> = run(&settings, &one, &observations)
         .into_iter()
         .map(|f| f.rule_id)
         .collect();
-    let (tracker, many) = warmed();
+    let (settings, many) = warmed();
     let apart: BTreeSet<String> = observations
         .chunks(7)
-        .flat_map(|c| run(&tracker, &many, c))
+        .flat_map(|c| run(&settings, &many, c))
         .map(|f| f.rule_id)
         .collect();
     assert_eq!(together, apart);
@@ -351,15 +365,4 @@ fn percentile_and_severity_helpers() {
         incident_severity(&tags(&["signal:a:low", "signal:a:medium"])),
         Some(Severity::Medium)
     );
-}
-
-#[test]
-fn settings_by_name() {
-    let mut c = Config::default();
-    c.apply("probe_threshold=20, volume_factor=2.5,fan_out_regions=4")
-        .unwrap();
-    assert_eq!((c.probe_threshold, c.volume_factor, c.fan_out_regions), (20, 2.5, 4));
-    assert!(c.apply("probe_threshold=-1").is_err());
-    assert!(c.apply("no_such=1").unwrap_err().contains("unknown"));
-    assert!(c.apply("probe_threshold").is_err());
 }

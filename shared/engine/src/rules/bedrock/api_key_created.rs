@@ -4,8 +4,8 @@ use serde_json::Value;
 
 use crate::rules::prelude::*;
 
-pub const RULE: Builtin = Builtin {
-    meta: Meta {
+pub const RULE: BuiltinRule = BuiltinRule {
+    metadata: Metadata {
         id: "bedrock.api_key_created",
         title: "Bedrock long-term API key created",
         severity: Severity::Medium,
@@ -23,13 +23,14 @@ pub const RULE: Builtin = Builtin {
             keys with DeleteServiceSpecificCredential, and deny long or unlimited ages with a \
             service control policy on iam:ServiceSpecificCredentialAgeDays.",
         events: &[("iam.amazonaws.com", "CreateServiceSpecificCredential")],
+        resource_types: &[],
         failed_calls: false,
-        examples: Examples {
-            triggers: &[
-                "iam/CreateServiceSpecificCredential-bedrock.json",
-                "iam/CreateServiceSpecificCredential-bedrock-no-expiry.json",
+        samples: Samples {
+            must_fire: &[
+                "events/iam/CreateServiceSpecificCredential-bedrock.json",
+                "events/iam/CreateServiceSpecificCredential-bedrock-no-expiry.json",
             ],
-            ignores: &["iam/CreateServiceSpecificCredential-codecommit.json"],
+            must_not_fire: &["events/iam/CreateServiceSpecificCredential-codecommit.json"],
         },
     },
     check,
@@ -38,7 +39,7 @@ pub const RULE: Builtin = Builtin {
 /// Longest key lifetime, in days, reported at the default severity.
 const MAX_AGE_DAYS: u64 = 90;
 
-fn check(ev: &Event, _: &Context) -> Option<Hit> {
+fn check(ev: &Event, _: &Organization) -> Option<Hit> {
     if ev.req_str("serviceName") != Some("bedrock.amazonaws.com") {
         return None;
     }
@@ -51,7 +52,7 @@ fn check(ev: &Event, _: &Context) -> Option<Hit> {
     let (severity, lifetime) = match age {
         None => (Severity::High, "that never expires".to_owned()),
         Some(days) if days > MAX_AGE_DAYS => (Severity::High, format!("valid for {days} days")),
-        Some(days) => (RULE.meta.severity, format!("valid for {days} days")),
+        Some(days) => (RULE.metadata.severity, format!("valid for {days} days")),
     };
     let credential = ev.resp_str("serviceSpecificCredential.serviceSpecificCredentialId");
     Some(
@@ -65,36 +66,4 @@ fn check(ev: &Event, _: &Context) -> Option<Hit> {
         .resource(user)
         .resource(credential),
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use crate::rules::testing::{sample_finding, sample_severity};
-    use crate::severity::Severity;
-
-    const ID: &str = super::RULE.meta.id;
-
-    #[test]
-    fn severity_follows_expiry() {
-        assert_eq!(
-            sample_severity(ID, "iam/CreateServiceSpecificCredential-bedrock.json"),
-            Some(Severity::Medium)
-        );
-        assert_eq!(
-            sample_severity(ID, "iam/CreateServiceSpecificCredential-bedrock-no-expiry.json"),
-            Some(Severity::High)
-        );
-    }
-
-    #[test]
-    fn summary_and_resources() {
-        let f = sample_finding(ID, "iam/CreateServiceSpecificCredential-bedrock-no-expiry.json").unwrap();
-        assert!(
-            f.summary.contains("that never expires for IAM user BedrockAPIKey-"),
-            "{}",
-            f.summary
-        );
-        assert!(f.resources[0].starts_with("BedrockAPIKey-"));
-        assert_eq!(f.resources.len(), 2);
-    }
 }

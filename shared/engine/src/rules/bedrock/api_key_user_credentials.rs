@@ -2,8 +2,8 @@
 
 use crate::rules::prelude::*;
 
-pub const RULE: Builtin = Builtin {
-    meta: Meta {
+pub const RULE: BuiltinRule = BuiltinRule {
+    metadata: Metadata {
         id: "bedrock.api_key_user_credentials",
         title: "Credentials added to a Bedrock API key user",
         severity: Severity::High,
@@ -21,13 +21,14 @@ pub const RULE: Builtin = Builtin {
             ("iam.amazonaws.com", "CreateAccessKey"),
             ("iam.amazonaws.com", "CreateLoginProfile"),
         ],
+        resource_types: &[],
         failed_calls: false,
-        examples: Examples {
-            triggers: &[
-                "iam/CreateAccessKey-bedrock-api-key.json",
-                "iam/CreateLoginProfile-bedrock-api-key.json",
+        samples: Samples {
+            must_fire: &[
+                "events/iam/CreateAccessKey-bedrock-api-key.json",
+                "events/iam/CreateLoginProfile-bedrock-api-key.json",
             ],
-            ignores: &["iam/CreateAccessKey-bedrock-api-key-ordinary-user.json"],
+            must_not_fire: &["events/iam/CreateAccessKey-bedrock-api-key-ordinary-user.json"],
         },
     },
     check,
@@ -36,7 +37,7 @@ pub const RULE: Builtin = Builtin {
 /// Name prefix of the IAM users that back long-term Bedrock API keys.
 const API_KEY_USER_PREFIX: &str = "BedrockAPIKey-";
 
-fn check(ev: &Event, _: &Context) -> Option<Hit> {
+fn check(ev: &Event, _: &Organization) -> Option<Hit> {
     // Without userName, CreateAccessKey acts on the caller's own user.
     let user = ev.req_str("userName").or_else(|| ev.principal().user_name())?;
     if !user.starts_with(API_KEY_USER_PREFIX) {
@@ -48,7 +49,7 @@ fn check(ev: &Event, _: &Context) -> Option<Hit> {
     };
     Some(
         Hit::new(
-            RULE.meta.severity,
+            RULE.metadata.severity,
             format!("created {what} for Bedrock API key user {user}"),
         )
         .resource(Some(user))

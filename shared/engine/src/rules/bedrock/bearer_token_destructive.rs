@@ -3,8 +3,8 @@
 use super::bearer_token;
 use crate::rules::prelude::*;
 
-pub const RULE: Builtin = Builtin {
-    meta: Meta {
+pub const RULE: BuiltinRule = BuiltinRule {
+    metadata: Metadata {
         id: "bedrock.bearer_token_destructive",
         title: "Bedrock API key used for a destructive call",
         severity: Severity::High,
@@ -41,13 +41,14 @@ pub const RULE: Builtin = Builtin {
             ("bedrock.amazonaws.com", "DeleteAutomatedReasoningPolicyTestCase"),
             ("bedrock.amazonaws.com", "BatchDeleteEvaluationJob"),
         ],
+        resource_types: &[],
         failed_calls: false,
-        examples: Examples {
-            triggers: &[
-                "bedrock/DeleteGuardrail-bearer-token.json",
-                "bedrock/DeleteModelInvocationLoggingConfiguration-bearer-token.json",
+        samples: Samples {
+            must_fire: &[
+                "events/bedrock/DeleteGuardrail-bearer-token.json",
+                "events/bedrock/DeleteModelInvocationLoggingConfiguration-bearer-token.json",
             ],
-            ignores: &["bedrock/DeleteGuardrail.json"],
+            must_not_fire: &["events/bedrock/DeleteGuardrail.json"],
         },
     },
     check,
@@ -61,7 +62,7 @@ fn target<'e>(ev: &'e Event) -> Option<&'e str> {
     })
 }
 
-fn check(ev: &Event, _: &Context) -> Option<Hit> {
+fn check(ev: &Event, _: &Organization) -> Option<Hit> {
     if !bearer_token(ev) {
         return None;
     }
@@ -70,5 +71,5 @@ fn check(ev: &Event, _: &Context) -> Option<Hit> {
         Some(t) => format!("used a Bedrock API key to call {} on {t}", ev.name()),
         None => format!("used a Bedrock API key to call {}", ev.name()),
     };
-    Some(Hit::new(RULE.meta.severity, action).resource(target))
+    Some(Hit::new(RULE.metadata.severity, action).resource(target))
 }

@@ -2,8 +2,8 @@
 
 use crate::rules::prelude::*;
 
-pub const RULE: Builtin = Builtin {
-    meta: Meta {
+pub const RULE: BuiltinRule = BuiltinRule {
+    metadata: Metadata {
         id: "bedrock.guardrail_deleted",
         title: "Bedrock guardrail deleted",
         severity: Severity::High,
@@ -15,21 +15,22 @@ pub const RULE: Builtin = Builtin {
         remediation: "Confirm the deletion was planned. If not, recreate the guardrail from its \
             infrastructure code, point applications back to it, and review the caller's credentials.",
         events: &[("bedrock.amazonaws.com", "DeleteGuardrail")],
+        resource_types: &[],
         failed_calls: false,
-        examples: Examples {
-            triggers: &["bedrock/DeleteGuardrail.json"],
-            ignores: &["bedrock/DeleteGuardrail-denied.json"],
+        samples: Samples {
+            must_fire: &["events/bedrock/DeleteGuardrail.json"],
+            must_not_fire: &["events/bedrock/DeleteGuardrail-denied.json"],
         },
     },
     check,
 };
 
-fn check(ev: &Event, _: &Context) -> Option<Hit> {
+fn check(ev: &Event, _: &Organization) -> Option<Hit> {
     let id = ev.req_str("guardrailIdentifier");
     let version = ev.req_str("guardrailVersion");
     let what = match version {
         Some(v) => format!("version {v} of guardrail {}", id.unwrap_or("?")),
         None => format!("guardrail {}", id.unwrap_or("(unknown)")),
     };
-    Some(Hit::new(RULE.meta.severity, format!("deleted {what}")).resource(id))
+    Some(Hit::new(RULE.metadata.severity, format!("deleted {what}")).resource(id))
 }

@@ -6,8 +6,8 @@ use serde_json::Value;
 use crate::rules::prelude::*;
 use crate::rules::support::{Reasons, flag};
 
-pub const RULE: Builtin = Builtin {
-    meta: Meta {
+pub const RULE: BuiltinRule = BuiltinRule {
+    metadata: Metadata {
         id: "bedrock.guardrail_weakened",
         title: "Bedrock guardrail weakened",
         severity: Severity::High,
@@ -34,16 +34,17 @@ pub const RULE: Builtin = Builtin {
             ("bedrock.amazonaws.com", "UpdateGuardrail"),
             ("bedrock.amazonaws.com", "DeleteEnforcedGuardrailConfiguration"),
         ],
+        resource_types: &[],
         failed_calls: false,
-        examples: Examples {
-            triggers: &[
-                "bedrock/UpdateGuardrail-no-content-filters.json",
-                "bedrock/UpdateGuardrail-low-strength.json",
-                "bedrock/UpdateGuardrail-filter-disabled.json",
-                "bedrock/UpdateGuardrail-grounding-threshold.json",
-                "bedrock/DeleteEnforcedGuardrailConfiguration.json",
+        samples: Samples {
+            must_fire: &[
+                "events/bedrock/UpdateGuardrail-no-content-filters.json",
+                "events/bedrock/UpdateGuardrail-low-strength.json",
+                "events/bedrock/UpdateGuardrail-filter-disabled.json",
+                "events/bedrock/UpdateGuardrail-grounding-threshold.json",
+                "events/bedrock/DeleteEnforcedGuardrailConfiguration.json",
             ],
-            ignores: &["bedrock/UpdateGuardrail.json"],
+            must_not_fire: &["events/bedrock/UpdateGuardrail.json"],
         },
     },
     check,
@@ -64,7 +65,7 @@ fn filters<'v>(request: &'v Value, policy: &str) -> Option<&'v Vec<Value>> {
         .filter(|f| !f.is_empty())
 }
 
-fn check(ev: &Event, _: &Context) -> Option<Hit> {
+fn check(ev: &Event, _: &Organization) -> Option<Hit> {
     if ev.name() == "DeleteEnforcedGuardrailConfiguration" {
         let config = ev.req_str("configId");
         let action = format!(
@@ -135,46 +136,5 @@ fn content_filter(filter: &Value, reasons: &mut Reasons) {
         if text(filter, &format!("{side}Action")) == Some("NONE") {
             reasons.add(Severity::High, format!("{kind} {side} filter detects only"));
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use crate::rules::testing::{sample_finding, sample_severity};
-    use crate::severity::Severity;
-
-    const ID: &str = super::RULE.meta.id;
-
-    fn summary(sample: &str) -> String {
-        sample_finding(ID, sample).unwrap().summary
-    }
-
-    #[test]
-    fn severity_per_weakening() {
-        for (sample, severity) in [
-            ("UpdateGuardrail-no-content-filters", Severity::High),
-            ("UpdateGuardrail-low-strength", Severity::Medium),
-            ("UpdateGuardrail-filter-disabled", Severity::High),
-            ("UpdateGuardrail-grounding-threshold", Severity::Medium),
-            ("DeleteEnforcedGuardrailConfiguration", Severity::High),
-        ] {
-            assert_eq!(
-                sample_severity(ID, &format!("bedrock/{sample}.json")),
-                Some(severity),
-                "{sample}"
-            );
-        }
-    }
-
-    #[test]
-    fn summary_lists_each_weakening() {
-        let s = summary("bedrock/UpdateGuardrail-low-strength.json");
-        assert!(s.contains("HATE input strength LOW; HATE output strength LOW"), "{s}");
-        assert!(s.contains("no filter for MISCONDUCT"), "{s}");
-        let s = summary("bedrock/UpdateGuardrail-filter-disabled.json");
-        assert!(s.contains("PROMPT_ATTACK input filter disabled"), "{s}");
-        assert!(s.contains("VIOLENCE output filter detects only"), "{s}");
-        let s = summary("bedrock/UpdateGuardrail-grounding-threshold.json");
-        assert!(s.contains("GROUNDING check threshold 0.2 below 0.5"), "{s}");
     }
 }

@@ -3,8 +3,8 @@
 use super::{caller_note, long_lived_caller};
 use crate::rules::prelude::*;
 
-pub const RULE: Builtin = Builtin {
-    meta: Meta {
+pub const RULE: BuiltinRule = BuiltinRule {
+    metadata: Metadata {
         id: "bedrock.invocation_logging_deleted",
         title: "Bedrock model invocation logging deleted",
         severity: Severity::High,
@@ -23,23 +23,24 @@ pub const RULE: Builtin = Builtin {
             the Bedrock invocations made in the region since the deletion. Deny \
             bedrock:DeleteModelInvocationLoggingConfiguration with a service control policy.",
         events: &[("bedrock.amazonaws.com", "DeleteModelInvocationLoggingConfiguration")],
+        resource_types: &[],
         failed_calls: false,
-        examples: Examples {
-            triggers: &[
-                "bedrock/DeleteModelInvocationLoggingConfiguration.json",
-                "bedrock/DeleteModelInvocationLoggingConfiguration-long-term-key.json",
+        samples: Samples {
+            must_fire: &[
+                "events/bedrock/DeleteModelInvocationLoggingConfiguration.json",
+                "events/bedrock/DeleteModelInvocationLoggingConfiguration-long-term-key.json",
             ],
-            ignores: &["bedrock/DeleteModelInvocationLoggingConfiguration-denied.json"],
+            must_not_fire: &["events/bedrock/DeleteModelInvocationLoggingConfiguration-denied.json"],
         },
     },
     check,
 };
 
-fn check(ev: &Event, _: &Context) -> Option<Hit> {
+fn check(ev: &Event, _: &Organization) -> Option<Hit> {
     let severity = if long_lived_caller(ev) {
         Severity::Critical
     } else {
-        RULE.meta.severity
+        RULE.metadata.severity
     };
     Some(Hit::new(
         severity,
@@ -48,26 +49,4 @@ fn check(ev: &Event, _: &Context) -> Option<Hit> {
             caller_note(ev)
         ),
     ))
-}
-
-#[cfg(test)]
-mod tests {
-    use crate::rules::testing::sample_severity;
-    use crate::severity::Severity;
-
-    #[test]
-    fn long_term_key_is_critical() {
-        let id = super::RULE.meta.id;
-        assert_eq!(
-            sample_severity(id, "bedrock/DeleteModelInvocationLoggingConfiguration.json"),
-            Some(Severity::High)
-        );
-        assert_eq!(
-            sample_severity(
-                id,
-                "bedrock/DeleteModelInvocationLoggingConfiguration-long-term-key.json"
-            ),
-            Some(Severity::Critical)
-        );
-    }
 }

@@ -7,8 +7,8 @@ use super::foreign_account;
 use crate::rules::prelude::*;
 use crate::rules::support::{Reasons, flag};
 
-pub const RULE: Builtin = Builtin {
-    meta: Meta {
+pub const RULE: BuiltinRule = BuiltinRule {
+    metadata: Metadata {
         id: "bedrock.invocation_logging_weakened",
         title: "Bedrock model invocation logging weakened",
         severity: Severity::High,
@@ -29,15 +29,16 @@ pub const RULE: Builtin = Builtin {
             account you own and text delivery on. If the change was not planned, review the \
             caller's credentials and the model invocations made since.",
         events: &[("bedrock.amazonaws.com", "PutModelInvocationLoggingConfiguration")],
+        resource_types: &[],
         failed_calls: false,
-        examples: Examples {
-            triggers: &[
-                "bedrock/PutModelInvocationLoggingConfiguration-no-destination.json",
-                "bedrock/PutModelInvocationLoggingConfiguration-delivery-off.json",
-                "bedrock/PutModelInvocationLoggingConfiguration-text-off.json",
-                "bedrock/PutModelInvocationLoggingConfiguration-external-role.json",
+        samples: Samples {
+            must_fire: &[
+                "events/bedrock/PutModelInvocationLoggingConfiguration-no-destination.json",
+                "events/bedrock/PutModelInvocationLoggingConfiguration-delivery-off.json",
+                "events/bedrock/PutModelInvocationLoggingConfiguration-text-off.json",
+                "events/bedrock/PutModelInvocationLoggingConfiguration-external-role.json",
             ],
-            ignores: &["bedrock/PutModelInvocationLoggingConfiguration.json"],
+            must_not_fire: &["events/bedrock/PutModelInvocationLoggingConfiguration.json"],
         },
     },
     check,
@@ -52,7 +53,7 @@ const DELIVERY: &[&str] = &[
     "audioDataDeliveryEnabled",
 ];
 
-fn check(ev: &Event, ctx: &Context) -> Option<Hit> {
+fn check(ev: &Event, org: &Organization) -> Option<Hit> {
     // Without the request (omitted or absent) nothing can be judged.
     let config = ev.req("loggingConfig")?;
     let section = |key: &str| config.get(key).filter(|v| v.is_object());
@@ -69,7 +70,7 @@ fn check(ev: &Event, ctx: &Context) -> Option<Hit> {
         reasons.add(Severity::Medium, "text (prompt and response) delivery is off");
     }
     let role = cloudwatch.and_then(|c| c.get("roleArn")).and_then(Value::as_str);
-    if let Some(account) = role.and_then(|r| foreign_account(r, ev, ctx)) {
+    if let Some(account) = role.and_then(|r| foreign_account(r, ev, org)) {
         reasons.add(
             Severity::High,
             format!("CloudWatch delivery goes through a role in external account {account}"),
@@ -80,32 +81,4 @@ fn check(ev: &Event, ctx: &Context) -> Option<Hit> {
     reasons
         .hit("weakened Bedrock model invocation logging")
         .map(|hit| hit.resource(bucket).resource(group))
-}
-
-#[cfg(test)]
-mod tests {
-    use crate::rules::testing::{sample_finding, sample_severity};
-    use crate::severity::Severity;
-
-    const ID: &str = super::RULE.meta.id;
-
-    #[test]
-    fn severity_per_weakening() {
-        for (sample, severity) in [
-            ("no-destination", Severity::High),
-            ("delivery-off", Severity::High),
-            ("text-off", Severity::Medium),
-            ("external-role", Severity::High),
-        ] {
-            let path = format!("bedrock/PutModelInvocationLoggingConfiguration-{sample}.json");
-            assert_eq!(sample_severity(ID, &path), Some(severity), "{sample}");
-        }
-    }
-
-    #[test]
-    fn summary_names_the_reason() {
-        let f = sample_finding(ID, "bedrock/PutModelInvocationLoggingConfiguration-external-role.json").unwrap();
-        assert!(f.summary.contains("external account 444455556666"), "{}", f.summary);
-        assert_eq!(f.resources[0], "bedrock-invocation-logs-111122223333");
-    }
 }

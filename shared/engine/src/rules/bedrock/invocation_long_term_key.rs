@@ -3,8 +3,8 @@
 use super::caller_note;
 use crate::rules::prelude::*;
 
-pub const RULE: Builtin = Builtin {
-    meta: Meta {
+pub const RULE: BuiltinRule = BuiltinRule {
+    metadata: Metadata {
         id: "bedrock.invocation_long_term_key",
         title: "Bedrock model invoked with a long-term key or by root",
         severity: Severity::Low,
@@ -27,43 +27,28 @@ pub const RULE: Builtin = Builtin {
             ("bedrock.amazonaws.com", "Converse"),
             ("bedrock.amazonaws.com", "ConverseStream"),
         ],
+        resource_types: &[],
         failed_calls: false,
-        examples: Examples {
-            triggers: &["bedrock/InvokeModel-long-term-key.json", "bedrock/Converse-root.json"],
-            ignores: &["bedrock/InvokeModel.json"],
+        samples: Samples {
+            must_fire: &[
+                "events/bedrock/InvokeModel-long-term-key.json",
+                "events/bedrock/Converse-root.json",
+            ],
+            must_not_fire: &["events/bedrock/InvokeModel.json"],
         },
     },
     check,
 };
 
-fn check(ev: &Event, _: &Context) -> Option<Hit> {
+fn check(ev: &Event, _: &Organization) -> Option<Hit> {
     let severity = if ev.principal().is_root() {
         Severity::Medium
     } else if ev.principal().long_term_key() {
-        RULE.meta.severity
+        RULE.metadata.severity
     } else {
         return None;
     };
     let model = ev.req_str("modelId");
     let action = format!("invoked model {}{}", model.unwrap_or("(unknown)"), caller_note(ev));
     Some(Hit::new(severity, action).resource(model))
-}
-
-#[cfg(test)]
-mod tests {
-    use crate::rules::testing::sample_severity;
-    use crate::severity::Severity;
-
-    #[test]
-    fn root_is_medium() {
-        let id = super::RULE.meta.id;
-        assert_eq!(
-            sample_severity(id, "bedrock/InvokeModel-long-term-key.json"),
-            Some(Severity::Low)
-        );
-        assert_eq!(
-            sample_severity(id, "bedrock/Converse-root.json"),
-            Some(Severity::Medium)
-        );
-    }
 }

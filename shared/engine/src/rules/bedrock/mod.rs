@@ -13,13 +13,14 @@ mod model_access_enabled;
 mod model_job_external_storage;
 mod resource_policy_exposed;
 
-use crate::event::Event;
+use crate::cloudtrail::event::Event;
+use crate::detection::Organization;
 use crate::policy::principal_account;
-use crate::rule::{Context, Rule};
+use crate::rules::EventRule;
 use crate::rules::support::flag;
 
 /// The Bedrock rules.
-pub fn all() -> Vec<Box<dyn Rule>> {
+pub fn all() -> Vec<Box<dyn EventRule>> {
     vec![
         Box::new(guardrail_deleted::RULE),
         Box::new(guardrail_weakened::RULE),
@@ -56,6 +57,6 @@ fn caller_note(ev: &Event) -> &'static str {
 }
 
 /// The account named by an ARN or a bare account id, when it lies outside the organization.
-fn foreign_account<'v>(value: &'v str, ev: &Event, ctx: &Context) -> Option<&'v str> {
-    principal_account(value).filter(|a| !ctx.is_own_account(a, ev))
+fn foreign_account<'v>(value: &'v str, ev: &Event, org: &Organization) -> Option<&'v str> {
+    principal_account(value).filter(|a| !org.is_own_account(a, ev))
 }

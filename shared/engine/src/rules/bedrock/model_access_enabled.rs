@@ -2,8 +2,8 @@
 
 use crate::rules::prelude::*;
 
-pub const RULE: Builtin = Builtin {
-    meta: Meta {
+pub const RULE: BuiltinRule = BuiltinRule {
+    metadata: Metadata {
         id: "bedrock.model_access_enabled",
         title: "Bedrock foundation-model access enabled",
         severity: Severity::Medium,
@@ -22,21 +22,22 @@ pub const RULE: Builtin = Builtin {
             ("bedrock.amazonaws.com", "CreateFoundationModelAgreement"),
             ("bedrock.amazonaws.com", "PutFoundationModelEntitlement"),
         ],
+        resource_types: &[],
         failed_calls: true,
-        examples: Examples {
-            triggers: &[
-                "bedrock/PutUseCaseForModelAccess.json",
-                "bedrock/CreateFoundationModelAgreement.json",
-                "bedrock/PutFoundationModelEntitlement.json",
-                "bedrock/PutFoundationModelEntitlement-denied.json",
+        samples: Samples {
+            must_fire: &[
+                "events/bedrock/PutUseCaseForModelAccess.json",
+                "events/bedrock/CreateFoundationModelAgreement.json",
+                "events/bedrock/PutFoundationModelEntitlement.json",
+                "events/bedrock/PutFoundationModelEntitlement-denied.json",
             ],
-            ignores: &["bedrock/PutFoundationModelEntitlement-throttled.json"],
+            must_not_fire: &["events/bedrock/PutFoundationModelEntitlement-throttled.json"],
         },
     },
     check,
 };
 
-fn check(ev: &Event, _: &Context) -> Option<Hit> {
+fn check(ev: &Event, _: &Organization) -> Option<Hit> {
     let model = ev.req_str("modelId");
     let verb = match ev.name() {
         "PutUseCaseForModelAccess" => "submitted the model-access use case",
@@ -54,7 +55,7 @@ fn check(ev: &Event, _: &Context) -> Option<Hit> {
     } else if ev.principal().long_term_key() || ev.principal().is_root() {
         Severity::High
     } else {
-        RULE.meta.severity
+        RULE.metadata.severity
     };
     let action = if ev.failed() {
         format!("tried and was denied: {action}")
@@ -62,26 +63,4 @@ fn check(ev: &Event, _: &Context) -> Option<Hit> {
         action
     };
     Some(Hit::new(severity, action).resource(model))
-}
-
-#[cfg(test)]
-mod tests {
-    use crate::rules::testing::sample_severity;
-    use crate::severity::Severity;
-
-    #[test]
-    fn severity_follows_context() {
-        assert_eq!(
-            sample_severity(super::RULE.meta.id, "bedrock/PutFoundationModelEntitlement-denied.json"),
-            Some(Severity::Low)
-        );
-        assert_eq!(
-            sample_severity(super::RULE.meta.id, "bedrock/CreateFoundationModelAgreement.json"),
-            Some(Severity::High)
-        );
-        assert_eq!(
-            sample_severity(super::RULE.meta.id, "bedrock/PutUseCaseForModelAccess.json"),
-            Some(Severity::Medium)
-        );
-    }
 }

@@ -4,8 +4,8 @@ use super::foreign_account;
 use crate::rules::prelude::*;
 use crate::rules::support::Reasons;
 
-pub const RULE: Builtin = Builtin {
-    meta: Meta {
+pub const RULE: BuiltinRule = BuiltinRule {
+    metadata: Metadata {
         id: "bedrock.model_job_external_storage",
         title: "Bedrock model job uses another account's storage or resources",
         severity: Severity::High,
@@ -32,18 +32,19 @@ pub const RULE: Builtin = Builtin {
             ("bedrock.amazonaws.com", "CreateModelCopyJob"),
             ("bedrock.amazonaws.com", "CreateModelInvocationJob"),
         ],
+        resource_types: &[],
         failed_calls: false,
-        examples: Examples {
-            triggers: &[
-                "bedrock/CreateModelInvocationJob-external-output.json",
-                "bedrock/CreateModelCopyJob-external-source.json",
-                "bedrock/CreateModelCustomizationJob-external-kms-key.json",
+        samples: Samples {
+            must_fire: &[
+                "events/bedrock/CreateModelInvocationJob-external-output.json",
+                "events/bedrock/CreateModelCopyJob-external-source.json",
+                "events/bedrock/CreateModelCustomizationJob-external-kms-key.json",
             ],
-            ignores: &[
-                "bedrock/CreateModelInvocationJob.json",
-                "bedrock/CreateModelCopyJob.json",
-                "bedrock/CreateModelCustomizationJob.json",
-                "bedrock/CreateModelImportJob.json",
+            must_not_fire: &[
+                "events/bedrock/CreateModelInvocationJob.json",
+                "events/bedrock/CreateModelCopyJob.json",
+                "events/bedrock/CreateModelCustomizationJob.json",
+                "events/bedrock/CreateModelImportJob.json",
             ],
         },
     },
@@ -79,11 +80,11 @@ const ACCOUNT_FIELDS: &[(&str, &str)] = &[
     ("modelKmsKeyId", "model KMS key"),
 ];
 
-fn check(ev: &Event, ctx: &Context) -> Option<Hit> {
+fn check(ev: &Event, org: &Organization) -> Option<Hit> {
     let mut reasons = Reasons::default();
     for (path, what) in ACCOUNT_FIELDS {
-        if let Some(account) = ev.req_str(path).and_then(|v| foreign_account(v, ev, ctx)) {
-            reasons.add(RULE.meta.severity, format!("{what} in external account {account}"));
+        if let Some(account) = ev.req_str(path).and_then(|v| foreign_account(v, ev, org)) {
+            reasons.add(RULE.metadata.severity, format!("{what} in external account {account}"));
         }
     }
     let job = ["jobName", "targetModelName"]
@@ -100,32 +101,4 @@ fn check(ev: &Event, ctx: &Context) -> Option<Hit> {
     reasons
         .hit(&format!("created {kind} {job}"))
         .map(|hit| hit.resource(Some(job)).resource(arn))
-}
-
-#[cfg(test)]
-mod tests {
-    use crate::rules::testing::sample_finding;
-
-    const ID: &str = super::RULE.meta.id;
-
-    #[test]
-    fn summary_names_the_external_part() {
-        for (sample, part) in [
-            (
-                "CreateModelInvocationJob-external-output",
-                "output bucket owner in external account 444455556666",
-            ),
-            (
-                "CreateModelCopyJob-external-source",
-                "source model in external account 444455556666",
-            ),
-            (
-                "CreateModelCustomizationJob-external-kms-key",
-                "model KMS key in external account 444455556666",
-            ),
-        ] {
-            let f = sample_finding(ID, &format!("bedrock/{sample}.json")).unwrap();
-            assert!(f.summary.contains(part), "{}", f.summary);
-        }
-    }
 }

@@ -3,8 +3,8 @@
 use crate::rules::prelude::*;
 use crate::rules::support::policy_exposure;
 
-pub const RULE: Builtin = Builtin {
-    meta: Meta {
+pub const RULE: BuiltinRule = BuiltinRule {
+    metadata: Metadata {
         id: "bedrock.resource_policy_exposed",
         title: "Bedrock resource policy opened outside the organization",
         severity: Severity::High,
@@ -21,51 +21,22 @@ pub const RULE: Builtin = Builtin {
             DeleteResourcePolicy), scope shared access with aws:PrincipalOrgID, and add the \
             partner accounts to the organization account list if the sharing is intended.",
         events: &[("bedrock.amazonaws.com", "PutResourcePolicy")],
+        resource_types: &[],
         failed_calls: false,
-        examples: Examples {
-            triggers: &[
-                "bedrock/PutResourcePolicy-public.json",
-                "bedrock/PutResourcePolicy-cross-account.json",
+        samples: Samples {
+            must_fire: &[
+                "events/bedrock/PutResourcePolicy-public.json",
+                "events/bedrock/PutResourcePolicy-cross-account.json",
             ],
-            ignores: &["bedrock/PutResourcePolicy.json"],
+            must_not_fire: &["events/bedrock/PutResourcePolicy.json"],
         },
     },
     check,
 };
 
-fn check(ev: &Event, ctx: &Context) -> Option<Hit> {
-    let (severity, whom) = policy_exposure(ev, ctx, "resourcePolicy", RULE.meta.severity)?;
+fn check(ev: &Event, org: &Organization) -> Option<Hit> {
+    let (severity, whom) = policy_exposure(ev, org, "resourcePolicy", RULE.metadata.severity)?;
     let arn = ev.req_str("resourceArn");
     let action = format!("opened Bedrock resource {} to {whom}", arn.unwrap_or("(unknown)"));
     Some(Hit::new(severity, action).resource(arn))
-}
-
-#[cfg(test)]
-mod tests {
-    use crate::rule::Context;
-    use crate::rules::testing::{sample_findings_with, sample_severity};
-    use crate::severity::Severity;
-
-    const ID: &str = super::RULE.meta.id;
-
-    #[test]
-    fn public_is_critical_cross_account_high() {
-        assert_eq!(
-            sample_severity(ID, "bedrock/PutResourcePolicy-public.json"),
-            Some(Severity::Critical)
-        );
-        assert_eq!(
-            sample_severity(ID, "bedrock/PutResourcePolicy-cross-account.json"),
-            Some(Severity::High)
-        );
-    }
-
-    #[test]
-    fn organization_accounts_are_not_external() {
-        let ctx = Context {
-            org_accounts: vec!["444455556666".into()],
-        };
-        let findings = sample_findings_with("bedrock/PutResourcePolicy-cross-account.json", ctx);
-        assert!(!findings.iter().any(|f| f.rule_id == ID));
-    }
 }

@@ -3,8 +3,8 @@
 use super::policy_target;
 use crate::rules::prelude::*;
 
-pub const RULE: Builtin = Builtin {
-    meta: Meta {
+pub const RULE: BuiltinRule = BuiltinRule {
+    metadata: Metadata {
         id: "iam.admin_policy_attached",
         title: "Admin-equivalent policy attached",
         severity: Severity::High,
@@ -24,15 +24,16 @@ pub const RULE: Builtin = Builtin {
             ("iam.amazonaws.com", "AttachGroupPolicy"),
             ("iam.amazonaws.com", "AttachRolePolicy"),
         ],
+        resource_types: &[],
         failed_calls: false,
-        examples: Examples {
-            triggers: &[
-                "iam/AttachUserPolicy.json",
-                "iam/AttachRolePolicy.json",
-                "iam/AttachGroupPolicy.json",
-                "iam/AttachGroupPolicy-bedrock-full-access.json",
+        samples: Samples {
+            must_fire: &[
+                "events/iam/AttachUserPolicy.json",
+                "events/iam/AttachRolePolicy.json",
+                "events/iam/AttachGroupPolicy.json",
+                "events/iam/AttachGroupPolicy-bedrock-full-access.json",
             ],
-            ignores: &["iam/AttachRolePolicy-readonly.json"],
+            must_not_fire: &["events/iam/AttachRolePolicy-readonly.json"],
         },
     },
     check,
@@ -43,7 +44,7 @@ const ADMIN: &[&str] = &["AdministratorAccess", "IAMFullAccess"];
 /// Policies that grant full control of AI services: flagged on users and groups.
 const AI_FULL: &[&str] = &["AmazonBedrockFullAccess", "AmazonSageMakerFullAccess"];
 
-fn check(ev: &Event, _: &Context) -> Option<Hit> {
+fn check(ev: &Event, _: &Organization) -> Option<Hit> {
     let arn = ev.req_str("policyArn")?;
     // AWS managed policies, in any partition: arn:aws[-cn|-us-gov]:iam::aws:policy/[path/]Name
     let (partition, name) = arn.split_once(":iam::aws:policy/")?;
@@ -64,22 +65,4 @@ fn check(ev: &Event, _: &Context) -> Option<Hit> {
             .resource(Some(target))
             .resource(Some(arn)),
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use crate::rules::testing::sample_severity;
-    use crate::severity::Severity;
-
-    #[test]
-    fn severity_follows_target_and_policy() {
-        let sev = |sample| sample_severity(super::RULE.meta.id, sample);
-        assert_eq!(sev("iam/AttachUserPolicy.json"), Some(Severity::High));
-        assert_eq!(sev("iam/AttachGroupPolicy.json"), Some(Severity::High));
-        assert_eq!(sev("iam/AttachRolePolicy.json"), Some(Severity::Medium));
-        assert_eq!(
-            sev("iam/AttachGroupPolicy-bedrock-full-access.json"),
-            Some(Severity::Medium)
-        );
-    }
 }

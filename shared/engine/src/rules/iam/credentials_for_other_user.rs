@@ -4,8 +4,8 @@ use super::caller_user_name;
 use crate::rules::prelude::*;
 use crate::rules::support::req_name;
 
-pub const RULE: Builtin = Builtin {
-    meta: Meta {
+pub const RULE: BuiltinRule = BuiltinRule {
+    metadata: Metadata {
         id: "iam.credentials_for_other_user",
         title: "Credentials created for another IAM user",
         severity: Severity::High,
@@ -27,21 +27,25 @@ pub const RULE: Builtin = Builtin {
             ("iam.amazonaws.com", "CreateLoginProfile"),
             ("iam.amazonaws.com", "UpdateLoginProfile"),
         ],
+        resource_types: &[],
         failed_calls: false,
-        examples: Examples {
-            triggers: &[
-                "iam/CreateAccessKey-other-user.json",
-                "iam/CreateAccessKey-root-for-user.json",
-                "iam/CreateLoginProfile.json",
-                "iam/UpdateLoginProfile.json",
+        samples: Samples {
+            must_fire: &[
+                "events/iam/CreateAccessKey-other-user.json",
+                "events/iam/CreateAccessKey-root-for-user.json",
+                "events/iam/CreateLoginProfile.json",
+                "events/iam/UpdateLoginProfile.json",
             ],
-            ignores: &["iam/CreateAccessKey-self.json", "iam/CreateAccessKey-self-named.json"],
+            must_not_fire: &[
+                "events/iam/CreateAccessKey-self.json",
+                "events/iam/CreateAccessKey-self-named.json",
+            ],
         },
     },
     check,
 };
 
-fn check(ev: &Event, _: &Context) -> Option<Hit> {
+fn check(ev: &Event, _: &Organization) -> Option<Hit> {
     let target = req_name(ev, "userName")?;
     if caller_user_name(ev).is_some_and(|me| me.eq_ignore_ascii_case(target)) {
         return None;
@@ -52,23 +56,8 @@ fn check(ev: &Event, _: &Context) -> Option<Hit> {
         _ => "reset the console password",
     };
     Some(
-        Hit::new(RULE.meta.severity, format!("{what} for IAM user {target}"))
+        Hit::new(RULE.metadata.severity, format!("{what} for IAM user {target}"))
             .resource(Some(target))
             .resource(ev.resp_str("accessKey.accessKeyId")),
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use crate::rules::testing::sample_finding;
-
-    #[test]
-    fn summary_names_target_user_and_key() {
-        let f = sample_finding(super::RULE.meta.id, "iam/CreateAccessKey-other-user.json").unwrap();
-        assert_eq!(
-            f.summary,
-            "ci-deployer created an access key for IAM user data-scientist-7 in account 111122223333 (us-east-1)"
-        );
-        assert_eq!(f.resources, ["data-scientist-7", "AKIA3EXAMPLENEWKEY01"]);
-    }
 }

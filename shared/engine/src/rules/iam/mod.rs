@@ -6,11 +6,11 @@ mod permissive_policy;
 mod root_access_key_created;
 mod trust_policy_exposed;
 
-use crate::event::Event;
-use crate::rule::Rule;
+use crate::cloudtrail::event::Event;
+use crate::rules::EventRule;
 
 /// The IAM rules.
-pub fn all() -> Vec<Box<dyn Rule>> {
+pub fn all() -> Vec<Box<dyn EventRule>> {
     vec![
         Box::new(admin_policy_attached::RULE),
         Box::new(permissive_policy::RULE),

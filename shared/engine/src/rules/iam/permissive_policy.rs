@@ -6,8 +6,8 @@ use crate::policy::{Grant, Policy};
 use crate::rules::prelude::*;
 use crate::rules::support::{flag, or_unknown};
 
-pub const RULE: Builtin = Builtin {
-    meta: Meta {
+pub const RULE: BuiltinRule = BuiltinRule {
+    metadata: Metadata {
         id: "iam.permissive_policy",
         title: "Overly permissive IAM policy written",
         severity: Severity::High,
@@ -35,21 +35,22 @@ pub const RULE: Builtin = Builtin {
             ("iam.amazonaws.com", "CreatePolicy"),
             ("iam.amazonaws.com", "CreatePolicyVersion"),
         ],
+        resource_types: &[],
         failed_calls: false,
-        examples: Examples {
-            triggers: &[
-                "iam/PutUserPolicy-admin.json",
-                "iam/PutRolePolicy-not-action.json",
-                "iam/CreatePolicy-passrole-any.json",
-                "iam/PutRolePolicy-bedrock-wildcard.json",
-                "iam/PutGroupPolicy-s3-wildcard.json",
-                "iam/CreatePolicyVersion-admin-default.json",
-                "iam/CreatePolicyVersion-admin-not-default.json",
+        samples: Samples {
+            must_fire: &[
+                "events/iam/PutUserPolicy-admin.json",
+                "events/iam/PutRolePolicy-not-action.json",
+                "events/iam/CreatePolicy-passrole-any.json",
+                "events/iam/PutRolePolicy-bedrock-wildcard.json",
+                "events/iam/PutGroupPolicy-s3-wildcard.json",
+                "events/iam/CreatePolicyVersion-admin-default.json",
+                "events/iam/CreatePolicyVersion-admin-not-default.json",
             ],
-            ignores: &[
-                "iam/PutRolePolicy-scoped.json",
-                "iam/PutUserPolicy-deny-all.json",
-                "iam/CreatePolicy-scoped.json",
+            must_not_fire: &[
+                "events/iam/PutRolePolicy-scoped.json",
+                "events/iam/PutUserPolicy-deny-all.json",
+                "events/iam/CreatePolicy-scoped.json",
             ],
         },
     },
@@ -64,7 +65,7 @@ fn grant_severity(grant: &Grant) -> Severity {
     }
 }
 
-fn check(ev: &Event, _: &Context) -> Option<Hit> {
+fn check(ev: &Event, _: &Organization) -> Option<Hit> {
     let grants = Policy::parse(ev.req("policyDocument")?).ok()?.broad_grants();
     // Most severe first; "all actions" already covers the rest.
     let top = grants.first()?;
@@ -110,48 +111,4 @@ fn check(ev: &Event, _: &Context) -> Option<Hit> {
             .resource(Some(resource))
             .resource(second),
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use crate::rules::testing::{sample_finding, sample_severity};
-    use crate::severity::Severity;
-
-    fn sev(sample: &str) -> Option<Severity> {
-        sample_severity(super::RULE.meta.id, sample)
-    }
-
-    #[test]
-    fn severity_follows_grant_target_and_default() {
-        assert_eq!(sev("iam/PutUserPolicy-admin.json"), Some(Severity::Critical));
-        assert_eq!(sev("iam/PutRolePolicy-not-action.json"), Some(Severity::High));
-        assert_eq!(sev("iam/CreatePolicy-passrole-any.json"), Some(Severity::High));
-        assert_eq!(sev("iam/PutRolePolicy-bedrock-wildcard.json"), Some(Severity::Medium));
-        assert_eq!(sev("iam/PutGroupPolicy-s3-wildcard.json"), Some(Severity::Low));
-        assert_eq!(sev("iam/CreatePolicyVersion-admin-default.json"), Some(Severity::High));
-        assert_eq!(
-            sev("iam/CreatePolicyVersion-admin-not-default.json"),
-            Some(Severity::Medium)
-        );
-    }
-
-    #[test]
-    fn summary_names_target_and_grants() {
-        let f = sample_finding(super::RULE.meta.id, "iam/PutUserPolicy-admin.json").unwrap();
-        assert_eq!(
-            f.summary,
-            "ci-deployer wrote inline policy break-glass on user data-scientist-7 granting all \
-             actions on all resources in account 111122223333 (us-east-1)"
-        );
-        assert_eq!(f.resources, ["data-scientist-7"]);
-
-        let f = sample_finding(super::RULE.meta.id, "iam/CreatePolicyVersion-admin-not-default.json").unwrap();
-        assert_eq!(
-            f.resources,
-            [
-                "arn:aws:iam::111122223333:policy/BedrockInvokeOnly",
-                "arn:aws:iam::111122223333:policy/BedrockInvokeOnly:v3"
-            ]
-        );
-    }
 }

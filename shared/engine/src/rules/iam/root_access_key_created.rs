@@ -3,8 +3,8 @@
 use crate::rules::prelude::*;
 use crate::rules::support::req_name;
 
-pub const RULE: Builtin = Builtin {
-    meta: Meta {
+pub const RULE: BuiltinRule = BuiltinRule {
+    metadata: Metadata {
         id: "iam.root_access_key_created",
         title: "Root user access key created",
         severity: Severity::Critical,
@@ -21,19 +21,20 @@ pub const RULE: Builtin = Builtin {
             account root. Consider centralized root access in AWS Organizations to remove root \
             credentials from member accounts.",
         events: &[("iam.amazonaws.com", "CreateAccessKey")],
+        resource_types: &[],
         failed_calls: false,
-        examples: Examples {
-            triggers: &["iam/CreateAccessKey-root.json"],
-            ignores: &[
-                "iam/CreateAccessKey-root-for-user.json",
-                "iam/CreateAccessKey-self.json",
+        samples: Samples {
+            must_fire: &["events/iam/CreateAccessKey-root.json"],
+            must_not_fire: &[
+                "events/iam/CreateAccessKey-root-for-user.json",
+                "events/iam/CreateAccessKey-self.json",
             ],
         },
     },
     check,
 };
 
-fn check(ev: &Event, _: &Context) -> Option<Hit> {
+fn check(ev: &Event, _: &Organization) -> Option<Hit> {
     if !ev.principal().is_root() || req_name(ev, "userName").is_some() {
         return None;
     }
@@ -43,5 +44,9 @@ fn check(ev: &Event, _: &Context) -> Option<Hit> {
         None => "created a root access key".to_owned(),
     };
     let root = ev.principal().arn.clone().unwrap_or_else(|| "root".to_owned());
-    Some(Hit::new(RULE.meta.severity, what).resource(Some(root)).resource(key))
+    Some(
+        Hit::new(RULE.metadata.severity, what)
+            .resource(Some(root))
+            .resource(key),
+    )
 }

@@ -3,8 +3,8 @@
 use crate::rules::prelude::*;
 use crate::rules::support::{or_unknown, policy_exposure};
 
-pub const RULE: Builtin = Builtin {
-    meta: Meta {
+pub const RULE: BuiltinRule = BuiltinRule {
+    metadata: Metadata {
         id: "iam.trust_policy_exposed",
         title: "Role trust policy open outside the organization",
         severity: Severity::High,
@@ -17,41 +17,42 @@ pub const RULE: Builtin = Builtin {
             role with data access) without any credential in the account. A public principal \
             (`*` or NotPrincipal) with no condition scoping the caller's organization, account, \
             ARN or source is critical; an outside account is high. The organization's accounts \
-            come from Context::org_accounts (the `org_accounts` setting); when that list is \
-            empty, only the account the event happened in counts as own, so list trusted \
+            come from the organization setting (`aidr scan --org-account`, `AIDR_ORG_ACCOUNTS`); \
+            when that list is empty, only the account the event happened in counts as own, so list trusted \
             partner accounts there. Service principals (sagemaker.amazonaws.com…) are not \
             exposure.",
         remediation: "If the trust was not approved, restore the previous trust policy (or delete \
             the new role), revoke its active sessions (an inline deny on aws:TokenIssueTime), and \
             review CloudTrail for AssumeRole calls from the outside account. Scope legitimate \
             cross-account trust with sts:ExternalId or aws:PrincipalOrgID, and add partner \
-            accounts to org_accounts.",
+            accounts to the organization setting.",
         events: &[
             ("iam.amazonaws.com", "CreateRole"),
             ("iam.amazonaws.com", "UpdateAssumeRolePolicy"),
         ],
+        resource_types: &[],
         failed_calls: false,
-        examples: Examples {
-            triggers: &[
-                "iam/UpdateAssumeRolePolicy-public.json",
-                "iam/CreateRole-external-account.json",
+        samples: Samples {
+            must_fire: &[
+                "events/iam/UpdateAssumeRolePolicy-public.json",
+                "events/iam/CreateRole-external-account.json",
             ],
-            ignores: &[
-                "iam/CreateRole-sagemaker-service.json",
-                "iam/UpdateAssumeRolePolicy-own-account.json",
-                "iam/UpdateAssumeRolePolicy-org-condition.json",
+            must_not_fire: &[
+                "events/iam/CreateRole-sagemaker-service.json",
+                "events/iam/UpdateAssumeRolePolicy-own-account.json",
+                "events/iam/UpdateAssumeRolePolicy-org-condition.json",
             ],
         },
     },
     check,
 };
 
-fn check(ev: &Event, ctx: &Context) -> Option<Hit> {
+fn check(ev: &Event, org: &Organization) -> Option<Hit> {
     let field = match ev.name() {
         "CreateRole" => "assumeRolePolicyDocument",
         _ => "policyDocument",
     };
-    let (severity, whom) = policy_exposure(ev, ctx, field, RULE.meta.severity)?;
+    let (severity, whom) = policy_exposure(ev, org, field, RULE.metadata.severity)?;
     let role = or_unknown(ev.req_str("roleName"));
     let verb = match ev.name() {
         "CreateRole" => "created role",
@@ -62,52 +63,4 @@ fn check(ev: &Event, ctx: &Context) -> Option<Hit> {
             .resource(Some(role))
             .resource(ev.resp_str("role.arn")),
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use crate::rule::Context;
-    use crate::rules::testing::{sample_finding, sample_findings_with, sample_severity};
-    use crate::severity::Severity;
-
-    const ID: &str = super::RULE.meta.id;
-
-    #[test]
-    fn public_is_critical_outside_account_high() {
-        assert_eq!(
-            sample_severity(ID, "iam/UpdateAssumeRolePolicy-public.json"),
-            Some(Severity::Critical)
-        );
-        assert_eq!(
-            sample_severity(ID, "iam/CreateRole-external-account.json"),
-            Some(Severity::High)
-        );
-    }
-
-    #[test]
-    fn summary_names_role_and_account() {
-        let f = sample_finding(ID, "iam/CreateRole-external-account.json").unwrap();
-        assert!(
-            f.summary
-                .contains("created role BedrockPartnerAccess so that external account(s) 444455556666 can assume it"),
-            "{}",
-            f.summary
-        );
-        assert_eq!(
-            f.resources,
-            [
-                "BedrockPartnerAccess",
-                "arn:aws:iam::111122223333:role/BedrockPartnerAccess"
-            ]
-        );
-    }
-
-    #[test]
-    fn listed_partner_account_is_own() {
-        let ctx = Context {
-            org_accounts: vec!["111122223333".into(), "444455556666".into()],
-        };
-        let findings = sample_findings_with("iam/CreateRole-external-account.json", ctx);
-        assert!(!findings.iter().any(|f| f.rule_id == ID));
-    }
 }

@@ -3,8 +3,8 @@
 use crate::rules::prelude::*;
 use crate::rules::support::or_unknown;
 
-pub const RULE: Builtin = Builtin {
-    meta: Meta {
+pub const RULE: BuiltinRule = BuiltinRule {
+    metadata: Metadata {
         id: "sagemaker.domain_public_internet",
         title: "SageMaker Studio domain with public internet access",
         severity: Severity::Medium,
@@ -25,16 +25,20 @@ pub const RULE: Builtin = Builtin {
             ("sagemaker.amazonaws.com", "CreateDomain"),
             ("sagemaker.amazonaws.com", "UpdateDomain"),
         ],
+        resource_types: &[],
         failed_calls: false,
-        examples: Examples {
-            triggers: &["sagemaker/CreateDomain.json", "sagemaker/UpdateDomain-public.json"],
-            ignores: &["sagemaker/CreateDomain-vpc-only.json"],
+        samples: Samples {
+            must_fire: &[
+                "events/sagemaker/CreateDomain.json",
+                "events/sagemaker/UpdateDomain-public.json",
+            ],
+            must_not_fire: &["events/sagemaker/CreateDomain-vpc-only.json"],
         },
     },
     check,
 };
 
-fn check(ev: &Event, _: &Context) -> Option<Hit> {
+fn check(ev: &Event, _: &Organization) -> Option<Hit> {
     ev.request()?;
     let create = ev.name() == "CreateDomain";
     let note = match ev.req_str("appNetworkAccessType") {
@@ -52,7 +56,7 @@ fn check(ev: &Event, _: &Context) -> Option<Hit> {
         "{verb} Studio domain {} with public internet access{note}",
         or_unknown(name)
     );
-    let hit = Hit::new(RULE.meta.severity, action).resource(id);
+    let hit = Hit::new(RULE.metadata.severity, action).resource(id);
     Some(
         hit.resource(name.filter(|n| Some(*n) != id))
             .resource(ev.resp_str("domainArn")),

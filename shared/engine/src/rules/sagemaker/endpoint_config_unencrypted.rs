@@ -3,8 +3,8 @@
 use crate::rules::prelude::*;
 use crate::rules::support::{Reasons, flag, is_set, or_unknown};
 
-pub const RULE: Builtin = Builtin {
-    meta: Meta {
+pub const RULE: BuiltinRule = BuiltinRule {
+    metadata: Metadata {
         id: "sagemaker.endpoint_config_unencrypted",
         title: "SageMaker endpoint configuration without a KMS key",
         severity: Severity::Low,
@@ -23,19 +23,20 @@ pub const RULE: Builtin = Builtin {
             customer-managed key and switch the endpoint to it with UpdateEndpoint. Require \
             keys with the sagemaker:VolumeKmsKey IAM condition key.",
         events: &[("sagemaker.amazonaws.com", "CreateEndpointConfig")],
+        resource_types: &[],
         failed_calls: false,
-        examples: Examples {
-            triggers: &["sagemaker/CreateEndpointConfig.json"],
-            ignores: &[
-                "sagemaker/CreateEndpointConfig-kms.json",
-                "sagemaker/CreateEndpointConfig-capture-disabled.json",
+        samples: Samples {
+            must_fire: &["events/sagemaker/CreateEndpointConfig.json"],
+            must_not_fire: &[
+                "events/sagemaker/CreateEndpointConfig-kms.json",
+                "events/sagemaker/CreateEndpointConfig-capture-disabled.json",
             ],
         },
     },
     check,
 };
 
-fn check(ev: &Event, _: &Context) -> Option<Hit> {
+fn check(ev: &Event, _: &Organization) -> Option<Hit> {
     ev.request()?;
     let mut reasons = Reasons::default();
     let low = Severity::Low;

@@ -6,8 +6,8 @@ use serde_json::Value;
 use crate::rules::prelude::*;
 use crate::rules::support::{Reasons, flag, is_set, or_unknown};
 
-pub const RULE: Builtin = Builtin {
-    meta: Meta {
+pub const RULE: BuiltinRule = BuiltinRule {
+    metadata: Metadata {
         id: "sagemaker.job_insecure",
         title: "SageMaker training or processing job with weak isolation or encryption",
         severity: Severity::Low,
@@ -31,15 +31,16 @@ pub const RULE: Builtin = Builtin {
             ("sagemaker.amazonaws.com", "CreateTrainingJob"),
             ("sagemaker.amazonaws.com", "CreateProcessingJob"),
         ],
+        resource_types: &[],
         failed_calls: false,
-        examples: Examples {
-            triggers: &[
-                "sagemaker/CreateTrainingJob.json",
-                "sagemaker/CreateProcessingJob-no-kms.json",
+        samples: Samples {
+            must_fire: &[
+                "events/sagemaker/CreateTrainingJob.json",
+                "events/sagemaker/CreateProcessingJob-no-kms.json",
             ],
-            ignores: &[
-                "sagemaker/CreateTrainingJob-hardened.json",
-                "sagemaker/CreateProcessingJob-hardened.json",
+            must_not_fire: &[
+                "events/sagemaker/CreateTrainingJob-hardened.json",
+                "events/sagemaker/CreateProcessingJob-hardened.json",
             ],
         },
     },
@@ -91,7 +92,7 @@ fn instance_count(ev: &Event, resources: &str) -> Option<u64> {
     Some(groups.iter().filter_map(|g| g.get("instanceCount")?.as_u64()).sum())
 }
 
-fn check(ev: &Event, _: &Context) -> Option<Hit> {
+fn check(ev: &Event, _: &Organization) -> Option<Hit> {
     ev.request()?;
     let shape = if ev.name() == "CreateProcessingJob" {
         PROCESSING
@@ -117,30 +118,4 @@ fn check(ev: &Event, _: &Context) -> Option<Hit> {
     let name = ev.req_str(shape.name);
     let hit = reasons.hit(&format!("created {} {}", shape.kind, or_unknown(name)))?;
     Some(hit.resource(name).resource(ev.resp_str(shape.arn)))
-}
-
-#[cfg(test)]
-mod tests {
-    use crate::rules::testing::{sample_finding, sample_severity};
-    use crate::severity::Severity;
-
-    const ID: &str = super::RULE.meta.id;
-
-    #[test]
-    fn open_network_is_medium_other_gaps_low() {
-        let f = sample_finding(ID, "sagemaker/CreateTrainingJob.json").expect("fires");
-        assert_eq!(f.severity, Severity::Medium);
-        for why in [
-            "no network isolation and no VPC",
-            "no inter-container traffic encryption",
-            "no KMS key",
-        ] {
-            assert!(f.summary.contains(why), "{why} missing from {}", f.summary);
-        }
-        assert_eq!(f.resources[0], "churn-xgb-2026-03-02");
-        assert_eq!(
-            sample_severity(ID, "sagemaker/CreateProcessingJob-no-kms.json"),
-            Some(Severity::Low)
-        );
-    }
 }

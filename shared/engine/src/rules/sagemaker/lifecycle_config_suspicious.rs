@@ -8,8 +8,8 @@ use serde_json::Value;
 use crate::rules::prelude::*;
 use crate::rules::support::{Reasons, or_unknown};
 
-pub const RULE: Builtin = Builtin {
-    meta: Meta {
+pub const RULE: BuiltinRule = BuiltinRule {
+    metadata: Metadata {
         id: "sagemaker.lifecycle_config_suspicious",
         title: "SageMaker lifecycle configuration with a suspicious script",
         severity: Severity::High,
@@ -38,16 +38,17 @@ pub const RULE: Builtin = Builtin {
             ("sagemaker.amazonaws.com", "UpdateNotebookInstanceLifecycleConfig"),
             ("sagemaker.amazonaws.com", "CreateStudioLifecycleConfig"),
         ],
+        resource_types: &[],
         failed_calls: false,
-        examples: Examples {
-            triggers: &[
-                "sagemaker/CreateNotebookInstanceLifecycleConfig-reverse-shell.json",
-                "sagemaker/UpdateNotebookInstanceLifecycleConfig-miner.json",
-                "sagemaker/CreateStudioLifecycleConfig-credential-theft.json",
+        samples: Samples {
+            must_fire: &[
+                "events/sagemaker/CreateNotebookInstanceLifecycleConfig-reverse-shell.json",
+                "events/sagemaker/UpdateNotebookInstanceLifecycleConfig-miner.json",
+                "events/sagemaker/CreateStudioLifecycleConfig-credential-theft.json",
             ],
-            ignores: &[
-                "sagemaker/CreateNotebookInstanceLifecycleConfig.json",
-                "sagemaker/UpdateNotebookInstanceLifecycleConfig-redacted.json",
+            must_not_fire: &[
+                "events/sagemaker/CreateNotebookInstanceLifecycleConfig.json",
+                "events/sagemaker/UpdateNotebookInstanceLifecycleConfig-redacted.json",
             ],
         },
     },
@@ -89,7 +90,7 @@ const INDICATORS: &[Indicator] = &[
     },
 ];
 
-fn check(ev: &Event, _: &Context) -> Option<Hit> {
+fn check(ev: &Event, _: &Organization) -> Option<Hit> {
     let (kind, name, arn) = match ev.name() {
         "CreateStudioLifecycleConfig" => (
             "Studio lifecycle configuration",
@@ -256,9 +257,6 @@ fn download_and_execute(text: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::testing::{sample_finding, sample_severity};
-
-    const ID: &str = super::RULE.meta.id;
 
     #[test]
     fn indicators_and_near_misses() {
@@ -288,22 +286,5 @@ mod tests {
             None
         );
         assert_eq!(decode("HIDDEN_DUE_TO_SECURITY_REASONS"), None);
-    }
-
-    #[test]
-    fn severity_and_evidence_on_samples() {
-        let f =
-            sample_finding(ID, "sagemaker/CreateNotebookInstanceLifecycleConfig-reverse-shell.json").expect("fires");
-        assert_eq!(f.severity, Severity::Critical);
-        assert!(f.summary.contains("reverse shell (/dev/tcp/)"), "{}", f.summary);
-        assert_eq!(f.resources[0], "nb-bootstrap");
-        assert_eq!(
-            sample_severity(ID, "sagemaker/UpdateNotebookInstanceLifecycleConfig-miner.json"),
-            Some(Severity::High)
-        );
-        assert_eq!(
-            sample_severity(ID, "sagemaker/CreateStudioLifecycleConfig-credential-theft.json"),
-            Some(Severity::Critical)
-        );
     }
 }

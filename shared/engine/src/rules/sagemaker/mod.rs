@@ -9,10 +9,10 @@ mod monitoring_disabled;
 mod notebook_insecure;
 mod presigned_url_created;
 
-use crate::rule::Rule;
+use crate::rules::EventRule;
 
 /// The SageMaker rules.
-pub fn all() -> Vec<Box<dyn Rule>> {
+pub fn all() -> Vec<Box<dyn EventRule>> {
     vec![
         Box::new(notebook_insecure::RULE),
         Box::new(lifecycle_config_suspicious::RULE),

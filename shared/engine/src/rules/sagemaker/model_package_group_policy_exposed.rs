@@ -3,8 +3,8 @@
 use crate::rules::prelude::*;
 use crate::rules::support::{or_unknown, policy_exposure};
 
-pub const RULE: Builtin = Builtin {
-    meta: Meta {
+pub const RULE: BuiltinRule = BuiltinRule {
+    metadata: Metadata {
         id: "sagemaker.model_package_group_policy_exposed",
         title: "SageMaker model package group shared publicly or outside the organization",
         severity: Severity::High,
@@ -22,48 +22,22 @@ pub const RULE: Builtin = Builtin {
             principals to known accounts or add an aws:PrincipalOrgID condition, and review \
             access to the artifacts' S3 bucket and KMS key.",
         events: &[("sagemaker.amazonaws.com", "PutModelPackageGroupPolicy")],
+        resource_types: &[],
         failed_calls: false,
-        examples: Examples {
-            triggers: &[
-                "sagemaker/PutModelPackageGroupPolicy-public.json",
-                "sagemaker/PutModelPackageGroupPolicy-cross-account.json",
+        samples: Samples {
+            must_fire: &[
+                "events/sagemaker/PutModelPackageGroupPolicy-public.json",
+                "events/sagemaker/PutModelPackageGroupPolicy-cross-account.json",
             ],
-            ignores: &["sagemaker/PutModelPackageGroupPolicy.json"],
+            must_not_fire: &["events/sagemaker/PutModelPackageGroupPolicy.json"],
         },
     },
     check,
 };
 
-fn check(ev: &Event, ctx: &Context) -> Option<Hit> {
-    let (severity, whom) = policy_exposure(ev, ctx, "resourcePolicy", RULE.meta.severity)?;
+fn check(ev: &Event, org: &Organization) -> Option<Hit> {
+    let (severity, whom) = policy_exposure(ev, org, "resourcePolicy", RULE.metadata.severity)?;
     let name = ev.req_str("modelPackageGroupName");
     let action = format!("opened model package group {} to {whom}", or_unknown(name));
     Some(Hit::new(severity, action).resource(name))
-}
-
-#[cfg(test)]
-mod tests {
-    use crate::rule::Context;
-    use crate::rules::testing::{sample_findings_with, sample_severity};
-    use crate::severity::Severity;
-
-    const ID: &str = super::RULE.meta.id;
-    const CROSS: &str = "sagemaker/PutModelPackageGroupPolicy-cross-account.json";
-
-    #[test]
-    fn public_is_critical_cross_account_high() {
-        assert_eq!(
-            sample_severity(ID, "sagemaker/PutModelPackageGroupPolicy-public.json"),
-            Some(Severity::Critical)
-        );
-        assert_eq!(sample_severity(ID, CROSS), Some(Severity::High));
-    }
-
-    #[test]
-    fn organization_accounts_are_not_outside() {
-        let ctx = Context {
-            org_accounts: vec!["444455556666".into()],
-        };
-        assert!(!sample_findings_with(CROSS, ctx).iter().any(|f| f.rule_id == ID));
-    }
 }

@@ -4,8 +4,8 @@
 use crate::rules::prelude::*;
 use crate::rules::support::{flag, or_unknown};
 
-pub const RULE: Builtin = Builtin {
-    meta: Meta {
+pub const RULE: BuiltinRule = BuiltinRule {
+    metadata: Metadata {
         id: "sagemaker.monitoring_disabled",
         title: "SageMaker model monitoring disabled",
         severity: Severity::Medium,
@@ -27,23 +27,24 @@ pub const RULE: Builtin = Builtin {
             ("sagemaker.amazonaws.com", "StopMonitoringSchedule"),
             ("sagemaker.amazonaws.com", "CreateEndpointConfig"),
         ],
+        resource_types: &[],
         failed_calls: false,
-        examples: Examples {
-            triggers: &[
-                "sagemaker/DeleteMonitoringSchedule.json",
-                "sagemaker/StopMonitoringSchedule.json",
-                "sagemaker/CreateEndpointConfig-capture-disabled.json",
+        samples: Samples {
+            must_fire: &[
+                "events/sagemaker/DeleteMonitoringSchedule.json",
+                "events/sagemaker/StopMonitoringSchedule.json",
+                "events/sagemaker/CreateEndpointConfig-capture-disabled.json",
             ],
-            ignores: &[
-                "sagemaker/CreateEndpointConfig.json",
-                "sagemaker/StopMonitoringSchedule-denied.json",
+            must_not_fire: &[
+                "events/sagemaker/CreateEndpointConfig.json",
+                "events/sagemaker/StopMonitoringSchedule-denied.json",
             ],
         },
     },
     check,
 };
 
-fn check(ev: &Event, _: &Context) -> Option<Hit> {
+fn check(ev: &Event, _: &Organization) -> Option<Hit> {
     if ev.name() == "CreateEndpointConfig" {
         if flag(ev.req("dataCaptureConfig.enableCapture")) != Some(false) {
             return None;
@@ -62,26 +63,5 @@ fn check(ev: &Event, _: &Context) -> Option<Hit> {
         "stopped"
     };
     let action = format!("{verb} monitoring schedule {}", or_unknown(name));
-    Some(Hit::new(RULE.meta.severity, action).resource(name))
-}
-
-#[cfg(test)]
-mod tests {
-    use crate::rules::testing::sample_severity;
-    use crate::severity::Severity;
-
-    #[test]
-    fn capture_off_is_low() {
-        assert_eq!(
-            sample_severity(
-                super::RULE.meta.id,
-                "sagemaker/CreateEndpointConfig-capture-disabled.json"
-            ),
-            Some(Severity::Low)
-        );
-        assert_eq!(
-            sample_severity(super::RULE.meta.id, "sagemaker/StopMonitoringSchedule.json"),
-            Some(Severity::Medium)
-        );
-    }
+    Some(Hit::new(RULE.metadata.severity, action).resource(name))
 }

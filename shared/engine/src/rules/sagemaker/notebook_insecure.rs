@@ -4,8 +4,8 @@
 use crate::rules::prelude::*;
 use crate::rules::support::{Reasons, is_set, or_unknown};
 
-pub const RULE: Builtin = Builtin {
-    meta: Meta {
+pub const RULE: BuiltinRule = BuiltinRule {
+    metadata: Metadata {
         id: "sagemaker.notebook_insecure",
         title: "SageMaker notebook instance with insecure settings",
         severity: Severity::High,
@@ -31,23 +31,24 @@ pub const RULE: Builtin = Builtin {
             ("sagemaker.amazonaws.com", "CreateNotebookInstance"),
             ("sagemaker.amazonaws.com", "UpdateNotebookInstance"),
         ],
+        resource_types: &[],
         failed_calls: false,
-        examples: Examples {
-            triggers: &[
-                "sagemaker/CreateNotebookInstance.json",
-                "sagemaker/CreateNotebookInstance-no-kms.json",
-                "sagemaker/UpdateNotebookInstance-root-access.json",
+        samples: Samples {
+            must_fire: &[
+                "events/sagemaker/CreateNotebookInstance.json",
+                "events/sagemaker/CreateNotebookInstance-no-kms.json",
+                "events/sagemaker/UpdateNotebookInstance-root-access.json",
             ],
-            ignores: &[
-                "sagemaker/CreateNotebookInstance-hardened.json",
-                "sagemaker/UpdateNotebookInstance-root-disabled.json",
+            must_not_fire: &[
+                "events/sagemaker/CreateNotebookInstance-hardened.json",
+                "events/sagemaker/UpdateNotebookInstance-root-disabled.json",
             ],
         },
     },
     check,
 };
 
-fn check(ev: &Event, _: &Context) -> Option<Hit> {
+fn check(ev: &Event, _: &Organization) -> Option<Hit> {
     // Without the request the defaults cannot be told from explicit settings.
     ev.request()?;
     let create = ev.name() == "CreateNotebookInstance";
@@ -76,39 +77,4 @@ fn check(ev: &Event, _: &Context) -> Option<Hit> {
     let verb = if create { "created" } else { "updated" };
     let hit = reasons.hit(&format!("{verb} notebook instance {}", or_unknown(name)))?;
     Some(hit.resource(name).resource(ev.resp_str("notebookInstanceArn")))
-}
-
-#[cfg(test)]
-mod tests {
-    use crate::rules::testing::{sample_finding, sample_severity};
-    use crate::severity::Severity;
-
-    const ID: &str = super::RULE.meta.id;
-
-    #[test]
-    fn defaults_count_as_enabled() {
-        let f = sample_finding(ID, "sagemaker/CreateNotebookInstance.json").expect("fires");
-        assert_eq!(f.severity, Severity::High);
-        for why in [
-            "direct internet access enabled (default)",
-            "root access enabled (default)",
-            "no VPC subnet",
-            "no KMS key",
-        ] {
-            assert!(f.summary.contains(why), "{why} missing from {}", f.summary);
-        }
-        assert_eq!(f.resources[0], "research-nb");
-    }
-
-    #[test]
-    fn severity_is_the_worst_reason() {
-        assert_eq!(
-            sample_severity(ID, "sagemaker/CreateNotebookInstance-no-kms.json"),
-            Some(Severity::Low)
-        );
-        assert_eq!(
-            sample_severity(ID, "sagemaker/UpdateNotebookInstance-root-access.json"),
-            Some(Severity::Medium)
-        );
-    }
 }

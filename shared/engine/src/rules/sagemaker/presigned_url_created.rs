@@ -3,8 +3,8 @@
 use crate::rules::prelude::*;
 use crate::rules::support::or_unknown;
 
-pub const RULE: Builtin = Builtin {
-    meta: Meta {
+pub const RULE: BuiltinRule = BuiltinRule {
+    metadata: Metadata {
         id: "sagemaker.presigned_url_created",
         title: "SageMaker presigned notebook or Studio URL created",
         severity: Severity::Low,
@@ -27,19 +27,20 @@ pub const RULE: Builtin = Builtin {
             ("sagemaker.amazonaws.com", "CreatePresignedNotebookInstanceUrl"),
             ("sagemaker.amazonaws.com", "CreatePresignedDomainUrl"),
         ],
+        resource_types: &[],
         failed_calls: false,
-        examples: Examples {
-            triggers: &[
-                "sagemaker/CreatePresignedNotebookInstanceUrl.json",
-                "sagemaker/CreatePresignedDomainUrl-access-key.json",
+        samples: Samples {
+            must_fire: &[
+                "events/sagemaker/CreatePresignedNotebookInstanceUrl.json",
+                "events/sagemaker/CreatePresignedDomainUrl-access-key.json",
             ],
-            ignores: &["sagemaker/CreatePresignedNotebookInstanceUrl-denied.json"],
+            must_not_fire: &["events/sagemaker/CreatePresignedNotebookInstanceUrl-denied.json"],
         },
     },
     check,
 };
 
-fn check(ev: &Event, _: &Context) -> Option<Hit> {
+fn check(ev: &Event, _: &Organization) -> Option<Hit> {
     let (target, resource) = if ev.name() == "CreatePresignedDomainUrl" {
         let profile = ev.req_str("userProfileName");
         let domain = ev.req_str("domainId");
@@ -66,27 +67,7 @@ fn check(ev: &Event, _: &Context) -> Option<Hit> {
     } else if p.long_term_key() {
         (Severity::Medium, " with a long-term access key")
     } else {
-        (RULE.meta.severity, "")
+        (RULE.metadata.severity, "")
     };
     Some(Hit::new(severity, format!("created a presigned login URL for {target}{how}")).resource(resource))
-}
-
-#[cfg(test)]
-mod tests {
-    use crate::rules::testing::{sample_finding, sample_severity};
-    use crate::severity::Severity;
-
-    const ID: &str = super::RULE.meta.id;
-
-    #[test]
-    fn long_term_key_raises_severity() {
-        assert_eq!(
-            sample_severity(ID, "sagemaker/CreatePresignedNotebookInstanceUrl.json"),
-            Some(Severity::Low)
-        );
-        let f = sample_finding(ID, "sagemaker/CreatePresignedDomainUrl-access-key.json").expect("fires");
-        assert_eq!(f.severity, Severity::Medium);
-        assert_eq!(f.resources[0], "d-7xk2q9m4z1ab/data-scientist-1");
-        assert!(f.summary.contains("long-term access key"), "{}", f.summary);
-    }
 }

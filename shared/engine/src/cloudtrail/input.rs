@@ -1,7 +1,9 @@
 //! Reading CloudTrail records out of the forms they come in: EventBridge envelopes, CloudTrail
 //! log files (`{"Records":[...]}`, plain or gzip), JSON lines of either, bare records, and
-//! JSON arrays of any of these. Bad input is reported through the sink with its location and
-//! reading goes on; nothing here panics on input.
+//! JSON arrays of any of these; and resource snapshots for the posture checks, as AWS Config
+//! configuration items (alone, or in the `configurationItems` of a Config snapshot or history
+//! file). Bad input is reported through the sink with its location and reading goes on;
+//! nothing here panics on input.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -11,7 +13,8 @@ use serde::Deserialize;
 use serde::de::IgnoredAny;
 use serde_json::value::RawValue;
 
-use crate::record::Record;
+use crate::cloudtrail::record::Record;
+use crate::resource::ResourceSnapshot;
 
 /// The EventBridge detail-type of CloudTrail API calls; other detail-types are skipped.
 pub const API_CALL_DETAIL_TYPE: &str = "AWS API Call via CloudTrail";
@@ -71,6 +74,8 @@ impl fmt::Display for InputError {
 pub trait Sink {
     /// A CloudTrail record.
     fn record(&mut self, record: &Record<'_>);
+    /// A resource snapshot (an AWS Config configuration item).
+    fn resource(&mut self, resource: ResourceSnapshot);
     /// An EventBridge event of another detail-type, skipped.
     fn skipped(&mut self);
     /// A value that could not be read.
@@ -106,6 +111,11 @@ struct TopLevel<'a> {
     event_name: Option<IgnoredAny>,
     #[serde(rename = "eventSource")]
     event_source: Option<IgnoredAny>,
+    #[serde(rename = "configurationItems", borrow)]
+    configuration_items: Option<Vec<&'a RawValue>>,
+    #[serde(rename = "resourceType")]
+    resource_type: Option<IgnoredAny>,
+    configuration: Option<IgnoredAny>,
 }
 
 /// Reads every record in `text` into `sink`.
@@ -173,7 +183,7 @@ mod fast {
     use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
     use super::Sink;
-    use crate::record::Record;
+    use crate::cloudtrail::record::Record;
 
     struct Pass<'s> {
         sink: &'s mut dyn Sink,
@@ -320,26 +330,45 @@ impl<'t> Reader<'t, '_> {
             }
         } else if top.event_name.is_some() || top.event_source.is_some() {
             self.record(value, None);
+        } else if let Some(items) = top.configuration_items {
+            for (i, item) in items.into_iter().enumerate() {
+                self.resource(item, Some(i));
+            }
+        } else if top.resource_type.is_some() && top.configuration.is_some() {
+            self.resource(value, None);
         } else {
             let loc = format!("line {}", self.line(raw));
-            self.error(loc, "not a CloudTrail record, CloudTrail log file or EventBridge event (no eventName, Records or detail-type)");
+            self.error(loc, "not a CloudTrail record, CloudTrail log file, EventBridge event or configuration item (no eventName, Records, detail-type or resourceType)");
+        }
+    }
+
+    fn location(&self, raw: &str, index: Option<usize>) -> String {
+        match index {
+            Some(i) => format!("line {}, record {i}", self.line(raw)),
+            None => format!("line {}", self.line(raw)),
+        }
+    }
+
+    fn resource(&mut self, value: &'t RawValue, index: Option<usize>) {
+        match serde_json::from_str::<ResourceSnapshot>(value.get()) {
+            Ok(resource) => self.sink.resource(resource),
+            Err(e) => {
+                let loc = self.location(value.get(), index);
+                self.error(loc, format!("invalid configuration item: {e}"))
+            }
         }
     }
 
     fn record(&mut self, value: &'t RawValue, index: Option<usize>) {
         let raw = value.get();
-        let location = || match index {
-            Some(i) => format!("line {}, record {i}", self.line(raw)),
-            None => format!("line {}", self.line(raw)),
-        };
         if !raw.starts_with('{') {
-            let loc = location();
+            let loc = self.location(raw, index);
             return self.error(loc, "record is not a JSON object");
         }
         match serde_json::from_str::<Record<'t>>(raw) {
             Ok(record) => self.sink.record(&record),
             Err(e) => {
-                let loc = location();
+                let loc = self.location(raw, index);
                 self.error(loc, format!("invalid CloudTrail record: {e}"))
             }
         }
@@ -350,6 +379,7 @@ impl<'t> Reader<'t, '_> {
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Counts {
     pub records: u64,
+    pub resources: u64,
     pub skipped: u64,
     pub errors: Vec<InputError>,
     /// `eventName` of each record read, in order.
@@ -360,6 +390,9 @@ impl Sink for Counts {
     fn record(&mut self, record: &Record<'_>) {
         self.records += 1;
         self.names.push(record.name().to_owned());
+    }
+    fn resource(&mut self, _: ResourceSnapshot) {
+        self.resources += 1;
     }
     fn skipped(&mut self) {
         self.skipped += 1;
@@ -474,6 +507,24 @@ mod tests {
         let mut c = Counts::default();
         read(b"{\"eventName\":\"\xff\"}", Layout::Stream, "b", &mut c);
         assert!(c.errors[0].message.starts_with("not UTF-8"));
+    }
+
+    #[test]
+    fn configuration_items_alone_and_in_a_snapshot_file() {
+        let item = r#"{"resourceType":"AWS::SageMaker::NotebookInstance","ARN":"arn:aws:sagemaker:us-east-1:111122223333:notebook-instance/nb",
+            "awsAccountId":"111122223333","awsRegion":"us-east-1","configuration":{"DirectInternetAccess":"Enabled"}}"#;
+        assert_eq!(read_all(item, Layout::Stream).resources, 1);
+        let snapshot = format!(
+            r#"{{"fileVersion":"1.0","configurationItems":[{item},{item},{{"resourceType":"x","configuration":{{}}}}]}}"#
+        );
+        let c = read_all(&snapshot, Layout::Stream);
+        assert_eq!((c.resources, c.errors.len()), (2, 1));
+        assert!(
+            c.errors[0].message.starts_with("invalid configuration item"),
+            "{:?}",
+            c.errors
+        );
+        assert_eq!(c.errors[0].location, "line 3, record 2");
     }
 
     #[test]

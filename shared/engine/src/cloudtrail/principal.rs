@@ -1,11 +1,11 @@
 //! Who made a call, distilled from `userIdentity` for findings and rules.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use crate::record::{Record, s};
+use crate::cloudtrail::record::{Record, s};
 
 /// Kind of credential behind a call, judged from the access key id prefix.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Credential {
     /// `AKIA…`: an IAM user's or root's access key, valid until rotated.
@@ -28,7 +28,7 @@ impl Credential {
 }
 
 /// The caller of one CloudTrail event.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Principal {
     /// `userIdentity.arn`, or for assumed roles the session ARN.
     pub arn: Option<String>,

@@ -1,70 +1,14 @@
-//! Observations: the few facts of a Bedrock call that the stateful detections keep, taken
-//! from a record once (the record itself is borrowed and gone by the time state is written).
+//! Observations: the few facts of a call that the stateful detections keep, taken from a
+//! record once (the record itself is borrowed and gone by the time state is written).
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use crate::principal::Principal;
-use crate::record::{Record, s};
-use crate::rule::EventKey;
+use crate::cloudtrail::principal::Principal;
+use crate::cloudtrail::record::{Record, s};
 use crate::time::parse_millis;
 
-const BEDROCK: &str = "bedrock.amazonaws.com";
-
-/// What an LLMjacking-relevant Bedrock call does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Kind {
-    /// Switches a foundation model on (use case, agreement, entitlement).
-    Enable,
-    /// Looks around: which models exist, are available, whether invocations are logged.
-    Recon,
-    /// Blinds defenders: logging or guardrails removed or changed.
-    Evasion,
-    /// Runs a model.
-    Invoke,
-}
-
-/// The Bedrock calls the stateful detections consume.
-pub const EVENTS: &[EventKey] = &[
-    (BEDROCK, "PutUseCaseForModelAccess"),
-    (BEDROCK, "CreateFoundationModelAgreement"),
-    (BEDROCK, "PutFoundationModelEntitlement"),
-    (BEDROCK, "ListFoundationModels"),
-    (BEDROCK, "GetFoundationModelAvailability"),
-    (BEDROCK, "GetModelInvocationLoggingConfiguration"),
-    (BEDROCK, "GetUseCaseForModelAccess"),
-    (BEDROCK, "ListFoundationModelAgreementOffers"),
-    (BEDROCK, "ListProvisionedModelThroughputs"),
-    (BEDROCK, "DeleteModelInvocationLoggingConfiguration"),
-    (BEDROCK, "PutModelInvocationLoggingConfiguration"),
-    (BEDROCK, "DeleteGuardrail"),
-    (BEDROCK, "UpdateGuardrail"),
-    (BEDROCK, "InvokeModel"),
-    (BEDROCK, "InvokeModelWithResponseStream"),
-    (BEDROCK, "Converse"),
-    (BEDROCK, "ConverseStream"),
-];
-
-/// What a consumed call does.
-pub fn kind(event_name: &str) -> Option<Kind> {
-    Some(match event_name {
-        "PutUseCaseForModelAccess" | "CreateFoundationModelAgreement" | "PutFoundationModelEntitlement" => Kind::Enable,
-        "ListFoundationModels"
-        | "GetFoundationModelAvailability"
-        | "GetModelInvocationLoggingConfiguration"
-        | "GetUseCaseForModelAccess"
-        | "ListFoundationModelAgreementOffers"
-        | "ListProvisionedModelThroughputs" => Kind::Recon,
-        "DeleteModelInvocationLoggingConfiguration"
-        | "PutModelInvocationLoggingConfiguration"
-        | "DeleteGuardrail"
-        | "UpdateGuardrail" => Kind::Evasion,
-        "InvokeModel" | "InvokeModelWithResponseStream" | "Converse" | "ConverseStream" => Kind::Invoke,
-        _ => return None,
-    })
-}
-
-/// One LLMjacking-relevant Bedrock call.
+/// The facts of one consumed call that the stateful detections keep.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Observation {
     /// Event time, Unix seconds.
@@ -79,9 +23,11 @@ pub struct Observation {
     /// session (sessions of one application come and go), except for IAM Identity Center
     /// (`AWSReservedSSO_*`) roles, whose sessions are people; else the principal's ARN.
     pub baseline: Arc<str>,
-    pub kind: Kind,
+    /// `eventSource`.
+    pub source: Arc<str>,
     /// `eventName`.
     pub action: Arc<str>,
+    /// `requestParameters.modelId`, when the call names a model.
     pub model: Option<Arc<str>>,
     /// `sourceIPAddress`.
     pub source_ip: Option<Arc<str>>,
@@ -89,16 +35,21 @@ pub struct Observation {
     /// (`203.0.113`) or first three groups of a global IPv6 one. `None` for private and
     /// link-local addresses (traffic from inside your networks) and AWS service names.
     pub ip_prefix: Option<Arc<str>>,
-    pub failed: bool,
-    /// A failed call of the kind probing produces: AccessDenied or ValidationException on an
-    /// invocation or a recon call.
-    pub probe: bool,
+    /// `errorCode` of a failed call.
+    pub error: Option<Arc<str>>,
+    /// The stateful detections that consume this call: bit `i` for the registry's `i`-th.
+    pub wanted: u64,
 }
 
 impl Observation {
     /// Long-term key or root: the credentials LLMjacking runs on.
     pub fn long_term(&self) -> bool {
         self.principal.long_term_key() || self.principal.is_root()
+    }
+
+    /// True when the call failed.
+    pub fn failed(&self) -> bool {
+        self.error.is_some()
     }
 }
 
@@ -165,19 +116,14 @@ impl Interner {
     }
 }
 
-/// The observation of a record, when it is an LLMjacking-relevant Bedrock call with a time.
-pub fn observe(record: &Record<'_>, interner: &mut Interner) -> Option<Observation> {
-    if record.source() != BEDROCK {
-        return None;
-    }
-    let kind = kind(record.name())?;
+/// The observation of a record for the stateful detections in `wanted` (see
+/// [`Observation::wanted`]); `None` when the record has no parseable `eventTime` or no caller.
+pub fn observe(record: &Record<'_>, wanted: u64, interner: &mut Interner) -> Option<Observation> {
     let time = parse_millis(s(&record.event_time)?)?.div_euclid(1000);
     let principal = interner.principal(record);
     let identity = principal.access_key_id.as_deref().or(principal.arn.as_deref())?;
     let identity = interner.string(identity);
     let baseline = interner.string(&baseline(&principal)?);
-    let error = s(&record.error_code).unwrap_or("");
-    let probe_error = error.contains("AccessDenied") || error == "ValidationException";
     let model = record.request_parameters.and_then(|raw| {
         #[derive(serde::Deserialize)]
         struct Request<'a> {
@@ -194,13 +140,15 @@ pub fn observe(record: &Record<'_>, interner: &mut Interner) -> Option<Observati
         region: interner.string(s(&record.aws_region).unwrap_or("unknown")),
         identity,
         baseline,
-        kind,
+        source: interner.string(record.source()),
         action: interner.string(record.name()),
         model: model.map(|m| interner.string(&m)),
         ip_prefix: source_ip.and_then(ip_prefix).map(|p| interner.string(&p)),
         source_ip: source_ip.map(|ip| interner.string(ip)),
-        failed: !error.is_empty(),
-        probe: probe_error && matches!(kind, Kind::Invoke | Kind::Recon),
+        error: s(&record.error_code)
+            .filter(|c| !c.is_empty())
+            .map(|c| interner.string(c)),
+        wanted,
         principal,
     })
 }
@@ -231,44 +179,35 @@ mod tests {
     }
 
     #[test]
-    fn observes_invocations_and_probes() {
+    fn observes_a_call() {
         let text = r#"{"eventSource":"bedrock.amazonaws.com","eventName":"InvokeModel","eventTime":"2026-03-02T10:15:30Z",
             "eventID":"e1","recipientAccountId":"111122223333","awsRegion":"us-east-1","sourceIPAddress":"185.220.101.4",
             "errorCode":"ValidationException","requestParameters":{"modelId":"anthropic.claude-3-haiku-20240307-v1:0"},
             "userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/u","accessKeyId":"AKIAX","userName":"u"}}"#;
         let mut interner = Interner::default();
-        let o = observe(&serde_json::from_str(text).unwrap(), &mut interner).unwrap();
+        let o = observe(&serde_json::from_str(text).unwrap(), 0b101, &mut interner).unwrap();
         assert_eq!(
-            (o.kind, &*o.identity, o.model.as_deref()),
-            (Kind::Invoke, "AKIAX", Some("anthropic.claude-3-haiku-20240307-v1:0"))
+            (&*o.action, &*o.identity, o.model.as_deref()),
+            ("InvokeModel", "AKIAX", Some("anthropic.claude-3-haiku-20240307-v1:0"))
         );
-        assert!(o.probe && o.failed && o.long_term());
+        assert_eq!((o.error.as_deref(), o.wanted), (Some("ValidationException"), 0b101));
+        assert!(o.failed() && o.long_term());
         assert_eq!(o.time, 1_772_446_530);
         assert_eq!(&*o.baseline, "arn:aws:iam::111122223333:user/u");
-        let again = observe(&serde_json::from_str(text).unwrap(), &mut interner).unwrap();
+        let again = observe(&serde_json::from_str(text).unwrap(), 1, &mut interner).unwrap();
         assert!(
             Arc::ptr_eq(&o.principal, &again.principal) && Arc::ptr_eq(&o.account, &again.account),
             "shared"
         );
-        let other = r#"{"eventSource":"bedrock.amazonaws.com","eventName":"ListCustomModels","eventTime":"2026-03-02T10:15:30Z"}"#;
-        assert!(observe(&serde_json::from_str(other).unwrap(), &mut interner).is_none());
         let untimed =
             r#"{"eventSource":"bedrock.amazonaws.com","eventName":"InvokeModel","userIdentity":{"accessKeyId":"A"}}"#;
-        assert!(observe(&serde_json::from_str(untimed).unwrap(), &mut interner).is_none());
-    }
-}
-
-#[cfg(test)]
-mod consistency {
-    #[test]
-    fn every_event_has_a_kind() {
-        assert!(super::EVENTS.iter().all(|(_, name)| super::kind(name).is_some()));
+        assert!(observe(&serde_json::from_str(untimed).unwrap(), 1, &mut interner).is_none());
     }
 }
 
 #[cfg(test)]
 mod baselines {
-    use crate::principal::Principal;
+    use crate::cloudtrail::principal::Principal;
 
     fn role_session(role: &str) -> Principal {
         let text = format!(

@@ -5,8 +5,8 @@ use std::cell::OnceCell;
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-use crate::principal::Principal;
-use crate::record::{Record, s};
+use crate::cloudtrail::principal::Principal;
+use crate::cloudtrail::record::{Record, s};
 
 /// One record under evaluation. The free-form sections are parsed at most once, and only
 /// when a rule reads them.

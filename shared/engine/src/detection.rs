@@ -1,0 +1,153 @@
+//! What every detection declares, whatever its kind: its metadata, the input it consumes, the
+//! sample files that prove it, and what a match reports.
+//!
+//! Three kinds of detections share this shape (see [`DetectionKind`]): event rules judge one
+//! CloudTrail record, stateful detections judge what an identity does over time, posture checks
+//! judge a resource as it is configured.
+
+use serde::Serialize;
+
+use crate::cloudtrail::Event;
+use crate::severity::{Area, Severity};
+
+/// A CloudTrail `eventSource` and `eventName` pair a detection consumes.
+pub type EventKey = (&'static str, &'static str);
+
+/// The three kinds of detections the registry holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DetectionKind {
+    /// Judges one CloudTrail record (`rules/`).
+    Event,
+    /// Judges a sequence of records over time, with state (`stateful/`).
+    Stateful,
+    /// Judges a resource snapshot (`posture/`).
+    Posture,
+}
+
+impl DetectionKind {
+    /// Lower-case name, as `aidr rules` prints it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DetectionKind::Event => "event",
+            DetectionKind::Stateful => "stateful",
+            DetectionKind::Posture => "posture",
+        }
+    }
+}
+
+/// Sample files (paths from the repository root) that must, and must not, make a detection
+/// fire. Their form depends on the kind: one EventBridge event (`events/…`) for an event
+/// rule, a CloudTrail log file in event-time order (`samples/stateful/…`) for a stateful
+/// detection, an AWS Config configuration item (`samples/posture/…`) for a posture check.
+#[derive(Debug, Clone, Copy)]
+pub struct Samples {
+    pub must_fire: &'static [&'static str],
+    pub must_not_fire: &'static [&'static str],
+}
+
+/// Everything about a detection except its logic.
+#[derive(Debug, Clone, Copy)]
+pub struct Metadata {
+    /// Stable id, `service.what_happened`.
+    pub id: &'static str,
+    pub title: &'static str,
+    /// The usual severity; a match may raise or lower it with context.
+    pub severity: Severity,
+    pub area: Area,
+    /// MITRE ATT&CK (`T1562.008`) and ATLAS (`AML.T0040`) technique ids.
+    pub techniques: &'static [&'static str],
+    pub description: &'static str,
+    pub remediation: &'static str,
+    /// The (eventSource, eventName) pairs an event rule or stateful detection consumes.
+    pub events: &'static [EventKey],
+    /// The resource types (`AWS::SageMaker::NotebookInstance`) a posture check consumes.
+    pub resource_types: &'static [&'static str],
+    /// Whether failed calls (`errorCode` set) reach the detection. Most judge changes that
+    /// happened, so failed calls are left out unless the attempt is itself a signal.
+    pub failed_calls: bool,
+    pub samples: Samples,
+}
+
+impl Metadata {
+    /// Metadata with nothing consumed and no samples, to fill in with struct update syntax.
+    pub const EMPTY: Metadata = Metadata {
+        id: "",
+        title: "",
+        severity: Severity::Info,
+        area: Area::Application,
+        techniques: &[],
+        description: "",
+        remediation: "",
+        events: &[],
+        resource_types: &[],
+        failed_calls: false,
+        samples: Samples {
+            must_fire: &[],
+            must_not_fire: &[],
+        },
+    };
+}
+
+/// Settings detections judge against: which accounts belong to the organization.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Organization {
+    /// The organization's account ids; any other account is external. When empty, only the
+    /// account the event or resource belongs to counts as own.
+    pub accounts: Vec<String>,
+}
+
+impl Organization {
+    /// True when `account` belongs to the organization or is the event's own account.
+    pub fn is_own_account(&self, account: &str, event: &Event<'_, '_>) -> bool {
+        event.account() == Some(account) || self.accounts.iter().any(|a| a == account)
+    }
+}
+
+/// What an event rule or posture check reports when its input matches.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hit {
+    pub severity: Severity,
+    /// What happened, as a verb phrase: "deleted guardrail gr-1" (event rules, after the
+    /// caller's name) or "has direct internet access" (posture checks, after the resource).
+    pub action: String,
+    /// ARNs or names of the resources concerned; the first one keys deduplication.
+    pub resources: Vec<String>,
+}
+
+impl Hit {
+    /// A match with the given severity and action phrase.
+    pub fn new(severity: Severity, action: impl Into<String>) -> Hit {
+        Hit {
+            severity,
+            action: action.into(),
+            resources: Vec::new(),
+        }
+    }
+
+    /// Adds a resource (skipped when `None` or empty).
+    pub fn resource<S: Into<String>>(mut self, resource: Option<S>) -> Hit {
+        if let Some(r) = resource.map(Into::into).filter(|r: &String| !r.is_empty()) {
+            self.resources.push(r);
+        }
+        self
+    }
+}
+
+/// Joins lists of event keys into one array at compile time, for detections that consume
+/// several shared lists. Panics (at compile time) when `N` is not the total length.
+pub const fn join_events<const N: usize>(lists: &[&[EventKey]]) -> [EventKey; N] {
+    let mut out = [("", ""); N];
+    let (mut n, mut l) = (0, 0);
+    while l < lists.len() {
+        let mut i = 0;
+        while i < lists[l].len() {
+            out[n] = lists[l][i];
+            n += 1;
+            i += 1;
+        }
+        l += 1;
+    }
+    assert!(n == N, "join_events: N is not the total number of event keys");
+    out
+}

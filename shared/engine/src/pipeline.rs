@@ -1,0 +1,291 @@
+//! The pipeline every entry point runs (the CLI, the detector Lambda, and any later one):
+//!
+//! 1. [`Pipeline::read`] reads one input (an EventBridge event, a log file, JSON lines, Config
+//!    items): each record goes through the event rules that consume it and, when the stateful
+//!    detections are on, becomes an observation for those that consume it; each resource goes
+//!    through the posture checks of its type. Reading needs no state, so inputs can be read on
+//!    many threads.
+//! 2. [`Pipeline::finish`] hands each input's findings to a [`FindingSink`], then runs the
+//!    stateful detections over the observations of all inputs in event-time order, in batches
+//!    of [`STATEFUL_BATCH`], and hands their findings over too.
+//!
+//! The sink is what the entry point does with findings: the alerting protocol in the Lambda,
+//! the output writer in the CLI.
+
+use std::future::Future;
+
+use crate::cloudtrail::input::{self, InputError, Layout, Sink};
+use crate::cloudtrail::{Event, Record};
+use crate::detection::Organization;
+use crate::finding::Finding;
+use crate::ports::{StateError, StateStore};
+use crate::registry::Registry;
+use crate::resource::ResourceSnapshot;
+use crate::stateful::{self, Interner, Observation, StatefulSettings};
+
+/// Observations the stateful detections judge at a time: one SQS batch's worth.
+pub const STATEFUL_BATCH: usize = 1000;
+
+/// The registry and the settings it runs with.
+pub struct Pipeline {
+    registry: Registry,
+    organization: Organization,
+    /// `None` turns the stateful detections off.
+    stateful: Option<StatefulSettings>,
+}
+
+/// What reading one input gave.
+#[derive(Debug, Default)]
+pub struct Evaluation {
+    /// Findings of the event rules and posture checks.
+    pub findings: Vec<Finding>,
+    /// What the stateful detections will judge.
+    pub observations: Vec<Observation>,
+    pub records: u64,
+    pub resources: u64,
+    /// EventBridge events of other detail-types.
+    pub skipped: u64,
+    /// What could not be read, with where it was (the rest of the input was still read).
+    pub errors: Vec<InputError>,
+}
+
+/// Receives the pipeline's findings.
+pub trait FindingSink: Send {
+    /// Takes `findings` that came from the inputs at positions `inputs` of the evaluations
+    /// given to [`Pipeline::finish`].
+    fn accept(&mut self, findings: Vec<Finding>, inputs: &[usize]) -> impl Future<Output = ()> + Send;
+}
+
+/// Collects findings (the CLI sorts and prints them afterwards).
+impl FindingSink for Vec<Finding> {
+    async fn accept(&mut self, findings: Vec<Finding>, _: &[usize]) {
+        self.extend(findings);
+    }
+}
+
+/// The stateful detections could not judge a batch.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("stateful detections: {error}")]
+pub struct StatefulFailure {
+    pub error: StateError,
+    /// The inputs whose observations were in the failed batches.
+    pub inputs: Vec<usize>,
+}
+
+impl Pipeline {
+    /// A pipeline over `registry`; `stateful` `None` turns the stateful detections off.
+    pub fn new(registry: Registry, organization: Organization, stateful: Option<StatefulSettings>) -> Pipeline {
+        Pipeline {
+            registry,
+            organization,
+            stateful,
+        }
+    }
+
+    /// The detections it runs.
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    /// Whether the stateful detections run.
+    pub fn stateful(&self) -> bool {
+        self.stateful.is_some()
+    }
+
+    /// Stage 1 on one input: `text` (already decompressed) in `layout`, named `origin` in errors.
+    pub fn read(&self, text: &[u8], layout: Layout, origin: &str) -> Evaluation {
+        let mut reading = Reading {
+            pipeline: self,
+            evaluation: Evaluation::default(),
+            interner: Interner::default(),
+        };
+        input::read(text, layout, origin, &mut reading);
+        reading.evaluation
+    }
+
+    /// The posture checks' findings on one resource.
+    pub fn assess(&self, resource: &ResourceSnapshot) -> Vec<Finding> {
+        self.registry
+            .posture_checks(&resource.resource_type)
+            .filter_map(|check| {
+                let hit = check.assess(resource, &self.organization)?;
+                Some(Finding::of_resource(check.metadata(), hit, resource))
+            })
+            .collect()
+    }
+
+    /// The event rules' findings on one record, and its observation when a stateful detection
+    /// consumes it.
+    fn evaluate(&self, record: &Record<'_>, interner: &mut Interner, out: &mut Evaluation) {
+        let Some(consumers) = self.registry.consumers_of(record.source(), record.name()) else {
+            return;
+        };
+        if !consumers.rules.is_empty() {
+            let event = Event::new(record);
+            for &i in &consumers.rules {
+                let rule = self.registry.event_rule(i);
+                let metadata = rule.metadata();
+                if event.failed() && !metadata.failed_calls {
+                    continue;
+                }
+                if let Some(hit) = rule.evaluate(&event, &self.organization) {
+                    out.findings.push(Finding::of_event(metadata, hit, &event));
+                }
+            }
+        }
+        if self.stateful.is_some() && consumers.stateful != 0 {
+            out.observations
+                .extend(stateful::observe(record, consumers.stateful, interner));
+        }
+    }
+
+    /// Stage 2: hands each evaluation's findings to `sink` (taking them out of `evaluations`),
+    /// then judges the observations of all of them with the stateful detections, in
+    /// event-time order and batches of [`STATEFUL_BATCH`], on `store`, and hands those
+    /// findings over (attributed to every input that contributed observations).
+    ///
+    /// # Errors
+    /// A [`StatefulFailure`] when the store failed; findings of earlier batches were handed
+    /// over already.
+    pub async fn finish<K: FindingSink>(
+        &self,
+        evaluations: &mut [Evaluation],
+        store: &dyn StateStore,
+        sink: &mut K,
+    ) -> Result<(), StatefulFailure> {
+        let mut observations = Vec::new();
+        let mut contributors = Vec::new();
+        for (i, evaluation) in evaluations.iter_mut().enumerate() {
+            let findings = std::mem::take(&mut evaluation.findings);
+            if !findings.is_empty() {
+                sink.accept(findings, &[i]).await;
+            }
+            if !evaluation.observations.is_empty() {
+                contributors.push(i);
+                observations.append(&mut evaluation.observations);
+            }
+        }
+        let Some(settings) = &self.stateful else {
+            return Ok(());
+        };
+        observations.sort_by(|a, b| (a.time, &a.event_id).cmp(&(b.time, &b.event_id)));
+        let detections = self.registry.stateful();
+        let mut observations = observations.into_iter().peekable();
+        while observations.peek().is_some() {
+            let batch: Vec<Observation> = observations.by_ref().take(STATEFUL_BATCH).collect();
+            match stateful::judge(&detections, batch, store, settings).await {
+                Ok(findings) if findings.is_empty() => {}
+                Ok(findings) => sink.accept(findings, &contributors).await,
+                Err(error) => {
+                    return Err(StatefulFailure {
+                        error,
+                        inputs: contributors,
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Reads one input into an [`Evaluation`].
+struct Reading<'p> {
+    pipeline: &'p Pipeline,
+    evaluation: Evaluation,
+    /// Shares repeated strings and principals among the input's observations.
+    interner: Interner,
+}
+
+impl Sink for Reading<'_> {
+    fn record(&mut self, record: &Record<'_>) {
+        self.evaluation.records += 1;
+        self.pipeline.evaluate(record, &mut self.interner, &mut self.evaluation);
+    }
+    fn resource(&mut self, resource: ResourceSnapshot) {
+        self.evaluation.resources += 1;
+        let findings = self.pipeline.assess(&resource);
+        self.evaluation.findings.extend(findings);
+    }
+    fn skipped(&mut self) {
+        self.evaluation.skipped += 1;
+    }
+    fn error(&mut self, error: InputError) {
+        self.evaluation.errors.push(error);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::detection::{Hit, Metadata};
+    use crate::ports::{MemoryStore, now_or_never};
+    use crate::registry::Detection;
+    use crate::rules::BuiltinRule;
+    use crate::severity::Severity;
+
+    fn always(_: &Event<'_, '_>, _: &Organization) -> Option<Hit> {
+        Some(Hit::new(Severity::Low, "did it"))
+    }
+
+    fn one_rule() -> Pipeline {
+        let metadata = Metadata {
+            id: "test.always",
+            events: &[("s.amazonaws.com", "Do")],
+            ..Metadata::EMPTY
+        };
+        let rule = Detection::Event(Box::new(BuiltinRule {
+            metadata,
+            check: always,
+        }));
+        Pipeline::new(Registry::new(vec![rule]).unwrap(), Organization::default(), None)
+    }
+
+    #[test]
+    fn dispatches_by_source_and_name_and_skips_failures() {
+        let pipeline = one_rule();
+        let text = [
+            r#"{"eventSource":"s.amazonaws.com","eventName":"Do","eventID":"1"}"#,
+            r#"{"eventSource":"s.amazonaws.com","eventName":"Other"}"#,
+            r#"{"eventSource":"t.amazonaws.com","eventName":"Do"}"#,
+            r#"{"eventSource":"s.amazonaws.com","eventName":"Do","errorCode":"AccessDenied"}"#,
+        ]
+        .join("\n");
+        let e = pipeline.read(text.as_bytes(), Layout::Lines, "t");
+        assert_eq!((e.records, e.findings.len()), (4, 1));
+        assert_eq!(e.findings[0].event_ids(), ["1".to_string()]);
+        assert_eq!(
+            e.findings[0].summary,
+            "unknown principal did it in account unknown (unknown region)"
+        );
+        assert!(e.observations.is_empty(), "no stateful detection consumes these");
+    }
+
+    #[test]
+    fn stateful_findings_go_to_the_sink_after_the_inputs_findings() {
+        let pipeline = Pipeline::new(
+            Registry::builtin(),
+            Organization::default(),
+            Some(StatefulSettings::default()),
+        );
+        let call = |i: usize| {
+            format!(
+                r#"{{"eventSource":"bedrock.amazonaws.com","eventName":"InvokeModel","eventTime":"2026-03-02T10:15:{i:02}Z",
+                "eventID":"p{i}","errorCode":"AccessDeniedException","recipientAccountId":"111122223333","awsRegion":"us-east-1",
+                "userIdentity":{{"type":"AssumedRole","arn":"arn:aws:sts::111122223333:assumed-role/R/s","accessKeyId":"ASIAX"}}}}"#
+            )
+            .replace('\n', "")
+        };
+        let texts: Vec<String> = (0..12).map(call).collect();
+        let mut evaluations: Vec<Evaluation> = texts
+            .iter()
+            .map(|t| pipeline.read(t.as_bytes(), Layout::Stream, "m"))
+            .collect();
+        let mut found: Vec<Finding> = Vec::new();
+        now_or_never(pipeline.finish(&mut evaluations, &MemoryStore::default(), &mut found))
+            .unwrap()
+            .unwrap();
+        let rules: Vec<&str> = found.iter().map(|f| f.rule_id.as_str()).collect();
+        assert_eq!(rules, ["bedrock.llmjacking_probing"]);
+        assert!(evaluations.iter().all(|e| e.observations.is_empty()), "taken");
+    }
+}

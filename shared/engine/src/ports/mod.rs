@@ -1,0 +1,27 @@
+//! Ports: what the engine needs from the outside world, as traits, with the errors they may
+//! return. Adapters implement them on AWS (`aidr-aws`: DynamoDB, SNS, SQS); the in-memory
+//! state store here serves the CLI.
+
+mod memory;
+mod publish;
+mod state;
+
+pub use memory::{MemoryStore, now_or_never};
+pub use publish::{DeadLetters, PublishError, Publisher};
+pub use state::{Item, Members, StateError, StateStore, StoreFuture, Window};
+
+/// Whether a failed call to a port can succeed if made again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FailureKind {
+    /// Throttling, timeouts, server errors, a lost connection: try again later.
+    Transient,
+    /// Validation, access denied, a missing resource: trying again cannot help.
+    Permanent,
+}
+
+impl FailureKind {
+    /// True for [`FailureKind::Transient`].
+    pub fn is_transient(self) -> bool {
+        self == FailureKind::Transient
+    }
+}

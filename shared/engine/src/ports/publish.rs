@@ -1,0 +1,51 @@
+//! Where alerts go, and where input that can never be processed goes.
+
+use std::future::Future;
+
+use super::FailureKind;
+use crate::finding::Finding;
+
+/// A message could not be sent, and whether trying again can help.
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+#[error("{message}")]
+pub struct PublishError {
+    pub kind: FailureKind,
+    pub message: String,
+}
+
+impl PublishError {
+    /// A failure that may pass: throttling, a timeout, a server error.
+    pub fn transient(message: impl Into<String>) -> PublishError {
+        PublishError {
+            kind: FailureKind::Transient,
+            message: message.into(),
+        }
+    }
+
+    /// A failure that will not pass by trying again: no such topic, access denied.
+    pub fn permanent(message: impl Into<String>) -> PublishError {
+        PublishError {
+            kind: FailureKind::Permanent,
+            message: message.into(),
+        }
+    }
+}
+
+/// Sends an alert for a finding (SNS in the Lambda).
+pub trait Publisher: Send + Sync {
+    /// Publishes `finding` once.
+    ///
+    /// # Errors
+    /// A [`PublishError`] when the alert was not accepted.
+    fn publish(&self, finding: &Finding) -> impl Future<Output = Result<(), PublishError>> + Send;
+}
+
+/// Keeps input that can never be processed (an SQS dead-letter queue in the Lambda), so it is
+/// not retried in vain and can be inspected and replayed.
+pub trait DeadLetters: Send + Sync {
+    /// Keeps `body` (the input as received) with where it came from and why it failed.
+    ///
+    /// # Errors
+    /// A [`PublishError`] when the input was not kept; the caller must then retry it.
+    fn keep(&self, body: &str, origin: &str, reason: &str) -> impl Future<Output = Result<(), PublishError>> + Send;
+}

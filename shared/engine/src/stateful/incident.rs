@@ -1,0 +1,140 @@
+//! Incidents: the signals about one access key (or principal without one), correlated while
+//! they keep coming (`incident_window_secs` without a pause). An incident is reported when it
+//! opens, when another detection joins it and when its severity rises; each report lists every
+//! contributing event id so far, and the reports of one incident at one severity share a dedupe
+//! key, so alerting sends one alert per incident and severity.
+//!
+//! State: `llm#incident#acct#id`, a set of tags: `signal:<rule id>:<severity>`,
+//! `detail:<title>: <detail>` (the first detail of each detection) and `event:<event id>` (at
+//! most [`INCIDENT_EVENTS`]). Per key and batch the incident is read once and written once.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::batch::Batch;
+use super::keys::key;
+use super::settings::StatefulSettings;
+use super::{Observation, Signal};
+use crate::cloudtrail::Principal;
+use crate::finding::{Dedupe, Evidence, Finding, Report, Subject};
+use crate::ports::{StateError, StateStore};
+use crate::severity::Severity;
+
+/// Most event ids an incident keeps (its reports list them).
+pub const INCIDENT_EVENTS: usize = 50;
+
+/// The dedupe group of incident findings: `bedrock.llmjacking|<account>|<key>|<severity>`.
+pub const INCIDENT_GROUP: &str = "bedrock.llmjacking";
+
+/// The severity of an incident from its signal tags: the worst signal, and at least high once
+/// two different detections concern the same key.
+pub(super) fn incident_severity(tags: &BTreeSet<String>) -> Option<Severity> {
+    let signals: Vec<(&str, Severity)> = tags
+        .iter()
+        .filter_map(|t| t.strip_prefix("signal:"))
+        .filter_map(|t| t.rsplit_once(':'))
+        .filter_map(|(rule, sev)| Some((rule, sev.parse().ok()?)))
+        .collect();
+    let worst = signals.iter().map(|(_, s)| *s).max()?;
+    let rules: BTreeSet<&str> = signals.iter().map(|(r, _)| *r).collect();
+    Some(if rules.len() >= 2 {
+        worst.max(Severity::High)
+    } else {
+        worst
+    })
+}
+
+/// Correlates `signals` per key into incidents and returns the findings of the incidents that
+/// open, gain a detection or rise in severity.
+///
+/// # Errors
+/// A [`StateError`] reading or writing an incident.
+pub(super) async fn correlate(
+    batch: &Batch,
+    mut signals: Vec<Signal<'_>>,
+    store: &dyn StateStore,
+    settings: &StatefulSettings,
+) -> Result<Vec<Finding>, StateError> {
+    signals.sort_by_key(|s| (batch.at(s.at).time, s.at));
+    let mut by_key: BTreeMap<(&str, &str), Vec<Signal>> = BTreeMap::new();
+    for signal in signals {
+        let o = batch.at(signal.at);
+        by_key.entry((&*o.account, &*o.identity)).or_default().push(signal);
+    }
+    let mut findings = Vec::new();
+    for ((acct, id), signals) in by_key {
+        let first_time = batch.at(signals[0].at).time;
+        let last_time = batch.at(signals[signals.len() - 1].at).time;
+        let incident = key(&["incident", acct, id]);
+        let mut tags = store.members(&incident, first_time).await?.members;
+        let mut added = Vec::new();
+        for signal in &signals {
+            let before = incident_severity(&tags);
+            let kind = format!("signal:{}:", signal.detection.id);
+            let seen_kind = tags.iter().any(|t| t.starts_with(&kind));
+            let mut new = vec![format!("{kind}{}", signal.severity)];
+            if !seen_kind {
+                new.push(format!("detail:{}: {}", signal.detection.title, signal.detail));
+            }
+            let room = INCIDENT_EVENTS.saturating_sub(tags.iter().filter(|t| t.starts_with("event:")).count());
+            new.extend(signal.event_ids.iter().take(room).map(|e| format!("event:{e}")));
+            new.retain(|t| !tags.contains(t));
+            tags.extend(new.iter().cloned());
+            added.extend(new);
+            let Some(severity) = incident_severity(&tags) else {
+                continue;
+            };
+            if seen_kind && before.is_some_and(|b| b >= severity) {
+                continue; // a repeat of a detection the incident already reported
+            }
+            findings.push(report(batch.at(signal.at), signal, severity, &tags));
+        }
+        if !added.is_empty() {
+            store
+                .append(&incident, &added, last_time + settings.incident_window_secs, last_time)
+                .await?;
+        }
+    }
+    Ok(findings)
+}
+
+/// The finding that reports an incident at `severity`, as of `signal`.
+fn report(o: &Observation, signal: &Signal<'_>, severity: Severity, tags: &BTreeSet<String>) -> Finding {
+    let details: Vec<&str> = tags.iter().filter_map(|t| t.strip_prefix("detail:")).collect();
+    let event_ids: Vec<String> = tags
+        .iter()
+        .filter_map(|t| t.strip_prefix("event:"))
+        .map(str::to_owned)
+        .collect();
+    let summary = format!(
+        "{} (key {}) — LLMjacking incident in account {} ({}): {}",
+        o.principal.name,
+        o.identity,
+        o.account,
+        o.region,
+        details.join("; ")
+    );
+    let severity_name = severity.as_str();
+    let report = Report {
+        severity,
+        summary,
+        account: Some(o.account.to_string()),
+        region: Some(o.region.to_string()),
+        resources: o.model.iter().chain([&o.identity]).map(|r| r.to_string()).collect(),
+        dedupe: Dedupe {
+            group: INCIDENT_GROUP,
+            actor: &o.identity,
+            object: Some(severity_name),
+        },
+    };
+    let evidence = Evidence {
+        event_time: Some(crate::time::format_secs(o.time)),
+        event_ids,
+        event_source: o.source.to_string(),
+        event_name: o.action.to_string(),
+        error_code: None,
+        principal: Principal::clone(&o.principal),
+        source_ip: o.source_ip.as_deref().map(str::to_owned),
+        user_agent: None,
+    };
+    Finding::new(signal.detection, report, Subject::Events(evidence))
+}

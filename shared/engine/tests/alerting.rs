@@ -1,0 +1,204 @@
+//! The alerting protocol on the in-memory store: redelivery, merging, failed publishes,
+//! policy, and concurrent deliveries of the same event (a publish in progress is never
+//! repeated by a second delivery).
+
+use std::future::Future;
+use std::pin::pin;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::task::{Context, Poll, Waker};
+
+use aidr_engine::alerting::{AlertError, AlertPolicy, IN_FLIGHT_SECS, MARKER_TTL_SECS, Outcome, deliver, marker_key};
+use aidr_engine::ports::{FailureKind, MemoryStore, PublishError, Publisher, StateStore, now_or_never};
+use aidr_engine::{Finding, Severity, Subject};
+use aidr_testkit::recording::RecordingPublisher;
+use aidr_testkit::samples::sample_findings;
+
+const NOW: i64 = 1_800_000_000;
+
+fn finding() -> Finding {
+    sample_findings("events/bedrock/DeleteGuardrail.json").remove(0)
+}
+
+fn run(f: &Finding, store: &MemoryStore, out: &impl Publisher, now: i64) -> Result<Outcome, AlertError> {
+    now_or_never(deliver(f, store, out, &AlertPolicy::default(), now)).expect("memory store never waits")
+}
+
+#[test]
+fn redelivery_is_silent_and_same_key_merges() {
+    let (store, out) = (MemoryStore::default(), RecordingPublisher::default());
+    let first = finding();
+    assert_eq!(run(&first, &store, &out, NOW), Ok(Outcome::Alerted));
+    assert_eq!(run(&first, &store, &out, NOW + 5), Ok(Outcome::Duplicate));
+    let mut second = first.clone();
+    if let Subject::Events(e) = &mut second.subject {
+        e.event_ids = vec!["another-event".into()];
+    }
+    assert_eq!(run(&second, &store, &out, NOW + 6), Ok(Outcome::Merged { count: 2 }));
+    assert_eq!(run(&second, &store, &out, NOW + 7), Ok(Outcome::Duplicate));
+    assert_eq!(out.sent().len(), 1);
+}
+
+#[test]
+fn a_failed_publish_is_retried_exactly_once() {
+    let (store, out) = (MemoryStore::default(), RecordingPublisher::default());
+    let f = finding();
+    out.set_outage(Some(FailureKind::Transient));
+    let err = run(&f, &store, &out, NOW).unwrap_err();
+    assert!(matches!(err, AlertError::Publish(_)) && err.kind() == FailureKind::Transient);
+    out.set_outage(None);
+    assert_eq!(run(&f, &store, &out, NOW + 60), Ok(Outcome::Alerted));
+    assert_eq!(run(&f, &store, &out, NOW + 120), Ok(Outcome::Duplicate));
+    assert_eq!(out.sent().len(), 1);
+}
+
+#[test]
+fn in_flight_claims_wait_and_stale_claims_are_decided_again() {
+    let (store, out) = (MemoryStore::default(), RecordingPublisher::default());
+    let f = finding();
+    let claimed = now_or_never(store.insert_if_absent(&marker_key(&f), NOW, NOW + MARKER_TTL_SECS, NOW));
+    assert_eq!(claimed, Some(Ok(true)));
+    let err = run(&f, &store, &out, NOW + 10).unwrap_err();
+    assert!(matches!(err, AlertError::InFlight(_)) && err.kind() == FailureKind::Transient);
+    assert_eq!(run(&f, &store, &out, NOW + IN_FLIGHT_SECS + 1), Ok(Outcome::Alerted));
+    assert_eq!(out.sent().len(), 1);
+}
+
+#[test]
+fn a_new_window_alerts_again() {
+    let (store, out) = (MemoryStore::default(), RecordingPublisher::default());
+    let first = finding();
+    let mut later = first.clone();
+    if let Subject::Events(e) = &mut later.subject {
+        e.event_ids = vec!["later".into()];
+        e.event_time = Some("2026-03-02T11:15:31Z".into()); // one hour and a second later
+    }
+    assert_eq!(run(&first, &store, &out, NOW), Ok(Outcome::Alerted));
+    assert_eq!(run(&later, &store, &out, NOW), Ok(Outcome::Alerted));
+}
+
+#[test]
+fn policy_silences_without_touching_state() {
+    let (store, out) = (MemoryStore::default(), RecordingPublisher::default());
+    let f = finding();
+    let principal = f.principal().and_then(|p| p.arn.clone()).unwrap();
+    let policies = [
+        (
+            AlertPolicy {
+                min_severity: Severity::Critical,
+                ..AlertPolicy::default()
+            },
+            "below the minimum severity",
+        ),
+        (
+            AlertPolicy {
+                suppress_rules: vec![f.rule_id.clone()],
+                ..AlertPolicy::default()
+            },
+            "rule suppressed",
+        ),
+        (
+            AlertPolicy {
+                suppress_accounts: vec!["111122223333".into()],
+                ..AlertPolicy::default()
+            },
+            "account suppressed",
+        ),
+        (
+            AlertPolicy {
+                suppress_principals: vec![principal.replace("alice", "*")],
+                ..AlertPolicy::default()
+            },
+            "principal suppressed",
+        ),
+    ];
+    for (policy, reason) in policies {
+        let outcome = now_or_never(deliver(&f, &store, &out, &policy, NOW)).unwrap();
+        assert_eq!(outcome, Ok(Outcome::Silenced(reason)));
+    }
+    assert!(store.is_empty());
+}
+
+/// A publisher whose publishes wait at a gate until it opens (a slow SNS call), so a test can
+/// run another delivery in the middle of one.
+#[derive(Default)]
+struct Gate {
+    open: AtomicBool,
+    published: AtomicUsize,
+}
+
+impl Publisher for Gate {
+    fn publish(&self, _: &Finding) -> impl Future<Output = Result<(), PublishError>> + Send {
+        std::future::poll_fn(|_| {
+            if self.open.load(Ordering::SeqCst) {
+                self.published.fetch_add(1, Ordering::SeqCst);
+                Poll::Ready(Ok(()))
+            } else {
+                Poll::Pending
+            }
+        })
+    }
+}
+
+fn poll_once<F: Future>(future: std::pin::Pin<&mut F>) -> Poll<F::Output> {
+    future.poll(&mut Context::from_waker(Waker::noop()))
+}
+
+#[test]
+fn a_publish_in_progress_is_not_repeated_by_a_concurrent_delivery() {
+    let (store, gate) = (MemoryStore::default(), Gate::default());
+    let f = finding();
+    let policy = AlertPolicy::default();
+    let mut first = pin!(deliver(&f, &store, &gate, &policy, NOW));
+    assert!(
+        poll_once(first.as_mut()).is_pending(),
+        "the first delivery is publishing"
+    );
+    let second = now_or_never(deliver(&f, &store, &gate, &policy, NOW)).unwrap();
+    assert!(matches!(second, Err(AlertError::InFlight(_))), "{second:?}");
+    gate.open.store(true, Ordering::SeqCst);
+    assert_eq!(poll_once(first.as_mut()), Poll::Ready(Ok(Outcome::Alerted)));
+    let retry = now_or_never(deliver(&f, &store, &gate, &policy, NOW + 60)).unwrap();
+    assert_eq!(retry, Ok(Outcome::Duplicate));
+    assert_eq!(gate.published.load(Ordering::SeqCst), 1);
+}
+
+#[test]
+fn an_owed_alert_is_taken_over_by_one_delivery_only() {
+    let store = MemoryStore::default();
+    let f = finding();
+    let policy = AlertPolicy::default();
+    let down = RecordingPublisher::default();
+    down.set_outage(Some(FailureKind::Transient));
+    assert!(
+        run(&f, &store, &down, NOW).is_err(),
+        "the publish failed: the alert is owed"
+    );
+    let gate = Gate::default();
+    let mut taker = pin!(deliver(&f, &store, &gate, &policy, NOW + 30));
+    assert!(
+        poll_once(taker.as_mut()).is_pending(),
+        "one delivery took the owed alert over"
+    );
+    let other = now_or_never(deliver(&f, &store, &gate, &policy, NOW + 31)).unwrap();
+    assert!(matches!(other, Err(AlertError::InFlight(_))), "{other:?}");
+    gate.open.store(true, Ordering::SeqCst);
+    assert_eq!(poll_once(taker.as_mut()), Poll::Ready(Ok(Outcome::Alerted)));
+    assert_eq!(gate.published.load(Ordering::SeqCst), 1);
+}
+
+#[test]
+fn a_publisher_that_died_mid_publish_is_taken_over_once_stale() {
+    let (store, gate) = (MemoryStore::default(), Gate::default());
+    let f = finding();
+    let policy = AlertPolicy::default();
+    {
+        let mut died = pin!(deliver(&f, &store, &gate, &policy, NOW));
+        assert!(poll_once(died.as_mut()).is_pending());
+    } // dropped mid-publish, as a process that dies
+    gate.open.store(true, Ordering::SeqCst);
+    let soon = now_or_never(deliver(&f, &store, &gate, &policy, NOW + 10)).unwrap();
+    assert!(matches!(soon, Err(AlertError::InFlight(_))), "{soon:?}");
+    let later = now_or_never(deliver(&f, &store, &gate, &policy, NOW + IN_FLIGHT_SECS + 1)).unwrap();
+    assert_eq!(later, Ok(Outcome::Alerted));
+    assert_eq!(gate.published.load(Ordering::SeqCst), 1);
+}

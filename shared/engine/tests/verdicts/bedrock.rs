@@ -1,0 +1,236 @@
+//! Verdicts of the bedrock rules on their samples: severities, summaries, resources.
+
+/// `bedrock.api_key_created`
+mod api_key_created {
+    use aidr_engine::Severity;
+    use aidr_testkit::samples::{sample_finding, sample_severity};
+
+    const ID: &str = "bedrock.api_key_created";
+
+    #[test]
+    fn severity_follows_expiry() {
+        assert_eq!(
+            sample_severity(ID, "events/iam/CreateServiceSpecificCredential-bedrock.json"),
+            Some(Severity::Medium)
+        );
+        assert_eq!(
+            sample_severity(ID, "events/iam/CreateServiceSpecificCredential-bedrock-no-expiry.json"),
+            Some(Severity::High)
+        );
+    }
+
+    #[test]
+    fn summary_and_resources() {
+        let f = sample_finding(ID, "events/iam/CreateServiceSpecificCredential-bedrock-no-expiry.json").unwrap();
+        assert!(
+            f.summary.contains("that never expires for IAM user BedrockAPIKey-"),
+            "{}",
+            f.summary
+        );
+        assert!(f.resources[0].starts_with("BedrockAPIKey-"));
+        assert_eq!(f.resources.len(), 2);
+    }
+}
+
+/// `bedrock.guardrail_weakened`
+mod guardrail_weakened {
+    use aidr_engine::Severity;
+    use aidr_testkit::samples::{sample_finding, sample_severity};
+
+    const ID: &str = "bedrock.guardrail_weakened";
+
+    fn summary(sample: &str) -> String {
+        sample_finding(ID, sample).unwrap().summary
+    }
+
+    #[test]
+    fn severity_per_weakening() {
+        for (sample, severity) in [
+            ("UpdateGuardrail-no-content-filters", Severity::High),
+            ("UpdateGuardrail-low-strength", Severity::Medium),
+            ("UpdateGuardrail-filter-disabled", Severity::High),
+            ("UpdateGuardrail-grounding-threshold", Severity::Medium),
+            ("DeleteEnforcedGuardrailConfiguration", Severity::High),
+        ] {
+            assert_eq!(
+                sample_severity(ID, &format!("events/bedrock/{sample}.json")),
+                Some(severity),
+                "{sample}"
+            );
+        }
+    }
+
+    #[test]
+    fn summary_lists_each_weakening() {
+        let s = summary("events/bedrock/UpdateGuardrail-low-strength.json");
+        assert!(s.contains("HATE input strength LOW; HATE output strength LOW"), "{s}");
+        assert!(s.contains("no filter for MISCONDUCT"), "{s}");
+        let s = summary("events/bedrock/UpdateGuardrail-filter-disabled.json");
+        assert!(s.contains("PROMPT_ATTACK input filter disabled"), "{s}");
+        assert!(s.contains("VIOLENCE output filter detects only"), "{s}");
+        let s = summary("events/bedrock/UpdateGuardrail-grounding-threshold.json");
+        assert!(s.contains("GROUNDING check threshold 0.2 below 0.5"), "{s}");
+    }
+}
+
+/// `bedrock.invocation_logging_deleted`
+mod invocation_logging_deleted {
+    use aidr_engine::Severity;
+    use aidr_testkit::samples::sample_severity;
+
+    #[test]
+    fn long_term_key_is_critical() {
+        let id = "bedrock.invocation_logging_deleted";
+        assert_eq!(
+            sample_severity(id, "events/bedrock/DeleteModelInvocationLoggingConfiguration.json"),
+            Some(Severity::High)
+        );
+        assert_eq!(
+            sample_severity(
+                id,
+                "events/bedrock/DeleteModelInvocationLoggingConfiguration-long-term-key.json"
+            ),
+            Some(Severity::Critical)
+        );
+    }
+}
+
+/// `bedrock.invocation_logging_weakened`
+mod invocation_logging_weakened {
+    use aidr_engine::Severity;
+    use aidr_testkit::samples::{sample_finding, sample_severity};
+
+    const ID: &str = "bedrock.invocation_logging_weakened";
+
+    #[test]
+    fn severity_per_weakening() {
+        for (sample, severity) in [
+            ("no-destination", Severity::High),
+            ("delivery-off", Severity::High),
+            ("text-off", Severity::Medium),
+            ("external-role", Severity::High),
+        ] {
+            let path = format!("events/bedrock/PutModelInvocationLoggingConfiguration-{sample}.json");
+            assert_eq!(sample_severity(ID, &path), Some(severity), "{sample}");
+        }
+    }
+
+    #[test]
+    fn summary_names_the_reason() {
+        let f = sample_finding(
+            ID,
+            "events/bedrock/PutModelInvocationLoggingConfiguration-external-role.json",
+        )
+        .unwrap();
+        assert!(f.summary.contains("external account 444455556666"), "{}", f.summary);
+        assert_eq!(f.resources[0], "bedrock-invocation-logs-111122223333");
+    }
+}
+
+/// `bedrock.invocation_long_term_key`
+mod invocation_long_term_key {
+    use aidr_engine::Severity;
+    use aidr_testkit::samples::sample_severity;
+
+    #[test]
+    fn root_is_medium() {
+        let id = "bedrock.invocation_long_term_key";
+        assert_eq!(
+            sample_severity(id, "events/bedrock/InvokeModel-long-term-key.json"),
+            Some(Severity::Low)
+        );
+        assert_eq!(
+            sample_severity(id, "events/bedrock/Converse-root.json"),
+            Some(Severity::Medium)
+        );
+    }
+}
+
+/// `bedrock.model_access_enabled`
+mod model_access_enabled {
+    use aidr_engine::Severity;
+    use aidr_testkit::samples::sample_severity;
+
+    #[test]
+    fn severity_follows_context() {
+        assert_eq!(
+            sample_severity(
+                "bedrock.model_access_enabled",
+                "events/bedrock/PutFoundationModelEntitlement-denied.json"
+            ),
+            Some(Severity::Low)
+        );
+        assert_eq!(
+            sample_severity(
+                "bedrock.model_access_enabled",
+                "events/bedrock/CreateFoundationModelAgreement.json"
+            ),
+            Some(Severity::High)
+        );
+        assert_eq!(
+            sample_severity(
+                "bedrock.model_access_enabled",
+                "events/bedrock/PutUseCaseForModelAccess.json"
+            ),
+            Some(Severity::Medium)
+        );
+    }
+}
+
+/// `bedrock.model_job_external_storage`
+mod model_job_external_storage {
+    use aidr_testkit::samples::sample_finding;
+
+    const ID: &str = "bedrock.model_job_external_storage";
+
+    #[test]
+    fn summary_names_the_external_part() {
+        for (sample, part) in [
+            (
+                "CreateModelInvocationJob-external-output",
+                "output bucket owner in external account 444455556666",
+            ),
+            (
+                "CreateModelCopyJob-external-source",
+                "source model in external account 444455556666",
+            ),
+            (
+                "CreateModelCustomizationJob-external-kms-key",
+                "model KMS key in external account 444455556666",
+            ),
+        ] {
+            let f = sample_finding(ID, &format!("events/bedrock/{sample}.json")).unwrap();
+            assert!(f.summary.contains(part), "{}", f.summary);
+        }
+    }
+}
+
+/// `bedrock.resource_policy_exposed`
+mod resource_policy_exposed {
+    use aidr_engine::Organization;
+    use aidr_engine::Severity;
+    use aidr_testkit::samples::{sample_findings_with, sample_severity};
+
+    const ID: &str = "bedrock.resource_policy_exposed";
+
+    #[test]
+    fn public_is_critical_cross_account_high() {
+        assert_eq!(
+            sample_severity(ID, "events/bedrock/PutResourcePolicy-public.json"),
+            Some(Severity::Critical)
+        );
+        assert_eq!(
+            sample_severity(ID, "events/bedrock/PutResourcePolicy-cross-account.json"),
+            Some(Severity::High)
+        );
+    }
+
+    #[test]
+    fn organization_accounts_are_not_external() {
+        let org = Organization {
+            accounts: vec!["444455556666".into()],
+        };
+        let findings = sample_findings_with("events/bedrock/PutResourcePolicy-cross-account.json", org);
+        assert!(!findings.iter().any(|f| f.rule_id == ID));
+    }
+}

@@ -1,0 +1,7 @@
+//! What each event rule reports on its own samples, beyond firing or not (which the samples
+//! runner checks for every detection): severities, summaries, resources, and the organization
+//! setting.
+
+mod bedrock;
+mod iam;
+mod sagemaker;

@@ -1,0 +1,10 @@
+//! aidr's test kit, a dev-dependency of the other crates (the libraries ship no test code):
+//! - [`samples`]: the samples runner (every detection against its own sample files) and
+//!   loaders for tests that look closer at one sample's findings;
+//! - [`conformance`]: the behaviour every `StateStore` must show;
+//! - [`recording`]: a publisher and a dead-letter queue that record what they get and can be
+//!   made to fail.
+
+pub mod conformance;
+pub mod recording;
+pub mod samples;
