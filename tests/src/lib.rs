@@ -3,7 +3,6 @@
 //! Runtime API that drives the real detector binary.
 
 pub mod runtime_api;
-pub mod traffic;
 
 use std::collections::HashMap;
 use std::path::PathBuf;

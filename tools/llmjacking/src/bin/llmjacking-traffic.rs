@@ -2,15 +2,15 @@
 //! (`OUT_DIR/AWSLogs/…/*.json.gz`) of benign Bedrock traffic with six attack scenarios, and
 //! `OUT_DIR/scenarios.json` describing the attacks. Deterministic for a seed.
 //!
-//! Usage: `llmjacking_traffic OUT_DIR [--days 30] [--seed 7]`
+//! Usage: `llmjacking-traffic OUT_DIR [--days 30] [--seed 7]`
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use aidr_e2e::traffic::{self, Config};
+use aidr_llmjacking::{Config, SCENARIOS, format_time, generate};
 
-const USAGE: &str = "usage: llmjacking_traffic OUT_DIR [--days N (default 30)] [--seed S (default 7)]";
+const USAGE: &str = "usage: llmjacking-traffic OUT_DIR [--days N (default 30)] [--seed S (default 7)]";
 
 fn parse_args() -> Result<Config, String> {
     let mut out = None;
@@ -45,17 +45,17 @@ fn main() -> ExitCode {
         Ok(c) => c,
         Err(e) => {
             if !e.is_empty() {
-                eprintln!("llmjacking_traffic: {e}");
+                eprintln!("llmjacking-traffic: {e}");
             }
             eprintln!("{USAGE}");
             return ExitCode::from(2);
         }
     };
     let started = Instant::now();
-    let summary = match traffic::generate(&config) {
+    let summary = match generate(&config) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("llmjacking_traffic: {e}");
+            eprintln!("llmjacking-traffic: {e}");
             return ExitCode::FAILURE;
         }
     };
@@ -74,17 +74,17 @@ fn main() -> ExitCode {
         println!(
             "  {:<30} {} .. {}  {:>5} events  key {}",
             s.name,
-            traffic::format_time(s.first),
-            traffic::format_time(s.last),
+            format_time(s.first),
+            format_time(s.last),
             s.event_count(),
             s.access_key_id
         );
     }
-    if summary.scenarios.len() < traffic::SCENARIOS.len() {
+    if summary.scenarios.len() < SCENARIOS.len() {
         println!(
             "  ({} of {} scenarios: the others fall after day {})",
             summary.scenarios.len(),
-            traffic::SCENARIOS.len(),
+            SCENARIOS.len(),
             config.days
         );
     }

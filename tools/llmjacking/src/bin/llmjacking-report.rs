@@ -2,21 +2,21 @@
 //! set: per scenario detected (medium+), latency and the rules that matched; the benign
 //! medium+ rate per 100 principal-days, grouped by rule. Prints Markdown.
 //!
-//! Usage: `llmjacking_report SCENARIOS.json FINDINGS.ndjson`
+//! Usage: `llmjacking-report SCENARIOS.json FINDINGS.ndjson`
 //! Exit status: 0 all targets met, 1 a target missed, 2 bad input.
 
 use std::path::Path;
 use std::process::ExitCode;
 
-use aidr_e2e::traffic;
+use aidr_llmjacking::evaluate_files;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [scenarios, findings] = args.as_slice() else {
-        eprintln!("usage: llmjacking_report SCENARIOS.json FINDINGS.ndjson");
+        eprintln!("usage: llmjacking-report SCENARIOS.json FINDINGS.ndjson");
         return ExitCode::from(2);
     };
-    match traffic::evaluate_files(Path::new(scenarios), Path::new(findings)) {
+    match evaluate_files(Path::new(scenarios), Path::new(findings)) {
         Ok(evaluation) => {
             print!("{}", evaluation.markdown());
             if evaluation.passed() {
@@ -26,7 +26,7 @@ fn main() -> ExitCode {
             }
         }
         Err(e) => {
-            eprintln!("llmjacking_report: {e}");
+            eprintln!("llmjacking-report: {e}");
             ExitCode::from(2)
         }
     }
