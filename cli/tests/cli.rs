@@ -276,7 +276,10 @@ fn posture_findings_are_ocsf_compliance_findings() {
     let sample = "samples/posture/sagemaker/NotebookInstance-direct-internet.json";
     let out = aidr(&["scan", "--format", "ocsf", sample]);
     let f = &ndjson(&out)[0];
-    assert_eq!((f["class_uid"].as_u64(), f["type_uid"].as_u64()), (Some(2003), Some(200301)));
+    assert_eq!(
+        (f["class_uid"].as_u64(), f["type_uid"].as_u64()),
+        (Some(2003), Some(200301))
+    );
     assert_eq!(f["compliance"]["status"], "Fail");
     assert_eq!(f["compliance"]["control"], "sagemaker.notebook_direct_internet_access");
     assert_eq!(
@@ -286,7 +289,10 @@ fn posture_findings_are_ocsf_compliance_findings() {
     assert_eq!(f["resources"][0]["data"]["DirectInternetAccess"], "Enabled");
     let json = ndjson(&aidr(&["scan", "--format", "ndjson", sample]));
     assert_eq!(json[0]["resource"]["type"], "AWS::SageMaker::NotebookInstance");
-    assert!(json[0]["event_ids"].is_null(), "a posture finding has no CloudTrail evidence");
+    assert!(
+        json[0]["event_ids"].is_null(),
+        "a posture finding has no CloudTrail evidence"
+    );
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("1 files, 0 records, 1 resources"),
         "{}",

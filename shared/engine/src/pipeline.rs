@@ -134,8 +134,8 @@ impl Pipeline {
             }
         }
         if self.stateful.is_some() && consumers.stateful != 0 {
-            out.observations
-                .extend(stateful::observe(record, consumers.stateful, interner));
+            let observation = stateful::observe(record, consumers.event, consumers.stateful, interner);
+            out.observations.extend(observation);
         }
     }
 
@@ -168,11 +168,9 @@ impl Pipeline {
         let Some(settings) = &self.stateful else {
             return Ok(());
         };
-        observations.sort_by(|a, b| (a.time, &a.event_id).cmp(&(b.time, &b.event_id)));
+        stateful::sort(&mut observations);
         let detections = self.registry.stateful();
-        let mut observations = observations.into_iter().peekable();
-        while observations.peek().is_some() {
-            let batch: Vec<Observation> = observations.by_ref().take(STATEFUL_BATCH).collect();
+        for batch in observations.chunks_mut(STATEFUL_BATCH) {
             match stateful::judge(&detections, batch, store, settings).await {
                 Ok(findings) if findings.is_empty() => {}
                 Ok(findings) => sink.accept(findings, &contributors).await,

@@ -55,8 +55,10 @@ pub enum RegistryError {
 pub const MAX_STATEFUL: usize = 64;
 
 /// Who consumes one (eventSource, eventName).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Consumers {
+    /// The (eventSource, eventName), as the detections spell it.
+    pub event: EventKey,
     /// Indices of the event rules (into [`Registry::event_rules`]).
     pub rules: Vec<usize>,
     /// Bit `i`: the `i`-th stateful detection (of [`Registry::stateful`]).
@@ -143,7 +145,15 @@ impl Registry {
     }
 
     fn consumers(&mut self, source: &'static str, name: &'static str) -> &mut Consumers {
-        self.by_event.entry(source).or_default().entry(name).or_default()
+        self.by_event
+            .entry(source)
+            .or_default()
+            .entry(name)
+            .or_insert_with(|| Consumers {
+                event: (source, name),
+                rules: Vec::new(),
+                stateful: 0,
+            })
     }
 
     /// The built-in catalog: event rules, stateful detections, posture checks.

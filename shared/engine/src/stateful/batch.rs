@@ -1,9 +1,8 @@
 //! A batch of observations in event-time order, and the groups of successful Bedrock
 //! invocations that several detections (sequences, first-seen, volume, fan-out) read: computed
-//! once per batch, whichever detection asks first.
+//! once per batch, whichever detection asks first (see `Job::invocations`).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::{Arc, OnceLock};
 
 use super::bedrock;
 use super::observation::Observation;
@@ -11,14 +10,13 @@ use super::observation::Observation;
 /// The observations of one batch (an SQS batch in the Lambda, a slice of the time-ordered
 /// replay in the CLI), sorted by event time, then event id.
 #[derive(Debug)]
-pub struct Batch {
-    observations: Vec<Observation>,
-    invocations: OnceLock<Invocations>,
+pub struct Batch<'o> {
+    observations: &'o [Observation],
 }
 
 /// (account, identity, baseline principal, model, region, hour) of a group of invocations;
-/// the strings are shared with the observations.
-pub type GroupKey = (Arc<str>, Arc<str>, Arc<str>, Arc<str>, Arc<str>, i64);
+/// the strings are the observations'.
+pub type GroupKey<'a> = (&'a str, &'a str, &'a str, &'a str, &'a str, i64);
 
 /// Invocations of one model by one principal and key, in one region and hour, in one batch.
 #[derive(Debug)]
@@ -32,25 +30,27 @@ pub struct Group {
 }
 
 /// The groups of successful Bedrock invocations of a batch, in key order.
-pub type Invocations = BTreeMap<GroupKey, Group>;
+pub type Invocations<'a> = BTreeMap<GroupKey<'a>, Group>;
 
-impl Batch {
-    /// A batch of `observations`, put in event-time order.
-    pub fn new(mut observations: Vec<Observation>) -> Batch {
-        observations.sort_by(|a, b| (a.time, &a.event_id).cmp(&(b.time, &b.event_id)));
-        Batch {
-            observations,
-            invocations: OnceLock::new(),
-        }
+/// Puts observations in event-time order (time, then event id).
+pub fn sort(observations: &mut [Observation]) {
+    observations.sort_by(|a, b| (a.time, &a.event_id).cmp(&(b.time, &b.event_id)));
+}
+
+impl<'o> Batch<'o> {
+    /// A batch of `observations`, put in event-time order first.
+    pub fn new(observations: &'o mut [Observation]) -> Batch<'o> {
+        sort(observations);
+        Batch { observations }
     }
 
     /// Every observation, in event-time order.
-    pub fn observations(&self) -> &[Observation] {
-        &self.observations
+    pub fn observations(&self) -> &'o [Observation] {
+        self.observations
     }
 
     /// The observation at `index`.
-    pub fn at(&self, index: usize) -> &Observation {
+    pub fn at(&self, index: usize) -> &'o Observation {
         &self.observations[index]
     }
 
@@ -60,36 +60,31 @@ impl Batch {
     }
 
     /// The successful Bedrock invocations grouped by account, key, principal, model, region
-    /// and hour.
-    pub fn invocations(&self) -> &Invocations {
-        self.invocations.get_or_init(|| group(&self.observations))
-    }
-}
-
-fn group(observations: &[Observation]) -> Invocations {
-    let mut groups = Invocations::new();
-    let unknown_model: Arc<str> = Arc::from("unknown-model");
-    for (i, o) in observations.iter().enumerate() {
-        if o.failed() || !bedrock::is_in(bedrock::INVOKE, &o.source, &o.action) {
-            continue;
+    /// and hour, computed anew (detections use `Job::invocations`, computed once per batch).
+    pub fn invocations(&self) -> Invocations<'o> {
+        let mut groups = Invocations::new();
+        for (i, o) in self.observations.iter().enumerate() {
+            if o.failed() || !bedrock::is_in(bedrock::INVOKE, o.source, o.action) {
+                continue;
+            }
+            let key = (
+                &*o.account,
+                &*o.identity,
+                &*o.baseline,
+                o.model.as_deref().unwrap_or("unknown-model"),
+                &*o.region,
+                o.time.div_euclid(3600),
+            );
+            let g = groups.entry(key).or_insert(Group {
+                first: i,
+                last: i,
+                count: 0,
+                prefixes: BTreeSet::new(),
+            });
+            g.last = i;
+            g.count += 1;
+            g.prefixes.extend(o.ip_prefix.iter().map(|p| p.to_string()));
         }
-        let key = (
-            Arc::clone(&o.account),
-            Arc::clone(&o.identity),
-            Arc::clone(&o.baseline),
-            Arc::clone(o.model.as_ref().unwrap_or(&unknown_model)),
-            Arc::clone(&o.region),
-            o.time.div_euclid(3600),
-        );
-        let g = groups.entry(key).or_insert(Group {
-            first: i,
-            last: i,
-            count: 0,
-            prefixes: BTreeSet::new(),
-        });
-        g.last = i;
-        g.count += 1;
-        g.prefixes.extend(o.ip_prefix.iter().map(|p| p.to_string()));
+        groups
     }
-    groups
 }

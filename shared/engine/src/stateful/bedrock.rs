@@ -39,9 +39,9 @@ pub const INVOKE: &[EventKey] = &[
     (BEDROCK, "ConverseStream"),
 ];
 
-/// True when `(source, name)` is in `list`.
+/// True when `(source, name)` is in `list` (names first: they differ soonest).
 pub fn is_in(list: &[EventKey], source: &str, name: &str) -> bool {
-    list.iter().any(|&(s, n)| s == source && n == name)
+    list.iter().any(|&(s, n)| n == name && s == source)
 }
 
 /// Remediation shared by the detections that suggest a stolen key.

@@ -77,7 +77,7 @@ fn facets(k: &GroupKey, g: &Group) -> Vec<(String, String)> {
 async fn judge(job: Job<'_>) -> Result<Vec<Signal<'_>>, StateError> {
     let s = job.settings;
     let (batch, store) = (job.batch, job.store);
-    let groups = batch.invocations();
+    let groups = job.invocations();
     if groups.is_empty() {
         return Ok(Vec::new());
     }

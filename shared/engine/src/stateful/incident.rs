@@ -49,7 +49,7 @@ pub(super) fn incident_severity(tags: &BTreeSet<String>) -> Option<Severity> {
 /// # Errors
 /// A [`StateError`] reading or writing an incident.
 pub(super) async fn correlate(
-    batch: &Batch,
+    batch: &Batch<'_>,
     mut signals: Vec<Signal<'_>>,
     store: &dyn StateStore,
     settings: &StatefulSettings,

@@ -32,8 +32,9 @@ mod volume_spike;
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::OnceLock;
 
-pub use batch::{Batch, Group, GroupKey, Invocations};
+pub use batch::{Batch, Group, GroupKey, Invocations, sort};
 pub use incident::{INCIDENT_EVENTS, INCIDENT_GROUP};
 pub use observation::{Interner, Observation, ip_prefix, observe};
 pub use settings::StatefulSettings;
@@ -58,12 +59,14 @@ pub struct Signal<'a> {
 
 /// What one detection gets to judge a batch with.
 pub struct Job<'a> {
-    pub batch: &'a Batch,
+    pub batch: &'a Batch<'a>,
     /// The detection's own observations: indices into the batch, in event-time order.
     pub mine: Vec<usize>,
     pub store: &'a dyn StateStore,
     pub settings: &'a StatefulSettings,
     pub metadata: &'a Metadata,
+    /// The batch's invocation groups, made by the first detection that asks.
+    invocations: &'a OnceLock<Invocations<'a>>,
 }
 
 impl<'a> Job<'a> {
@@ -81,6 +84,11 @@ impl<'a> Job<'a> {
     /// The detection's observations with their batch index, in event-time order.
     pub fn observations(&self) -> impl Iterator<Item = (usize, &'a Observation)> + '_ {
         self.mine.iter().map(|&i| (i, self.batch.at(i)))
+    }
+
+    /// The batch's successful Bedrock invocations, grouped (see [`Batch::invocations`]).
+    pub fn invocations(&self) -> &'a Invocations<'a> {
+        self.invocations.get_or_init(|| self.batch.invocations())
     }
 }
 
@@ -111,16 +119,16 @@ pub fn all() -> Vec<Box<dyn StatefulDetection>> {
     ]
 }
 
-/// Judges a batch of observations (any order) with `detections` (bit `i` of
-/// [`Observation::wanted`] names `detections[i]`) and returns the incident findings it opens
-/// or raises.
+/// Judges a batch of observations (any order; they are put in event-time order) with
+/// `detections` (bit `i` of [`Observation::wanted`] names `detections[i]`) and returns the
+/// incident findings it opens or raises.
 ///
 /// # Errors
 /// The first [`StateError`] of the store; the batch should then be retried as a whole (the
 /// counters it already grew may count some calls twice, alerts stay exactly-once).
 pub async fn judge(
     detections: &[&dyn StatefulDetection],
-    observations: Vec<Observation>,
+    observations: &mut [Observation],
     store: &dyn StateStore,
     settings: &StatefulSettings,
 ) -> Result<Vec<Finding>, StateError> {
@@ -128,6 +136,7 @@ pub async fn judge(
         return Ok(Vec::new());
     }
     let batch = Batch::new(observations);
+    let invocations = OnceLock::new();
     let mut signals = Vec::new();
     for (bit, detection) in detections.iter().enumerate() {
         let metadata = detection.metadata();
@@ -147,6 +156,7 @@ pub async fn judge(
             store,
             settings,
             metadata,
+            invocations: &invocations,
         };
         signals.extend(detection.judge(job).await?);
     }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use crate::cloudtrail::principal::Principal;
 use crate::cloudtrail::record::{Record, s};
+use crate::detection::EventKey;
 use crate::time::parse_millis;
 
 /// The facts of one consumed call that the stateful detections keep.
@@ -23,10 +24,10 @@ pub struct Observation {
     /// session (sessions of one application come and go), except for IAM Identity Center
     /// (`AWSReservedSSO_*`) roles, whose sessions are people; else the principal's ARN.
     pub baseline: Arc<str>,
-    /// `eventSource`.
-    pub source: Arc<str>,
-    /// `eventName`.
-    pub action: Arc<str>,
+    /// `eventSource`, as the registry spells it.
+    pub source: &'static str,
+    /// `eventName`, as the registry spells it.
+    pub action: &'static str,
     /// `requestParameters.modelId`, when the call names a model.
     pub model: Option<Arc<str>>,
     /// `sourceIPAddress`.
@@ -116,9 +117,10 @@ impl Interner {
     }
 }
 
-/// The observation of a record for the stateful detections in `wanted` (see
-/// [`Observation::wanted`]); `None` when the record has no parseable `eventTime` or no caller.
-pub fn observe(record: &Record<'_>, wanted: u64, interner: &mut Interner) -> Option<Observation> {
+/// The observation of a record, whose (eventSource, eventName) is `event` (the registry's
+/// copy), for the stateful detections in `wanted` (see [`Observation::wanted`]); `None` when
+/// the record has no parseable `eventTime` or no caller.
+pub fn observe(record: &Record<'_>, event: EventKey, wanted: u64, interner: &mut Interner) -> Option<Observation> {
     let time = parse_millis(s(&record.event_time)?)?.div_euclid(1000);
     let principal = interner.principal(record);
     let identity = principal.access_key_id.as_deref().or(principal.arn.as_deref())?;
@@ -140,8 +142,8 @@ pub fn observe(record: &Record<'_>, wanted: u64, interner: &mut Interner) -> Opt
         region: interner.string(s(&record.aws_region).unwrap_or("unknown")),
         identity,
         baseline,
-        source: interner.string(record.source()),
-        action: interner.string(record.name()),
+        source: event.0,
+        action: event.1,
         model: model.map(|m| interner.string(&m)),
         ip_prefix: source_ip.and_then(ip_prefix).map(|p| interner.string(&p)),
         source_ip: source_ip.map(|ip| interner.string(ip)),
@@ -185,23 +187,24 @@ mod tests {
             "errorCode":"ValidationException","requestParameters":{"modelId":"anthropic.claude-3-haiku-20240307-v1:0"},
             "userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/u","accessKeyId":"AKIAX","userName":"u"}}"#;
         let mut interner = Interner::default();
-        let o = observe(&serde_json::from_str(text).unwrap(), 0b101, &mut interner).unwrap();
+        let event = ("bedrock.amazonaws.com", "InvokeModel");
+        let o = observe(&serde_json::from_str(text).unwrap(), event, 0b101, &mut interner).unwrap();
         assert_eq!(
-            (&*o.action, &*o.identity, o.model.as_deref()),
+            (o.action, &*o.identity, o.model.as_deref()),
             ("InvokeModel", "AKIAX", Some("anthropic.claude-3-haiku-20240307-v1:0"))
         );
         assert_eq!((o.error.as_deref(), o.wanted), (Some("ValidationException"), 0b101));
         assert!(o.failed() && o.long_term());
         assert_eq!(o.time, 1_772_446_530);
         assert_eq!(&*o.baseline, "arn:aws:iam::111122223333:user/u");
-        let again = observe(&serde_json::from_str(text).unwrap(), 1, &mut interner).unwrap();
+        let again = observe(&serde_json::from_str(text).unwrap(), event, 1, &mut interner).unwrap();
         assert!(
             Arc::ptr_eq(&o.principal, &again.principal) && Arc::ptr_eq(&o.account, &again.account),
             "shared"
         );
         let untimed =
             r#"{"eventSource":"bedrock.amazonaws.com","eventName":"InvokeModel","userIdentity":{"accessKeyId":"A"}}"#;
-        assert!(observe(&serde_json::from_str(untimed).unwrap(), 1, &mut interner).is_none());
+        assert!(observe(&serde_json::from_str(untimed).unwrap(), event, 1, &mut interner).is_none());
     }
 }
 

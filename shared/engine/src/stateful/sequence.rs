@@ -34,7 +34,7 @@ impl Sequence {
         let window = (self.window)(job.settings);
         let (at_key, ids_key) = (format!("{}_at", self.marker), format!("{}_ids", self.marker));
         for (_, o) in job.observations() {
-            let starts = bedrock::is_in(self.starts, &o.source, &o.action);
+            let starts = bedrock::is_in(self.starts, o.source, o.action);
             if !starts || (self.long_term_only && !o.long_term()) {
                 continue;
             }
@@ -49,7 +49,7 @@ impl Sequence {
                 )
                 .await?;
         }
-        let groups = job.batch.invocations();
+        let groups = job.invocations();
         if groups.is_empty() {
             return Ok(Vec::new());
         }

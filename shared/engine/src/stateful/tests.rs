@@ -58,12 +58,23 @@ impl Call {
             record["errorCode"] = json!(code);
         }
         let text = record.to_string();
+        let event = all()
+            .iter()
+            .flat_map(|d| d.metadata().events.iter().copied())
+            .find(|&(_, name)| name == self.name)
+            .unwrap();
         let wanted = all()
             .iter()
             .enumerate()
-            .filter(|(_, d)| bedrock::is_in(d.metadata().events, "bedrock.amazonaws.com", self.name))
+            .filter(|(_, d)| bedrock::is_in(d.metadata().events, event.0, event.1))
             .fold(0, |mask, (bit, _)| mask | 1 << bit);
-        observe(&serde_json::from_str(&text).unwrap(), wanted, &mut Interner::default()).unwrap()
+        observe(
+            &serde_json::from_str(&text).unwrap(),
+            event,
+            wanted,
+            &mut Interner::default(),
+        )
+        .unwrap()
     }
 }
 
@@ -71,7 +82,7 @@ impl Call {
 fn run(settings: &StatefulSettings, store: &MemoryStore, batch: &[Observation]) -> Vec<Finding> {
     let detections = all();
     let detections: Vec<&dyn StatefulDetection> = detections.iter().map(|d| d.as_ref()).collect();
-    now_or_never(judge(&detections, batch.to_vec(), store, settings))
+    now_or_never(judge(&detections, &mut batch.to_vec(), store, settings))
         .unwrap()
         .unwrap()
 }

@@ -57,7 +57,7 @@ pub(super) fn p95(values: &mut [i64]) -> i64 {
 async fn judge(job: Job<'_>) -> Result<Vec<Signal<'_>>, StateError> {
     let s = job.settings;
     let mut signals = Vec::new();
-    for ((acct, _, principal, model, _, hour), g) in job.batch.invocations() {
+    for ((acct, _, principal, model, _, hour), g) in job.invocations() {
         let t = job.batch.at(g.last).time;
         let keep = (hour + 1) * 3600 + s.volume_history_hours * 3600;
         let total = job
