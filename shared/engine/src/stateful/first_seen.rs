@@ -83,14 +83,14 @@ async fn judge(job: Job<'_>) -> Result<Vec<Signal<'_>>, StateError> {
     }
     let mut learning_until: HashMap<&str, i64> = HashMap::new();
     for (k, g) in groups {
-        if learning_until.contains_key(&*k.0) {
+        if learning_until.contains_key(k.0) {
             continue;
         }
         let t = batch.at(g.first).time;
-        let learn = key(&["learn", &k.0]);
+        let learn = key(&["learn", k.0]);
         store.insert_if_absent(&learn, t, t + 730 * 86_400, t).await?;
         let since = store.get(&learn, t).await?.map_or(t, |i| i.value);
-        learning_until.insert(&k.0, since + s.learning_secs);
+        learning_until.insert(k.0, since + s.learning_secs);
     }
 
     let mut wanted: Vec<String> = groups.iter().flat_map(|(k, g)| facets(k, g)).map(|(k, _)| k).collect();
@@ -123,7 +123,7 @@ async fn judge(job: Job<'_>) -> Result<Vec<Signal<'_>>, StateError> {
                 created.insert(marker);
             }
         }
-        let learning = o.time < learning_until.get(&*k.0).copied().unwrap_or(i64::MAX);
+        let learning = o.time < learning_until.get(k.0).copied().unwrap_or(i64::MAX);
         let only_network = new.iter().all(|w| w.starts_with("from new network"));
         if new.is_empty() || learning || only_network {
             continue;

@@ -43,7 +43,7 @@ async fn judge(job: Job<'_>) -> Result<Vec<Signal<'_>>, StateError> {
     let s = job.settings;
     let mut regions: BTreeMap<(&str, &str), (BTreeSet<String>, usize)> = BTreeMap::new();
     for (k, g) in job.invocations() {
-        let entry = regions.entry((&*k.0, &*k.1)).or_insert((BTreeSet::new(), g.last));
+        let entry = regions.entry((k.0, k.1)).or_insert((BTreeSet::new(), g.last));
         entry.0.insert(k.4.to_string());
         if job.batch.at(g.last).time >= job.batch.at(entry.1).time {
             entry.1 = g.last;

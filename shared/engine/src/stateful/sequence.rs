@@ -54,7 +54,7 @@ impl Sequence {
             return Ok(Vec::new());
         }
         let now = job.batch.start();
-        let identities: BTreeSet<(&str, &str)> = groups.keys().map(|k| (&*k.0, &*k.1)).collect();
+        let identities: BTreeSet<(&str, &str)> = groups.keys().map(|k| (k.0, k.1)).collect();
         let marker_keys: Vec<String> = identities.iter().map(|(acct, id)| key(&[&at_key, acct, id])).collect();
         let markers = job.store.get_many(&marker_keys, now).await?;
         let mut signals = Vec::new();
@@ -64,7 +64,7 @@ impl Sequence {
             // most, so their first and last calls bound them).
             let hit = groups
                 .iter()
-                .filter(|(k, _)| &*k.0 == acct && &*k.1 == id)
+                .filter(|(k, _)| k.0 == acct && k.1 == id)
                 .flat_map(|(_, g)| [g.first, g.last])
                 .filter(|&i| (at..=at + window).contains(&job.batch.at(i).time))
                 .min_by_key(|&i| job.batch.at(i).time);
