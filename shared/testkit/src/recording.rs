@@ -7,61 +7,68 @@ use std::sync::Mutex;
 use aidr_engine::Finding;
 use aidr_engine::ports::{DeadLetters, FailureKind, PublishError, Publisher};
 
-/// Shared switch: `None` works, `Some(kind)` fails with that kind.
-#[derive(Debug, Default)]
-struct Outage(Mutex<Option<FailureKind>>);
+/// Keeps what it is given, unless it is made to fail.
+#[derive(Debug)]
+pub struct Recording<T> {
+    kept: Mutex<Vec<T>>,
+    /// `None` works; `Some(kind)` fails with that kind.
+    outage: Mutex<Option<FailureKind>>,
+}
 
-impl Outage {
-    fn set(&self, kind: Option<FailureKind>) {
-        if let Ok(mut current) = self.0.lock() {
-            *current = kind;
+impl<T> Default for Recording<T> {
+    fn default() -> Self {
+        Recording {
+            kept: Mutex::new(Vec::new()),
+            outage: Mutex::new(None),
+        }
+    }
+}
+
+impl<T: Clone> Recording<T> {
+    /// Makes every send fail with `kind` (`Some`) or succeed again (`None`).
+    pub fn set_outage(&self, kind: Option<FailureKind>) {
+        if let Ok(mut outage) = self.outage.lock() {
+            *outage = kind;
         }
     }
 
-    fn check(&self, what: &str) -> Result<(), PublishError> {
-        match self.0.lock().map(|k| *k) {
-            Ok(None) => Ok(()),
-            Ok(Some(kind)) => Err(PublishError {
+    /// What was kept so far.
+    pub fn kept(&self) -> Vec<T> {
+        self.kept.lock().map(|k| k.clone()).unwrap_or_default()
+    }
+
+    /// Keeps `item`, or fails as `what` is unavailable.
+    fn keep_item(&self, item: T, what: &str) -> Result<(), PublishError> {
+        let poisoned = || PublishError::permanent("recording lock poisoned");
+        if let Some(kind) = *self.outage.lock().map_err(|_| poisoned())? {
+            return Err(PublishError {
                 kind,
                 message: format!("{what} unavailable"),
-            }),
-            Err(_) => Err(PublishError::permanent("outage lock poisoned")),
+            });
         }
+        self.kept.lock().map_err(|_| poisoned())?.push(item);
+        Ok(())
     }
 }
 
 /// A [`Publisher`] that keeps the findings it publishes.
-#[derive(Debug, Default)]
-pub struct RecordingPublisher {
-    sent: Mutex<Vec<Finding>>,
-    outage: Outage,
-}
+pub type RecordingPublisher = Recording<Finding>;
 
 impl RecordingPublisher {
-    /// Makes every publish fail with `kind` (`Some`) or succeed again (`None`).
-    pub fn set_outage(&self, kind: Option<FailureKind>) {
-        self.outage.set(kind);
-    }
-
     /// The findings published so far.
     pub fn sent(&self) -> Vec<Finding> {
-        self.sent.lock().map(|s| s.clone()).unwrap_or_default()
+        self.kept()
     }
 
     /// The rule ids of the findings published so far.
     pub fn sent_rules(&self) -> Vec<String> {
-        self.sent().into_iter().map(|f| f.rule_id).collect()
+        self.kept().into_iter().map(|f| f.rule_id).collect()
     }
 }
 
 impl Publisher for RecordingPublisher {
     async fn publish(&self, f: &Finding) -> Result<(), PublishError> {
-        self.outage.check("topic")?;
-        self.sent
-            .lock()
-            .map_err(|_| PublishError::permanent("recording lock poisoned"))?
-            .push(f.clone());
-        Ok(())
+        self.keep_item(f.clone(), "topic")
     }
 }
 
@@ -74,36 +81,15 @@ pub struct DeadLetter {
 }
 
 /// A [`DeadLetters`] queue that keeps what it is given.
-#[derive(Debug, Default)]
-pub struct RecordingDeadLetters {
-    kept: Mutex<Vec<DeadLetter>>,
-    outage: Outage,
-}
-
-impl RecordingDeadLetters {
-    /// Makes every send fail with `kind` (`Some`) or succeed again (`None`).
-    pub fn set_outage(&self, kind: Option<FailureKind>) {
-        self.outage.set(kind);
-    }
-
-    /// What was kept so far.
-    pub fn kept(&self) -> Vec<DeadLetter> {
-        self.kept.lock().map(|k| k.clone()).unwrap_or_default()
-    }
-}
+pub type RecordingDeadLetters = Recording<DeadLetter>;
 
 impl DeadLetters for RecordingDeadLetters {
     async fn keep(&self, body: &str, origin: &str, reason: &str) -> Result<(), PublishError> {
-        self.outage.check("dead-letter queue")?;
         let letter = DeadLetter {
             body: body.to_owned(),
             origin: origin.to_owned(),
             reason: reason.to_owned(),
         };
-        self.kept
-            .lock()
-            .map_err(|_| PublishError::permanent("recording lock poisoned"))?
-            .push(letter);
-        Ok(())
+        self.keep_item(letter, "dead-letter queue")
     }
 }

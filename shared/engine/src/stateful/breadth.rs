@@ -1,42 +1,34 @@
 //! One identity used many distinct LLMjacking actions (recon, enablement, evasion).
 
 use super::keys::key;
-use super::{Job, Judgement, Signal, StatefulDetection, bedrock};
+use super::{BuiltinStateful, Job, Signal, bedrock};
 use crate::detection::{EventKey, Metadata, Samples, join_events};
 use crate::ports::StateError;
 use crate::severity::{Area, Severity};
 
-pub struct Breadth;
-
 const EVENTS: [EventKey; 13] = join_events(&[bedrock::ENABLE, bedrock::RECON, bedrock::EVASION]);
 
-const METADATA: Metadata = Metadata {
-    id: "bedrock.llmjacking_breadth",
-    title: "One identity used many LLMjacking actions",
-    severity: Severity::High,
-    area: Area::Model,
-    techniques: &["T1496", "T1526", "T1562.008"],
-    description: "One access key called at least the threshold (default 5) of distinct Bedrock recon, enablement \
-        and evasion actions with no pause longer than the window (default 24 hours); failed attempts count. \
-        Ordinary applications call one or two of them.",
-    remediation: bedrock::CONTAIN,
-    events: &EVENTS,
-    resource_types: &[],
-    failed_calls: true,
-    samples: Samples {
-        must_fire: &["samples/stateful/breadth.json"],
-        must_not_fire: &["samples/stateful/breadth-few-actions.json"],
+pub const DETECTION: BuiltinStateful = BuiltinStateful {
+    metadata: Metadata {
+        id: "bedrock.llmjacking_breadth",
+        title: "One identity used many LLMjacking actions",
+        severity: Severity::High,
+        area: Area::Model,
+        techniques: &["T1496", "T1526", "T1562.008"],
+        description: "One access key called at least the threshold (default 5) of distinct Bedrock recon, enablement \
+            and evasion actions with no pause longer than the window (default 24 hours); failed attempts count. \
+            Ordinary applications call one or two of them.",
+        remediation: bedrock::CONTAIN,
+        events: &EVENTS,
+        resource_types: &[],
+        failed_calls: true,
+        samples: Samples {
+            must_fire: &["samples/stateful/breadth.json"],
+            must_not_fire: &["samples/stateful/breadth-few-actions.json"],
+        },
     },
+    judge: |job| Box::pin(judge(job)),
 };
-
-impl StatefulDetection for Breadth {
-    fn metadata(&self) -> &Metadata {
-        &METADATA
-    }
-    fn judge<'a>(&'a self, job: Job<'a>) -> Judgement<'a> {
-        Box::pin(judge(job))
-    }
-}
 
 /// Adds each call's action to the key's set (`llm#breadth#acct#id`); reports every call after
 /// which the set holds the threshold or more.

@@ -2,31 +2,32 @@
 //! enablement chain.
 
 use super::sequence::Sequence;
-use super::{Job, Judgement, StatefulDetection, bedrock};
+use super::{BuiltinStateful, bedrock};
 use crate::detection::{EventKey, Metadata, Samples, join_events};
 use crate::severity::{Area, Severity};
 
-pub struct EnablementThenUse;
-
 const EVENTS: [EventKey; 7] = join_events(&[bedrock::ENABLE, bedrock::INVOKE]);
 
-const METADATA: Metadata = Metadata {
-    id: "bedrock.llmjacking_enablement_then_use",
-    title: "Model access enabled, then used by the same key",
-    severity: Severity::High,
-    area: Area::Model,
-    techniques: &["T1496", "AML.T0040"],
-    description: "A foundation model was switched on (PutUseCaseForModelAccess, CreateFoundationModelAgreement or \
-        PutFoundationModelEntitlement) and the same access key invoked a model within the enablement window \
-        (default 60 minutes): the LLMjacking enablement chain.",
-    remediation: bedrock::CONTAIN,
-    events: &EVENTS,
-    resource_types: &[],
-    failed_calls: false,
-    samples: Samples {
-        must_fire: &["samples/stateful/enablement_then_use.json"],
-        must_not_fire: &["samples/stateful/enablement_then_use-after-window.json"],
+pub const DETECTION: BuiltinStateful = BuiltinStateful {
+    metadata: Metadata {
+        id: "bedrock.llmjacking_enablement_then_use",
+        title: "Model access enabled, then used by the same key",
+        severity: Severity::High,
+        area: Area::Model,
+        techniques: &["T1496", "AML.T0040"],
+        description: "A foundation model was switched on (PutUseCaseForModelAccess, CreateFoundationModelAgreement or \
+            PutFoundationModelEntitlement) and the same access key invoked a model within the enablement window \
+            (default 60 minutes): the LLMjacking enablement chain.",
+        remediation: bedrock::CONTAIN,
+        events: &EVENTS,
+        resource_types: &[],
+        failed_calls: false,
+        samples: Samples {
+            must_fire: &["samples/stateful/enablement_then_use.json"],
+            must_not_fire: &["samples/stateful/enablement_then_use-after-window.json"],
+        },
     },
+    judge: |job| Box::pin(SEQUENCE.judge(job)),
 };
 
 const SEQUENCE: Sequence = Sequence {
@@ -36,12 +37,3 @@ const SEQUENCE: Sequence = Sequence {
     window: |s| s.enablement_window_secs,
     what: "model access was enabled",
 };
-
-impl StatefulDetection for EnablementThenUse {
-    fn metadata(&self) -> &Metadata {
-        &METADATA
-    }
-    fn judge<'a>(&'a self, job: Job<'a>) -> Judgement<'a> {
-        Box::pin(SEQUENCE.judge(job))
-    }
-}

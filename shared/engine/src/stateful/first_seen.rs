@@ -4,43 +4,35 @@ use std::collections::{BTreeSet, HashMap};
 
 use super::batch::{Group, GroupKey};
 use super::keys::key;
-use super::{Job, Judgement, Signal, StatefulDetection, bedrock};
+use super::{BuiltinStateful, Job, Signal, bedrock};
 use crate::detection::{Metadata, Samples};
 use crate::ports::StateError;
 use crate::severity::{Area, Severity};
 
-pub struct FirstSeen;
-
-const METADATA: Metadata = Metadata {
-    id: "bedrock.llmjacking_first_seen",
-    title: "First Bedrock use by a principal, of a model, or in a region",
-    severity: Severity::Low,
-    area: Area::Model,
-    techniques: &["T1078.004", "AML.T0040"],
-    description: "A principal invoked Bedrock for the first time, used a model it never used, or Bedrock was used \
-        in a region for the first time by the account or the principal. Low on its own; medium with a long-term \
-        key or from a network prefix the account never used Bedrock from; high when another LLMjacking signal \
-        concerns the same key. Nothing is reported during the learning period of each account (default 7 days \
-        from its first Bedrock event seen), while the baseline is recorded.",
-    remediation: "Confirm the principal is meant to use Bedrock (and this model, in this region). If not, \
-        deactivate its access key and review its other activity.",
-    events: bedrock::INVOKE,
-    resource_types: &[],
-    failed_calls: false,
-    samples: Samples {
-        must_fire: &["samples/stateful/first_seen.json"],
-        must_not_fire: &["samples/stateful/first_seen-known-principal.json"],
+pub const DETECTION: BuiltinStateful = BuiltinStateful {
+    metadata: Metadata {
+        id: "bedrock.llmjacking_first_seen",
+        title: "First Bedrock use by a principal, of a model, or in a region",
+        severity: Severity::Low,
+        area: Area::Model,
+        techniques: &["T1078.004", "AML.T0040"],
+        description: "A principal invoked Bedrock for the first time, used a model it never used, or Bedrock was used \
+            in a region for the first time by the account or the principal. Low on its own; medium with a long-term \
+            key or from a network prefix the account never used Bedrock from; high when another LLMjacking signal \
+            concerns the same key. Nothing is reported during the learning period of each account (default 7 days \
+            from its first Bedrock event seen), while the baseline is recorded.",
+        remediation: "Confirm the principal is meant to use Bedrock (and this model, in this region). If not, \
+            deactivate its access key and review its other activity.",
+        events: bedrock::INVOKE,
+        resource_types: &[],
+        failed_calls: false,
+        samples: Samples {
+            must_fire: &["samples/stateful/first_seen.json"],
+            must_not_fire: &["samples/stateful/first_seen-known-principal.json"],
+        },
     },
+    judge: |job| Box::pin(judge(job)),
 };
-
-impl StatefulDetection for FirstSeen {
-    fn metadata(&self) -> &Metadata {
-        &METADATA
-    }
-    fn judge<'a>(&'a self, job: Job<'a>) -> Judgement<'a> {
-        Box::pin(judge(job))
-    }
-}
 
 /// The first-seen markers a group of invocations may set, with what each means.
 fn facets(k: &GroupKey, g: &Group) -> Vec<(String, String)> {

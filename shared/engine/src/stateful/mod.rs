@@ -106,16 +106,32 @@ pub trait StatefulDetection: Send + Sync {
     fn judge<'a>(&'a self, job: Job<'a>) -> Judgement<'a>;
 }
 
+/// A compiled-in stateful detection: metadata plus a judge function (which boxes its future:
+/// `judge: |job| Box::pin(judge(job))`).
+pub struct BuiltinStateful {
+    pub metadata: Metadata,
+    pub judge: for<'a> fn(Job<'a>) -> Judgement<'a>,
+}
+
+impl StatefulDetection for BuiltinStateful {
+    fn metadata(&self) -> &Metadata {
+        &self.metadata
+    }
+    fn judge<'a>(&'a self, job: Job<'a>) -> Judgement<'a> {
+        (self.judge)(job)
+    }
+}
+
 /// Every built-in stateful detection, in catalog order.
 pub fn all() -> Vec<Box<dyn StatefulDetection>> {
     vec![
-        Box::new(enablement_then_use::EnablementThenUse),
-        Box::new(recon_then_use::ReconThenUse),
-        Box::new(breadth::Breadth),
-        Box::new(probing::Probing),
-        Box::new(first_seen::FirstSeen),
-        Box::new(volume_spike::VolumeSpike),
-        Box::new(region_fan_out::RegionFanOut),
+        Box::new(enablement_then_use::DETECTION),
+        Box::new(recon_then_use::DETECTION),
+        Box::new(breadth::DETECTION),
+        Box::new(probing::DETECTION),
+        Box::new(first_seen::DETECTION),
+        Box::new(volume_spike::DETECTION),
+        Box::new(region_fan_out::DETECTION),
     ]
 }
 

@@ -3,42 +3,34 @@
 use std::collections::BTreeMap;
 
 use super::keys::key;
-use super::{Job, Judgement, Signal, StatefulDetection, bedrock};
+use super::{BuiltinStateful, Job, Signal, bedrock};
 use crate::detection::{EventKey, Metadata, Samples, join_events};
 use crate::ports::StateError;
 use crate::severity::{Area, Severity};
 
-pub struct Probing;
-
 const EVENTS: [EventKey; 10] = join_events(&[bedrock::INVOKE, bedrock::RECON]);
 
-const METADATA: Metadata = Metadata {
-    id: "bedrock.llmjacking_probing",
-    title: "Burst of denied or invalid Bedrock calls",
-    severity: Severity::Medium,
-    area: Area::Model,
-    techniques: &["T1496", "AML.T0040"],
-    description: "One access key made at least the threshold (default 10) of invocations or model listings that \
-        failed with AccessDenied or ValidationException with no pause longer than the window (default 10 \
-        minutes): attackers probe which models a stolen key may run with deliberately invalid requests.",
-    remediation: bedrock::CONTAIN,
-    events: &EVENTS,
-    resource_types: &[],
-    failed_calls: true,
-    samples: Samples {
-        must_fire: &["samples/stateful/probing.json"],
-        must_not_fire: &["samples/stateful/probing-throttled.json"],
+pub const DETECTION: BuiltinStateful = BuiltinStateful {
+    metadata: Metadata {
+        id: "bedrock.llmjacking_probing",
+        title: "Burst of denied or invalid Bedrock calls",
+        severity: Severity::Medium,
+        area: Area::Model,
+        techniques: &["T1496", "AML.T0040"],
+        description: "One access key made at least the threshold (default 10) of invocations or model listings that \
+            failed with AccessDenied or ValidationException with no pause longer than the window (default 10 \
+            minutes): attackers probe which models a stolen key may run with deliberately invalid requests.",
+        remediation: bedrock::CONTAIN,
+        events: &EVENTS,
+        resource_types: &[],
+        failed_calls: true,
+        samples: Samples {
+            must_fire: &["samples/stateful/probing.json"],
+            must_not_fire: &["samples/stateful/probing-throttled.json"],
+        },
     },
+    judge: |job| Box::pin(judge(job)),
 };
-
-impl StatefulDetection for Probing {
-    fn metadata(&self) -> &Metadata {
-        &METADATA
-    }
-    fn judge<'a>(&'a self, job: Job<'a>) -> Judgement<'a> {
-        Box::pin(judge(job))
-    }
-}
 
 /// True for the errors probing produces.
 fn probe_error(code: &str) -> bool {

@@ -1,31 +1,32 @@
 //! A long-term key (or root) looked around Bedrock, then invoked a model.
 
 use super::sequence::Sequence;
-use super::{Job, Judgement, StatefulDetection, bedrock};
+use super::{BuiltinStateful, bedrock};
 use crate::detection::{EventKey, Metadata, Samples, join_events};
 use crate::severity::{Area, Severity};
 
-pub struct ReconThenUse;
-
 const EVENTS: [EventKey; 10] = join_events(&[bedrock::RECON, bedrock::INVOKE]);
 
-const METADATA: Metadata = Metadata {
-    id: "bedrock.llmjacking_recon_then_use",
-    title: "Bedrock reconnaissance, then invocation by a long-term key",
-    severity: Severity::High,
-    area: Area::Model,
-    techniques: &["T1496", "T1526", "AML.T0040"],
-    description: "A long-term access key (AKIA) or root listed models, checked their availability or read the \
-        invocation logging configuration, then invoked a model within the recon window (default 15 minutes). \
-        Applications rarely do this with long-term keys; stolen keys do.",
-    remediation: bedrock::CONTAIN,
-    events: &EVENTS,
-    resource_types: &[],
-    failed_calls: false,
-    samples: Samples {
-        must_fire: &["samples/stateful/recon_then_use.json"],
-        must_not_fire: &["samples/stateful/recon_then_use-role-session.json"],
+pub const DETECTION: BuiltinStateful = BuiltinStateful {
+    metadata: Metadata {
+        id: "bedrock.llmjacking_recon_then_use",
+        title: "Bedrock reconnaissance, then invocation by a long-term key",
+        severity: Severity::High,
+        area: Area::Model,
+        techniques: &["T1496", "T1526", "AML.T0040"],
+        description: "A long-term access key (AKIA) or root listed models, checked their availability or read the \
+            invocation logging configuration, then invoked a model within the recon window (default 15 minutes). \
+            Applications rarely do this with long-term keys; stolen keys do.",
+        remediation: bedrock::CONTAIN,
+        events: &EVENTS,
+        resource_types: &[],
+        failed_calls: false,
+        samples: Samples {
+            must_fire: &["samples/stateful/recon_then_use.json"],
+            must_not_fire: &["samples/stateful/recon_then_use-role-session.json"],
+        },
     },
+    judge: |job| Box::pin(SEQUENCE.judge(job)),
 };
 
 const SEQUENCE: Sequence = Sequence {
@@ -35,12 +36,3 @@ const SEQUENCE: Sequence = Sequence {
     window: |s| s.recon_window_secs,
     what: "a long-term key looked around",
 };
-
-impl StatefulDetection for ReconThenUse {
-    fn metadata(&self) -> &Metadata {
-        &METADATA
-    }
-    fn judge<'a>(&'a self, job: Job<'a>) -> Judgement<'a> {
-        Box::pin(SEQUENCE.judge(job))
-    }
-}

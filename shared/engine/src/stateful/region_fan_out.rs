@@ -3,39 +3,31 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::keys::key;
-use super::{Job, Judgement, Signal, StatefulDetection, bedrock};
+use super::{BuiltinStateful, Job, Signal, bedrock};
 use crate::detection::{Metadata, Samples};
 use crate::ports::StateError;
 use crate::severity::{Area, Severity};
 
-pub struct RegionFanOut;
-
-const METADATA: Metadata = Metadata {
-    id: "bedrock.llmjacking_region_fan_out",
-    title: "One identity invoked Bedrock in many regions",
-    severity: Severity::High,
-    area: Area::Model,
-    techniques: &["T1496", "T1535"],
-    description: "One access key invoked models in at least the threshold (default 3) of regions with no pause \
-        longer than the window (default 1 hour): attackers spread across regions to multiply quotas.",
-    remediation: bedrock::CONTAIN,
-    events: bedrock::INVOKE,
-    resource_types: &[],
-    failed_calls: false,
-    samples: Samples {
-        must_fire: &["samples/stateful/region_fan_out.json"],
-        must_not_fire: &["samples/stateful/region_fan_out-two-regions.json"],
+pub const DETECTION: BuiltinStateful = BuiltinStateful {
+    metadata: Metadata {
+        id: "bedrock.llmjacking_region_fan_out",
+        title: "One identity invoked Bedrock in many regions",
+        severity: Severity::High,
+        area: Area::Model,
+        techniques: &["T1496", "T1535"],
+        description: "One access key invoked models in at least the threshold (default 3) of regions with no pause \
+            longer than the window (default 1 hour): attackers spread across regions to multiply quotas.",
+        remediation: bedrock::CONTAIN,
+        events: bedrock::INVOKE,
+        resource_types: &[],
+        failed_calls: false,
+        samples: Samples {
+            must_fire: &["samples/stateful/region_fan_out.json"],
+            must_not_fire: &["samples/stateful/region_fan_out-two-regions.json"],
+        },
     },
+    judge: |job| Box::pin(judge(job)),
 };
-
-impl StatefulDetection for RegionFanOut {
-    fn metadata(&self) -> &Metadata {
-        &METADATA
-    }
-    fn judge<'a>(&'a self, job: Job<'a>) -> Judgement<'a> {
-        Box::pin(judge(job))
-    }
-}
 
 /// Adds the regions each key invoked in this batch to its set (`llm#regions#acct#id`);
 /// reports the key when the set reaches the threshold.

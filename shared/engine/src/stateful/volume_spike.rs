@@ -1,45 +1,37 @@
 //! Bedrock invocations far above the principal's own baseline.
 
 use super::keys::key;
-use super::{Job, Judgement, Signal, StatefulDetection, bedrock};
+use super::{BuiltinStateful, Job, Signal, bedrock};
 use crate::detection::{Metadata, Samples};
 use crate::ports::StateError;
 use crate::severity::{Area, Severity};
 
-pub struct VolumeSpike;
-
-const METADATA: Metadata = Metadata {
-    id: "bedrock.llmjacking_volume_spike",
-    title: "Bedrock invocations far above the principal's own baseline",
-    severity: Severity::Medium,
-    area: Area::Model,
-    techniques: &["T1496", "AML.T0034"],
-    description: "A principal's invocations of one model in the current hour reached the floor (default 100) and \
-        the factor (default 5x) times the 95th percentile of its own hourly counts in the hours it was active \
-        over the trailing history (default 7 days), pro-rated to the part of the hour elapsed (at least a \
-        quarter), so a spike is caught within minutes. Principals with fewer than 24 active hours are left to \
-        the first-seen detection. Sessions of one application role count as the role. High with a long-term key.",
-    remediation: bedrock::CONTAIN,
-    events: bedrock::INVOKE,
-    resource_types: &[],
-    failed_calls: false,
-    samples: Samples {
-        must_fire: &["samples/stateful/volume_spike.json"],
-        must_not_fire: &["samples/stateful/volume_spike-below-floor.json"],
+pub const DETECTION: BuiltinStateful = BuiltinStateful {
+    metadata: Metadata {
+        id: "bedrock.llmjacking_volume_spike",
+        title: "Bedrock invocations far above the principal's own baseline",
+        severity: Severity::Medium,
+        area: Area::Model,
+        techniques: &["T1496", "AML.T0034"],
+        description: "A principal's invocations of one model in the current hour reached the floor (default 100) and \
+            the factor (default 5x) times the 95th percentile of its own hourly counts in the hours it was active \
+            over the trailing history (default 7 days), pro-rated to the part of the hour elapsed (at least a \
+            quarter), so a spike is caught within minutes. Principals with fewer than 24 active hours are left to \
+            the first-seen detection. Sessions of one application role count as the role. High with a long-term key.",
+        remediation: bedrock::CONTAIN,
+        events: bedrock::INVOKE,
+        resource_types: &[],
+        failed_calls: false,
+        samples: Samples {
+            must_fire: &["samples/stateful/volume_spike.json"],
+            must_not_fire: &["samples/stateful/volume_spike-below-floor.json"],
+        },
     },
+    judge: |job| Box::pin(judge(job)),
 };
 
 /// Hours with invocations a principal needs in its history before its volume is judged.
 const MIN_ACTIVE_HOURS: i64 = 24;
-
-impl StatefulDetection for VolumeSpike {
-    fn metadata(&self) -> &Metadata {
-        &METADATA
-    }
-    fn judge<'a>(&'a self, job: Job<'a>) -> Judgement<'a> {
-        Box::pin(judge(job))
-    }
-}
 
 /// The 95th percentile (nearest rank) of `values`.
 pub(super) fn p95(values: &mut [i64]) -> i64 {
