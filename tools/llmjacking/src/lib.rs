@@ -33,4 +33,4 @@ pub use scoring::{
     TARGET_BENIGN_PER_100, TARGET_LATENCY_MIN, evaluate, evaluate_files, matches,
 };
 pub use time::{format_time, parse_time, start_time};
-pub use write::{Config, Injected, Summary, generate};
+pub use write::{GenerateOptions, Injected, Summary, generate};

@@ -19,7 +19,7 @@ use crate::world::{APPS, World};
 
 /// What to generate.
 #[derive(Debug, Clone)]
-pub struct Config {
+pub struct GenerateOptions {
     pub out: PathBuf,
     pub days: u32,
     pub seed: u64,
@@ -141,7 +141,7 @@ impl Writer {
 
 /// Generates the traffic into `config.out` (`AWSLogs/…` and `scenarios.json`). Refuses to
 /// write over an existing `AWSLogs` folder.
-pub fn generate(config: &Config) -> std::io::Result<Summary> {
+pub fn generate(config: &GenerateOptions) -> std::io::Result<Summary> {
     let logs = config.out.join("AWSLogs");
     if logs.exists() {
         return Err(std::io::Error::new(

@@ -8,13 +8,13 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use aidr_llmjacking::{Config, SCENARIOS, format_time, generate};
+use aidr_llmjacking::{GenerateOptions, SCENARIOS, format_time, generate};
 
 const USAGE: &str = "usage: llmjacking-traffic OUT_DIR [--days N (default 30)] [--seed S (default 7)]";
 
-fn parse_args() -> Result<Config, String> {
+fn parse_args() -> Result<GenerateOptions, String> {
     let mut out = None;
-    let mut config = Config {
+    let mut config = GenerateOptions {
         out: PathBuf::new(),
         days: 30,
         seed: 7,
