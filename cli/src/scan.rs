@@ -103,7 +103,11 @@ fn scan_one(pipeline: &Pipeline, input: &Input, done_bytes: &AtomicU64) -> Resul
     Ok(evaluation)
 }
 
-/// Scans `paths` with `pipeline` on `threads` workers (all cores when `None`).
+/// Scans `paths` with `pipeline` on `threads` workers (all cores when `None`). Unreadable
+/// files and records are counted and reported in the [`Report`], not returned as errors.
+///
+/// # Errors
+/// When the worker pool cannot start.
 pub fn run(pipeline: &Pipeline, paths: &[PathBuf], threads: Option<usize>) -> std::io::Result<Report> {
     let start = Instant::now();
     let mut inputs = Vec::new();

@@ -14,7 +14,7 @@ use aidr_engine::alerting::{AlertPolicy, Outcome, deliver};
 use aidr_engine::cloudtrail::input::Layout;
 use aidr_engine::ports::{DeadLetters, FailureKind, Publisher, StateStore};
 use aidr_engine::{Evaluation, Finding, FindingSink, Pipeline};
-use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
+use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use tracing::{error, info, warn};
@@ -75,22 +75,29 @@ pub struct Summary {
     pub retried: usize,
 }
 
-/// The fields that tell an SQS batch from an EventBridge event.
+/// An SQS batch as Lambda delivers it, each message left unparsed until its turn.
 #[derive(Deserialize)]
-struct Peek<'a> {
+struct SqsBatch<'a> {
     #[serde(rename = "Records", borrow, default)]
-    records: Vec<PeekRecord<'a>>,
+    records: Vec<&'a RawValue>,
 }
 
+/// The fields of an SQS message the detector reads.
 #[derive(Deserialize)]
-struct PeekRecord<'a> {
-    #[serde(rename = "eventSource", borrow)]
-    event_source: Option<&'a str>,
+struct SqsMessage {
+    #[serde(rename = "messageId", default)]
+    message_id: String,
+    #[serde(default)]
+    body: Option<String>,
+    #[serde(rename = "eventSource", default)]
+    event_source: Option<String>,
 }
 
-fn is_sqs_batch(payload: &str) -> bool {
-    serde_json::from_str::<Peek>(payload)
-        .is_ok_and(|p| p.records.first().is_some_and(|r| r.event_source == Some("aws:sqs")))
+/// The messages of `payload` when it is an SQS batch.
+fn sqs_batch(payload: &str) -> Option<Vec<&RawValue>> {
+    let batch: SqsBatch = serde_json::from_str(payload).ok()?;
+    let first: SqsMessage = serde_json::from_str(batch.records.first()?.get()).ok()?;
+    (first.event_source.as_deref() == Some("aws:sqs")).then_some(batch.records)
 }
 
 /// The CloudTrail event id (or else the EventBridge event id) of an input, for logs, read
@@ -106,11 +113,34 @@ fn event_id_of(body: &str) -> String {
         .to_owned()
 }
 
-/// One input of an invocation: the event itself, or one SQS message.
+/// One input of an invocation: the event itself, or one SQS message (whose body is read
+/// again from the payload only if it must go to the dead-letter queue, so one body at a time
+/// is held in memory).
 struct Input<'a> {
     /// `event`, or the SQS message id.
     origin: String,
-    body: &'a str,
+    source: Source<'a>,
+}
+
+enum Source<'a> {
+    /// The invocation payload is the input.
+    Event(&'a str),
+    /// An SQS message of the batch.
+    Message(&'a RawValue),
+}
+
+impl Input<'_> {
+    /// The input as received: the event, or the message's body.
+    fn body(&self) -> Result<String, String> {
+        match self.source {
+            Source::Event(text) => Ok(text.to_owned()),
+            Source::Message(raw) => match serde_json::from_str::<SqsMessage>(raw.get()) {
+                Ok(SqsMessage { body: Some(body), .. }) => Ok(body),
+                Ok(_) => Err("SQS message has no body".into()),
+                Err(e) => Err(format!("unreadable SQS message: {e}")),
+            },
+        }
+    }
 }
 
 impl<S: StateStore, P: Publisher, D: DeadLetters> Detector<S, P, D> {
@@ -123,14 +153,13 @@ impl<S: StateStore, P: Publisher, D: DeadLetters> Detector<S, P, D> {
     /// [`HandlerError::Batch`] when an SQS batch cannot be read at all.
     pub async fn handle(&self, payload: &RawValue, now: i64) -> Result<serde_json::Value, HandlerError> {
         let text = payload.get();
-        if is_sqs_batch(text) {
-            let batch: SqsEvent = serde_json::from_str(text).map_err(|e| HandlerError::Batch(e.to_string()))?;
-            let response = self.handle_batch(&batch, now).await;
+        if let Some(messages) = sqs_batch(text) {
+            let response = self.handle_batch(&messages, now).await;
             return serde_json::to_value(response).map_err(|e| HandlerError::Batch(e.to_string()));
         }
         let input = Input {
             origin: "event".into(),
-            body: text,
+            source: Source::Event(text),
         };
         let (summary, mut results) = self.handle_inputs(vec![input], now).await;
         match results.pop().flatten() {
@@ -139,15 +168,16 @@ impl<S: StateStore, P: Publisher, D: DeadLetters> Detector<S, P, D> {
         }
     }
 
-    /// Handles an SQS batch: each message through the pipeline, the stateful detections once
-    /// over all of them. Only the messages to retry are reported.
-    pub async fn handle_batch(&self, batch: &SqsEvent, now: i64) -> SqsBatchResponse {
-        let inputs: Vec<Input> = batch
-            .records
+    /// Handles the messages of an SQS batch: each through the pipeline, the stateful
+    /// detections once over all of them. Only the messages to retry are reported.
+    async fn handle_batch(&self, messages: &[&RawValue], now: i64) -> SqsBatchResponse {
+        let inputs: Vec<Input> = messages
             .iter()
-            .map(|m| Input {
-                origin: m.message_id.clone().unwrap_or_default(),
-                body: m.body.as_deref().unwrap_or(""),
+            .map(|&raw| Input {
+                origin: serde_json::from_str::<SqsMessage>(raw.get())
+                    .map(|m| m.message_id)
+                    .unwrap_or_default(),
+                source: Source::Message(raw),
             })
             .collect();
         let origins: Vec<String> = inputs.iter().map(|i| i.origin.clone()).collect();
@@ -166,16 +196,23 @@ impl<S: StateStore, P: Publisher, D: DeadLetters> Detector<S, P, D> {
     /// Runs `inputs` through the pipeline and settles each: `None` when done or
     /// dead-lettered, `Some(failure)` when it must be retried.
     async fn handle_inputs(&self, inputs: Vec<Input<'_>>, now: i64) -> (Summary, Vec<Option<Failure>>) {
-        let mut evaluations: Vec<Evaluation> = inputs
-            .iter()
-            .map(|i| self.pipeline.read(i.body.as_bytes(), Layout::Stream, &i.origin))
-            .collect();
         let mut alerts = Alerts {
             detector: self,
             now,
             summary: Summary::default(),
             failures: vec![None; inputs.len()],
         };
+        let mut evaluations = Vec::with_capacity(inputs.len());
+        for (i, input) in inputs.iter().enumerate() {
+            let evaluation = match input.body() {
+                Ok(body) => self.pipeline.read(body.as_bytes(), Layout::Stream, &input.origin),
+                Err(why) => {
+                    alerts.fail(i, FailureKind::Permanent, Cause::Unreadable, why);
+                    Evaluation::default()
+                }
+            };
+            evaluations.push(evaluation);
+        }
         for (i, (input, evaluation)) in inputs.iter().zip(&evaluations).enumerate() {
             alerts.summary.records += evaluation.records as usize;
             alerts.summary.skipped += evaluation.skipped as usize;
@@ -210,13 +247,14 @@ impl<S: StateStore, P: Publisher, D: DeadLetters> Detector<S, P, D> {
     /// fails, the input is retried instead); a transient one is returned for retry.
     async fn settle(&self, input: &Input<'_>, failure: Option<Failure>, summary: &mut Summary) -> Option<Failure> {
         let failure = failure?;
-        let (origin, event_id) = (&input.origin, event_id_of(input.body));
+        let body = input.body().unwrap_or_default();
+        let (origin, event_id) = (&input.origin, event_id_of(&body));
         if failure.kind.is_transient() {
             error!(origin, event_id, error = %failure, "failed; it will be delivered again");
             summary.retried += 1;
             return Some(failure);
         }
-        match self.dead_letters.keep(input.body, origin, &failure.message).await {
+        match self.dead_letters.keep(&body, origin, &failure.message).await {
             Ok(()) => {
                 error!(origin, event_id, error = %failure, "can never be processed; sent to the dead-letter queue");
                 summary.dead_lettered += 1;

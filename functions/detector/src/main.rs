@@ -38,7 +38,7 @@ async fn main() -> Result<(), Error> {
         pipeline: Pipeline::new(registry, config.organization, config.stateful),
         store: DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), config.table),
         publisher: SnsPublisher::new(aws_sdk_sns::Client::new(&aws), config.topic_arn),
-        dead_letters: SqsDeadLetters::new(aws_sdk_sqs::Client::new(&aws), config.dead_letter_queue_url),
+        dead_letters: SqsDeadLetters::new(&aws, config.dead_letter_queue_url),
         policy: config.policy,
     };
     let detector = &detector;

@@ -3,30 +3,40 @@
 //! inspected and replayed (for example moved back to the batch queue, whose consumer reads
 //! any EventBridge event).
 
+use std::sync::OnceLock;
+
 use aidr_engine::ports::{DeadLetters, PublishError};
 use aws_sdk_sqs::Client;
 use aws_sdk_sqs::error::DisplayErrorContext;
 use aws_sdk_sqs::types::MessageAttributeValue;
+use aws_types::SdkConfig;
 
 use crate::failure::failure_kind;
 
 /// Message attribute values are at most this long here (SQS takes 256 KiB in all).
 const ATTRIBUTE_CHARS: usize = 1000;
 
-/// Sends dead letters to one queue.
-#[derive(Clone, Debug)]
+/// Sends dead letters to one queue. Dead letters are rare: the SQS client is made on the first
+/// one, not at cold start.
+#[derive(Debug)]
 pub struct SqsDeadLetters {
-    client: Client,
+    config: SdkConfig,
+    client: OnceLock<Client>,
     queue_url: String,
 }
 
 impl SqsDeadLetters {
-    /// A dead-letter queue at `queue_url` through `client`.
-    pub fn new(client: Client, queue_url: impl Into<String>) -> SqsDeadLetters {
+    /// A dead-letter queue at `queue_url`, reached with `config`.
+    pub fn new(config: &SdkConfig, queue_url: impl Into<String>) -> SqsDeadLetters {
         SqsDeadLetters {
-            client,
+            config: config.clone(),
+            client: OnceLock::new(),
             queue_url: queue_url.into(),
         }
+    }
+
+    fn client(&self) -> &Client {
+        self.client.get_or_init(|| Client::new(&self.config))
     }
 }
 
@@ -43,7 +53,7 @@ impl DeadLetters for SqsDeadLetters {
     async fn keep(&self, body: &str, origin: &str, reason: &str) -> Result<(), PublishError> {
         // SQS refuses an empty body; keep the fact that it was empty.
         let body = if body.is_empty() { "(empty)" } else { body };
-        self.client
+        self.client()
             .send_message()
             .queue_url(&self.queue_url)
             .message_body(body)

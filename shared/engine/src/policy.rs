@@ -57,6 +57,9 @@ fn principals(v: Option<&Value>) -> Vec<(String, String)> {
 
 impl Policy {
     /// Parses a document given as an object, as JSON text, or as URL-encoded JSON text.
+    ///
+    /// # Errors
+    /// A [`PolicyError`] when the text is not JSON or the document has no statements.
     pub fn parse(doc: &Value) -> Result<Policy, PolicyError> {
         let owned;
         let doc = match doc {

@@ -17,6 +17,9 @@ fn opt_str(v: &Value) -> Option<String> {
 }
 
 /// Reads `scenarios.json`.
+///
+/// # Errors
+/// A message naming what is not JSON or lacks a field.
 pub fn parse_scenarios(text: &str) -> Result<Scenarios, String> {
     let v: Value = serde_json::from_str(text).map_err(|e| format!("scenarios: not JSON: {e}"))?;
     let days = v["days"]
@@ -72,6 +75,9 @@ pub fn parse_scenarios(text: &str) -> Result<Scenarios, String> {
 }
 
 /// Reads `aidr scan --format ndjson` output: one finding a line (blank lines ignored).
+///
+/// # Errors
+/// A message naming the first line that is not a finding.
 pub fn parse_findings(text: &str) -> Result<Vec<FindingRow>, String> {
     let mut rows = Vec::new();
     for (n, line) in text.lines().enumerate().map(|(i, l)| (i + 1, l.trim())) {

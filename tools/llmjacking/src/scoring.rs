@@ -205,7 +205,10 @@ impl Evaluation {
     }
 }
 
-/// Reads both files and evaluates; `Err` for unreadable or malformed input.
+/// Reads both files and evaluates.
+///
+/// # Errors
+/// A message naming the file that is unreadable or malformed.
 pub fn evaluate_files(scenarios: &Path, findings: &Path) -> Result<Evaluation, String> {
     let read = |p: &Path| std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()));
     let scenarios = parse_scenarios(&read(scenarios)?)?;

@@ -139,8 +139,11 @@ impl Writer {
     }
 }
 
-/// Generates the traffic into `config.out` (`AWSLogs/…` and `scenarios.json`). Refuses to
-/// write over an existing `AWSLogs` folder.
+/// Generates the traffic into `config.out` (`AWSLogs/…` and `scenarios.json`).
+///
+/// # Errors
+/// When an `AWSLogs` folder exists there already (it is never written over), or a file
+/// cannot be written.
 pub fn generate(config: &GenerateOptions) -> std::io::Result<Summary> {
     let logs = config.out.join("AWSLogs");
     if logs.exists() {

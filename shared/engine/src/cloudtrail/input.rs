@@ -83,6 +83,9 @@ pub trait Sink {
 }
 
 /// Returns the bytes to parse: gunzipped when they start with the gzip magic number.
+///
+/// # Errors
+/// An [`InputError`] naming `origin` when the gzip data is truncated or corrupt.
 pub fn decode<'b>(bytes: &'b [u8], origin: &str) -> Result<Cow<'b, [u8]>, InputError> {
     if !bytes.starts_with(&[0x1f, 0x8b]) {
         return Ok(Cow::Borrowed(bytes));
