@@ -10,6 +10,8 @@
 //! - dead-lettered: it can never succeed (unreadable, or refused by DynamoDB or SNS for good):
 //!   it is logged with its event id and sent to the dead-letter queue at once, not retried.
 
+use std::borrow::Cow;
+
 use aidr_engine::alerting::{AlertPolicy, Outcome, deliver};
 use aidr_engine::cloudtrail::input::Layout;
 use aidr_engine::ports::{DeadLetters, FailureKind, Publisher, StateStore};
@@ -131,11 +133,11 @@ enum Source<'a> {
 
 impl Input<'_> {
     /// The input as received: the event, or the message's body.
-    fn body(&self) -> Result<String, String> {
+    fn body(&self) -> Result<Cow<'_, str>, String> {
         match self.source {
-            Source::Event(text) => Ok(text.to_owned()),
+            Source::Event(text) => Ok(Cow::Borrowed(text)),
             Source::Message(raw) => match serde_json::from_str::<SqsMessage>(raw.get()) {
-                Ok(SqsMessage { body: Some(body), .. }) => Ok(body),
+                Ok(SqsMessage { body: Some(body), .. }) => Ok(Cow::Owned(body)),
                 Ok(_) => Err("SQS message has no body".into()),
                 Err(e) => Err(format!("unreadable SQS message: {e}")),
             },

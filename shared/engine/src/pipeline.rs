@@ -165,7 +165,7 @@ impl Pipeline {
                 observations.append(&mut evaluation.observations);
             }
         }
-        let Some(settings) = &self.stateful else {
+        let Some(settings) = self.stateful.as_ref().filter(|_| !observations.is_empty()) else {
             return Ok(());
         };
         stateful::sort(&mut observations);
