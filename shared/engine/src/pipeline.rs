@@ -114,9 +114,11 @@ impl Pipeline {
             .collect()
     }
 
-    /// The event rules' findings on one record, and its observation when a stateful detection
-    /// consumes it.
-    fn evaluate(&self, record: &Record<'_>, interner: &mut Interner, out: &mut Evaluation) {
+    /// Stage 1 on one record already parsed (as [`input::read`] hands them out): the event
+    /// rules' findings go to `out`, and its observation when a stateful detection consumes it;
+    /// `interner` shares repeated strings among the observations of one input. `read` is this
+    /// for every record of an input; a caller that parses records itself uses it directly.
+    pub fn evaluate(&self, record: &Record<'_>, interner: &mut Interner, out: &mut Evaluation) {
         let Some(consumers) = self.registry.consumers_of(record.source(), record.name()) else {
             return;
         };
