@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use aidr_engine::cloudtrail::input::{self, InputError, Layout};
+use aidr_engine::input::{self, InputError, Layout};
 use aidr_engine::ports::{MemoryStore, now_or_never};
 use aidr_engine::{Evaluation, Finding, Pipeline, Severity};
 use rayon::prelude::*;

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use aidr_e2e::runtime_api::{Reply, Runtime, detector_binary};
 use aidr_e2e::{Stack, emulator, sample};
-use aidr_engine::cloudtrail::input::Layout;
+use aidr_engine::input::Layout;
 use aidr_engine::{DetectionKind, Organization, Pipeline, Registry, Severity};
 use serde_json::Value;
 

@@ -13,7 +13,7 @@
 use std::borrow::Cow;
 
 use aidr_engine::alerting::{AlertPolicy, Outcome, deliver};
-use aidr_engine::cloudtrail::input::Layout;
+use aidr_engine::input::Layout;
 use aidr_engine::ports::{DeadLetters, FailureKind, Publisher, StateStore};
 use aidr_engine::{Evaluation, Finding, FindingSink, Pipeline};
 use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse};

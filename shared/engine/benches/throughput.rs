@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use aidr_engine::cloudtrail::input::{self, InputError, Layout, Sink};
+use aidr_engine::input::{self, InputError, Layout, Sink};
 use aidr_engine::resource::ResourceSnapshot;
 use aidr_engine::stateful::Interner;
 use aidr_engine::{Evaluation, Organization, Pipeline, Record, Registry};

@@ -3,7 +3,8 @@
 //! pipeline, and reports findings. Pure Rust, no AWS SDK: the same engine runs in the `aidr`
 //! CLI and in the detector Lambda, which reach the outside world through the [`ports`].
 //!
-//! - input: [`cloudtrail`] (records, the forms they come in), [`resource`] (snapshots);
+//! - input: [`input`] (the forms records and snapshots come in), [`cloudtrail`] (the
+//!   record), [`resource`] (a resource snapshot);
 //! - detections: [`detection`] (what every detection declares), [`rules`], [`stateful`],
 //!   [`posture`], all held by the [`registry`];
 //! - [`pipeline`]: the one way inputs become findings;
@@ -15,6 +16,7 @@ pub mod alerting;
 pub mod cloudtrail;
 pub mod detection;
 pub mod finding;
+pub mod input;
 pub mod ocsf;
 pub mod patterns;
 pub mod pipeline;

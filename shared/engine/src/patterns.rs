@@ -4,8 +4,8 @@
 
 use serde_json::{Value, json};
 
-use crate::cloudtrail::input::API_CALL_DETAIL_TYPE;
 use crate::detection::EventKey;
+use crate::input::API_CALL_DETAIL_TYPE;
 use crate::registry::Registry;
 
 /// High-volume read-only Bedrock calls: routed through an SQS queue in batches, never one

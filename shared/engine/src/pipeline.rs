@@ -14,10 +14,10 @@
 
 use std::future::Future;
 
-use crate::cloudtrail::input::{self, InputError, Layout, Sink};
 use crate::cloudtrail::{Event, Record};
 use crate::detection::Organization;
 use crate::finding::Finding;
+use crate::input::{self, InputError, Layout, Sink};
 use crate::ports::{StateError, StateStore};
 use crate::registry::Registry;
 use crate::resource::ResourceSnapshot;

@@ -2,7 +2,7 @@
 //! each field of its record replaced by values of other JSON types, goes through the whole
 //! catalog and the stateful detections; errors are reported, nothing panics.
 
-use aidr_engine::cloudtrail::input::Layout;
+use aidr_engine::input::Layout;
 use aidr_engine::ports::{MemoryStore, now_or_never};
 use aidr_engine::stateful::StatefulSettings;
 use aidr_engine::{Evaluation, Finding, Organization, Pipeline, Registry};

@@ -5,7 +5,7 @@
 use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 
-use aidr_engine::cloudtrail::input::Layout;
+use aidr_engine::input::Layout;
 use aidr_engine::ports::{MemoryStore, now_or_never};
 use aidr_engine::stateful::StatefulSettings;
 use aidr_engine::{DetectionKind, Finding, Organization, Pipeline, Registry, Severity};

@@ -1,8 +1,7 @@
-//! CloudTrail input: the lenient record, the forms records arrive in (EventBridge events, log
-//! files, JSON lines), the event view rules read, and the caller distilled from `userIdentity`.
+//! CloudTrail records: the lenient record, the event view rules read, and the caller
+//! distilled from `userIdentity`. (`input.rs` reads them out of the forms they arrive in.)
 
 pub mod event;
-pub mod input;
 pub mod principal;
 pub mod record;
 
