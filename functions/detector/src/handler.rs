@@ -55,8 +55,8 @@ pub struct Failure {
 /// Why an invocation failed as a whole; Lambda delivers the event again.
 #[derive(Debug, thiserror::Error)]
 pub enum HandlerError {
-    #[error("unreadable SQS batch: {0}")]
-    Batch(String),
+    #[error("the answer could not be written: {0}")]
+    Response(String),
     #[error("the event will be retried: {0}")]
     Retry(Failure),
 }
@@ -151,13 +151,13 @@ impl<S: StateStore, P: Publisher, D: DeadLetters> Detector<S, P, D> {
     /// seconds.
     ///
     /// # Errors
-    /// [`HandlerError::Retry`] when the event should be delivered again;
-    /// [`HandlerError::Batch`] when an SQS batch cannot be read at all.
+    /// [`HandlerError::Retry`] when the event should be delivered again (an SQS batch never
+    /// fails as a whole: it answers with the messages to retry).
     pub async fn handle(&self, payload: &RawValue, now: i64) -> Result<serde_json::Value, HandlerError> {
         let text = payload.get();
         if let Some(messages) = sqs_batch(text) {
             let response = self.handle_batch(&messages, now).await;
-            return serde_json::to_value(response).map_err(|e| HandlerError::Batch(e.to_string()));
+            return serde_json::to_value(response).map_err(|e| HandlerError::Response(e.to_string()));
         }
         let input = Input {
             origin: "event".into(),
@@ -166,7 +166,7 @@ impl<S: StateStore, P: Publisher, D: DeadLetters> Detector<S, P, D> {
         let (summary, mut results) = self.handle_inputs(vec![input], now).await;
         match results.pop().flatten() {
             Some(failure) => Err(HandlerError::Retry(failure)),
-            None => serde_json::to_value(summary).map_err(|e| HandlerError::Batch(e.to_string())),
+            None => serde_json::to_value(summary).map_err(|e| HandlerError::Response(e.to_string())),
         }
     }
 
@@ -340,7 +340,7 @@ impl<S: StateStore, P: Publisher, D: DeadLetters> FindingSink for Alerts<'_, S, 
 impl From<HandlerError> for lambda_runtime::Diagnostic {
     fn from(e: HandlerError) -> Self {
         let error_type = match &e {
-            HandlerError::Batch(_) => "Aidr.UnreadableBatch",
+            HandlerError::Response(_) => "Aidr.ResponseNotWritten",
             HandlerError::Retry(f) => match f.cause {
                 Cause::Alert => "Aidr.AlertNotDelivered",
                 Cause::State => "Aidr.StateUnavailable",
