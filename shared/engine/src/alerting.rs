@@ -3,22 +3,25 @@
 //! get the same event in two instances at the same moment) and deduplication per dedupe key
 //! within a window. Works on any [`StateStore`] and [`Publisher`].
 //!
-//! Each alerting finding has a marker, `event#<event key>#<rule>` (see [`event_key`]), that
-//! moves through these states, each move an atomic conditional write:
+//! Each alerting finding has a delivery id, `<event key>#<rule>` (see [`event_key`]), and a
+//! marker, `event#<delivery id>`, that moves through these states, each move an atomic
+//! conditional write:
 //! 1. *claimed at t*: created by the delivery that decides (insert-if-absent);
-//! 2. the decider counts the occurrence in `dedupe#<dedupe key>` (the window opened by the
-//!    first event); then *done* when the window was open already (merged into its alert), or
-//!    *publishing since t* when this event opened it;
+//! 2. the decider counts the occurrence in `dedupe#<dedupe key>` (the window, opened by the
+//!    first delivery id counted); then *done* when another delivery opened the window (merged
+//!    into its alert), or *publishing since t* when this one did;
 //! 3. the publisher publishes; then *done*. If the publish fails it marks the alert *owed*.
 //!
 //! A delivery that finds the marker: *done* -> nothing to do; *owed* -> takes the publish over
 //! (owed -> publishing, only one taker wins) and publishes; *claimed* or *publishing* recently
 //! -> another delivery is working on it: [`AlertError::InFlight`], try again later; *claimed*
 //! or *publishing* for longer than [`IN_FLIGHT_SECS`] -> that delivery died: takes over (only
-//! one taker wins) and decides or publishes again. So no alert is lost and none is sent twice,
-//! also under concurrent deliveries, except when a process dies between a successful publish
-//! and marking it done (subscribers can drop repeats by `event_ids`). A death between steps 1
-//! and 2 may count one occurrence twice in the window's total.
+//! one taker wins) and decides or publishes again. A decider whose store call fails releases its
+//! claim (marks it stale), so the retry decides at once. So no alert is lost and none is sent
+//! twice, also under concurrent deliveries, except when a process dies between a successful
+//! publish and marking it done, or the store fails twice in a row at that moment (subscribers
+//! can drop repeats by `event_ids`). A failure between steps 1 and 2 may count one occurrence
+//! twice in the window's total.
 
 use crate::finding::Finding;
 use crate::policy::wildcard_match;
@@ -144,8 +147,9 @@ pub enum Outcome {
     Alerted,
 }
 
-/// The id that makes a finding's delivery idempotent: its first CloudTrail event id, or (for
-/// findings without one, such as posture findings) its dedupe key and time.
+/// The event a finding is reported on: its first CloudTrail event id (for an incident, the
+/// event that raised the report), or (for findings without one, such as posture findings) its
+/// dedupe key and time.
 pub fn event_key(f: &Finding) -> String {
     match f.event_ids().first() {
         Some(id) => id.clone(),
@@ -153,9 +157,14 @@ pub fn event_key(f: &Finding) -> String {
     }
 }
 
-/// The marker key of a finding.
+/// What makes a finding's delivery idempotent: `<event key>#<rule>`.
+pub fn delivery_id(f: &Finding) -> String {
+    format!("{}#{}", event_key(f), f.rule_id)
+}
+
+/// The marker key of a finding: `event#<delivery id>`.
 pub fn marker_key(f: &Finding) -> String {
-    format!("event#{}#{}", event_key(f), f.rule_id)
+    format!("event#{}", delivery_id(f))
 }
 
 /// One delivery of one finding; `now` is the wall-clock time in Unix seconds.
@@ -228,18 +237,28 @@ impl<P: Publisher> Delivery<'_, P> {
         }
     }
 
-    /// Counts the occurrence in its window; publishes when it opened the window.
+    /// Decides while holding `claim`; if a store call fails on the way, releases the claim
+    /// (marks it stale) so that the retry decides at once instead of waiting for it to age.
     async fn decide(&self, claim: Marker) -> Result<Outcome, AlertError> {
+        let decided = self.count_and_act(claim).await;
+        if let Err(AlertError::State(_)) = decided {
+            let _ = self.replace(claim, Marker::Claimed(0)).await;
+        }
+        decided
+    }
+
+    /// Counts the occurrence in its window; publishes when it opened the window.
+    async fn count_and_act(&self, claim: Marker) -> Result<Outcome, AlertError> {
         let f = self.finding;
         let at = f.time_millis().map_or(self.now, |ms| ms.div_euclid(1000));
         let window_end = at + self.policy.dedupe_window_secs;
-        let event = event_key(f);
+        let id = delivery_id(f);
         let key = format!("dedupe#{}", f.dedupe_key);
         let window = self
             .store
-            .count_in_window(&key, &event, at, window_end, window_end.max(self.now) + 86_400)
+            .count_in_window(&key, &id, at, window_end, window_end.max(self.now) + 86_400)
             .await?;
-        if window.opened_by == event {
+        if window.opened_by == id {
             let publishing = Marker::Publishing(self.now);
             self.take_over(claim, publishing).await?;
             self.publish(publishing).await
@@ -250,13 +269,24 @@ impl<P: Publisher> Delivery<'_, P> {
     }
 
     /// Publishes, then marks the marker done; on failure marks the alert owed (best effort: a
-    /// marker left publishing is taken over once it is stale).
+    /// marker left publishing is taken over once it is stale). Once the alert is out, a store
+    /// that fails to mark it done (twice) does not fail the delivery: a retry could only send
+    /// the alert again.
     async fn publish(&self, publishing: Marker) -> Result<Outcome, AlertError> {
         if let Err(e) = self.publisher.publish(self.finding).await {
             let _ = self.replace(publishing, Marker::Owed).await;
             return Err(e.into());
         }
-        self.store.set(&self.marker, Marker::Done.encode(), self.expiry).await?;
+        for _ in 0..2 {
+            if self
+                .store
+                .set(&self.marker, Marker::Done.encode(), self.expiry)
+                .await
+                .is_ok()
+            {
+                break;
+            }
+        }
         Ok(Outcome::Alerted)
     }
 

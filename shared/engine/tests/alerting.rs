@@ -1,6 +1,6 @@
-//! The alerting protocol on the in-memory store: redelivery, merging, failed publishes,
-//! policy, and concurrent deliveries of the same event (a publish in progress is never
-//! repeated by a second delivery).
+//! The alerting protocol on the in-memory store: redelivery, merging, failed publishes and
+//! store calls, policy, concurrent deliveries of the same event (a publish in progress is never
+//! repeated by a second delivery), and incident reports.
 
 use std::future::Future;
 use std::pin::pin;
@@ -8,8 +8,11 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::task::{Context, Poll, Waker};
 
 use aidr_engine::alerting::{AlertError, AlertPolicy, IN_FLIGHT_SECS, MARKER_TTL_SECS, Outcome, deliver, marker_key};
+use aidr_engine::input::Layout;
 use aidr_engine::ports::{FailureKind, MemoryStore, PublishError, Publisher, StateStore, now_or_never};
-use aidr_engine::{Finding, Severity, Subject};
+use aidr_engine::stateful::StatefulSettings;
+use aidr_engine::{Finding, Organization, Pipeline, Registry, Severity, Subject};
+use aidr_testkit::flaky::{FlakyStore, StoreOp};
 use aidr_testkit::recording::RecordingPublisher;
 use aidr_testkit::samples::sample_findings;
 
@@ -201,4 +204,113 @@ fn a_publisher_that_died_mid_publish_is_taken_over_once_stale() {
     let later = now_or_never(deliver(&f, &store, &gate, &policy, NOW + IN_FLIGHT_SECS + 1)).unwrap();
     assert_eq!(later, Ok(Outcome::Alerted));
     assert_eq!(gate.published.load(Ordering::SeqCst), 1);
+}
+
+#[test]
+fn a_store_failure_after_the_claim_does_not_hold_the_retry_back() {
+    let (store, out) = (FlakyStore::default(), RecordingPublisher::default());
+    let f = finding();
+    store.fail_next(StoreOp::CountInWindow, FailureKind::Transient);
+    let err = now_or_never(deliver(&f, &store, &out, &AlertPolicy::default(), NOW)).unwrap();
+    assert!(matches!(err, Err(AlertError::State(_))), "{err:?}");
+    // Lambda retries an event after about a minute, long before a claim goes stale.
+    let retry = now_or_never(deliver(&f, &store, &out, &AlertPolicy::default(), NOW + 60)).unwrap();
+    assert_eq!(retry, Ok(Outcome::Alerted));
+    assert_eq!(out.sent().len(), 1);
+}
+
+#[test]
+fn a_published_alert_is_not_sent_again_when_marking_it_done_fails() {
+    let (store, out) = (FlakyStore::default(), RecordingPublisher::default());
+    let f = finding();
+    store.fail_next(StoreOp::Set, FailureKind::Transient);
+    let first = now_or_never(deliver(&f, &store, &out, &AlertPolicy::default(), NOW)).unwrap();
+    assert_eq!(first, Ok(Outcome::Alerted), "the alert is out: no retry");
+    let again = now_or_never(deliver(&f, &store, &out, &AlertPolicy::default(), NOW + 400)).unwrap();
+    assert_eq!(again, Ok(Outcome::Duplicate));
+    assert_eq!(out.sent().len(), 1);
+}
+
+#[test]
+fn another_rule_on_the_same_event_and_dedupe_key_merges() {
+    let (store, out) = (MemoryStore::default(), RecordingPublisher::default());
+    let first = finding();
+    let mut other = first.clone();
+    other.rule_id = "bedrock.other_rule".into();
+    assert_eq!(run(&first, &store, &out, NOW), Ok(Outcome::Alerted));
+    assert_eq!(run(&other, &store, &out, NOW + 1), Ok(Outcome::Merged { count: 2 }));
+    assert_eq!(out.sent().len(), 1);
+}
+
+/// An incident raised by the same detection (first seen: low, then medium from a new network),
+/// then by two more detections at the same severity (probing, region fan-out): one alert per
+/// severity.
+#[test]
+fn incident_reports_alert_once_per_severity() {
+    let pipeline = Pipeline::new(
+        Registry::builtin(),
+        Organization::default(),
+        Some(StatefulSettings::default()),
+    );
+    let call = |id: &str, time: &str, ip: &str, model: &str, role: &str, error: &str| {
+        let error = if error.is_empty() {
+            String::new()
+        } else {
+            format!(r#","errorCode":"{error}""#)
+        };
+        format!(
+            r#"{{"eventSource":"bedrock.amazonaws.com","eventName":"InvokeModel","eventID":"{id}","eventTime":"{time}",
+            "awsRegion":"us-east-1","recipientAccountId":"111122223333","sourceIPAddress":"{ip}","requestParameters":{{"modelId":"{model}"}},
+            "userIdentity":{{"type":"AssumedRole","arn":"arn:aws:sts::111122223333:assumed-role/{role}/s","accessKeyId":"ASIA{role}",
+            "sessionContext":{{"sessionIssuer":{{"arn":"arn:aws:iam::111122223333:role/{role}"}}}}}}{error}}}"#
+        )
+        .replace('\n', "")
+    };
+    let (store, out) = (MemoryStore::default(), RecordingPublisher::default());
+    let mut deliver_batch = |records: Vec<String>| {
+        let mut evaluations: Vec<_> = records
+            .iter()
+            .map(|r| pipeline.read(r.as_bytes(), Layout::Stream, "t"))
+            .collect();
+        let mut findings: Vec<Finding> = Vec::new();
+        now_or_never(pipeline.finish(&mut evaluations, &store, &mut findings))
+            .unwrap()
+            .unwrap();
+        for f in findings.iter().filter(|f| f.rule_id.contains("llmjacking")) {
+            now_or_never(deliver(f, &store, &out, &AlertPolicy::default(), NOW))
+                .unwrap()
+                .unwrap();
+        }
+    };
+    // Event ids that sort in time order: the smallest id of the incident stays that of its
+    // first report.
+    let newbie = |id: &str, time: &str, ip: &str, model: &str, error: &str| call(id, time, ip, model, "Newbie", error);
+    deliver_batch(vec![call(
+        "a0",
+        "2026-03-01T10:00:00Z",
+        "203.0.113.5",
+        "m1",
+        "Other",
+        "",
+    )]);
+    deliver_batch(vec![newbie("a1", "2026-03-10T10:00:00Z", "203.0.113.6", "m1", "")]);
+    deliver_batch(vec![newbie("b2", "2026-03-10T10:01:00Z", "198.51.100.7", "m2", "")]);
+    let denied = "AccessDeniedException";
+    let probes = (0..10).map(|i| newbie(&format!("p{i}"), "2026-03-10T10:02:00Z", "198.51.100.7", "m2", denied));
+    deliver_batch(probes.collect());
+    // A third region: region fan-out joins the incident, already high.
+    let fan_out = ["us-west-2", "eu-central-1"].iter().enumerate().map(|(i, region)| {
+        newbie(&format!("r{i}"), "2026-03-10T10:03:00Z", "198.51.100.7", "m2", "").replace("us-east-1", region)
+    });
+    deliver_batch(fan_out.collect());
+    let sent: Vec<(String, Severity)> = out.sent().iter().map(|f| (f.rule_id.clone(), f.severity)).collect();
+    assert_eq!(
+        sent,
+        [
+            ("bedrock.llmjacking_first_seen".to_owned(), Severity::Low),
+            ("bedrock.llmjacking_first_seen".to_owned(), Severity::Medium),
+            ("bedrock.llmjacking_probing".to_owned(), Severity::High),
+        ],
+        "the rise of one detection alerts; one alert per severity"
+    );
 }

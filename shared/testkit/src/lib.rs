@@ -3,8 +3,9 @@
 //!   loaders for tests that look closer at one sample's findings;
 //! - [`conformance`]: the behaviour every `StateStore` must show;
 //! - [`recording`]: a publisher and a dead-letter queue that record what they get and can be
-//!   made to fail.
+//!   made to fail; [`flaky`]: a state store that fails on demand.
 
 pub mod conformance;
+pub mod flaky;
 pub mod recording;
 pub mod samples;

@@ -1,12 +1,14 @@
 //! Incidents: the signals about one access key (or principal without one), correlated while
 //! they keep coming (`incident_window_secs` without a pause). An incident is reported when it
-//! opens, when another detection joins it and when its severity rises; each report lists every
-//! contributing event id so far, and the reports of one incident at one severity share a dedupe
-//! key, so alerting sends one alert per incident and severity.
+//! opens, when another detection joins it and when its severity rises; each report lists the
+//! event that raised it, then the incident's contributing event ids so far (at most
+//! [`INCIDENT_EVENTS`]), and the reports of one incident at one severity share a dedupe key, so
+//! alerting sends one alert per incident and severity.
 //!
 //! State: `llm#incident#acct#id`, a set of tags: `signal:<rule id>:<severity>`,
 //! `detail:<title>: <detail>` (the first detail of each detection) and `event:<event id>` (at
-//! most [`INCIDENT_EVENTS`]). Per key and batch the incident is read once and written once.
+//! most [`INCIDENT_EVENTS`]). Per key and batch the incident is read once and written once. A
+//! report lists the event that raised it first, then the incident's other event ids.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -97,14 +99,18 @@ pub(super) async fn correlate(
     Ok(findings)
 }
 
-/// The finding that reports an incident at `severity`, as of `signal`.
+/// The finding that reports an incident at `severity`, as of `signal`. Its event ids start with
+/// the event that raised the report (so each report is delivered on its own), then the
+/// incident's others.
 fn report(o: &Observation, signal: &Signal<'_>, severity: Severity, tags: &BTreeSet<String>) -> Finding {
     let details: Vec<&str> = tags.iter().filter_map(|t| t.strip_prefix("detail:")).collect();
-    let event_ids: Vec<String> = tags
+    let others = tags
         .iter()
         .filter_map(|t| t.strip_prefix("event:"))
-        .map(str::to_owned)
-        .collect();
+        .filter(|id| *id != o.event_id)
+        .map(str::to_owned);
+    let trigger = Some(o.event_id.clone()).filter(|id| !id.is_empty());
+    let event_ids: Vec<String> = trigger.into_iter().chain(others).collect();
     let summary = format!(
         "{} (key {}) — LLMjacking incident in account {} ({}): {}",
         o.principal.name,
