@@ -1,5 +1,7 @@
 //! Rendering findings: a table for people, JSON / NDJSON / OCSF for machines.
 
+use std::borrow::Cow;
+
 use aidr_engine::Finding;
 use aidr_engine::ocsf::to_ocsf;
 use clap::ValueEnum;
@@ -32,15 +34,36 @@ pub fn render(format: Format, findings: &[&Finding]) -> String {
     }
 }
 
+/// `text` with control characters escaped (`\u{1b}`), so that a value from a record cannot
+/// forge lines or colours on a terminal.
+fn printable(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return Cow::Borrowed(text);
+    }
+    let escape = |c: char| match c.is_control() {
+        true => c.escape_unicode().to_string(),
+        false => c.to_string(),
+    };
+    Cow::Owned(text.chars().map(escape).collect())
+}
+
 fn table(findings: &[&Finding]) -> String {
     if findings.is_empty() {
         return String::new();
     }
-    let rows: Vec<[&str; 4]> = findings
+    let rows: Vec<[Cow<str>; 4]> = findings
         .iter()
-        .map(|f| [f.severity.as_str(), f.time().unwrap_or("-"), &f.rule_id, &f.summary])
+        .map(|f| {
+            let time = f.time().unwrap_or("-");
+            [
+                f.severity.as_str().into(),
+                printable(time),
+                printable(&f.rule_id),
+                printable(&f.summary),
+            ]
+        })
         .collect();
-    let header = ["SEVERITY", "TIME", "RULE", "SUMMARY"];
+    let header = ["SEVERITY", "TIME", "RULE", "SUMMARY"].map(Cow::Borrowed);
     let width = |i: usize| {
         rows.iter()
             .map(|r| r[i].len())
@@ -53,4 +76,13 @@ fn table(findings: &[&Finding]) -> String {
         .chain(rows)
         .map(|[sev, time, rule, summary]| format!("{sev:<w0$}  {time:<w1$}  {rule:<w2$}  {summary}\n"))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn control_characters_are_escaped() {
+        assert_eq!(super::printable("plain"), "plain");
+        assert_eq!(super::printable("a\nb\u{1b}[31m"), "a\\u{a}b\\u{1b}[31m");
+    }
 }

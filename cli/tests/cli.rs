@@ -287,6 +287,11 @@ fn posture_findings_are_ocsf_compliance_findings() {
         "arn:aws:sagemaker:us-east-1:111122223333:notebook-instance/research-scratch"
     );
     assert_eq!(f["resources"][0]["data"]["DirectInternetAccess"], "Enabled");
+    let uid = f["finding_info"]["uid"].as_str().unwrap();
+    assert!(
+        uid.contains("notebook-instance/research-scratch"),
+        "unique per resource: {uid}"
+    );
     let json = ndjson(&aidr(&["scan", "--format", "ndjson", sample]));
     assert_eq!(json[0]["resource"]["type"], "AWS::SageMaker::NotebookInstance");
     assert!(

@@ -71,8 +71,15 @@ async fn risky_event_alerts_once_redelivery_is_silent_and_same_key_merges() {
         .find(|i| i["pk"].as_s().unwrap().starts_with("dedupe#"))
         .expect("dedupe window item");
     assert_eq!(window["count"].as_n().unwrap(), "2");
-    let opener = format!("{}#bedrock.guardrail_deleted", event["detail"]["eventID"].as_str().unwrap());
-    assert_eq!(window["first_event"].as_s().unwrap(), &opener, "opened by the first delivery");
+    let opener = format!(
+        "{}#bedrock.guardrail_deleted",
+        event["detail"]["eventID"].as_str().unwrap()
+    );
+    assert_eq!(
+        window["first_event"].as_s().unwrap(),
+        &opener,
+        "opened by the first delivery"
+    );
     assert!(items.iter().all(|i| i.contains_key("expires_at")), "every item expires");
 }
 

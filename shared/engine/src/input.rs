@@ -76,7 +76,8 @@ pub trait Sink {
     fn record(&mut self, record: &Record<'_>);
     /// A resource snapshot (an AWS Config configuration item).
     fn resource(&mut self, resource: ResourceSnapshot);
-    /// An EventBridge event of another detail-type, skipped.
+    /// An EventBridge event of another detail-type, or a configuration item of a deleted
+    /// resource, skipped.
     fn skipped(&mut self);
     /// A value that could not be read.
     fn error(&mut self, error: InputError);
@@ -118,7 +119,13 @@ struct TopLevel<'a> {
     configuration_items: Option<Vec<&'a RawValue>>,
     #[serde(rename = "resourceType")]
     resource_type: Option<IgnoredAny>,
-    configuration: Option<IgnoredAny>,
+}
+
+/// Whether a configuration item records a deleted resource (nothing to judge).
+#[derive(Deserialize)]
+struct ItemStatus<'a> {
+    #[serde(rename = "configurationItemStatus", borrow)]
+    status: Option<Cow<'a, str>>,
 }
 
 /// Reads every record in `text` into `sink`.
@@ -156,6 +163,9 @@ pub fn read(text: &[u8], layout: Layout, origin: &str, sink: &mut dyn Sink) {
         Layout::Lines => reader.lines(),
     }
 }
+
+/// Arrays of records (or of log files, events, arrays) are read this many levels deep.
+const MAX_ARRAY_DEPTH: usize = 8;
 
 fn line_of(text: &[u8], offset: usize) -> usize {
     1 + text[..offset.min(text.len())].iter().filter(|&&b| b == b'\n').count()
@@ -291,11 +301,20 @@ impl<'t> Reader<'t, '_> {
     }
 
     fn top_level(&mut self, value: &'t RawValue) {
+        self.top_level_in(value, 0);
+    }
+
+    /// A top-level value inside `depth` arrays.
+    fn top_level_in(&mut self, value: &'t RawValue, depth: usize) {
         let raw = value.get();
         let location = || format!("line {}", self.line(raw));
         match raw.as_bytes().first() {
+            Some(b'[') if depth >= MAX_ARRAY_DEPTH => {
+                let loc = location();
+                self.error(loc, format!("arrays nested more than {MAX_ARRAY_DEPTH} deep"))
+            }
             Some(b'[') => match serde_json::from_str::<Vec<&RawValue>>(raw) {
-                Ok(items) => items.into_iter().for_each(|item| self.top_level(item)),
+                Ok(items) => items.into_iter().for_each(|item| self.top_level_in(item, depth + 1)),
                 Err(e) => self.error(location(), format!("malformed JSON array: {e}")),
             },
             Some(b'{') => self.object(value),
@@ -337,7 +356,7 @@ impl<'t> Reader<'t, '_> {
             for (i, item) in items.into_iter().enumerate() {
                 self.resource(item, Some(i));
             }
-        } else if top.resource_type.is_some() && top.configuration.is_some() {
+        } else if top.resource_type.is_some() {
             self.resource(value, None);
         } else {
             let loc = format!("line {}", self.line(raw));
@@ -353,6 +372,12 @@ impl<'t> Reader<'t, '_> {
     }
 
     fn resource(&mut self, value: &'t RawValue, index: Option<usize>) {
+        let status = serde_json::from_str::<ItemStatus>(value.get())
+            .ok()
+            .and_then(|s| s.status);
+        if status.is_some_and(|s| s.starts_with("ResourceDeleted")) {
+            return self.sink.skipped();
+        }
         match serde_json::from_str::<ResourceSnapshot>(value.get()) {
             Ok(resource) => self.sink.resource(resource),
             Err(e) => {
@@ -528,6 +553,55 @@ mod tests {
             c.errors
         );
         assert_eq!(c.errors[0].location, "line 3, record 2");
+    }
+
+    #[test]
+    fn configuration_items_as_the_history_api_writes_them_and_odd_ones() {
+        // GetResourceConfigHistory: accountId, arn, configuration as JSON text.
+        let api = r#"{"resourceType":"AWS::SageMaker::NotebookInstance","arn":"arn:aws:sagemaker:us-east-1:111122223333:notebook-instance/nb",
+            "accountId":"111122223333","awsRegion":"us-east-1","configuration":"{\"DirectInternetAccess\":\"Enabled\"}"}"#;
+        let mut got = Vec::new();
+        struct Keep<'a>(&'a mut Vec<ResourceSnapshot>);
+        impl Sink for Keep<'_> {
+            fn record(&mut self, _: &Record<'_>) {}
+            fn resource(&mut self, r: ResourceSnapshot) {
+                self.0.push(r);
+            }
+            fn skipped(&mut self) {}
+            fn error(&mut self, e: InputError) {
+                panic!("{e}");
+            }
+        }
+        read(api.as_bytes(), Layout::Stream, "t", &mut Keep(&mut got));
+        assert_eq!(got[0].config_str("DirectInternetAccess"), Some("Enabled"));
+        assert_eq!(got[0].account, "111122223333");
+        for (configuration, why) in [
+            ("null", "not an object but null"),
+            ("7", "not an object but a number"),
+            (r#""not json""#, "text but not JSON"),
+            (r#"[1]"#, "not an object but an array"),
+        ] {
+            let text = format!(
+                r#"{{"resourceType":"T","ARN":"a","awsAccountId":"1","awsRegion":"r","configuration":{configuration}}}"#
+            );
+            let c = read_all(&text, Layout::Stream);
+            assert_eq!(c.resources, 0);
+            assert!(c.errors[0].message.contains(why), "{configuration}: {:?}", c.errors);
+        }
+        let deleted =
+            r#"{"resourceType":"T","ARN":"a","configurationItemStatus":"ResourceDeleted","configuration":null}"#;
+        let c = read_all(deleted, Layout::Stream);
+        assert_eq!((c.resources, c.skipped, c.errors.len()), (0, 1, 0));
+    }
+
+    #[test]
+    fn deeply_nested_arrays_are_an_error_not_a_crash() {
+        let text = format!("{}{}", "[".repeat(20_000), "]".repeat(20_000));
+        let c = read_all(&text, Layout::Stream);
+        assert_eq!(c.records, 0);
+        assert!(c.errors[0].message.contains("nested more than"), "{:?}", c.errors);
+        let shallow = format!("[[{REC}],[[{REC}]]]");
+        assert_eq!(read_all(&shallow, Layout::Stream).records, 2);
     }
 
     #[test]

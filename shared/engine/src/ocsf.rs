@@ -61,7 +61,7 @@ fn common(f: &Finding) -> Value {
             "correlation_uid": f.dedupe_key,
         },
         "finding_info": {
-            "uid": format!("{}:{}", f.rule_id, f.event_ids().join(",")),
+            "uid": uid(f),
             "title": f.title,
             "desc": f.summary,
             "types": [f.area.as_str()],
@@ -123,6 +123,18 @@ fn compliance(f: &Finding, r: &ResourceSnapshot) -> Value {
             "data": r.configuration,
         }],
     })
+}
+
+/// The finding's unique id: `<rule>:<event ids>`, or for findings without CloudTrail events
+/// `<rule>:<dedupe key>@<time>`.
+fn uid(f: &Finding) -> String {
+    let ids = f.event_ids();
+    let what = if ids.is_empty() {
+        crate::alerting::event_key(f)
+    } else {
+        ids.join(",")
+    };
+    format!("{}:{what}", f.rule_id)
 }
 
 fn capitalize(s: &str) -> String {

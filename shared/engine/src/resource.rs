@@ -24,12 +24,17 @@ pub struct ResourceSnapshot {
         skip_serializing_if = "Option::is_none"
     )]
     pub name: Option<String>,
-    #[serde(rename(serialize = "account", deserialize = "awsAccountId"), alias = "account")]
+    #[serde(
+        rename(serialize = "account", deserialize = "awsAccountId"),
+        alias = "account",
+        alias = "accountId"
+    )]
     pub account: String,
     #[serde(rename(serialize = "region", deserialize = "awsRegion"), alias = "region")]
     pub region: String,
-    /// The configuration as the service describes it (field names of its Describe call).
-    #[serde(default)]
+    /// The configuration as the service describes it (field names of its Describe call): an
+    /// object, given as one or as JSON text (as Config's history API gives it).
+    #[serde(deserialize_with = "configuration")]
     pub configuration: Value,
     /// When the configuration was observed (RFC 3339).
     #[serde(
@@ -39,6 +44,30 @@ pub struct ResourceSnapshot {
         skip_serializing_if = "Option::is_none"
     )]
     pub captured_at: Option<String>,
+}
+
+/// Reads `configuration`: an object, or JSON text of one.
+fn configuration<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Value, D::Error> {
+    use serde::de::Error;
+    let value = match Value::deserialize(d)? {
+        Value::String(text) => serde_json::from_str(&text)
+            .map_err(|e| D::Error::custom(format!("configuration is text but not JSON: {e}")))?,
+        other => other,
+    };
+    match value {
+        Value::Object(_) => Ok(value),
+        other => Err(D::Error::custom(format!(
+            "configuration is not an object but {}",
+            match other {
+                Value::Null => "null",
+                Value::Bool(_) => "a boolean",
+                Value::Number(_) => "a number",
+                Value::String(_) => "a string",
+                Value::Array(_) => "an array",
+                Value::Object(_) => "an object",
+            }
+        ))),
+    }
 }
 
 impl ResourceSnapshot {

@@ -81,7 +81,7 @@ pub fn sample_severity(rule_id: &str, path: &str) -> Option<Severity> {
 /// the problems found (empty when all is well):
 /// - a detection without a sample that must fire and one that must not;
 /// - a sample that does not give its verdict, or is missing or malformed for its kind;
-/// - a file in the sample folders that no detection names;
+/// - a file in the sample folders (of any extension) that no detection names;
 /// - an event sample that is not a well-formed EventBridge envelope named after its event, a
 ///   sequence out of event-time order, a resource of a type its check does not consume, or an
 ///   event id used twice across samples.
@@ -120,7 +120,7 @@ pub fn check_samples(registry: &Registry) -> Vec<String> {
     problems
 }
 
-/// Every `.json` file in the sample folders, from the repository root.
+/// Every file in the sample folders (whatever its extension), from the repository root.
 pub fn sample_files() -> BTreeSet<String> {
     let mut files = BTreeSet::new();
     for folder in SAMPLE_FOLDERS {
@@ -134,9 +134,7 @@ fn collect(dir: &Path, base: &Path, out: &mut BTreeSet<String>) {
         let path = entry.path();
         if path.is_dir() {
             collect(&path, base, out);
-        } else if path.extension().is_some_and(|e| e == "json")
-            && let Ok(relative) = path.strip_prefix(base)
-        {
+        } else if let Ok(relative) = path.strip_prefix(base) {
             out.insert(relative.to_string_lossy().replace('\\', "/"));
         }
     }
@@ -203,6 +201,10 @@ fn shape_problems(
             ]);
         }
         DetectionKind::Stateful => {
+            checks.push((
+                v["Records"].is_array(),
+                "must be a CloudTrail log file ({\"Records\":[...]})".into(),
+            ));
             let records = v["Records"].as_array().cloned().unwrap_or_default();
             let times: Vec<String> = records.iter().map(|r| str_at(r, "/eventTime")).collect();
             checks.push((

@@ -56,17 +56,42 @@ impl Default for StatefulSettings {
     }
 }
 
+/// Longest window or memory a setting may give: ten years, in seconds.
+pub const MAX_SECS: i64 = 10 * 365 * 86_400;
+/// Largest count a threshold may give.
+pub const MAX_COUNT: i64 = 1_000_000_000;
+/// Longest volume history: a year, in hours.
+pub const MAX_HISTORY_HOURS: i64 = 365 * 24;
+/// Largest volume factor.
+pub const MAX_FACTOR: f64 = 1_000_000.0;
+
 impl StatefulSettings {
-    /// Changes one setting by its field name (`probe_threshold`, `volume_factor`, …).
+    /// Changes one setting by its field name (`probe_threshold`, `volume_factor`, …). Windows
+    /// take at most [`MAX_SECS`], counts [`MAX_COUNT`], the volume history
+    /// [`MAX_HISTORY_HOURS`], the volume factor [`MAX_FACTOR`].
     ///
     /// # Errors
-    /// An unknown name, or a value that is not a positive number, with a message naming it.
+    /// An unknown name, or a value that is not a positive number within its bound, with a
+    /// message naming it.
     pub fn set(&mut self, name: &str, value: &str) -> Result<(), String> {
-        let bad = || format!("{name}: {value:?} is not a positive number");
-        let int = || value.trim().parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(bad);
+        let max = if name.ends_with("_secs") {
+            MAX_SECS
+        } else if name == "volume_history_hours" {
+            MAX_HISTORY_HOURS
+        } else {
+            MAX_COUNT
+        };
+        let bad = |max: String| format!("{name}: {value:?} is not a positive number of at most {max}");
+        let int = || {
+            let n = value.trim().parse::<i64>().ok();
+            n.filter(|n| (1..=max).contains(n)).ok_or_else(|| bad(max.to_string()))
+        };
         match name {
             "volume_factor" => {
-                self.volume_factor = value.trim().parse::<f64>().ok().filter(|f| *f > 0.0).ok_or_else(bad)?;
+                let f = value.trim().parse::<f64>().ok();
+                self.volume_factor = f
+                    .filter(|f| *f > 0.0 && *f <= MAX_FACTOR)
+                    .ok_or_else(|| bad(MAX_FACTOR.to_string()))?;
                 return Ok(());
             }
             "breadth_threshold" => self.breadth_threshold = int()? as usize,
@@ -127,6 +152,18 @@ mod tests {
         );
         assert!(c.apply("probe_threshold=-1").is_err());
         assert!(c.apply("breadth_threshold=0").is_err());
+        for too_big in [
+            "enablement_window_secs=9223372036854775807",
+            "learning_secs=400000000",
+            "volume_history_hours=9000",
+            "probe_threshold=2000000000",
+            "volume_factor=inf",
+            "volume_factor=NaN",
+        ] {
+            let err = c.apply(too_big).unwrap_err();
+            assert!(err.contains("at most"), "{too_big}: {err}");
+        }
+        assert!(c.apply("first_seen_ttl_secs=315360000").is_ok(), "ten years");
         assert!(c.apply("no_such=1").unwrap_err().contains("unknown"));
         assert!(c.apply("probe_threshold").is_err());
     }
