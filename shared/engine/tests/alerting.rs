@@ -267,7 +267,7 @@ fn incident_reports_alert_once_per_severity() {
         .replace('\n', "")
     };
     let (store, out) = (MemoryStore::default(), RecordingPublisher::default());
-    let mut deliver_batch = |records: Vec<String>| {
+    let deliver_batch = |records: Vec<String>| {
         let mut evaluations: Vec<_> = records
             .iter()
             .map(|r| pipeline.read(r.as_bytes(), Layout::Stream, "t"))
