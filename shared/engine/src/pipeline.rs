@@ -68,7 +68,7 @@ impl FindingSink for Vec<Finding> {
 #[error("stateful detections: {error}")]
 pub struct StatefulFailure {
     pub error: StateError,
-    /// The inputs whose observations were in the failed batches.
+    /// Every input that contributed observations: the stateful stage is retried as a whole.
     pub inputs: Vec<usize>,
 }
 

@@ -140,8 +140,9 @@ pub fn all() -> Vec<Box<dyn StatefulDetection>> {
 /// incident findings it opens or raises.
 ///
 /// # Errors
-/// The first [`StateError`] of the store; the batch should then be retried as a whole (the
-/// counters it already grew may count some calls twice, alerts stay exactly-once).
+/// The first [`StateError`] of the store; the batch should then be retried as a whole. The
+/// state already written stays: counters may count some calls twice, and a signal whose state
+/// moved (a threshold crossed, a marker set) is not raised again.
 pub async fn judge(
     detections: &[&dyn StatefulDetection],
     observations: &mut [Observation],
