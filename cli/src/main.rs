@@ -54,9 +54,9 @@ struct ScanArgs {
     /// accounts count as external.
     #[arg(long = "org-account", value_name = "ACCOUNT_ID")]
     org_accounts: Vec<String>,
-    /// Worker threads for parsing files (default: all cores).
-    #[arg(long)]
-    threads: Option<usize>,
+    /// Worker threads for parsing files, 1 to 1024 (default: all cores).
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    threads: Option<u16>,
     /// Only the single-event rules: skip the stateful LLMjacking detections.
     #[arg(long)]
     no_stateful: bool,
@@ -126,7 +126,7 @@ fn run_scan(args: ScanArgs) -> std::io::Result<ExitCode> {
     };
     let stateful = (!args.no_stateful).then_some(settings);
     let pipeline = Pipeline::new(Registry::builtin(), organization, stateful);
-    let report = scan::run(&pipeline, &args.paths, args.threads)?;
+    let report = scan::run(&pipeline, &args.paths, args.threads.map(usize::from))?;
     let shown: Vec<_> = report
         .findings
         .iter()

@@ -212,7 +212,7 @@ impl Report {
     }
 
     /// Writes the summary: files, records (and resources, when there were any), skipped,
-    /// errors, findings by severity, speed.
+    /// errors, findings by severity, speed (records and resources a second).
     pub fn print_summary(&self, out: &mut impl Write) {
         let secs = self.elapsed.as_secs_f64().max(1e-9);
         let resources = match self.resources {
@@ -229,7 +229,7 @@ impl Report {
             self.findings.len(),
             self.by_severity(),
             secs,
-            self.records as f64 / secs,
+            (self.records + self.resources) as f64 / secs,
         );
     }
 }

@@ -101,6 +101,7 @@ fn exit_codes_follow_fail_on_and_errors() {
         Some(2)
     );
     assert_eq!(aidr(&["scan", "--org-account", "12", sample]).status.code(), Some(2));
+    assert_eq!(aidr(&["scan", "--threads", "200000", sample]).status.code(), Some(2));
     assert_eq!(aidr(&["scan"]).status.code(), Some(2));
 }
 
