@@ -84,21 +84,26 @@ struct SqsBatch<'a> {
     records: Vec<&'a RawValue>,
 }
 
-/// The fields of an SQS message the detector reads.
+/// What tells an SQS message and names it (its body is left unread).
 #[derive(Deserialize)]
-struct SqsMessage {
-    #[serde(rename = "messageId", default)]
-    message_id: String,
+struct SqsMessageHead<'a> {
+    #[serde(rename = "messageId", borrow, default)]
+    message_id: Cow<'a, str>,
+    #[serde(rename = "eventSource", borrow, default)]
+    event_source: Option<Cow<'a, str>>,
+}
+
+/// The body of an SQS message.
+#[derive(Deserialize)]
+struct SqsMessageBody {
     #[serde(default)]
     body: Option<String>,
-    #[serde(rename = "eventSource", default)]
-    event_source: Option<String>,
 }
 
 /// The messages of `payload` when it is an SQS batch.
 fn sqs_batch(payload: &str) -> Option<Vec<&RawValue>> {
     let batch: SqsBatch = serde_json::from_str(payload).ok()?;
-    let first: SqsMessage = serde_json::from_str(batch.records.first()?.get()).ok()?;
+    let first: SqsMessageHead = serde_json::from_str(batch.records.first()?.get()).ok()?;
     (first.event_source.as_deref() == Some("aws:sqs")).then_some(batch.records)
 }
 
@@ -136,8 +141,8 @@ impl Input<'_> {
     fn body(&self) -> Result<Cow<'_, str>, String> {
         match self.source {
             Source::Event(text) => Ok(Cow::Borrowed(text)),
-            Source::Message(raw) => match serde_json::from_str::<SqsMessage>(raw.get()) {
-                Ok(SqsMessage { body: Some(body), .. }) => Ok(Cow::Owned(body)),
+            Source::Message(raw) => match serde_json::from_str::<SqsMessageBody>(raw.get()) {
+                Ok(SqsMessageBody { body: Some(body) }) => Ok(Cow::Owned(body)),
                 Ok(_) => Err("SQS message has no body".into()),
                 Err(e) => Err(format!("unreadable SQS message: {e}")),
             },
@@ -176,8 +181,8 @@ impl<S: StateStore, P: Publisher, D: DeadLetters> Detector<S, P, D> {
         let inputs: Vec<Input> = messages
             .iter()
             .map(|&raw| Input {
-                origin: serde_json::from_str::<SqsMessage>(raw.get())
-                    .map(|m| m.message_id)
+                origin: serde_json::from_str::<SqsMessageHead>(raw.get())
+                    .map(|m| m.message_id.into_owned())
                     .unwrap_or_default(),
                 source: Source::Message(raw),
             })
