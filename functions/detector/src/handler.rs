@@ -218,9 +218,6 @@ impl<S: StateStore, P: Publisher, D: DeadLetters> Detector<S, P, D> {
                     Evaluation::default()
                 }
             };
-            evaluations.push(evaluation);
-        }
-        for (i, (input, evaluation)) in inputs.iter().zip(&evaluations).enumerate() {
             alerts.summary.records += evaluation.records as usize;
             alerts.summary.skipped += evaluation.skipped as usize;
             if evaluation.skipped > 0 {
@@ -231,6 +228,7 @@ impl<S: StateStore, P: Publisher, D: DeadLetters> Detector<S, P, D> {
                 let message = format!("unreadable event: {first} ({count} error(s))");
                 alerts.fail(i, FailureKind::Permanent, Cause::Unreadable, message);
             }
+            evaluations.push(evaluation);
         }
         if let Err(failure) = self.pipeline.finish(&mut evaluations, &self.store, &mut alerts).await {
             error!(inputs = failure.inputs.len(), error = %failure.error, "stateful detections failed");

@@ -87,11 +87,6 @@ impl Pipeline {
         &self.registry
     }
 
-    /// Whether the stateful detections run.
-    pub fn stateful(&self) -> bool {
-        self.stateful.is_some()
-    }
-
     /// Stage 1 on one input: `text` (already decompressed) in `layout`, named `origin` in errors.
     pub fn read(&self, text: &[u8], layout: Layout, origin: &str) -> Evaluation {
         let mut reading = Reading {
