@@ -1,13 +1,16 @@
-//! `aidr scan`: finds the input files, reads them on all cores through the pipeline, finishes
-//! it (the stateful detections, in event-time order over all files, on an in-memory store),
-//! and gathers findings (in a stable order) and counts.
+//! `aidr scan`: finds the input files, streams them through the pipeline on all cores (many
+//! files side by side, and a large JSON-lines file cut into chunks at line ends), finishes it
+//! (the stateful detections, in event-time order over all files, on an in-memory store), and
+//! gathers findings (in a stable order) and counts. Memory stays bounded whatever the size of
+//! the input: a buffer per file being read, a chunk per thread, and what was found.
 
-use std::io::{IsTerminal, Read, Write};
+use std::fs::File;
+use std::io::{BufReader, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use aidr_engine::input::{self, InputError, Layout};
+use aidr_engine::input::{self, IgnoredFields, InputError, Layout, LineChunks};
 use aidr_engine::ports::{MemoryStore, now_or_never};
 use aidr_engine::{Evaluation, Finding, Pipeline, Severity};
 use rayon::prelude::*;
@@ -15,11 +18,28 @@ use rayon::prelude::*;
 /// Most errors printed one by one; the rest are counted.
 const MAX_ERRORS_SHOWN: usize = 50;
 
+/// The size of the chunks a JSON-lines input is cut into for reading on many threads.
+const CHUNK: usize = 8 << 20;
+
 /// One input: a file or standard input.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 enum Input {
     File(PathBuf),
     Stdin,
+}
+
+/// Counts the bytes read from an input, for the progress indicator.
+struct Counted<'a, R> {
+    inner: R,
+    done: &'a AtomicU64,
+}
+
+impl<R: Read> Read for Counted<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.done.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
 }
 
 impl Input {
@@ -30,22 +50,19 @@ impl Input {
         }
     }
 
-    fn read(&self) -> std::io::Result<Vec<u8>> {
-        match self {
-            Input::File(p) => std::fs::read(p),
-            Input::Stdin => {
-                let mut buf = Vec::new();
-                std::io::stdin().lock().read_to_end(&mut buf)?;
-                Ok(buf)
-            }
-        }
-    }
-
-    fn layout(&self, text: &[u8]) -> Layout {
-        match self {
+    /// The input's bytes (gunzipped when gzip) and their layout: by file name, or for stdin
+    /// from the first bytes.
+    fn open<'a>(&self, done: &'a AtomicU64) -> std::io::Result<(Box<dyn Read + Send + 'a>, Layout)> {
+        let raw: Box<dyn Read + Send> = match self {
+            Input::File(p) => Box::new(File::open(p)?),
+            Input::Stdin => Box::new(std::io::stdin()),
+        };
+        let mut bytes = BufReader::with_capacity(1 << 16, input::open(BufReader::new(Counted { inner: raw, done }))?);
+        let layout = match self {
             Input::File(p) => Layout::for_name(&p.to_string_lossy()),
-            Input::Stdin => Layout::sniff(text),
-        }
+            Input::Stdin => Layout::sniff(std::io::BufRead::fill_buf(&mut bytes)?),
+        };
+        Ok((Box::new(bytes), layout))
     }
 }
 
@@ -86,21 +103,41 @@ pub struct Report {
     pub input_errors: Vec<InputError>,
     /// Paths that could not be opened or read.
     pub io_errors: usize,
+    /// Fields of records left out (lenient reading); the records were evaluated.
+    pub ignored: IgnoredFields,
     pub elapsed: Duration,
 }
 
-fn scan_one(pipeline: &Pipeline, input: &Input, done_bytes: &AtomicU64) -> Result<Evaluation, String> {
+/// Reads one input: JSON lines in chunks on all threads, any other layout streamed.
+fn scan_one(pipeline: &Pipeline, input: &Input, done: &AtomicU64) -> Result<Vec<Evaluation>, String> {
     let name = input.name();
-    let bytes = input.read().map_err(|e| format!("{name}: {e}"))?;
-    let evaluation = match input::decode(&bytes, &name) {
-        Ok(text) => pipeline.read(&text, input.layout(&text), &name),
-        Err(e) => Evaluation {
-            errors: vec![e],
-            ..Evaluation::default()
-        },
-    };
-    done_bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
-    Ok(evaluation)
+    let (mut bytes, layout) = input.open(done).map_err(|e| format!("{name}: {e}"))?;
+    if layout == Layout::Stream {
+        return Ok(vec![pipeline.read_from(&mut bytes, layout, &name)]);
+    }
+    let mut evaluations: Vec<(usize, Evaluation)> = LineChunks::new(bytes, CHUNK)
+        .enumerate()
+        .par_bridge()
+        .map(|(i, chunk)| match chunk {
+            Ok(chunk) => (i, pipeline.read_at(&chunk.text, layout, &name, chunk.first_line)),
+            Err(e) => {
+                let error = InputError {
+                    origin: name.clone(),
+                    location: String::new(),
+                    message: format!("read failed: {e}"),
+                };
+                (
+                    i,
+                    Evaluation {
+                        errors: vec![error],
+                        ..Evaluation::default()
+                    },
+                )
+            }
+        })
+        .collect();
+    evaluations.sort_by_key(|(i, _)| *i);
+    Ok(evaluations.into_iter().map(|(_, e)| e).collect())
 }
 
 /// Scans `paths` with `pipeline` on `threads` workers (all cores when `None`). Unreadable
@@ -137,7 +174,7 @@ pub fn run(pipeline: &Pipeline, paths: &[PathBuf], threads: Option<usize>) -> st
         .map_err(std::io::Error::other)?;
     let done_bytes = AtomicU64::new(0);
     let finished = AtomicBool::new(false);
-    let results: Vec<Result<Evaluation, String>> = std::thread::scope(|s| {
+    let results: Vec<Result<Vec<Evaluation>, String>> = std::thread::scope(|s| {
         if std::io::stderr().is_terminal() && total_bytes > 32 << 20 {
             s.spawn(|| progress(&done_bytes, total_bytes, &finished));
         }
@@ -157,12 +194,15 @@ pub fn run(pipeline: &Pipeline, paths: &[PathBuf], threads: Option<usize>) -> st
     }
     for result in results {
         match result {
-            Ok(mut evaluation) => {
-                report.records += evaluation.records;
-                report.resources += evaluation.resources;
-                report.skipped += evaluation.skipped;
-                report.input_errors.append(&mut evaluation.errors);
-                evaluations.push(evaluation);
+            Ok(read) => {
+                for mut evaluation in read {
+                    report.records += evaluation.records;
+                    report.resources += evaluation.resources;
+                    report.skipped += evaluation.skipped;
+                    report.input_errors.append(&mut evaluation.errors);
+                    report.ignored.merge(std::mem::take(&mut evaluation.ignored));
+                    evaluations.push(evaluation);
+                }
             }
             Err(problem) => {
                 eprintln!("error: {problem}");
@@ -177,6 +217,12 @@ pub fn run(pipeline: &Pipeline, paths: &[PathBuf], threads: Option<usize>) -> st
         eprintln!(
             "error: … and {} more input errors",
             report.input_errors.len() - MAX_ERRORS_SHOWN
+        );
+    }
+    for kind in report.ignored.kinds() {
+        eprintln!(
+            "warning: {} (in {} records; first at {}: {}); the field was left out, the records evaluated",
+            kind.first.message, kind.count, kind.first.origin, kind.first.location
         );
     }
     let store = MemoryStore::default();
@@ -219,9 +265,13 @@ impl Report {
             0 => String::new(),
             n => format!(", {n} resources"),
         };
+        let ignored = match self.ignored.total() {
+            0 => String::new(),
+            n => format!(", {n} fields ignored"),
+        };
         let _ = writeln!(
             out,
-            "aidr: {} files, {} records{resources}, {} skipped, {} errors; {} findings ({}); {:.2} s, {:.0} records/s",
+            "aidr: {} files, {} records{resources}, {} skipped, {} errors{ignored}; {} findings ({}); {:.2} s, {:.0} records/s",
             self.files,
             self.records,
             self.skipped,

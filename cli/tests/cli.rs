@@ -139,8 +139,8 @@ fn bad_input_is_reported_and_scanning_goes_on() {
     for expected in [
         "a-good.json: line 1, record 1: record is not a JSON object",
         "b-malformed.json: line 1: truncated JSON",
-        "d-truncated.json.gz: truncated or corrupt gzip data",
-        "e-lines.jsonl: line 1: malformed JSON",
+        "d-truncated.json.gz: line 1: read failed: truncated or corrupt gzip data",
+        "e-lines.jsonl: line 1: malformed JSON: expected a value",
     ] {
         assert!(stderr.contains(expected), "missing {expected:?} in:\n{stderr}");
     }
@@ -174,6 +174,118 @@ fn order_is_stable_across_thread_counts() {
     let many = aidr(&["scan", "--format", "ndjson", "--threads", "4", "events"]);
     assert!(!one.stdout.is_empty());
     assert_eq!(one.stdout, many.stdout);
+}
+
+/// The issue's example line of an export that spells fields oddly.
+const LENIENT: &str = r#"{"eventVersion":"1.08","eventTime":"2026-10-01 00:01:45","eventSource":"iam.amazonaws.com","eventName":"AttachUserPolicy","awsRegion":"us-east-1","readOnly":"False","managementEvent":"True","userIdentity":{"type":"AssumedRole","arn":"arn:aws:sts::111122223333:assumed-role/Ops/sam","accountId":"111122223333"},"requestParameters":{"userName":"build","policyArn":"arn:aws:iam::aws:policy/AdministratorAccess"},"eventID":"lenient-1","recipientAccountId":"111122223333"}"#;
+
+#[test]
+fn odd_spellings_are_read_and_ignored_fields_counted() {
+    let dir = scratch("lenient");
+    let mut odd: Value = serde_json::from_str(LENIENT).unwrap();
+    odd["eventID"] = "lenient-2".into();
+    odd["readOnly"] = "maybe".into();
+    odd["userIdentity"]["sessionContext"] = "not an object".into();
+    let mut odder = odd.clone();
+    odder["eventID"] = "lenient-3".into();
+    let text = format!("{LENIENT}\n{odd}\n{odder}\n");
+    std::fs::write(dir.join("export.jsonl"), text).unwrap();
+    let out = aidr(&["scan", "--format", "ndjson", dir.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let findings = ndjson(&out);
+    assert_eq!(findings.len(), 3, "{stderr}");
+    assert!(findings.iter().all(|f| f["rule_id"] == "iam.admin_policy_attached"));
+    assert_eq!(findings[0]["event_time"], "2026-10-01T00:01:45Z");
+    assert!(
+        stderr.contains("3 records, 0 skipped, 0 errors, 4 fields ignored"),
+        "{stderr}"
+    );
+    let warnings: Vec<&str> = stderr.lines().filter(|l| l.starts_with("warning: ")).collect();
+    assert_eq!(warnings.len(), 2, "one example per kind: {stderr}");
+    assert!(
+        warnings[0].starts_with("warning: readOnly: expected a boolean")
+            && warnings[0].contains("(in 2 records; first at ")
+            && warnings[0].contains("export.jsonl: line 2)"),
+        "{stderr}"
+    );
+}
+
+/// JSON lines with a bad line every `every` lines, and the line numbers of the bad ones.
+fn lines_with_bad_ones(count: usize, every: usize) -> (String, Vec<usize>) {
+    let good = detail("iam/AttachUserPolicy.json");
+    let (mut text, mut bad) = (String::new(), Vec::new());
+    for line in 1..=count {
+        if line % every == 0 {
+            text.push_str("{\"eventSource\": oops}\n");
+            bad.push(line);
+        } else {
+            let mut record = good.clone();
+            record["eventID"] = format!("id-{line}").into();
+            text.push_str(&record.to_string());
+            text.push('\n');
+        }
+    }
+    (text, bad)
+}
+
+#[test]
+fn a_large_json_lines_file_is_read_in_chunks_with_exact_error_lines() {
+    let dir = scratch("chunks");
+    // About 20 MB: three chunks of 8 MiB, read on several threads.
+    let (text, bad) = lines_with_bad_ones(20_000, 997);
+    assert!(text.len() > 16 << 20);
+    std::fs::write(dir.join("big.jsonl"), &text).unwrap();
+    std::fs::write(dir.join("same.json"), &text).unwrap();
+    let lines = aidr(&[
+        "scan",
+        "--format",
+        "ndjson",
+        "--threads",
+        "3",
+        dir.join("big.jsonl").to_str().unwrap(),
+    ]);
+    let stream = aidr(&[
+        "scan",
+        "--format",
+        "ndjson",
+        "--threads",
+        "1",
+        dir.join("same.json").to_str().unwrap(),
+    ]);
+    assert_eq!(ndjson(&lines).len(), 20_000 - bad.len());
+    assert_eq!(
+        lines.stdout, stream.stdout,
+        "chunked lines and one stream find the same"
+    );
+    for out in [&lines, &stream] {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let located: Vec<usize> = stderr
+            .lines()
+            .filter_map(|l| l.split(": line ").nth(1)?.split(':').next()?.parse().ok())
+            .collect();
+        assert_eq!(located, bad, "{stderr}");
+    }
+}
+
+#[test]
+fn gzip_on_stdin_is_streamed() {
+    use flate2::write::GzEncoder;
+    let (text, bad) = lines_with_bad_ones(50, 7);
+    let mut gz = GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(text.as_bytes()).unwrap();
+    let bytes = gz.finish().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_aidr"))
+        .args(["scan", "--format", "ndjson", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(&bytes).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(ndjson(&out).len(), 50 - bad.len(), "{stderr}");
+    assert!(stderr.contains("-: line 7: malformed JSON"), "{stderr}");
 }
 
 #[test]

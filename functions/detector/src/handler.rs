@@ -223,6 +223,9 @@ impl<S: StateStore, P: Publisher, D: DeadLetters> Detector<S, P, D> {
             if evaluation.skipped > 0 {
                 warn!(origin = %input.origin, skipped = evaluation.skipped, "not a CloudTrail API call event; skipped");
             }
+            for kind in evaluation.ignored.kinds() {
+                warn!(origin = %input.origin, field = kind.field, count = kind.count, first = %kind.first, "field left out; the record was still evaluated");
+            }
             if let Some(first) = evaluation.errors.first() {
                 let count = evaluation.errors.len();
                 let message = format!("unreadable event: {first} ({count} error(s))");
@@ -479,6 +482,22 @@ mod tests {
             (kept.len(), kept[0].origin.as_str(), kept[0].body.as_str()),
             (1, "m2", "{not json")
         );
+    }
+
+    #[test]
+    fn deeply_nested_body_is_dead_lettered_and_the_rest_of_the_batch_goes_on() {
+        let d = detector();
+        let deep = format!("{}{}", "[".repeat(50_000), "]".repeat(50_000));
+        let mut odd: Value = serde_json::from_str(&sample("bedrock/DeleteGuardrail.json")).unwrap();
+        odd["detail"]["readOnly"] = json!("False");
+        odd["detail"]["userIdentity"]["sessionContext"] = json!("not an object");
+        let batch = sqs(&[("deep", deep), ("odd", odd.to_string())]);
+        let out = invoke(&d, &batch).unwrap();
+        assert!(failed_ids(&out).is_empty(), "{out}");
+        assert_eq!(d.publisher.sent_rules(), ["bedrock.guardrail_deleted"]);
+        let kept = d.dead_letters.kept();
+        assert_eq!((kept.len(), kept[0].origin.as_str()), (1, "deep"));
+        assert!(kept[0].reason.contains("nested more than"), "{}", kept[0].reason);
     }
 
     #[test]

@@ -19,6 +19,7 @@ use crate::cloudtrail::{Event, Principal, record::s};
 use crate::detection::{Hit, Metadata};
 use crate::resource::ResourceSnapshot;
 use crate::severity::{Area, Severity};
+use crate::time::{format_millis, parse_millis};
 
 /// One detection: which rule, what happened or what is wrong, where, and how to fix it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -54,7 +55,8 @@ pub enum Subject {
 /// The CloudTrail evidence of a finding.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Evidence {
-    /// `eventTime` of the event the finding is reported on, as recorded.
+    /// `eventTime` of the event the finding is reported on, in RFC 3339 UTC
+    /// (`2026-10-01T00:01:45Z`, `.123Z` with milliseconds); as recorded if unreadable.
     pub event_time: Option<String>,
     /// CloudTrail `eventID`s behind the finding.
     pub event_ids: Vec<String>,
@@ -142,7 +144,7 @@ impl Finding {
             },
         };
         let evidence = Evidence {
-            event_time: s(&r.event_time).map(str::to_owned),
+            event_time: s(&r.event_time).map(|t| parse_millis(t).map_or_else(|| t.to_owned(), format_millis)),
             event_ids: s(&r.event_id).map(str::to_owned).into_iter().collect(),
             event_source: r.source().to_owned(),
             event_name: r.name().to_owned(),
@@ -209,7 +211,8 @@ impl Finding {
         self.evidence().map(|e| &e.principal)
     }
 
-    /// When it happened (`eventTime`) or was observed (capture time), as recorded.
+    /// When it happened (`eventTime`, see [`Evidence::event_time`]) or was observed (capture
+    /// time, as recorded).
     pub fn time(&self) -> Option<&str> {
         match &self.subject {
             Subject::Events(e) => e.event_time.as_deref(),
@@ -219,7 +222,7 @@ impl Finding {
 
     /// [`Finding::time`] in milliseconds since the epoch, when parseable.
     pub fn time_millis(&self) -> Option<i64> {
-        self.time().and_then(crate::time::parse_millis)
+        self.time().and_then(parse_millis)
     }
 
     /// The order findings are reported in: by time, then event ids, then rule, then dedupe key.

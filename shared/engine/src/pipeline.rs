@@ -14,10 +14,11 @@
 
 use std::future::Future;
 
+use crate::cloudtrail::record::IgnoredField;
 use crate::cloudtrail::{Event, Record};
 use crate::detection::Organization;
 use crate::finding::Finding;
-use crate::input::{self, InputError, Layout, Sink};
+use crate::input::{self, IgnoredFields, InputError, Layout, Sink};
 use crate::ports::{StateError, StateStore};
 use crate::registry::Registry;
 use crate::resource::ResourceSnapshot;
@@ -47,6 +48,8 @@ pub struct Evaluation {
     pub skipped: u64,
     /// What could not be read, with where it was (the rest of the input was still read).
     pub errors: Vec<InputError>,
+    /// Fields of records left out (lenient reading); the records were still evaluated.
+    pub ignored: IgnoredFields,
 }
 
 /// Receives the pipeline's findings.
@@ -89,12 +92,21 @@ impl Pipeline {
 
     /// Stage 1 on one input: `text` (already decompressed) in `layout`, named `origin` in errors.
     pub fn read(&self, text: &[u8], layout: Layout, origin: &str) -> Evaluation {
-        let mut reading = Reading {
-            pipeline: self,
-            evaluation: Evaluation::default(),
-            interner: Interner::default(),
-        };
-        input::read(text, layout, origin, &mut reading);
+        self.read_at(text, layout, origin, 1)
+    }
+
+    /// [`Pipeline::read`] on a piece of a larger input that starts on line `first_line` (an
+    /// [`input::Chunk`]).
+    pub fn read_at(&self, text: &[u8], layout: Layout, origin: &str, first_line: u64) -> Evaluation {
+        let mut reading = Reading::new(self);
+        input::read_at(text, layout, origin, first_line, &mut reading);
+        reading.evaluation
+    }
+
+    /// Stage 1 on one streamed input (decompressed: see [`input::open`]), in bounded memory.
+    pub fn read_from(&self, input: &mut dyn std::io::Read, layout: Layout, origin: &str) -> Evaluation {
+        let mut reading = Reading::new(self);
+        input::read_from(input, layout, origin, &mut reading);
         reading.evaluation
     }
 
@@ -191,7 +203,26 @@ struct Reading<'p> {
     interner: Interner,
 }
 
+impl Reading<'_> {
+    fn new(pipeline: &Pipeline) -> Reading<'_> {
+        Reading {
+            pipeline,
+            evaluation: Evaluation::default(),
+            interner: Interner::default(),
+        }
+    }
+}
+
 impl Sink for Reading<'_> {
+    fn wants(&self, source: &str, name: &str) -> bool {
+        self.pipeline.registry.consumers_of(source, name).is_some()
+    }
+    fn passed_over(&mut self) {
+        self.evaluation.records += 1;
+    }
+    fn ignored(&mut self, field: &IgnoredField, at: InputError) {
+        self.evaluation.ignored.add(field, at);
+    }
     fn record(&mut self, record: &Record<'_>) {
         self.evaluation.records += 1;
         self.pipeline.evaluate(record, &mut self.interner, &mut self.evaluation);

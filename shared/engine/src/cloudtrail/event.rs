@@ -18,11 +18,16 @@ pub struct Event<'r, 'a> {
     additional: OnceCell<Option<Value>>,
 }
 
+/// A section as an object: as written, or held in a JSON string (Athena, Glue). `None` for
+/// anything else, and for a section CloudTrail omitted for size.
 fn parse_section(raw: Option<&RawValue>) -> Option<Value> {
-    let v: Value = serde_json::from_str(raw?.get()).ok()?;
+    let v = match serde_json::from_str(raw?.get()).ok()? {
+        Value::String(text) => serde_json::from_str(&text).ok()?,
+        v => v,
+    };
     // CloudTrail replaces sections over its size limit with {"omitted":true,...}.
     let omitted = v.get("omitted").and_then(Value::as_bool) == Some(true);
-    (!v.is_null() && !omitted).then_some(v)
+    (v.is_object() && !omitted).then_some(v)
 }
 
 /// Looks up a dotted path (`a.b.0.c`; numbers index arrays) in a JSON value.
@@ -130,6 +135,33 @@ mod tests {
         assert_eq!(ev.req("a.missing.c"), None);
         assert!(ev.response().is_none());
         assert!(ev.additional().is_none());
+    }
+
+    #[test]
+    fn sections_held_in_strings() {
+        let text = r#"{"requestParameters":"{\"a\":{\"b\":\"x\"}}","responseElements":"not json",
+            "additionalEventData":"[1]","serviceEventDetails":"{}"}"#;
+        let record: Record = serde_json::from_str(text).unwrap();
+        assert!(record.ignored.is_empty());
+        let ev = Event::new(&record);
+        assert_eq!(ev.req_str("a.b"), Some("x"));
+        assert!(ev.response().is_none());
+        assert!(ev.additional().is_none());
+        let omitted = r#"{"responseElements":"{\"omitted\":true}"}"#;
+        let record: Record = serde_json::from_str(omitted).unwrap();
+        assert!(Event::new(&record).response().is_none());
+    }
+
+    #[test]
+    fn sections_of_other_types_are_absent() {
+        for other in ["[1]", "7", "true", "null", r#""""#] {
+            let text = format!(r#"{{"requestParameters":{other}}}"#);
+            let record: Record = serde_json::from_str(&text).unwrap();
+            assert!(Event::new(&record).request().is_none(), "{other}");
+            // Past the record's own checks (as when built by hand), still no section.
+            let raw = RawValue::from_string(other.to_owned()).unwrap();
+            assert!(parse_section(Some(&raw)).is_none(), "{other}");
+        }
     }
 
     #[test]

@@ -1,0 +1,128 @@
+//! JSON lines cut into pieces at line ends, so one large input is read on many threads.
+
+use std::io::{self, Read};
+
+use super::json::count_newlines;
+
+/// A piece of a JSON-lines input: whole lines, and the number of the first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Chunk {
+    pub text: Vec<u8>,
+    pub first_line: u64,
+}
+
+/// Cuts a stream of JSON lines into [`Chunk`]s of about `size` bytes, each ending at a line
+/// end (a line longer than `size` makes a larger chunk). Read each with
+/// [`super::read_at`]`(&chunk.text, Layout::Lines, origin, chunk.first_line, sink)`.
+pub struct LineChunks<R> {
+    input: R,
+    size: usize,
+    /// The start of the next chunk's first line, read already.
+    carry: Vec<u8>,
+    next_line: u64,
+    done: bool,
+    /// A read error met after some lines: given after them.
+    pending: Option<io::Error>,
+}
+
+impl<R: Read> LineChunks<R> {
+    /// Chunks of about `size` bytes (at least 1) of `input`.
+    pub fn new(input: R, size: usize) -> Self {
+        LineChunks {
+            input,
+            size: size.max(1),
+            carry: Vec::new(),
+            next_line: 1,
+            done: false,
+            pending: None,
+        }
+    }
+
+    fn chunk(&mut self, text: Vec<u8>) -> Chunk {
+        let first_line = self.next_line;
+        self.next_line += count_newlines(&text);
+        Chunk { text, first_line }
+    }
+}
+
+impl<R: Read> Iterator for LineChunks<R> {
+    type Item = io::Result<Chunk>;
+
+    /// The next chunk; a read error comes after the lines read before it, and ends the chunks.
+    fn next(&mut self) -> Option<io::Result<Chunk>> {
+        if let Some(e) = self.pending.take() {
+            self.done = true;
+            return Some(Err(e));
+        }
+        if self.done {
+            return None;
+        }
+        let mut text = std::mem::take(&mut self.carry);
+        let mut searched = 0;
+        loop {
+            let read = (&mut self.input).take(self.size as u64).read_to_end(&mut text);
+            let end = match read {
+                Ok(n) => n < self.size,
+                Err(e) if text.is_empty() => {
+                    self.done = true;
+                    return Some(Err(e));
+                }
+                Err(e) => {
+                    self.pending = Some(e);
+                    true
+                }
+            };
+            if end {
+                self.done = self.pending.is_none();
+                return (!text.is_empty()).then(|| Ok(self.chunk(text)));
+            }
+            if let Some(k) = memchr::memrchr(b'\n', &text[searched..]) {
+                self.carry = text.split_off(searched + k + 1);
+                return Some(Ok(self.chunk(text)));
+            }
+            searched = text.len();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cuts_at_line_ends_and_numbers_lines() {
+        let text: String = (1..=100).map(|i| format!("{}\n", "x".repeat(i % 13))).collect();
+        for size in [1, 5, 16, 100, 10_000] {
+            let chunks: Vec<Chunk> = LineChunks::new(text.as_bytes(), size).map(Result::unwrap).collect();
+            let joined: Vec<u8> = chunks.iter().flat_map(|c| c.text.clone()).collect();
+            assert_eq!(joined, text.as_bytes(), "{size}");
+            let mut line = 1;
+            for chunk in &chunks {
+                assert_eq!(chunk.first_line, line);
+                assert!(chunk.text.ends_with(b"\n"));
+                line += count_newlines(&chunk.text);
+            }
+        }
+        let unterminated: Vec<Chunk> = LineChunks::new(&b"a\nbb"[..], 1).map(Result::unwrap).collect();
+        assert_eq!(unterminated.last().unwrap().text, b"bb");
+    }
+
+    #[test]
+    fn a_read_error_comes_after_the_lines_before_it() {
+        struct Failing(usize);
+        impl Read for Failing {
+            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+                if self.0 == 0 {
+                    return Err(io::Error::other("disk gone"));
+                }
+                self.0 -= 1;
+                buf[..2].copy_from_slice(b"a\n");
+                Ok(2)
+            }
+        }
+        let got: Vec<io::Result<Chunk>> = LineChunks::new(Failing(3), 1 << 20).collect();
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[0].as_ref().unwrap().text, b"a\na\na\n");
+        assert_eq!(got[1].as_ref().unwrap_err().to_string(), "disk gone");
+    }
+}

@@ -1,0 +1,461 @@
+//! A light, non-recursive scan of JSON text: where a value ends, and what the top-level keys of
+//! an object say about it (is it a record, and of which `eventSource` and `eventName`), without
+//! building anything. Nesting of any depth costs no stack; a value nested deeper than
+//! [`MAX_DEPTH`] is still skipped to its end and flagged.
+//!
+//! The scan checks structure (strings closed, brackets matched, keys, colons and commas in
+//! place) but not the spelling of numbers and literals: the parser that builds a record does.
+
+use std::ops::Range;
+
+/// Why a scan stopped before the end of a value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Stop {
+    /// The value goes on past the end of the bytes.
+    Incomplete,
+    /// Not JSON: what was wrong, and the index where it was seen.
+    Invalid { at: usize, message: &'static str },
+}
+
+/// Containers nested deeper than this (serde_json's own limit) make a value unreadable.
+pub(crate) const MAX_DEPTH: usize = 128;
+
+fn invalid<T>(at: usize, message: &'static str) -> Result<T, Stop> {
+    Err(Stop::Invalid { at, message })
+}
+
+/// The index of the first byte at or after `i` that is not JSON whitespace.
+#[inline]
+pub(crate) fn skip_ws(b: &[u8], mut i: usize) -> usize {
+    while let Some(b' ' | b'\t' | b'\n' | b'\r') = b.get(i) {
+        i += 1;
+    }
+    i
+}
+
+/// The end (after the closing quote) of the string opening at `open`, and whether it holds
+/// escapes.
+#[inline]
+pub(crate) fn string_end(b: &[u8], open: usize) -> Result<(usize, bool), Stop> {
+    let mut i = open + 1;
+    let mut escaped = false;
+    loop {
+        match memchr::memchr2(b'"', b'\\', b.get(i..).unwrap_or_default()) {
+            None => return Err(Stop::Incomplete),
+            Some(k) if b[i + k] == b'"' => return Ok((i + k + 1, escaped)),
+            Some(k) => {
+                escaped = true;
+                i += k + 2;
+            }
+        }
+    }
+}
+
+/// The end of a number going on at `i`.
+#[inline]
+fn number_end(b: &[u8], mut i: usize) -> usize {
+    while let Some(b'0'..=b'9' | b'e' | b'E' | b'+' | b'-' | b'.') = b.get(i) {
+        i += 1;
+    }
+    i
+}
+
+/// A value skipped: where it ends, and whether it nests deeper than [`MAX_DEPTH`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Skipped {
+    pub end: usize,
+    pub too_deep: bool,
+}
+
+/// Skips the value at `start` (after whitespace). A number or literal at the top level ends
+/// at the end of the bytes; everything else that reaches it is [`Stop::Incomplete`].
+pub(crate) fn skip_value(b: &[u8], start: usize) -> Result<Skipped, Stop> {
+    // Bit d set: level d is an object. Levels past MAX_DEPTH are skipped loosely.
+    let mut objects: u128 = 0;
+    let mut depth = 0usize;
+    let mut too_deep = false;
+    let mut i = skip_ws(b, start);
+    loop {
+        // At a value.
+        match b.get(i) {
+            None => return Err(Stop::Incomplete),
+            Some(b'"') => i = string_end(b, i)?.0,
+            Some(b'{' | b'[') if depth == MAX_DEPTH => {
+                i = skip_loose(b, i)?;
+                too_deep = true;
+            }
+            Some(&c @ (b'{' | b'[')) => {
+                let object = c == b'{';
+                objects = if object {
+                    objects | 1 << depth
+                } else {
+                    objects & !(1 << depth)
+                };
+                depth += 1;
+                i = skip_ws(b, i + 1);
+                match (object, b.get(i)) {
+                    (_, None) => return Err(Stop::Incomplete),
+                    (true, Some(b'}')) | (false, Some(b']')) => {
+                        depth -= 1;
+                        i += 1;
+                    }
+                    (true, Some(_)) => {
+                        i = key(b, i)?;
+                        continue;
+                    }
+                    (false, Some(_)) => continue,
+                }
+            }
+            Some(&c @ (b't' | b'f' | b'n')) => {
+                let word: &[u8] = match c {
+                    b't' => b"true",
+                    b'f' => b"false",
+                    _ => b"null",
+                };
+                let have = &b[i..(i + word.len()).min(b.len())];
+                if !word.starts_with(have) {
+                    return invalid(i, "expected a value");
+                }
+                if have.len() < word.len() {
+                    return Err(Stop::Incomplete);
+                }
+                i += word.len();
+            }
+            Some(b'-' | b'0'..=b'9') => {
+                i = number_end(b, i + 1);
+                if i == b.len() && depth > 0 {
+                    return Err(Stop::Incomplete);
+                }
+            }
+            Some(_) => return invalid(i, "expected a value"),
+        }
+        // After a value: a comma or the end of containers.
+        loop {
+            if depth == 0 {
+                return Ok(Skipped { end: i, too_deep });
+            }
+            let object = objects & 1 << (depth - 1) != 0;
+            i = skip_ws(b, i);
+            match (object, b.get(i)) {
+                (_, None) => return Err(Stop::Incomplete),
+                (_, Some(b',')) => {
+                    i = skip_ws(b, i + 1);
+                    if object {
+                        i = key(b, i)?;
+                    }
+                    break;
+                }
+                (true, Some(b'}')) | (false, Some(b']')) => {
+                    depth -= 1;
+                    i += 1;
+                }
+                (true, Some(_)) => return invalid(i, "expected ',' or '}'"),
+                (false, Some(_)) => return invalid(i, "expected ',' or ']'"),
+            }
+        }
+    }
+}
+
+/// Reads `"key" :` at `i`; returns where the value starts.
+#[inline]
+fn key(b: &[u8], i: usize) -> Result<usize, Stop> {
+    match b.get(i) {
+        None => return Err(Stop::Incomplete),
+        Some(b'"') => {}
+        Some(_) => return invalid(i, "expected a key"),
+    }
+    let i = skip_ws(b, string_end(b, i)?.0);
+    match b.get(i) {
+        None => Err(Stop::Incomplete),
+        Some(b':') => Ok(skip_ws(b, i + 1)),
+        Some(_) => invalid(i, "expected ':'"),
+    }
+}
+
+/// Skips the container at `open` counting brackets only (strings still skipped whole).
+fn skip_loose(b: &[u8], open: usize) -> Result<usize, Stop> {
+    let mut depth = 0u64;
+    let mut i = open;
+    loop {
+        match b.get(i) {
+            None => return Err(Stop::Incomplete),
+            Some(b'"') => i = string_end(b, i)?.0,
+            Some(b'{' | b'[') => {
+                depth += 1;
+                i += 1;
+            }
+            Some(b'}' | b']') => {
+                depth -= 1;
+                i += 1;
+                if depth == 0 {
+                    return Ok(i);
+                }
+            }
+            Some(_) => i += 1,
+        }
+    }
+}
+
+/// A top-level string value of an object, as the light scan sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) enum Text {
+    #[default]
+    Absent,
+    /// A string without escapes: the range of its content.
+    Plain(Range<usize>),
+    /// Present, but not a plain string (escapes, another type): the full parser decides.
+    Other,
+}
+
+impl Text {
+    fn of(b: &[u8], value: Range<usize>, escaped: bool) -> Text {
+        match b[value.start] {
+            b'"' if !escaped => Text::Plain(value.start + 1..value.end - 1),
+            _ => Text::Other,
+        }
+    }
+
+    /// The content, when plain UTF-8.
+    pub(crate) fn get<'b>(&self, b: &'b [u8]) -> Option<&'b str> {
+        match self {
+            Text::Plain(r) => std::str::from_utf8(&b[r.clone()]).ok(),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn is_present(&self) -> bool {
+        *self != Text::Absent
+    }
+}
+
+/// What the top-level keys of an object say about it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Keys {
+    /// Where the object ends.
+    pub end: usize,
+    /// Some value nests deeper than [`MAX_DEPTH`].
+    pub too_deep: bool,
+    pub event_source: Text,
+    pub event_name: Text,
+    pub detail_type: Text,
+    /// The value ranges of `detail`, `Records` and `configurationItems`.
+    pub detail: Option<Range<usize>>,
+    pub records: Option<Range<usize>>,
+    pub configuration_items: Option<Range<usize>>,
+    pub resource_type: bool,
+}
+
+/// Walks the object opening at `open` (a `{`), noting the keys that tell what it is.
+pub(crate) fn object_keys(b: &[u8], open: usize) -> Result<Keys, Stop> {
+    let mut keys = Keys::default();
+    let mut i = skip_ws(b, open + 1);
+    if b.get(i) == Some(&b'}') {
+        keys.end = i + 1;
+        return Ok(keys);
+    }
+    loop {
+        match b.get(i) {
+            None => return Err(Stop::Incomplete),
+            Some(b'"') => {}
+            Some(_) => return invalid(i, "expected a key"),
+        }
+        let (key_end, _) = string_end(b, i)?;
+        let name = &b[i + 1..key_end - 1];
+        i = skip_ws(b, key_end);
+        match b.get(i) {
+            None => return Err(Stop::Incomplete),
+            Some(b':') => i = skip_ws(b, i + 1),
+            Some(_) => return invalid(i, "expected ':'"),
+        }
+        let start = i;
+        let (end, escaped) = match b.get(i) {
+            None => return Err(Stop::Incomplete),
+            Some(b'"') => string_end(b, i)?,
+            Some(_) => {
+                let skipped = skip_inner(b, i)?;
+                keys.too_deep |= skipped.too_deep;
+                (skipped.end, false)
+            }
+        };
+        match name {
+            b"eventSource" => keys.event_source = Text::of(b, start..end, escaped),
+            b"eventName" => keys.event_name = Text::of(b, start..end, escaped),
+            b"detail-type" => keys.detail_type = Text::of(b, start..end, escaped),
+            b"detail" => keys.detail = Some(start..end),
+            b"Records" => keys.records = Some(start..end),
+            b"configurationItems" => keys.configuration_items = Some(start..end),
+            b"resourceType" => keys.resource_type = true,
+            _ => {}
+        }
+        i = skip_ws(b, end);
+        match b.get(i) {
+            None => return Err(Stop::Incomplete),
+            Some(b',') => i = skip_ws(b, i + 1),
+            Some(b'}') => {
+                keys.end = i + 1;
+                return Ok(keys);
+            }
+            Some(_) => return invalid(i, "expected ',' or '}'"),
+        }
+    }
+}
+
+/// Skips a value inside a container: one that reaches the end of the bytes may go on.
+#[inline]
+pub(crate) fn skip_inner(b: &[u8], start: usize) -> Result<Skipped, Stop> {
+    let skipped = skip_value(b, start)?;
+    if skipped.end == b.len() {
+        Err(Stop::Incomplete)
+    } else {
+        Ok(skipped)
+    }
+}
+
+/// After the last value of an object opened earlier (at a `,` or the `}`): skips the
+/// remaining members; returns the index after the `}`.
+pub(crate) fn object_rest(b: &[u8], mut i: usize) -> Result<usize, Stop> {
+    loop {
+        i = skip_ws(b, i);
+        match b.get(i) {
+            None => return Err(Stop::Incomplete),
+            Some(b'}') => return Ok(i + 1),
+            Some(b',') => i = skip_inner(b, key(b, skip_ws(b, i + 1))?)?.end,
+            Some(_) => return invalid(i, "expected ',' or '}'"),
+        }
+    }
+}
+
+/// At `open` (a `{`): the index just inside the array when the object opens as a CloudTrail
+/// log file does (`{"Records":[`), `None` when it opens otherwise.
+pub(crate) fn log_file_opening(b: &[u8], open: usize) -> Result<Option<usize>, Stop> {
+    const KEY: &[u8] = b"\"Records\"";
+    let i = skip_ws(b, open + 1);
+    let rest = b.get(i..).unwrap_or_default();
+    if rest.len() < KEY.len() {
+        return if KEY.starts_with(rest) {
+            Err(Stop::Incomplete)
+        } else {
+            Ok(None)
+        };
+    }
+    if !rest.starts_with(KEY) {
+        return Ok(None);
+    }
+    let i = skip_ws(b, i + KEY.len());
+    match b.get(i) {
+        None => return Err(Stop::Incomplete),
+        Some(b':') => {}
+        Some(_) => return Ok(None),
+    }
+    let i = skip_ws(b, i + 1);
+    match b.get(i) {
+        None => Err(Stop::Incomplete),
+        Some(b'[') => Ok(Some(i + 1)),
+        Some(_) => Ok(None),
+    }
+}
+
+/// Newlines in `b` (compiled to a vector loop).
+pub(crate) fn count_newlines(b: &[u8]) -> u64 {
+    b.chunks(255)
+        .map(|chunk| u64::from(chunk.iter().fold(0u8, |n, &c| n + u8::from(c == b'\n'))))
+        .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn end(text: &str) -> Result<usize, Stop> {
+        skip_value(text.as_bytes(), 0).map(|s| s.end)
+    }
+
+    #[test]
+    fn skips_values_of_every_kind() {
+        for text in [
+            r#""a\"b""#,
+            "{}",
+            "[]",
+            r#"{"a":[1,2,{"b":null}],"c":"}"}"#,
+            " [ true , false , -1.5e3 ] ",
+            r#"{"k\\":"\\"}"#,
+        ] {
+            let trimmed = text.trim_end().len();
+            assert_eq!(end(&format!("{text},next")), Ok(trimmed), "{text}");
+        }
+        assert_eq!(end("123"), Ok(3));
+        assert_eq!(end("nul"), Err(Stop::Incomplete));
+        assert!(matches!(end("[nil]"), Err(Stop::Invalid { at: 1, .. })));
+    }
+
+    #[test]
+    fn incomplete_and_invalid() {
+        for text in [
+            r#"{"a":"#,
+            r#"{"a":1"#,
+            "[1,",
+            r#""abc"#,
+            r#"{"a":[1]"#,
+            "[12",
+            "{",
+            r#""\"#,
+        ] {
+            assert_eq!(end(text), Err(Stop::Incomplete), "{text}");
+        }
+        for (text, at) in [
+            (r#"{"a" 1}"#, 5),
+            (r#"{1:2}"#, 1),
+            ("[1 2]", 3),
+            (r#"{"a":1]"#, 6),
+            ("[1}", 2),
+            ("]", 0),
+            ("[,1]", 1),
+        ] {
+            assert!(
+                matches!(end(text), Err(Stop::Invalid { at: a, .. }) if a == at),
+                "{text}: {:?}",
+                end(text)
+            );
+        }
+    }
+
+    #[test]
+    fn any_depth_without_recursion() {
+        let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+        let s = skip_value(deep.as_bytes(), 0).unwrap();
+        assert_eq!((s.end, s.too_deep), (deep.len(), true));
+        let ok = format!("{}{}", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
+        assert!(!skip_value(ok.as_bytes(), 0).unwrap().too_deep);
+        let mixed = format!(r#"{}{{"a":"]"}}{}"#, "[".repeat(300), "]".repeat(300));
+        assert_eq!(end(&mixed), Ok(mixed.len()));
+        let cut = "[".repeat(1000);
+        assert_eq!(end(&cut), Err(Stop::Incomplete));
+    }
+
+    #[test]
+    fn object_keys_find_what_an_object_is() {
+        let text = r#"{"eventVersion":"1.08","userIdentity":{"eventName":"inner"},"eventSource":"iam.amazonaws.com",
+            "eventName":"Attach\u0055serPolicy","detail":{"x":1},"resourceType":"T","Records":[1]} tail"#;
+        let b = text.as_bytes();
+        let k = object_keys(b, 0).unwrap();
+        assert_eq!(k.event_source.get(b), Some("iam.amazonaws.com"));
+        assert_eq!(k.event_name, Text::Other);
+        assert_eq!(&text[k.detail.clone().unwrap()], r#"{"x":1}"#);
+        assert_eq!(&text[k.records.clone().unwrap()], "[1]");
+        assert!(k.resource_type && !k.too_deep);
+        assert_eq!(&text[k.end..], " tail");
+        let numbers = object_keys(br#"{"eventName":5}"#, 0).unwrap();
+        assert_eq!(numbers.event_name, Text::Other);
+        assert_eq!(object_keys(br#"{"a":1"#, 0), Err(Stop::Incomplete));
+        assert_eq!(object_keys(br#"{"a":12"#, 0), Err(Stop::Incomplete));
+    }
+
+    #[test]
+    fn log_file_openings() {
+        assert_eq!(log_file_opening(br#"{ "Records" : [ {"#, 0), Ok(Some(15)));
+        assert_eq!(log_file_opening(br#"{"Rec"#, 0), Err(Stop::Incomplete));
+        assert_eq!(log_file_opening(br#"{"Records":"#, 0), Err(Stop::Incomplete));
+        assert_eq!(log_file_opening(br#"{"eventName":"#, 0), Ok(None));
+        assert_eq!(log_file_opening(br#"{"Records":null}"#, 0), Ok(None));
+    }
+}
