@@ -20,6 +20,19 @@ fn aidr(args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// `aidr scan --format ndjson -` with `input` on standard input.
+fn scan_stdin(input: &[u8]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_aidr"))
+        .args(["scan", "--format", "ndjson", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    child.wait_with_output().unwrap()
+}
+
 fn ndjson(out: &Output) -> Vec<Value> {
     String::from_utf8_lossy(&out.stdout)
         .lines()
@@ -152,18 +165,10 @@ fn bad_input_is_reported_and_scanning_goes_on() {
 
 #[test]
 fn stdin_and_other_detail_types() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_aidr"))
-        .args(["scan", "--format", "ndjson", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
     let envelope = std::fs::read_to_string(root().join("events/bedrock/DeleteGuardrail.json")).unwrap();
     let other = r#"{"version":"0","id":"x","detail-type":"EC2 Instance State-change Notification","source":"aws.ec2","detail":{}}"#;
     let compact: Value = serde_json::from_str(&envelope).unwrap();
-    write!(child.stdin.take().unwrap(), "{compact}\n{other}\n").unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = scan_stdin(format!("{compact}\n{other}\n").as_bytes());
     assert_eq!(ndjson(&out).len(), 1);
     assert!(String::from_utf8_lossy(&out.stderr).contains("1 files, 1 records, 1 skipped, 0 errors"));
 }
@@ -273,16 +278,7 @@ fn gzip_on_stdin_is_streamed() {
     let (text, bad) = lines_with_bad_ones(50, 7);
     let mut gz = GzEncoder::new(Vec::new(), flate2::Compression::fast());
     gz.write_all(text.as_bytes()).unwrap();
-    let bytes = gz.finish().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_aidr"))
-        .args(["scan", "--format", "ndjson", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(&bytes).unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = scan_stdin(&gz.finish().unwrap());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(ndjson(&out).len(), 50 - bad.len(), "{stderr}");
     assert!(stderr.contains("-: line 7: malformed JSON"), "{stderr}");
