@@ -126,17 +126,12 @@ fn run_scan(args: ScanArgs) -> std::io::Result<ExitCode> {
     };
     let stateful = (!args.no_stateful).then_some(settings);
     let pipeline = Pipeline::new(Registry::builtin(), organization, stateful);
-    let report = scan::run(&pipeline, &args.paths, args.threads.map(usize::from))?;
-    let shown: Vec<_> = report
-        .findings
-        .iter()
-        .filter(|f| f.severity >= args.min_severity)
-        .collect();
-    write_stdout(output::render(args.format, &shown).as_bytes())?;
+    let rule_ids = pipeline.registry().detections().iter().map(|d| d.metadata().id);
+    let stdout = Box::new(std::io::BufWriter::with_capacity(1 << 16, std::io::stdout()));
+    let mut out = output::Output::new(args.format, args.min_severity, rule_ids, stdout);
+    let report = scan::run(&pipeline, &args.paths, args.threads.map(usize::from), &mut out)?;
     report.print_summary(&mut std::io::stderr());
-    let failed = args
-        .fail_on
-        .is_some_and(|level| shown.iter().any(|f| f.severity >= level));
+    let failed = args.fail_on.is_some_and(|level| out.highest() >= Some(level));
     Ok(if report.io_errors > 0 {
         ExitCode::from(2)
     } else if failed {

@@ -4,19 +4,23 @@
 //! gathers findings (in a stable order) and counts. Memory stays bounded whatever the size of
 //! the input: a buffer per file being read, a chunk per thread, and what was found.
 
+use std::collections::{BTreeMap, HashSet};
 use std::fs::File;
 use std::io::{BufReader, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
-use aidr_engine::input::{self, IgnoredFields, InputError, Layout, LineChunks};
+use aidr_engine::input::{self, Chunk, IgnoredFields, InputError, Layout, LineChunks};
 use aidr_engine::ports::{MemoryStore, now_or_never};
-use aidr_engine::{Evaluation, Finding, Pipeline, Severity};
+use aidr_engine::{Evaluation, Finding, FindingSink, Pipeline, Severity};
 use rayon::prelude::*;
 
+use crate::output::Output;
+
 /// Most errors printed one by one; the rest are counted.
-const MAX_ERRORS_SHOWN: usize = 50;
+const MAX_ERRORS_SHOWN: u64 = 50;
 
 /// The size of the chunks a JSON-lines input is cut into for reading on many threads.
 const CHUNK: usize = 8 << 20;
@@ -52,7 +56,7 @@ impl Input {
 
     /// The input's bytes (gunzipped when gzip) and their layout: by file name, or for stdin
     /// from the first bytes.
-    fn open<'a>(&self, done: &'a AtomicU64) -> std::io::Result<(Box<dyn Read + Send + 'a>, Layout)> {
+    fn open<'a>(&self, done: &'a AtomicU64) -> std::io::Result<(Bytes<'a>, Layout)> {
         let raw: Box<dyn Read + Send> = match self {
             Input::File(p) => Box::new(File::open(p)?),
             Input::Stdin => Box::new(std::io::stdin()),
@@ -76,17 +80,34 @@ fn is_log_file(path: &Path) -> bool {
     [".json", ".jsonl", ".ndjson"].iter().any(|ext| name.ends_with(ext))
 }
 
-fn walk(dir: &Path, out: &mut Vec<Input>, problems: &mut Vec<String>) {
+/// Adds the log files under `dir` to `out`. Symbolic links are followed once (a loop is
+/// not walked twice); only regular files are read (a FIFO or device would block or never end).
+fn walk(dir: &Path, out: &mut Vec<Input>, problems: &mut Vec<String>, seen: &mut HashSet<PathBuf>) {
+    match dir.canonicalize() {
+        Ok(real) => {
+            if !seen.insert(real) {
+                return;
+            }
+        }
+        Err(e) => return problems.push(format!("{}: {e}", dir.display())),
+    }
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(e) => return problems.push(format!("{}: {e}", dir.display())),
     };
     for entry in entries {
-        match entry.map(|e| e.path()) {
-            Ok(path) if path.is_dir() => walk(&path, out, problems),
-            Ok(path) if is_log_file(&path) => out.push(Input::File(path)),
+        let path = match entry {
+            Ok(entry) => entry.path(),
+            Err(e) => {
+                problems.push(format!("{}: {e}", dir.display()));
+                continue;
+            }
+        };
+        match std::fs::metadata(&path) {
+            Ok(meta) if meta.is_dir() => walk(&path, out, problems, seen),
+            Ok(meta) if meta.is_file() && is_log_file(&path) => out.push(Input::File(path)),
             Ok(_) => {}
-            Err(e) => problems.push(format!("{}: {e}", dir.display())),
+            Err(e) => problems.push(format!("{}: {e}", path.display())),
         }
     }
 }
@@ -94,13 +115,14 @@ fn walk(dir: &Path, out: &mut Vec<Input>, problems: &mut Vec<String>) {
 /// What a scan found and counted.
 #[derive(Default)]
 pub struct Report {
-    pub findings: Vec<Finding>,
+    /// Findings by severity (all of them, whatever was shown).
+    pub by_severity: [u64; Severity::ALL.len()],
     pub files: usize,
     pub records: u64,
     pub resources: u64,
     pub skipped: u64,
     /// Records and values that could not be read (scanning went on).
-    pub input_errors: Vec<InputError>,
+    pub input_errors: u64,
     /// Paths that could not be opened or read.
     pub io_errors: usize,
     /// Fields of records left out (lenient reading); the records were evaluated.
@@ -108,52 +130,160 @@ pub struct Report {
     pub elapsed: Duration,
 }
 
-/// Reads one input: JSON lines in chunks on all threads, any other layout streamed.
-fn scan_one(pipeline: &Pipeline, input: &Input, done: &AtomicU64) -> Result<Vec<Evaluation>, String> {
-    let name = input.name();
-    let (mut bytes, layout) = input.open(done).map_err(|e| format!("{name}: {e}"))?;
-    if layout == Layout::Stream {
-        return Ok(vec![pipeline.read_from(&mut bytes, layout, &name)]);
-    }
-    let mut evaluations: Vec<(usize, Evaluation)> = LineChunks::new(bytes, CHUNK)
-        .enumerate()
-        .par_bridge()
-        .map(|(i, chunk)| match chunk {
-            Ok(chunk) => (i, pipeline.read_at(&chunk.text, layout, &name, chunk.first_line)),
-            Err(e) => {
-                let error = InputError {
-                    origin: name.clone(),
-                    location: String::new(),
-                    message: format!("read failed: {e}"),
-                };
-                (
-                    i,
-                    Evaluation {
-                        errors: vec![error],
-                        ..Evaluation::default()
-                    },
-                )
-            }
-        })
-        .collect();
-    evaluations.sort_by_key(|(i, _)| *i);
-    Ok(evaluations.into_iter().map(|(_, e)| e).collect())
+/// A piece of work, in input order: a whole input streamed by one worker, or a chunk of a
+/// JSON-lines input.
+enum Unit<'a> {
+    Whole {
+        name: String,
+        bytes: Bytes<'a>,
+    },
+    Chunk {
+        name: Arc<str>,
+        chunk: std::io::Result<Chunk>,
+    },
+    /// An input that could not be opened.
+    Unopened(String),
 }
 
-/// Scans `paths` with `pipeline` on `threads` workers (all cores when `None`). Unreadable
-/// files and records are counted and reported in the [`Report`], not returned as errors.
+/// An input's decompressed bytes.
+type Bytes<'a> = Box<dyn Read + Send + 'a>;
+
+/// The units of `inputs`, opening each input only when its first unit is wanted.
+struct Units<'a> {
+    inputs: std::vec::IntoIter<Input>,
+    chunks: Option<(Arc<str>, LineChunks<Bytes<'a>>)>,
+    done: &'a AtomicU64,
+}
+
+impl<'a> Iterator for Units<'a> {
+    type Item = Unit<'a>;
+    fn next(&mut self) -> Option<Unit<'a>> {
+        loop {
+            if let Some((name, chunks)) = &mut self.chunks {
+                match chunks.next() {
+                    Some(chunk) => {
+                        return Some(Unit::Chunk {
+                            name: name.clone(),
+                            chunk,
+                        });
+                    }
+                    None => self.chunks = None,
+                }
+            }
+            let input = self.inputs.next()?;
+            let name = input.name();
+            match input.open(self.done) {
+                Err(e) => return Some(Unit::Unopened(format!("{name}: {e}"))),
+                Ok((bytes, Layout::Lines)) => self.chunks = Some((name.into(), LineChunks::new(bytes, CHUNK))),
+                Ok((bytes, _)) => return Some(Unit::Whole { name, bytes }),
+            }
+        }
+    }
+}
+
+impl Unit<'_> {
+    /// Reads the unit: what it gave, or why it could not be read at all. A whole input hands
+    /// findings and errors to `flush` as they pile up.
+    fn read(self, pipeline: &Pipeline, flush: &mut dyn FnMut(&mut Evaluation)) -> Result<Evaluation, String> {
+        match self {
+            Unit::Whole { name, mut bytes } => Ok(pipeline.read_from(&mut bytes, Layout::Stream, &name, flush)),
+            Unit::Chunk { name, chunk: Ok(chunk) } => {
+                Ok(pipeline.read_at(&chunk.text, Layout::Lines, &name, chunk.first_line))
+            }
+            Unit::Chunk { name, chunk: Err(e) } => Ok(Evaluation {
+                errors: vec![InputError {
+                    origin: name.to_string(),
+                    location: String::new(),
+                    message: format!("read failed: {e}"),
+                }],
+                ..Evaluation::default()
+            }),
+            Unit::Unopened(problem) => Err(problem),
+        }
+    }
+}
+
+/// Keeps workers at most `size` units ahead of the oldest unit not yet written, so that
+/// what waits to be written in order stays bounded.
+struct Window {
+    next: Mutex<usize>,
+    moved: Condvar,
+    size: usize,
+}
+
+impl Window {
+    fn enter(&self, seq: usize) {
+        let mut next = self.next.lock().unwrap_or_else(|e| e.into_inner());
+        while seq >= *next + self.size {
+            next = self.moved.wait(next).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+
+    fn advance(&self, to: usize) {
+        *self.next.lock().unwrap_or_else(|e| e.into_inner()) = to;
+        self.moved.notify_all();
+    }
+
+    fn is_head(&self, seq: usize) -> bool {
+        *self.next.lock().unwrap_or_else(|e| e.into_inner()) == seq
+    }
+
+    /// Waits until every unit before `seq` is written.
+    fn wait_head(&self, seq: usize) {
+        let mut next = self.next.lock().unwrap_or_else(|e| e.into_inner());
+        while *next < seq {
+            next = self.moved.wait(next).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+}
+
+/// What a worker sends the writer about unit `seq`.
+enum Message {
+    /// Findings and errors of a unit still being read (it is the oldest unwritten one).
+    Part(Evaluation),
+    Done(Result<Evaluation, String>),
+}
+
+/// Findings and errors a unit that is not the oldest unwritten one keeps before it waits.
+const HOLD: usize = 16 * aidr_engine::pipeline::FLUSH;
+
+/// Sends what piled up in `part` of unit `seq` once every unit before it is written; until
+/// then a unit keeps up to [`HOLD`] findings and errors, then waits.
+fn hand_out(window: &Window, seq: usize, sender: &mpsc::Sender<(usize, Message)>, part: &mut Evaluation) {
+    if !window.is_head(seq) && part.findings.len() + part.errors.len() < HOLD {
+        return;
+    }
+    window.wait_head(seq);
+    let piece = Evaluation {
+        findings: std::mem::take(&mut part.findings),
+        errors: std::mem::take(&mut part.errors),
+        ..Evaluation::default()
+    };
+    let _ = sender.send((seq, Message::Part(piece)));
+}
+
+/// Scans `paths` with `pipeline` on `threads` workers (all cores when `None`), handing
+/// findings to `out` in input order (inputs sorted by name, records in file order), then the
+/// stateful detections' findings in event-time order. Unreadable files and records are
+/// reported on stderr and counted in the [`Report`], not returned as errors.
 ///
 /// # Errors
-/// When the worker pool cannot start.
-pub fn run(pipeline: &Pipeline, paths: &[PathBuf], threads: Option<usize>) -> std::io::Result<Report> {
+/// When the worker pool cannot start, or `out` cannot be written.
+pub fn run(
+    pipeline: &Pipeline,
+    paths: &[PathBuf],
+    threads: Option<usize>,
+    out: &mut Output,
+) -> std::io::Result<Report> {
     let start = Instant::now();
     let mut inputs = Vec::new();
     let mut problems = Vec::new();
+    let mut seen = HashSet::new();
     for path in paths {
         if path.as_os_str() == "-" {
             inputs.push(Input::Stdin);
         } else if path.is_dir() {
-            walk(path, &mut inputs, &mut problems);
+            walk(path, &mut inputs, &mut problems, &mut seen);
         } else {
             inputs.push(Input::File(path.clone()));
         }
@@ -167,58 +297,82 @@ pub fn run(pipeline: &Pipeline, paths: &[PathBuf], threads: Option<usize>) -> st
             Input::Stdin => None,
         })
         .sum();
+    let mut report = Report {
+        files: inputs.len(),
+        ..Report::default()
+    };
+    for problem in &problems {
+        eprintln!("error: {problem}");
+        report.io_errors += 1;
+    }
 
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads.unwrap_or(0))
         .build()
         .map_err(std::io::Error::other)?;
+    let window = Window {
+        next: Mutex::new(0),
+        moved: Condvar::new(),
+        size: 4 * pool.current_num_threads(),
+    };
     let done_bytes = AtomicU64::new(0);
     let finished = AtomicBool::new(false);
-    let results: Vec<Result<Vec<Evaluation>, String>> = std::thread::scope(|s| {
+    let units = Units {
+        inputs: inputs.into_iter(),
+        chunks: None,
+        done: &done_bytes,
+    };
+    let mut evaluations = Vec::new();
+    let written: std::io::Result<()> = std::thread::scope(|s| {
         if std::io::stderr().is_terminal() && total_bytes > 32 << 20 {
             s.spawn(|| progress(&done_bytes, total_bytes, &finished));
         }
-        let results = pool.install(|| inputs.par_iter().map(|i| scan_one(pipeline, i, &done_bytes)).collect());
-        finished.store(true, Ordering::Relaxed);
-        results
-    });
-
-    let mut report = Report {
-        files: inputs.len(),
-        ..Report::default()
-    };
-    let mut evaluations = Vec::new();
-    for problem in &problems {
-        eprintln!("error: {problem}");
-        report.io_errors += 1;
-    }
-    for result in results {
-        match result {
-            Ok(read) => {
-                for mut evaluation in read {
-                    report.records += evaluation.records;
-                    report.resources += evaluation.resources;
-                    report.skipped += evaluation.skipped;
-                    report.input_errors.append(&mut evaluation.errors);
-                    report.ignored.merge(std::mem::take(&mut evaluation.ignored));
-                    evaluations.push(evaluation);
+        let (sender, results) = mpsc::channel();
+        let window = &window;
+        s.spawn(move || {
+            pool.install(|| {
+                units
+                    .enumerate()
+                    .par_bridge()
+                    .for_each_with(sender, |sender, (seq, unit)| {
+                        window.enter(seq);
+                        let result = unit.read(pipeline, &mut |part| hand_out(window, seq, sender, part));
+                        let _ = sender.send((seq, Message::Done(result)));
+                    });
+            });
+        });
+        // Written in order: what comes early waits here (bounded by the window).
+        let mut waiting = BTreeMap::new();
+        let mut next = 0;
+        let mut written = Ok(());
+        for (seq, message) in results {
+            let result = match message {
+                // Only the oldest unwritten unit sends parts.
+                Message::Part(part) => {
+                    if let Err(e) = report.take(Ok(part), out)
+                        && written.is_ok()
+                    {
+                        written = Err(e);
+                    }
+                    continue;
+                }
+                Message::Done(result) => result,
+            };
+            waiting.insert(seq, result);
+            while let Some(result) = waiting.remove(&next) {
+                next += 1;
+                window.advance(next);
+                match report.take(result, out) {
+                    Ok(kept) => evaluations.extend(kept),
+                    Err(e) if written.is_ok() => written = Err(e),
+                    Err(_) => {}
                 }
             }
-            Err(problem) => {
-                eprintln!("error: {problem}");
-                report.io_errors += 1;
-            }
         }
-    }
-    for error in report.input_errors.iter().take(MAX_ERRORS_SHOWN) {
-        eprintln!("error: {error}");
-    }
-    if report.input_errors.len() > MAX_ERRORS_SHOWN {
-        eprintln!(
-            "error: … and {} more input errors",
-            report.input_errors.len() - MAX_ERRORS_SHOWN
-        );
-    }
+        finished.store(true, Ordering::Relaxed);
+        written
+    });
+    written?;
     for kind in report.ignored.kinds() {
         eprintln!(
             "warning: {} (in {} records; first at {}: {}); the field was left out, the records evaluated",
@@ -226,12 +380,34 @@ pub fn run(pipeline: &Pipeline, paths: &[PathBuf], threads: Option<usize>) -> st
         );
     }
     let store = MemoryStore::default();
-    now_or_never(pipeline.finish(&mut evaluations, &store, &mut report.findings))
+    let mut stateful = Stateful {
+        out,
+        report: &mut report,
+        written: Ok(()),
+    };
+    now_or_never(pipeline.finish(&mut evaluations, &store, &mut stateful))
         .ok_or_else(|| std::io::Error::other("the in-memory store never waits"))?
         .map_err(std::io::Error::other)?;
-    Finding::sort(&mut report.findings);
+    stateful.written?;
+    out.finish()?;
     report.elapsed = start.elapsed();
     Ok(report)
+}
+
+/// Hands the stateful detections' findings to the output.
+struct Stateful<'a> {
+    out: &'a mut Output,
+    report: &'a mut Report,
+    written: std::io::Result<()>,
+}
+
+impl FindingSink for Stateful<'_> {
+    async fn accept(&mut self, findings: Vec<Finding>, _: &[usize]) {
+        self.report.count(&findings);
+        if self.written.is_ok() {
+            self.written = self.out.write(&findings);
+        }
+    }
 }
 
 /// Redraws a one-line progress indicator on stderr until `finished`.
@@ -247,12 +423,52 @@ fn progress(done: &AtomicU64, total: u64, finished: &AtomicBool) {
 }
 
 impl Report {
+    /// Takes one unit's result: counts it, reports its errors (the first
+    /// [`MAX_ERRORS_SHOWN`]), writes its findings; returns what the stateful detections need.
+    fn take(&mut self, result: Result<Evaluation, String>, out: &mut Output) -> std::io::Result<Option<Evaluation>> {
+        let mut evaluation = match result {
+            Ok(evaluation) => evaluation,
+            Err(problem) => {
+                eprintln!("error: {problem}");
+                self.io_errors += 1;
+                return Ok(None);
+            }
+        };
+        self.records += evaluation.records;
+        self.resources += evaluation.resources;
+        self.skipped += evaluation.skipped;
+        for error in evaluation.errors.drain(..) {
+            self.input_errors += 1;
+            match self.input_errors {
+                n if n <= MAX_ERRORS_SHOWN => eprintln!("error: {error}"),
+                n if n == MAX_ERRORS_SHOWN + 1 => eprintln!("error: … further input errors are counted, not shown"),
+                _ => {}
+            }
+        }
+        self.ignored.merge(std::mem::take(&mut evaluation.ignored));
+        let findings = std::mem::take(&mut evaluation.findings);
+        self.count(&findings);
+        out.write(&findings)?;
+        Ok((!evaluation.observations.is_empty()).then_some(evaluation))
+    }
+
+    fn count(&mut self, findings: &[Finding]) {
+        for f in findings {
+            self.by_severity[f.severity as usize] += 1;
+        }
+    }
+
+    /// Findings of every severity.
+    pub fn findings(&self) -> u64 {
+        self.by_severity.iter().sum()
+    }
+
     /// Counts by severity, highest first, for the summary.
     fn by_severity(&self) -> String {
         Severity::ALL
             .iter()
             .rev()
-            .map(|&s| format!("{s} {}", self.findings.iter().filter(|f| f.severity == s).count()))
+            .map(|&s| format!("{s} {}", self.by_severity[s as usize]))
             .collect::<Vec<_>>()
             .join(", ")
     }
@@ -275,8 +491,8 @@ impl Report {
             self.files,
             self.records,
             self.skipped,
-            self.input_errors.len() + self.io_errors,
-            self.findings.len(),
+            self.input_errors + self.io_errors as u64,
+            self.findings(),
             self.by_severity(),
             secs,
             (self.records + self.resources) as f64 / secs,

@@ -262,6 +262,12 @@ fn a_large_json_lines_file_is_read_in_chunks_with_exact_error_lines() {
         lines.stdout, stream.stdout,
         "chunked lines and one stream find the same"
     );
+    // Two large files read side by side: the second waits for the first, and is written after it.
+    let pair = scratch("chunks-pair");
+    std::fs::write(pair.join("a.json"), &text).unwrap();
+    std::fs::write(pair.join("b.json"), &text).unwrap();
+    let both = aidr(&["scan", "--format", "ndjson", "--threads", "2", pair.to_str().unwrap()]);
+    assert_eq!(both.stdout, [stream.stdout.clone(), stream.stdout.clone()].concat());
     for out in [&lines, &stream] {
         let stderr = String::from_utf8_lossy(&out.stderr);
         let located: Vec<usize> = stderr

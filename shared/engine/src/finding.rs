@@ -224,16 +224,4 @@ impl Finding {
     pub fn time_millis(&self) -> Option<i64> {
         self.time().and_then(parse_millis)
     }
-
-    /// The order findings are reported in: by time, then event ids, then rule, then dedupe key.
-    pub fn sort(findings: &mut [Finding]) {
-        findings.sort_by_cached_key(|f| {
-            (
-                f.time_millis(),
-                f.event_ids().to_vec(),
-                f.rule_id.clone(),
-                f.dedupe_key.clone(),
-            )
-        });
-    }
 }

@@ -103,9 +103,19 @@ impl Pipeline {
         reading.evaluation
     }
 
-    /// Stage 1 on one streamed input (decompressed: see [`input::open`]), in bounded memory.
-    pub fn read_from(&self, input: &mut dyn std::io::Read, layout: Layout, origin: &str) -> Evaluation {
+    /// Stage 1 on one streamed input (decompressed: see [`input::open`]), in bounded memory:
+    /// whenever [`FLUSH`] findings and errors have piled up, `flush` is called to take them
+    /// out (what it leaves stays in the evaluation returned at the end, with the counts and
+    /// observations of the whole input).
+    pub fn read_from(
+        &self,
+        input: &mut dyn std::io::Read,
+        layout: Layout,
+        origin: &str,
+        flush: &mut dyn FnMut(&mut Evaluation),
+    ) -> Evaluation {
         let mut reading = Reading::new(self);
+        reading.flush = Some(flush);
         input::read_from(input, layout, origin, &mut reading);
         reading.evaluation
     }
@@ -195,25 +205,38 @@ impl Pipeline {
     }
 }
 
+/// Findings and errors that pile up before [`Pipeline::read_from`] hands them out.
+pub const FLUSH: usize = 256;
+
 /// Reads one input into an [`Evaluation`].
-struct Reading<'p> {
+struct Reading<'p, 'f> {
     pipeline: &'p Pipeline,
     evaluation: Evaluation,
     /// Shares repeated strings and principals among the input's observations.
     interner: Interner,
+    flush: Option<&'f mut dyn FnMut(&mut Evaluation)>,
 }
 
-impl Reading<'_> {
-    fn new(pipeline: &Pipeline) -> Reading<'_> {
+impl Reading<'_, '_> {
+    fn new(pipeline: &Pipeline) -> Reading<'_, '_> {
         Reading {
             pipeline,
             evaluation: Evaluation::default(),
             interner: Interner::default(),
+            flush: None,
+        }
+    }
+
+    fn piled_up(&mut self) {
+        if let Some(flush) = &mut self.flush
+            && self.evaluation.findings.len() + self.evaluation.errors.len() >= FLUSH
+        {
+            flush(&mut self.evaluation);
         }
     }
 }
 
-impl Sink for Reading<'_> {
+impl Sink for Reading<'_, '_> {
     fn wants(&self, source: &str, name: &str) -> bool {
         self.pipeline.registry.consumers_of(source, name).is_some()
     }
@@ -226,17 +249,20 @@ impl Sink for Reading<'_> {
     fn record(&mut self, record: &Record<'_>) {
         self.evaluation.records += 1;
         self.pipeline.evaluate(record, &mut self.interner, &mut self.evaluation);
+        self.piled_up();
     }
     fn resource(&mut self, resource: ResourceSnapshot) {
         self.evaluation.resources += 1;
         let findings = self.pipeline.assess(&resource);
         self.evaluation.findings.extend(findings);
+        self.piled_up();
     }
     fn skipped(&mut self) {
         self.evaluation.skipped += 1;
     }
     fn error(&mut self, error: InputError) {
         self.evaluation.errors.push(error);
+        self.piled_up();
     }
 }
 

@@ -82,6 +82,12 @@ impl Rng {
         items[self.below(items.len() as u64) as usize]
     }
 
+    /// A reference to one of `items`, uniformly (for items that are not `Copy`). Draws as
+    /// [`Rng::pick`] does.
+    pub fn pick_ref<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len() as u64) as usize]
+    }
+
     /// The first item with probability `p_first`, otherwise any of the others.
     pub(crate) fn pick_weighted<T: Copy>(&mut self, items: &[T], p_first: f64) -> T {
         if items.len() == 1 || self.chance(p_first) {
@@ -198,5 +204,16 @@ mod tests {
         let mean = (0..2000).map(|_| r.poisson(5.0)).sum::<u64>() as f64 / 2000.0;
         assert!((mean - 5.0).abs() < 0.3, "{mean}");
         assert!(access_key(&mut r, "AKIA").len() == 20);
+    }
+
+    #[test]
+    fn pick_ref_draws_as_pick() {
+        let items = [10, 20, 30, 40, 50];
+        let (mut a, mut b) = (Rng::new(11), Rng::new(11));
+        for _ in 0..100 {
+            assert_eq!(*a.pick_ref(&items), b.pick(&items));
+        }
+        let names = [String::from("a"), String::from("b")];
+        assert!(names.contains(Rng::new(3).pick_ref(&names)));
     }
 }
