@@ -128,7 +128,8 @@ fn run_scan(args: ScanArgs) -> std::io::Result<ExitCode> {
     let pipeline = Pipeline::new(Registry::builtin(), organization, stateful);
     let rule_ids = pipeline.registry().detections().iter().map(|d| d.metadata().id);
     let stdout = Box::new(std::io::BufWriter::with_capacity(1 << 16, std::io::stdout()));
-    let mut out = output::Output::new(args.format, args.min_severity, rule_ids, stdout);
+    let style = output::Style::new(args.format, args.min_severity, rule_ids);
+    let mut out = output::Output::new(style, stdout);
     let report = scan::run(&pipeline, &args.paths, args.threads.map(usize::from), &mut out)?;
     report.print_summary(&mut std::io::stderr());
     let failed = args.fail_on.is_some_and(|level| out.highest() >= Some(level));

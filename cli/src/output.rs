@@ -21,42 +21,109 @@ pub enum Format {
     Ocsf,
 }
 
-/// Writes findings as they come, in one of the [`Format`]s, keeping none of them: a table
-/// row, a JSON array element or a line each.
-pub struct Output {
+/// How findings are rendered: a [`Format`], a minimum severity, the table's rule column width.
+/// Any thread renders with it; [`Output`] writes what it rendered, in order.
+#[derive(Clone, Copy)]
+pub struct Style {
     format: Format,
     min_severity: Severity,
-    out: Box<dyn Write + Send>,
-    /// Findings shown so far, and the highest severity among them.
-    shown: u64,
-    highest: Option<Severity>,
-    /// The width of the table's rule column.
     rule_width: usize,
-    /// The reader went away (`aidr scan … | head`): nothing more is written, and that is no error.
-    closed: bool,
+}
+
+/// Findings rendered: table rows, JSON array elements joined by `,\n`, or lines; how many,
+/// and the highest severity among them.
+#[derive(Debug, Default)]
+pub struct Rendered {
+    text: String,
+    count: u64,
+    highest: Option<Severity>,
 }
 
 /// The width of the table's time column: an RFC 3339 UTC time (`.123` longer with milliseconds).
 const TIME_WIDTH: usize = 20;
 
-impl Output {
-    /// Findings at or above `min_severity`, in `format`, to `out`; `rule_ids` are every rule id
-    /// that may be written (for the table's column width).
-    pub fn new<'r>(
-        format: Format,
-        min_severity: Severity,
-        rule_ids: impl Iterator<Item = &'r str>,
-        out: Box<dyn Write + Send>,
-    ) -> Output {
-        Output {
+impl Style {
+    /// Findings at or above `min_severity`, in `format`; `rule_ids` are every rule id that may
+    /// be rendered (for the table's column width).
+    pub fn new<'r>(format: Format, min_severity: Severity, rule_ids: impl Iterator<Item = &'r str>) -> Style {
+        Style {
             format,
             min_severity,
+            rule_width: rule_ids.map(str::len).max().unwrap_or(0).max("RULE".len()),
+        }
+    }
+
+    /// Renders the findings at or above the minimum severity.
+    pub fn render(&self, findings: &[Finding]) -> Rendered {
+        let mut rendered = Rendered::default();
+        for f in findings.iter().filter(|f| f.severity >= self.min_severity) {
+            let text = &mut rendered.text;
+            match self.format {
+                Format::Table => {
+                    let cells = [
+                        f.severity.as_str().into(),
+                        printable(f.time().unwrap_or("-")),
+                        printable(&f.rule_id),
+                        printable(&f.summary),
+                    ];
+                    text.push_str(&self.row(cells));
+                }
+                Format::Json => {
+                    if rendered.count > 0 {
+                        text.push_str(",\n");
+                    }
+                    let pretty = serde_json::to_string_pretty(f).unwrap_or_default();
+                    let indented: Vec<String> = pretty.lines().map(|l| format!("  {l}")).collect();
+                    text.push_str(&indented.join("\n"));
+                }
+                Format::Ndjson => {
+                    text.push_str(&serde_json::to_string(f).unwrap_or_default());
+                    text.push('\n');
+                }
+                Format::Ocsf => {
+                    text.push_str(&to_ocsf(f).to_string());
+                    text.push('\n');
+                }
+            }
+            rendered.count += 1;
+            rendered.highest = rendered.highest.max(Some(f.severity));
+        }
+        rendered
+    }
+
+    fn row(&self, [severity, time, rule, summary]: [Cow<'_, str>; 4]) -> String {
+        let (w0, w1, w2) = ("SEVERITY".len(), TIME_WIDTH, self.rule_width);
+        format!("{severity:<w0$}  {time:<w1$}  {rule:<w2$}  {summary}\n")
+    }
+}
+
+/// Writes rendered findings as they come, keeping none of them (the table's header and the
+/// JSON array's brackets and commas around them).
+pub struct Output {
+    style: Style,
+    out: Box<dyn Write + Send>,
+    /// Findings written so far, and the highest severity among them.
+    shown: u64,
+    highest: Option<Severity>,
+    /// The reader went away (`aidr scan … | head`): nothing more is written, and that is no error.
+    closed: bool,
+}
+
+impl Output {
+    /// Writes to `out` what `style` renders.
+    pub fn new(style: Style, out: Box<dyn Write + Send>) -> Output {
+        Output {
+            style,
             out,
             shown: 0,
             highest: None,
-            rule_width: rule_ids.map(str::len).max().unwrap_or(0).max("RULE".len()),
             closed: false,
         }
+    }
+
+    /// How findings are to be rendered for this output.
+    pub fn style(&self) -> Style {
+        self.style
     }
 
     /// The highest severity written so far.
@@ -64,18 +131,26 @@ impl Output {
         self.highest
     }
 
-    /// Writes the findings at or above the minimum severity.
+    /// Writes findings rendered with [`Output::style`].
     ///
     /// # Errors
     /// When the output cannot be written (a closed pipe is not an error: writing stops).
-    pub fn write(&mut self, findings: &[Finding]) -> std::io::Result<()> {
-        let mut text = String::new();
-        for f in findings.iter().filter(|f| f.severity >= self.min_severity) {
-            self.highest = self.highest.max(Some(f.severity));
-            self.render(f, &mut text);
-            self.shown += 1;
+    pub fn write(&mut self, rendered: Rendered) -> std::io::Result<()> {
+        if rendered.count == 0 {
+            return Ok(());
         }
-        self.put(text.as_bytes())
+        let lead = match (self.style.format, self.shown) {
+            (Format::Table, 0) => self
+                .style
+                .row(["SEVERITY", "TIME", "RULE", "SUMMARY"].map(Cow::Borrowed)),
+            (Format::Json, 0) => "[\n".to_owned(),
+            (Format::Json, _) => ",\n".to_owned(),
+            _ => String::new(),
+        };
+        self.shown += rendered.count;
+        self.highest = self.highest.max(rendered.highest);
+        self.put(lead.as_bytes())?;
+        self.put(rendered.text.as_bytes())
     }
 
     /// Ends the output (the JSON array's closing bracket) and flushes it.
@@ -83,7 +158,7 @@ impl Output {
     /// # Errors
     /// When the output cannot be written.
     pub fn finish(&mut self) -> std::io::Result<()> {
-        if let Format::Json = self.format {
+        if let Format::Json = self.style.format {
             let end = if self.shown == 0 { "[]\n" } else { "\n]\n" };
             self.put(end.as_bytes())?;
         }
@@ -104,44 +179,6 @@ impl Output {
             }
             other => other,
         }
-    }
-
-    fn render(&self, f: &Finding, text: &mut String) {
-        let first = self.shown == 0;
-        match self.format {
-            Format::Table => {
-                if first {
-                    text.push_str(&self.row(["SEVERITY", "TIME", "RULE", "SUMMARY"].map(Cow::Borrowed)));
-                }
-                let time = f.time().unwrap_or("-");
-                let cells = [
-                    f.severity.as_str().into(),
-                    printable(time),
-                    printable(&f.rule_id),
-                    printable(&f.summary),
-                ];
-                text.push_str(&self.row(cells));
-            }
-            Format::Json => {
-                text.push_str(if first { "[\n" } else { ",\n" });
-                let pretty = serde_json::to_string_pretty(f).unwrap_or_default();
-                let indented: Vec<String> = pretty.lines().map(|l| format!("  {l}")).collect();
-                text.push_str(&indented.join("\n"));
-            }
-            Format::Ndjson => {
-                text.push_str(&serde_json::to_string(f).unwrap_or_default());
-                text.push('\n');
-            }
-            Format::Ocsf => {
-                text.push_str(&to_ocsf(f).to_string());
-                text.push('\n');
-            }
-        }
-    }
-
-    fn row(&self, [severity, time, rule, summary]: [Cow<'_, str>; 4]) -> String {
-        let (w0, w1, w2) = ("SEVERITY".len(), TIME_WIDTH, self.rule_width);
-        format!("{severity:<w0$}  {time:<w1$}  {rule:<w2$}  {summary}\n")
     }
 }
 

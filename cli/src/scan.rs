@@ -17,7 +17,7 @@ use aidr_engine::ports::{MemoryStore, now_or_never};
 use aidr_engine::{Evaluation, Finding, FindingSink, Pipeline, Severity};
 use rayon::prelude::*;
 
-use crate::output::Output;
+use crate::output::{Output, Rendered, Style};
 
 /// Most errors printed one by one; the rest are counted.
 const MAX_ERRORS_SHOWN: u64 = 50;
@@ -237,11 +237,34 @@ impl Window {
     }
 }
 
+/// A unit's evaluation ready to write: its findings counted and rendered by the worker
+/// (taken out of the evaluation).
+struct Piece {
+    evaluation: Evaluation,
+    rendered: Rendered,
+    by_severity: [u64; Severity::ALL.len()],
+}
+
+impl Piece {
+    fn of(mut evaluation: Evaluation, style: &Style) -> Piece {
+        let findings = std::mem::take(&mut evaluation.findings);
+        let mut by_severity = [0; Severity::ALL.len()];
+        for f in &findings {
+            by_severity[f.severity as usize] += 1;
+        }
+        Piece {
+            rendered: style.render(&findings),
+            evaluation,
+            by_severity,
+        }
+    }
+}
+
 /// What a worker sends the writer about unit `seq`.
 enum Message {
     /// Findings and errors of a unit still being read (it is the oldest unwritten one).
-    Part(Evaluation),
-    Done(Result<Evaluation, String>),
+    Part(Piece),
+    Done(Result<Piece, String>),
 }
 
 /// Findings and errors a unit that is not the oldest unwritten one keeps before it waits.
@@ -249,7 +272,8 @@ const HOLD: usize = 16 * aidr_engine::pipeline::FLUSH;
 
 /// Sends what piled up in `part` of unit `seq` once every unit before it is written; until
 /// then a unit keeps up to [`HOLD`] findings and errors, then waits.
-fn hand_out(window: &Window, seq: usize, sender: &mpsc::Sender<(usize, Message)>, part: &mut Evaluation) {
+fn hand_out(at: Place<'_>, style: &Style, part: &mut Evaluation) {
+    let (window, seq, sender) = at;
     if !window.is_head(seq) && part.findings.len() + part.errors.len() < HOLD {
         return;
     }
@@ -259,8 +283,11 @@ fn hand_out(window: &Window, seq: usize, sender: &mpsc::Sender<(usize, Message)>
         errors: std::mem::take(&mut part.errors),
         ..Evaluation::default()
     };
-    let _ = sender.send((seq, Message::Part(piece)));
+    let _ = sender.send((seq, Message::Part(Piece::of(piece, style))));
 }
+
+/// Where a unit is: the window, its sequence number, and the channel to the writer.
+type Place<'a> = (&'a Window, usize, &'a mpsc::Sender<(usize, Message)>);
 
 /// Scans `paths` with `pipeline` on `threads` workers (all cores when `None`), handing
 /// findings to `out` in input order (inputs sorted by name, records in file order), then the
@@ -329,6 +356,7 @@ pub fn run(
         }
         let (sender, results) = mpsc::channel();
         let window = &window;
+        let style = out.style();
         s.spawn(move || {
             pool.install(|| {
                 units
@@ -336,8 +364,10 @@ pub fn run(
                     .par_bridge()
                     .for_each_with(sender, |sender, (seq, unit)| {
                         window.enter(seq);
-                        let result = unit.read(pipeline, &mut |part| hand_out(window, seq, sender, part));
-                        let _ = sender.send((seq, Message::Done(result)));
+                        let at = (window, seq, &*sender);
+                        let result = unit.read(pipeline, &mut |part| hand_out(at, &style, part));
+                        let done = Message::Done(result.map(|e| Piece::of(e, &style)));
+                        let _ = sender.send((seq, done));
                     });
             });
         });
@@ -403,9 +433,17 @@ struct Stateful<'a> {
 
 impl FindingSink for Stateful<'_> {
     async fn accept(&mut self, findings: Vec<Finding>, _: &[usize]) {
-        self.report.count(&findings);
-        if self.written.is_ok() {
-            self.written = self.out.write(&findings);
+        let piece = Piece::of(
+            Evaluation {
+                findings,
+                ..Evaluation::default()
+            },
+            &self.out.style(),
+        );
+        if let Err(e) = self.report.take(Ok(piece), self.out)
+            && self.written.is_ok()
+        {
+            self.written = Err(e);
         }
     }
 }
@@ -425,9 +463,13 @@ fn progress(done: &AtomicU64, total: u64, finished: &AtomicBool) {
 impl Report {
     /// Takes one unit's result: counts it, reports its errors (the first
     /// [`MAX_ERRORS_SHOWN`]), writes its findings; returns what the stateful detections need.
-    fn take(&mut self, result: Result<Evaluation, String>, out: &mut Output) -> std::io::Result<Option<Evaluation>> {
-        let mut evaluation = match result {
-            Ok(evaluation) => evaluation,
+    fn take(&mut self, result: Result<Piece, String>, out: &mut Output) -> std::io::Result<Option<Evaluation>> {
+        let Piece {
+            mut evaluation,
+            rendered,
+            by_severity,
+        } = match result {
+            Ok(piece) => piece,
             Err(problem) => {
                 eprintln!("error: {problem}");
                 self.io_errors += 1;
@@ -446,16 +488,11 @@ impl Report {
             }
         }
         self.ignored.merge(std::mem::take(&mut evaluation.ignored));
-        let findings = std::mem::take(&mut evaluation.findings);
-        self.count(&findings);
-        out.write(&findings)?;
-        Ok((!evaluation.observations.is_empty()).then_some(evaluation))
-    }
-
-    fn count(&mut self, findings: &[Finding]) {
-        for f in findings {
-            self.by_severity[f.severity as usize] += 1;
+        for (total, n) in self.by_severity.iter_mut().zip(by_severity) {
+            *total += n;
         }
+        out.write(rendered)?;
+        Ok((!evaluation.observations.is_empty()).then_some(evaluation))
     }
 
     /// Findings of every severity.
