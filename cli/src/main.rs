@@ -2,6 +2,7 @@
 
 mod catalog;
 mod output;
+mod read_ahead;
 mod scan;
 
 use std::io::Write;

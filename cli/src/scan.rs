@@ -18,6 +18,7 @@ use aidr_engine::{Evaluation, Finding, FindingSink, Pipeline, Severity};
 use rayon::prelude::*;
 
 use crate::output::{Output, Rendered, Style};
+use crate::read_ahead::ReadAhead;
 
 /// Most errors printed one by one; the rest are counted.
 const MAX_ERRORS_SHOWN: u64 = 50;
@@ -33,12 +34,12 @@ enum Input {
 }
 
 /// Counts the bytes read from an input, for the progress indicator.
-struct Counted<'a, R> {
+struct Counted<R> {
     inner: R,
-    done: &'a AtomicU64,
+    done: Arc<AtomicU64>,
 }
 
-impl<R: Read> Read for Counted<'_, R> {
+impl<R: Read> Read for Counted<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
         self.done.fetch_add(n as u64, Ordering::Relaxed);
@@ -55,13 +56,27 @@ impl Input {
     }
 
     /// The input's bytes (gunzipped when gzip) and their layout: by file name, or for stdin
-    /// from the first bytes.
-    fn open<'a>(&self, done: &'a AtomicU64) -> std::io::Result<(Bytes<'a>, Layout)> {
-        let raw: Box<dyn Read + Send> = match self {
-            Input::File(p) => Box::new(File::open(p)?),
-            Input::Stdin => Box::new(std::io::stdin()),
+    /// from the first bytes. With `spare_cores`, a large gzip input is decompressed on a
+    /// thread of its own.
+    fn open(&self, done: &Arc<AtomicU64>, spare_cores: bool) -> std::io::Result<(Bytes, Layout)> {
+        let (raw, size): (Box<dyn Read + Send>, _) = match self {
+            Input::File(p) => {
+                let file = File::open(p)?;
+                let size = file.metadata()?.len();
+                (Box::new(file), size)
+            }
+            Input::Stdin => (Box::new(std::io::stdin()), u64::MAX),
         };
-        let mut bytes = BufReader::with_capacity(1 << 16, input::open(BufReader::new(Counted { inner: raw, done }))?);
+        let mut raw = BufReader::new(Counted {
+            inner: raw,
+            done: done.clone(),
+        });
+        let gzip = std::io::BufRead::fill_buf(&mut raw)?.starts_with(&[0x1f, 0x8b]);
+        let mut decoded = input::open(raw)?;
+        if gzip && spare_cores && size > READ_AHEAD_ABOVE {
+            decoded = Box::new(ReadAhead::new(decoded));
+        }
+        let mut bytes = BufReader::with_capacity(1 << 16, decoded);
         let layout = match self {
             Input::File(p) => Layout::for_name(&p.to_string_lossy()),
             Input::Stdin => Layout::sniff(std::io::BufRead::fill_buf(&mut bytes)?),
@@ -132,10 +147,10 @@ pub struct Report {
 
 /// A piece of work, in input order: a whole input streamed by one worker, or a chunk of a
 /// JSON-lines input.
-enum Unit<'a> {
+enum Unit {
     Whole {
         name: String,
-        bytes: Bytes<'a>,
+        bytes: Bytes,
     },
     Chunk {
         name: Arc<str>,
@@ -146,18 +161,23 @@ enum Unit<'a> {
 }
 
 /// An input's decompressed bytes.
-type Bytes<'a> = Box<dyn Read + Send + 'a>;
+type Bytes = Box<dyn Read + Send>;
+
+/// Gzip inputs larger than this are decompressed on a thread of their own (when there are
+/// threads to spare): one large file would otherwise keep one core busy alone.
+const READ_AHEAD_ABOVE: u64 = 32 << 20;
 
 /// The units of `inputs`, opening each input only when its first unit is wanted.
-struct Units<'a> {
+struct Units {
     inputs: std::vec::IntoIter<Input>,
-    chunks: Option<(Arc<str>, LineChunks<Bytes<'a>>)>,
-    done: &'a AtomicU64,
+    chunks: Option<(Arc<str>, LineChunks<Bytes>)>,
+    done: Arc<AtomicU64>,
+    spare_cores: bool,
 }
 
-impl<'a> Iterator for Units<'a> {
-    type Item = Unit<'a>;
-    fn next(&mut self) -> Option<Unit<'a>> {
+impl Iterator for Units {
+    type Item = Unit;
+    fn next(&mut self) -> Option<Unit> {
         loop {
             if let Some((name, chunks)) = &mut self.chunks {
                 match chunks.next() {
@@ -172,7 +192,7 @@ impl<'a> Iterator for Units<'a> {
             }
             let input = self.inputs.next()?;
             let name = input.name();
-            match input.open(self.done) {
+            match input.open(&self.done, self.spare_cores) {
                 Err(e) => return Some(Unit::Unopened(format!("{name}: {e}"))),
                 Ok((bytes, Layout::Lines)) => self.chunks = Some((name.into(), LineChunks::new(bytes, CHUNK))),
                 Ok((bytes, _)) => return Some(Unit::Whole { name, bytes }),
@@ -181,7 +201,7 @@ impl<'a> Iterator for Units<'a> {
     }
 }
 
-impl Unit<'_> {
+impl Unit {
     /// Reads the unit: what it gave, or why it could not be read at all. A whole input hands
     /// findings and errors to `flush` as they pile up.
     fn read(self, pipeline: &Pipeline, flush: &mut dyn FnMut(&mut Evaluation)) -> Result<Evaluation, String> {
@@ -342,12 +362,13 @@ pub fn run(
         moved: Condvar::new(),
         size: 4 * pool.current_num_threads(),
     };
-    let done_bytes = AtomicU64::new(0);
+    let done_bytes = Arc::new(AtomicU64::new(0));
     let finished = AtomicBool::new(false);
     let units = Units {
         inputs: inputs.into_iter(),
         chunks: None,
-        done: &done_bytes,
+        done: done_bytes.clone(),
+        spare_cores: pool.current_num_threads() > 1,
     };
     let mut evaluations = Vec::new();
     let written: std::io::Result<()> = std::thread::scope(|s| {
