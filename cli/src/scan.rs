@@ -143,6 +143,8 @@ pub struct Report {
     /// Fields of records left out (lenient reading); the records were evaluated.
     pub ignored: IgnoredFields,
     pub elapsed: Duration,
+    /// Lines of the JSON-lines input being written, before its next chunk.
+    lines_before: u64,
 }
 
 /// A piece of work, in input order: a whole input streamed by one worker, or a chunk of a
@@ -155,6 +157,8 @@ enum Unit {
     Chunk {
         name: Arc<str>,
         chunk: std::io::Result<Chunk>,
+        /// The input's first chunk.
+        first: bool,
     },
     /// An input that could not be opened.
     Unopened(String),
@@ -170,7 +174,8 @@ const READ_AHEAD_ABOVE: u64 = 32 << 20;
 /// The units of `inputs`, opening each input only when its first unit is wanted.
 struct Units {
     inputs: std::vec::IntoIter<Input>,
-    chunks: Option<(Arc<str>, LineChunks<Bytes>)>,
+    /// The chunks of the JSON-lines input being cut, and whether one was given yet.
+    chunks: Option<(Arc<str>, LineChunks<Bytes>, bool)>,
     done: Arc<AtomicU64>,
     spare_cores: bool,
 }
@@ -179,12 +184,14 @@ impl Iterator for Units {
     type Item = Unit;
     fn next(&mut self) -> Option<Unit> {
         loop {
-            if let Some((name, chunks)) = &mut self.chunks {
+            if let Some((name, chunks, started)) = &mut self.chunks {
                 match chunks.next() {
                     Some(chunk) => {
+                        let first = !std::mem::replace(started, true);
                         return Some(Unit::Chunk {
                             name: name.clone(),
                             chunk,
+                            first,
                         });
                     }
                     None => self.chunks = None,
@@ -194,7 +201,7 @@ impl Iterator for Units {
             let name = input.name();
             match input.open(&self.done, self.spare_cores) {
                 Err(e) => return Some(Unit::Unopened(format!("{name}: {e}"))),
-                Ok((bytes, Layout::Lines)) => self.chunks = Some((name.into(), LineChunks::new(bytes, CHUNK))),
+                Ok((bytes, Layout::Lines)) => self.chunks = Some((name.into(), LineChunks::new(bytes, CHUNK), false)),
                 Ok((bytes, _)) => return Some(Unit::Whole { name, bytes }),
             }
         }
@@ -204,20 +211,31 @@ impl Iterator for Units {
 impl Unit {
     /// Reads the unit: what it gave, or why it could not be read at all. A whole input hands
     /// findings and errors to `flush` as they pile up.
-    fn read(self, pipeline: &Pipeline, flush: &mut dyn FnMut(&mut Evaluation)) -> Result<Evaluation, String> {
+    fn read(self, pipeline: &Pipeline, style: &Style, flush: &mut dyn FnMut(&mut Evaluation)) -> Result<Piece, String> {
         match self {
-            Unit::Whole { name, mut bytes } => Ok(pipeline.read_from(&mut bytes, Layout::Stream, &name, flush)),
-            Unit::Chunk { name, chunk: Ok(chunk) } => {
-                Ok(pipeline.read_at(&chunk.text, Layout::Lines, &name, chunk.first_line))
+            Unit::Whole { name, mut bytes } => {
+                let evaluation = pipeline.read_from(&mut bytes, Layout::Stream, &name, flush);
+                Ok(Piece::of(evaluation, style))
             }
-            Unit::Chunk { name, chunk: Err(e) } => Ok(Evaluation {
-                errors: vec![InputError {
-                    origin: name.to_string(),
-                    location: String::new(),
-                    message: format!("read failed: {e}"),
-                }],
-                ..Evaluation::default()
-            }),
+            Unit::Chunk { name, chunk, first } => {
+                let (evaluation, lines) = match chunk {
+                    Ok(text) => (pipeline.read(&text, Layout::Lines, &name), input::count_lines(&text)),
+                    Err(e) => {
+                        let error = InputError::whole(&name, format!("read failed: {e}"));
+                        (
+                            Evaluation {
+                                errors: vec![error],
+                                ..Evaluation::default()
+                            },
+                            0,
+                        )
+                    }
+                };
+                Ok(Piece {
+                    chunk: Some((first, lines)),
+                    ..Piece::of(evaluation, style)
+                })
+            }
             Unit::Unopened(problem) => Err(problem),
         }
     }
@@ -263,6 +281,9 @@ struct Piece {
     evaluation: Evaluation,
     rendered: Rendered,
     by_severity: [u64; Severity::ALL.len()],
+    /// For a chunk of a JSON-lines input: whether it is the first, and its lines (its errors'
+    /// lines count from its start).
+    chunk: Option<(bool, u64)>,
 }
 
 impl Piece {
@@ -276,6 +297,7 @@ impl Piece {
             rendered: style.render(&findings),
             evaluation,
             by_severity,
+            chunk: None,
         }
     }
 }
@@ -386,9 +408,8 @@ pub fn run(
                     .for_each_with(sender, |sender, (seq, unit)| {
                         window.enter(seq);
                         let at = (window, seq, &*sender);
-                        let result = unit.read(pipeline, &mut |part| hand_out(at, &style, part));
-                        let done = Message::Done(result.map(|e| Piece::of(e, &style)));
-                        let _ = sender.send((seq, done));
+                        let result = unit.read(pipeline, &style, &mut |part| hand_out(at, &style, part));
+                        let _ = sender.send((seq, Message::Done(result)));
                     });
             });
         });
@@ -427,7 +448,10 @@ pub fn run(
     for kind in report.ignored.kinds() {
         eprintln!(
             "warning: {} (in {} records; first at {}: {}); the field was left out, the records evaluated",
-            kind.first.message, kind.count, kind.first.origin, kind.first.location
+            kind.first.message,
+            kind.count,
+            kind.first.origin,
+            kind.first.location()
         );
     }
     let store = MemoryStore::default();
@@ -489,6 +513,7 @@ impl Report {
             mut evaluation,
             rendered,
             by_severity,
+            chunk,
         } = match result {
             Ok(piece) => piece,
             Err(problem) => {
@@ -497,6 +522,14 @@ impl Report {
                 return Ok(None);
             }
         };
+        if let Some((first, lines)) = chunk {
+            if first {
+                self.lines_before = 0;
+            }
+            evaluation.errors.iter_mut().for_each(|e| e.shift(self.lines_before));
+            evaluation.ignored.shift(self.lines_before);
+            self.lines_before += lines;
+        }
         self.records += evaluation.records;
         self.resources += evaluation.resources;
         self.skipped += evaluation.skipped;

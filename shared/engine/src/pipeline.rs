@@ -92,14 +92,8 @@ impl Pipeline {
 
     /// Stage 1 on one input: `text` (already decompressed) in `layout`, named `origin` in errors.
     pub fn read(&self, text: &[u8], layout: Layout, origin: &str) -> Evaluation {
-        self.read_at(text, layout, origin, 1)
-    }
-
-    /// [`Pipeline::read`] on a piece of a larger input that starts on line `first_line` (an
-    /// [`input::Chunk`]).
-    pub fn read_at(&self, text: &[u8], layout: Layout, origin: &str, first_line: u64) -> Evaluation {
         let mut reading = Reading::new(self);
-        input::read_at(text, layout, origin, first_line, &mut reading);
+        input::read(text, layout, origin, &mut reading);
         reading.evaluation
     }
 

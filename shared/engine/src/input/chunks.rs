@@ -2,24 +2,19 @@
 
 use std::io::{self, Read};
 
-use super::json::count_newlines;
-
-/// A piece of a JSON-lines input: whole lines, and the number of the first.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Chunk {
-    pub text: Vec<u8>,
-    pub first_line: u64,
-}
+/// A piece of a JSON-lines input: whole lines.
+pub type Chunk = Vec<u8>;
 
 /// Cuts a stream of JSON lines into [`Chunk`]s of about `size` bytes, each ending at a line
-/// end (a line longer than `size` makes a larger chunk). Read each with
-/// [`super::read_at`]`(&chunk.text, Layout::Lines, origin, chunk.first_line, sink)`.
+/// end (a line longer than `size` makes a larger chunk). Chunks can be read on many threads
+/// ([`super::read`] with [`super::Layout::Lines`]); the lines of a chunk's errors then count
+/// from its start: [`super::InputError::shift`] them by the lines of the chunks before it
+/// ([`super::count_lines`]).
 pub struct LineChunks<R> {
     input: R,
     size: usize,
     /// The start of the next chunk's first line, read already.
     carry: Vec<u8>,
-    next_line: u64,
     done: bool,
     /// A read error met after some lines: given after them.
     pending: Option<io::Error>,
@@ -32,16 +27,9 @@ impl<R: Read> LineChunks<R> {
             input,
             size: size.max(1),
             carry: Vec::new(),
-            next_line: 1,
             done: false,
             pending: None,
         }
-    }
-
-    fn chunk(&mut self, text: Vec<u8>) -> Chunk {
-        let first_line = self.next_line;
-        self.next_line += count_newlines(&text);
-        Chunk { text, first_line }
     }
 }
 
@@ -60,6 +48,7 @@ impl<R: Read> Iterator for LineChunks<R> {
         let mut text = std::mem::take(&mut self.carry);
         let mut searched = 0;
         loop {
+            text.reserve(self.size);
             let read = (&mut self.input).take(self.size as u64).read_to_end(&mut text);
             let end = match read {
                 Ok(n) => n < self.size,
@@ -74,11 +63,11 @@ impl<R: Read> Iterator for LineChunks<R> {
             };
             if end {
                 self.done = self.pending.is_none();
-                return (!text.is_empty()).then(|| Ok(self.chunk(text)));
+                return (!text.is_empty()).then_some(Ok(text));
             }
             if let Some(k) = memchr::memrchr(b'\n', &text[searched..]) {
                 self.carry = text.split_off(searched + k + 1);
-                return Some(Ok(self.chunk(text)));
+                return Some(Ok(text));
             }
             searched = text.len();
         }
@@ -94,17 +83,11 @@ mod tests {
         let text: String = (1..=100).map(|i| format!("{}\n", "x".repeat(i % 13))).collect();
         for size in [1, 5, 16, 100, 10_000] {
             let chunks: Vec<Chunk> = LineChunks::new(text.as_bytes(), size).map(Result::unwrap).collect();
-            let joined: Vec<u8> = chunks.iter().flat_map(|c| c.text.clone()).collect();
-            assert_eq!(joined, text.as_bytes(), "{size}");
-            let mut line = 1;
-            for chunk in &chunks {
-                assert_eq!(chunk.first_line, line);
-                assert!(chunk.text.ends_with(b"\n"));
-                line += count_newlines(&chunk.text);
-            }
+            assert_eq!(chunks.concat(), text.as_bytes(), "{size}");
+            assert!(chunks.iter().all(|c| c.ends_with(b"\n")));
         }
         let unterminated: Vec<Chunk> = LineChunks::new(&b"a\nbb"[..], 1).map(Result::unwrap).collect();
-        assert_eq!(unterminated.last().unwrap().text, b"bb");
+        assert_eq!(unterminated.last().unwrap(), b"bb");
     }
 
     #[test]
@@ -122,7 +105,7 @@ mod tests {
         }
         let got: Vec<io::Result<Chunk>> = LineChunks::new(Failing(3), 1 << 20).collect();
         assert_eq!(got.len(), 2);
-        assert_eq!(got[0].as_ref().unwrap().text, b"a\na\na\n");
+        assert_eq!(got[0].as_ref().unwrap(), b"a\na\na\n");
         assert_eq!(got[1].as_ref().unwrap_err().to_string(), "disk gone");
     }
 }

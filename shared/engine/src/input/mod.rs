@@ -75,20 +75,51 @@ impl Layout {
 pub struct InputError {
     /// File name, or `-` for stdin.
     pub origin: String,
-    /// `line 12`, `line 3, record 7` (index in `Records`), … (empty when the whole input is
-    /// concerned).
-    pub location: String,
+    /// The line it was on (from 1), unless the whole input is concerned.
+    pub line: Option<u64>,
+    /// Its index in `Records`, when it was a record of a log file.
+    pub record: Option<usize>,
     pub message: String,
+}
+
+impl InputError {
+    /// An error about the whole of `origin`.
+    pub fn whole(origin: &str, message: impl Into<String>) -> InputError {
+        InputError {
+            origin: origin.to_owned(),
+            line: None,
+            record: None,
+            message: message.into(),
+        }
+    }
+
+    /// `line 12`, `line 3, record 7`, or empty.
+    pub fn location(&self) -> String {
+        match (self.line, self.record) {
+            (Some(line), Some(i)) => format!("line {line}, record {i}"),
+            (Some(line), None) => format!("line {line}"),
+            _ => String::new(),
+        }
+    }
+
+    /// Moves it down by `lines`: for a piece read on its own ([`Chunk`]) after that many lines.
+    pub fn shift(&mut self, lines: u64) {
+        self.line = self.line.map(|l| l + lines);
+    }
 }
 
 impl fmt::Display for InputError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.location.is_empty() {
-            write!(f, "{}: {}", self.origin, self.message)
-        } else {
-            write!(f, "{}: {}: {}", self.origin, self.location, self.message)
+        match self.line {
+            None => write!(f, "{}: {}", self.origin, self.message),
+            Some(_) => write!(f, "{}: {}: {}", self.origin, self.location(), self.message),
         }
     }
+}
+
+/// Newlines in `text`: the lines a [`Chunk`] holds.
+pub fn count_lines(text: &[u8]) -> u64 {
+    json::count_newlines(text)
 }
 
 /// Receives what a reader finds.
@@ -116,12 +147,7 @@ pub trait Sink {
 
 /// Reads every record in `text` into `sink`.
 pub fn read(text: &[u8], layout: Layout, origin: &str, sink: &mut dyn Sink) {
-    read_at(text, layout, origin, 1, sink);
-}
-
-/// [`read`] for a piece of a larger input that starts on line `first_line` (a [`Chunk`]).
-pub fn read_at(text: &[u8], layout: Layout, origin: &str, first_line: u64, sink: &mut dyn Sink) {
-    run(Reader::new(Memory(text), origin, first_line, sink), layout);
+    run(Reader::new(Memory(text), origin, 1, sink), layout);
 }
 
 /// Reads every record of a stream into `sink`, holding no more than one value (and a buffer)
@@ -194,6 +220,13 @@ impl IgnoredFields {
                 count: 1,
                 first: at,
             }),
+        }
+    }
+
+    /// Moves the examples down by `lines` (see [`InputError::shift`]).
+    pub fn shift(&mut self, lines: u64) {
+        for kind in &mut self.kinds {
+            kind.first.shift(lines);
         }
     }
 
@@ -316,9 +349,9 @@ mod tests {
         let c = read_all(&text, Layout::Lines);
         assert_eq!(c.records, 4);
         assert_eq!(c.errors.len(), 2);
-        assert_eq!(c.errors[0].location, "line 3");
+        assert_eq!(c.errors[0].location(), "line 3");
         assert!(c.errors[0].message.starts_with("malformed JSON"), "{:?}", c.errors[0]);
-        assert_eq!(c.errors[1].location, "line 5");
+        assert_eq!(c.errors[1].location(), "line 5");
         assert_eq!(c.errors[1].message, "malformed JSON: more after the value");
     }
 
@@ -365,7 +398,7 @@ mod tests {
         let c = read_all("{\"a\":1}\n{,}", Layout::Stream);
         assert_eq!(c.errors.len(), 2);
         assert!(c.errors[0].message.starts_with("not a CloudTrail record"));
-        assert!(c.errors[1].message.starts_with("malformed JSON") && c.errors[1].location == "line 2");
+        assert!(c.errors[1].message.starts_with("malformed JSON") && c.errors[1].location() == "line 2");
         let c = read_all("42", Layout::Stream);
         assert!(c.errors[0].message.starts_with("expected a JSON object"));
         let c = read_all(r#"{"detail-type":"AWS API Call via CloudTrail"}"#, Layout::Stream);
@@ -376,7 +409,7 @@ mod tests {
             Layout::Stream,
         );
         assert_eq!((c.records, c.errors.len()), (2, 1));
-        assert_eq!(c.errors[0].location, "line 2");
+        assert_eq!(c.errors[0].location(), "line 2");
     }
 
     #[test]
@@ -427,7 +460,7 @@ mod tests {
             "{:?}",
             c.errors
         );
-        assert_eq!(c.errors[0].location, "line 3, record 2");
+        assert_eq!(c.errors[0].location(), "line 3, record 2");
     }
 
     #[test]
@@ -478,7 +511,7 @@ mod tests {
                 let c = read_all(&text, layout);
                 assert_eq!(c.records, 2, "{n} {layout:?}");
                 assert_eq!(c.errors.len(), 1, "{n} {layout:?}: {:?}", c.errors);
-                assert_eq!(c.errors[0].location, "line 2");
+                assert_eq!(c.errors[0].location(), "line 2");
                 assert!(c.errors[0].message.contains("nested more than"), "{:?}", c.errors);
             }
             let in_record = format!(
@@ -514,7 +547,7 @@ mod tests {
                 );
             }
         }
-        let bad_line = read_all(&text, Layout::Lines).errors[0].location.clone();
+        let bad_line = read_all(&text, Layout::Lines).errors[0].location().clone();
         assert_eq!(bad_line, "line 4");
     }
 

@@ -148,13 +148,6 @@ impl Lines {
     }
 }
 
-fn locate(line: u64, index: Option<usize>) -> String {
-    match index {
-        Some(i) => format!("line {line}, record {i}"),
-        None => format!("line {line}"),
-    }
-}
-
 /// One pass over one input.
 pub(crate) struct Reader<'s, F> {
     feed: F,
@@ -182,10 +175,11 @@ impl<'s, F: Feed> Reader<'s, F> {
         }
     }
 
-    fn error(&mut self, location: String, message: impl Into<String>) {
+    fn error(&mut self, line: u64, record: Option<usize>, message: impl Into<String>) {
         self.sink.error(InputError {
             origin: self.origin.to_owned(),
-            location,
+            line: Some(line),
+            record,
             message: message.into(),
         });
     }
@@ -195,8 +189,8 @@ impl<'s, F: Feed> Reader<'s, F> {
     }
 
     fn error_at(&mut self, i: usize, index: Option<usize>, message: impl Into<String>) {
-        let location = locate(self.line_at(i), index);
-        self.error(location, message);
+        let line = self.line_at(i);
+        self.error(line, index, message);
     }
 
     /// Keeps the bytes from `pos` and reads more (then `pos` is 0). False at the end.
@@ -312,10 +306,7 @@ impl<'s, F: Feed> Reader<'s, F> {
             let (end, next) = match found {
                 Some(k) => (self.pos + k, self.pos + k + 1),
                 None if rest_len > MAX_VALUE => {
-                    self.error(
-                        locate(line, None),
-                        format!("a line longer than {} MiB", MAX_VALUE >> 20),
-                    );
+                    self.error(line, None, format!("a line longer than {} MiB", MAX_VALUE >> 20));
                     if !self.next_line() {
                         return;
                     }
@@ -461,7 +452,7 @@ impl<'s, F: Feed> Reader<'s, F> {
         let bytes = &self.feed.bytes()[range];
         let mut reader = Reader::new(Memory(bytes), self.origin, line, &mut *self.sink);
         if bytes.first() != Some(&b'[') {
-            return reader.error(locate(line, None), "expected an array");
+            return reader.error(line, None, "expected an array");
         }
         reader.pos = 1;
         if let Err(halt) = read(&mut reader) {
@@ -531,7 +522,8 @@ impl<'s, F: Feed> Reader<'s, F> {
                 for field in &record.ignored {
                     let at = InputError {
                         origin: self.origin.to_owned(),
-                        location: locate(self.lines.at(bytes, start), index),
+                        line: Some(self.lines.at(bytes, start)),
+                        record: index,
                         message: format!("{}: expected {}, found {}", field.field, field.expected, field.found),
                     };
                     self.sink.ignored(field, at);
