@@ -4,6 +4,8 @@
 
 use std::collections::{HashMap, HashSet};
 
+use rustc_hash::FxHashMap;
+
 use crate::detection::{DetectionKind, EventKey, Metadata};
 use crate::posture::PostureCheck;
 use crate::rules::EventRule;
@@ -72,7 +74,8 @@ pub struct Registry {
     detections: Vec<Detection>,
     rules: Vec<usize>,
     stateful: Vec<usize>,
-    by_event: HashMap<&'static str, HashMap<&'static str, Consumers>>,
+    /// Looked up for every record read: a fast hash (the keys are the catalog's own).
+    by_event: FxHashMap<&'static str, FxHashMap<&'static str, Consumers>>,
     by_resource_type: HashMap<&'static str, Vec<usize>>,
 }
 
@@ -98,7 +101,7 @@ impl Registry {
             detections: Vec::new(),
             rules: Vec::new(),
             stateful: Vec::new(),
-            by_event: HashMap::new(),
+            by_event: FxHashMap::default(),
             by_resource_type: HashMap::new(),
         };
         let mut seen = HashSet::new();

@@ -284,9 +284,10 @@ impl Keys {
     }
 }
 
-/// Walks the object opening at `open` (a `{`), noting the keys that tell what it is. Once
-/// `eventSource` and `eventName` are seen, the rest is checked loosely (strings closed,
-/// brackets balanced) on the way to the end: a record is parsed in full when it is wanted.
+/// Walks the object opening at `open` (a `{`), noting the keys that tell what it is. Its own
+/// members are checked; the values inside them, and everything after `eventSource` and
+/// `eventName` once both are seen, only loosely (strings closed, brackets balanced): a
+/// record is parsed in full when it is wanted.
 pub(crate) fn object_keys(b: &[u8], open: usize) -> Result<Keys, Stop> {
     let mut keys = Keys::default();
     let mut i = skip_ws(b, open + 1);
@@ -312,11 +313,13 @@ pub(crate) fn object_keys(b: &[u8], open: usize) -> Result<Keys, Stop> {
         let (end, escaped) = match b.get(i) {
             None => return Err(Stop::Incomplete),
             Some(b'"') => string_end(b, i)?,
-            Some(_) => {
-                let skipped = skip_inner(b, i)?;
-                keys.too_deep |= skipped.too_deep;
-                (skipped.end, false)
+            // Containers loosely too: the parser checks what is wanted.
+            Some(b'{' | b'[') => {
+                let (end, deepest) = skip_loose(b, i, 0)?;
+                keys.too_deep |= deepest > MAX_DEPTH;
+                (end, false)
             }
+            Some(_) => (skip_inner(b, i)?.end, false),
         };
         match name {
             b"eventSource" => keys.event_source = Text::of(b, start..end, escaped),
