@@ -345,14 +345,40 @@ mod tests {
 
     #[test]
     fn json_lines_go_on_after_a_bad_line() {
-        let text = format!("{REC}\n\n{{\"eventName\": oops}}\n{REC}\r\n{REC} 7\n{REC}");
-        let c = read_all(&text, Layout::Lines);
+        let text = format!("{REC}\n\n{{\"eventName\": oops}}\n{REC}\r\n{REC} 7\n{REC}{REC}");
+        for layout in [Layout::Lines, Layout::Stream] {
+            let c = read_all(&text, layout);
+            assert_eq!(c.records, 5, "{layout:?}");
+            let found: Vec<String> = c.errors.iter().map(|e| e.to_string()).collect();
+            assert_eq!(found.len(), 2, "{layout:?}: {found:?}");
+            assert!(found[0].starts_with("t.json: line 3: malformed JSON"), "{found:?}");
+            assert!(
+                found[1].starts_with("t.json: line 5: expected a JSON object"),
+                "{found:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn json_lines_in_a_json_file_lose_only_their_bad_lines() {
+        // A truncated first line, an unterminated string, a cut value: each costs its line.
+        let lines = [
+            r#"{"eventSource":"iam.amazonaws.com","eventName":"#,
+            REC,
+            r#"{"eventSource":"s","eventName":"unterminated}"#,
+            REC,
+            r#"{"a":"#,
+            REC,
+            REC,
+        ];
+        let c = read_all(&lines.join("\n"), Layout::Stream);
         assert_eq!(c.records, 4);
-        assert_eq!(c.errors.len(), 2);
-        assert_eq!(c.errors[0].location(), "line 3");
-        assert!(c.errors[0].message.starts_with("malformed JSON"), "{:?}", c.errors[0]);
-        assert_eq!(c.errors[1].location(), "line 5");
-        assert_eq!(c.errors[1].message, "malformed JSON: more after the value");
+        let at: Vec<String> = c.errors.iter().map(InputError::location).collect();
+        assert_eq!(at, ["line 1", "line 3", "line 5"], "{:?}", c.errors);
+        // A broken pretty-printed document: one error, and the next document is read.
+        let pretty = format!("{{\n  \"Records\": [\n    {REC},\n    {{\"eventName\": oops}}\n  ]\n}}\n{REC}\n");
+        let c = read_all(&pretty, Layout::Stream);
+        assert_eq!((c.records, c.errors.len()), (2, 1), "{:?}", c.errors);
     }
 
     #[test]

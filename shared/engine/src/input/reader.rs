@@ -156,7 +156,8 @@ pub(crate) struct Reader<'s, F> {
     /// Where reading is, in `feed.bytes()`.
     pos: usize,
     lines: Lines,
-    /// What the input is called in "the … ends inside a value": `input` or `line`.
+    /// What the input is called in "the value does not end before the … does": `input` or
+    /// `line`.
     unit: &'static str,
     /// Set while inside a streamed array or log file, where a malformed value ends the input.
     nested: bool,
@@ -253,7 +254,7 @@ impl<'s, F: Feed> Reader<'s, F> {
             Halt::Malformed { at, message } => (at, format!("malformed JSON: {message}")),
             Halt::Truncated => (
                 self.pos,
-                format!("truncated JSON: the {} ends inside a value", self.unit),
+                format!("truncated JSON: the value does not end before the {} does", self.unit),
             ),
             Halt::TooLarge => (self.pos, format!("a value larger than {} MiB", MAX_VALUE >> 20)),
             Halt::Io(e) => (self.pos, format!("read failed: {e}")),
@@ -276,30 +277,83 @@ impl<'s, F: Feed> Reader<'s, F> {
         }
     }
 
-    /// The [`super::Layout::Stream`] layout: values one after another. A malformed top-level
-    /// value is reported and reading goes on at the next line (so JSON lines read this way
-    /// lose only the bad line); a malformed value inside a log file or array ends the input.
+    /// The [`super::Layout::Stream`] layout: values one after another. When the first value
+    /// read is one line ending at a line end, the input is taken for JSON lines and the rest
+    /// read as [`Reader::lines`]. A value that cannot be read is reported, and reading goes on
+    /// at the next line that opens (in its first column) with `{` or `[`, where a line of
+    /// JSON lines or another document begins (the lines of a pretty-printed document are
+    /// indented): after a broken record inside a log file, the rest of that file is lost.
     pub(crate) fn values(&mut self) {
+        let mut decided = false;
         loop {
-            let step = match self.peek() {
+            match self.peek() {
                 Ok(None) => return,
-                Ok(Some(_)) => self.element(0),
-                Err(halt) => Err(halt),
-            };
-            if let Err(halt) = step {
-                let resume = matches!(halt, Halt::Malformed { .. } | Halt::TooLarge) && !self.nested;
-                self.pos = self.report(halt);
-                if !resume || !self.next_line() {
+                Ok(Some(_)) => {}
+                Err(halt) => {
+                    self.report(halt);
                     return;
+                }
+            }
+            let first_line = self.line_at(self.pos);
+            match self.element(0) {
+                Ok(()) if decided => {}
+                Ok(()) => {
+                    decided = true;
+                    if self.line_at(self.pos) == first_line && self.line_ends_here() {
+                        return self.lines();
+                    }
+                }
+                Err(halt) => {
+                    let io = matches!(halt, Halt::Io(_));
+                    // A top-level value is retried from the line after its start (`pos` is
+                    // still there); inside a log file or array, from the line of the error.
+                    let (nested, start) = (std::mem::take(&mut self.nested), self.pos);
+                    let at = self.report(halt);
+                    self.pos = if nested { at } else { start };
+                    if io || !self.next_opening_line() {
+                        return;
+                    }
                 }
             }
         }
     }
 
-    /// The [`super::Layout::Lines`] layout: each line one value; a bad line is reported and
-    /// the next is read.
+    /// Only blanks from `pos` to the end of its line (or of the input).
+    fn line_ends_here(&mut self) -> bool {
+        loop {
+            let bytes = self.feed.bytes();
+            match bytes[self.pos..]
+                .iter()
+                .position(|&c| !matches!(c, b' ' | b'\t' | b'\r'))
+            {
+                Some(k) => return bytes[self.pos + k] == b'\n',
+                None => match self.refill() {
+                    Ok(true) => {}
+                    Ok(false) => return true,
+                    Err(_) => return false,
+                },
+            }
+        }
+    }
+
+    /// Moves to the next line that opens with `{` or `[`; false at the end of the input.
+    fn next_opening_line(&mut self) -> bool {
+        loop {
+            if !self.next_line() {
+                return false;
+            }
+            match self.peek_bytes(1).map(|b| b.first().copied()) {
+                Ok(Some(b'{' | b'[')) => return true,
+                Ok(Some(_)) => {}
+                _ => return false,
+            }
+        }
+    }
+
+    /// The [`super::Layout::Lines`] layout: each line a value (or a few); a bad one is
+    /// reported and the next line is read.
     pub(crate) fn lines(&mut self) {
-        let mut line = self.lines.base;
+        let mut line = self.line_at(self.pos);
         loop {
             let rest = &self.feed.bytes()[self.pos..];
             let (found, rest_len) = (memchr::memchr(b'\n', rest), rest.len());
@@ -329,24 +383,22 @@ impl<'s, F: Feed> Reader<'s, F> {
         }
     }
 
+    /// The values on one line (usually one); one that cannot be read ends the line.
     fn one_line(&mut self, range: Range<usize>, line: u64) {
         let text = &self.feed.bytes()[range];
         let text = text.strip_suffix(b"\r").unwrap_or(text);
         let mut reader = Reader::new(Memory(text), self.origin, line, &mut *self.sink);
         reader.unit = "line";
-        let step = match reader.peek() {
-            Ok(None) => return,
-            Ok(Some(_)) => reader.element(0).and_then(|()| match reader.peek()? {
-                None => Ok(()),
-                Some(_) => Err(Halt::Malformed {
-                    at: reader.pos,
-                    message: "more after the value",
-                }),
-            }),
-            Err(halt) => Err(halt),
-        };
-        if let Err(halt) = step {
-            reader.report(halt);
+        loop {
+            let step = match reader.peek() {
+                Ok(None) => return,
+                Ok(Some(_)) => reader.element(0),
+                Err(halt) => Err(halt),
+            };
+            if let Err(halt) = step {
+                reader.report(halt);
+                return;
+            }
         }
     }
 
