@@ -79,7 +79,8 @@ impl Input {
         let mut bytes = BufReader::with_capacity(1 << 16, decoded);
         let layout = match self {
             Input::File(p) => Layout::for_name(&p.to_string_lossy()),
-            Input::Stdin => Layout::sniff(std::io::BufRead::fill_buf(&mut bytes)?),
+            // Unreadable from the start (corrupt gzip): reading says so, like for a file.
+            Input::Stdin => std::io::BufRead::fill_buf(&mut bytes).map_or(Layout::Stream, Layout::sniff),
         };
         Ok((Box::new(bytes), layout))
     }

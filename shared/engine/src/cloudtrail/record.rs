@@ -318,7 +318,10 @@ impl<'de, A: MapAccess<'de>> Fields<'_, A> {
         };
         let text = raw.get();
         let found = match text.as_bytes().first() {
-            Some(b'{' | b'"') => return Ok(Some(raw)),
+            Some(b'{') => return Ok(Some(raw)),
+            // Athena and Glue write sections as JSON text: kept if it holds an object.
+            Some(b'"') if holds_object(text) => return Ok(Some(raw)),
+            Some(b'"') => format!("the string {}", cut(text)),
             Some(b'n') => return Ok(None),
             Some(b'[') => "an array".to_owned(),
             Some(b't' | b'f') => format!("the boolean {text}"),
@@ -338,6 +341,14 @@ impl<'de, A: MapAccess<'de>> Fields<'_, A> {
             slot,
         })
     }
+}
+
+/// True when the JSON string `text` holds a JSON object (one `serde_json::Value` reads).
+fn holds_object(text: &str) -> bool {
+    serde_json::from_str::<String>(text)
+        .ok()
+        .and_then(|inner| serde_json::from_str::<serde_json::Value>(&inner).ok())
+        .is_some_and(|v| v.is_object())
 }
 
 /// Drops what an earlier value of `field` (and its own fields) left in `ignored`: of duplicate
@@ -1019,6 +1030,24 @@ mod tests {
                 ignored("additionalEventData", "an object", "the boolean true"),
             ]
         );
+    }
+
+    #[test]
+    fn sections_held_in_strings_must_hold_an_object() {
+        let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
+        for held in [
+            r#"{\"userName\":"#,
+            r#"{\"a\":1} trailing"#,
+            r#"\"{}\""#,
+            "[1,2]",
+            "{\\\"n\\\":1e400}",
+            deep.as_str(),
+        ] {
+            let text = format!(r#"{{"requestParameters":"{held}"}}"#);
+            let r = read(&text);
+            assert!(r.request_parameters.is_none(), "{held}");
+            assert_eq!((r.ignored.len(), r.ignored[0].expected), (1, "an object"), "{held}");
+        }
     }
 
     #[test]

@@ -2,11 +2,14 @@
 
 use std::io::{self, Read};
 
+use super::MAX_VALUE;
+
 /// A piece of a JSON-lines input: whole lines.
 pub type Chunk = Vec<u8>;
 
 /// Cuts a stream of JSON lines into [`Chunk`]s of about `size` bytes, each ending at a line
-/// end (a line longer than `size` makes a larger chunk). Chunks can be read on many threads
+/// end (a line longer than `size` makes a larger chunk; one longer than [`MAX_VALUE`] is cut
+/// to its first `MAX_VALUE + 1` bytes, and the rest of it skipped). Chunks can be read on many threads
 /// ([`super::read`] with [`super::Layout::Lines`]); the lines of a chunk's errors then count
 /// from its start: [`super::InputError::shift`] them by the lines of the chunks before it
 /// ([`super::count_lines`]).
@@ -70,6 +73,30 @@ impl<R: Read> Iterator for LineChunks<R> {
                 return Some(Ok(text));
             }
             searched = text.len();
+            if text.len() > MAX_VALUE {
+                // One line longer than any value: the reader reports it from its first bytes;
+                // the rest of it is never held.
+                text.truncate(MAX_VALUE + 1);
+                text.push(b'\n');
+                return Some(self.skip_line().map(|()| text));
+            }
+        }
+    }
+}
+
+impl<R: Read> LineChunks<R> {
+    /// Reads past the end of the current line, keeping what follows it.
+    fn skip_line(&mut self) -> io::Result<()> {
+        let mut block = Vec::with_capacity(self.size);
+        loop {
+            block.clear();
+            if (&mut self.input).take(self.size as u64).read_to_end(&mut block)? == 0 {
+                return Ok(());
+            }
+            if let Some(k) = memchr::memchr(b'\n', &block) {
+                self.carry = block.split_off(k + 1);
+                return Ok(());
+            }
         }
     }
 }
@@ -88,6 +115,17 @@ mod tests {
         }
         let unterminated: Vec<Chunk> = LineChunks::new(&b"a\nbb"[..], 1).map(Result::unwrap).collect();
         assert_eq!(unterminated.last().unwrap(), b"bb");
+    }
+
+    #[test]
+    fn a_line_longer_than_any_value_is_cut_and_skipped() {
+        let long = vec![b' '; MAX_VALUE + 5_000_000];
+        let text = [b"a\n".as_slice(), &long, b"\nb\n"].concat();
+        let chunks: Vec<Chunk> = LineChunks::new(text.as_slice(), 1 << 20).map(Result::unwrap).collect();
+        let joined = chunks.concat();
+        assert_eq!(joined.len(), 2 + MAX_VALUE + 2 + 2);
+        assert!(joined.starts_with(b"a\n") && joined.ends_with(b" \nb\n"));
+        assert!(chunks.iter().all(|c| c.len() <= MAX_VALUE + 2 + (1 << 20)));
     }
 
     #[test]

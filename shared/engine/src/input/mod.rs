@@ -183,9 +183,18 @@ struct Gunzip<R>(flate2::bufread::MultiGzDecoder<R>);
 
 impl<R: BufRead> Read for Gunzip<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.0
-            .read(buf)
-            .map_err(|e| io::Error::new(e.kind(), format!("truncated or corrupt gzip data: {e}")))
+        let corrupt = |why: &dyn fmt::Display| {
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("truncated or corrupt gzip data: {why}"),
+            )
+        };
+        match self.0.read(buf) {
+            // The end before a whole header was read: cut in its first bytes.
+            Ok(0) if !buf.is_empty() && self.0.header().is_none() => Err(corrupt(&"the gzip header is cut short")),
+            Ok(n) => Ok(n),
+            Err(e) => Err(corrupt(&e)),
+        }
     }
 }
 

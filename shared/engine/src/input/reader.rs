@@ -148,6 +148,14 @@ impl Lines {
     }
 }
 
+/// A parser error without its position, which counts from the start of the value, not of
+/// the input (the reader gives the line).
+fn without_position(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    let suffix = format!(" at line {} column {}", e.line(), e.column());
+    text.strip_suffix(&suffix).map_or_else(|| text.clone(), str::to_owned)
+}
+
 /// One pass over one input.
 pub(crate) struct Reader<'s, F> {
     feed: F,
@@ -358,6 +366,10 @@ impl<'s, F: Feed> Reader<'s, F> {
             let rest = &self.feed.bytes()[self.pos..];
             let (found, rest_len) = (memchr::memchr(b'\n', rest), rest.len());
             let (end, next) = match found {
+                Some(k) if k > MAX_VALUE => {
+                    self.error(line, None, format!("a line longer than {} MiB", MAX_VALUE >> 20));
+                    (self.pos, self.pos + k + 1)
+                }
                 Some(k) => (self.pos + k, self.pos + k + 1),
                 None if rest_len > MAX_VALUE => {
                     self.error(line, None, format!("a line longer than {} MiB", MAX_VALUE >> 20));
@@ -490,8 +502,9 @@ impl<'s, F: Feed> Reader<'s, F> {
                 self.record(self.pos, &keys, Some(index));
                 self.pos = keys.end;
             } else {
+                let end = self.complete(json::skip_inner)?.end;
                 self.error_at(self.pos, Some(index), "record is not a JSON object");
-                self.pos = self.complete(json::skip_inner)?.end;
+                self.pos = end;
             }
             index += 1;
         }
@@ -565,6 +578,8 @@ impl<'s, F: Feed> Reader<'s, F> {
             return self.error_at(start, index, message);
         }
         if let (Some(source), Some(name)) = (keys.event_source.get(bytes), keys.event_name.get(bytes))
+            && !source.is_empty()
+            && !name.is_empty()
             && !self.sink.wants(source, name)
         {
             return self.sink.passed_over();
@@ -584,7 +599,7 @@ impl<'s, F: Feed> Reader<'s, F> {
                 return;
             }
             Ok(_) => "not a CloudTrail record: no usable eventSource and eventName".to_owned(),
-            Err(e) => format!("invalid CloudTrail record: {e}"),
+            Err(e) => format!("invalid CloudTrail record: {}", without_position(&e)),
         };
         self.error_at(start, index, problem);
     }
@@ -603,7 +618,10 @@ impl<'s, F: Feed> Reader<'s, F> {
         }
         match serde_json::from_slice::<ResourceSnapshot>(raw) {
             Ok(resource) => self.sink.resource(resource),
-            Err(e) => self.error_at(range.start, index, format!("invalid configuration item: {e}")),
+            Err(e) => {
+                let message = format!("invalid configuration item: {}", without_position(&e));
+                self.error_at(range.start, index, message);
+            }
         }
     }
 }
