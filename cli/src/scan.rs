@@ -71,7 +71,7 @@ impl Input {
             inner: raw,
             done: done.clone(),
         });
-        let gzip = std::io::BufRead::fill_buf(&mut raw)?.starts_with(&[0x1f, 0x8b]);
+        let gzip = input::is_gzip(std::io::BufRead::fill_buf(&mut raw)?);
         let mut decoded = input::open(raw)?;
         if gzip && spare_cores && size > READ_AHEAD_ABOVE {
             decoded = Box::new(ReadAhead::new(decoded));

@@ -8,9 +8,8 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex};
 
-use aidr_engine::input::{self, InputError, Layout, Sink};
+use aidr_engine::input::{self, InputError, Layout, LineChunks, Sink};
 use aidr_engine::{Record, ResourceSnapshot};
-use flate2::read::MultiGzDecoder;
 use rayon::prelude::*;
 use serde_json::Value;
 
@@ -106,11 +105,7 @@ pub fn inputs(paths: &[PathBuf]) -> io::Result<Vec<PathBuf>> {
 
 fn open(path: &Path) -> io::Result<Box<dyn Read + Send>> {
     let file = std::fs::File::open(path).map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
-    Ok(if path.extension().is_some_and(|e| e == "gz") {
-        Box::new(MultiGzDecoder::new(io::BufReader::with_capacity(1 << 20, file)))
-    } else {
-        Box::new(file)
-    })
+    input::open(io::BufReader::with_capacity(1 << 20, file))
 }
 
 /// Parses a whole text as its name implies.
@@ -162,30 +157,10 @@ fn parse_lines(mode: Mode, name: &str, text: &[u8], tally: &Tally) {
     }
 }
 
-/// Reads `reader` in chunks of about [`CHUNK`] bytes ending at a line end, handing each to
+/// Hands each chunk of JSON lines in `reader` (about [`CHUNK`] bytes, cut at line ends) to
 /// `each`.
-fn chunks(mut reader: impl Read, mut each: impl FnMut(Vec<u8>)) -> io::Result<()> {
-    let mut carry = Vec::new();
-    loop {
-        let mut buf = std::mem::take(&mut carry);
-        buf.reserve(CHUNK);
-        let mut eof = false;
-        // Fill to CHUNK, and on while no line has ended.
-        while !eof && (buf.len() < CHUNK || !buf.contains(&b'\n')) {
-            let want = CHUNK.saturating_sub(buf.len()).max(1 << 16);
-            eof = (&mut reader).take(want as u64).read_to_end(&mut buf)? == 0;
-        }
-        if !eof {
-            let cut = buf.iter().rposition(|&b| b == b'\n').map_or(buf.len(), |i| i + 1);
-            carry = buf.split_off(cut);
-        }
-        if !buf.is_empty() {
-            each(buf);
-        }
-        if eof {
-            return Ok(());
-        }
-    }
+fn chunks(reader: impl Read, mut each: impl FnMut(Vec<u8>)) -> io::Result<()> {
+    LineChunks::new(reader, CHUNK).try_for_each(|chunk| chunk.map(&mut each))
 }
 
 /// At most so many chunks read and not yet parsed.
@@ -258,21 +233,6 @@ pub fn run(paths: &[PathBuf], mode: Mode, threads: usize) -> io::Result<Tally> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn chunks_end_at_line_ends_and_lose_nothing() {
-        let line = format!("{{\"k\":\"{}\"}}\n", "x".repeat(1000));
-        let text = line.repeat(20_000) + "{\"last\":1}";
-        let mut got = Vec::new();
-        chunks(text.as_bytes(), |c| got.push(c)).unwrap();
-        assert!(got.len() >= 2);
-        assert!(
-            got[..got.len() - 1]
-                .iter()
-                .all(|c| c.ends_with(b"\n") && c.len() > CHUNK - 2000)
-        );
-        assert_eq!(got.concat(), text.as_bytes());
-    }
 
     #[test]
     fn modes_count_the_same_records() {

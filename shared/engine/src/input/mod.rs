@@ -172,11 +172,16 @@ fn run<F: reader::Feed>(mut reader: Reader<'_, F>, layout: Layout) {
 /// When the first bytes cannot be read. Corrupt or truncated gzip data is a read error later,
 /// `truncated or corrupt gzip data: …`.
 pub fn open<'r>(mut input: impl BufRead + Send + 'r) -> io::Result<Box<dyn Read + Send + 'r>> {
-    if input.fill_buf()?.starts_with(&[0x1f, 0x8b]) {
+    if is_gzip(input.fill_buf()?) {
         Ok(Box::new(Gunzip(flate2::bufread::MultiGzDecoder::new(input))))
     } else {
         Ok(Box::new(input))
     }
+}
+
+/// True when `first_bytes` open with the gzip magic number.
+pub fn is_gzip(first_bytes: &[u8]) -> bool {
+    first_bytes.starts_with(&[0x1f, 0x8b])
 }
 
 struct Gunzip<R>(flate2::bufread::MultiGzDecoder<R>);

@@ -202,6 +202,10 @@ impl<'s, F: Feed> Reader<'s, F> {
         self.error(line, index, message);
     }
 
+    fn too_deep(&mut self, at: usize, index: Option<usize>) {
+        self.error_at(at, index, format!("nested more than {} levels deep", json::MAX_DEPTH));
+    }
+
     /// Keeps the bytes from `pos` and reads more (then `pos` is 0). False at the end.
     fn refill(&mut self) -> Result<bool, Halt> {
         let line = self.line_at(self.pos);
@@ -530,8 +534,7 @@ impl<'s, F: Feed> Reader<'s, F> {
     fn object(&mut self, start: usize, keys: &Keys) {
         let bytes = self.feed.bytes();
         if keys.too_deep {
-            let message = format!("nested more than {} levels deep", json::MAX_DEPTH);
-            return self.error_at(start, None, message);
+            return self.too_deep(start, None);
         }
         if let Some(records) = keys.records.clone() {
             self.inner_array(records, |r| r.records());
@@ -574,8 +577,7 @@ impl<'s, F: Feed> Reader<'s, F> {
     fn record(&mut self, start: usize, keys: &Keys, index: Option<usize>) {
         let bytes = self.feed.bytes();
         if keys.too_deep {
-            let message = format!("nested more than {} levels deep", json::MAX_DEPTH);
-            return self.error_at(start, index, message);
+            return self.too_deep(start, index);
         }
         if let (Some(source), Some(name)) = (keys.event_source.get(bytes), keys.event_name.get(bytes))
             && !source.is_empty()
@@ -586,10 +588,11 @@ impl<'s, F: Feed> Reader<'s, F> {
         }
         let problem = match serde_json::from_slice::<Record>(&bytes[start..keys.end]) {
             Ok(record) if record.has_source_and_name() => {
+                let line = (!record.ignored.is_empty()).then(|| self.lines.at(bytes, start));
                 for field in &record.ignored {
                     let at = InputError {
                         origin: self.origin.to_owned(),
-                        line: Some(self.lines.at(bytes, start)),
+                        line,
                         record: index,
                         message: format!("{}: expected {}, found {}", field.field, field.expected, field.found),
                     };
