@@ -66,6 +66,8 @@ pub struct Metadata {
     /// Whether failed calls (`errorCode` set) reach the detection. Most judge changes that
     /// happened, so failed calls are left out unless the attempt is itself a signal.
     pub failed_calls: bool,
+    /// What one alert is about and how long later findings merge into it.
+    pub alert: AlertScope,
     pub samples: Samples,
 }
 
@@ -82,11 +84,43 @@ impl Metadata {
         events: &[],
         resource_types: &[],
         failed_calls: false,
+        alert: AlertScope::DEFAULT,
         samples: Samples {
             must_fire: &[],
             must_not_fire: &[],
         },
     };
+}
+
+/// What findings of one detection make one alert: findings whose [`DedupeScope`] parts are
+/// equal, within `window_secs` of event time of the first, merge into its alert.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct AlertScope {
+    pub per: DedupeScope,
+    /// The default window, in seconds; the deployment may override it for every detection.
+    pub window_secs: i64,
+}
+
+impl AlertScope {
+    /// One alert per caller and resource per hour.
+    pub const DEFAULT: AlertScope = AlertScope {
+        per: DedupeScope::PrincipalResource,
+        window_secs: 3600,
+    };
+}
+
+/// The parts of a finding that say which alert it belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DedupeScope {
+    /// Every call is an alert of its own.
+    Call,
+    /// The caller and the first resource.
+    PrincipalResource,
+    /// The caller, whatever the resource.
+    Principal,
+    /// The incident (stateful detections: the key and the incident's severity).
+    Incident,
 }
 
 /// Settings detections judge against: which accounts belong to the organization.

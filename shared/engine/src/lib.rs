@@ -31,7 +31,7 @@ pub mod stateful;
 pub mod time;
 
 pub use cloudtrail::{Credential, Event, Principal, Record};
-pub use detection::{DetectionKind, Hit, Metadata, Organization, Samples};
+pub use detection::{AlertScope, DedupeScope, DetectionKind, Hit, Metadata, Organization, Samples};
 pub use finding::{Evidence, Finding, Subject};
 pub use pipeline::{Evaluation, FindingSink, Pipeline};
 pub use registry::{Detection, Registry};

@@ -2,7 +2,7 @@
 
 use super::keys::key;
 use super::{BuiltinStateful, Job, Signal, bedrock};
-use crate::detection::{EventKey, Metadata, Samples, join_events};
+use crate::detection::{AlertScope, EventKey, Metadata, Samples, join_events};
 use crate::ports::StateError;
 use crate::severity::{Area, Severity};
 
@@ -22,6 +22,7 @@ pub const DETECTION: BuiltinStateful = BuiltinStateful {
         events: &EVENTS,
         resource_types: &[],
         failed_calls: true,
+        alert: AlertScope::DEFAULT,
         samples: Samples {
             must_fire: &["samples/stateful/breadth.json"],
             must_not_fire: &["samples/stateful/breadth-few-actions.json"],

@@ -5,7 +5,7 @@ use std::collections::{BTreeSet, HashMap};
 use super::batch::{Group, GroupKey};
 use super::keys::key;
 use super::{BuiltinStateful, Job, Signal, bedrock};
-use crate::detection::{Metadata, Samples};
+use crate::detection::{AlertScope, Metadata, Samples};
 use crate::ports::StateError;
 use crate::severity::{Area, Severity};
 
@@ -26,6 +26,7 @@ pub const DETECTION: BuiltinStateful = BuiltinStateful {
         events: bedrock::INVOKE,
         resource_types: &[],
         failed_calls: false,
+        alert: AlertScope::DEFAULT,
         samples: Samples {
             must_fire: &["samples/stateful/first_seen.json"],
             must_not_fire: &["samples/stateful/first_seen-known-principal.json"],

@@ -2,7 +2,7 @@
 
 use super::keys::key;
 use super::{BuiltinStateful, Job, Signal, bedrock};
-use crate::detection::{Metadata, Samples};
+use crate::detection::{AlertScope, Metadata, Samples};
 use crate::ports::StateError;
 use crate::severity::{Area, Severity};
 
@@ -22,6 +22,7 @@ pub const DETECTION: BuiltinStateful = BuiltinStateful {
         events: bedrock::INVOKE,
         resource_types: &[],
         failed_calls: false,
+        alert: AlertScope::DEFAULT,
         samples: Samples {
             must_fire: &["samples/stateful/volume_spike.json"],
             must_not_fire: &["samples/stateful/volume_spike-below-floor.json"],

@@ -25,6 +25,7 @@ pub const RULE: BuiltinRule = BuiltinRule {
         events: &[("iam.amazonaws.com", "CreateServiceSpecificCredential")],
         resource_types: &[],
         failed_calls: false,
+        alert: AlertScope::DEFAULT,
         samples: Samples {
             must_fire: &[
                 "events/iam/CreateServiceSpecificCredential-bedrock.json",

@@ -17,6 +17,7 @@ pub const RULE: BuiltinRule = BuiltinRule {
         events: &[("bedrock.amazonaws.com", "DeleteGuardrail")],
         resource_types: &[],
         failed_calls: false,
+        alert: AlertScope::DEFAULT,
         samples: Samples {
             must_fire: &["events/bedrock/DeleteGuardrail.json"],
             must_not_fire: &["events/bedrock/DeleteGuardrail-denied.json"],

@@ -25,6 +25,7 @@ pub const RULE: BuiltinRule = BuiltinRule {
         events: &[("bedrock.amazonaws.com", "DeleteModelInvocationLoggingConfiguration")],
         resource_types: &[],
         failed_calls: false,
+        alert: AlertScope::DEFAULT,
         samples: Samples {
             must_fire: &[
                 "events/bedrock/DeleteModelInvocationLoggingConfiguration.json",

@@ -31,6 +31,7 @@ pub const RULE: BuiltinRule = BuiltinRule {
         events: &[("bedrock.amazonaws.com", "PutModelInvocationLoggingConfiguration")],
         resource_types: &[],
         failed_calls: false,
+        alert: AlertScope::DEFAULT,
         samples: Samples {
             must_fire: &[
                 "events/bedrock/PutModelInvocationLoggingConfiguration-no-destination.json",

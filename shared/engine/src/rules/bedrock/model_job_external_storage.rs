@@ -34,6 +34,7 @@ pub const RULE: BuiltinRule = BuiltinRule {
         ],
         resource_types: &[],
         failed_calls: false,
+        alert: AlertScope::DEFAULT,
         samples: Samples {
             must_fire: &[
                 "events/bedrock/CreateModelInvocationJob-external-output.json",

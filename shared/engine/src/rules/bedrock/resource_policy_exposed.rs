@@ -23,6 +23,7 @@ pub const RULE: BuiltinRule = BuiltinRule {
         events: &[("bedrock.amazonaws.com", "PutResourcePolicy")],
         resource_types: &[],
         failed_calls: false,
+        alert: AlertScope::DEFAULT,
         samples: Samples {
             must_fire: &[
                 "events/bedrock/PutResourcePolicy-public.json",

@@ -23,6 +23,7 @@ pub const RULE: BuiltinRule = BuiltinRule {
         events: &[("iam.amazonaws.com", "CreateAccessKey")],
         resource_types: &[],
         failed_calls: false,
+        alert: AlertScope::DEFAULT,
         samples: Samples {
             must_fire: &["events/iam/CreateAccessKey-root.json"],
             must_not_fire: &[

@@ -24,6 +24,7 @@ pub const RULE: BuiltinRule = BuiltinRule {
         events: &[("sagemaker.amazonaws.com", "PutModelPackageGroupPolicy")],
         resource_types: &[],
         failed_calls: false,
+        alert: AlertScope::DEFAULT,
         samples: Samples {
             must_fire: &[
                 "events/sagemaker/PutModelPackageGroupPolicy-public.json",
