@@ -1,5 +1,5 @@
-//! A batch of observations in event-time order, and the groups of successful Bedrock
-//! invocations that several detections (sequences, first-seen, volume, fan-out) read: computed
+//! A batch of observations in event-time order, and the groups of Bedrock invocations that
+//! reached the model that several detections (sequences, first-seen, volume, fan-out) read: computed
 //! once per batch, whichever detection asks first (see `Job::invocations`).
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -29,7 +29,7 @@ pub struct Group {
     pub prefixes: BTreeSet<String>,
 }
 
-/// The groups of successful Bedrock invocations of a batch, in key order.
+/// The groups of Bedrock invocations that reached the model in a batch, in key order.
 pub type Invocations<'a> = BTreeMap<GroupKey<'a>, Group>;
 
 /// Puts observations in event-time order (time, then event id).
@@ -59,12 +59,13 @@ impl<'o> Batch<'o> {
         self.observations.first().map_or(0, |o| o.time)
     }
 
-    /// The successful Bedrock invocations grouped by account, key, principal, model, region
-    /// and hour, computed anew (detections use `Job::invocations`, computed once per batch).
+    /// The Bedrock invocations that reached the model (succeeded, or failed with an error that
+    /// proves access, such as the ValidationException of a probe with an invalid body), grouped
+    /// by account, key, principal, model, region and hour, computed anew (detections use `Job::invocations`, computed once per batch).
     pub fn invocations(&self) -> Invocations<'o> {
         let mut groups = Invocations::new();
         for (i, o) in self.observations.iter().enumerate() {
-            if o.failed() || !bedrock::is_in(bedrock::INVOKE, o.source, o.action) {
+            if !o.took_effect() || !bedrock::is_in(bedrock::INVOKE, o.source, o.action) {
                 continue;
             }
             let key = (

@@ -6,7 +6,7 @@ use crate::detection::{AlertScope, EventKey, Metadata, Samples, join_events};
 use crate::ports::StateError;
 use crate::severity::{Area, Severity};
 
-const EVENTS: [EventKey; 13] = join_events(&[bedrock::ENABLE, bedrock::RECON, bedrock::EVASION]);
+const EVENTS: [EventKey; bedrock::ENABLE.len() + bedrock::RECON.len() + bedrock::EVASION.len()] = join_events(&[bedrock::ENABLE, bedrock::RECON, bedrock::EVASION]);
 
 pub const DETECTION: BuiltinStateful = BuiltinStateful {
     metadata: Metadata {

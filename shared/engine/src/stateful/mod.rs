@@ -86,7 +86,7 @@ impl<'a> Job<'a> {
         self.mine.iter().map(|&i| (i, self.batch.at(i)))
     }
 
-    /// The batch's successful Bedrock invocations, grouped (see [`Batch::invocations`]).
+    /// The batch's Bedrock invocations that reached the model, grouped (see [`Batch::invocations`]).
     pub fn invocations(&self) -> &'a Invocations<'a> {
         self.invocations.get_or_init(|| self.batch.invocations())
     }
@@ -98,7 +98,8 @@ pub type Judgement<'a> = Pin<Box<dyn Future<Output = Result<Vec<Signal<'a>>, Sta
 /// A detection over observations, with state.
 pub trait StatefulDetection: Send + Sync {
     /// The detection's metadata; `events` says which records become its observations and
-    /// `failed_calls` whether failed calls are among them.
+    /// `failed_calls` whether failed calls are among them (invocations that failed with an
+    /// error proving access always are: see [`Observation::took_effect`]).
     fn metadata(&self) -> &Metadata;
 
     /// Judges the detection's observations of one batch (`job.mine`), reading and writing the
@@ -161,7 +162,7 @@ pub async fn judge(
             .observations()
             .iter()
             .enumerate()
-            .filter(|(_, o)| o.wanted & (1 << bit) != 0 && (metadata.failed_calls || !o.failed()))
+            .filter(|(_, o)| o.wanted & (1 << bit) != 0 && (metadata.failed_calls || o.took_effect()))
             .map(|(i, _)| i)
             .collect();
         if mine.is_empty() {

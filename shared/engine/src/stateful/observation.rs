@@ -4,6 +4,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
+use super::bedrock;
 use crate::cloudtrail::principal::Principal;
 use crate::cloudtrail::record::{Record, s};
 use crate::detection::EventKey;
@@ -28,7 +29,7 @@ pub struct Observation {
     pub source: &'static str,
     /// `eventName`, as the registry spells it.
     pub action: &'static str,
-    /// `requestParameters.modelId`, when the call names a model.
+    /// `requestParameters.modelId` (or `model` on `bedrock-mantle`), when the call names a model.
     pub model: Option<Arc<str>>,
     /// `sourceIPAddress`.
     pub source_ip: Option<Arc<str>>,
@@ -51,6 +52,14 @@ impl Observation {
     /// True when the call failed.
     pub fn failed(&self) -> bool {
         self.error.is_some()
+    }
+
+    /// True when the call counts as done: it succeeded, or it is an invocation that failed with
+    /// an error proving access to the model (see [`bedrock::reached_model`]).
+    pub fn took_effect(&self) -> bool {
+        self.error.as_deref().is_none_or(|code| {
+            bedrock::reached_model(code) && bedrock::is_in(bedrock::INVOKE, self.source, self.action)
+        })
     }
 }
 
@@ -131,8 +140,12 @@ pub fn observe(record: &Record<'_>, event: EventKey, wanted: u64, interner: &mut
         struct Request<'a> {
             #[serde(rename = "modelId", borrow)]
             model_id: Option<std::borrow::Cow<'a, str>>,
+            /// `bedrock-mantle` names the model `model`.
+            #[serde(borrow)]
+            model: Option<std::borrow::Cow<'a, str>>,
         }
-        serde_json::from_str::<Request>(raw.get()).ok()?.model_id
+        let request = serde_json::from_str::<Request>(raw.get()).ok()?;
+        request.model_id.or(request.model)
     });
     let source_ip = s(&record.source_ip_address);
     Some(Observation {
@@ -210,7 +223,8 @@ mod tests {
 
 #[cfg(test)]
 mod baselines {
-    use crate::cloudtrail::principal::Principal;
+    use super::bedrock;
+use crate::cloudtrail::principal::Principal;
 
     fn role_session(role: &str) -> Principal {
         let text = format!(

@@ -23,7 +23,10 @@ pub const DETECTION: BuiltinStateful = BuiltinStateful {
         failed_calls: false,
         alert: AlertScope::DEFAULT,
         samples: Samples {
-            must_fire: &["samples/stateful/region_fan_out.json"],
+            must_fire: &[
+                "samples/stateful/region_fan_out.json",
+                "samples/stateful/region_fan_out-invalid-probes.json",
+            ],
             must_not_fire: &["samples/stateful/region_fan_out-two-regions.json"],
         },
     },

@@ -1,5 +1,6 @@
 //! Ordinary credentials were added to the IAM user that backs a Bedrock API key.
 
+use super::API_KEY_USER_PREFIX;
 use crate::rules::prelude::*;
 
 pub const RULE: BuiltinRule = BuiltinRule {
@@ -34,9 +35,6 @@ pub const RULE: BuiltinRule = BuiltinRule {
     },
     check,
 };
-
-/// Name prefix of the IAM users that back long-term Bedrock API keys.
-const API_KEY_USER_PREFIX: &str = "BedrockAPIKey-";
 
 fn check(ev: &Event, _: &Organization) -> Option<Hit> {
     // Without userName, CreateAccessKey acts on the caller's own user.

@@ -36,14 +36,70 @@ pub fn all() -> Vec<Box<dyn EventRule>> {
     ]
 }
 
-/// True when the call was authenticated with a Bedrock API key (bearer token).
+/// The kind of Bedrock API key (bearer token) a call was made with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ApiKey {
+    /// A long-term key: an IAM service-specific credential for Bedrock (`ABSK…`), held by a
+    /// `BedrockAPIKey-*` IAM user when made in the console.
+    LongTerm,
+    /// A short-term key, signed client-side from a session (up to 12 hours).
+    ShortTerm,
+    /// A bearer token whose kind the record does not say.
+    Unknown,
+}
+
+/// The API key a call was made with, if any. Bedrock records the flag in
+/// `additionalEventData.callWithBearerToken`; `bedrock-mantle` in
+/// `requestParameters.callWithBearerToken`, with `bearerTokenType` beside it (Bedrock user
+/// guide, "Monitor bedrock-mantle API calls using CloudTrail"; condition key values
+/// `LONG_TERM` / `SHORT_TERM` of `bedrock:BearerTokenType`).
+fn api_key(ev: &Event) -> Option<ApiKey> {
+    let sections = [ev.additional(), ev.request()];
+    let flagged = sections
+        .iter()
+        .flatten()
+        .any(|s| flag(s.get("callWithBearerToken")) == Some(true));
+    if !flagged {
+        return None;
+    }
+    let kind = sections
+        .iter()
+        .flatten()
+        .find_map(|s| s.get("bearerTokenType")?.as_str());
+    Some(match kind.map(str::to_ascii_uppercase).as_deref() {
+        Some("LONG_TERM" | "ABSK") => ApiKey::LongTerm,
+        Some("SHORT_TERM") => ApiKey::ShortTerm,
+        _ if is_api_key_user(ev) => ApiKey::LongTerm,
+        _ => ApiKey::Unknown,
+    })
+}
+
+/// True when the call was authenticated with a Bedrock API key (bearer token), on either
+/// endpoint.
 fn bearer_token(ev: &Event) -> bool {
-    flag(ev.additional().and_then(|a| a.get("callWithBearerToken"))) == Some(true)
+    api_key(ev).is_some()
+}
+
+/// Prefix of the IAM users the Bedrock console creates to hold long-term API keys.
+pub(crate) const API_KEY_USER_PREFIX: &str = "BedrockAPIKey-";
+
+/// True when the caller is an IAM user made for a Bedrock long-term API key.
+fn is_api_key_user(ev: &Event) -> bool {
+    ev.principal()
+        .user_name()
+        .is_some_and(|name| name.starts_with(API_KEY_USER_PREFIX))
 }
 
 /// True when the caller is the root user or used a long-term (`AKIA`) access key.
 fn long_lived_caller(ev: &Event) -> bool {
     ev.principal().is_root() || ev.principal().long_term_key()
+}
+
+/// The model a call names: `modelId` (Bedrock) or `model` (`bedrock-mantle`).
+fn model<'e>(ev: &'e Event) -> Option<&'e str> {
+    ev.req_str("modelId")
+        .or_else(|| ev.req_str("model"))
+        .filter(|m| !m.is_empty())
 }
 
 /// " with a long-term access key" when the caller used one, else nothing (a root caller is
