@@ -22,6 +22,7 @@ use crate::input::{self, IgnoredFields, InputError, Layout, Sink};
 use crate::ports::{StateError, StateStore};
 use crate::registry::Registry;
 use crate::resource::ResourceSnapshot;
+use crate::rules;
 use crate::stateful::{self, Interner, Observation, StatefulSettings};
 
 /// Observations the stateful detections judge at a time: one SQS batch's worth.
@@ -141,7 +142,7 @@ impl Pipeline {
                 if event.failed() && !metadata.failed_calls {
                     continue;
                 }
-                if let Some(hit) = rule.evaluate(&event, &self.organization) {
+                if let Some(hit) = rules::judge(rule, &event, &self.organization) {
                     out.findings.push(Finding::of_event(metadata, hit, &event));
                 }
             }

@@ -43,6 +43,10 @@ pub struct Principal {
     pub credential: Credential,
     /// For assumed roles, the role behind the session.
     pub role_arn: Option<String>,
+    /// `userIdentity.invokedBy`: the AWS service that made the call for the caller
+    /// (`cloudformation.amazonaws.com`), or the console's sign-in service.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invoked_by: Option<String>,
 }
 
 impl Principal {
@@ -57,6 +61,7 @@ impl Principal {
                 access_key_id: None,
                 credential: Credential::Unknown,
                 role_arn: None,
+                invoked_by: None,
             };
         };
         let issuer = u.session_context.as_ref().and_then(|c| c.session_issuer.as_ref());
@@ -79,7 +84,33 @@ impl Principal {
             access_key_id: s(&u.access_key_id).map(str::to_owned),
             credential: Credential::of_key(s(&u.access_key_id)),
             role_arn: issuer.and_then(|i| s(&i.arn)).map(str::to_owned),
+            invoked_by: s(&u.invoked_by).map(str::to_owned),
         }
+    }
+
+    /// The AWS service that made the call on the customer's behalf, if one did: an
+    /// `AWSService` identity, a call `invokedBy` a service (not the console's sign-in, which
+    /// is a person), or a session of a service-linked role (`role/aws-service-role/<service>/…`,
+    /// such as IAM Identity Center provisioning its `/aws-reserved/` roles in member accounts).
+    /// Source: CloudTrail userIdentity element reference (`invokedBy`, `AWSService`) and IAM's
+    /// service-linked role documentation.
+    pub fn aws_service(&self) -> Option<&str> {
+        const PEOPLE: &[&str] = &["signin.amazonaws.com", "console.amazonaws.com", "AWS Internal"];
+        let invoked_by = self.invoked_by.as_deref().filter(|s| !PEOPLE.contains(s));
+        if self.kind.as_deref() == Some("AWSService") {
+            return Some(invoked_by.unwrap_or("an AWS service"));
+        }
+        if let Some(service) = invoked_by.filter(|s| s.ends_with(".amazonaws.com")) {
+            return Some(service);
+        }
+        let linked = self.role_arn.as_deref()?.split_once(":role/aws-service-role/")?.1;
+        Some(
+            linked
+                .split('/')
+                .next()
+                .filter(|s| !s.is_empty())
+                .unwrap_or("an AWS service"),
+        )
     }
 
     /// True for the account root user.
@@ -132,6 +163,28 @@ mod tests {
         assert_eq!(p.credential, Credential::Temporary);
         assert_eq!(p.role_arn.as_deref(), Some("arn:aws:iam::111122223333:role/App"));
         assert_eq!(p.user_name(), None);
+    }
+
+    #[test]
+    fn services_acting_for_the_customer() {
+        let service = principal(r#"{"type":"AWSService","invokedBy":"sso.amazonaws.com"}"#);
+        assert_eq!(service.aws_service(), Some("sso.amazonaws.com"));
+        let stack = principal(
+            r#"{"type":"AssumedRole","arn":"arn:aws:sts::1:assumed-role/Deploy/s","invokedBy":"cloudformation.amazonaws.com"}"#,
+        );
+        assert_eq!(stack.aws_service(), Some("cloudformation.amazonaws.com"));
+        let linked = principal(
+            r#"{"type":"AssumedRole","arn":"arn:aws:sts::1:assumed-role/AWSServiceRoleForSSO/s",
+            "sessionContext":{"sessionIssuer":{"arn":"arn:aws:iam::1:role/aws-service-role/sso.amazonaws.com/AWSServiceRoleForSSO"}}}"#,
+        );
+        assert_eq!(linked.aws_service(), Some("sso.amazonaws.com"));
+        let console = principal(r#"{"type":"IAMUser","userName":"ann","invokedBy":"signin.amazonaws.com"}"#);
+        assert_eq!(console.aws_service(), None);
+        let sso_person = principal(
+            r#"{"type":"AssumedRole","arn":"arn:aws:sts::1:assumed-role/AWSReservedSSO_Admin_1/ann",
+            "sessionContext":{"sessionIssuer":{"arn":"arn:aws:iam::1:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_1"}}}"#,
+        );
+        assert_eq!(sso_person.aws_service(), None, "a person's Identity Center session");
     }
 
     #[test]

@@ -4,11 +4,13 @@
 
 pub mod bedrock;
 pub mod iam;
+pub mod identity_center;
 pub mod sagemaker;
 pub(crate) mod support;
 
 use crate::cloudtrail::Event;
 use crate::detection::{Hit, Metadata, Organization};
+use crate::severity::Severity;
 
 /// A detection over one CloudTrail record.
 pub trait EventRule: Send + Sync {
@@ -33,9 +35,28 @@ impl EventRule for BuiltinRule {
     }
 }
 
+/// The highest severity of a hit on a call an AWS service made on the customer's behalf
+/// ([`crate::cloudtrail::Principal::aws_service`]): such a call is not the risky decision,
+/// which is logged where it was made (the stack that was deployed, the permission set that was
+/// assigned).
+pub const ON_BEHALF_CEILING: Severity = Severity::Low;
+
+/// Runs `rule` on `event` and holds a hit on a call made by an AWS service at
+/// [`ON_BEHALF_CEILING`], saying which service made it.
+pub fn judge(rule: &dyn EventRule, event: &Event<'_, '_>, org: &Organization) -> Option<Hit> {
+    let mut hit = rule.evaluate(event, org)?;
+    if let Some(service) = event.principal().aws_service()
+        && hit.severity > ON_BEHALF_CEILING
+    {
+        hit.severity = ON_BEHALF_CEILING;
+        hit.action = format!("{} (made by {service} on the customer's behalf)", hit.action);
+    }
+    Some(hit)
+}
+
 /// Every built-in event rule, in catalog order.
 pub fn all() -> Vec<Box<dyn EventRule>> {
-    [bedrock::all(), sagemaker::all(), iam::all()]
+    [bedrock::all(), sagemaker::all(), iam::all(), identity_center::all()]
         .into_iter()
         .flatten()
         .collect()

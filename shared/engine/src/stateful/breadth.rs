@@ -6,7 +6,8 @@ use crate::detection::{AlertScope, EventKey, Metadata, Samples, join_events};
 use crate::ports::StateError;
 use crate::severity::{Area, Severity};
 
-const EVENTS: [EventKey; bedrock::ENABLE.len() + bedrock::RECON.len() + bedrock::EVASION.len()] = join_events(&[bedrock::ENABLE, bedrock::RECON, bedrock::EVASION]);
+const EVENTS: [EventKey; bedrock::ENABLE.len() + bedrock::RECON.len() + bedrock::EVASION.len()] =
+    join_events(&[bedrock::ENABLE, bedrock::RECON, bedrock::EVASION]);
 
 pub const DETECTION: BuiltinStateful = BuiltinStateful {
     metadata: Metadata {

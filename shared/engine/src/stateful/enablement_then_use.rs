@@ -6,7 +6,8 @@ use super::{BuiltinStateful, bedrock};
 use crate::detection::{AlertScope, EventKey, Metadata, Samples, join_events};
 use crate::severity::{Area, Severity};
 
-const EVENTS: [EventKey; bedrock::ENABLE.len() + bedrock::INVOKE.len()] = join_events(&[bedrock::ENABLE, bedrock::INVOKE]);
+const EVENTS: [EventKey; bedrock::ENABLE.len() + bedrock::INVOKE.len()] =
+    join_events(&[bedrock::ENABLE, bedrock::INVOKE]);
 
 pub const DETECTION: BuiltinStateful = BuiltinStateful {
     metadata: Metadata {

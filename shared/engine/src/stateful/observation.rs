@@ -224,7 +224,7 @@ mod tests {
 #[cfg(test)]
 mod baselines {
     use super::bedrock;
-use crate::cloudtrail::principal::Principal;
+    use crate::cloudtrail::principal::Principal;
 
     fn role_session(role: &str) -> Principal {
         let text = format!(

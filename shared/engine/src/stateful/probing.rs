@@ -8,7 +8,8 @@ use crate::detection::{AlertScope, EventKey, Metadata, Samples, join_events};
 use crate::ports::StateError;
 use crate::severity::{Area, Severity};
 
-const EVENTS: [EventKey; bedrock::INVOKE.len() + bedrock::RECON.len()] = join_events(&[bedrock::INVOKE, bedrock::RECON]);
+const EVENTS: [EventKey; bedrock::INVOKE.len() + bedrock::RECON.len()] =
+    join_events(&[bedrock::INVOKE, bedrock::RECON]);
 
 pub const DETECTION: BuiltinStateful = BuiltinStateful {
     metadata: Metadata {

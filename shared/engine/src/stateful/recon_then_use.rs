@@ -5,7 +5,8 @@ use super::{BuiltinStateful, bedrock};
 use crate::detection::{AlertScope, EventKey, Metadata, Samples, join_events};
 use crate::severity::{Area, Severity};
 
-const EVENTS: [EventKey; bedrock::RECON.len() + bedrock::INVOKE.len()] = join_events(&[bedrock::RECON, bedrock::INVOKE]);
+const EVENTS: [EventKey; bedrock::RECON.len() + bedrock::INVOKE.len()] =
+    join_events(&[bedrock::RECON, bedrock::INVOKE]);
 
 pub const DETECTION: BuiltinStateful = BuiltinStateful {
     metadata: Metadata {

@@ -127,25 +127,6 @@ mod invocation_logging_weakened {
     }
 }
 
-/// `bedrock.invocation_long_term_key`
-mod invocation_long_term_key {
-    use aidr_engine::Severity;
-    use aidr_testkit::samples::sample_severity;
-
-    #[test]
-    fn root_is_medium() {
-        let id = "bedrock.invocation_long_term_key";
-        assert_eq!(
-            sample_severity(id, "events/bedrock/InvokeModel-long-term-key.json"),
-            Some(Severity::Low)
-        );
-        assert_eq!(
-            sample_severity(id, "events/bedrock/Converse-root.json"),
-            Some(Severity::Medium)
-        );
-    }
-}
-
 /// `bedrock.model_access_enabled`
 mod model_access_enabled {
     use aidr_engine::Severity;
@@ -173,6 +154,24 @@ mod model_access_enabled {
                 "events/bedrock/PutUseCaseForModelAccess.json"
             ),
             Some(Severity::Medium)
+        );
+    }
+
+    #[test]
+    fn a_background_marketplace_subscription_is_low() {
+        let f = aidr_testkit::samples::sample_finding(
+            "bedrock.model_access_enabled",
+            "events/aws-marketplace/Subscribe-bedrock-model.json",
+        )
+        .unwrap();
+        assert_eq!(f.severity, Severity::Low);
+        assert!(
+            f.summary
+                .contains("subscribed to an AWS Marketplace product for prod-4dlfvry4v5hbi")
+                && f.summary
+                    .contains("(made by bedrock.amazonaws.com on the customer's behalf)"),
+            "{}",
+            f.summary
         );
     }
 }
@@ -232,5 +231,72 @@ mod resource_policy_exposed {
         };
         let findings = sample_findings_with("events/bedrock/PutResourcePolicy-cross-account.json", org);
         assert!(!findings.iter().any(|f| f.rule_id == ID));
+    }
+}
+
+/// `bedrock.invocation_long_term_key`
+mod invocation_long_term_key {
+    use aidr_engine::Severity;
+    use aidr_testkit::samples::{sample_finding, sample_severity};
+
+    const ID: &str = "bedrock.invocation_long_term_key";
+
+    #[test]
+    fn a_failed_key_test_is_low_and_says_what_it_proves() {
+        let f = sample_finding(
+            ID,
+            "events/bedrock/InvokeModelWithResponseStream-invalid-long-term-key.json",
+        )
+        .unwrap();
+        assert_eq!(f.severity, Severity::Low);
+        assert!(
+            f.summary
+                .contains("tried to invoke model anthropic.claude-3-haiku-20240307-v1:0 with a long-term access key")
+                && f.summary
+                    .contains("ValidationException proves the credential reaches the model")
+                && f.summary.ends_with("[failed: ValidationException]"),
+            "{}",
+            f.summary
+        );
+        assert_eq!(f.resources, ["anthropic.claude-3-haiku-20240307-v1:0"]);
+    }
+
+    #[test]
+    fn bedrock_mantle_inference_is_covered() {
+        let f = sample_finding(ID, "events/bedrock-mantle/CreateInference-long-term-key.json").unwrap();
+        assert_eq!(f.severity, Severity::Low);
+        assert!(
+            f.summary
+                .contains("invoked model openai.gpt-oss-120b with a long-term access key"),
+            "{}",
+            f.summary
+        );
+        let denied = sample_finding(
+            ID,
+            "events/bedrock-mantle/CreateInference-short-term-api-key-denied.json",
+        )
+        .unwrap();
+        assert_eq!(denied.severity, Severity::Low);
+        assert!(
+            denied.summary.contains("with a short-term Bedrock API key"),
+            "{}",
+            denied.summary
+        );
+    }
+
+    #[test]
+    fn root_is_medium_and_roles_are_quiet() {
+        assert_eq!(
+            sample_severity(ID, "events/bedrock/InvokeModel-long-term-key.json"),
+            Some(Severity::Low)
+        );
+        assert_eq!(
+            sample_severity(ID, "events/bedrock/Converse-root.json"),
+            Some(Severity::Medium)
+        );
+        assert_eq!(
+            sample_severity(ID, "events/bedrock/InvokeModel-role-session-invalid.json"),
+            None
+        );
     }
 }

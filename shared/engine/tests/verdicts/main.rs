@@ -4,4 +4,5 @@
 
 mod bedrock;
 mod iam;
+mod identity_center;
 mod sagemaker;

@@ -1,6 +1,7 @@
 //! Foundation-model access was requested or granted: the first steps of LLMjacking.
 
 use crate::rules::prelude::*;
+use crate::stateful::bedrock::ENABLE;
 
 pub const RULE: BuiltinRule = BuiltinRule {
     metadata: Metadata {
@@ -10,18 +11,23 @@ pub const RULE: BuiltinRule = BuiltinRule {
         area: Area::Model,
         techniques: &["T1496", "AML.T0040"],
         description: "Access to a Bedrock foundation model was requested or granted \
-            (PutUseCaseForModelAccess, CreateFoundationModelAgreement, PutFoundationModelEntitlement). \
-            LLMjacking starts this way: stolen keys switch on models to run them at the victim's \
-            expense. A denied attempt is itself a signal (low): someone tried with credentials \
-            that lack the permission. A long-term access key or the root user raises the severity.",
+            (PutUseCaseForModelAccess, CreateFoundationModelAgreement, PutFoundationModelEntitlement), \
+            or an AWS Marketplace subscription or agreement was accepted (Subscribe, \
+            AcceptAgreementRequest): since model access is on by default, the first call to a \
+            third-party model subscribes the account through AWS Marketplace in the background, \
+            and the Anthropic use-case form is still asked once per account. LLMjacking starts \
+            this way: stolen keys switch on models to run them at the victim's expense. A denied \
+            attempt is itself a signal (low): someone tried with credentials that lack the \
+            permission. A long-term access key or the root user raises the severity; a \
+            subscription AWS made on the caller's behalf stays low (the caller's invocation is \
+            the decision). The Marketplace event names follow AWS's documented actions; a \
+            background subscription record could not be checked against a real log.",
         remediation: "Check that the model enablement was requested through your usual process. \
             If not, deactivate the caller's keys, remove the model access in the Bedrock console, \
-            and review recent InvokeModel activity of the same principal.",
-        events: &[
-            ("bedrock.amazonaws.com", "PutUseCaseForModelAccess"),
-            ("bedrock.amazonaws.com", "CreateFoundationModelAgreement"),
-            ("bedrock.amazonaws.com", "PutFoundationModelEntitlement"),
-        ],
+            and review recent InvokeModel activity of the same principal. Model access can no \
+            longer be switched off per account: deny the model's ARN with an SCP or IAM policy, \
+            and cancel an unwanted Marketplace subscription.",
+        events: ENABLE,
         resource_types: &[],
         failed_calls: true,
         alert: AlertScope::DEFAULT,
@@ -31,6 +37,7 @@ pub const RULE: BuiltinRule = BuiltinRule {
                 "events/bedrock/CreateFoundationModelAgreement.json",
                 "events/bedrock/PutFoundationModelEntitlement.json",
                 "events/bedrock/PutFoundationModelEntitlement-denied.json",
+                "events/aws-marketplace/Subscribe-bedrock-model.json",
             ],
             must_not_fire: &["events/bedrock/PutFoundationModelEntitlement-throttled.json"],
         },
@@ -39,10 +46,12 @@ pub const RULE: BuiltinRule = BuiltinRule {
 };
 
 fn check(ev: &Event, _: &Organization) -> Option<Hit> {
-    let model = ev.req_str("modelId");
+    let model = ev.req_str("modelId").or_else(|| ev.req_str("productId"));
     let verb = match ev.name() {
         "PutUseCaseForModelAccess" => "submitted the model-access use case",
         "CreateFoundationModelAgreement" => "accepted the model agreement",
+        "Subscribe" => "subscribed to an AWS Marketplace product",
+        "AcceptAgreementRequest" => "accepted an AWS Marketplace agreement",
         _ => "requested the model entitlement",
     };
     let action = match model {

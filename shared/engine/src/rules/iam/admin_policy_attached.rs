@@ -33,6 +33,7 @@ pub const RULE: BuiltinRule = BuiltinRule {
                 "events/iam/AttachRolePolicy.json",
                 "events/iam/AttachGroupPolicy.json",
                 "events/iam/AttachGroupPolicy-bedrock-full-access.json",
+                "events/iam/AttachRolePolicy-identity-center-provisioning.json",
             ],
             must_not_fire: &["events/iam/AttachRolePolicy-readonly.json"],
         },
@@ -41,7 +42,8 @@ pub const RULE: BuiltinRule = BuiltinRule {
 };
 
 /// Policies that grant full control of the account.
-const ADMIN: &[&str] = &["AdministratorAccess", "IAMFullAccess"];
+/// AWS managed policies that grant full control of the account.
+pub(crate) const ADMIN: &[&str] = &["AdministratorAccess", "IAMFullAccess"];
 /// Policies that grant full control of AI services: flagged on users and groups.
 const AI_FULL: &[&str] = &["AmazonBedrockFullAccess", "AmazonSageMakerFullAccess"];
 

@@ -1,6 +1,6 @@
 //! AWS IAM around AI workloads: admin grants, permissive policies, opened trust, new keys.
 
-mod admin_policy_attached;
+pub(crate) mod admin_policy_attached;
 mod credentials_for_other_user;
 mod permissive_policy;
 mod root_access_key_created;
