@@ -223,7 +223,6 @@ mod tests {
 
 #[cfg(test)]
 mod baselines {
-    use super::bedrock;
     use crate::cloudtrail::principal::Principal;
 
     fn role_session(role: &str) -> Principal {
