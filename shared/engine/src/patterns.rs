@@ -7,19 +7,17 @@ use serde_json::{Value, json};
 use crate::detection::EventKey;
 use crate::input::API_CALL_DETAIL_TYPE;
 use crate::registry::Registry;
+use crate::stateful::bedrock;
 
-/// High-volume read-only Bedrock calls: routed through an SQS queue in batches, never one
-/// Lambda invocation each. EventBridge delivers read-only management events only to rules
-/// that opt in to them.
-pub const HIGH_VOLUME: &[EventKey] = &[
-    ("bedrock.amazonaws.com", "InvokeModel"),
-    ("bedrock.amazonaws.com", "InvokeModelWithResponseStream"),
-    ("bedrock.amazonaws.com", "Converse"),
-    ("bedrock.amazonaws.com", "ConverseStream"),
-    ("bedrock.amazonaws.com", "ListFoundationModels"),
-    ("bedrock.amazonaws.com", "GetFoundationModelAvailability"),
-    ("bedrock.amazonaws.com", "GetModelInvocationLoggingConfiguration"),
-];
+/// True for the calls routed through an SQS queue in batches, never one Lambda invocation
+/// each: model invocations (high volume) and read-only calls (`Get*`, `List*`, `Describe*`:
+/// discovery, which services and scripts make all day). EventBridge delivers read-only
+/// management events only to rules that opt in to them.
+pub fn high_volume(key: &EventKey) -> bool {
+    let (source, name) = *key;
+    bedrock::is_in(bedrock::INVOKE, source, name)
+        || ["Get", "List", "Describe"].iter().any(|verb| name.starts_with(verb))
+}
 
 /// The EventBridge `source` of a CloudTrail `eventSource`: `bedrock.amazonaws.com` -> `aws.bedrock`.
 pub fn eventbridge_source(event_source: &str) -> String {
@@ -52,8 +50,7 @@ fn pattern(keys: &[EventKey]) -> Option<Value> {
 /// The two patterns: `write` (direct to the detector) and `read` (high-volume, via SQS).
 /// Either is `null` when no detection consumes such events.
 pub fn patterns(registry: &Registry) -> Value {
-    let (read, write): (Vec<EventKey>, Vec<EventKey>) =
-        registry.event_keys().into_iter().partition(|k| HIGH_VOLUME.contains(k));
+    let (read, write): (Vec<EventKey>, Vec<EventKey>) = registry.event_keys().into_iter().partition(high_volume);
     json!({ "write": pattern(&write), "read": pattern(&read) })
 }
 
@@ -91,5 +88,8 @@ mod tests {
             );
         }
         assert_eq!(eventbridge_source("iam.amazonaws.com"), "aws.iam");
+        for routed_in_batches in ["InvokeModel", "CreateInference", "GetCallerIdentity", "ListModels"] {
+            assert!(read.contains(&routed_in_batches.to_owned()), "{routed_in_batches}");
+        }
     }
 }

@@ -232,8 +232,11 @@ impl Reading<'_, '_> {
 }
 
 impl Sink for Reading<'_, '_> {
-    fn wants(&self, source: &str, name: &str) -> bool {
-        self.pipeline.registry.consumers_of(source, name).is_some()
+    fn wants(&self, source: &str, name: &str, record: &[u8]) -> bool {
+        self.pipeline
+            .registry
+            .consumers_of(source, name)
+            .is_some_and(|c| c.wants(record))
     }
     fn passed_over(&mut self) {
         self.evaluation.records += 1;

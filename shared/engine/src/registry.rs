@@ -67,6 +67,36 @@ pub(crate) struct Consumers {
     pub rules: Vec<usize>,
     /// Bit `i`: the `i`-th stateful detection (of [`Registry::stateful`]).
     pub stateful: u64,
+    /// Text one of which a record must hold to be worth parsing, when every consumer declares
+    /// one ([`EventRule::needle`]); empty when some consumer wants every record.
+    needles: Vec<&'static str>,
+    /// Some consumer wants every record of this kind.
+    every: bool,
+}
+
+impl Consumers {
+    /// Whether a record of this kind, as raw JSON text, is worth parsing: some consumer wants
+    /// every record, or the text holds a needle.
+    pub fn wants(&self, record: &[u8]) -> bool {
+        self.every
+            || self
+                .needles
+                .iter()
+                .any(|n| memchr::memmem::find(record, n.as_bytes()).is_some())
+    }
+
+    fn add_rule(&mut self, index: usize, needle: Option<&'static str>) {
+        self.rules.push(index);
+        match needle {
+            Some(n) if !self.every => self.needles.push(n),
+            _ => self.every_record(),
+        }
+    }
+
+    fn every_record(&mut self) {
+        self.every = true;
+        self.needles.clear();
+    }
 }
 
 /// Every detection, indexed.
@@ -132,8 +162,12 @@ impl Registry {
             match detection.kind() {
                 DetectionKind::Event => {
                     let index = registry.rules.len();
+                    let needle = match detection {
+                        Detection::Event(rule) => rule.needle(),
+                        _ => None,
+                    };
                     for &(source, name) in m.events {
-                        registry.consumers(source, name).rules.push(index);
+                        registry.consumers(source, name).add_rule(index, needle);
                     }
                     registry.rules.push(i);
                 }
@@ -143,7 +177,9 @@ impl Registry {
                         return Err(RegistryError::TooManyStateful);
                     }
                     for &(source, name) in m.events {
-                        registry.consumers(source, name).stateful |= 1 << bit;
+                        let consumers = registry.consumers(source, name);
+                        consumers.stateful |= 1 << bit;
+                        consumers.every_record();
                     }
                     registry.stateful.push(i);
                 }
@@ -167,6 +203,8 @@ impl Registry {
                 event: (source, name),
                 rules: Vec::new(),
                 stateful: 0,
+                needles: Vec::new(),
+                every: false,
             })
     }
 
@@ -289,6 +327,20 @@ mod tests {
     }
 
     #[test]
+    fn needles_spare_parsing_only_when_every_consumer_has_one() {
+        let registry = Registry::builtin();
+        let phantom = br#"{"userIdentity":{"userName":"BedrockAPIKey-x"},"eventName":"GetCallerIdentity"}"#;
+        let person = br#"{"userIdentity":{"userName":"alice"},"eventName":"GetCallerIdentity"}"#;
+        let who_am_i = registry.consumers_of("sts.amazonaws.com", "GetCallerIdentity").unwrap();
+        assert!(who_am_i.wants(phantom) && !who_am_i.wants(person));
+        // CreateAccessKey is also consumed by rules without a needle: every record is parsed.
+        let new_key = registry.consumers_of("iam.amazonaws.com", "CreateAccessKey").unwrap();
+        assert!(new_key.wants(person));
+        let plain = Registry::new(vec![rule(ALWAYS)]).unwrap();
+        assert!(plain.consumers_of("s.amazonaws.com", "Do").unwrap().wants(b"{}"));
+    }
+
+    #[test]
     fn builtin_registry_is_valid_and_indexed() {
         let registry = Registry::builtin();
         let kinds: HashSet<DetectionKind> = registry.detections().iter().map(Detection::kind).collect();
@@ -296,7 +348,11 @@ mod tests {
         assert_eq!(registry.stateful().len(), crate::stateful::all().len());
         let invoke = registry.consumers_of("bedrock.amazonaws.com", "InvokeModel").unwrap();
         assert!(!invoke.rules.is_empty() && invoke.stateful != 0);
-        assert!(registry.consumers_of("sts.amazonaws.com", "AssumeRole").is_none());
+        assert!(
+            registry
+                .consumers_of("sts.amazonaws.com", "AssumeRoleWithWebIdentity")
+                .is_none()
+        );
         assert!(registry.posture_checks("AWS::SageMaker::NotebookInstance").count() >= 1);
         assert!(registry.get("bedrock.guardrail_deleted").is_some());
     }

@@ -51,7 +51,7 @@ struct Count {
 
 impl Sink for Count {
     /// Every record, so that every record is parsed in full.
-    fn wants(&self, _source: &str, _name: &str) -> bool {
+    fn wants(&self, _source: &str, _name: &str, _record: &[u8]) -> bool {
         true
     }
     fn record(&mut self, _: &Record<'_>) {

@@ -124,9 +124,10 @@ pub fn count_lines(text: &[u8]) -> u64 {
 
 /// Receives what a reader finds.
 pub trait Sink {
-    /// Whether records of this `eventSource` and `eventName` are wanted parsed (given to
-    /// [`Sink::record`]); the others are only counted ([`Sink::passed_over`]). All by default.
-    fn wants(&self, _source: &str, _name: &str) -> bool {
+    /// Whether a record of this `eventSource` and `eventName`, whose raw JSON text is
+    /// `record`, is wanted parsed (given to [`Sink::record`]); the others are only counted
+    /// ([`Sink::passed_over`]). All by default.
+    fn wants(&self, _source: &str, _name: &str, _record: &[u8]) -> bool {
         true
     }
     /// A record nobody wants, not parsed.
@@ -595,7 +596,7 @@ mod tests {
     fn records_nobody_wants_are_counted_not_parsed() {
         struct Picky(Counts, u64);
         impl Sink for Picky {
-            fn wants(&self, source: &str, _: &str) -> bool {
+            fn wants(&self, source: &str, _: &str, _: &[u8]) -> bool {
                 source == "bedrock.amazonaws.com"
             }
             fn passed_over(&mut self) {

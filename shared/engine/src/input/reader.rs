@@ -582,7 +582,7 @@ impl<'s, F: Feed> Reader<'s, F> {
         if let (Some(source), Some(name)) = (keys.event_source.get(bytes), keys.event_name.get(bytes))
             && !source.is_empty()
             && !name.is_empty()
-            && !self.sink.wants(source, name)
+            && !self.sink.wants(source, name, &bytes[start..keys.end])
         {
             return self.sink.passed_over();
         }

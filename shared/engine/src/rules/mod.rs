@@ -18,6 +18,12 @@ pub trait EventRule: Send + Sync {
     fn metadata(&self) -> &Metadata;
     /// Judges one record whose (eventSource, eventName) is in `metadata().events`.
     fn evaluate(&self, event: &Event<'_, '_>, org: &Organization) -> Option<Hit>;
+    /// Text that every record the rule can fire on holds, for a rule that consumes common
+    /// events but fires on few: the reader then parses only the records that hold it
+    /// (searched in the raw JSON, before parsing). `None`: every record of its kinds.
+    fn needle(&self) -> Option<&'static str> {
+        None
+    }
 }
 
 /// A compiled-in event rule: metadata plus a check function.

@@ -300,3 +300,55 @@ mod invocation_long_term_key {
         );
     }
 }
+
+/// `bedrock.api_key_user_activity`
+mod api_key_user_activity {
+    use aidr_engine::Severity;
+    use aidr_testkit::samples::{sample_finding, sample_severity};
+
+    const ID: &str = "bedrock.api_key_user_activity";
+
+    #[test]
+    fn reads_are_medium_and_writes_high() {
+        let f = sample_finding(ID, "events/sts/GetCallerIdentity-bedrock-api-key-user.json").unwrap();
+        assert_eq!(f.severity, Severity::Medium);
+        assert!(
+            f.summary.starts_with(
+                "BedrockAPIKey-x7q2 (the identity of a Bedrock API key) called sts:GetCallerIdentity outside Bedrock"
+            ),
+            "{}",
+            f.summary
+        );
+        assert_eq!(
+            sample_severity(ID, "events/iam/CreateUser-bedrock-api-key-user.json"),
+            Some(Severity::High)
+        );
+    }
+}
+
+/// `bedrock.recon_long_term_key`
+mod recon_long_term_key {
+    use aidr_engine::Severity;
+    use aidr_testkit::samples::sample_finding;
+
+    const ID: &str = "bedrock.recon_long_term_key";
+
+    #[test]
+    fn one_discovery_call_is_low() {
+        let f = sample_finding(ID, "events/bedrock/GetFoundationModelAvailability-long-term-key.json").unwrap();
+        assert_eq!(f.severity, Severity::Low);
+        assert!(
+            f.summary.contains(
+                "called Bedrock GetFoundationModelAvailability for anthropic.claude-3-5-sonnet-20240620-v1:0 with a long-term access key"
+            ),
+            "{}",
+            f.summary
+        );
+        let root = sample_finding(ID, "events/bedrock-mantle/ListModels-root.json").unwrap();
+        assert!(
+            root.summary.starts_with("root called Bedrock ListModels"),
+            "{}",
+            root.summary
+        );
+    }
+}

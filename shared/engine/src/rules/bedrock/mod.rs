@@ -2,6 +2,7 @@
 //! resource exposure.
 
 mod api_key_created;
+mod api_key_user_activity;
 mod api_key_user_credentials;
 mod bearer_token_destructive;
 mod guardrail_deleted;
@@ -11,6 +12,7 @@ mod invocation_logging_weakened;
 mod invocation_long_term_key;
 mod model_access_enabled;
 mod model_job_external_storage;
+mod recon_long_term_key;
 mod resource_policy_exposed;
 
 use crate::cloudtrail::event::Event;
@@ -29,8 +31,10 @@ pub fn all() -> Vec<Box<dyn EventRule>> {
         Box::new(bearer_token_destructive::RULE),
         Box::new(model_access_enabled::RULE),
         Box::new(invocation_long_term_key::RULE),
+        Box::new(recon_long_term_key::RULE),
         Box::new(api_key_created::RULE),
         Box::new(api_key_user_credentials::RULE),
+        Box::new(api_key_user_activity::RULE),
         Box::new(resource_policy_exposed::RULE),
         Box::new(model_job_external_storage::RULE),
     ]
