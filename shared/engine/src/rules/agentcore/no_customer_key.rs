@@ -1,8 +1,8 @@
 //! A memory or gateway was created without a customer-managed KMS key.
 //!
 //! Facts: CreateMemory takes `encryptionKeyArn` and CreateGateway `kmsKeyArn`, both optional;
-//! without one AgentCore encrypts with a key AWS manages (AgentCore Control Plane API
-//! reference; AgentCore Developer Guide, "gateway-create"). AWS Config rule
+//! without one AgentCore encrypts with AWS owned keys (AgentCore Control Plane API reference;
+//! AgentCore Developer Guide, "data-encryption"). AWS Config rule
 //! `bedrock-agentcore-memory-encryption-enabled` fails a memory without `EncryptionKeyArn`.
 //! The agent runtime API has no key setting, so runtimes are not judged here.
 
@@ -18,11 +18,11 @@ pub const RULE: BuiltinRule = BuiltinRule {
         area: Area::Data,
         techniques: &["T1530"],
         description: "CreateMemory gave no encryptionKeyArn, or CreateGateway no kmsKeyArn, so \
-            the resource is encrypted with a key AWS manages. A memory holds the agent's \
+            the resource is encrypted with AWS owned keys. A memory holds the agent's \
             conversation events and the long-term facts extracted from them (often personal \
-            or business data); a gateway holds its targets' configuration. With an AWS-managed \
-            key you cannot restrict or audit who decrypts the data through the key policy, nor \
-            cut off access by disabling the key. The data is still encrypted, so this is low. \
+            or business data); a gateway holds its targets' configuration. An AWS owned key \
+            cannot be seen, audited in CloudTrail or limited by a key policy, nor disabled to \
+            cut off access. The data is still encrypted, so this is low. \
             A request without the resource's name is not judged.",
         remediation: "Create the memory with encryptionKeyArn (or the gateway with kmsKeyArn, \
             also settable with UpdateGateway) naming a customer-managed KMS key whose policy \
