@@ -48,3 +48,40 @@ fn label<'e>(ev: &'e Event, name_field: &str, id_field: &str) -> Option<&'e str>
         .filter(|n| *n != "HIDDEN_DUE_TO_SECURITY_REASONS")
         .or_else(|| ev.resp_str(id_field).filter(|id| !id.is_empty()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cloudtrail::record::Record;
+    use serde_json::{Value, json};
+
+    /// Runs `f` on an event with the given request and a response naming gateway `gw-1`.
+    fn with_event<T>(request: Value, f: impl Fn(&Event) -> T) -> T {
+        let text = json!({"requestParameters": request, "responseElements": {"gatewayId": "gw-1"}});
+        let text = text.to_string();
+        let record: Record = serde_json::from_str(&text).unwrap();
+        f(&Event::new(&record))
+    }
+
+    #[test]
+    fn a_hidden_or_blank_name_falls_back_to_the_response_id() {
+        for (name, expected) in [
+            (json!("crm-tools"), "crm-tools"),
+            (json!("HIDDEN_DUE_TO_SECURITY_REASONS"), "gw-1"),
+            (json!(""), "gw-1"),
+            (json!(5), "gw-1"),
+        ] {
+            let got = with_event(json!({"name": name}), |ev| {
+                label(ev, "name", "gatewayId").map(str::to_owned)
+            });
+            assert_eq!(got.as_deref(), Some(expected));
+        }
+    }
+
+    #[test]
+    fn only_an_explicit_public_mode_is_public() {
+        let mode = |m: Value| with_event(json!({"networkConfiguration": {"networkMode": m}}), public_network);
+        assert!(mode(json!("PUBLIC")) && mode(json!("public")));
+        assert!(!mode(json!("VPC")) && !mode(json!("SANDBOX")) && !mode(json!(null)));
+    }
+}
