@@ -2,6 +2,7 @@
 //! service whose risk they cover. A rule file holds its metadata, its check and the names of
 //! its sample events under `events/`.
 
+pub mod agentcore;
 pub mod bedrock;
 pub mod iam;
 pub mod identity_center;
@@ -62,10 +63,16 @@ pub fn judge(rule: &dyn EventRule, event: &Event<'_, '_>, org: &Organization) ->
 
 /// Every built-in event rule, in catalog order.
 pub fn all() -> Vec<Box<dyn EventRule>> {
-    [bedrock::all(), sagemaker::all(), iam::all(), identity_center::all()]
-        .into_iter()
-        .flatten()
-        .collect()
+    [
+        bedrock::all(),
+        agentcore::all(),
+        sagemaker::all(),
+        iam::all(),
+        identity_center::all(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
 }
 
 /// What a rule file needs.
@@ -85,8 +92,9 @@ mod tests {
 
     /// Missing, null, omitted-for-size and oddly typed request sections (the odd field maps
     /// of every family) never panic a rule, whoever the caller. IAM rules never match such
-    /// input (except a root caller's CreateAccessKey, which needs no parameters), and SageMaker
-    /// rules that judge settings do not fire without a request.
+    /// input (except a root caller's CreateAccessKey, which needs no parameters), SageMaker
+    /// rules that judge settings do not fire without a request, and AgentCore rules, which
+    /// judge only explicit settings, never fire on any of it.
     #[test]
     fn odd_requests_never_panic() {
         let requests = [
@@ -111,6 +119,14 @@ mod tests {
                 "resourceConfig": {"instanceGroups": [{"instanceCount": "2"}]}, "studioLifecycleConfigContent": "!!",
                 "notebookInstanceName": 5, "networkConfig": [], "appNetworkAccessType": null
             })),
+            // AgentCore
+            Some(json!({
+                "networkConfiguration": {"networkMode": 7}, "authorizerType": ["NONE"], "policy": "{not json",
+                "name": 5, "encryptionKeyArn": null, "kmsKeyArn": {}, "agentRuntimeName": []
+            })),
+            Some(
+                json!({"networkConfiguration": "PUBLIC", "authorizerType": null, "policy": {"Statement": 3}, "name": ""}),
+            ),
             // IAM
             Some(json!({"policyDocument": 7, "assumeRolePolicyDocument": [], "userName": {}, "roleName": 1})),
             Some(json!({"policyDocument": "%7Bnot json", "assumeRolePolicyDocument": "{}", "userName": ""})),
@@ -144,7 +160,7 @@ mod tests {
                         let record: Record = serde_json::from_str(&text).unwrap();
                         let hit = rule.evaluate(&Event::new(&record), &Organization::default());
                         let bare_root_key = *is_root && id == "iam.root_access_key_created";
-                        if id.starts_with("iam.") && !bare_root_key {
+                        if (id.starts_with("iam.") && !bare_root_key) || id.starts_with("agentcore.") {
                             assert_eq!(hit, None, "{id} on {text}");
                         }
                         let no_request = request

@@ -17,8 +17,11 @@ pub const DETECTION: BuiltinStateful = BuiltinStateful {
         area: Area::Model,
         techniques: &["T1496", "AML.T0040"],
         description: "A foundation model was switched on (PutUseCaseForModelAccess, CreateFoundationModelAgreement or \
-            PutFoundationModelEntitlement) and the same access key invoked a model within the enablement window \
-            (default 60 minutes): the LLMjacking enablement chain.",
+            PutFoundationModelEntitlement, or an AWS Marketplace subscription or agreement) and the same access key \
+            invoked a model within the enablement window (default 60 minutes): the LLMjacking enablement chain. Since \
+            model access is on by default, a first call to a third-party model makes Bedrock subscribe in the \
+            background on the caller's behalf; such a subscription starts the chain only for a long-term key or \
+            root, since for a role it is the application's own first use.",
         remediation: bedrock::CONTAIN,
         events: &EVENTS,
         resource_types: &[],
@@ -26,7 +29,10 @@ pub const DETECTION: BuiltinStateful = BuiltinStateful {
         alert: AlertScope::DEFAULT,
         samples: Samples {
             must_fire: &["samples/stateful/enablement_then_use.json"],
-            must_not_fire: &["samples/stateful/enablement_then_use-after-window.json"],
+            must_not_fire: &[
+                "samples/stateful/enablement_then_use-after-window.json",
+                "samples/stateful/enablement_then_use-background-subscription.json",
+            ],
         },
     },
     judge: |job| Box::pin(SEQUENCE.judge(job)),

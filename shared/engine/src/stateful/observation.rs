@@ -93,14 +93,15 @@ fn baseline(principal: &Principal) -> Option<String> {
     }
 }
 
-type PrincipalKey = (Option<Arc<str>>, Option<Arc<str>>);
+/// (ARN, access key id, invokedBy): a service acting for the caller is a principal of its own.
+type PrincipalKey = (Option<Arc<str>>, Option<Arc<str>>, Option<Arc<str>>);
 
 /// Shares the strings and principals that repeat across observations (a month of traffic
 /// has millions of calls but few principals, models and regions).
 #[derive(Debug, Default)]
 pub struct Interner {
     strings: HashSet<Arc<str>>,
-    /// By (ARN, access key id).
+    /// By [`PrincipalKey`].
     principals: HashMap<PrincipalKey, Arc<Principal>>,
 }
 
@@ -119,8 +120,9 @@ impl Interner {
         let identity = record.user_identity.as_ref();
         let arn = identity.and_then(|u| s(&u.arn)).map(|a| self.string(a));
         let key = identity.and_then(|u| s(&u.access_key_id)).map(|k| self.string(k));
+        let invoked_by = identity.and_then(|u| s(&u.invoked_by)).map(|k| self.string(k));
         self.principals
-            .entry((arn, key))
+            .entry((arn, key, invoked_by))
             .or_insert_with(|| Arc::new(Principal::of(record)))
             .clone()
     }

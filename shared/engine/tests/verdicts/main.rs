@@ -2,6 +2,7 @@
 //! runner checks for every detection): severities, summaries, resources, and the organization
 //! setting.
 
+mod agentcore;
 mod bedrock;
 mod iam;
 mod identity_center;
