@@ -1,8 +1,8 @@
-//! A policy document granting admin, PassRole on any role, or a whole service on every
-//! resource was written inline or as a managed policy (version).
+//! A policy document granting admin, a privilege-escalation path, PassRole on any role, or a
+//! whole service on every resource was written inline or as a managed policy (version).
 
 use super::policy_target;
-use crate::policy::{Grant, Policy};
+use crate::policy::{Escalation, Grant, Policy};
 use crate::rules::prelude::*;
 use crate::rules::support::{flag, or_unknown};
 
@@ -15,13 +15,22 @@ pub const RULE: BuiltinRule = BuiltinRule {
         techniques: &["T1098.003", "T1078.004", "T1548"],
         description: "An identity policy was written (PutUserPolicy, PutGroupPolicy, PutRolePolicy, \
             CreatePolicy, CreatePolicyVersion) whose Allow statements grant every action on every \
-            resource (including NotAction forms), iam:PassRole on any role, or a whole service \
-            (`bedrock:*`, `s3:*`…) on every resource. The document is read from the request itself. \
-            Such grants let the holder escalate (PassRole hands any role to SageMaker or Bedrock) \
-            or take over AI resources wholesale, and inline policies are a quiet place to hide a \
+            resource (including NotAction forms), a privilege-escalation path, iam:PassRole on any \
+            role, or a whole service (`bedrock:*`, `s3:*`…) on every resource; NotResource counts \
+            as every resource. The document is read from the request itself. Escalation paths are \
+            one action of a published list (iam:AttachRolePolicy, PutUserPolicy, \
+            CreatePolicyVersion, SetDefaultPolicyVersion, CreateAccessKey, CreateLoginProfile, \
+            UpdateLoginProfile, UpdateAssumeRolePolicy, AddUserToGroup…) on every resource of its \
+            kind, or iam:PassRole on any role together with an action that starts compute under \
+            the passed role (ec2:RunInstances, lambda:CreateFunction, sagemaker:CreateTrainingJob, \
+            bedrock-agentcore:CreateCodeInterpreter…) anywhere in the document; action patterns \
+            match without regard to case and with wildcards (`iam:Attach*`, `iam:*Policy`). Such \
+            grants let the holder give itself more rights or run code under any role, or take \
+            over AI resources wholesale, and inline policies are a quiet place to hide a \
             backdoor. Admin is high, critical when written inline on a user or group (identities \
-            with long-term credentials); PassRole on any role is high; an AI service wildcard \
-            (bedrock, sagemaker…) medium; another service wildcard low. A policy version created \
+            with long-term credentials); an escalation path or PassRole on any role is high; an \
+            AI service wildcard (bedrock, sagemaker…) medium; another service wildcard low. The \
+            same actions on named resources only are not reported. A policy version created \
             without setAsDefault is not in force yet and is one level lower: it can be switched \
             on later by SetDefaultPolicyVersion, which does not carry the document.",
         remediation: "Replace the wildcards with the actions and resource ARNs the workload needs; \
@@ -45,6 +54,8 @@ pub const RULE: BuiltinRule = BuiltinRule {
                 "events/iam/CreatePolicy-passrole-any.json",
                 "events/iam/PutRolePolicy-bedrock-wildcard.json",
                 "events/iam/PutGroupPolicy-s3-wildcard.json",
+                "events/iam/PutRolePolicy-escalation.json",
+                "events/iam/PutGroupPolicy-not-resource.json",
                 "events/iam/CreatePolicyVersion-admin-default.json",
                 "events/iam/CreatePolicyVersion-admin-not-default.json",
             ],
@@ -52,6 +63,8 @@ pub const RULE: BuiltinRule = BuiltinRule {
                 "events/iam/PutRolePolicy-scoped.json",
                 "events/iam/PutUserPolicy-deny-all.json",
                 "events/iam/CreatePolicy-scoped.json",
+                "events/iam/PutRolePolicy-list-only.json",
+                "events/iam/PutUserPolicy-own-access-keys.json",
             ],
         },
     },
@@ -60,10 +73,42 @@ pub const RULE: BuiltinRule = BuiltinRule {
 
 fn grant_severity(grant: &Grant) -> Severity {
     match grant {
-        Grant::Admin | Grant::PassRoleAny => Severity::High,
+        Grant::Admin | Grant::Escalation(_) | Grant::PassRoleAny => Severity::High,
         Grant::AiServiceWildcard(_) => Severity::Medium,
         Grant::ServiceWildcard(_) => Severity::Low,
     }
+}
+
+/// The grants as one phrase; escalation actions are named together, at most four at a time.
+fn describe(grants: &[Grant]) -> String {
+    let names = |pick: fn(&Escalation) -> Option<&'static str>| -> Option<String> {
+        let list: Vec<&str> = grants
+            .iter()
+            .filter_map(|g| match g {
+                Grant::Escalation(e) => pick(e),
+                _ => None,
+            })
+            .collect();
+        match list.len() {
+            0 => None,
+            1..=4 => Some(list.join(", ")),
+            n => Some(format!("{} and {} more", list[..3].join(", "), n - 3)),
+        }
+    };
+    let mut parts = Vec::new();
+    if let Some(actions) = names(|e| matches!(e, Escalation::Action(_)).then(|| e.action())) {
+        parts.push(format!("privilege escalation through {actions} on all resources"));
+    }
+    if let Some(partners) = names(|e| matches!(e, Escalation::PassRoleWith(_)).then(|| e.action())) {
+        parts.push(format!("privilege escalation through iam:PassRole on any role with {partners}"));
+    }
+    parts.extend(
+        grants
+            .iter()
+            .filter(|g| !matches!(g, Grant::Escalation(_)))
+            .map(Grant::describe),
+    );
+    parts.join(", ")
 }
 
 fn check(ev: &Event, _: &Organization) -> Option<Hit> {
@@ -75,7 +120,7 @@ fn check(ev: &Event, _: &Organization) -> Option<Hit> {
     } else {
         &grants[..]
     };
-    let granting = shown.iter().map(Grant::describe).collect::<Vec<_>>().join(", ");
+    let granting = describe(shown);
     let mut severity = grant_severity(top);
 
     let policy_name = or_unknown(ev.req_str("policyName"));
