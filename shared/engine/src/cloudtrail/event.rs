@@ -158,7 +158,11 @@ mod tests {
         let record: Record = serde_json::from_str(omitted).unwrap();
         let ev = Event::new(&record);
         assert!(ev.request_omitted() && ev.request().is_none());
-        for other in [r#"{}"#, r#"{"requestParameters":null}"#, r#"{"requestParameters":{"omitted":false}}"#] {
+        for other in [
+            r#"{}"#,
+            r#"{"requestParameters":null}"#,
+            r#"{"requestParameters":{"omitted":false}}"#,
+        ] {
             let record: Record = serde_json::from_str(other).unwrap();
             assert!(!Event::new(&record).request_omitted(), "{other}");
         }

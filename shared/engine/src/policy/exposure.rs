@@ -249,8 +249,10 @@ mod tests {
 
     /// A statement with `Principal: {"AWS": "*"}` and one condition.
     fn public_with(operator: &str, key: &str, value: Value) -> Exposure {
-        exp(json!({"Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole",
-            "Condition":{operator:{key:value}}}]}))
+        exp(
+            json!({"Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole",
+            "Condition":{operator:{key:value}}}]}),
+        )
     }
 
     fn is_public(e: &Exposure) -> bool {
@@ -295,7 +297,11 @@ mod tests {
         for (op, key, value) in [
             ("StringEquals", "aws:PrincipalOrgID", json!("o-a1b2c3d4e5")),
             ("StringEquals", "aws:SourceOrgID", json!(["o-a1b2c3d4e5"])),
-            ("ForAnyValue:StringLike", "aws:PrincipalOrgPaths", json!("o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/*")),
+            (
+                "ForAnyValue:StringLike",
+                "aws:PrincipalOrgPaths",
+                json!("o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/*"),
+            ),
         ] {
             assert!(!public_with(op, key, value).is_exposed(), "{key}");
         }
@@ -313,8 +319,16 @@ mod tests {
             ("StringEquals", "aws:PrincipalAccount", json!(OUTSIDE)),
             ("StringEquals", "aws:SourceAccount", json!([OUTSIDE])),
             ("StringEquals", "aws:SourceOwner", json!(OUTSIDE)),
-            ("StringLike", "aws:PrincipalArn", json!("arn:aws:iam::444455556666:role/*")),
-            ("ArnLike", "aws:SourceArn", json!("arn:aws:bedrock:us-east-1:444455556666:agent/*")),
+            (
+                "StringLike",
+                "aws:PrincipalArn",
+                json!("arn:aws:iam::444455556666:role/*"),
+            ),
+            (
+                "ArnLike",
+                "aws:SourceArn",
+                json!("arn:aws:bedrock:us-east-1:444455556666:agent/*"),
+            ),
         ] {
             assert!(external(&public_with(op, key, value)), "{key}");
         }
@@ -339,7 +353,11 @@ mod tests {
     fn wildcard_values_stay_public() {
         for (op, key, value) in [
             ("StringLike", "aws:PrincipalArn", json!("arn:aws:iam::*:role/deploy")),
-            ("ArnLike", "aws:SourceArn", json!("arn:aws:sagemaker:us-east-1:*:endpoint/x")),
+            (
+                "ArnLike",
+                "aws:SourceArn",
+                json!("arn:aws:sagemaker:us-east-1:*:endpoint/x"),
+            ),
             ("StringLike", "aws:PrincipalAccount", json!("*")),
             ("StringEquals", "aws:SourceAccount", json!("*")),
             ("StringLike", "aws:PrincipalOrgID", json!("o-*")),
@@ -393,13 +411,17 @@ mod tests {
     #[test]
     fn combined_conditions() {
         // An organization condition wins over a wildcard ARN condition beside it.
-        let org = exp(json!({"Statement":[{"Effect":"Allow","Principal":"*","Action":"x","Condition":{
+        let org = exp(
+            json!({"Statement":[{"Effect":"Allow","Principal":"*","Action":"x","Condition":{
             "StringEquals":{"aws:PrincipalOrgID":"o-a1b2c3d4e5"},
-            "StringLike":{"aws:PrincipalArn":"arn:aws:iam::*:role/deploy"}}}]}));
+            "StringLike":{"aws:PrincipalArn":"arn:aws:iam::*:role/deploy"}}}]}),
+        );
         assert!(!org.is_exposed());
         // A network condition beside an outside account: the account is counted.
-        let acct = exp(json!({"Statement":[{"Effect":"Allow","Principal":"*","Action":"x","Condition":{
-            "StringEquals":{"aws:SourceVpce":"vpce-1","aws:PrincipalAccount":OUTSIDE}}}]}));
+        let acct = exp(
+            json!({"Statement":[{"Effect":"Allow","Principal":"*","Action":"x","Condition":{
+            "StringEquals":{"aws:SourceVpce":"vpce-1","aws:PrincipalAccount":OUTSIDE}}}]}),
+        );
         assert!(external(&acct));
     }
 

@@ -251,8 +251,10 @@ mod tests {
 
     #[test]
     fn not_resource_and_not_action_widen() {
-        let not_res = grants(json!({"Statement":{"Effect":"Allow","Action":["iam:PutUserPolicy","s3:*"],
-            "NotResource":"arn:aws:iam::111122223333:user/admin"}}));
+        let not_res = grants(
+            json!({"Statement":{"Effect":"Allow","Action":["iam:PutUserPolicy","s3:*"],
+            "NotResource":"arn:aws:iam::111122223333:user/admin"}}),
+        );
         assert_eq!(
             not_res,
             vec![esc("iam:PutUserPolicy"), Grant::ServiceWildcard("s3".into())]

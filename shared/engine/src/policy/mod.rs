@@ -172,7 +172,6 @@ pub fn wildcard_match(pattern: &str, text: &str) -> bool {
     p[pi..].iter().all(|&c| c == b'*')
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -197,7 +196,10 @@ mod tests {
             percent_encoding::utf8_percent_encode(text, percent_encoding::NON_ALPHANUMERIC).to_string();
         let expected = vec![Grant::AiServiceWildcard("sagemaker".into())];
         assert_eq!(Policy::parse(&Value::String(encoded)).unwrap().broad_grants(), expected);
-        assert_eq!(Policy::parse(&Value::String(text.into())).unwrap().broad_grants(), expected);
+        assert_eq!(
+            Policy::parse(&Value::String(text.into())).unwrap().broad_grants(),
+            expected
+        );
         assert!(Policy::parse(&Value::String("%7Bnot json".into())).is_err());
         assert!(Policy::parse(&json!({"Version":"2012-10-17"})).is_err());
     }

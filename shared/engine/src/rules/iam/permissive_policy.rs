@@ -100,7 +100,9 @@ fn describe(grants: &[Grant]) -> String {
         parts.push(format!("privilege escalation through {actions} on all resources"));
     }
     if let Some(partners) = names(|e| matches!(e, Escalation::PassRoleWith(_)).then(|| e.action())) {
-        parts.push(format!("privilege escalation through iam:PassRole on any role with {partners}"));
+        parts.push(format!(
+            "privilege escalation through iam:PassRole on any role with {partners}"
+        ));
     }
     parts.extend(
         grants

@@ -97,7 +97,10 @@ fn fetch(ev: &Event) -> Fetch {
         (_, "UpdateAssumeRolePolicy") => with("role trust policy", "GetRole", None, None),
         (_, "PutModelPackageGroupPolicy") => {
             let arn = resp("modelPackageGroupArn");
-            let name = arn.as_deref().and_then(|a| a.split_once(":model-package-group/")).map(|(_, n)| n);
+            let name = arn
+                .as_deref()
+                .and_then(|a| a.split_once(":model-package-group/"))
+                .map(|(_, n)| n);
             let command =
                 name.map(|n| format!("aws sagemaker get-model-package-group-policy --model-package-group-name {n}"));
             with("model package group policy", "GetModelPackageGroupPolicy", command, arn)
@@ -129,4 +132,82 @@ fn check(ev: &Event, _: &Organization) -> Option<Hit> {
         f.document
     );
     Some(Hit::new(Severity::Medium, action).resource(f.resource.as_deref()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cloudtrail::record::Record;
+    use serde_json::{Value, json};
+
+    fn judge(source: &str, name: &str, response: Value) -> Option<Hit> {
+        let text = json!({"eventSource": source, "eventName": name, "recipientAccountId": "111122223333",
+            "requestParameters": {"reason": "requestParameters too large", "omitted": true},
+            "responseElements": response})
+        .to_string();
+        let record: Record = serde_json::from_str(&text).unwrap();
+        check(&Event::new(&record), &Organization::default())
+    }
+
+    #[test]
+    fn names_the_fetch_for_each_write() {
+        let cases = [
+            (
+                "iam",
+                "PutUserPolicy",
+                json!(null),
+                "fetch it with GetUserPolicy (the target was not recorded)",
+            ),
+            (
+                "iam",
+                "UpdateAssumeRolePolicy",
+                json!(null),
+                "role trust policy could not be judged; fetch it with GetRole",
+            ),
+            (
+                "iam",
+                "CreateRole",
+                json!({"role": {"roleName": "Deploy", "arn": "arn:aws:iam::111122223333:role/Deploy"}}),
+                "fetch it with `aws iam get-role --role-name Deploy`",
+            ),
+            (
+                "iam",
+                "CreatePolicyVersion",
+                json!({"policyVersion": {"versionId": "v4"}}),
+                "fetch it with GetPolicyVersion for version v4 (the target was not recorded)",
+            ),
+            (
+                "sagemaker",
+                "PutModelPackageGroupPolicy",
+                json!({"modelPackageGroupArn": "arn:aws:sagemaker:us-east-1:111122223333:model-package-group/churn"}),
+                "fetch it with `aws sagemaker get-model-package-group-policy --model-package-group-name churn`",
+            ),
+            (
+                "bedrock",
+                "PutResourcePolicy",
+                json!({"resourceArn": "arn:aws:bedrock:us-east-1:111122223333:guardrail/g1"}),
+                "Bedrock resource policy could not be judged; fetch it with GetResourcePolicy for arn:aws:bedrock:us-east-1:111122223333:guardrail/g1",
+            ),
+            (
+                "bedrock-agentcore",
+                "PutResourcePolicy",
+                json!(null),
+                "AgentCore resource policy could not be judged; fetch it with GetResourcePolicy (the target was not recorded)",
+            ),
+        ];
+        for (service, name, response, expected) in cases {
+            let hit = judge(&format!("{service}.amazonaws.com"), name, response).unwrap();
+            assert_eq!(hit.severity, Severity::Medium);
+            assert!(hit.action.contains(expected), "{name}: {}", hit.action);
+        }
+    }
+
+    #[test]
+    fn a_recorded_request_is_not_hidden() {
+        let text = json!({"eventSource": "iam.amazonaws.com", "eventName": "PutRolePolicy",
+            "requestParameters": {"roleName": "R", "policyName": "P", "policyDocument": "{}"}})
+        .to_string();
+        let record: Record = serde_json::from_str(&text).unwrap();
+        assert!(check(&Event::new(&record), &Organization::default()).is_none());
+    }
 }
