@@ -9,7 +9,7 @@ pub const RULE: BuiltinRule = BuiltinRule {
         title: "Policy written with its document left out of CloudTrail",
         severity: Severity::Medium,
         area: Area::Access,
-        techniques: &["T1098.003", "T1562.008"],
+        techniques: &["T1098.003", "T1027"],
         description: "A call that writes a policy document (an IAM inline, managed or trust \
             policy, a Bedrock or AgentCore resource policy, a SageMaker model package group \
             policy) succeeded, but CloudTrail replaced its request parameters with \
