@@ -72,4 +72,45 @@ impl Escalation {
             Escalation::Action(a) | Escalation::PassRoleWith(a) => a,
         }
     }
+
+    /// The IAM resource kind the path reaches: the action's kind in [`ESCALATION_ACTIONS`],
+    /// `role` for a PassRole pair.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Escalation::Action(a) => ESCALATION_ACTIONS
+                .iter()
+                .find(|(action, _)| action == a)
+                .map_or("resource", |(_, kind)| kind),
+            Escalation::PassRoleWith(_) => "role",
+        }
+    }
+
+    /// "iam:AttachRolePolicy on any role", "iam:PassRole on any role with ec2:RunInstances".
+    pub fn describe(&self) -> String {
+        match self {
+            Escalation::Action(a) => format!("{a} on any {}", self.kind()),
+            Escalation::PassRoleWith(a) => format!("iam:PassRole on any role with {a}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_action_names_its_kind() {
+        for &(action, kind) in ESCALATION_ACTIONS {
+            assert_eq!(Escalation::Action(action).kind(), kind);
+            assert!(["user", "group", "role", "policy"].contains(&kind), "{action}");
+        }
+        assert_eq!(
+            Escalation::Action("iam:AttachRolePolicy").describe(),
+            "iam:AttachRolePolicy on any role"
+        );
+        assert_eq!(
+            Escalation::PassRoleWith("ec2:RunInstances").describe(),
+            "iam:PassRole on any role with ec2:RunInstances"
+        );
+    }
 }

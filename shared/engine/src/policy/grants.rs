@@ -30,8 +30,7 @@ impl Grant {
     pub fn describe(&self) -> String {
         match self {
             Grant::Admin => "all actions on all resources".into(),
-            Grant::Escalation(Escalation::Action(a)) => format!("{a} on all resources"),
-            Grant::Escalation(Escalation::PassRoleWith(a)) => format!("iam:PassRole on any role with {a}"),
+            Grant::Escalation(e) => format!("privilege escalation through {}", e.describe()),
             Grant::PassRoleAny => "iam:PassRole on any role".into(),
             Grant::AiServiceWildcard(s) | Grant::ServiceWildcard(s) => {
                 format!("{s}:* on all resources")

@@ -74,7 +74,7 @@ mod permissive_policy {
         assert!(
             f.summary.contains(
                 "wrote inline policy ops-helper on role FeatureStoreIngestRole granting privilege \
-                 escalation through iam:AttachRolePolicy on all resources"
+                 escalation through iam:AttachRolePolicy on any role"
             ),
             "{}",
             f.summary

@@ -2,7 +2,7 @@
 //! whole service on every resource was written inline or as a managed policy (version).
 
 use super::policy_target;
-use crate::policy::{Escalation, Grant, Policy};
+use crate::policy::{Grant, Policy};
 use crate::rules::prelude::*;
 use crate::rules::support::{flag, or_unknown};
 
@@ -79,30 +79,24 @@ fn grant_severity(grant: &Grant) -> Severity {
     }
 }
 
-/// The grants as one phrase; escalation actions are named together, at most four at a time.
+/// The grants as one phrase; escalation paths are named together, at most four of them.
 fn describe(grants: &[Grant]) -> String {
-    let names = |pick: fn(&Escalation) -> Option<&'static str>| -> Option<String> {
-        let list: Vec<&str> = grants
-            .iter()
-            .filter_map(|g| match g {
-                Grant::Escalation(e) => pick(e),
-                _ => None,
-            })
-            .collect();
-        match list.len() {
-            0 => None,
-            1..=4 => Some(list.join(", ")),
-            n => Some(format!("{} and {} more", list[..3].join(", "), n - 3)),
-        }
-    };
+    let paths: Vec<String> = grants
+        .iter()
+        .filter_map(|g| match g {
+            Grant::Escalation(e) => Some(e.describe()),
+            _ => None,
+        })
+        .collect();
     let mut parts = Vec::new();
-    if let Some(actions) = names(|e| matches!(e, Escalation::Action(_)).then(|| e.action())) {
-        parts.push(format!("privilege escalation through {actions} on all resources"));
-    }
-    if let Some(partners) = names(|e| matches!(e, Escalation::PassRoleWith(_)).then(|| e.action())) {
-        parts.push(format!(
-            "privilege escalation through iam:PassRole on any role with {partners}"
-        ));
+    match paths.len() {
+        0 => {}
+        1..=4 => parts.push(format!("privilege escalation through {}", paths.join(", "))),
+        n => parts.push(format!(
+            "privilege escalation through {} and {} more paths",
+            paths[..3].join(", "),
+            n - 3
+        )),
     }
     parts.extend(
         grants
@@ -159,4 +153,29 @@ fn check(ev: &Event, _: &Organization) -> Option<Hit> {
             .resource(Some(resource))
             .resource(second),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cloudtrail::record::Record;
+    use serde_json::json;
+
+    #[test]
+    fn many_escalation_paths_are_summed_up() {
+        let doc = json!({"Statement": {"Effect": "Allow", "Action": "iam:*", "Resource": "*"}}).to_string();
+        let text = json!({"eventSource": "iam.amazonaws.com", "eventName": "PutRolePolicy",
+            "requestParameters": {"roleName": "R", "policyName": "P", "policyDocument": doc}})
+        .to_string();
+        let record: Record = serde_json::from_str(&text).unwrap();
+        let hit = check(&Event::new(&record), &Organization::default()).unwrap();
+        assert_eq!(hit.severity, Severity::High);
+        assert_eq!(
+            hit.action,
+            "wrote inline policy P on role R granting privilege escalation through \
+             iam:AttachUserPolicy on any user, iam:AttachGroupPolicy on any group, \
+             iam:AttachRolePolicy on any role and 10 more paths, iam:PassRole on any role, \
+             iam:* on all resources"
+        );
+    }
 }
