@@ -13,7 +13,7 @@
 //! | `*` + `aws:PrincipalOrgID` / `aws:SourceOrgID` with a concrete org id, or `…OrgPaths` whose org id is concrete | narrowed to the organization: not exposed (named outside principals too) |
 //! | `*` + `aws:PrincipalAccount` / `aws:SourceAccount` / `aws:SourceOwner` naming account ids | external for each outside id; own ids only: not exposed |
 //! | `*` + `aws:PrincipalArn` / `aws:SourceArn` ARNs whose account field is concrete | as above, with each ARN's account |
-//! | `*` + `aws:SourceArn` naming one resource whose ARN has no account (`arn:aws:s3:::bucket`) | narrowed to that resource: not exposed |
+//! | `*` + `aws:SourceArn` naming one resource whose ARN has no account field and no wildcard (`arn:aws:s3:::bucket`; `arn:aws:s3:::*` stays public) | narrowed to that resource: not exposed |
 //! | `*` + `aws:SourceVpc` / `aws:SourceVpce` with a concrete id | narrowed to that network: not exposed |
 //! | any of those with `*` or `?` in the id or in the ARN's account field (`arn:aws:iam::*:role/deploy`, `o-*`, `*`) | public |
 //! | any of those under an `…IfExists`, `ForAllValues:`, negated (`StringNot…`, `ArnNot…`) or `Null` operator | public: the test passes for callers without the key, or for every other account |
