@@ -18,16 +18,24 @@ pub struct Event<'r, 'a> {
     additional: OnceCell<Option<Value>>,
 }
 
+/// A section as a JSON value: as written, or held in a JSON string (Athena, Glue).
+fn read_section(raw: Option<&RawValue>) -> Option<Value> {
+    match serde_json::from_str(raw?.get()).ok()? {
+        Value::String(text) => serde_json::from_str(&text).ok(),
+        v => Some(v),
+    }
+}
+
+/// True for the marker CloudTrail writes in place of a section over its size limit:
+/// `{"omitted":true,"reason":"…too large"}`.
+fn is_omitted(section: &Value) -> bool {
+    section.get("omitted").and_then(Value::as_bool) == Some(true)
+}
+
 /// A section as an object: as written, or held in a JSON string (Athena, Glue). `None` for
 /// anything else, and for a section CloudTrail omitted for size.
 fn parse_section(raw: Option<&RawValue>) -> Option<Value> {
-    let v = match serde_json::from_str(raw?.get()).ok()? {
-        Value::String(text) => serde_json::from_str(&text).ok()?,
-        v => v,
-    };
-    // CloudTrail replaces sections over its size limit with {"omitted":true,...}.
-    let omitted = v.get("omitted").and_then(Value::as_bool) == Some(true);
-    (v.is_object() && !omitted).then_some(v)
+    read_section(raw).filter(|v| v.is_object() && !is_omitted(v))
 }
 
 /// Looks up a dotted path (`a.b.0.c`; numbers index arrays) in a JSON value.
@@ -90,6 +98,12 @@ impl<'r, 'a> Event<'r, 'a> {
             .as_ref()
     }
 
+    /// True when CloudTrail left `requestParameters` out for size
+    /// (`{"reason":"requestParameters too large","omitted":true}`): the call's input is unknown.
+    pub fn request_omitted(&self) -> bool {
+        read_section(self.record.request_parameters).is_some_and(|v| is_omitted(&v))
+    }
+
     /// `responseElements`, unless absent, null or omitted.
     pub fn response(&self) -> Option<&Value> {
         self.response
@@ -135,6 +149,23 @@ mod tests {
         assert_eq!(ev.req("a.missing.c"), None);
         assert!(ev.response().is_none());
         assert!(ev.additional().is_none());
+        assert!(!ev.request_omitted());
+    }
+
+    #[test]
+    fn omitted_request_is_told_apart_from_absent() {
+        let omitted = r#"{"requestParameters":{"reason":"requestParameters too large","omitted":true}}"#;
+        let record: Record = serde_json::from_str(omitted).unwrap();
+        let ev = Event::new(&record);
+        assert!(ev.request_omitted() && ev.request().is_none());
+        for other in [
+            r#"{}"#,
+            r#"{"requestParameters":null}"#,
+            r#"{"requestParameters":{"omitted":false}}"#,
+        ] {
+            let record: Record = serde_json::from_str(other).unwrap();
+            assert!(!Event::new(&record).request_omitted(), "{other}");
+        }
     }
 
     #[test]

@@ -59,10 +59,10 @@ impl Reasons {
     }
 }
 
-/// Judges the resource or trust policy in request field `field`: `None` when it is missing,
-/// unreadable or opens to no one outside the organization; otherwise the severity (critical
-/// when public, else `cross_account`) and whom it opens to ("anyone (public)", "external
-/// account(s) …").
+/// Judges the resource or trust policy in request field `field`, principals and conditions
+/// together (the table in `policy::exposure`): `None` when it is missing, unreadable or opens
+/// to no one outside the organization; otherwise the severity (critical when public, else
+/// `cross_account`) and whom it opens to ("anyone (public)", "external account(s) …").
 pub(crate) fn policy_exposure(
     ev: &Event,
     org: &Organization,

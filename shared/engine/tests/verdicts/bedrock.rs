@@ -225,6 +225,14 @@ mod resource_policy_exposed {
     }
 
     #[test]
+    fn wildcard_account_in_a_condition_is_public() {
+        assert_eq!(
+            sample_severity(ID, "events/bedrock/PutResourcePolicy-wildcard-condition.json"),
+            Some(Severity::Critical)
+        );
+    }
+
+    #[test]
     fn organization_accounts_are_not_external() {
         let org = Organization {
             accounts: vec!["444455556666".into()],

@@ -67,6 +67,29 @@ mod permissive_policy {
     }
 
     #[test]
+    fn escalation_grants_are_high() {
+        assert_eq!(sev("events/iam/PutRolePolicy-escalation.json"), Some(Severity::High));
+        assert_eq!(sev("events/iam/PutGroupPolicy-not-resource.json"), Some(Severity::High));
+        let f = sample_finding("iam.permissive_policy", "events/iam/PutRolePolicy-escalation.json").unwrap();
+        assert!(
+            f.summary.contains(
+                "wrote inline policy ops-helper on role FeatureStoreIngestRole granting privilege \
+                 escalation through iam:AttachRolePolicy on any role"
+            ),
+            "{}",
+            f.summary
+        );
+        let f = sample_finding("iam.permissive_policy", "events/iam/CreatePolicy-passrole-any.json").unwrap();
+        assert!(
+            f.summary.contains(
+                "granting privilege escalation through iam:PassRole on any role with sagemaker:CreateTrainingJob"
+            ),
+            "{}",
+            f.summary
+        );
+    }
+
+    #[test]
     fn summary_names_target_and_grants() {
         let f = sample_finding("iam.permissive_policy", "events/iam/PutUserPolicy-admin.json").unwrap();
         assert_eq!(
@@ -91,6 +114,38 @@ mod permissive_policy {
     }
 }
 
+/// `iam.policy_hidden`
+mod policy_hidden {
+    use aidr_engine::Severity;
+    use aidr_testkit::samples::sample_finding;
+
+    const ID: &str = "iam.policy_hidden";
+
+    #[test]
+    fn omitted_document_is_medium_and_says_what_to_fetch() {
+        let f = sample_finding(ID, "events/iam/PutRolePolicy-omitted.json").unwrap();
+        assert_eq!(f.severity, Severity::Medium);
+        assert!(
+            f.summary.contains(
+                "called PutRolePolicy but CloudTrail omitted the request as too large, so the inline \
+                 role policy could not be judged; fetch it with GetRolePolicy"
+            ),
+            "{}",
+            f.summary
+        );
+        let f = sample_finding(ID, "events/iam/CreatePolicy-omitted.json").unwrap();
+        assert!(
+            f.summary.contains(
+                "fetch it with `aws iam get-policy-version --policy-arn \
+                 arn:aws:iam::111122223333:policy/MLPipelineAccess --version-id v1`"
+            ),
+            "{}",
+            f.summary
+        );
+        assert_eq!(f.resources, ["arn:aws:iam::111122223333:policy/MLPipelineAccess"]);
+    }
+}
+
 /// `iam.trust_policy_exposed`
 mod trust_policy_exposed {
     use aidr_engine::Organization;
@@ -108,6 +163,28 @@ mod trust_policy_exposed {
         assert_eq!(
             sample_severity(ID, "events/iam/CreateRole-external-account.json"),
             Some(Severity::High)
+        );
+    }
+
+    #[test]
+    fn conditions_on_a_public_principal_are_read() {
+        let f = sample_finding(ID, "events/iam/UpdateAssumeRolePolicy-wildcard-arn.json").unwrap();
+        assert_eq!(f.severity, Severity::Critical);
+        assert!(
+            f.summary.contains(
+                "ModelDeployRole so that anyone (public; its aws:PrincipalArn condition does not \
+                 limit the caller's account) can assume it"
+            ),
+            "{}",
+            f.summary
+        );
+        let f = sample_finding(ID, "events/iam/UpdateAssumeRolePolicy-outside-account-condition.json").unwrap();
+        assert_eq!(f.severity, Severity::High);
+        assert!(
+            f.summary
+                .contains("ModelDeployRole so that external account(s) 444455556666 can assume it"),
+            "{}",
+            f.summary
         );
     }
 

@@ -73,6 +73,17 @@ mod model_package_group_policy_exposed {
     }
 
     #[test]
+    fn if_exists_condition_does_not_narrow() {
+        assert_eq!(
+            sample_severity(
+                ID,
+                "events/sagemaker/PutModelPackageGroupPolicy-if-exists-condition.json"
+            ),
+            Some(Severity::Critical)
+        );
+    }
+
+    #[test]
     fn organization_accounts_are_not_outside() {
         let org = Organization {
             accounts: vec!["444455556666".into()],

@@ -12,10 +12,13 @@ pub const RULE: BuiltinRule = BuiltinRule {
         techniques: &["T1098", "AML.T0044"],
         description: "PutResourcePolicy attached a resource policy to a Bedrock resource whose \
             Allow statements name a principal outside the organization, judged from the policy \
-            text in the request. A public principal (`*` with no condition on the caller's \
-            account, organization, ARN or network) is critical: anyone with an AWS account can \
-            use the resource. Named accounts that are not the event's account or one of the \
-            configured organization accounts are high: an unknown party gains access to the \
+            text in the request. A public principal (`*` with no condition naming a concrete \
+            organization, account, ARN or network) is critical: anyone with an AWS account can \
+            use the resource. A condition whose value matches every account \
+            (`arn:aws:iam::*:role/app`, `*`) or that lets other callers through (`…IfExists`, \
+            `Null`, negated operators) does not narrow it. Accounts that are not the event's \
+            account or one of the configured organization accounts, named as principals or in \
+            an account or ARN condition on `*`, are high: an unknown party gains access to the \
             model or guardrail. Service principals are not counted.",
         remediation: "Remove the external principals from the policy (or delete it with \
             DeleteResourcePolicy), scope shared access with aws:PrincipalOrgID, and add the \
@@ -28,8 +31,12 @@ pub const RULE: BuiltinRule = BuiltinRule {
             must_fire: &[
                 "events/bedrock/PutResourcePolicy-public.json",
                 "events/bedrock/PutResourcePolicy-cross-account.json",
+                "events/bedrock/PutResourcePolicy-wildcard-condition.json",
             ],
-            must_not_fire: &["events/bedrock/PutResourcePolicy.json"],
+            must_not_fire: &[
+                "events/bedrock/PutResourcePolicy.json",
+                "events/bedrock/PutResourcePolicy-org-condition.json",
+            ],
         },
     },
     check,

@@ -1,8 +1,10 @@
-//! AWS IAM around AI workloads: admin grants, permissive policies, opened trust, new keys.
+//! AWS IAM around AI workloads: admin grants, permissive policies, opened trust, policies
+//! hidden from the log, new keys.
 
 pub(crate) mod admin_policy_attached;
 mod credentials_for_other_user;
 mod permissive_policy;
+mod policy_hidden;
 mod root_access_key_created;
 mod trust_policy_exposed;
 
@@ -15,6 +17,7 @@ pub fn all() -> Vec<Box<dyn EventRule>> {
         Box::new(admin_policy_attached::RULE),
         Box::new(permissive_policy::RULE),
         Box::new(trust_policy_exposed::RULE),
+        Box::new(policy_hidden::RULE),
         Box::new(credentials_for_other_user::RULE),
         Box::new(root_access_key_created::RULE),
     ]

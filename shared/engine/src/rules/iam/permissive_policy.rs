@@ -1,5 +1,5 @@
-//! A policy document granting admin, PassRole on any role, or a whole service on every
-//! resource was written inline or as a managed policy (version).
+//! A policy document granting admin, a privilege-escalation path, PassRole on any role, or a
+//! whole service on every resource was written inline or as a managed policy (version).
 
 use super::policy_target;
 use crate::policy::{Grant, Policy};
@@ -15,13 +15,22 @@ pub const RULE: BuiltinRule = BuiltinRule {
         techniques: &["T1098.003", "T1078.004", "T1548"],
         description: "An identity policy was written (PutUserPolicy, PutGroupPolicy, PutRolePolicy, \
             CreatePolicy, CreatePolicyVersion) whose Allow statements grant every action on every \
-            resource (including NotAction forms), iam:PassRole on any role, or a whole service \
-            (`bedrock:*`, `s3:*`…) on every resource. The document is read from the request itself. \
-            Such grants let the holder escalate (PassRole hands any role to SageMaker or Bedrock) \
-            or take over AI resources wholesale, and inline policies are a quiet place to hide a \
+            resource (including NotAction forms), a privilege-escalation path, iam:PassRole on any \
+            role, or a whole service (`bedrock:*`, `s3:*`…) on every resource; NotResource counts \
+            as every resource. The document is read from the request itself. Escalation paths are \
+            one action of a published list (iam:AttachRolePolicy, PutUserPolicy, \
+            CreatePolicyVersion, SetDefaultPolicyVersion, CreateAccessKey, CreateLoginProfile, \
+            UpdateLoginProfile, UpdateAssumeRolePolicy, AddUserToGroup…) on every resource of its \
+            kind, or iam:PassRole on any role together with an action that starts compute under \
+            the passed role (ec2:RunInstances, lambda:CreateFunction, sagemaker:CreateTrainingJob, \
+            bedrock-agentcore:CreateCodeInterpreter…) anywhere in the document; action patterns \
+            match without regard to case and with wildcards (`iam:Attach*`, `iam:*Policy`). Such \
+            grants let the holder give itself more rights or run code under any role, or take \
+            over AI resources wholesale, and inline policies are a quiet place to hide a \
             backdoor. Admin is high, critical when written inline on a user or group (identities \
-            with long-term credentials); PassRole on any role is high; an AI service wildcard \
-            (bedrock, sagemaker…) medium; another service wildcard low. A policy version created \
+            with long-term credentials); an escalation path or PassRole on any role is high; an \
+            AI service wildcard (bedrock, sagemaker…) medium; another service wildcard low. The \
+            same actions on named resources only are not reported. A policy version created \
             without setAsDefault is not in force yet and is one level lower: it can be switched \
             on later by SetDefaultPolicyVersion, which does not carry the document.",
         remediation: "Replace the wildcards with the actions and resource ARNs the workload needs; \
@@ -45,6 +54,8 @@ pub const RULE: BuiltinRule = BuiltinRule {
                 "events/iam/CreatePolicy-passrole-any.json",
                 "events/iam/PutRolePolicy-bedrock-wildcard.json",
                 "events/iam/PutGroupPolicy-s3-wildcard.json",
+                "events/iam/PutRolePolicy-escalation.json",
+                "events/iam/PutGroupPolicy-not-resource.json",
                 "events/iam/CreatePolicyVersion-admin-default.json",
                 "events/iam/CreatePolicyVersion-admin-not-default.json",
             ],
@@ -52,6 +63,8 @@ pub const RULE: BuiltinRule = BuiltinRule {
                 "events/iam/PutRolePolicy-scoped.json",
                 "events/iam/PutUserPolicy-deny-all.json",
                 "events/iam/CreatePolicy-scoped.json",
+                "events/iam/PutRolePolicy-list-only.json",
+                "events/iam/PutUserPolicy-own-access-keys.json",
             ],
         },
     },
@@ -60,10 +73,38 @@ pub const RULE: BuiltinRule = BuiltinRule {
 
 fn grant_severity(grant: &Grant) -> Severity {
     match grant {
-        Grant::Admin | Grant::PassRoleAny => Severity::High,
+        Grant::Admin | Grant::Escalation(_) | Grant::PassRoleAny => Severity::High,
         Grant::AiServiceWildcard(_) => Severity::Medium,
         Grant::ServiceWildcard(_) => Severity::Low,
     }
+}
+
+/// The grants as one phrase; escalation paths are named together, at most four of them.
+fn describe(grants: &[Grant]) -> String {
+    let paths: Vec<String> = grants
+        .iter()
+        .filter_map(|g| match g {
+            Grant::Escalation(e) => Some(e.describe()),
+            _ => None,
+        })
+        .collect();
+    let mut parts = Vec::new();
+    match paths.len() {
+        0 => {}
+        1..=4 => parts.push(format!("privilege escalation through {}", paths.join(", "))),
+        n => parts.push(format!(
+            "privilege escalation through {} and {} more paths",
+            paths[..3].join(", "),
+            n - 3
+        )),
+    }
+    parts.extend(
+        grants
+            .iter()
+            .filter(|g| !matches!(g, Grant::Escalation(_)))
+            .map(Grant::describe),
+    );
+    parts.join(", ")
 }
 
 fn check(ev: &Event, _: &Organization) -> Option<Hit> {
@@ -75,7 +116,7 @@ fn check(ev: &Event, _: &Organization) -> Option<Hit> {
     } else {
         &grants[..]
     };
-    let granting = shown.iter().map(Grant::describe).collect::<Vec<_>>().join(", ");
+    let granting = describe(shown);
     let mut severity = grant_severity(top);
 
     let policy_name = or_unknown(ev.req_str("policyName"));
@@ -112,4 +153,29 @@ fn check(ev: &Event, _: &Organization) -> Option<Hit> {
             .resource(Some(resource))
             .resource(second),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cloudtrail::record::Record;
+    use serde_json::json;
+
+    #[test]
+    fn many_escalation_paths_are_summed_up() {
+        let doc = json!({"Statement": {"Effect": "Allow", "Action": "iam:*", "Resource": "*"}}).to_string();
+        let text = json!({"eventSource": "iam.amazonaws.com", "eventName": "PutRolePolicy",
+            "requestParameters": {"roleName": "R", "policyName": "P", "policyDocument": doc}})
+        .to_string();
+        let record: Record = serde_json::from_str(&text).unwrap();
+        let hit = check(&Event::new(&record), &Organization::default()).unwrap();
+        assert_eq!(hit.severity, Severity::High);
+        assert_eq!(
+            hit.action,
+            "wrote inline policy P on role R granting privilege escalation through \
+             iam:AttachUserPolicy on any user, iam:AttachGroupPolicy on any group, \
+             iam:AttachRolePolicy on any role and 10 more paths, iam:PassRole on any role, \
+             iam:* on all resources"
+        );
+    }
 }

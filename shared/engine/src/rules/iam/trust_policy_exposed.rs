@@ -14,9 +14,14 @@ pub const RULE: BuiltinRule = BuiltinRule {
             (UpdateAssumeRolePolicy) with an Allow statement that lets anyone assume it, or names \
             an AWS account outside the organization. A backdoored trust policy gives an outsider \
             lasting access with the role's permissions (often a SageMaker or Bedrock execution \
-            role with data access) without any credential in the account. A public principal \
-            (`*` or NotPrincipal) with no condition scoping the caller's organization, account, \
-            ARN or source is critical; an outside account is high. The organization's accounts \
+            role with data access) without any credential in the account. Conditions are read \
+            with their operators and values: a public principal (`*` or NotPrincipal) is \
+            critical unless a condition names a concrete organization, account, ARN or network; \
+            a condition whose value matches every account (`arn:aws:iam::*:role/deploy`, `*`, \
+            `o-*`) or that lets other callers through (`…IfExists`, `Null`, negated operators) \
+            does not narrow it. An outside account, named as principal or in an account or ARN \
+            condition on `*` (aws:PrincipalAccount, aws:SourceAccount, aws:PrincipalArn…), is \
+            high; aws:PrincipalOrgID with a concrete id keeps the statement inside. The organization's accounts \
             come from the organization setting (`aidr scan --org-account`, `AIDR_ORG_ACCOUNTS`); \
             when that list is empty, only the account the event happened in counts as own, so list trusted \
             partner accounts there. Service principals (sagemaker.amazonaws.com…) are not \
@@ -37,11 +42,14 @@ pub const RULE: BuiltinRule = BuiltinRule {
             must_fire: &[
                 "events/iam/UpdateAssumeRolePolicy-public.json",
                 "events/iam/CreateRole-external-account.json",
+                "events/iam/UpdateAssumeRolePolicy-wildcard-arn.json",
+                "events/iam/UpdateAssumeRolePolicy-outside-account-condition.json",
             ],
             must_not_fire: &[
                 "events/iam/CreateRole-sagemaker-service.json",
                 "events/iam/UpdateAssumeRolePolicy-own-account.json",
                 "events/iam/UpdateAssumeRolePolicy-org-condition.json",
+                "events/iam/UpdateAssumeRolePolicy-own-account-condition.json",
             ],
         },
     },

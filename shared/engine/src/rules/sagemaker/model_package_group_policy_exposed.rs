@@ -11,8 +11,11 @@ pub const RULE: BuiltinRule = BuiltinRule {
         area: Area::Model,
         techniques: &["T1537", "AML.T0044"],
         description: "PutModelPackageGroupPolicy set a resource policy on a model registry \
-            group that allows anyone (a public principal without an account or organization \
-            condition: critical) or an account outside the organization (high). The group's \
+            group that allows anyone (critical: a public principal without a condition naming a \
+            concrete organization, account, ARN or network; wildcard values such as \
+            `arn:aws:iam::*:role/x` and `…IfExists`, `Null` or negated operators do not narrow \
+            it) or an account outside the organization (high: named as principal, or in an \
+            account or ARN condition on `*`). The group's \
             model packages point to the model artifacts and inference images, so the grantee \
             can describe them, deploy them in its own account or, with write actions, register \
             tampered versions. Accounts listed as the organization's in the settings, and the \
@@ -29,8 +32,12 @@ pub const RULE: BuiltinRule = BuiltinRule {
             must_fire: &[
                 "events/sagemaker/PutModelPackageGroupPolicy-public.json",
                 "events/sagemaker/PutModelPackageGroupPolicy-cross-account.json",
+                "events/sagemaker/PutModelPackageGroupPolicy-if-exists-condition.json",
             ],
-            must_not_fire: &["events/sagemaker/PutModelPackageGroupPolicy.json"],
+            must_not_fire: &[
+                "events/sagemaker/PutModelPackageGroupPolicy.json",
+                "events/sagemaker/PutModelPackageGroupPolicy-own-account-condition.json",
+            ],
         },
     },
     check,

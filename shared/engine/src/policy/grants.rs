@@ -1,0 +1,298 @@
+//! What an identity policy grants: the dangerous grants of its Allow statements.
+//!
+//! An action pattern of a statement (`iam:Attach*`, `iam:*Policy`, `IAM:attachrolepolicy`)
+//! grants a named action when it matches it ([`wildcard_match`], case-insensitive); a
+//! `NotAction` statement grants every action none of its patterns match. `Resource: "*"` and
+//! a `NotResource` (anything but the listed resources, unless it lists `*`) both count as
+//! every resource. Deny statements and conditions are not weighed.
+
+use super::escalation::{ESCALATION_ACTIONS, Escalation, PASS_ROLE_PARTNERS};
+use super::{Policy, Statement, wildcard_match};
+
+/// A dangerous grant found in an identity policy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Grant {
+    /// Every action on every resource (`*`, `*:*`, or `NotAction` allowing the rest).
+    Admin,
+    /// A privilege-escalation path of the table in [`super::escalation`].
+    Escalation(Escalation),
+    /// `iam:PassRole` on any role, with no action in the document that starts compute under
+    /// the passed role: lets the holder hand any role to a service.
+    PassRoleAny,
+    /// `bedrock:*` or `sagemaker:*` (or similar AI service wildcard) on every resource.
+    AiServiceWildcard(String),
+    /// Another `service:*` on every resource.
+    ServiceWildcard(String),
+}
+
+impl Grant {
+    /// Human description of the grant.
+    pub fn describe(&self) -> String {
+        match self {
+            Grant::Admin => "all actions on all resources".into(),
+            Grant::Escalation(e) => format!("privilege escalation through {}", e.describe()),
+            Grant::PassRoleAny => "iam:PassRole on any role".into(),
+            Grant::AiServiceWildcard(s) | Grant::ServiceWildcard(s) => {
+                format!("{s}:* on all resources")
+            }
+        }
+    }
+
+    /// Order of severity: lower is worse.
+    fn rank(&self) -> u8 {
+        match self {
+            Grant::Admin => 0,
+            Grant::Escalation(_) => 1,
+            Grant::PassRoleAny => 2,
+            Grant::AiServiceWildcard(_) => 3,
+            Grant::ServiceWildcard(_) => 4,
+        }
+    }
+}
+
+/// AI services whose full wildcard on `*` is called out on its own.
+pub const AI_SERVICES: &[&str] = &[
+    "bedrock",
+    "sagemaker",
+    "bedrock-agentcore",
+    "q",
+    "comprehend",
+    "rekognition",
+];
+
+impl Statement {
+    /// True when this statement's action element covers `action` (a full `service:Name`).
+    fn grants_action(&self, action: &str) -> bool {
+        self.actions.iter().any(|p| wildcard_match(p, action)) != self.not_action
+    }
+
+    /// True when the statement applies to every resource.
+    fn on_all_resources(&self) -> bool {
+        if self.not_resource {
+            return !self.resources.iter().any(|r| r == "*");
+        }
+        self.resources.iter().any(|r| r == "*" || r == "arn:aws:*:*:*:*")
+    }
+
+    /// True when the statement applies to every IAM resource of `kind` (`role`, `user`…):
+    /// every resource, or an IAM ARN ending in `:*` or `:<kind>/*`, in any account.
+    fn on_all_of_kind(&self, kind: &str) -> bool {
+        self.on_all_resources()
+            || (!self.not_resource
+                && self.resources.iter().any(|r| {
+                    let parts: Vec<&str> = r.splitn(6, ':').collect();
+                    matches!(parts.as_slice(), ["arn", _, "iam" | "*", _, _, res]
+                        if *res == "*" || res.strip_suffix("/*") == Some(kind))
+                }))
+    }
+}
+
+fn push(found: &mut Vec<Grant>, grant: Grant) {
+    if !found.contains(&grant) {
+        found.push(grant);
+    }
+}
+
+impl Policy {
+    /// The dangerous grants of Allow statements, most severe first, without duplicates.
+    /// `PassRole` on any role is reported as one escalation per partner action the document
+    /// also allows (on any resource, in any statement), else as [`Grant::PassRoleAny`].
+    pub fn broad_grants(&self) -> Vec<Grant> {
+        let mut found = Vec::new();
+        let mut pass_any_role = false;
+        let allows = || self.statements.iter().filter(|s| s.allow);
+        for st in allows() {
+            let on_all = st.on_all_resources();
+            if st.not_action {
+                // Allow everything except a list: as good as admin on all resources.
+                if on_all && !st.actions.iter().any(|a| a == "*") {
+                    push(&mut found, Grant::Admin);
+                }
+            } else if on_all {
+                for action in &st.actions {
+                    let (service, verb) = action.split_once(':').unwrap_or((action.as_str(), "*"));
+                    if action == "*" || (service == "*" && verb == "*") {
+                        push(&mut found, Grant::Admin);
+                    } else if verb == "*" && !service.contains('*') {
+                        let service = service.to_ascii_lowercase();
+                        if AI_SERVICES.contains(&service.as_str()) {
+                            push(&mut found, Grant::AiServiceWildcard(service));
+                        } else {
+                            push(&mut found, Grant::ServiceWildcard(service));
+                        }
+                    }
+                }
+            }
+            for &(action, kind) in ESCALATION_ACTIONS {
+                if st.grants_action(action) && st.on_all_of_kind(kind) {
+                    push(&mut found, Grant::Escalation(Escalation::Action(action)));
+                }
+            }
+            pass_any_role |= st.grants_action("iam:PassRole") && st.on_all_of_kind("role");
+        }
+        if pass_any_role {
+            let partners: Vec<&str> = PASS_ROLE_PARTNERS
+                .iter()
+                .copied()
+                .filter(|p| allows().any(|st| st.grants_action(p)))
+                .collect();
+            if partners.is_empty() {
+                push(&mut found, Grant::PassRoleAny);
+            }
+            for partner in partners {
+                push(&mut found, Grant::Escalation(Escalation::PassRoleWith(partner)));
+            }
+        }
+        found.sort_by_key(Grant::rank);
+        found
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{Value, json};
+
+    fn grants(doc: Value) -> Vec<Grant> {
+        Policy::parse(&doc).unwrap().broad_grants()
+    }
+
+    fn allow(action: Value, resource: Value) -> Vec<Grant> {
+        grants(json!({"Statement":{"Effect":"Allow","Action":action,"Resource":resource}}))
+    }
+
+    fn esc(action: &'static str) -> Grant {
+        Grant::Escalation(Escalation::Action(action))
+    }
+
+    fn pair(action: &'static str) -> Grant {
+        Grant::Escalation(Escalation::PassRoleWith(action))
+    }
+
+    #[test]
+    fn admin_in_every_spelling() {
+        assert_eq!(allow(json!("*"), json!("*"))[0], Grant::Admin);
+        assert_eq!(allow(json!(["*:*"]), json!(["*"]))[0], Grant::Admin);
+        assert_eq!(
+            grants(json!({"Statement":[{"Effect":"Allow","NotAction":"iam:*","Resource":"*"}]})),
+            vec![Grant::Admin]
+        );
+        assert!(grants(json!({"Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]})).is_empty());
+        assert!(allow(json!("*"), json!("arn:aws:s3:::b/*")).is_empty());
+    }
+
+    #[test]
+    fn every_single_escalation_action_on_all_resources() {
+        for &(action, kind) in ESCALATION_ACTIONS {
+            assert_eq!(allow(json!(action), json!("*")), vec![esc(action)], "{action}");
+            let of_kind = format!("arn:aws:iam::111122223333:{kind}/*");
+            assert_eq!(allow(json!(action), json!(of_kind)), vec![esc(action)], "{action}");
+            let one = format!("arn:aws:iam::111122223333:{kind}/app");
+            assert!(allow(json!(action), json!(one)).is_empty(), "{action}");
+        }
+    }
+
+    #[test]
+    fn escalation_actions_match_case_and_wildcards() {
+        let g = allow(json!(["iam:attachrolepolicy", "sts:GetCallerIdentity"]), json!("*"));
+        assert_eq!(g, vec![esc("iam:AttachRolePolicy")]);
+        let attach = allow(json!("iam:Attach*"), json!("*"));
+        assert_eq!(
+            attach,
+            vec![
+                esc("iam:AttachUserPolicy"),
+                esc("iam:AttachGroupPolicy"),
+                esc("iam:AttachRolePolicy")
+            ]
+        );
+        assert!(allow(json!("iam:*Policy"), json!("*")).contains(&esc("iam:PutRolePolicy")));
+        let all_iam = allow(json!("iam:*"), json!("*"));
+        assert_eq!(all_iam.len(), ESCALATION_ACTIONS.len() + 2, "{all_iam:?}");
+        assert_eq!(all_iam.last(), Some(&Grant::ServiceWildcard("iam".into())));
+        assert!(all_iam.contains(&Grant::PassRoleAny));
+        assert!(allow(json!("iam:ListAttachedRolePolicies"), json!("*")).is_empty());
+        assert!(allow(json!(["iam:List*", "iam:Get*"]), json!("*")).is_empty());
+        // The kind must match: a user-only resource does not open role actions.
+        assert_eq!(
+            allow(json!("iam:Put*Policy"), json!("arn:aws:iam::111122223333:user/*")),
+            vec![esc("iam:PutUserPolicy")]
+        );
+    }
+
+    #[test]
+    fn pass_role_pairs_across_statements() {
+        for &partner in PASS_ROLE_PARTNERS {
+            let g = grants(json!({"Statement":[
+                {"Effect":"Allow","Action":"iam:PassRole","Resource":"*"},
+                {"Effect":"Allow","Action":partner,"Resource":"arn:aws:x:us-east-1:111122223333:thing/*"}]}));
+            assert_eq!(g, vec![pair(partner)], "{partner}");
+        }
+        let sagemaker = grants(json!({"Statement":[
+            {"Effect":"Allow","Action":"iam:PassRole","Resource":"arn:aws:iam::111122223333:role/*"},
+            {"Effect":"Allow","Action":"sagemaker:Create*Job","Resource":"*"}]}));
+        assert_eq!(
+            sagemaker,
+            vec![
+                pair("sagemaker:CreateTrainingJob"),
+                pair("sagemaker:CreateProcessingJob")
+            ]
+        );
+        // PassRole on one role is no escalation, with or without a partner.
+        let one_role = grants(json!({"Statement":[
+            {"Effect":"Allow","Action":["iam:PassRole","ec2:RunInstances"],"Resource":"arn:aws:iam::111122223333:role/App"}]}));
+        assert!(one_role.is_empty());
+        // A partner only in a Deny statement is no pair.
+        let denied = grants(json!({"Statement":[
+            {"Effect":"Allow","Action":"iam:PassRole","Resource":"*"},
+            {"Effect":"Deny","Action":"lambda:CreateFunction","Resource":"*"}]}));
+        assert_eq!(denied, vec![Grant::PassRoleAny]);
+    }
+
+    #[test]
+    fn not_resource_and_not_action_widen() {
+        let not_res = grants(
+            json!({"Statement":{"Effect":"Allow","Action":["iam:PutUserPolicy","s3:*"],
+            "NotResource":"arn:aws:iam::111122223333:user/admin"}}),
+        );
+        assert_eq!(
+            not_res,
+            vec![esc("iam:PutUserPolicy"), Grant::ServiceWildcard("s3".into())]
+        );
+        let nothing = grants(json!({"Statement":{"Effect":"Allow","Action":"iam:*","NotResource":"*"}}));
+        assert!(nothing.is_empty());
+        // NotAction on all roles grants PassRole and AttachRolePolicy there.
+        let not_action = grants(json!({"Statement":{"Effect":"Allow","NotAction":"s3:*",
+            "Resource":"arn:aws:iam::111122223333:role/*"}}));
+        assert_eq!(
+            not_action[..3],
+            [
+                esc("iam:AttachRolePolicy"),
+                esc("iam:PutRolePolicy"),
+                esc("iam:UpdateAssumeRolePolicy")
+            ]
+        );
+        assert_eq!(not_action.len(), 3 + PASS_ROLE_PARTNERS.len());
+        assert!(not_action.contains(&esc("iam:AttachRolePolicy")));
+        assert!(!not_action.contains(&esc("iam:AttachUserPolicy")));
+    }
+
+    #[test]
+    fn service_and_passrole_grants() {
+        let g = grants(json!({"Statement":[
+            {"Effect":"Allow","Action":["bedrock:*","s3:*","sagemaker:List*"],"Resource":"*"},
+            {"Effect":"Allow","Action":"iam:PassRole","Resource":"arn:aws:iam::111122223333:role/*"}]}));
+        assert_eq!(
+            g,
+            vec![
+                Grant::PassRoleAny,
+                Grant::AiServiceWildcard("bedrock".into()),
+                Grant::ServiceWildcard("s3".into())
+            ]
+        );
+        let narrow = allow(
+            json!(["iam:PassRole", "bedrock:InvokeModel"]),
+            json!("arn:aws:iam::111122223333:role/App"),
+        );
+        assert!(narrow.is_empty());
+    }
+}
