@@ -46,7 +46,8 @@ mod guardrail_weakened {
     #[test]
     fn severity_per_weakening() {
         for (sample, severity) in [
-            ("UpdateGuardrail-no-content-filters", Severity::High),
+            ("UpdateGuardrail-content-filters-emptied", Severity::High),
+            ("UpdateGuardrail-filters-not-shown", Severity::Low),
             ("UpdateGuardrail-low-strength", Severity::Medium),
             ("UpdateGuardrail-filter-disabled", Severity::High),
             ("UpdateGuardrail-grounding-threshold", Severity::Medium),
@@ -70,6 +71,13 @@ mod guardrail_weakened {
         assert!(s.contains("VIOLENCE output filter detects only"), "{s}");
         let s = summary("events/bedrock/UpdateGuardrail-grounding-threshold.json");
         assert!(s.contains("GROUNDING check threshold 0.2 below 0.5"), "{s}");
+        let s = summary("events/bedrock/UpdateGuardrail-filters-not-shown.json");
+        assert!(
+            s.contains("its content filters are not in the record")
+                && s.contains("GetGuardrail")
+                && !s.contains("weakened"),
+            "{s}"
+        );
     }
 }
 

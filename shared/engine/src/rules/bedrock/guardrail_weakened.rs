@@ -15,8 +15,12 @@ pub const RULE: BuiltinRule = BuiltinRule {
         techniques: &["T1562.001", "AML.T0054"],
         description: "An UpdateGuardrail request left the guardrail filtering less, judged from \
             the request (UpdateGuardrail replaces the whole configuration, so the request is the \
-            new state). High: no content filters at all (contentPolicyConfig absent or without \
-            filtersConfig), a content filter at strength NONE, or a filter switched off \
+            new state) and only on what the record shows: CloudTrail hides parts of guardrail \
+            requests (HIDDEN_DUE_TO_SECURITY_REASONS placeholders) and may leave the content \
+            filters out. An update whose content filters are not in the record is reported low as \
+            a change that could not be judged, naming GetGuardrail to fetch the new \
+            configuration; it is never called weakened. High: the content filters emptied \
+            (filtersConfig given as an empty list), a content filter at strength NONE, or a filter switched off \
             (inputEnabled/outputEnabled false) or set to detect only (action NONE). Medium: a \
             filter at strength LOW, one of the standard categories (SEXUAL, VIOLENCE, HATE, \
             INSULTS, MISCONDUCT, PROMPT_ATTACK) missing, or a contextual-grounding filter with a \
@@ -39,7 +43,8 @@ pub const RULE: BuiltinRule = BuiltinRule {
         alert: AlertScope::DEFAULT,
         samples: Samples {
             must_fire: &[
-                "events/bedrock/UpdateGuardrail-no-content-filters.json",
+                "events/bedrock/UpdateGuardrail-content-filters-emptied.json",
+                "events/bedrock/UpdateGuardrail-filters-not-shown.json",
                 "events/bedrock/UpdateGuardrail-low-strength.json",
                 "events/bedrock/UpdateGuardrail-filter-disabled.json",
                 "events/bedrock/UpdateGuardrail-grounding-threshold.json",
@@ -59,11 +64,7 @@ fn text<'v>(v: &'v Value, key: &str) -> Option<&'v str> {
 }
 
 fn filters<'v>(request: &'v Value, policy: &str) -> Option<&'v Vec<Value>> {
-    request
-        .get(policy)?
-        .get("filtersConfig")?
-        .as_array()
-        .filter(|f| !f.is_empty())
+    request.get(policy)?.get("filtersConfig")?.as_array()
 }
 
 fn check(ev: &Event, _: &Organization) -> Option<Hit> {
@@ -77,12 +78,20 @@ fn check(ev: &Event, _: &Organization) -> Option<Hit> {
     }
     // Without the request (omitted or absent) nothing can be judged.
     let request = ev.request()?;
+    let id = ev.req_str("guardrailIdentifier");
     let mut reasons = Reasons::default();
-    // A policy given as anything but an object (say, redacted to a string) is not judged.
-    let content_policy = request.get("contentPolicyConfig").filter(|p| !p.is_null());
     match filters(request, "contentPolicyConfig") {
-        None if content_policy.is_none_or(Value::is_object) => reasons.add(Severity::High, "no content filters"),
-        None => {}
+        Some(content) if content.is_empty() => reasons.add(Severity::High, "content filters emptied"),
+        // Not in the record: CloudTrail may have hidden them. A change, not evidence of a weakening.
+        None => {
+            let action = format!(
+                "updated guardrail {}; its content filters are not in the record (CloudTrail hides \
+                 parts of guardrail requests), so the change could not be judged: fetch the new \
+                 configuration with GetGuardrail",
+                id.unwrap_or("(unknown)")
+            );
+            return Some(Hit::new(Severity::Low, action).resource(id));
+        }
         Some(content) => {
             for filter in content {
                 content_filter(filter, &mut reasons);
@@ -113,7 +122,6 @@ fn check(ev: &Event, _: &Organization) -> Option<Hit> {
             reasons.add(Severity::Medium, format!("{kind} check detects only"));
         }
     }
-    let id = ev.req_str("guardrailIdentifier");
     reasons
         .hit(&format!("weakened guardrail {}", id.unwrap_or("(unknown)")))
         .map(|hit| hit.resource(id))

@@ -19,7 +19,8 @@ pub const RULE: BuiltinRule = BuiltinRule {
             all (neither s3Config nor cloudWatchConfig), no data type delivered (none of \
             textDataDeliveryEnabled, imageDataDeliveryEnabled, embeddingDataDeliveryEnabled, \
             videoDataDeliveryEnabled, audioDataDeliveryEnabled set to true; these are opt-in, so \
-            an absent flag counts as off), or CloudWatch delivery through a role in an account \
+            an absent flag counts as off; a setting hidden behind a placeholder is not judged), \
+            or CloudWatch delivery through a role in an account \
             outside the organization, which hands the log stream to that account. These are \
             high. Text delivery off while other types stay on is medium: prompts and responses \
             are no longer logged. CloudTrail records only an S3 bucket's name, not its owner, \
@@ -61,13 +62,22 @@ fn check(ev: &Event, org: &Organization) -> Option<Hit> {
     let (s3, cloudwatch) = (section("s3Config"), section("cloudWatchConfig"));
     let on = |key: &str| flag(config.get(key)) == Some(true);
 
+    // A setting present in another form (a placeholder string where an object or a boolean
+    // belongs) was hidden or mangled: it is not evidence of anything.
+    let given = |key: &str| config.get(key).is_some_and(|v| !v.is_null());
+    let switch_unseen = |key: &str| given(key) && flag(config.get(key)).is_none();
+    let destination_unseen = ["s3Config", "cloudWatchConfig"]
+        .iter()
+        .any(|k| given(k) && section(k).is_none());
+    let delivery_unseen = DELIVERY.iter().any(|k| switch_unseen(k));
+
     let mut reasons = Reasons::default();
-    if s3.is_none() && cloudwatch.is_none() {
+    if s3.is_none() && cloudwatch.is_none() && !destination_unseen {
         reasons.add(Severity::High, "no log destination (neither S3 nor CloudWatch)");
     }
-    if !DELIVERY.iter().any(|k| on(k)) {
+    if !DELIVERY.iter().any(|k| on(k)) && !delivery_unseen {
         reasons.add(Severity::High, "delivery of every data type is off");
-    } else if !on("textDataDeliveryEnabled") {
+    } else if !on("textDataDeliveryEnabled") && !switch_unseen("textDataDeliveryEnabled") {
         reasons.add(Severity::Medium, "text (prompt and response) delivery is off");
     }
     let role = cloudwatch.and_then(|c| c.get("roleArn")).and_then(Value::as_str);
@@ -82,4 +92,29 @@ fn check(ev: &Event, org: &Organization) -> Option<Hit> {
     reasons
         .hit("weakened Bedrock model invocation logging")
         .map(|hit| hit.resource(bucket).resource(group))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use crate::cloudtrail::{Event, Record};
+    use crate::detection::Organization;
+
+    fn judge(config: serde_json::Value) -> Option<String> {
+        let text = json!({"recipientAccountId": "111122223333", "requestParameters": {"loggingConfig": config}});
+        let record: Record = serde_json::from_str(&text.to_string()).unwrap();
+        super::check(&Event::new(&record), &Organization::default()).map(|h| h.action)
+    }
+
+    #[test]
+    fn hidden_settings_are_not_evidence() {
+        let hidden = "HIDDEN_DUE_TO_SECURITY_REASONS";
+        let placeholders = json!({"s3Config": hidden, "textDataDeliveryEnabled": hidden});
+        assert_eq!(judge(placeholders), None);
+        let off = judge(json!({"s3Config": {"bucketName": "logs"}, "textDataDeliveryEnabled": false})).unwrap();
+        assert!(off.contains("delivery of every data type is off"), "{off}");
+        let nowhere = judge(json!({"textDataDeliveryEnabled": true})).unwrap();
+        assert!(nowhere.contains("no log destination"), "{nowhere}");
+    }
 }
