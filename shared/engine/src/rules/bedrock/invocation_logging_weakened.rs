@@ -102,8 +102,9 @@ mod tests {
     use crate::detection::Organization;
 
     fn judge(config: serde_json::Value) -> Option<String> {
-        let text = json!({"recipientAccountId": "111122223333", "requestParameters": {"loggingConfig": config}});
-        let record: Record = serde_json::from_str(&text.to_string()).unwrap();
+        let text =
+            json!({"recipientAccountId": "111122223333", "requestParameters": {"loggingConfig": config}}).to_string();
+        let record: Record = serde_json::from_str(&text).unwrap();
         super::check(&Event::new(&record), &Organization::default()).map(|h| h.action)
     }
 
