@@ -24,7 +24,10 @@ pub const RULE: BuiltinRule = BuiltinRule {
         ],
         resource_types: &[],
         failed_calls: true,
-        alert: AlertScope::DEFAULT,
+        alert: AlertScope {
+            per: DedupeScope::Principal,
+            window_secs: HOUR,
+        },
         samples: Samples {
             must_fire: &[
                 "events/bedrock/PutUseCaseForModelAccess.json",
