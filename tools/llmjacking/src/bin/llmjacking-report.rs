@@ -1,6 +1,8 @@
 //! Scores `aidr scan --format ndjson` findings against the scenarios of the LLMjacking data
-//! set: per scenario detected (medium+), latency and the rules that matched; the benign
-//! medium+ rate per 100 principal-days, grouped by rule. Prints Markdown.
+//! set: per scenario detected (medium+), latency, the rules that matched and the alerts they
+//! make; the benign medium+ rate per 100 principal-days, grouped by rule; and the alerts of
+//! the month at the default alerting settings, by severity, benign and attack, with the benign
+//! low alerts per principal-week. Prints Markdown.
 //!
 //! Usage: `llmjacking-report SCENARIOS.json FINDINGS.ndjson`
 //! Exit status: 0 all targets met, 1 a target missed, 2 bad input.
