@@ -43,8 +43,8 @@ pub struct Finding {
     /// See the module documentation for the format.
     pub dedupe_key: String,
     /// Later findings with the same dedupe key within this many seconds (of event time) merge
-    /// into the alert this one opens: the detection's default window, unless the deployment
-    /// overrides it. Messages without it read as 3600.
+    /// into the alert this one opens: the detection's default window (alerting applies the
+    /// deployment's override instead, when one is set). Messages without it read as 3600.
     #[serde(default = "default_window_secs")]
     pub dedupe_window_secs: i64,
     pub remediation: String,

@@ -37,5 +37,5 @@ pub use scoring::{
     TARGET_BENIGN_PER_100, TARGET_LATENCY_MIN, evaluate, evaluate_files, matches,
 };
 pub use time::{format_time, parse_time, start_time};
-pub use volume::{AlertVolume, TARGET_LOW_ALERTS_PER_PRINCIPAL_WEEK, Tally};
+pub use volume::{AlertVolume, RuleAlerts, TARGET_LOW_ALERTS_PER_PRINCIPAL_WEEK, Tally};
 pub use write::{GenerateOptions, Injected, Summary, generate};

@@ -64,6 +64,20 @@ impl AlertVolume {
             }
             None => out.push_str(".\n"),
         }
+        if !self.by_rule.is_empty() {
+            out.push_str("\n| rule (benign) | findings | alerts | principals alerted |\n|---|---|---|---|\n");
+            let mut rules: Vec<_> = self.by_rule.iter().collect();
+            rules.sort_by(|a, b| b.1.alerts.cmp(&a.1.alerts).then_with(|| a.0.cmp(b.0)));
+            for (rule, r) in rules {
+                let _ = writeln!(
+                    out,
+                    "| {rule} | {} | {} | {} |",
+                    r.findings,
+                    r.alerts,
+                    r.principals.len()
+                );
+            }
+        }
         out
     }
 }
@@ -108,10 +122,14 @@ impl Evaluation {
             self.principal_days(),
             self.benign_rate()
         );
-        out.push_str(
-            "\nAlerts at the default settings (every finding delivered once, in event-time order, through \
-             the alerting protocol on an in-memory store; minimum severity low, each detection's own \
-             window):\n\n",
+        let window = match self.volume.window_override_secs {
+            None => "each detection's own window".to_owned(),
+            Some(w) => format!("a window of {w} s for every detection"),
+        };
+        let _ = write!(
+            out,
+            "\nAlerts (every finding delivered once, in event-time order, through the alerting protocol \
+             on an in-memory store; minimum severity low, {window}):\n\n"
         );
         out.push_str(&self.volume.markdown());
         let on_target = self.scenarios.iter().filter(|s| s.on_target()).count();

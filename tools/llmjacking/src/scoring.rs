@@ -219,21 +219,23 @@ impl Evaluation {
     }
 }
 
-/// Reads both files, replays the findings through alerting at the default [`AlertPolicy`] and
-/// evaluates.
+/// Reads both files, replays the findings through alerting at `policy` (the detector's default:
+/// [`AlertPolicy::default`]) and evaluates.
 ///
 /// # Errors
 /// A message naming the file that is unreadable or malformed, or the alerting failure.
-pub fn evaluate_files(scenarios: &Path, findings: &Path) -> Result<Evaluation, String> {
+pub fn evaluate_files(scenarios: &Path, findings: &Path, policy: &AlertPolicy) -> Result<Evaluation, String> {
     let read = |p: &Path| std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()));
     let scenarios = parse_scenarios(&read(scenarios)?)?;
     let text = read(findings)?;
     let mut rows = parse_findings(&text)?;
-    let alerted = replay(&parse_alerting_findings(&text)?, &AlertPolicy::default())?;
+    let alerted = replay(&parse_alerting_findings(&text)?, policy)?;
     for (row, alerted) in rows.iter_mut().zip(alerted) {
         row.alerted = alerted;
     }
-    Ok(evaluate(&scenarios, &rows))
+    let mut evaluation = evaluate(&scenarios, &rows);
+    evaluation.volume.window_override_secs = policy.dedupe_window_override_secs;
+    Ok(evaluation)
 }
 
 #[cfg(test)]

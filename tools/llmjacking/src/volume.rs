@@ -1,7 +1,7 @@
 //! How many alerts the findings make: per severity for the benign traffic and for the attacks,
 //! and the benign low alerts per principal-week.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::scoring::{FindingRow, Severity};
 
@@ -22,6 +22,15 @@ impl Tally {
     }
 }
 
+/// Benign findings of one rule and the alerts they opened.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RuleAlerts {
+    pub findings: usize,
+    pub alerts: usize,
+    /// Principals with at least one alert.
+    pub principals: BTreeSet<String>,
+}
+
 /// Alerts of the month at the settings the findings were replayed with.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AlertVolume {
@@ -31,8 +40,13 @@ pub struct AlertVolume {
     pub attack: Tally,
     /// Benign low alerts per principal (as the report names it).
     pub low_by_principal: BTreeMap<String, usize>,
+    /// Benign findings and alerts per rule id.
+    pub by_rule: BTreeMap<String, RuleAlerts>,
     pub benign_principals: u64,
     pub days: f64,
+    /// The policy's window override the findings were replayed with (`None`: each
+    /// detection's own window).
+    pub window_override_secs: Option<i64>,
 }
 
 impl AlertVolume {
@@ -42,8 +56,10 @@ impl AlertVolume {
             benign: Tally::default(),
             attack: Tally::default(),
             low_by_principal: BTreeMap::new(),
+            by_rule: BTreeMap::new(),
             benign_principals,
             days,
+            window_override_secs: None,
         };
         for (f, attack) in findings.iter().zip(matched) {
             if *attack {
@@ -51,6 +67,12 @@ impl AlertVolume {
                 continue;
             }
             volume.benign.add(f);
+            let rule = volume.by_rule.entry(f.rule_id.clone()).or_default();
+            rule.findings += 1;
+            if f.alerted {
+                rule.alerts += 1;
+                rule.principals.insert(f.who.clone());
+            }
             if f.alerted && f.severity == Severity::Low {
                 *volume.low_by_principal.entry(f.who.clone()).or_default() += 1;
             }
@@ -133,6 +155,9 @@ mod tests {
         assert_eq!(v.low_rate(), 0.5);
         assert_eq!(v.worst_principal(), Some(("legacy", 2, 1.0)));
         assert_eq!(v.benign_medium_plus(), 0);
+        let rule = &v.by_rule["r"];
+        assert_eq!((rule.findings, rule.alerts), (5, 3));
+        assert_eq!(rule.principals.iter().collect::<Vec<_>>(), ["dev", "legacy"]);
         assert!(v.pass());
         let noisy = AlertVolume::tally(&[row("dev", Medium, true)], &[false], 1, 7.0);
         assert_eq!(noisy.benign_medium_plus(), 1);
