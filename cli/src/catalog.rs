@@ -35,8 +35,9 @@ pub fn table(registry: &Registry) -> String {
     out
 }
 
-/// The full metadata of every detection as a JSON array: its kind, what it consumes, and its
-/// sample files (paths from the repository root).
+/// The full metadata of every detection as a JSON array: its kind, what it consumes, what one
+/// alert is about (`alert`: `per` and `window_secs`), and its sample files (paths from the
+/// repository root).
 pub fn json(registry: &Registry) -> String {
     let detections: Vec<_> = registry
         .detections()
@@ -55,6 +56,7 @@ pub fn json(registry: &Registry) -> String {
                 "events": m.events.iter().map(|(s, n)| json!({"source": s, "name": n})).collect::<Vec<_>>(),
                 "resource_types": m.resource_types,
                 "failed_calls": m.failed_calls,
+                "alert": m.alert,
                 "samples": {
                     "must_fire": m.samples.must_fire,
                     "must_not_fire": m.samples.must_not_fire,
@@ -68,18 +70,21 @@ pub fn json(registry: &Registry) -> String {
 /// The README's catalog table.
 pub fn markdown(registry: &Registry) -> String {
     let mut out = String::from(
-        "| id | kind | severity | area | techniques | title | consumes |\n|---|---|---|---|---|---|---|\n",
+        "| id | kind | severity | area | techniques | title | alert per | failed calls | consumes |\n\
+         |---|---|---|---|---|---|---|---|---|\n",
     );
     for d in registry.detections() {
         let m = d.metadata();
         out += &format!(
-            "| `{}` | {} | {} | {} | {} | {} | {} |\n",
+            "| `{}` | {} | {} | {} | {} | {} | {} | {} | {} |\n",
             m.id,
             d.kind().as_str(),
             m.severity,
             m.area,
             m.techniques.join(", "),
             m.title,
+            m.alert.describe(),
+            if m.failed_calls { "yes" } else { "no" },
             consumes(m)
         );
     }

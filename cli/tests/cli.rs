@@ -339,6 +339,16 @@ fn rules_json_lists_every_detection_with_its_kind_and_samples() {
     }
     let kinds: std::collections::BTreeSet<&str> = rules.iter().map(|r| r["kind"].as_str().unwrap()).collect();
     assert_eq!(kinds.into_iter().collect::<Vec<_>>(), ["event", "posture", "stateful"]);
+    let alert = |id: &str| rules.iter().find(|r| r["id"] == id).map(|r| r["alert"].clone());
+    assert_eq!(
+        alert("bedrock.invocation_long_term_key"),
+        Some(serde_json::json!({"per": "principal", "window_secs": 86400}))
+    );
+    assert_eq!(
+        alert("bedrock.llmjacking_probing"),
+        Some(serde_json::json!({"per": "incident", "window_secs": 86400}))
+    );
+    assert!(rules.iter().all(|r| r["failed_calls"].is_boolean()));
 }
 
 /// `aidr scan --format ndjson FOLDER` against `cli/tests/expected/NAME.ndjson` (compared as JSON

@@ -102,8 +102,9 @@ impl DetectorConfig {
                 why,
             })?,
         };
-        let dedupe_window_secs = match get("AIDR_DEDUPE_WINDOW_SECONDS").filter(|v| !v.trim().is_empty()) {
-            None => 3600,
+        // Unset: each detection's own window; set: one window for every detection.
+        let dedupe_window_override_secs = match get("AIDR_DEDUPE_WINDOW_SECONDS").filter(|v| !v.trim().is_empty()) {
+            None => None,
             Some(v) => v
                 .trim()
                 .parse::<i64>()
@@ -115,7 +116,8 @@ impl DetectorConfig {
                         var: "AIDR_DEDUPE_WINDOW_SECONDS",
                         why,
                     }
-                })?,
+                })
+                .map(Some)?,
         };
         let suppress_rules = list(get("AIDR_SUPPRESS_RULES"));
         if let Some(unknown) = suppress_rules.iter().find(|id| registry.get(id).is_none()) {
@@ -150,7 +152,7 @@ impl DetectorConfig {
             dead_letter_queue_url,
             policy: AlertPolicy {
                 min_severity,
-                dedupe_window_secs,
+                dedupe_window_override_secs,
                 suppress_rules,
                 suppress_principals: list(get("AIDR_SUPPRESS_PRINCIPALS")),
                 suppress_accounts: accounts("AIDR_SUPPRESS_ACCOUNTS", get("AIDR_SUPPRESS_ACCOUNTS"))?,
@@ -192,8 +194,8 @@ mod tests {
     fn defaults_and_lists() {
         let c = config(&BASE).unwrap();
         assert_eq!(
-            (c.policy.min_severity, c.policy.dedupe_window_secs),
-            (Severity::Low, 3600)
+            (c.policy.min_severity, c.policy.dedupe_window_override_secs),
+            (Severity::Low, None)
         );
         let mut vars = BASE.to_vec();
         vars.extend([
@@ -208,7 +210,7 @@ mod tests {
         ]);
         let c = config(&vars).unwrap();
         assert_eq!(c.policy.min_severity, Severity::High);
-        assert_eq!(c.policy.dedupe_window_secs, 600);
+        assert_eq!(c.policy.dedupe_window_override_secs, Some(600));
         assert_eq!(c.policy.suppress_rules.len(), 2);
         assert_eq!(c.organization.accounts, ["111122223333", "444455556666"]);
         assert!(c.stateful.is_some());

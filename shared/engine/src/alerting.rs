@@ -1,7 +1,8 @@
 //! Turning findings into alerts exactly once: suppressions, a minimum severity, idempotency
 //! per CloudTrail event (EventBridge and SQS deliver at least once, and a scaled-out Lambda may
 //! get the same event in two instances at the same moment) and deduplication per dedupe key
-//! within a window. Works on any [`StateStore`] and [`Publisher`].
+//! within a window: the finding's own `dedupe_window_secs` (its detection's default), or the
+//! policy's override. Works on any [`StateStore`] and [`Publisher`].
 //!
 //! Each alerting finding has a delivery id, `<event key>#<rule>` (see [`event_key`]), and a
 //! marker, `event#<delivery id>`, that moves through these states, each move an atomic
@@ -91,8 +92,10 @@ impl AlertError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AlertPolicy {
     pub min_severity: Severity,
-    /// Findings with the same dedupe key within this many seconds (of event time) make one alert.
-    pub dedupe_window_secs: i64,
+    /// When set, findings with the same dedupe key within this many seconds (of event time)
+    /// make one alert, whatever their detection; when `None`, each finding's own
+    /// `dedupe_window_secs` applies.
+    pub dedupe_window_override_secs: Option<i64>,
     /// Rule ids that never alert.
     pub suppress_rules: Vec<String>,
     /// Principal ARN patterns (`*` and `?` wildcards) that never alert.
@@ -105,7 +108,7 @@ impl Default for AlertPolicy {
     fn default() -> Self {
         AlertPolicy {
             min_severity: Severity::Low,
-            dedupe_window_secs: 3600,
+            dedupe_window_override_secs: None,
             suppress_rules: Vec::new(),
             suppress_principals: Vec::new(),
             suppress_accounts: Vec::new(),
@@ -114,6 +117,11 @@ impl Default for AlertPolicy {
 }
 
 impl AlertPolicy {
+    /// The window, in seconds of event time, that the alert `f` opens merges findings for.
+    pub fn window_secs(&self, f: &Finding) -> i64 {
+        self.dedupe_window_override_secs.unwrap_or(f.dedupe_window_secs)
+    }
+
     /// Why the finding must not alert, if it must not.
     pub fn silenced(&self, f: &Finding) -> Option<&'static str> {
         if f.severity < self.min_severity {
@@ -251,7 +259,7 @@ impl<P: Publisher> Delivery<'_, P> {
     async fn count_and_act(&self, claim: Marker) -> Result<Outcome, AlertError> {
         let f = self.finding;
         let at = f.time_millis().map_or(self.now, |ms| ms.div_euclid(1000));
-        let window_end = at + self.policy.dedupe_window_secs;
+        let window_end = at + self.policy.window_secs(f);
         let id = delivery_id(f);
         let key = format!("dedupe#{}", f.dedupe_key);
         let window = self

@@ -92,12 +92,19 @@ impl Metadata {
     };
 }
 
+/// One hour, in seconds: the usual alert window of a single change.
+pub const HOUR: i64 = 3_600;
+/// One day, in seconds: the alert window of repeated, known activity.
+pub const DAY: i64 = 86_400;
+
 /// What findings of one detection make one alert: findings whose [`DedupeScope`] parts are
-/// equal, within `window_secs` of event time of the first, merge into its alert.
+/// equal, within `window_secs` of event time of the first, merge into its alert. The scope
+/// shapes the finding's `dedupe_key`; the window travels with the finding
+/// (`dedupe_window_secs`), and the deployment may override it for every detection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct AlertScope {
     pub per: DedupeScope,
-    /// The default window, in seconds; the deployment may override it for every detection.
+    /// The default window, in seconds of event time.
     pub window_secs: i64,
 }
 
@@ -105,22 +112,53 @@ impl AlertScope {
     /// One alert per caller and resource per hour.
     pub const DEFAULT: AlertScope = AlertScope {
         per: DedupeScope::PrincipalResource,
-        window_secs: 3600,
+        window_secs: HOUR,
     };
+
+    /// For people: `principal, 1 d`, `principal and resource, 1 h`, `call`.
+    pub fn describe(&self) -> String {
+        if self.per == DedupeScope::Call {
+            return self.per.as_str().to_owned();
+        }
+        let w = self.window_secs;
+        let window = if w > 0 && w % DAY == 0 {
+            format!("{} d", w / DAY)
+        } else if w > 0 && w % HOUR == 0 {
+            format!("{} h", w / HOUR)
+        } else {
+            format!("{w} s")
+        };
+        format!("{}, {window}", self.per.as_str())
+    }
 }
 
-/// The parts of a finding that say which alert it belongs to.
+/// The parts of a finding that say which alert it belongs to; they fill the last part of its
+/// dedupe key (`<group>|<account>|<actor>|<object>`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DedupeScope {
-    /// Every call is an alert of its own.
+    /// Every call is an alert of its own: the object is the CloudTrail event id.
     Call,
-    /// The caller and the first resource.
+    /// The caller and the first resource (for a posture check: the resource).
     PrincipalResource,
-    /// The caller, whatever the resource.
+    /// The caller, whatever the resource, and the finding's severity, so that a change of
+    /// severity alerts at once.
     Principal,
-    /// The incident (stateful detections: the key and the incident's severity).
+    /// The incident: for stateful detections the access key (else caller) and the incident's
+    /// severity; for other detections the same as [`DedupeScope::Principal`].
     Incident,
+}
+
+impl DedupeScope {
+    /// Lower-case name, as `aidr rules` prints it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DedupeScope::Call => "call",
+            DedupeScope::PrincipalResource => "principal and resource",
+            DedupeScope::Principal => "principal",
+            DedupeScope::Incident => "incident",
+        }
+    }
 }
 
 /// Settings detections judge against: which accounts belong to the organization.

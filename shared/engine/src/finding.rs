@@ -7,16 +7,19 @@
 //! JSON, beside the detection's.
 //!
 //! Dedupe keys have one format, `<group>|<account>|<actor>|<object>` (`-` for a missing part):
-//! findings with the same key describe the same situation and make one alert per window.
-//! - event rules: rule id | account | caller ARN (else name) | first resource;
-//! - stateful detections: `bedrock.llmjacking` | account | access key (else caller ARN) |
-//!   incident severity, so the reports of one incident make one alert per severity;
-//! - posture checks: rule id | account | resource ARN | `-`.
+//! findings with the same key within the first one's `dedupe_window_secs` make one alert. The
+//! group is the rule id (for stateful detections `bedrock.llmjacking`), the actor the caller ARN
+//! (else name; for stateful detections the access key, for posture checks the resource ARN),
+//! and the object follows the detection's [`DedupeScope`]:
+//! - per call: the CloudTrail event id;
+//! - per principal and resource: the first resource (`-` for posture checks);
+//! - per principal, and per incident: the severity, so that a change of severity alerts at once
+//!   (stateful detections report each incident at each severity under one key).
 
 use serde::{Deserialize, Serialize};
 
 use crate::cloudtrail::{Event, Principal, record::s};
-use crate::detection::{Hit, Metadata};
+use crate::detection::{DedupeScope, Hit, Metadata};
 use crate::resource::ResourceSnapshot;
 use crate::severity::{Area, Severity};
 use crate::time::{format_millis, parse_millis};
@@ -39,7 +42,16 @@ pub struct Finding {
     pub resources: Vec<String>,
     /// See the module documentation for the format.
     pub dedupe_key: String,
+    /// Later findings with the same dedupe key within this many seconds (of event time) merge
+    /// into the alert this one opens: the detection's default window (alerting applies the
+    /// deployment's override instead, when one is set). Messages without it read as 3600.
+    #[serde(default = "default_window_secs")]
+    pub dedupe_window_secs: i64,
     pub remediation: String,
+}
+
+fn default_window_secs() -> i64 {
+    crate::detection::HOUR
 }
 
 /// What a finding is about.
@@ -89,9 +101,18 @@ pub struct Report<'a> {
 }
 
 impl Finding {
-    /// Builds a finding of the detection `metadata`.
+    /// Builds a finding of the detection `metadata`; its dedupe key follows the detection's
+    /// alert scope (see the module documentation).
     pub fn new(metadata: &Metadata, report: Report<'_>, subject: Subject) -> Finding {
         let Dedupe { group, actor, object } = report.dedupe;
+        let object = match metadata.alert.per {
+            DedupeScope::Call => match &subject {
+                Subject::Events(e) => e.event_ids.first().map(String::as_str).or(object),
+                Subject::Resource { .. } => object,
+            },
+            DedupeScope::PrincipalResource => object,
+            DedupeScope::Principal | DedupeScope::Incident => Some(report.severity.as_str()),
+        };
         let dedupe_key = format!(
             "{group}|{}|{actor}|{}",
             report.account.as_deref().unwrap_or("-"),
@@ -109,6 +130,7 @@ impl Finding {
             subject,
             resources: report.resources,
             dedupe_key,
+            dedupe_window_secs: metadata.alert.window_secs,
             remediation: metadata.remediation.to_owned(),
         }
     }

@@ -3,6 +3,7 @@
 
 use std::collections::HashSet;
 
+use aidr_engine::Finding;
 use serde_json::Value;
 
 use crate::scoring::{FindingRow, Scenario, Scenarios, Severity};
@@ -74,6 +75,19 @@ pub fn parse_scenarios(text: &str) -> Result<Scenarios, String> {
     })
 }
 
+/// Reads `aidr scan --format ndjson` output as aidr's own findings, the input of alerting, in
+/// the order of [`parse_findings`] (blank lines ignored).
+///
+/// # Errors
+/// A message naming the first line that is not a finding.
+pub fn parse_alerting_findings(text: &str) -> Result<Vec<Finding>, String> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| serde_json::from_str(l.trim()).map_err(|e| format!("findings line {}: {e}", i + 1)))
+        .collect()
+}
+
 /// Reads `aidr scan --format ndjson` output: one finding a line (blank lines ignored).
 ///
 /// # Errors
@@ -118,6 +132,7 @@ pub fn parse_findings(text: &str) -> Result<Vec<FindingRow>, String> {
             access_key_id,
             arn,
             who,
+            alerted: false,
         });
     }
     Ok(rows)

@@ -1,10 +1,15 @@
 //! Scoring findings against the injected scenarios: which scenario each finding is about,
-//! detection and latency per scenario, benign medium+ findings per 100 principal-days.
+//! detection and latency per scenario, benign medium+ findings per 100 principal-days, and the
+//! alerts the findings make at the default alerting settings.
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
-use crate::inputs::{parse_findings, parse_scenarios};
+use aidr_engine::alerting::AlertPolicy;
+
+use crate::alerts::replay;
+use crate::inputs::{parse_alerting_findings, parse_findings, parse_scenarios};
+use crate::volume::AlertVolume;
 
 pub use aidr_engine::Severity;
 
@@ -52,6 +57,8 @@ pub struct FindingRow {
     pub arn: Option<String>,
     /// A short name for listings (principal name, else ARN, else key).
     pub who: String,
+    /// Whether the finding opened an alert when the findings were replayed through alerting.
+    pub alerted: bool,
 }
 
 /// Whether `finding` is about scenario `s`: it names one of the attacker's events, or it is on
@@ -79,6 +86,8 @@ pub struct ScenarioResult {
     pub latency_min: Option<f64>,
     /// Matching findings by rule: (rule id, max severity, count), highest severity first.
     pub rules: Vec<(String, Severity, usize)>,
+    /// Alerts opened by matching findings, per severity (indexed like [`Severity::ALL`]).
+    pub alerts: [usize; 5],
 }
 
 impl ScenarioResult {
@@ -107,6 +116,7 @@ pub struct Evaluation {
     pub benign_total: usize,
     pub benign_principals: u64,
     pub days: f64,
+    pub volume: AlertVolume,
 }
 
 /// Scores `findings` against `scenarios`.
@@ -123,11 +133,13 @@ pub fn evaluate(scenarios: &Scenarios, findings: &[FindingRow]) -> Evaluation {
             let mut rules: BTreeMap<&str, (Severity, usize)> = BTreeMap::new();
             let mut earliest: Option<i64> = None;
             let mut detected = false;
+            let mut alerts = [0; 5];
             for (i, f) in findings.iter().enumerate() {
                 if !matches(s, f) {
                     continue;
                 }
                 matched[i] = true;
+                alerts[f.severity as usize] += usize::from(f.alerted);
                 let entry = rules.entry(f.rule_id.as_str()).or_insert((f.severity, 0));
                 entry.0 = entry.0.max(f.severity);
                 entry.1 += 1;
@@ -146,6 +158,7 @@ pub fn evaluate(scenarios: &Scenarios, findings: &[FindingRow]) -> Evaluation {
                 detected,
                 latency_min: earliest.map(|t| (t - s.first).max(0) as f64 / 60.0),
                 rules,
+                alerts,
             }
         })
         .collect();
@@ -172,6 +185,7 @@ pub fn evaluate(scenarios: &Scenarios, findings: &[FindingRow]) -> Evaluation {
     benign.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.rule_id.cmp(&b.rule_id)));
 
     Evaluation {
+        volume: AlertVolume::tally(findings, &matched, scenarios.benign_principals, scenarios.days),
         scenarios: results,
         findings: findings.len(),
         by_severity,
@@ -201,19 +215,27 @@ impl Evaluation {
     }
 
     pub fn passed(&self) -> bool {
-        self.scenarios_pass() && self.benign_pass()
+        self.scenarios_pass() && self.benign_pass() && self.volume.pass()
     }
 }
 
-/// Reads both files and evaluates.
+/// Reads both files, replays the findings through alerting at `policy` (the detector's default:
+/// [`AlertPolicy::default`]) and evaluates.
 ///
 /// # Errors
-/// A message naming the file that is unreadable or malformed.
-pub fn evaluate_files(scenarios: &Path, findings: &Path) -> Result<Evaluation, String> {
+/// A message naming the file that is unreadable or malformed, or the alerting failure.
+pub fn evaluate_files(scenarios: &Path, findings: &Path, policy: &AlertPolicy) -> Result<Evaluation, String> {
     let read = |p: &Path| std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()));
     let scenarios = parse_scenarios(&read(scenarios)?)?;
-    let findings = parse_findings(&read(findings)?)?;
-    Ok(evaluate(&scenarios, &findings))
+    let text = read(findings)?;
+    let mut rows = parse_findings(&text)?;
+    let alerted = replay(&parse_alerting_findings(&text)?, policy)?;
+    for (row, alerted) in rows.iter_mut().zip(alerted) {
+        row.alerted = alerted;
+    }
+    let mut evaluation = evaluate(&scenarios, &rows);
+    evaluation.volume.window_override_secs = policy.dedupe_window_override_secs;
+    Ok(evaluation)
 }
 
 #[cfg(test)]
@@ -252,6 +274,7 @@ mod tests {
             access_key_id: key.map(Into::into),
             arn: arn.map(Into::into),
             who: arn.or(key).unwrap_or("someone").into(),
+            alerted: false,
         }
     }
 
@@ -418,6 +441,10 @@ mod tests {
             // The attacker key a day later: benign as far as the scenario goes.
             finding("fp2", Medium, Some("2026-03-11T14:30:00Z"), &[], Some("AKIA1"), None),
         ];
+        let mut findings = findings;
+        for i in [0, 1, 6] {
+            findings[i].alerted = true;
+        }
         let ev = evaluate(&scenarios, &findings);
         let by_name = |n: &str| ev.scenarios.iter().find(|s| s.name == n).unwrap();
 
@@ -453,9 +480,14 @@ mod tests {
         assert_eq!((ev.benign[1].rule_id.as_str(), ev.benign[1].count), ("fp2", 2));
 
         let md = ev.markdown();
-        assert!(md.contains("| scenario | detected | first finding after (min) | rules (max severity) |"));
-        assert!(md.contains("| caught | yes | 3.0 | seq (high, 1), single (medium, 1), noise (low, 1) |"));
-        assert!(md.contains("| low_only | no | - | noise (low, 1) |"));
+        assert!(md.contains("| scenario | detected | first finding after (min) | rules (max severity) | alerts |\n"));
+        assert!(md.contains(
+            "| caught | yes | 3.0 | seq (high, 1), single (medium, 1), noise (low, 1) | 2 (high 1, medium 1) |\n"
+        ));
+        assert!(md.contains("| low_only | no | - | noise (low, 1) | 0 |\n"));
+        assert_eq!(caught.alerts, [0, 0, 1, 1, 0]);
+        assert!(md.contains("| medium | 3 | 1 | 2 | 1 |\n"), "{md}");
+        assert!(md.contains("- no benign alert at medium or above: FAIL (1)"));
         assert!(md.contains("4 over 10 principals x 30 days = 300 principal-days: 1.33 per 100"));
         assert!(md.contains("FAIL (2 of 4; missed: slow (20.0 min), low_only (not detected))"));
         assert!(md.contains("Result: FAIL"));

@@ -2,7 +2,7 @@
 
 use super::keys::key;
 use super::{BuiltinStateful, Job, Signal, bedrock};
-use crate::detection::{AlertScope, EventKey, Metadata, Samples, join_events};
+use crate::detection::{AlertScope, DAY, DedupeScope, EventKey, Metadata, Samples, join_events};
 use crate::ports::StateError;
 use crate::severity::{Area, Severity};
 
@@ -23,7 +23,10 @@ pub const DETECTION: BuiltinStateful = BuiltinStateful {
         events: &EVENTS,
         resource_types: &[],
         failed_calls: true,
-        alert: AlertScope::DEFAULT,
+        alert: AlertScope {
+            per: DedupeScope::Incident,
+            window_secs: DAY,
+        },
         samples: Samples {
             must_fire: &["samples/stateful/breadth.json"],
             must_not_fire: &["samples/stateful/breadth-few-actions.json"],

@@ -3,7 +3,7 @@
 
 use super::sequence::Sequence;
 use super::{BuiltinStateful, bedrock};
-use crate::detection::{AlertScope, EventKey, Metadata, Samples, join_events};
+use crate::detection::{AlertScope, DAY, DedupeScope, EventKey, Metadata, Samples, join_events};
 use crate::severity::{Area, Severity};
 
 const EVENTS: [EventKey; bedrock::ENABLE.len() + bedrock::INVOKE.len()] =
@@ -26,7 +26,10 @@ pub const DETECTION: BuiltinStateful = BuiltinStateful {
         events: &EVENTS,
         resource_types: &[],
         failed_calls: false,
-        alert: AlertScope::DEFAULT,
+        alert: AlertScope {
+            per: DedupeScope::Incident,
+            window_secs: DAY,
+        },
         samples: Samples {
             must_fire: &["samples/stateful/enablement_then_use.json"],
             must_not_fire: &[

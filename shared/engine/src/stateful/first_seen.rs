@@ -5,7 +5,7 @@ use std::collections::{BTreeSet, HashMap};
 use super::batch::{Group, GroupKey};
 use super::keys::key;
 use super::{BuiltinStateful, Job, Signal, bedrock};
-use crate::detection::{AlertScope, Metadata, Samples};
+use crate::detection::{AlertScope, DAY, DedupeScope, Metadata, Samples};
 use crate::ports::StateError;
 use crate::severity::{Area, Severity};
 
@@ -26,7 +26,10 @@ pub const DETECTION: BuiltinStateful = BuiltinStateful {
         events: bedrock::INVOKE,
         resource_types: &[],
         failed_calls: false,
-        alert: AlertScope::DEFAULT,
+        alert: AlertScope {
+            per: DedupeScope::Incident,
+            window_secs: DAY,
+        },
         samples: Samples {
             must_fire: &["samples/stateful/first_seen.json"],
             must_not_fire: &["samples/stateful/first_seen-known-principal.json"],

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use super::keys::key;
 use super::{BuiltinStateful, Job, Signal, bedrock};
-use crate::detection::{AlertScope, EventKey, Metadata, Samples, join_events};
+use crate::detection::{AlertScope, DAY, DedupeScope, EventKey, Metadata, Samples, join_events};
 use crate::ports::StateError;
 use crate::severity::{Area, Severity};
 
@@ -25,7 +25,10 @@ pub const DETECTION: BuiltinStateful = BuiltinStateful {
         events: &EVENTS,
         resource_types: &[],
         failed_calls: true,
-        alert: AlertScope::DEFAULT,
+        alert: AlertScope {
+            per: DedupeScope::Incident,
+            window_secs: DAY,
+        },
         samples: Samples {
             must_fire: &["samples/stateful/probing.json"],
             must_not_fire: &["samples/stateful/probing-throttled.json"],

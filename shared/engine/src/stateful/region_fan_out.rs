@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::keys::key;
 use super::{BuiltinStateful, Job, Signal, bedrock};
-use crate::detection::{AlertScope, Metadata, Samples};
+use crate::detection::{AlertScope, DAY, DedupeScope, Metadata, Samples};
 use crate::ports::StateError;
 use crate::severity::{Area, Severity};
 
@@ -21,7 +21,10 @@ pub const DETECTION: BuiltinStateful = BuiltinStateful {
         events: bedrock::INVOKE,
         resource_types: &[],
         failed_calls: false,
-        alert: AlertScope::DEFAULT,
+        alert: AlertScope {
+            per: DedupeScope::Incident,
+            window_secs: DAY,
+        },
         samples: Samples {
             must_fire: &[
                 "samples/stateful/region_fan_out.json",

@@ -2,7 +2,7 @@
 
 use super::keys::key;
 use super::{BuiltinStateful, Job, Signal, bedrock};
-use crate::detection::{AlertScope, Metadata, Samples};
+use crate::detection::{AlertScope, DAY, DedupeScope, Metadata, Samples};
 use crate::ports::StateError;
 use crate::severity::{Area, Severity};
 
@@ -22,7 +22,10 @@ pub const DETECTION: BuiltinStateful = BuiltinStateful {
         events: bedrock::INVOKE,
         resource_types: &[],
         failed_calls: false,
-        alert: AlertScope::DEFAULT,
+        alert: AlertScope {
+            per: DedupeScope::Incident,
+            window_secs: DAY,
+        },
         samples: Samples {
             must_fire: &["samples/stateful/volume_spike.json"],
             must_not_fire: &["samples/stateful/volume_spike-below-floor.json"],

@@ -1,7 +1,7 @@
 //! A SageMaker notebook instance has direct internet access (Security Hub control
 //! SageMaker.1, Prowler `sagemaker_notebook_instance_without_direct_internet_access_configured`).
 
-use crate::detection::{AlertScope, Hit, Metadata, Organization, Samples};
+use crate::detection::{AlertScope, DAY, DedupeScope, Hit, Metadata, Organization, Samples};
 use crate::posture::BuiltinCheck;
 use crate::resource::ResourceSnapshot;
 use crate::severity::{Area, Severity};
@@ -24,7 +24,10 @@ pub const CHECK: BuiltinCheck = BuiltinCheck {
         events: &[],
         resource_types: &["AWS::SageMaker::NotebookInstance"],
         failed_calls: false,
-        alert: AlertScope::DEFAULT,
+        alert: AlertScope {
+            per: DedupeScope::PrincipalResource,
+            window_secs: DAY,
+        },
         samples: Samples {
             must_fire: &["samples/posture/sagemaker/NotebookInstance-direct-internet.json"],
             must_not_fire: &["samples/posture/sagemaker/NotebookInstance-vpc-only.json"],

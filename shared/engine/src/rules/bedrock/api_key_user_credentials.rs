@@ -24,7 +24,10 @@ pub const RULE: BuiltinRule = BuiltinRule {
         ],
         resource_types: &[],
         failed_calls: false,
-        alert: AlertScope::DEFAULT,
+        alert: AlertScope {
+            per: DedupeScope::PrincipalResource,
+            window_secs: HOUR,
+        },
         samples: Samples {
             must_fire: &[
                 "events/iam/CreateAccessKey-bedrock-api-key.json",

@@ -17,7 +17,10 @@ pub const RULE: BuiltinRule = BuiltinRule {
         events: &[("bedrock.amazonaws.com", "DeleteGuardrail")],
         resource_types: &[],
         failed_calls: false,
-        alert: AlertScope::DEFAULT,
+        alert: AlertScope {
+            per: DedupeScope::PrincipalResource,
+            window_secs: HOUR,
+        },
         samples: Samples {
             must_fire: &["events/bedrock/DeleteGuardrail.json"],
             must_not_fire: &["events/bedrock/DeleteGuardrail-denied.json"],

@@ -25,7 +25,10 @@ pub const RULE: BuiltinRule = BuiltinRule {
         events: &[("bedrock.amazonaws.com", "DeleteModelInvocationLoggingConfiguration")],
         resource_types: &[],
         failed_calls: false,
-        alert: AlertScope::DEFAULT,
+        alert: AlertScope {
+            per: DedupeScope::PrincipalResource,
+            window_secs: HOUR,
+        },
         samples: Samples {
             must_fire: &[
                 "events/bedrock/DeleteModelInvocationLoggingConfiguration.json",

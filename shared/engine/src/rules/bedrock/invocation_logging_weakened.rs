@@ -32,7 +32,10 @@ pub const RULE: BuiltinRule = BuiltinRule {
         events: &[("bedrock.amazonaws.com", "PutModelInvocationLoggingConfiguration")],
         resource_types: &[],
         failed_calls: false,
-        alert: AlertScope::DEFAULT,
+        alert: AlertScope {
+            per: DedupeScope::PrincipalResource,
+            window_secs: HOUR,
+        },
         samples: Samples {
             must_fire: &[
                 "events/bedrock/PutModelInvocationLoggingConfiguration-no-destination.json",

@@ -31,7 +31,10 @@ pub const RULE: BuiltinRule = BuiltinRule {
         events: INVOKE,
         resource_types: &[],
         failed_calls: true,
-        alert: AlertScope::DEFAULT,
+        alert: AlertScope {
+            per: DedupeScope::Principal,
+            window_secs: DAY,
+        },
         samples: Samples {
             must_fire: &[
                 "events/bedrock/InvokeModel-long-term-key.json",

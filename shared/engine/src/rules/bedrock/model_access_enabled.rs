@@ -30,7 +30,10 @@ pub const RULE: BuiltinRule = BuiltinRule {
         events: ENABLE,
         resource_types: &[],
         failed_calls: true,
-        alert: AlertScope::DEFAULT,
+        alert: AlertScope {
+            per: DedupeScope::Principal,
+            window_secs: HOUR,
+        },
         samples: Samples {
             must_fire: &[
                 "events/bedrock/PutUseCaseForModelAccess.json",

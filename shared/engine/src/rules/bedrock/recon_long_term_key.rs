@@ -26,7 +26,10 @@ pub const RULE: BuiltinRule = BuiltinRule {
         events: RECON,
         resource_types: &[],
         failed_calls: true,
-        alert: AlertScope::DEFAULT,
+        alert: AlertScope {
+            per: DedupeScope::Principal,
+            window_secs: DAY,
+        },
         samples: Samples {
             must_fire: &[
                 "events/bedrock/GetFoundationModelAvailability-long-term-key.json",

@@ -23,7 +23,10 @@ pub const RULE: BuiltinRule = BuiltinRule {
         events: &[("iam.amazonaws.com", "CreateAccessKey")],
         resource_types: &[],
         failed_calls: false,
-        alert: AlertScope::DEFAULT,
+        alert: AlertScope {
+            per: DedupeScope::Call,
+            window_secs: HOUR,
+        },
         samples: Samples {
             must_fire: &["events/iam/CreateAccessKey-root.json"],
             must_not_fire: &[

@@ -25,7 +25,10 @@ pub const RULE: BuiltinRule = BuiltinRule {
         events: &[("sagemaker.amazonaws.com", "CreateEndpointConfig")],
         resource_types: &[],
         failed_calls: false,
-        alert: AlertScope::DEFAULT,
+        alert: AlertScope {
+            per: DedupeScope::Principal,
+            window_secs: DAY,
+        },
         samples: Samples {
             must_fire: &["events/sagemaker/CreateEndpointConfig.json"],
             must_not_fire: &[

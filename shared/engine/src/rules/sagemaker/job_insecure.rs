@@ -33,7 +33,10 @@ pub const RULE: BuiltinRule = BuiltinRule {
         ],
         resource_types: &[],
         failed_calls: false,
-        alert: AlertScope::DEFAULT,
+        alert: AlertScope {
+            per: DedupeScope::Principal,
+            window_secs: DAY,
+        },
         samples: Samples {
             must_fire: &[
                 "events/sagemaker/CreateTrainingJob.json",

@@ -27,7 +27,10 @@ pub const RULE: BuiltinRule = BuiltinRule {
         events: &[("sagemaker.amazonaws.com", "PutModelPackageGroupPolicy")],
         resource_types: &[],
         failed_calls: false,
-        alert: AlertScope::DEFAULT,
+        alert: AlertScope {
+            per: DedupeScope::PrincipalResource,
+            window_secs: HOUR,
+        },
         samples: Samples {
             must_fire: &[
                 "events/sagemaker/PutModelPackageGroupPolicy-public.json",

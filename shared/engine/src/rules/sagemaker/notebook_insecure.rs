@@ -33,7 +33,10 @@ pub const RULE: BuiltinRule = BuiltinRule {
         ],
         resource_types: &[],
         failed_calls: false,
-        alert: AlertScope::DEFAULT,
+        alert: AlertScope {
+            per: DedupeScope::PrincipalResource,
+            window_secs: HOUR,
+        },
         samples: Samples {
             must_fire: &[
                 "events/sagemaker/CreateNotebookInstance.json",
