@@ -34,12 +34,14 @@ impl Sequence {
         let window = (self.window)(job.settings);
         let (at_key, ids_key) = (format!("{}_at", self.marker), format!("{}_ids", self.marker));
         for (_, o) in job.observations() {
-            let starts = bedrock::is_in(self.starts, o.source, o.action);
+            if !bedrock::is_in(self.starts, o.source, o.action) {
+                continue;
+            }
             // A call AWS made for the caller (the Marketplace subscription Bedrock starts on a
             // first third-party invocation) is the caller's own invocation: a start only for
             // the credentials LLMjacking runs on.
-            let on_behalf = o.principal.aws_service().is_some();
-            if !starts || ((self.long_term_only || on_behalf) && !o.long_term()) {
+            let on_behalf = || o.principal.aws_service().is_some();
+            if !o.long_term() && (self.long_term_only || on_behalf()) {
                 continue;
             }
             let (acct, id, t) = (&*o.account, &*o.identity, o.time);
