@@ -115,6 +115,13 @@ impl AlertScope {
         window_secs: HOUR,
     };
 
+    /// One alert per caller per day (and severity): routine activity worth knowing about once
+    /// a day, such as a known legacy key calling models.
+    pub const PRINCIPAL_DAY: AlertScope = AlertScope {
+        per: DedupeScope::Principal,
+        window_secs: DAY,
+    };
+
     /// For people: `principal, 1 d`, `principal and resource, 1 h`, `call`.
     pub fn describe(&self) -> String {
         if self.per == DedupeScope::Call {

@@ -78,7 +78,7 @@ pub fn all() -> Vec<Box<dyn EventRule>> {
 /// What a rule file needs.
 pub(crate) mod prelude {
     pub use crate::cloudtrail::Event;
-    pub use crate::detection::{AlertScope, DAY, DedupeScope, HOUR, Hit, Metadata, Organization, Samples};
+    pub use crate::detection::{AlertScope, DedupeScope, HOUR, Hit, Metadata, Organization, Samples};
     pub use crate::rules::BuiltinRule;
     pub use crate::severity::{Area, Severity};
 }

@@ -31,10 +31,7 @@ pub const RULE: BuiltinRule = BuiltinRule {
         events: INVOKE,
         resource_types: &[],
         failed_calls: true,
-        alert: AlertScope {
-            per: DedupeScope::Principal,
-            window_secs: DAY,
-        },
+        alert: AlertScope::PRINCIPAL_DAY,
         samples: Samples {
             must_fire: &[
                 "events/bedrock/InvokeModel-long-term-key.json",

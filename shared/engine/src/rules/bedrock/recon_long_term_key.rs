@@ -26,10 +26,7 @@ pub const RULE: BuiltinRule = BuiltinRule {
         events: RECON,
         resource_types: &[],
         failed_calls: true,
-        alert: AlertScope {
-            per: DedupeScope::Principal,
-            window_secs: DAY,
-        },
+        alert: AlertScope::PRINCIPAL_DAY,
         samples: Samples {
             must_fire: &[
                 "events/bedrock/GetFoundationModelAvailability-long-term-key.json",

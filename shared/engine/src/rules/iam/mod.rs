@@ -9,6 +9,7 @@ mod root_access_key_created;
 mod trust_policy_exposed;
 
 use crate::cloudtrail::event::Event;
+use crate::detection::EventKey;
 use crate::rules::EventRule;
 
 /// The IAM rules.
@@ -22,6 +23,16 @@ pub fn all() -> Vec<Box<dyn EventRule>> {
         Box::new(root_access_key_created::RULE),
     ]
 }
+
+/// The calls that write an identity policy document: inline on a user, group or role, or a
+/// managed policy and its versions.
+const POLICY_WRITES: &[EventKey] = &[
+    ("iam.amazonaws.com", "PutUserPolicy"),
+    ("iam.amazonaws.com", "PutGroupPolicy"),
+    ("iam.amazonaws.com", "PutRolePolicy"),
+    ("iam.amazonaws.com", "CreatePolicy"),
+    ("iam.amazonaws.com", "CreatePolicyVersion"),
+];
 
 /// The identity an `Attach*Policy` / `Put*Policy` call targets: its kind (`user`, `group`,
 /// `role`) and, when recorded, its name (`userName`, `groupName`, `roleName`).

@@ -1,7 +1,7 @@
 //! A policy document granting admin, a privilege-escalation path, PassRole on any role, or a
 //! whole service on every resource was written inline or as a managed policy (version).
 
-use super::policy_target;
+use super::{POLICY_WRITES, policy_target};
 use crate::policy::{Grant, Policy};
 use crate::rules::prelude::*;
 use crate::rules::support::{flag, or_unknown};
@@ -37,13 +37,7 @@ pub const RULE: BuiltinRule = BuiltinRule {
             limit iam:PassRole to named roles and add an iam:PassedToService condition. If the \
             change was not expected, delete the inline policy or policy version, and review what \
             the identity did since and who else holds the policy.",
-        events: &[
-            ("iam.amazonaws.com", "PutUserPolicy"),
-            ("iam.amazonaws.com", "PutGroupPolicy"),
-            ("iam.amazonaws.com", "PutRolePolicy"),
-            ("iam.amazonaws.com", "CreatePolicy"),
-            ("iam.amazonaws.com", "CreatePolicyVersion"),
-        ],
+        events: POLICY_WRITES,
         resource_types: &[],
         failed_calls: false,
         alert: AlertScope {

@@ -1,7 +1,20 @@
 //! A policy was written but CloudTrail left its request out for size, so the document could
 //! not be judged.
 
+use super::POLICY_WRITES;
+use crate::detection::{EventKey, join_events};
 use crate::rules::prelude::*;
+
+/// Trust and resource policy writes, beside the identity policy writes.
+const OTHER_WRITES: &[EventKey] = &[
+    ("iam.amazonaws.com", "CreateRole"),
+    ("iam.amazonaws.com", "UpdateAssumeRolePolicy"),
+    ("bedrock.amazonaws.com", "PutResourcePolicy"),
+    ("bedrock-agentcore.amazonaws.com", "PutResourcePolicy"),
+    ("sagemaker.amazonaws.com", "PutModelPackageGroupPolicy"),
+];
+
+const EVENTS: [EventKey; POLICY_WRITES.len() + OTHER_WRITES.len()] = join_events(&[POLICY_WRITES, OTHER_WRITES]);
 
 pub const RULE: BuiltinRule = BuiltinRule {
     metadata: Metadata {
@@ -24,18 +37,7 @@ pub const RULE: BuiltinRule = BuiltinRule {
             it (or run it through IAM Access Analyzer policy validation); if it grants more than \
             intended, restore the previous version and review what the identity did since. Ask \
             the writer why the document was that large.",
-        events: &[
-            ("iam.amazonaws.com", "PutUserPolicy"),
-            ("iam.amazonaws.com", "PutGroupPolicy"),
-            ("iam.amazonaws.com", "PutRolePolicy"),
-            ("iam.amazonaws.com", "CreatePolicy"),
-            ("iam.amazonaws.com", "CreatePolicyVersion"),
-            ("iam.amazonaws.com", "CreateRole"),
-            ("iam.amazonaws.com", "UpdateAssumeRolePolicy"),
-            ("bedrock.amazonaws.com", "PutResourcePolicy"),
-            ("bedrock-agentcore.amazonaws.com", "PutResourcePolicy"),
-            ("sagemaker.amazonaws.com", "PutModelPackageGroupPolicy"),
-        ],
+        events: &EVENTS,
         resource_types: &[],
         failed_calls: false,
         alert: AlertScope::DEFAULT,

@@ -25,10 +25,7 @@ pub const RULE: BuiltinRule = BuiltinRule {
         events: &[("sagemaker.amazonaws.com", "CreateEndpointConfig")],
         resource_types: &[],
         failed_calls: false,
-        alert: AlertScope {
-            per: DedupeScope::Principal,
-            window_secs: DAY,
-        },
+        alert: AlertScope::PRINCIPAL_DAY,
         samples: Samples {
             must_fire: &["events/sagemaker/CreateEndpointConfig.json"],
             must_not_fire: &[

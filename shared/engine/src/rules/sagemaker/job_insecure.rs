@@ -33,10 +33,7 @@ pub const RULE: BuiltinRule = BuiltinRule {
         ],
         resource_types: &[],
         failed_calls: false,
-        alert: AlertScope {
-            per: DedupeScope::Principal,
-            window_secs: DAY,
-        },
+        alert: AlertScope::PRINCIPAL_DAY,
         samples: Samples {
             must_fire: &[
                 "events/sagemaker/CreateTrainingJob.json",

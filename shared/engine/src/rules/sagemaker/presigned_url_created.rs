@@ -29,10 +29,7 @@ pub const RULE: BuiltinRule = BuiltinRule {
         ],
         resource_types: &[],
         failed_calls: false,
-        alert: AlertScope {
-            per: DedupeScope::Principal,
-            window_secs: DAY,
-        },
+        alert: AlertScope::PRINCIPAL_DAY,
         samples: Samples {
             must_fire: &[
                 "events/sagemaker/CreatePresignedNotebookInstanceUrl.json",
