@@ -77,16 +77,18 @@ async fn judge(job: Job<'_>) -> Result<Vec<Signal<'_>>, StateError> {
     if groups.is_empty() {
         return Ok(Vec::new());
     }
-    let mut learning_until: HashMap<&str, i64> = HashMap::new();
+    // Each account's earliest invocation of the batch starts its learning period if none has.
+    let mut earliest: HashMap<&str, i64> = HashMap::new();
     for (k, g) in groups {
-        if learning_until.contains_key(k.0) {
-            continue;
-        }
         let t = batch.at(g.first).time;
-        let learn = key(&["learn", k.0]);
+        earliest.entry(k.0).and_modify(|e| *e = (*e).min(t)).or_insert(t);
+    }
+    let mut learning_until: HashMap<&str, i64> = HashMap::new();
+    for (acct, t) in earliest {
+        let learn = key(&["learn", acct]);
         store.insert_if_absent(&learn, t, t + 730 * 86_400, t).await?;
         let since = store.get(&learn, t).await?.map_or(t, |i| i.value);
-        learning_until.insert(k.0, since + s.learning_secs);
+        learning_until.insert(acct, since + s.learning_secs);
     }
 
     let mut wanted: Vec<String> = groups.iter().flat_map(|(k, g)| facets(k, g)).map(|(k, _)| k).collect();

@@ -258,6 +258,21 @@ fn first_seen_respects_learning_and_context() {
 }
 
 #[test]
+fn learning_starts_at_the_earliest_invocation_of_a_batch() {
+    // The first invocation of a fresh account and a stolen key's, 8 days later, in one batch
+    // (a replayed month): the stolen key sorts first, yet the period starts at the earlier call.
+    let (settings, store) = (StatefulSettings::default(), MemoryStore::default());
+    let app = Call::new(T0, "InvokeModel", "ASIAZZZAPP");
+    let stolen = Call {
+        user: "stolen",
+        ..Call::new(T0 + 8 * DAY, "InvokeModel", "AKIAAAASTOLEN")
+    };
+    let found = run(&settings, &store, &[stolen.obs(), app.obs()]);
+    assert_eq!(rules_of(&found), [("bedrock.llmjacking_first_seen", Severity::Medium)]);
+    assert!(found[0].summary.contains("AKIAAAASTOLEN"), "{}", found[0].summary);
+}
+
+#[test]
 fn volume_spike_against_own_baseline() {
     let (settings, store) = warmed();
     let calls = |user: &'static str, hour: i64, n: i64| -> Vec<Observation> {
