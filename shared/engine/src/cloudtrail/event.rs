@@ -28,8 +28,13 @@ fn read_section(raw: Option<&RawValue>) -> Option<Value> {
 
 /// True for the marker CloudTrail writes in place of a section over its size limit:
 /// `{"omitted":true,"reason":"…too large"}`.
+/// The flag may be a boolean or, in exports, the text `"true"` (any case).
 fn is_omitted(section: &Value) -> bool {
-    section.get("omitted").and_then(Value::as_bool) == Some(true)
+    match section.get("omitted") {
+        Some(Value::Bool(b)) => *b,
+        Some(Value::String(s)) => s.eq_ignore_ascii_case("true"),
+        _ => false,
+    }
 }
 
 /// A section as an object: as written, or held in a JSON string (Athena, Glue). `None` for
@@ -150,6 +155,10 @@ mod tests {
         assert!(ev.response().is_none());
         assert!(ev.additional().is_none());
         assert!(!ev.request_omitted());
+        let exported = r#"{"requestParameters":{"omitted":"True","reason":"requestParameters too large"}}"#;
+        let record: Record = serde_json::from_str(exported).unwrap();
+        let ev = Event::new(&record);
+        assert!(ev.request_omitted() && ev.request().is_none());
     }
 
     #[test]

@@ -66,26 +66,46 @@ impl Statement {
         self.actions.iter().any(|p| wildcard_match(p, action)) != self.not_action
     }
 
-    /// True when the statement applies to every resource.
+    /// True when the statement applies to every resource: `*`, a pattern that matches any ARN
+    /// (`arn:*`, `arn:aws:*:*:*:*`), or a `NotResource` that does not exclude `*`.
     fn on_all_resources(&self) -> bool {
         if self.not_resource {
             return !self.resources.iter().any(|r| r == "*");
         }
-        self.resources.iter().any(|r| r == "*" || r == "arn:aws:*:*:*:*")
+        self.resources.iter().any(|r| wildcard_match(r, ANY_ARN))
     }
 
-    /// True when the statement applies to every IAM resource of `kind` (`role`, `user`…):
-    /// every resource, or an IAM ARN ending in `:*` or `:<kind>/*`, in any account.
+    /// True when the statement applies to every IAM resource of `kind` (`role`, `user`…) in an
+    /// account: every resource, or a pattern matching any ARN of that kind (`arn:aws:iam::*:*`,
+    /// `arn:aws:iam::111122223333:role/*`, `arn:*:iam::*:role/*`).
     fn on_all_of_kind(&self, kind: &str) -> bool {
         self.on_all_resources()
             || (!self.not_resource
                 && self.resources.iter().any(|r| {
-                    let parts: Vec<&str> = r.splitn(6, ':').collect();
-                    matches!(parts.as_slice(), ["arn", _, "iam" | "*", _, _, res]
-                        if *res == "*" || res.strip_suffix("/*") == Some(kind))
+                    let account = r
+                        .split(':')
+                        .nth(4)
+                        .filter(|a| a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit()));
+                    let probe = format!(
+                        "arn:aws:iam::{}:{kind}/aidr-probe/any",
+                        account.unwrap_or("000000000000")
+                    );
+                    wildcard_match(r, &probe)
                 }))
     }
+
+    /// True when this statement is a Deny, without conditions, of `action` on every resource
+    /// of `kind` (every resource when `None`): it takes that grant back whatever allows it.
+    fn denies(&self, action: &str, kind: Option<&str>) -> bool {
+        !self.allow
+            && self.conditions.is_empty()
+            && self.grants_action(action)
+            && kind.map_or_else(|| self.on_all_resources(), |k| self.on_all_of_kind(k))
+    }
 }
+
+/// An ARN of no real service: a resource pattern that matches it matches any ARN.
+const ANY_ARN: &str = "arn:aws:aidr-probe:us-east-1:000000000000:probe/any";
 
 fn push(found: &mut Vec<Grant>, grant: Grant) {
     if !found.contains(&grant) {
@@ -134,7 +154,9 @@ impl Policy {
             let partners: Vec<&str> = PASS_ROLE_PARTNERS
                 .iter()
                 .copied()
-                .filter(|p| allows().any(|st| st.grants_action(p)))
+                .filter(|p| {
+                    allows().any(|st| st.grants_action(p)) && !self.statements.iter().any(|st| st.denies(p, None))
+                })
                 .collect();
             if partners.is_empty() {
                 push(&mut found, Grant::PassRoleAny);
@@ -143,8 +165,27 @@ impl Policy {
                 push(&mut found, Grant::Escalation(Escalation::PassRoleWith(partner)));
             }
         }
+        found.retain(|g| !self.taken_back(g));
         found.sort_by_key(Grant::rank);
         found
+    }
+
+    /// True when an unconditioned Deny statement of the document takes `grant` back.
+    fn taken_back(&self, grant: &Grant) -> bool {
+        let denied = |action: &str, kind: Option<&str>| self.statements.iter().any(|st| st.denies(action, kind));
+        match grant {
+            Grant::Admin => denied("*", None),
+            Grant::PassRoleAny => denied("iam:PassRole", Some("role")),
+            Grant::AiServiceWildcard(service) | Grant::ServiceWildcard(service) => {
+                denied(&format!("{service}:*"), None)
+            }
+            Grant::Escalation(Escalation::Action(action)) => {
+                let kind = ESCALATION_ACTIONS.iter().find(|(a, _)| a == action).map(|(_, k)| *k);
+                denied(action, kind)
+            }
+            // Partners denied outright are left out when the pairs are made.
+            Grant::Escalation(Escalation::PassRoleWith(_)) => denied("iam:PassRole", Some("role")),
+        }
     }
 }
 
@@ -246,6 +287,57 @@ mod tests {
             {"Effect":"Allow","Action":"iam:PassRole","Resource":"*"},
             {"Effect":"Deny","Action":"lambda:CreateFunction","Resource":"*"}]}));
         assert_eq!(denied, vec![Grant::PassRoleAny]);
+    }
+
+    #[test]
+    fn resource_patterns_matching_any_arn_cover_everything() {
+        assert_eq!(
+            allow(json!("iam:AttachRolePolicy"), json!("arn:*")),
+            [esc("iam:AttachRolePolicy")]
+        );
+        assert_eq!(
+            allow(json!("s3:*"), json!("arn:*")),
+            [Grant::ServiceWildcard("s3".into())]
+        );
+        assert_eq!(
+            allow(json!("iam:AttachRolePolicy"), json!("arn:*:iam::*:role/*")),
+            [esc("iam:AttachRolePolicy")]
+        );
+        assert!(
+            allow(
+                json!("iam:AttachRolePolicy"),
+                json!("arn:aws:iam::111122223333:role/app-*")
+            )
+            .is_empty()
+        );
+        assert!(allow(json!("s3:*"), json!("arn:aws:s3:::*")).is_empty());
+    }
+
+    #[test]
+    fn an_unconditioned_deny_takes_a_grant_back() {
+        let denied = grants(json!({"Statement":[
+            {"Effect":"Allow","Action":["iam:AttachRolePolicy","bedrock:*"],"Resource":"*"},
+            {"Effect":"Deny","Action":"iam:*","Resource":"*"}]}));
+        assert_eq!(denied, [Grant::AiServiceWildcard("bedrock".into())]);
+        let conditional = grants(json!({"Statement":[
+            {"Effect":"Allow","Action":"iam:AttachRolePolicy","Resource":"*"},
+            {"Effect":"Deny","Action":"iam:*","Resource":"*","Condition":{"Bool":{"aws:MultiFactorAuthPresent":"false"}}}]}));
+        assert_eq!(
+            conditional,
+            [esc("iam:AttachRolePolicy")],
+            "a conditional deny may not apply"
+        );
+        let narrow = grants(json!({"Statement":[
+            {"Effect":"Allow","Action":"iam:AttachRolePolicy","Resource":"*"},
+            {"Effect":"Deny","Action":"iam:AttachRolePolicy","Resource":"arn:aws:iam::111122223333:role/admin"}]}));
+        assert_eq!(narrow, [esc("iam:AttachRolePolicy")], "other roles stay open");
+        let pass = grants(json!({"Statement":[
+            {"Effect":"Allow","Action":["iam:PassRole","lambda:CreateFunction"],"Resource":"*"},
+            {"Effect":"Deny","Action":"lambda:*","Resource":"*"}]}));
+        assert_eq!(pass, [Grant::PassRoleAny]);
+        let everything = grants(json!({"Statement":[
+            {"Effect":"Allow","Action":"*","Resource":"*"},{"Effect":"Deny","Action":"*","Resource":"*"}]}));
+        assert!(everything.is_empty());
     }
 
     #[test]

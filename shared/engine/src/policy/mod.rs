@@ -115,9 +115,12 @@ impl Policy {
                 let decoded: Cow<str> = if text.starts_with('{') {
                     Cow::Borrowed(text)
                 } else {
-                    percent_encoding::percent_decode_str(text)
+                    // Form encoding writes a space as `+` (a literal `+` is `%2B`).
+                    let spaced = text.replace('+', " ");
+                    let decoded = percent_encoding::percent_decode_str(&spaced)
                         .decode_utf8()
-                        .map_err(|e| PolicyError(e.to_string()))?
+                        .map_err(|e| PolicyError(e.to_string()))?;
+                    Cow::Owned(decoded.into_owned())
                 };
                 owned = serde_json::from_str::<Value>(&decoded).map_err(|e| PolicyError(e.to_string()))?;
                 &owned
@@ -202,6 +205,10 @@ mod tests {
         );
         assert!(Policy::parse(&Value::String("%7Bnot json".into())).is_err());
         assert!(Policy::parse(&json!({"Version":"2012-10-17"})).is_err());
+        // Form encoding: spaces as `+`, a literal plus as `%2B`.
+        let form = "%7B%22Statement%22%3A+%7B%22Effect%22%3A+%22Allow%22%2C+%22Action%22%3A+%22s3%3A*%22%2C+%22Resource%22%3A+%22*%22%2C+%22Sid%22%3A+%22a%2Bb%22%7D%7D";
+        let parsed = Policy::parse(&Value::String(form.into())).unwrap();
+        assert_eq!(parsed.broad_grants(), [Grant::ServiceWildcard("s3".into())]);
     }
 
     #[test]

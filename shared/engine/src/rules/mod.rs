@@ -48,14 +48,12 @@ impl EventRule for BuiltinRule {
 /// assigned).
 pub const ON_BEHALF_CEILING: Severity = Severity::Low;
 
-/// Runs `rule` on `event` and holds a hit on a call made by an AWS service at
-/// [`ON_BEHALF_CEILING`], saying which service made it.
+/// Runs `rule` on `event`; a hit on a call made by an AWS service is held at or below
+/// [`ON_BEHALF_CEILING`] and says which service made it.
 pub fn judge(rule: &dyn EventRule, event: &Event<'_, '_>, org: &Organization) -> Option<Hit> {
     let mut hit = rule.evaluate(event, org)?;
-    if let Some(service) = event.principal().aws_service()
-        && hit.severity > ON_BEHALF_CEILING
-    {
-        hit.severity = ON_BEHALF_CEILING;
+    if let Some(service) = event.principal().aws_service() {
+        hit.severity = hit.severity.min(ON_BEHALF_CEILING);
         hit.action = format!("{} (made by {service} on the customer's behalf)", hit.action);
     }
     Some(hit)

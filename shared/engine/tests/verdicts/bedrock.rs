@@ -48,6 +48,7 @@ mod guardrail_weakened {
         for (sample, severity) in [
             ("UpdateGuardrail-content-filters-emptied", Severity::High),
             ("UpdateGuardrail-filters-not-shown", Severity::Low),
+            ("UpdateGuardrail-omitted", Severity::Low),
             ("UpdateGuardrail-low-strength", Severity::Medium),
             ("UpdateGuardrail-filter-disabled", Severity::High),
             ("UpdateGuardrail-grounding-threshold", Severity::Medium),

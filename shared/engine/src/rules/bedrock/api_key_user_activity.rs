@@ -54,7 +54,8 @@ pub const RULE: ApiKeyUserActivity = ApiKeyUserActivity(Metadata {
         Bedrock calls with its API key; anything else means someone gave it ordinary \
         credentials (an access key or a password) and uses it as a general identity. Medium for \
         reads (discovery: who am I, what may I do); high for writes, sign-ins and new \
-        credentials. Failed calls count: a denied attempt still shows the identity in use.",
+        credentials. Failed calls (and failed sign-ins) count at medium: a denied attempt \
+        still shows the identity in use.",
     remediation: "Deactivate and delete any access key or console password of the BedrockAPIKey \
         user, and deactivate its Bedrock API key if its use is not expected. Deny \
         iam:CreateAccessKey and iam:CreateLoginProfile on user/BedrockAPIKey-* with an SCP, and \
@@ -90,10 +91,21 @@ impl EventRule for ApiKeyUserActivity {
                 .iter()
                 .any(|verb| ev.name().starts_with(verb))
         });
-        let severity = if read { Severity::Medium } else { Severity::High };
+        // A failed sign-in is recorded as a success of the call with `ConsoleLogin: Failure`.
+        let failed_sign_in = ev.resp_str("ConsoleLogin") == Some("Failure");
+        let severity = if read || ev.failed() || failed_sign_in {
+            Severity::Medium
+        } else {
+            Severity::High
+        };
         let service = ev.record.source().trim_end_matches(".amazonaws.com");
+        let verb = if ev.failed() || failed_sign_in {
+            "tried to call"
+        } else {
+            "called"
+        };
         let action = format!(
-            "(the identity of a Bedrock API key) called {service}:{} outside Bedrock",
+            "(the identity of a Bedrock API key) {verb} {service}:{} outside Bedrock",
             ev.name()
         );
         Some(Hit::new(severity, action).resource(Some(user)))
@@ -101,5 +113,39 @@ impl EventRule for ApiKeyUserActivity {
 
     fn needle(&self) -> Option<&'static str> {
         Some(API_KEY_USER_PREFIX)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::RULE;
+    use crate::cloudtrail::{Event, Record};
+    use crate::detection::Organization;
+    use crate::rules::EventRule;
+    use crate::severity::Severity;
+
+    #[test]
+    fn a_failed_sign_in_is_medium_and_says_so() {
+        let text = json!({
+            "eventSource": "signin.amazonaws.com", "eventName": "ConsoleLogin", "readOnly": false,
+            "userIdentity": {"type": "IAMUser", "userName": "BedrockAPIKey-x7q2",
+                             "arn": "arn:aws:iam::111122223333:user/BedrockAPIKey-x7q2"},
+            "responseElements": {"ConsoleLogin": "Failure"}
+        })
+        .to_string();
+        let record: Record = serde_json::from_str(&text).unwrap();
+        let hit = RULE.evaluate(&Event::new(&record), &Organization::default()).unwrap();
+        assert_eq!(hit.severity, Severity::Medium);
+        assert!(
+            hit.action.contains("tried to call signin:ConsoleLogin"),
+            "{}",
+            hit.action
+        );
+        let text = text.replace("Failure", "Success");
+        let record: Record = serde_json::from_str(&text).unwrap();
+        let hit = RULE.evaluate(&Event::new(&record), &Organization::default()).unwrap();
+        assert_eq!(hit.severity, Severity::High);
     }
 }

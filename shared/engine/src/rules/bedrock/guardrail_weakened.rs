@@ -17,7 +17,8 @@ pub const RULE: BuiltinRule = BuiltinRule {
             the request (UpdateGuardrail replaces the whole configuration, so the request is the \
             new state) and only on what the record shows: CloudTrail hides parts of guardrail \
             requests (HIDDEN_DUE_TO_SECURITY_REASONS placeholders) and may leave the content \
-            filters out. An update whose content filters are not in the record is reported low as \
+            filters, or the whole request when it is too large, out. An update whose content \
+            filters are not in the record is reported low as \
             a change that could not be judged, naming GetGuardrail to fetch the new \
             configuration; it is never called weakened. High: the content filters emptied \
             (filtersConfig given as an empty list), a content filter at strength NONE, or a filter switched off \
@@ -48,6 +49,7 @@ pub const RULE: BuiltinRule = BuiltinRule {
             must_fire: &[
                 "events/bedrock/UpdateGuardrail-content-filters-emptied.json",
                 "events/bedrock/UpdateGuardrail-filters-not-shown.json",
+                "events/bedrock/UpdateGuardrail-omitted.json",
                 "events/bedrock/UpdateGuardrail-low-strength.json",
                 "events/bedrock/UpdateGuardrail-filter-disabled.json",
                 "events/bedrock/UpdateGuardrail-grounding-threshold.json",
@@ -79,22 +81,19 @@ fn check(ev: &Event, _: &Organization) -> Option<Hit> {
         );
         return Some(Hit::new(Severity::High, action).resource(config));
     }
-    // Without the request (omitted or absent) nothing can be judged.
-    let request = ev.request()?;
-    let id = ev.req_str("guardrailIdentifier");
+    let id = ev
+        .req_str("guardrailIdentifier")
+        .or_else(|| ev.resp_str("guardrailArn"))
+        .or_else(|| ev.resp_str("guardrailId"));
+    // The request left out (omitted for size, null) or its content filters not shown: a
+    // change that could not be judged, not evidence of a weakening.
+    let Some(request) = ev.request() else {
+        return Some(unjudged(id, "the request is not in the record"));
+    };
     let mut reasons = Reasons::default();
     match filters(request, "contentPolicyConfig") {
         Some(content) if content.is_empty() => reasons.add(Severity::High, "content filters emptied"),
-        // Not in the record: CloudTrail may have hidden them. A change, not evidence of a weakening.
-        None => {
-            let action = format!(
-                "updated guardrail {}; its content filters are not in the record (CloudTrail hides \
-                 parts of guardrail requests), so the change could not be judged: fetch the new \
-                 configuration with GetGuardrail",
-                id.unwrap_or("(unknown)")
-            );
-            return Some(Hit::new(Severity::Low, action).resource(id));
-        }
+        None => return Some(unjudged(id, "its content filters are not in the record")),
         Some(content) => {
             for filter in content {
                 content_filter(filter, &mut reasons);
@@ -128,6 +127,16 @@ fn check(ev: &Event, _: &Organization) -> Option<Hit> {
     reasons
         .hit(&format!("weakened guardrail {}", id.unwrap_or("(unknown)")))
         .map(|hit| hit.resource(id))
+}
+
+/// A low hit for an update the record does not show enough of: `what` was not visible.
+fn unjudged(id: Option<&str>, what: &str) -> Hit {
+    let action = format!(
+        "updated guardrail {}; {what} (CloudTrail hides parts of guardrail requests), so the change \
+         could not be judged: fetch the new configuration with GetGuardrail",
+        id.unwrap_or("(unknown)")
+    );
+    Hit::new(Severity::Low, action).resource(id)
 }
 
 /// The weakenings of one content filter, on its input and output side.

@@ -1,7 +1,7 @@
 //! Foundation-model access was requested or granted: the first steps of LLMjacking.
 
 use crate::rules::prelude::*;
-use crate::stateful::bedrock::ENABLE;
+use crate::stateful::bedrock::{ENABLE, MARKETPLACE};
 
 pub const RULE: BuiltinRule = BuiltinRule {
     metadata: Metadata {
@@ -18,7 +18,9 @@ pub const RULE: BuiltinRule = BuiltinRule {
             and the Anthropic use-case form is still asked once per account. LLMjacking starts \
             this way: stolen keys switch on models to run them at the victim's expense. A denied \
             attempt is itself a signal (low): someone tried with credentials that lack the \
-            permission. A long-term access key or the root user raises the severity; a \
+            permission. A long-term access key or the root user raises the severity. A \
+            Marketplace subscription may be for any product, so it is low (medium with a \
+            long-term key or root); a \
             subscription AWS made on the caller's behalf stays low (the caller's invocation is \
             the decision). The Marketplace event names follow AWS's documented actions; a \
             background subscription record could not be checked against a real log.",
@@ -50,28 +52,49 @@ pub const RULE: BuiltinRule = BuiltinRule {
 
 fn check(ev: &Event, _: &Organization) -> Option<Hit> {
     let model = ev.req_str("modelId").or_else(|| ev.req_str("productId"));
-    let verb = match ev.name() {
-        "PutUseCaseForModelAccess" => "submitted the model-access use case",
-        "CreateFoundationModelAgreement" => "accepted the model agreement",
-        "Subscribe" => "subscribed to an AWS Marketplace product",
-        "AcceptAgreementRequest" => "accepted an AWS Marketplace agreement",
-        _ => "requested the model entitlement",
+    // What was done, and what was tried (for a denied attempt).
+    let (done, tried) = match ev.name() {
+        "PutUseCaseForModelAccess" => (
+            "submitted the model-access use case",
+            "submit the model-access use case",
+        ),
+        "CreateFoundationModelAgreement" => ("accepted the model agreement", "accept the model agreement"),
+        "Subscribe" => (
+            "subscribed to an AWS Marketplace product",
+            "subscribe to an AWS Marketplace product",
+        ),
+        "AcceptAgreementRequest" => (
+            "accepted an AWS Marketplace agreement",
+            "accept an AWS Marketplace agreement",
+        ),
+        _ => ("requested the model entitlement", "request the model entitlement"),
+    };
+    let phrase = if ev.failed() {
+        format!("tried to {tried}")
+    } else {
+        done.to_owned()
     };
     let action = match model {
-        Some(m) => format!("{verb} for {m}"),
-        None => verb.to_owned(),
+        Some(m) => format!("{phrase} for {m}"),
+        None => phrase,
     };
+    let long_lived = ev.principal().long_term_key() || ev.principal().is_root();
+    // A Marketplace subscription may be for any product, not only a model: low, unless a
+    // long-lived credential made it.
+    let marketplace = ev.record.source() == MARKETPLACE;
     let severity = if ev.access_denied() {
         Severity::Low
     } else if ev.failed() {
         return None; // throttling, validation: no signal either way
-    } else if ev.principal().long_term_key() || ev.principal().is_root() {
+    } else if marketplace {
+        if long_lived { Severity::Medium } else { Severity::Low }
+    } else if long_lived {
         Severity::High
     } else {
         RULE.metadata.severity
     };
-    let action = if ev.failed() {
-        format!("tried and was denied: {action}")
+    let action = if ev.access_denied() {
+        format!("{action}, and was denied")
     } else {
         action
     };

@@ -21,8 +21,8 @@ pub const RULE: BuiltinRule = BuiltinRule {
             (PutInlinePolicyToPermissionSet, judged by the policy analyzer). Identity Center then \
             provisions the grant as an AWSReservedSSO_ role in every account the permission set is \
             assigned to: one call here is admin in many accounts. Those member-account records \
-            are made by AWS and stay low; this is where the decision is logged. High; medium for \
-            a whole-service wildcard in an inline policy.",
+            are made by AWS and stay low; this is where the decision is logged. High. A \
+            whole-service wildcard (bedrock:*) is broad but not admin-equivalent and is left out.",
         remediation: "Confirm the change with the Identity Center administrators. If it was not \
             approved, detach the policy from the permission set (DetachManagedPolicyFromPermissionSet \
             or DeleteInlinePolicyFromPermissionSet), provision the permission set again, and review \
@@ -61,10 +61,15 @@ fn check(ev: &Event, _: &Organization) -> Option<Hit> {
         }
         _ => {
             let grants = Policy::parse(ev.req("inlinePolicy")?).ok()?.broad_grants();
-            let worst = grants.first()?;
-            let wildcard = matches!(worst, Grant::AiServiceWildcard(_) | Grant::ServiceWildcard(_));
-            let severity = if wildcard { Severity::Medium } else { Severity::High };
-            (severity, format!("put an inline policy granting {}", worst.describe()))
+            // Admin, PassRole on any role or an escalation path; a whole-service wildcard is
+            // broad but not admin-equivalent.
+            let worst = grants
+                .first()
+                .filter(|g| !matches!(g, Grant::AiServiceWildcard(_) | Grant::ServiceWildcard(_)))?;
+            (
+                Severity::High,
+                format!("put an inline policy granting {}", worst.describe()),
+            )
         }
     };
     let action = format!("{what} to permission set {}", or_unknown(permission_set));
