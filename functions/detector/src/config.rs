@@ -1,7 +1,7 @@
 //! The detector's settings, read from environment variables and validated at cold start; an
 //! error names the variable and what is wrong with it.
 
-use aidr_engine::alerting::AlertPolicy;
+use aidr_engine::alerting::{AlertPolicy, UPDATE_INTERVAL_SECS};
 use aidr_engine::stateful::StatefulSettings;
 use aidr_engine::{Organization, Registry, Severity};
 
@@ -119,6 +119,22 @@ impl DetectorConfig {
                 })
                 .map(Some)?,
         };
+        // 0 turns updates off; at most the longest window.
+        let update_interval_secs = match get("AIDR_UPDATE_INTERVAL_SECONDS").filter(|v| !v.trim().is_empty()) {
+            None => UPDATE_INTERVAL_SECS,
+            Some(v) => v
+                .trim()
+                .parse::<i64>()
+                .ok()
+                .filter(|s| (0..=MAX_WINDOW_SECS).contains(s))
+                .ok_or_else(|| {
+                    let why = format!("{v:?} is not a number of seconds between 0 and {MAX_WINDOW_SECS}");
+                    ConfigError::Invalid {
+                        var: "AIDR_UPDATE_INTERVAL_SECONDS",
+                        why,
+                    }
+                })?,
+        };
         let suppress_rules = list(get("AIDR_SUPPRESS_RULES"));
         if let Some(unknown) = suppress_rules.iter().find(|id| registry.get(id).is_none()) {
             let why = format!("{unknown:?} is not a rule id (see `aidr rules`)");
@@ -156,6 +172,7 @@ impl DetectorConfig {
                 suppress_rules,
                 suppress_principals: list(get("AIDR_SUPPRESS_PRINCIPALS")),
                 suppress_accounts: accounts("AIDR_SUPPRESS_ACCOUNTS", get("AIDR_SUPPRESS_ACCOUNTS"))?,
+                update_interval_secs,
             },
             organization: Organization {
                 accounts: accounts("AIDR_ORG_ACCOUNTS", get("AIDR_ORG_ACCOUNTS"))?,

@@ -3,7 +3,7 @@
 //! pipeline; findings go through the alerting protocol.
 //!
 //! Each input (the event, or each SQS message) ends one of three ways:
-//! - done: every finding was alerted, merged, a duplicate or silenced;
+//! - done: every finding was alerted, merged (with or without an update), a duplicate or silenced;
 //! - retried: something that can pass failed (throttling, a timeout, a 5xx, another delivery
 //!   of the same event in flight): the event invocation fails, or the SQS message is reported
 //!   in `batchItemFailures`, and AWS delivers it again;
@@ -69,6 +69,8 @@ pub struct Summary {
     pub findings: usize,
     pub alerted: usize,
     pub merged: usize,
+    /// Merged, and an update on the repeats published.
+    pub updated: usize,
     pub duplicates: usize,
     pub silenced: usize,
     /// Inputs that can never be processed, kept in the dead-letter queue.
@@ -315,6 +317,7 @@ impl<S: StateStore, P: Publisher, D: DeadLetters> FindingSink for Alerts<'_, S, 
                     let (count, name) = match outcome {
                         Outcome::Alerted => (&mut self.summary.alerted, "alerted"),
                         Outcome::Merged { .. } => (&mut self.summary.merged, "merged"),
+                        Outcome::Updated { .. } => (&mut self.summary.updated, "updated"),
                         Outcome::Duplicate => (&mut self.summary.duplicates, "duplicate"),
                         Outcome::Silenced(_) => (&mut self.summary.silenced, "silenced"),
                     };

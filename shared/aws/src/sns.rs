@@ -1,6 +1,6 @@
 //! The engine's alert [`Publisher`] on an SNS topic.
 
-use aidr_engine::Finding;
+use aidr_engine::alerting::{Alert, AlertKind};
 use aidr_engine::ports::{PublishError, Publisher};
 use aws_sdk_sns::Client;
 use aws_sdk_sns::error::DisplayErrorContext;
@@ -8,18 +8,24 @@ use aws_sdk_sns::types::MessageAttributeValue;
 
 use crate::failure::failure_kind;
 
-/// Publishes each alert to one topic: the message is the finding as JSON, the subject a short
-/// title, and the message attributes `severity`, `rule_id`, `area` and `account` let
-/// subscriptions filter (e.g. only high and critical to a chat channel).
+/// Publishes each alert or update to one topic: the message is the finding as JSON with `kind`
+/// (`alert`, `update`) and `count` beside its fields, the subject a short title, and the
+/// message attributes `kind`, `severity`, `rule_id`, `area` and `account` let subscriptions
+/// filter (e.g. only high and critical to a chat channel, no updates by e-mail).
 #[derive(Clone, Debug)]
 pub struct SnsPublisher {
     client: Client,
     topic_arn: String,
 }
 
-/// SNS subjects: at most 100 printable ASCII characters, no line breaks.
-pub fn subject(f: &Finding) -> String {
-    let text = format!("aidr {}: {}", f.severity.as_str().to_uppercase(), f.title);
+/// SNS subjects: at most 100 printable ASCII characters, no line breaks; an update says so.
+pub fn subject(alert: &Alert<'_>) -> String {
+    let f = alert.finding;
+    let again = match alert.kind {
+        AlertKind::Alert => String::new(),
+        AlertKind::Update => format!(" (update, {} so far)", alert.count),
+    };
+    let text = format!("aidr {}: {}{again}", f.severity.as_str().to_uppercase(), f.title);
     text.chars()
         .map(|c| if c.is_ascii_graphic() || c == ' ' { c } else { '?' })
         .take(100)
@@ -45,13 +51,15 @@ impl SnsPublisher {
 }
 
 impl Publisher for SnsPublisher {
-    async fn publish(&self, f: &Finding) -> Result<(), PublishError> {
-        let message = serde_json::to_string(f).map_err(|e| PublishError::permanent(e.to_string()))?;
+    async fn publish(&self, alert: &Alert<'_>) -> Result<(), PublishError> {
+        let f = alert.finding;
+        let message = serde_json::to_string(alert).map_err(|e| PublishError::permanent(e.to_string()))?;
         self.client
             .publish()
             .topic_arn(&self.topic_arn)
-            .subject(subject(f))
+            .subject(subject(alert))
             .message(message)
+            .message_attributes("kind", attribute(alert.kind.as_str())?)
             .message_attributes("severity", attribute(f.severity.as_str())?)
             .message_attributes("rule_id", attribute(&f.rule_id)?)
             .message_attributes("area", attribute(f.area.as_str())?)
@@ -68,14 +76,31 @@ impl Publisher for SnsPublisher {
 
 #[cfg(test)]
 mod tests {
+    use aidr_engine::alerting::{Alert, AlertKind};
     use aidr_testkit::samples::sample_findings;
 
     #[test]
     fn subjects_are_short_and_plain() {
         let mut f = sample_findings("events/bedrock/DeleteGuardrail.json").remove(0);
-        assert_eq!(super::subject(&f), "aidr HIGH: Bedrock guardrail deleted");
+        fn alert(f: &aidr_engine::Finding) -> Alert<'_> {
+            Alert {
+                kind: AlertKind::Alert,
+                count: 1,
+                finding: f,
+            }
+        }
+        assert_eq!(super::subject(&alert(&f)), "aidr HIGH: Bedrock guardrail deleted");
+        let update = Alert {
+            kind: AlertKind::Update,
+            count: 7,
+            finding: &f,
+        };
+        assert_eq!(
+            super::subject(&update),
+            "aidr HIGH: Bedrock guardrail deleted (update, 7 so far)"
+        );
         f.title = format!("é\n{}", "x".repeat(200));
-        let s = super::subject(&f);
+        let s = super::subject(&alert(&f));
         assert_eq!(s.len(), 100);
         assert!(s.starts_with("aidr HIGH: ??x"));
     }

@@ -102,7 +102,14 @@ pub struct AlertPolicy {
     pub suppress_principals: Vec<String>,
     /// Accounts whose findings never alert.
     pub suppress_accounts: Vec<String>,
+    /// A repeat merged into an open alert publishes an update (same dedupe key, the count so
+    /// far, the latest event) at most once per this many seconds of event time per dedupe key,
+    /// so responders see that it is still happening; `0` publishes none.
+    pub update_interval_secs: i64,
 }
+
+/// The default [`AlertPolicy::update_interval_secs`]: 15 minutes.
+pub const UPDATE_INTERVAL_SECS: i64 = 900;
 
 impl Default for AlertPolicy {
     fn default() -> Self {
@@ -112,8 +119,38 @@ impl Default for AlertPolicy {
             suppress_rules: Vec::new(),
             suppress_principals: Vec::new(),
             suppress_accounts: Vec::new(),
+            update_interval_secs: UPDATE_INTERVAL_SECS,
         }
     }
+}
+
+/// What a published message is: the first alert of a dedupe key in its window, or an update
+/// on repeats merged into it. Published as `"kind"` in the message and as a message attribute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AlertKind {
+    Alert,
+    Update,
+}
+
+impl AlertKind {
+    /// `alert` or `update`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AlertKind::Alert => "alert",
+            AlertKind::Update => "update",
+        }
+    }
+}
+
+/// One published message: the finding (its fields at the top level), what kind of message it
+/// is, and how many findings its dedupe key has counted in the window so far (1 for an alert).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Alert<'a> {
+    pub kind: AlertKind,
+    pub count: i64,
+    #[serde(flatten)]
+    pub finding: &'a Finding,
 }
 
 impl AlertPolicy {
@@ -151,6 +188,9 @@ pub enum Outcome {
     Duplicate,
     /// Merged into the open window's alert; the window has now seen `count` occurrences.
     Merged { count: i64 },
+    /// Merged, and an update with the count was published (see
+    /// [`AlertPolicy::update_interval_secs`]).
+    Updated { count: i64 },
     /// An alert was published.
     Alerted,
 }
@@ -269,11 +309,63 @@ impl<P: Publisher> Delivery<'_, P> {
         if window.opened_by == id {
             let publishing = Marker::Publishing(self.now);
             self.take_over(claim, publishing).await?;
-            self.publish(publishing).await
-        } else {
-            self.take_over(claim, Marker::Done).await?;
-            Ok(Outcome::Merged { count: window.count })
+            return self.publish(publishing).await;
         }
+        let window_start = window.window_end - self.policy.window_secs(f);
+        let updated = match self.update(at, window_start, window.count).await {
+            Ok(updated) => updated,
+            Err(e) => {
+                // Release the claim so that the retry decides (and updates) at once.
+                let _ = self.replace(claim, Marker::Claimed(0)).await;
+                return Err(e);
+            }
+        };
+        self.take_over(claim, Marker::Done).await?;
+        Ok(match updated {
+            true => Outcome::Updated { count: window.count },
+            false => Outcome::Merged { count: window.count },
+        })
+    }
+
+    /// Publishes an update for a repeat at `at` when the last message of its dedupe key (the
+    /// alert at `window_start`, or the last update, kept in `update#<dedupe key>`) is at least
+    /// the update interval older; only one of concurrent deliveries wins the slot. A failed
+    /// publish gives the slot back and fails the delivery, which the caller then retries.
+    async fn update(&self, at: i64, window_start: i64, count: i64) -> Result<bool, AlertError> {
+        let interval = self.policy.update_interval_secs;
+        if interval <= 0 {
+            return Ok(false);
+        }
+        let key = format!("update#{}", self.finding.dedupe_key);
+        let last = self.store.get(&key, self.now).await?.map(|item| item.value);
+        if at - last.unwrap_or(window_start) < interval {
+            return Ok(false);
+        }
+        let expiry = at.max(self.now) + interval + 86_400;
+        let won = match last {
+            None => self.store.insert_if_absent(&key, at, expiry, self.now).await?,
+            Some(previous) => self.store.compare_and_set(&key, previous, at, expiry, self.now).await?,
+        };
+        if !won {
+            return Ok(false);
+        }
+        let alert = Alert {
+            kind: AlertKind::Update,
+            count,
+            finding: self.finding,
+        };
+        if let Err(e) = self.publisher.publish(&alert).await {
+            let _ = match last {
+                None => {
+                    self.store
+                        .compare_and_set(&key, at, i64::MIN / 2, expiry, self.now)
+                        .await
+                }
+                Some(previous) => self.store.compare_and_set(&key, at, previous, expiry, self.now).await,
+            };
+            return Err(e.into());
+        }
+        Ok(true)
     }
 
     /// Publishes, then marks the marker done; on failure marks the alert owed (best effort: a
@@ -281,7 +373,12 @@ impl<P: Publisher> Delivery<'_, P> {
     /// that fails to mark it done (twice) does not fail the delivery: a retry could only send
     /// the alert again.
     async fn publish(&self, publishing: Marker) -> Result<Outcome, AlertError> {
-        if let Err(e) = self.publisher.publish(self.finding).await {
+        let alert = Alert {
+            kind: AlertKind::Alert,
+            count: 1,
+            finding: self.finding,
+        };
+        if let Err(e) = self.publisher.publish(&alert).await {
             let _ = self.replace(publishing, Marker::Owed).await;
             return Err(e.into());
         }

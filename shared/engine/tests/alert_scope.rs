@@ -88,7 +88,7 @@ fn a_known_legacy_key_alerts_once_a_day_and_a_new_severity_at_once() {
     let root = one(&invoke("d1-root", DAY1 + 3_600, "root", model));
     assert_eq!(root.severity, Severity::Medium);
     assert_eq!(run(&root, &store, &out, &policy), Outcome::Alerted);
-    let sent: Vec<(String, Severity)> = out.sent().iter().map(|f| (f.dedupe_key.clone(), f.severity)).collect();
+    let sent: Vec<(String, Severity)> = out.alerts().iter().map(|f| (f.dedupe_key.clone(), f.severity)).collect();
     assert_eq!(
         sent,
         [
@@ -134,7 +134,7 @@ fn a_change_of_severity_of_one_caller_alerts_at_once() {
     assert_eq!(run(&denied, &store, &out, &policy), Outcome::Alerted);
     assert_eq!(run(&granted, &store, &out, &policy), Outcome::Alerted);
     assert_eq!(run(&another_model, &store, &out, &policy), Outcome::Merged { count: 2 });
-    assert_eq!(out.sent().len(), 2);
+    assert_eq!(out.alerts().len(), 2);
 }
 
 #[test]
@@ -168,7 +168,7 @@ fn the_policy_override_replaces_every_window() {
         let f = one(&invoke(&format!("o-{i}"), DAY1 + i * 172, "legacy", "m1"));
         run(&f, &store, &out, &policy);
     }
-    assert_eq!(out.sent().len(), 24);
+    assert_eq!(out.alerts().len(), 24);
 }
 
 #[test]

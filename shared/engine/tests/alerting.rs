@@ -7,7 +7,10 @@ use std::pin::pin;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::task::{Context, Poll, Waker};
 
-use aidr_engine::alerting::{AlertError, AlertPolicy, IN_FLIGHT_SECS, MARKER_TTL_SECS, Outcome, deliver, marker_key};
+use aidr_engine::alerting::{
+    Alert, AlertError, AlertKind, AlertPolicy, IN_FLIGHT_SECS, MARKER_TTL_SECS, Outcome, UPDATE_INTERVAL_SECS, deliver,
+    marker_key,
+};
 use aidr_engine::input::Layout;
 use aidr_engine::ports::{FailureKind, MemoryStore, PublishError, Publisher, StateStore, now_or_never};
 use aidr_engine::stateful::StatefulSettings;
@@ -130,7 +133,7 @@ struct Gate {
 }
 
 impl Publisher for Gate {
-    fn publish(&self, _: &Finding) -> impl Future<Output = Result<(), PublishError>> + Send {
+    fn publish(&self, _: &Alert<'_>) -> impl Future<Output = Result<(), PublishError>> + Send {
         std::future::poll_fn(|_| {
             if self.open.load(Ordering::SeqCst) {
                 self.published.fetch_add(1, Ordering::SeqCst);
@@ -312,5 +315,97 @@ fn incident_reports_alert_once_per_severity() {
             ("bedrock.llmjacking_probing".to_owned(), Severity::High),
         ],
         "the rise of one detection alerts; one alert per severity"
+    );
+}
+
+/// The same finding again with another event id, `secs` later (event time).
+fn repeat(f: &Finding, n: usize, secs: i64) -> Finding {
+    let mut again = f.clone();
+    if let Subject::Events(e) = &mut again.subject {
+        e.event_ids = vec![format!("repeat-{n}")];
+        let t = f.time_millis().unwrap() / 1000 + secs;
+        e.event_time = Some(aidr_engine::time::format_millis(t * 1000));
+    }
+    again
+}
+
+#[test]
+fn repeats_publish_an_update_at_most_once_per_interval() {
+    let (store, out) = (MemoryStore::default(), RecordingPublisher::default());
+    let first = finding();
+    assert_eq!(run(&first, &store, &out, NOW), Ok(Outcome::Alerted));
+    // Repeats inside the first interval are merged silently.
+    assert_eq!(
+        run(&repeat(&first, 1, 60), &store, &out, NOW),
+        Ok(Outcome::Merged { count: 2 })
+    );
+    assert_eq!(
+        run(&repeat(&first, 2, 600), &store, &out, NOW),
+        Ok(Outcome::Merged { count: 3 })
+    );
+    // The first repeat one interval after the alert publishes an update; the next waits again.
+    let due = repeat(&first, 3, UPDATE_INTERVAL_SECS);
+    assert_eq!(run(&due, &store, &out, NOW), Ok(Outcome::Updated { count: 4 }));
+    assert_eq!(
+        run(&due, &store, &out, NOW + 1),
+        Ok(Outcome::Duplicate),
+        "redelivered: nothing new"
+    );
+    let soon = repeat(&first, 4, UPDATE_INTERVAL_SECS + 60);
+    assert_eq!(run(&soon, &store, &out, NOW), Ok(Outcome::Merged { count: 5 }));
+    let later = repeat(&first, 5, 2 * UPDATE_INTERVAL_SECS);
+    assert_eq!(run(&later, &store, &out, NOW), Ok(Outcome::Updated { count: 6 }));
+    let kinds: Vec<(AlertKind, i64, Vec<String>)> = out
+        .messages()
+        .into_iter()
+        .map(|m| (m.kind, m.count, m.finding.event_ids().to_vec()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            (AlertKind::Alert, 1, first.event_ids().to_vec()),
+            (AlertKind::Update, 4, vec!["repeat-3".to_owned()]),
+            (AlertKind::Update, 6, vec!["repeat-5".to_owned()]),
+        ]
+    );
+    // The message carries its kind and count beside the finding's fields.
+    let message = serde_json::to_value(Alert {
+        kind: AlertKind::Update,
+        count: 4,
+        finding: &due,
+    })
+    .unwrap();
+    assert_eq!(
+        (message["kind"].as_str(), message["count"].as_i64()),
+        (Some("update"), Some(4))
+    );
+    assert_eq!(message["rule_id"], first.rule_id.as_str());
+}
+
+#[test]
+fn a_failed_update_is_retried_and_updates_can_be_off() {
+    let (store, out) = (MemoryStore::default(), RecordingPublisher::default());
+    let first = finding();
+    assert_eq!(run(&first, &store, &out, NOW), Ok(Outcome::Alerted));
+    let due = repeat(&first, 1, UPDATE_INTERVAL_SECS);
+    out.set_outage(Some(FailureKind::Transient));
+    assert!(
+        run(&due, &store, &out, NOW).is_err(),
+        "the update failed: the delivery is retried"
+    );
+    out.set_outage(None);
+    assert_eq!(run(&due, &store, &out, NOW + 1), Ok(Outcome::Updated { count: 3 }));
+    assert_eq!(out.messages().len(), 2);
+
+    let (store, out) = (MemoryStore::default(), RecordingPublisher::default());
+    let off = AlertPolicy {
+        update_interval_secs: 0,
+        ..AlertPolicy::default()
+    };
+    let deliver_off = |f: &Finding| now_or_never(deliver(f, &store, &out, &off, NOW)).unwrap();
+    assert_eq!(deliver_off(&first), Ok(Outcome::Alerted));
+    assert_eq!(
+        deliver_off(&repeat(&first, 1, 3 * UPDATE_INTERVAL_SECS)),
+        Ok(Outcome::Merged { count: 2 })
     );
 }

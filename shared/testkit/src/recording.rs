@@ -5,6 +5,7 @@
 use std::sync::Mutex;
 
 use aidr_engine::Finding;
+use aidr_engine::alerting::{Alert, AlertKind};
 use aidr_engine::ports::{DeadLetters, FailureKind, PublishError, Publisher};
 
 /// Keeps what it is given, unless it is made to fail.
@@ -51,24 +52,48 @@ impl<T: Clone> Recording<T> {
     }
 }
 
-/// A [`Publisher`] that keeps the findings it publishes.
-pub type RecordingPublisher = Recording<Finding>;
+/// One message kept by [`RecordingPublisher`]: its kind, count and finding.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Published {
+    pub kind: AlertKind,
+    pub count: i64,
+    pub finding: Finding,
+}
+
+/// A [`Publisher`] that keeps the messages it publishes.
+pub type RecordingPublisher = Recording<Published>;
 
 impl RecordingPublisher {
-    /// The findings published so far.
+    /// The findings of every message published so far (alerts and updates).
     pub fn sent(&self) -> Vec<Finding> {
+        self.kept().into_iter().map(|m| m.finding).collect()
+    }
+
+    /// The findings of the alerts published so far (not the updates).
+    pub fn alerts(&self) -> Vec<Finding> {
+        let alerts = self.kept().into_iter().filter(|m| m.kind == AlertKind::Alert);
+        alerts.map(|m| m.finding).collect()
+    }
+
+    /// The messages published so far.
+    pub fn messages(&self) -> Vec<Published> {
         self.kept()
     }
 
     /// The rule ids of the findings published so far.
     pub fn sent_rules(&self) -> Vec<String> {
-        self.kept().into_iter().map(|f| f.rule_id).collect()
+        self.sent().into_iter().map(|f| f.rule_id).collect()
     }
 }
 
 impl Publisher for RecordingPublisher {
-    async fn publish(&self, f: &Finding) -> Result<(), PublishError> {
-        self.keep_item(f.clone(), "topic")
+    async fn publish(&self, alert: &Alert<'_>) -> Result<(), PublishError> {
+        let message = Published {
+            kind: alert.kind,
+            count: alert.count,
+            finding: alert.finding.clone(),
+        };
+        self.keep_item(message, "topic")
     }
 }
 

@@ -6,7 +6,7 @@ use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use aidr_engine::Finding;
-use aidr_engine::alerting::{AlertPolicy, Outcome, deliver};
+use aidr_engine::alerting::{Alert, AlertKind, AlertPolicy, Outcome, deliver};
 use aidr_engine::ports::{MemoryStore, PublishError, Publisher, now_or_never};
 
 /// A publisher that only counts what it is asked to publish.
@@ -16,15 +16,17 @@ pub struct CountingPublisher {
 }
 
 impl CountingPublisher {
-    /// Alerts published so far.
+    /// Alerts published so far (updates on repeats are not alerts).
     pub fn count(&self) -> usize {
         self.published.load(Ordering::Relaxed)
     }
 }
 
 impl Publisher for CountingPublisher {
-    fn publish(&self, _: &Finding) -> impl Future<Output = Result<(), PublishError>> + Send {
-        self.published.fetch_add(1, Ordering::Relaxed);
+    fn publish(&self, alert: &Alert<'_>) -> impl Future<Output = Result<(), PublishError>> + Send {
+        if alert.kind == AlertKind::Alert {
+            self.published.fetch_add(1, Ordering::Relaxed);
+        }
         std::future::ready(Ok(()))
     }
 }

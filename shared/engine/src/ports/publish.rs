@@ -3,7 +3,7 @@
 use std::future::Future;
 
 use super::FailureKind;
-use crate::finding::Finding;
+use crate::alerting::Alert;
 
 /// A message could not be sent, and whether trying again can help.
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
@@ -31,13 +31,13 @@ impl PublishError {
     }
 }
 
-/// Sends an alert for a finding (SNS in the Lambda).
+/// Sends an alert or an update about a finding (SNS in the Lambda).
 pub trait Publisher: Send + Sync {
-    /// Publishes `finding` once.
+    /// Publishes `alert` once.
     ///
     /// # Errors
-    /// A [`PublishError`] when the alert was not accepted.
-    fn publish(&self, finding: &Finding) -> impl Future<Output = Result<(), PublishError>> + Send;
+    /// A [`PublishError`] when the message was not accepted.
+    fn publish(&self, alert: &Alert<'_>) -> impl Future<Output = Result<(), PublishError>> + Send;
 }
 
 /// Keeps input that can never be processed (an SQS dead-letter queue in the Lambda), so it is
