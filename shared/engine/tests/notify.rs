@@ -22,10 +22,31 @@ fn samples() -> Vec<(&'static str, Finding)> {
     .find(|f| f.rule_id == "sagemaker.notebook_direct_internet_access")
     .unwrap();
     vec![
-        ("data", event("bedrock.model_job_external_storage", "events/bedrock/CreateModelCopyJob-external-source.json")),
-        ("model", event("bedrock.invocation_long_term_key", "events/bedrock/InvokeModel-long-term-key.json")),
-        ("access", event("iam.admin_policy_attached", "events/iam/AttachUserPolicy.json")),
-        ("application", event("bedrock.bearer_token_destructive", "events/bedrock/DeleteGuardrail-bearer-token.json")),
+        (
+            "data",
+            event(
+                "bedrock.model_job_external_storage",
+                "events/bedrock/CreateModelCopyJob-external-source.json",
+            ),
+        ),
+        (
+            "model",
+            event(
+                "bedrock.invocation_long_term_key",
+                "events/bedrock/InvokeModel-long-term-key.json",
+            ),
+        ),
+        (
+            "access",
+            event("iam.admin_policy_attached", "events/iam/AttachUserPolicy.json"),
+        ),
+        (
+            "application",
+            event(
+                "bedrock.bearer_token_destructive",
+                "events/bedrock/DeleteGuardrail-bearer-token.json",
+            ),
+        ),
         ("posture", posture),
     ]
 }
@@ -78,8 +99,14 @@ fn slack_messages_show_the_facts_and_link_only_events() {
     assert!(fields.contains("Bedrock API key"), "{fields}");
     let (_, posture) = &all[4];
     let m = slack::message(posture, &slack::Context::default());
-    assert!(!m.to_string().contains("\"actions\""), "a posture finding links no event");
-    let none = slack::Context { console_domain: None, ..slack::Context::default() };
+    assert!(
+        !m.to_string().contains("\"actions\""),
+        "a posture finding links no event"
+    );
+    let none = slack::Context {
+        console_domain: None,
+        ..slack::Context::default()
+    };
     assert!(!slack::message(model, &none).to_string().contains("\"actions\""));
 }
 
@@ -130,11 +157,15 @@ fn oversized() -> Finding {
     f.title = format!("Title {}", "é😀".repeat(200));
     f.summary = big.clone();
     f.remediation = big.clone();
-    f.resources = (0..100).map(|i| format!("arn:aws:s3:::bucket-{i}-{}", "x".repeat(300))).collect();
+    f.resources = (0..100)
+        .map(|i| format!("arn:aws:s3:::bucket-{i}-{}", "x".repeat(300)))
+        .collect();
     f.dedupe_key = format!("rule|111122223333|{}|-", "arn:aws:iam::1:user/😀".repeat(100));
     f.techniques = (0..40).map(|i| format!("T{}", 1000 + i)).collect();
     if let Subject::Events(e) = &mut f.subject {
-        e.event_ids = (0..200).map(|i| format!("{i:08}-aaaa-bbbb-cccc-{}", "d".repeat(40))).collect();
+        e.event_ids = (0..200)
+            .map(|i| format!("{i:08}-aaaa-bbbb-cccc-{}", "d".repeat(40)))
+            .collect();
         e.principal.arn = Some(format!("arn:aws:iam::111122223333:user/{}", "ü".repeat(3000)));
         e.event_name = "N".repeat(5000);
     }
@@ -147,7 +178,10 @@ fn an_oversized_finding_still_validates_everywhere() {
     let ctx = slack::Context {
         kind: slack::Kind::Update,
         account_alias: Some("a".repeat(5000)),
-        repeat: Some(slack::Repeat { count: 200, latest_event_ids: f.event_ids().to_vec() }),
+        repeat: Some(slack::Repeat {
+            count: 200,
+            latest_event_ids: f.event_ids().to_vec(),
+        }),
         note: Some("n".repeat(10_000)),
         ..slack::Context::default()
     };
@@ -201,13 +235,24 @@ fn validate_catches_each_limit() {
         broken(&|m| m["blocks"] = Value::Array(vec![m["blocks"][1].clone(); 51])),
         slack::LimitError::TooMany { max: 50, .. }
     ));
-    assert!(matches!(broken(&|m| m["text"] = "".into()), slack::LimitError::Missing { .. }));
+    assert!(matches!(
+        broken(&|m| m["text"] = "".into()),
+        slack::LimitError::Missing { .. }
+    ));
     assert!(matches!(
         broken(&|m| m["blocks"][1]["type"] = "image".into()),
         slack::LimitError::Unchecked { .. }
     ));
     assert!(matches!(
-        broken(&|m| m["blocks"] = Value::Array(vec![m["blocks"][1].clone(); 5].into_iter().map(|mut b| { b["text"]["text"] = "t".repeat(2900).into(); b }).collect())),
+        broken(&|m| m["blocks"] = Value::Array(
+            vec![m["blocks"][1].clone(); 5]
+                .into_iter()
+                .map(|mut b| {
+                    b["text"]["text"] = "t".repeat(2900).into();
+                    b
+                })
+                .collect()
+        )),
         slack::LimitError::TotalTooLong { .. }
     ));
 }
@@ -221,7 +266,10 @@ fn pagerduty_trigger_maps_the_finding() {
     assert_eq!(e["event_action"], "trigger");
     assert_eq!(e["dedup_key"], f.dedupe_key.as_str());
     let p = &e["payload"];
-    assert_eq!(p["source"], format!("{}/{}", f.account.as_deref().unwrap(), f.region.as_deref().unwrap()));
+    assert_eq!(
+        p["source"],
+        format!("{}/{}", f.account.as_deref().unwrap(), f.region.as_deref().unwrap())
+    );
     assert_eq!(p["severity"], "error");
     assert_eq!(p["component"], "bedrock");
     assert_eq!(p["class"], "bedrock.bearer_token_destructive");
@@ -253,7 +301,12 @@ fn chat_notification_follows_the_custom_notification_schema() {
     assert_eq!(n["content"]["textType"], "client-markdown");
     assert!(n["content"]["title"].as_str().unwrap().contains(&f.title));
     assert!(n["content"]["description"].as_str().unwrap().starts_with(&f.summary));
-    let steps: Vec<&str> = n["content"]["nextSteps"].as_array().unwrap().iter().map(|s| s.as_str().unwrap()).collect();
+    let steps: Vec<&str> = n["content"]["nextSteps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
     assert!(!steps.is_empty() && f.remediation.starts_with(steps[0]));
     let thread = n["metadata"]["threadId"].as_str().unwrap();
     let allowed = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_".contains(c));
@@ -263,6 +316,9 @@ fn chat_notification_follows_the_custom_notification_schema() {
     assert_eq!(n["metadata"]["eventType"], "aidr-iam-admin_policy_attached");
     assert!(allowed(n["id"].as_str().unwrap()));
     assert_eq!(n["metadata"]["summary"], f.summary.as_str());
-    assert_eq!(n["metadata"]["relatedResources"], serde_json::to_value(&f.resources).unwrap());
+    assert_eq!(
+        n["metadata"]["relatedResources"],
+        serde_json::to_value(&f.resources).unwrap()
+    );
     assert_eq!(n["metadata"]["additionalContext"]["dedupeKey"], f.dedupe_key.as_str());
 }

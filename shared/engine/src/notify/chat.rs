@@ -91,7 +91,13 @@ pub fn thread_id(key: &str) -> String {
 /// with every character outside `[A-Za-z0-9_-]` made `-` (`aidr-bedrock-guardrail_deleted`),
 /// at most [`ID_MAX`] bytes.
 pub fn event_type(rule_id: &str) -> String {
-    let kept = |c: char| if c.is_ascii_alphanumeric() || c == '_' || c == '-' { c } else { '-' };
+    let kept = |c: char| {
+        if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+            c
+        } else {
+            '-'
+        }
+    };
     let mut id: String = format!("aidr-{rule_id}").chars().map(kept).collect();
     id.truncate(ID_MAX);
     id
@@ -113,7 +119,14 @@ fn description(f: &Finding) -> String {
             n => fact("Resource", &format!("{first} (+{} more)", n - 1)),
         }
     }
-    fact(if f.evidence().is_some() { "Event time" } else { "Observed" }, f.time().unwrap_or("unknown"));
+    fact(
+        if f.evidence().is_some() {
+            "Event time"
+        } else {
+            "Observed"
+        },
+        f.time().unwrap_or("unknown"),
+    );
     fact("Rule", &f.rule_id);
     if !f.techniques.is_empty() {
         fact("Techniques", &f.techniques.join(", "));
@@ -138,4 +151,3 @@ fn next_steps(remediation: &str) -> Vec<String> {
     }
     steps.into_iter().map(|s| truncate(&s, STEP_MAX).into_owned()).collect()
 }
-
