@@ -8,15 +8,19 @@
 //! - detections: [`detection`] (what every detection declares), [`rules`], [`stateful`],
 //!   [`posture`], all held by the [`registry`];
 //! - [`pipeline`]: the one way inputs become findings;
-//! - output: [`finding`], [`ocsf`]; [`alerting`] turns findings into alerts exactly once;
+//! - output: [`finding`], [`ocsf`], [`asff`]; [`alerting`] turns findings into alerts exactly
+//!   once; [`notify`] writes them as Slack, PagerDuty and Amazon Q chat messages ([`text`]
+//!   keeps text within limits);
 //! - [`policy`]: the IAM policy-document analyzer rules share; [`patterns`]: the EventBridge
 //!   patterns generated from the registry.
 
 pub mod alerting;
+pub mod asff;
 pub mod cloudtrail;
 pub mod detection;
 pub mod finding;
 pub mod input;
+pub mod notify;
 pub mod ocsf;
 pub mod patterns;
 pub mod pipeline;
@@ -27,6 +31,7 @@ pub mod registry;
 pub mod resource;
 pub mod rules;
 pub mod severity;
+pub mod text;
 pub mod stateful;
 pub mod time;
 
