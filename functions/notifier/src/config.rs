@@ -95,7 +95,9 @@ impl NotifierConfig {
         let secret_arn = |var: &'static str| match value(var) {
             Some(arn) if arn.starts_with("arn:") && !arn.contains(":secretsmanager:") => Err(ConfigError::Invalid {
                 var,
-                why: format!("{arn:?} is not a Secrets Manager ARN (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME)"),
+                why: format!(
+                    "{arn:?} is not a Secrets Manager ARN (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME)"
+                ),
             }),
             other => Ok(other),
         };
@@ -207,7 +209,10 @@ mod tests {
         assert_eq!(config(&BASE[..2]).unwrap_err(), ConfigError::NoDestination);
         for (var, value) in [
             ("AIDR_DEAD_LETTER_QUEUE_URL", "aidr-dlq"),
-            ("AIDR_SLACK_SECRET_ARN", "arn:aws:ssm:us-east-1:111122223333:parameter/slack"),
+            (
+                "AIDR_SLACK_SECRET_ARN",
+                "arn:aws:ssm:us-east-1:111122223333:parameter/slack",
+            ),
             ("AIDR_SLACK_MIN_SEVERITY", "urgent"),
             ("AIDR_SLACK_API_URL", "http://slack.example.com/api"),
             ("AIDR_SLACK_API_URL", "http://10.0.0.1/api"),
@@ -245,7 +250,12 @@ mod tests {
         ] {
             assert_eq!(check_destination_url(ok), Ok(()), "{ok}");
         }
-        for bad in ["http://hooks.slack.com/x", "http://192.168.1.1/x", "file:///etc/passwd", "nonsense"] {
+        for bad in [
+            "http://hooks.slack.com/x",
+            "http://192.168.1.1/x",
+            "file:///etc/passwd",
+            "nonsense",
+        ] {
             assert!(check_destination_url(bad).is_err(), "{bad}");
         }
     }

@@ -91,7 +91,9 @@ impl RetryPolicy {
 
     /// The time left before `deadline`, less the reserve.
     fn left(&self, deadline: Instant) -> Duration {
-        deadline.saturating_duration_since(Instant::now()).saturating_sub(self.reserve)
+        deadline
+            .saturating_duration_since(Instant::now())
+            .saturating_sub(self.reserve)
     }
 }
 
@@ -133,7 +135,10 @@ pub async fn with_retries<T>(
             Refusal::RateLimited(after) => {
                 waits += 1;
                 if waits > policy.rate_limit_waits {
-                    return Err(Failure::Transient(format!("{last}; still rate limited after {} waits", waits - 1)));
+                    return Err(Failure::Transient(format!(
+                        "{last}; still rate limited after {} waits",
+                        waits - 1
+                    )));
                 }
                 after.unwrap_or_else(|| policy.backoff(waits))
             }
@@ -265,11 +270,16 @@ mod tests {
     fn run<T>(policy: &RetryPolicy, mut answers: Vec<Result<T, Refused>>) -> (Result<T, Failure>, Vec<bool>) {
         answers.reverse();
         let mut calls = Vec::new();
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap();
         let deadline = Instant::now() + Duration::from_secs(30);
         let result = runtime.block_on(with_retries(policy, deadline, async |_, fresh| {
             calls.push(fresh);
-            answers.pop().unwrap_or_else(|| Err(Refused::new(Refusal::Transient, "out of answers")))
+            answers
+                .pop()
+                .unwrap_or_else(|| Err(Refused::new(Refusal::Transient, "out of answers")))
         }));
         (result, calls)
     }
@@ -283,7 +293,10 @@ mod tests {
         assert_eq!(calls.len(), 4);
         assert!(matches!(result, Err(Failure::Transient(m)) if m == "500 (4 attempts)"));
         let (result, calls) = run::<()>(&p, vec![Err(Refused::new(Refusal::Permanent, "404 no_service"))]);
-        assert_eq!((result, calls.len()), (Err(Failure::Permanent("404 no_service".into())), 1));
+        assert_eq!(
+            (result, calls.len()),
+            (Err(Failure::Permanent("404 no_service".into())), 1)
+        );
     }
 
     #[test]
@@ -299,11 +312,16 @@ mod tests {
     #[test]
     fn rate_limits_wait_only_within_the_deadline() {
         let p = quick();
-        let limited = |ms| Err(Refused::new(Refusal::RateLimited(Some(Duration::from_millis(ms))), "429"));
+        let limited = |ms| {
+            Err(Refused::new(
+                Refusal::RateLimited(Some(Duration::from_millis(ms))),
+                "429",
+            ))
+        };
         assert_eq!(run(&p, vec![limited(5), limited(5), Ok(())]).0, Ok(()));
         let (result, calls) = run::<()>(&p, vec![limited(60_000), Ok(())]);
         assert_eq!(calls.len(), 1);
-        assert!(matches!(result, Err(Failure::Transient(m)) if m.contains("does not fit")), );
+        assert!(matches!(result, Err(Failure::Transient(m)) if m.contains("does not fit")),);
         let (result, calls) = run::<()>(&p, vec![limited(1); 10]);
         assert_eq!(calls.len(), 6);
         assert!(matches!(result, Err(Failure::Transient(_))));

@@ -25,10 +25,10 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
+use aidr_engine::Finding;
 use aidr_engine::alerting::{AlertKind, MARKER_TTL_SECS, delivery_id};
 use aidr_engine::notify::{pagerduty, slack as blocks};
 use aidr_engine::ports::{DeadLetters, FailureKind, SecretError, SecretStore, StateStore};
-use aidr_engine::Finding;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tokio::time::Instant;
@@ -315,14 +315,21 @@ impl<S: StateStore, D: DeadLetters, K: SecretStore> Notifier<S, D, K> {
                 }
             }
         }
-        if failures.is_empty() { Ok(()) } else { Err(failures.join("; ")) }
+        if failures.is_empty() {
+            Ok(())
+        } else {
+            Err(failures.join("; "))
+        }
     }
 
     /// Keeps `body` in the dead-letter queue; `Err` (for a retry) when the queue refused it.
     async fn dead_letter(&self, body: &str, origin: &str, reason: &str, summary: &mut Summary) -> Result<(), String> {
         match self.dead_letters.keep(body, origin, reason).await {
             Ok(()) => {
-                error!(message_id = origin, reason, "can never be delivered; sent to the dead-letter queue");
+                error!(
+                    message_id = origin,
+                    reason, "can never be delivered; sent to the dead-letter queue"
+                );
                 summary.dead_lettered += 1;
                 Ok(())
             }
@@ -350,7 +357,11 @@ impl<S: StateStore, D: DeadLetters, K: SecretStore> Notifier<S, D, K> {
     /// destination has the message, and failing the invocation would send it again now.
     async fn mark(&self, destination: Destination, key: &str, value: i64, now: i64) {
         let mark = Self::mark_key(destination, key);
-        if let Err(e) = self.store.insert_if_absent(&mark, value, now + MARKER_TTL_SECS, now).await {
+        if let Err(e) = self
+            .store
+            .insert_if_absent(&mark, value, now + MARKER_TTL_SECS, now)
+            .await
+        {
             error!(destination = destination.name(), mark, error = %e, "delivered, but the delivery mark was not written; a redelivery of this message would be sent again");
         }
     }
@@ -372,7 +383,11 @@ impl<S: StateStore, D: DeadLetters, K: SecretStore> Notifier<S, D, K> {
         // Looked up on the first attempt with a bot token, then kept.
         let mut thread: Option<Option<Thread>> = None;
         let posted = with_retries(&self.retry, deadline, async |timeout, fresh| {
-            let secret = self.secrets.get(&config.secret_arn, fresh).await.map_err(secret_refused)?;
+            let secret = self
+                .secrets
+                .get(&config.secret_arn, fresh)
+                .await
+                .map_err(secret_refused)?;
             match SlackSecret::parse(&secret).map_err(|why| Refused::new(Refusal::Permanent, why))? {
                 SlackSecret::Webhook { url } => {
                     let answer = post_json(&self.http, &url, None, &message, timeout).await?;
@@ -409,7 +424,11 @@ impl<S: StateStore, D: DeadLetters, K: SecretStore> Notifier<S, D, K> {
         match self.store.get(thread_key, now).await {
             Ok(item) => Ok(item.and_then(|i| Thread::decode(i.value))),
             Err(e) => Err(Refused::new(
-                if e.kind.is_transient() { Refusal::Transient } else { Refusal::Permanent },
+                if e.kind.is_transient() {
+                    Refusal::Transient
+                } else {
+                    Refusal::Permanent
+                },
                 e.to_string(),
             )),
         }
@@ -420,10 +439,22 @@ impl<S: StateStore, D: DeadLetters, K: SecretStore> Notifier<S, D, K> {
     async fn keep_thread(&self, thread_key: &str, parent: Option<Thread>, ts: String, f: &Finding, now: i64) {
         let expires_at = now + THREAD_TTL_SECS.max(f.dedupe_window_secs);
         let result = match parent {
-            None => match (Thread { ts, severity: f.severity }).encode() {
-                Some(value) => self.store.insert_if_absent(thread_key, value, expires_at, now).await.map(|_| ()),
+            None => match (Thread {
+                ts,
+                severity: f.severity,
+            })
+            .encode()
+            {
+                Some(value) => self
+                    .store
+                    .insert_if_absent(thread_key, value, expires_at, now)
+                    .await
+                    .map(|_| ()),
                 None => {
-                    warn!(thread_key, "Slack answered a ts of an unknown form; later alerts will not be threaded");
+                    warn!(
+                        thread_key,
+                        "Slack answered a ts of an unknown form; later alerts will not be threaded"
+                    );
                     Ok(())
                 }
             },
@@ -460,7 +491,11 @@ impl<S: StateStore, D: DeadLetters, K: SecretStore> Notifier<S, D, K> {
             return Ok(Step::AlreadySent);
         }
         with_retries(&self.retry, deadline, async |timeout, fresh| {
-            let secret = self.secrets.get(&config.secret_arn, fresh).await.map_err(secret_refused)?;
+            let secret = self
+                .secrets
+                .get(&config.secret_arn, fresh)
+                .await
+                .map_err(secret_refused)?;
             let key = routing_key(&secret).map_err(|why| Refused::new(Refusal::Permanent, why))?;
             let event = pagerduty::trigger(f, &key, &f.dedupe_key);
             let answer = post_json(&self.http, &config.events_url, None, &event, timeout).await?;
@@ -484,4 +519,3 @@ fn slack_context(alert: &Incoming) -> blocks::Context {
     }
     context
 }
-

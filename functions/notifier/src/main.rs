@@ -29,7 +29,10 @@ async fn main() -> Result<(), Error> {
             return Err(e.into());
         }
     };
-    let http = match reqwest::Client::builder().connect_timeout(Duration::from_secs(5)).build() {
+    let http = match reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(5))
+        .build()
+    {
         Ok(http) => http,
         Err(e) => {
             tracing::error!(error = %e, "no HTTP client");
@@ -49,7 +52,9 @@ async fn main() -> Result<(), Error> {
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Box<RawValue>>| async move {
         let now = now_millis();
         let deadline = Instant::now() + Duration::from_millis(event.context.deadline.saturating_sub(now));
-        notifier.handle(event.payload.get(), deadline, (now / 1000) as i64).await
+        notifier
+            .handle(event.payload.get(), deadline, (now / 1000) as i64)
+            .await
     }))
     .await
 }

@@ -37,7 +37,10 @@ pub fn answer(answer: &Answer) -> Result<(), Refused> {
         Err(_) => answer.excerpt(),
     };
     let refusal = answer.refusal().unwrap_or(Refusal::Permanent);
-    Err(Refused::new(refusal, format!("the Events API answered HTTP {}: {said}", answer.status)))
+    Err(Refused::new(
+        refusal,
+        format!("the Events API answered HTTP {}: {said}", answer.status),
+    ))
 }
 
 #[cfg(test)]
@@ -49,7 +52,11 @@ mod tests {
     #[test]
     fn secret_and_answers() {
         assert_eq!(routing_key(r#"{"routing_key":" R0123 "}"#).unwrap(), "R0123");
-        assert!(routing_key(r#"{"integration_key":"R0123"}"#).unwrap_err().contains("no routing_key"));
+        assert!(
+            routing_key(r#"{"integration_key":"R0123"}"#)
+                .unwrap_err()
+                .contains("no routing_key")
+        );
         assert!(!routing_key("R0123").unwrap_err().contains("R0123"));
         let answer_of = |status, body: &str| Answer {
             status,

@@ -81,13 +81,20 @@ pub fn api_answer(answer: &Answer) -> Result<String, Refused> {
         return Err(Refused::new(refusal, detail));
     }
     let Ok(body) = serde_json::from_str::<Value>(&answer.body) else {
-        let detail = format!("chat.postMessage answered HTTP {} with no JSON: {}", answer.status, answer.excerpt());
+        let detail = format!(
+            "chat.postMessage answered HTTP {} with no JSON: {}",
+            answer.status,
+            answer.excerpt()
+        );
         return Err(Refused::new(Refusal::Transient, detail));
     };
     if body.get("ok").and_then(Value::as_bool) == Some(true) {
         return match body.get("ts").and_then(Value::as_str) {
             Some(ts) => Ok(ts.to_owned()),
-            None => Err(Refused::new(Refusal::Permanent, "chat.postMessage answered ok without a ts")),
+            None => Err(Refused::new(
+                Refusal::Permanent,
+                "chat.postMessage answered ok without a ts",
+            )),
         };
     }
     let error = body.get("error").and_then(Value::as_str).unwrap_or("unknown_error");
@@ -173,7 +180,10 @@ mod tests {
             (gone.refusal, gone.detail.as_str()),
             (Refusal::Permanent, "the webhook answered HTTP 410: channel_is_archived")
         );
-        assert_eq!(webhook_answer(&answer(403, "invalid_token")).unwrap_err().refusal, Refusal::Auth);
+        assert_eq!(
+            webhook_answer(&answer(403, "invalid_token")).unwrap_err().refusal,
+            Refusal::Auth
+        );
         let ok = json!({"ok": true, "channel": "C0", "ts": "1700000000.000100"}).to_string();
         assert_eq!(api_answer(&answer(200, &ok)).unwrap(), "1700000000.000100");
         for (error, refusal) in [
@@ -186,7 +196,10 @@ mod tests {
             let body = json!({"ok": false, "error": error}).to_string();
             assert_eq!(api_answer(&answer(200, &body)).unwrap_err().refusal, refusal, "{error}");
         }
-        assert_eq!(api_answer(&answer(502, "<html>")).unwrap_err().refusal, Refusal::Transient);
+        assert_eq!(
+            api_answer(&answer(502, "<html>")).unwrap_err().refusal,
+            Refusal::Transient
+        );
     }
 
     #[test]

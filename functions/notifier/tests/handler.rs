@@ -92,7 +92,12 @@ fn on_event(mut f: Finding, event_id: &str) -> Finding {
 }
 
 fn message(f: &Finding, kind: AlertKind, count: i64) -> String {
-    serde_json::to_string(&Alert { kind, count, finding: f }).unwrap()
+    serde_json::to_string(&Alert {
+        kind,
+        count,
+        finding: f,
+    })
+    .unwrap()
 }
 
 /// An SNS event with one message, as Lambda delivers it.
@@ -123,8 +128,13 @@ async fn invoke(w: &World, payload: &str) -> Result<Value, HandlerError> {
 async fn a_high_finding_reaches_slack_and_pagerduty_with_the_mapped_severity() {
     let w = world(false);
     let f = high();
-    let out = invoke(&w, &sns("m-1", &message(&f, AlertKind::Alert, 1))).await.unwrap();
-    assert_eq!((out["sent"].as_u64(), out["dead_lettered"].as_u64()), (Some(2), Some(0)));
+    let out = invoke(&w, &sns("m-1", &message(&f, AlertKind::Alert, 1)))
+        .await
+        .unwrap();
+    assert_eq!(
+        (out["sent"].as_u64(), out["dead_lettered"].as_u64()),
+        (Some(2), Some(0))
+    );
     let slack = w.slack.requests();
     assert_eq!((slack.len(), slack[0].path.as_str()), (1, "/services/T0/B0/hook"));
     let body = slack[0].json();
@@ -140,7 +150,9 @@ async fn a_high_finding_reaches_slack_and_pagerduty_with_the_mapped_severity() {
     // A critical one maps to critical.
     let mut critical = on_event(high(), "ev-critical");
     critical.severity = Severity::Critical;
-    invoke(&w, &sns("m-2", &message(&critical, AlertKind::Alert, 1))).await.unwrap();
+    invoke(&w, &sns("m-2", &message(&critical, AlertKind::Alert, 1)))
+        .await
+        .unwrap();
     assert_eq!(w.pagerduty.requests()[1].json()["payload"]["severity"], "critical");
 }
 
@@ -149,8 +161,13 @@ async fn a_low_finding_goes_to_slack_only() {
     let w = world(false);
     let mut f = high();
     f.severity = Severity::Low;
-    let out = invoke(&w, &sns("m-1", &message(&f, AlertKind::Alert, 1))).await.unwrap();
-    assert_eq!((out["sent"].as_u64(), out["below_minimum"].as_u64()), (Some(1), Some(1)));
+    let out = invoke(&w, &sns("m-1", &message(&f, AlertKind::Alert, 1)))
+        .await
+        .unwrap();
+    assert_eq!(
+        (out["sent"].as_u64(), out["below_minimum"].as_u64()),
+        (Some(1), Some(1))
+    );
     assert_eq!((w.slack.requests().len(), w.pagerduty.requests().len()), (1, 0));
 }
 
@@ -160,10 +177,15 @@ async fn the_same_sns_message_again_posts_nothing() {
     let event = sns("m-1", &message(&high(), AlertKind::Alert, 1));
     invoke(&w, &event).await.unwrap();
     let again = invoke(&w, &event).await.unwrap();
-    assert_eq!((again["sent"].as_u64(), again["already_sent"].as_u64()), (Some(0), Some(2)));
+    assert_eq!(
+        (again["sent"].as_u64(), again["already_sent"].as_u64()),
+        (Some(0), Some(2))
+    );
     assert_eq!((w.slack.requests().len(), w.pagerduty.requests().len()), (1, 1));
     // Another message about the same finding (an update) is a new message.
-    invoke(&w, &sns("m-2", &message(&high(), AlertKind::Update, 4))).await.unwrap();
+    invoke(&w, &sns("m-2", &message(&high(), AlertKind::Update, 4)))
+        .await
+        .unwrap();
     assert_eq!((w.slack.requests().len(), w.pagerduty.requests().len()), (2, 2));
 }
 
@@ -187,7 +209,10 @@ async fn a_rate_limit_longer_than_the_time_left_fails_the_invocation_and_the_ret
     w.slack.queue(Reply::too_many(60));
     let event = sns("m-1", &message(&high(), AlertKind::Alert, 1));
     let err = invoke_within(&w, &event, Duration::from_secs(5)).await.unwrap_err();
-    assert!(matches!(&err, HandlerError::Retry(why) if why.starts_with("slack:")), "{err}");
+    assert!(
+        matches!(&err, HandlerError::Retry(why) if why.starts_with("slack:")),
+        "{err}"
+    );
     let diagnostic: lambda_runtime::Diagnostic = err.into();
     assert_eq!(diagnostic.error_type, "Aidr.NotificationNotDelivered");
     assert_eq!((w.slack.requests().len(), w.pagerduty.requests().len()), (1, 1));
@@ -201,12 +226,20 @@ async fn a_rate_limit_longer_than_the_time_left_fails_the_invocation_and_the_ret
 async fn later_alerts_and_updates_of_a_dedupe_key_reply_in_the_first_messages_thread() {
     let w = world(true);
     let f = high();
-    invoke(&w, &sns("m-1", &message(&f, AlertKind::Alert, 1))).await.unwrap();
-    invoke(&w, &sns("m-2", &message(&f, AlertKind::Update, 5))).await.unwrap();
+    invoke(&w, &sns("m-1", &message(&f, AlertKind::Alert, 1)))
+        .await
+        .unwrap();
+    invoke(&w, &sns("m-2", &message(&f, AlertKind::Update, 5)))
+        .await
+        .unwrap();
     let mut worse = on_event(high(), "ev-worse");
     worse.severity = Severity::Critical;
-    invoke(&w, &sns("m-3", &message(&worse, AlertKind::Alert, 1))).await.unwrap();
-    invoke(&w, &sns("m-4", &message(&worse, AlertKind::Update, 9))).await.unwrap();
+    invoke(&w, &sns("m-3", &message(&worse, AlertKind::Alert, 1)))
+        .await
+        .unwrap();
+    invoke(&w, &sns("m-4", &message(&worse, AlertKind::Update, 9)))
+        .await
+        .unwrap();
     let requests = w.slack.requests();
     assert_eq!(requests.len(), 4);
     for r in &requests {
@@ -218,7 +251,11 @@ async fn later_alerts_and_updates_of_a_dedupe_key_reply_in_the_first_messages_th
     assert_eq!(bodies[0].get("thread_ts"), None);
     assert_eq!(bodies[1]["thread_ts"], "1700000000.000001");
     assert_eq!(bodies[1].get("reply_broadcast"), None);
-    assert!(bodies[1]["text"].as_str().unwrap().contains("update"), "{}", bodies[1]["text"]);
+    assert!(
+        bodies[1]["text"].as_str().unwrap().contains("update"),
+        "{}",
+        bodies[1]["text"]
+    );
     // The severity rose: the reply is broadcast to the channel, once.
     assert_eq!(bodies[2]["thread_ts"], "1700000000.000001");
     assert_eq!(bodies[2]["reply_broadcast"], true);
@@ -232,7 +269,10 @@ async fn a_revoked_webhook_sends_the_message_to_the_dead_letter_queue_without_re
     w.slack.answer_with(|_| Reply::text(404, "no_service"));
     let event = sns("m-1", &message(&high(), AlertKind::Alert, 1));
     let out = invoke(&w, &event).await.unwrap();
-    assert_eq!((out["sent"].as_u64(), out["dead_lettered"].as_u64()), (Some(1), Some(1)));
+    assert_eq!(
+        (out["sent"].as_u64(), out["dead_lettered"].as_u64()),
+        (Some(1), Some(1))
+    );
     assert_eq!(w.slack.requests().len(), 1);
     let kept = w.notifier.dead_letters.kept();
     assert_eq!((kept.len(), kept[0].origin.as_str()), (1, "m-1"));
@@ -247,15 +287,22 @@ async fn a_revoked_webhook_sends_the_message_to_the_dead_letter_queue_without_re
 #[tokio::test]
 async fn an_unknown_channel_or_a_bad_routing_key_is_dead_lettered_for_that_destination_only() {
     let w = world(true);
-    w.slack.answer_with(|_| Reply::json(200, &json!({"ok": false, "error": "channel_not_found"})));
+    w.slack
+        .answer_with(|_| Reply::json(200, &json!({"ok": false, "error": "channel_not_found"})));
     w.pagerduty.answer_with(|_| {
         Reply::json(400, &json!({"status": "invalid event", "message": "Event object is invalid", "errors": ["Length of 'routing_key' is incorrect (should be 32 characters)"]}))
     });
-    let out = invoke(&w, &sns("m-1", &message(&high(), AlertKind::Alert, 1))).await.unwrap();
+    let out = invoke(&w, &sns("m-1", &message(&high(), AlertKind::Alert, 1)))
+        .await
+        .unwrap();
     assert_eq!(out["dead_lettered"], 2);
     let reasons: Vec<String> = w.notifier.dead_letters.kept().into_iter().map(|k| k.reason).collect();
     assert_eq!(reasons[0], "slack: chat.postMessage answered channel_not_found");
-    assert!(reasons[1].starts_with("pagerduty: the Events API answered HTTP 400"), "{}", reasons[1]);
+    assert!(
+        reasons[1].starts_with("pagerduty: the Events API answered HTTP 400"),
+        "{}",
+        reasons[1]
+    );
     assert_eq!((w.slack.requests().len(), w.pagerduty.requests().len()), (1, 1));
 }
 
@@ -265,7 +312,10 @@ async fn pagerduty_down_neither_stops_nor_repeats_the_slack_post() {
     w.pagerduty.answer_with(|_| Reply::text(503, "unavailable"));
     let event = sns("m-1", &message(&high(), AlertKind::Alert, 1));
     let err = invoke(&w, &event).await.unwrap_err();
-    assert!(matches!(&err, HandlerError::Retry(why) if why.starts_with("pagerduty:")), "{err}");
+    assert!(
+        matches!(&err, HandlerError::Retry(why) if why.starts_with("pagerduty:")),
+        "{err}"
+    );
     assert_eq!((w.slack.requests().len(), w.pagerduty.requests().len()), (1, 4));
     w.pagerduty.answer_with(|r| {
         let key = r.json()["dedup_key"].clone();
@@ -279,7 +329,8 @@ async fn pagerduty_down_neither_stops_nor_repeats_the_slack_post() {
 #[tokio::test]
 async fn a_refused_token_reads_the_secret_again() {
     let w = world(true);
-    w.slack.queue(Reply::json(200, &json!({"ok": false, "error": "token_revoked"})));
+    w.slack
+        .queue(Reply::json(200, &json!({"ok": false, "error": "token_revoked"})));
     let event = sns("m-1", &message(&high(), AlertKind::Alert, 1));
     // The secret was rotated after the first read.
     w.notifier.secrets.get(SLACK_ARN, false).await.unwrap();
@@ -300,7 +351,9 @@ async fn a_refused_token_reads_the_secret_again() {
     );
     // Cached from then on: later messages read no secret.
     let reads = w.notifier.secrets.store().reads();
-    invoke(&w, &sns("m-2", &message(&high(), AlertKind::Update, 2))).await.unwrap();
+    invoke(&w, &sns("m-2", &message(&high(), AlertKind::Update, 2)))
+        .await
+        .unwrap();
     assert_eq!(w.notifier.secrets.store().reads(), reads);
 }
 
@@ -309,9 +362,13 @@ async fn what_is_not_an_alert_goes_to_the_dead_letter_queue_with_its_message_id(
     let w = world(false);
     let out = invoke(&w, &sns("m-bad", "{not json")).await.unwrap();
     assert_eq!(out["dead_lettered"], 1);
-    invoke(&w, &sns("m-shape", r#"{"kind":"alert","count":1,"rule_id":7}"#)).await.unwrap();
+    invoke(&w, &sns("m-shape", r#"{"kind":"alert","count":1,"rule_id":7}"#))
+        .await
+        .unwrap();
     invoke(&w, r#"{"detail-type":"something else"}"#).await.unwrap();
-    invoke(&w, r#"{"Records":[{"Sns":{"MessageId":"m-none"}}]}"#).await.unwrap();
+    invoke(&w, r#"{"Records":[{"Sns":{"MessageId":"m-none"}}]}"#)
+        .await
+        .unwrap();
     let kept = w.notifier.dead_letters.kept();
     let origins: Vec<&str> = kept.iter().map(|k| k.origin.as_str()).collect();
     assert_eq!(origins, ["m-bad", "m-shape", "event", "record 0"]);
@@ -319,7 +376,9 @@ async fn what_is_not_an_alert_goes_to_the_dead_letter_queue_with_its_message_id(
     assert!(kept[1].reason.starts_with("not an aidr alert"), "{}", kept[1].reason);
     assert_eq!((w.slack.requests().len(), w.pagerduty.requests().len()), (0, 0));
     // When the dead-letter queue is down, the invocation fails so nothing is lost.
-    w.notifier.dead_letters.set_outage(Some(aidr_engine::ports::FailureKind::Transient));
+    w.notifier
+        .dead_letters
+        .set_outage(Some(aidr_engine::ports::FailureKind::Transient));
     assert!(invoke(&w, &sns("m-bad-2", "[]")).await.is_err());
 }
 
@@ -328,7 +387,9 @@ async fn a_server_error_is_retried_within_the_invocation() {
     let w = world(false);
     w.slack.queue(Reply::text(500, "oops"));
     w.slack.queue(Reply::text(502, "bad gateway"));
-    let out = invoke(&w, &sns("m-1", &message(&high(), AlertKind::Alert, 1))).await.unwrap();
+    let out = invoke(&w, &sns("m-1", &message(&high(), AlertKind::Alert, 1)))
+        .await
+        .unwrap();
     assert_eq!(out["sent"], 2);
     assert_eq!(w.slack.requests().len(), 3);
 }
