@@ -1,9 +1,12 @@
-//! Writing findings as they are found: a table for people, JSON / NDJSON / OCSF for machines.
+//! Writing findings as they are found: a table for people, JSON / NDJSON / OCSF / ASFF for
+//! machines.
 
 use std::borrow::Cow;
 use std::io::Write;
 
+use aidr_engine::asff::{product_arn_of, to_asff};
 use aidr_engine::ocsf::to_ocsf;
+use aidr_engine::time::format_millis;
 use aidr_engine::{Finding, Severity};
 use clap::ValueEnum;
 
@@ -19,6 +22,12 @@ pub enum Format {
     /// One OCSF event a line: a Detection Finding (class 2004), or a Compliance Finding (class
     /// 2003) for a posture finding.
     Ocsf,
+    /// One JSON array of AWS Security Finding Format findings, the `--findings` input of
+    /// `aws securityhub batch-import-findings` (which takes at most 100 a call), for each
+    /// finding's account's default integration in its region. A finding is updated at its
+    /// event time (the scan time when it has none); findings naming no account or region are
+    /// left out with a warning.
+    Asff,
 }
 
 /// How findings are rendered: a [`Format`], a minimum severity, the table's rule column width.
@@ -68,14 +77,11 @@ impl Style {
                     ];
                     text.push_str(&self.row(cells));
                 }
-                Format::Json => {
-                    if rendered.count > 0 {
-                        text.push_str(",\n");
-                    }
-                    let pretty = serde_json::to_string_pretty(f).unwrap_or_default();
-                    let indented: Vec<String> = pretty.lines().map(|l| format!("  {l}")).collect();
-                    text.push_str(&indented.join("\n"));
-                }
+                Format::Json => array_element(
+                    text,
+                    rendered.count,
+                    &serde_json::to_string_pretty(f).unwrap_or_default(),
+                ),
                 Format::Ndjson => {
                     text.push_str(&serde_json::to_string(f).unwrap_or_default());
                     text.push('\n');
@@ -83,6 +89,21 @@ impl Style {
                 Format::Ocsf => {
                     text.push_str(&to_ocsf(f).to_string());
                     text.push('\n');
+                }
+                Format::Asff => {
+                    let now = f.time_millis().map_or_else(now, format_millis);
+                    let arn = product_arn_of(f).unwrap_or_default();
+                    match to_asff(f, &arn, &now) {
+                        Ok(finding) => array_element(
+                            text,
+                            rendered.count,
+                            &serde_json::to_string_pretty(&finding).unwrap_or_default(),
+                        ),
+                        Err(e) => {
+                            eprintln!("warning: {e}; left out of the ASFF output");
+                            continue;
+                        }
+                    }
                 }
             }
             rendered.count += 1;
@@ -143,8 +164,8 @@ impl Output {
             (Format::Table, 0) => self
                 .style
                 .row(["SEVERITY", "TIME", "RULE", "SUMMARY"].map(Cow::Borrowed)),
-            (Format::Json, 0) => "[\n".to_owned(),
-            (Format::Json, _) => ",\n".to_owned(),
+            (Format::Json | Format::Asff, 0) => "[\n".to_owned(),
+            (Format::Json | Format::Asff, _) => ",\n".to_owned(),
             _ => String::new(),
         };
         self.shown += rendered.count;
@@ -158,7 +179,7 @@ impl Output {
     /// # Errors
     /// When the output cannot be written.
     pub fn finish(&mut self) -> std::io::Result<()> {
-        if let Format::Json = self.style.format {
+        if let Format::Json | Format::Asff = self.style.format {
             let end = if self.shown == 0 { "[]\n" } else { "\n]\n" };
             self.put(end.as_bytes())?;
         }
@@ -180,6 +201,24 @@ impl Output {
             other => other,
         }
     }
+}
+
+/// Appends pretty JSON to `text` as an element of an array (indented, after `,\n` unless it is
+/// the first of `count`).
+fn array_element(text: &mut String, count: u64, pretty: &str) {
+    if count > 0 {
+        text.push_str(",\n");
+    }
+    let indented: Vec<String> = pretty.lines().map(|l| format!("  {l}")).collect();
+    text.push_str(&indented.join("\n"));
+}
+
+/// The current time, RFC 3339 UTC.
+fn now() -> String {
+    let millis = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+    format_millis(millis)
 }
 
 /// `text` with control characters escaped (`\u{1b}`), so that a value from a record cannot

@@ -100,6 +100,42 @@ fn ocsf_is_a_detection_finding() {
 }
 
 #[test]
+fn asff_is_a_security_hub_import_matching_its_expected_output() {
+    let out = aidr(&["scan", "--format", "asff", "events/"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let path = root().join("cli/tests/expected/events.asff.json");
+    if std::env::var_os("AIDR_BLESS").is_some() {
+        std::fs::write(&path, &out.stdout).unwrap();
+    }
+    let found: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let expected: Vec<Value> = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(
+        found, expected,
+        "run `AIDR_BLESS=1 cargo test -p aidr --test cli asff` if the change is wanted"
+    );
+    let ndjson_count = ndjson(&aidr(&["scan", "--format", "ndjson", "events/"])).len();
+    assert_eq!(found.len(), ndjson_count, "one ASFF finding a finding");
+    let f = &found[0];
+    assert_eq!(f["SchemaVersion"], "2018-10-08");
+    let account = f["AwsAccountId"].as_str().unwrap();
+    let region = f["Region"].as_str().unwrap();
+    assert_eq!(
+        f["ProductArn"],
+        format!("arn:aws:securityhub:{region}:{account}:product/{account}/default")
+    );
+    assert_eq!(f["UpdatedAt"], f["LastObservedAt"], "updated at the event time");
+    let empty = aidr(&[
+        "scan",
+        "--format",
+        "asff",
+        "--min-severity",
+        "critical",
+        "events/bedrock/DeleteGuardrail.json",
+    ]);
+    assert_eq!(String::from_utf8_lossy(&empty.stdout), "[]\n");
+}
+
+#[test]
 fn exit_codes_follow_fail_on_and_errors() {
     let sample = "events/bedrock/DeleteGuardrail.json";
     assert_eq!(aidr(&["scan", "--fail-on", "high", sample]).status.code(), Some(1));

@@ -67,13 +67,28 @@ pub fn product_arn_of(f: &Finding) -> Option<String> {
 /// # Errors
 /// [`AsffError::Missing`] when the finding names no account or no region.
 pub fn to_asff(f: &Finding, product_arn: &str, now: &str) -> Result<Value, AsffError> {
-    let missing = |what| AsffError::Missing { rule_id: f.rule_id.clone(), missing: what };
-    let account = f.account.as_deref().filter(|a| !a.is_empty()).ok_or_else(|| missing("account"))?;
-    let region = f.region.as_deref().filter(|r| !r.is_empty()).ok_or_else(|| missing("region"))?;
+    let missing = |what| AsffError::Missing {
+        rule_id: f.rule_id.clone(),
+        missing: what,
+    };
+    let account = f
+        .account
+        .as_deref()
+        .filter(|a| !a.is_empty())
+        .ok_or_else(|| missing("account"))?;
+    let region = f
+        .region
+        .as_deref()
+        .filter(|r| !r.is_empty())
+        .ok_or_else(|| missing("region"))?;
     let observed = f.time_millis().map_or_else(|| now.to_owned(), format_millis);
     let severity = json!({ "Label": label(f.severity), "Original": f.severity.as_str() });
     let types = types(f);
-    let description = if f.summary.trim().is_empty() { &f.title } else { &f.summary };
+    let description = if f.summary.trim().is_empty() {
+        &f.title
+    } else {
+        &f.summary
+    };
     let mut finding = json!({
         "SchemaVersion": SCHEMA_VERSION,
         "Id": bounded_key(&format!("aidr/{}", f.dedupe_key), ID_MAX),
@@ -134,7 +149,9 @@ pub fn label(s: Severity) -> &'static str {
 ///   (T1048, T1537, AML.T0025), Data Destruction (T1485), Data Exposure (AML.T0044 full model
 ///   access).
 pub fn finding_type(technique: &str) -> Option<String> {
-    let base = technique.split('.').take(if technique.starts_with("AML.") { 2 } else { 1 });
+    let base = technique
+        .split('.')
+        .take(if technique.starts_with("AML.") { 2 } else { 1 });
     let base: Vec<&str> = base.collect();
     let category = match base.join(".").as_str() {
         "T1078" | "T1133" | "T1190" | "T1199" | "AML.T0010" | "AML.T0040" => "TTPs/Initial Access",
@@ -159,7 +176,10 @@ pub fn finding_type(technique: &str) -> Option<String> {
 /// with none mapped is `Unusual Behaviors/User/<rule id>`.
 fn types(f: &Finding) -> Vec<String> {
     if f.resource().is_some() {
-        return vec![format!("Software and Configuration Checks/AWS Security Best Practices/{}", f.rule_id)];
+        return vec![format!(
+            "Software and Configuration Checks/AWS Security Best Practices/{}",
+            f.rule_id
+        )];
     }
     let mut types: Vec<String> = Vec::new();
     for t in f.techniques.iter().filter_map(|t| finding_type(t)) {
@@ -221,7 +241,11 @@ fn resources(f: &Finding, account: &str, region: &str) -> Vec<Value> {
                 Some(p @ ("aws" | "aws-cn" | "aws-us-gov")) if is_arn => p,
                 _ => partition_of_region(region),
             };
-            let resource_region = parts.get(3).filter(|r| is_arn && !r.is_empty()).copied().unwrap_or(region);
+            let resource_region = parts
+                .get(3)
+                .filter(|r| is_arn && !r.is_empty())
+                .copied()
+                .unwrap_or(region);
             let kind = match f.resource() {
                 Some(r) if r.arn == *arn => resource_type(&r.resource_type, arn),
                 _ => resource_type("", arn),

@@ -31,8 +31,8 @@ pub mod registry;
 pub mod resource;
 pub mod rules;
 pub mod severity;
-pub mod text;
 pub mod stateful;
+pub mod text;
 pub mod time;
 
 pub use cloudtrail::{Credential, Event, Principal, Record};

@@ -73,7 +73,13 @@ pub fn bounded_key(key: &str, max: usize) -> Cow<'_, str> {
 pub fn safe_id(id: &str, max: usize) -> String {
     let clean: String = id
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == '-' { c } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                c
+            } else {
+                '-'
+            }
+        })
         .collect();
     if clean == id && id.len() <= max && !id.is_empty() {
         return clean;

@@ -36,7 +36,7 @@ pub const CONTEXT_VALUE_MAX: usize = 1024;
 
 /// The custom notification of a finding in the thread `thread_id` (usually the finding's
 /// dedupe key or incident key; kept to `[A-Za-z0-9_-]` and [`ID_MAX`] bytes, stably, by
-/// [`thread_id`]). `eventType` is `aidr-<rule id>` in the same characters, `nextSteps` the
+/// [`thread_id`]). `eventType` is the rule's [`event_type`], `nextSteps` the
 /// remediation's sentences, `relatedResources` the finding's resources.
 pub fn notification(f: &Finding, thread_id: &str) -> Value {
     let severity = f.severity.as_str().to_ascii_uppercase();
@@ -74,7 +74,7 @@ pub fn notification(f: &Finding, thread_id: &str) -> Value {
         "metadata": {
             "threadId": self::thread_id(thread_id),
             "summary": truncate(&one_line(&f.summary), SUMMARY_MAX),
-            "eventType": safe_id(&format!("aidr-{}", f.rule_id), ID_MAX),
+            "eventType": event_type(&f.rule_id),
             "relatedResources": resources,
             "additionalContext": additional,
         },
@@ -85,6 +85,22 @@ pub fn notification(f: &Finding, thread_id: &str) -> Value {
 /// ends in a hash of the original, so that distinct keys keep distinct threads.
 pub fn thread_id(key: &str) -> String {
     safe_id(key, ID_MAX)
+}
+
+/// The `eventType` of a rule's notifications, for custom actions to match: `aidr-<rule id>`
+/// with every character outside `[A-Za-z0-9_-]` made `-` (`aidr-bedrock-guardrail_deleted`),
+/// at most [`ID_MAX`] bytes.
+pub fn event_type(rule_id: &str) -> String {
+    let kept = |c: char| {
+        if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+            c
+        } else {
+            '-'
+        }
+    };
+    let mut id: String = format!("aidr-{rule_id}").chars().map(kept).collect();
+    id.truncate(ID_MAX);
+    id
 }
 
 /// The summary, then the facts a responder looks for first, one a line.
@@ -103,7 +119,14 @@ fn description(f: &Finding) -> String {
             n => fact("Resource", &format!("{first} (+{} more)", n - 1)),
         }
     }
-    fact(if f.evidence().is_some() { "Event time" } else { "Observed" }, f.time().unwrap_or("unknown"));
+    fact(
+        if f.evidence().is_some() {
+            "Event time"
+        } else {
+            "Observed"
+        },
+        f.time().unwrap_or("unknown"),
+    );
     fact("Rule", &f.rule_id);
     if !f.techniques.is_empty() {
         fact("Techniques", &f.techniques.join(", "));
@@ -128,4 +151,3 @@ fn next_steps(remediation: &str) -> Vec<String> {
     }
     steps.into_iter().map(|s| truncate(&s, STEP_MAX).into_owned()).collect()
 }
-

@@ -178,7 +178,10 @@ pub fn validate(message: &Value) -> Result<(), LimitError> {
     let mut total = 0;
     let fallback = message.get("text").and_then(Value::as_str).unwrap_or("");
     check_text("/text", fallback, FALLBACK_MAX, &mut total)?;
-    let blocks = message.get("blocks").and_then(Value::as_array).ok_or(missing("/blocks"))?;
+    let blocks = message
+        .get("blocks")
+        .and_then(Value::as_array)
+        .ok_or(missing("/blocks"))?;
     check_count("/blocks", blocks.len(), MAX_BLOCKS)?;
     for (i, block) in blocks.iter().enumerate() {
         let path = format!("/blocks/{i}");
@@ -194,7 +197,9 @@ pub fn validate(message: &Value) -> Result<(), LimitError> {
                 for (j, element) in elements.iter().enumerate() {
                     let at = format!("{path}/elements/{j}");
                     match element.get("type").and_then(Value::as_str).unwrap_or("") {
-                        "mrkdwn" | "plain_text" => check_text(&format!("{at}/text"), str_at(element, "text"), TEXT_MAX, &mut total)?,
+                        "mrkdwn" | "plain_text" => {
+                            check_text(&format!("{at}/text"), str_at(element, "text"), TEXT_MAX, &mut total)?
+                        }
                         other => return Err(unchecked(&at, other)),
                     }
                 }
@@ -206,7 +211,12 @@ pub fn validate(message: &Value) -> Result<(), LimitError> {
                     let at = format!("{path}/elements/{j}");
                     match element.get("type").and_then(Value::as_str).unwrap_or("") {
                         "button" => {
-                            check_text(&format!("{at}/text/text"), text_of(element), BUTTON_TEXT_MAX, &mut total)?;
+                            check_text(
+                                &format!("{at}/text/text"),
+                                text_of(element),
+                                BUTTON_TEXT_MAX,
+                                &mut total,
+                            )?;
                             if let Some(url) = element.get("url").and_then(Value::as_str) {
                                 check_len(&format!("{at}/url"), url, URL_MAX)?;
                             }
@@ -223,7 +233,10 @@ pub fn validate(message: &Value) -> Result<(), LimitError> {
         }
     }
     if total > TOTAL_MAX {
-        return Err(LimitError::TotalTooLong { len: total, max: TOTAL_MAX });
+        return Err(LimitError::TotalTooLong {
+            len: total,
+            max: TOTAL_MAX,
+        });
     }
     Ok(())
 }
@@ -242,7 +255,11 @@ pub fn mrkdwn(text: &str, max: usize) -> String {
             c => c.to_string(),
         };
         let width = text::len(&piece);
-        let room = if chars.peek().is_some() { max.saturating_sub(1) } else { max };
+        let room = if chars.peek().is_some() {
+            max.saturating_sub(1)
+        } else {
+            max
+        };
         if used + width > room {
             if max > 0 {
                 out.push(ELLIPSIS);
@@ -298,7 +315,6 @@ fn fallback(f: &Finding, kind: Kind) -> String {
     mrkdwn(&line, FALLBACK_MAX)
 }
 
-
 fn section(text: String) -> Value {
     json!({ "type": "section", "text": { "type": "mrkdwn", "text": text } })
 }
@@ -352,10 +368,16 @@ fn facts(f: &Finding, ctx: &Context) -> Vec<(&'static str, String)> {
     let resource = match f.resources.as_slice() {
         [] => "-".to_owned(),
         [one] => value(one),
-        [first, rest @ ..] => truncate(&format!("{} (+{} more)", value(first), rest.len()), FIELD_VALUE_MAX).into_owned(),
+        [first, rest @ ..] => {
+            truncate(&format!("{} (+{} more)", value(first), rest.len()), FIELD_VALUE_MAX).into_owned()
+        }
     };
     facts.push(("Resource", resource));
-    let when = if f.evidence().is_some() { "Event time" } else { "Observed" };
+    let when = if f.evidence().is_some() {
+        "Event time"
+    } else {
+        "Observed"
+    };
     facts.push((when, value(f.time().unwrap_or("unknown"))));
     facts.push(("Rule", code(&f.rule_id, FIELD_VALUE_MAX)));
     let techniques = if f.techniques.is_empty() {
@@ -383,7 +405,10 @@ fn missing(path: &str) -> LimitError {
 }
 
 fn unchecked(path: &str, kind: &str) -> LimitError {
-    LimitError::Unchecked { path: path.to_owned(), kind: kind.to_owned() }
+    LimitError::Unchecked {
+        path: path.to_owned(),
+        kind: kind.to_owned(),
+    }
 }
 
 fn str_at<'v>(v: &'v Value, key: &str) -> &'v str {
@@ -414,7 +439,12 @@ fn check_section(block: &Value, path: &str, total: &mut usize) -> Result<(), Lim
     if let Some(fields) = fields {
         check_count(&format!("{path}/fields"), fields.len(), MAX_FIELDS)?;
         for (j, field) in fields.iter().enumerate() {
-            check_text(&format!("{path}/fields/{j}/text"), str_at(field, "text"), FIELD_MAX, total)?;
+            check_text(
+                &format!("{path}/fields/{j}/text"),
+                str_at(field, "text"),
+                FIELD_MAX,
+                total,
+            )?;
         }
     }
     Ok(())
@@ -433,14 +463,22 @@ fn check_text(path: &str, text: &str, max: usize, total: &mut usize) -> Result<(
 fn check_len(path: &str, text: &str, max: usize) -> Result<(), LimitError> {
     let len = text::len(text);
     if len > max {
-        return Err(LimitError::TooLong { path: path.to_owned(), len, max });
+        return Err(LimitError::TooLong {
+            path: path.to_owned(),
+            len,
+            max,
+        });
     }
     Ok(())
 }
 
 fn check_count(path: &str, count: usize, max: usize) -> Result<(), LimitError> {
     if count > max {
-        return Err(LimitError::TooMany { path: path.to_owned(), count, max });
+        return Err(LimitError::TooMany {
+            path: path.to_owned(),
+            count,
+            max,
+        });
     }
     Ok(())
 }
