@@ -25,10 +25,10 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use aidr_engine::Finding;
 use aidr_engine::alerting::{AlertKind, MARKER_TTL_SECS, delivery_id};
 use aidr_engine::notify::{pagerduty, slack as blocks};
 use aidr_engine::ports::{DeadLetters, FailureKind, SecretError, SecretStore, StateStore};
+use aidr_engine::{Finding, Severity};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tokio::time::Instant;
@@ -344,10 +344,21 @@ impl<S: StateStore, D: DeadLetters, K: SecretStore> Notifier<S, D, K> {
         format!("notify#{}#{key}", destination.name())
     }
 
-    /// Whether an earlier delivery already settled `destination` for this message.
-    async fn marked(&self, destination: Destination, key: &str, now: i64) -> Result<bool, Failure> {
+    /// How `destination` ends for this message without sending: below its minimum severity,
+    /// or settled by an earlier delivery; `None` when it is to be sent.
+    async fn settled(
+        &self,
+        destination: Destination,
+        min_severity: Severity,
+        f: &Finding,
+        key: &str,
+        now: i64,
+    ) -> Result<Option<Step>, Failure> {
+        if f.severity < min_severity {
+            return Ok(Some(Step::BelowMinimum));
+        }
         match self.store.get(&Self::mark_key(destination, key), now).await {
-            Ok(item) => Ok(item.is_some()),
+            Ok(item) => Ok(item.map(|_| Step::AlreadySent)),
             Err(e) if e.kind.is_transient() => Err(Failure::Transient(e.to_string())),
             Err(e) => Err(Failure::Permanent(e.to_string())),
         }
@@ -371,11 +382,11 @@ impl<S: StateStore, D: DeadLetters, K: SecretStore> Notifier<S, D, K> {
             return Ok(Step::NotConfigured);
         };
         let f = &alert.finding;
-        if f.severity < config.min_severity {
-            return Ok(Step::BelowMinimum);
-        }
-        if self.marked(Destination::Slack, key, now).await? {
-            return Ok(Step::AlreadySent);
+        if let Some(step) = self
+            .settled(Destination::Slack, config.min_severity, f, key, now)
+            .await?
+        {
+            return Ok(step);
         }
         let message = blocks::message(f, &slack_context(alert));
         blocks::validate(&message).map_err(|e| Failure::Permanent(format!("the message breaks a Slack limit: {e}")))?;
@@ -484,11 +495,11 @@ impl<S: StateStore, D: DeadLetters, K: SecretStore> Notifier<S, D, K> {
             return Ok(Step::NotConfigured);
         };
         let f = &alert.finding;
-        if f.severity < config.min_severity {
-            return Ok(Step::BelowMinimum);
-        }
-        if self.marked(Destination::PagerDuty, key, now).await? {
-            return Ok(Step::AlreadySent);
+        if let Some(step) = self
+            .settled(Destination::PagerDuty, config.min_severity, f, key, now)
+            .await?
+        {
+            return Ok(step);
         }
         with_retries(&self.retry, deadline, async |timeout, fresh| {
             let secret = self
