@@ -148,15 +148,21 @@ fn serve(stream: TcpStream, shared: Arc<Shared>) {
     }
 }
 
-/// The detector binary built by `cargo build -p detector` (the test command builds it first).
+/// The detector binary built in `profile` (see [`function_binary`]).
 pub fn detector_binary(profile: &str) -> PathBuf {
+    function_binary("detector", profile)
+}
+
+/// The Lambda binary `name` built in `profile`, under `CARGO_TARGET_DIR` or the workspace's
+/// `target`.
+pub fn function_binary(name: &str, profile: &str) -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"));
-    let path = target.join(profile).join("detector");
+    let path = target.join(profile).join(name);
     assert!(
         path.exists(),
-        "{} is missing: build it with `cargo build -p detector` (scripts/test does)",
+        "{} is missing: build it with `cargo build -p {name}` (scripts/test does)",
         path.display()
     );
     path

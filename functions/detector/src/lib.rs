@@ -3,4 +3,4 @@
 
 pub mod config;
 pub mod handler;
-pub mod init_error;
+pub use aidr_aws::init_error;

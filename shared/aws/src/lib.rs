@@ -1,12 +1,16 @@
 //! aidr's adapters on AWS: the engine's ports implemented with the AWS SDK. The engine itself
-//! never sees SDK types.
+//! never sees SDK types. Also what every Lambda of aidr shares with the Lambda service:
+//! [`init_error`].
 
 mod failure;
 
 pub mod dynamo;
+pub mod init_error;
+pub mod secrets;
 pub mod sns;
 pub mod sqs;
 
 pub use dynamo::DynamoStore;
+pub use secrets::SecretsManager;
 pub use sns::SnsPublisher;
 pub use sqs::SqsDeadLetters;

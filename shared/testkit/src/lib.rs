@@ -3,9 +3,13 @@
 //!   loaders for tests that look closer at one sample's findings;
 //! - [`conformance`]: the behaviour every `StateStore` must show;
 //! - [`recording`]: a publisher and a dead-letter queue that record what they get and can be
-//!   made to fail; [`flaky`]: a state store that fails on demand.
+//!   made to fail; [`flaky`]: a state store that fails on demand;
+//! - [`secrets`]: a secret store on a map; [`receiver`]: local HTTP receivers that answer
+//!   like Slack and PagerDuty.
 
 pub mod conformance;
 pub mod flaky;
+pub mod receiver;
 pub mod recording;
 pub mod samples;
+pub mod secrets;

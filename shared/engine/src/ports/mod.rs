@@ -1,13 +1,15 @@
 //! Ports: what the engine needs from the outside world, as traits, with the errors they may
-//! return. Adapters implement them on AWS (`aidr-aws`: DynamoDB, SNS, SQS); the in-memory
+//! return. Adapters implement them on AWS (`aidr-aws`: DynamoDB, SNS, SQS, Secrets Manager); the in-memory
 //! state store here serves the CLI.
 
 mod memory;
 mod publish;
+mod secrets;
 mod state;
 
 pub use memory::{MemoryStore, now_or_never};
 pub use publish::{DeadLetters, PublishError, Publisher};
+pub use secrets::{SecretError, SecretStore};
 pub use state::{Item, Members, StateError, StateStore, StoreFuture, Window};
 
 /// Whether a failed call to a port can succeed if made again.

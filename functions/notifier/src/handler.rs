@@ -1,0 +1,532 @@
+//! The notifier's logic, generic over the engine's ports so it runs in-process in tests: each
+//! SNS message carrying an aidr alert goes to Slack and PagerDuty (each when configured and
+//! the finding is severe enough), each destination delivered once.
+//!
+//! Per message and destination, a delivery mark `notify#<destination>#<message key>` (the
+//! key: the finding's delivery id, the message's kind and count, the same for every delivery
+//! of one SNS message) is written after the destination accepted the message, or after the
+//! message was kept in the dead-letter queue for that destination. A marked destination is
+//! skipped, so a redelivered message posts nothing new, and a retry redoes only what failed.
+//! The destinations are sent to side by side: one that is slow or down never holds up the
+//! other.
+//!
+//! Each message then ends one of three ways:
+//! - done: every destination accepted it, had it already, or does not take its severity;
+//! - retried: a destination failed in a way that may pass (rate limits beyond the time left,
+//!   server errors, timeouts): the invocation fails, and Lambda delivers the event again;
+//! - dead-lettered: it is not an alert, or a destination refused it for good (a revoked
+//!   webhook, a bad routing key, an unknown channel): it is logged and kept in the
+//!   dead-letter queue with the destination and the reason, at once, not retried.
+//!
+//! With a Slack bot token, the `ts` of an incident's first message is kept under
+//! `thread#<dedupe key>`; later alerts and updates of the same dedupe key reply in its
+//! thread, and one more severe than the thread so far is also broadcast to the channel.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use aidr_engine::alerting::{AlertKind, MARKER_TTL_SECS, delivery_id};
+use aidr_engine::notify::{pagerduty, slack as blocks};
+use aidr_engine::ports::{DeadLetters, FailureKind, SecretError, SecretStore, StateStore};
+use aidr_engine::{Finding, Severity};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use tokio::time::Instant;
+use tracing::{error, info, warn};
+
+use crate::config::{NotifierConfig, PagerDutyConfig, SlackConfig};
+use crate::delivery::{Failure, Refusal, Refused, RetryPolicy, post_json, with_retries};
+use crate::pagerduty::{answer as pagerduty_answer, routing_key};
+use crate::slack::{SlackSecret, Thread, api_answer, webhook_answer};
+
+/// How long an incident's Slack thread is kept at least (longer when the finding's dedupe
+/// window is).
+pub const THREAD_TTL_SECS: i64 = 7 * 86_400;
+
+/// A delivery mark's value: the destination accepted the message.
+const DELIVERED: i64 = 1;
+/// A delivery mark's value: the destination refused it for good; it is in the dead-letter queue.
+const DEAD_LETTERED: i64 = 2;
+
+/// Secrets read once and kept for the life of the process, read again on demand (after the
+/// destination refused the credential).
+#[derive(Debug)]
+pub struct SecretCache<K> {
+    store: K,
+    values: Mutex<HashMap<String, String>>,
+}
+
+impl<K: SecretStore> SecretCache<K> {
+    /// An empty cache over `store`.
+    pub fn new(store: K) -> SecretCache<K> {
+        SecretCache {
+            store,
+            values: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The store behind the cache.
+    pub fn store(&self) -> &K {
+        &self.store
+    }
+
+    /// The secret `id`: from the cache unless `fresh`, else read and kept.
+    ///
+    /// # Errors
+    /// The store's error when it has to be read and cannot be.
+    pub async fn get(&self, id: &str, fresh: bool) -> Result<String, SecretError> {
+        if !fresh {
+            let cached = self.values.lock().ok().and_then(|v| v.get(id).cloned());
+            if let Some(value) = cached {
+                return Ok(value);
+            }
+        }
+        let value = self.store.secret(id).await?;
+        if let Ok(mut values) = self.values.lock() {
+            values.insert(id.to_owned(), value.clone());
+        }
+        Ok(value)
+    }
+}
+
+/// Everything one invocation needs; built once per cold start.
+pub struct Notifier<S, D, K> {
+    pub store: S,
+    pub dead_letters: D,
+    pub secrets: SecretCache<K>,
+    pub http: reqwest::Client,
+    pub slack: Option<SlackConfig>,
+    pub pagerduty: Option<PagerDutyConfig>,
+    pub retry: RetryPolicy,
+}
+
+impl<S, D, K: SecretStore> Notifier<S, D, K> {
+    /// A notifier for `config` on these ports, with the default [`RetryPolicy`].
+    pub fn new(config: &NotifierConfig, store: S, dead_letters: D, secrets: K, http: reqwest::Client) -> Self {
+        Notifier {
+            store,
+            dead_letters,
+            secrets: SecretCache::new(secrets),
+            http,
+            slack: config.slack.clone(),
+            pagerduty: config.pagerduty.clone(),
+            retry: RetryPolicy::default(),
+        }
+    }
+}
+
+/// Why an invocation failed as a whole; Lambda delivers the event again.
+#[derive(Debug, thiserror::Error)]
+pub enum HandlerError {
+    #[error("the answer could not be written: {0}")]
+    Response(String),
+    #[error("the event will be delivered again: {0}")]
+    Retry(String),
+}
+
+impl From<HandlerError> for lambda_runtime::Diagnostic {
+    fn from(e: HandlerError) -> Self {
+        let error_type = match &e {
+            HandlerError::Response(_) => "Aidr.ResponseNotWritten",
+            HandlerError::Retry(_) => "Aidr.NotificationNotDelivered",
+        };
+        lambda_runtime::Diagnostic {
+            error_type: error_type.into(),
+            error_message: e.to_string(),
+        }
+    }
+}
+
+/// What an invocation did, counted per message and destination.
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub messages: usize,
+    /// Accepted by a destination now.
+    pub sent: usize,
+    /// Accepted (or dead-lettered) by an earlier delivery of the same message.
+    pub already_sent: usize,
+    /// Below a destination's minimum severity.
+    pub below_minimum: usize,
+    /// Kept in the dead-letter queue (not an alert, or refused for good by a destination).
+    pub dead_lettered: usize,
+    /// Failed in a way that may pass: the event is delivered again.
+    pub failed: usize,
+}
+
+/// An alert as the detector publishes it: the finding's fields with `kind` and `count`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Incoming {
+    pub kind: AlertKind,
+    pub count: i64,
+    #[serde(flatten)]
+    pub finding: Finding,
+}
+
+impl Incoming {
+    /// The same for every delivery of one published message: the finding's delivery id, the
+    /// kind and the count.
+    pub fn message_key(&self) -> String {
+        format!("{}#{}#{}", delivery_id(&self.finding), self.kind.as_str(), self.count)
+    }
+}
+
+#[derive(Deserialize)]
+struct SnsEvent {
+    #[serde(rename = "Records")]
+    records: Vec<Value>,
+}
+
+#[derive(Deserialize)]
+struct SnsRecord {
+    #[serde(rename = "Sns")]
+    sns: SnsMessage,
+}
+
+#[derive(Deserialize)]
+struct SnsMessage {
+    #[serde(rename = "MessageId", default)]
+    message_id: String,
+    #[serde(rename = "Message")]
+    message: String,
+}
+
+/// Where a message goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Destination {
+    Slack,
+    PagerDuty,
+}
+
+impl Destination {
+    fn name(self) -> &'static str {
+        match self {
+            Destination::Slack => "slack",
+            Destination::PagerDuty => "pagerduty",
+        }
+    }
+}
+
+/// How a destination ended for one message, short of failing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    NotConfigured,
+    BelowMinimum,
+    AlreadySent,
+    Sent,
+}
+
+fn secret_refused(e: SecretError) -> Refused {
+    let refusal = match e.kind {
+        FailureKind::Transient => Refusal::Transient,
+        FailureKind::Permanent => Refusal::Permanent,
+    };
+    Refused::new(refusal, e.to_string())
+}
+
+impl<S: StateStore, D: DeadLetters, K: SecretStore> Notifier<S, D, K> {
+    /// Handles one invocation payload, an SNS event; `deadline` is when the invocation times
+    /// out, `now` wall-clock Unix seconds.
+    ///
+    /// # Errors
+    /// [`HandlerError::Retry`] when a message must be delivered again (every message was
+    /// tried first, and what succeeded is marked, so the retry redoes only what failed).
+    pub async fn handle(&self, payload: &str, deadline: Instant, now: i64) -> Result<Value, HandlerError> {
+        let mut summary = Summary::default();
+        let mut failures = Vec::new();
+        match serde_json::from_str::<SnsEvent>(payload) {
+            Ok(event) => {
+                for (i, record) in event.records.iter().enumerate() {
+                    summary.messages += 1;
+                    if let Err(why) = self.handle_record(i, record, deadline, now, &mut summary).await {
+                        failures.push(why);
+                    }
+                }
+            }
+            Err(e) => {
+                summary.messages += 1;
+                let reason = format!("not an SNS event: {e}");
+                if let Err(why) = self.dead_letter(payload, "event", &reason, &mut summary).await {
+                    failures.push(why);
+                }
+            }
+        }
+        summary.failed = failures.len();
+        info!(summary = ?summary, "done");
+        if !failures.is_empty() {
+            return Err(HandlerError::Retry(failures.join("; ")));
+        }
+        serde_json::to_value(summary).map_err(|e| HandlerError::Response(e.to_string()))
+    }
+
+    /// One SNS record: `Err` with the reason when it must be delivered again.
+    async fn handle_record(
+        &self,
+        index: usize,
+        record: &Value,
+        deadline: Instant,
+        now: i64,
+        summary: &mut Summary,
+    ) -> Result<(), String> {
+        let SnsMessage { message_id, message } = match SnsRecord::deserialize(record) {
+            Ok(record) => record.sns,
+            Err(e) => {
+                let reason = format!("not an SNS record: {e}");
+                let origin = format!("record {index}");
+                return self.dead_letter(&record.to_string(), &origin, &reason, summary).await;
+            }
+        };
+        let alert: Incoming = match serde_json::from_str(&message) {
+            Ok(alert) => alert,
+            Err(e) => {
+                let reason = format!("not an aidr alert: {e}");
+                return self.dead_letter(&message, &message_id, &reason, summary).await;
+            }
+        };
+        let key = alert.message_key();
+        let (slack, pagerduty) = tokio::join!(
+            self.to_slack(&alert, &key, deadline, now),
+            self.to_pagerduty(&alert, &key, deadline, now)
+        );
+        let mut failures = Vec::new();
+        for (destination, result) in [(Destination::Slack, slack), (Destination::PagerDuty, pagerduty)] {
+            let name = destination.name();
+            let f = &alert.finding;
+            match result {
+                Ok(step) => {
+                    let counter = match step {
+                        Step::NotConfigured => continue,
+                        Step::BelowMinimum => &mut summary.below_minimum,
+                        Step::AlreadySent => &mut summary.already_sent,
+                        Step::Sent => &mut summary.sent,
+                    };
+                    *counter += 1;
+                    info!(destination = name, message_id, rule_id = %f.rule_id, severity = %f.severity, kind = alert.kind.as_str(), dedupe_key = %f.dedupe_key, outcome = ?step, "notification");
+                }
+                Err(Failure::Transient(why)) => {
+                    error!(destination = name, message_id, rule_id = %f.rule_id, error = %why, "not delivered; the event will be delivered again");
+                    failures.push(format!("{name}: {why}"));
+                }
+                Err(Failure::Permanent(why)) => {
+                    let reason = format!("{name}: {why}");
+                    match self.dead_letter(&message, &message_id, &reason, summary).await {
+                        Ok(()) => self.mark(destination, &key, DEAD_LETTERED, now).await,
+                        Err(why) => failures.push(why),
+                    }
+                }
+            }
+        }
+        if failures.is_empty() {
+            Ok(())
+        } else {
+            Err(failures.join("; "))
+        }
+    }
+
+    /// Keeps `body` in the dead-letter queue; `Err` (for a retry) when the queue refused it.
+    async fn dead_letter(&self, body: &str, origin: &str, reason: &str, summary: &mut Summary) -> Result<(), String> {
+        match self.dead_letters.keep(body, origin, reason).await {
+            Ok(()) => {
+                error!(
+                    message_id = origin,
+                    reason, "can never be delivered; sent to the dead-letter queue"
+                );
+                summary.dead_lettered += 1;
+                Ok(())
+            }
+            Err(e) => {
+                error!(message_id = origin, reason, dead_letter_error = %e, "can never be delivered, and the dead-letter queue refused it; the event will be delivered again");
+                Err(format!("{reason}; the dead-letter queue refused it: {e}"))
+            }
+        }
+    }
+
+    fn mark_key(destination: Destination, key: &str) -> String {
+        format!("notify#{}#{key}", destination.name())
+    }
+
+    /// How `destination` ends for this message without sending: below its minimum severity,
+    /// or settled by an earlier delivery; `None` when it is to be sent.
+    async fn settled(
+        &self,
+        destination: Destination,
+        min_severity: Severity,
+        f: &Finding,
+        key: &str,
+        now: i64,
+    ) -> Result<Option<Step>, Failure> {
+        if f.severity < min_severity {
+            return Ok(Some(Step::BelowMinimum));
+        }
+        match self.store.get(&Self::mark_key(destination, key), now).await {
+            Ok(item) => Ok(item.map(|_| Step::AlreadySent)),
+            Err(e) if e.kind.is_transient() => Err(Failure::Transient(e.to_string())),
+            Err(e) => Err(Failure::Permanent(e.to_string())),
+        }
+    }
+
+    /// Marks `destination` settled for this message. A failure is logged, not returned: the
+    /// destination has the message, and failing the invocation would send it again now.
+    async fn mark(&self, destination: Destination, key: &str, value: i64, now: i64) {
+        let mark = Self::mark_key(destination, key);
+        if let Err(e) = self
+            .store
+            .insert_if_absent(&mark, value, now + MARKER_TTL_SECS, now)
+            .await
+        {
+            error!(destination = destination.name(), mark, error = %e, "delivered, but the delivery mark was not written; a redelivery of this message would be sent again");
+        }
+    }
+
+    async fn to_slack(&self, alert: &Incoming, key: &str, deadline: Instant, now: i64) -> Result<Step, Failure> {
+        let Some(config) = &self.slack else {
+            return Ok(Step::NotConfigured);
+        };
+        let f = &alert.finding;
+        if let Some(step) = self
+            .settled(Destination::Slack, config.min_severity, f, key, now)
+            .await?
+        {
+            return Ok(step);
+        }
+        let message = blocks::message(f, &slack_context(alert));
+        blocks::validate(&message).map_err(|e| Failure::Permanent(format!("the message breaks a Slack limit: {e}")))?;
+        let thread_key = format!("thread#{}", f.dedupe_key);
+        // Looked up on the first attempt with a bot token, then kept.
+        let mut thread: Option<Option<Thread>> = None;
+        let posted = with_retries(&self.retry, deadline, async |timeout, fresh| {
+            let secret = self
+                .secrets
+                .get(&config.secret_arn, fresh)
+                .await
+                .map_err(secret_refused)?;
+            match SlackSecret::parse(&secret).map_err(|why| Refused::new(Refusal::Permanent, why))? {
+                SlackSecret::Webhook { url } => {
+                    let answer = post_json(&self.http, &url, None, &message, timeout).await?;
+                    webhook_answer(&answer).map(|()| None)
+                }
+                SlackSecret::Bot { token, channel } => {
+                    if thread.is_none() {
+                        thread = Some(self.thread(&thread_key, now).await?);
+                    }
+                    let mut body = message.clone();
+                    body["channel"] = Value::String(channel);
+                    if let Some(Some(parent)) = &thread {
+                        body["thread_ts"] = Value::String(parent.ts.clone());
+                        if f.severity > parent.severity {
+                            body["reply_broadcast"] = Value::Bool(true);
+                        }
+                    }
+                    let url = format!("{}/chat.postMessage", config.api_url);
+                    let answer = post_json(&self.http, &url, Some(&token), &body, timeout).await?;
+                    api_answer(&answer).map(Some)
+                }
+            }
+        })
+        .await?;
+        if let Some(ts) = posted {
+            self.keep_thread(&thread_key, thread.flatten(), ts, f, now).await;
+        }
+        self.mark(Destination::Slack, key, DELIVERED, now).await;
+        Ok(Step::Sent)
+    }
+
+    /// The incident's thread, if one was started.
+    async fn thread(&self, thread_key: &str, now: i64) -> Result<Option<Thread>, Refused> {
+        match self.store.get(thread_key, now).await {
+            Ok(item) => Ok(item.and_then(|i| Thread::decode(i.value))),
+            Err(e) => Err(Refused::new(
+                if e.kind.is_transient() {
+                    Refusal::Transient
+                } else {
+                    Refusal::Permanent
+                },
+                e.to_string(),
+            )),
+        }
+    }
+
+    /// Starts the incident's thread with the message just posted (`ts`), or raises the
+    /// thread's severity. Best effort: the message is posted either way.
+    async fn keep_thread(&self, thread_key: &str, parent: Option<Thread>, ts: String, f: &Finding, now: i64) {
+        let expires_at = now + THREAD_TTL_SECS.max(f.dedupe_window_secs);
+        let result = match parent {
+            None => match (Thread {
+                ts,
+                severity: f.severity,
+            })
+            .encode()
+            {
+                Some(value) => self
+                    .store
+                    .insert_if_absent(thread_key, value, expires_at, now)
+                    .await
+                    .map(|_| ()),
+                None => {
+                    warn!(
+                        thread_key,
+                        "Slack answered a ts of an unknown form; later alerts will not be threaded"
+                    );
+                    Ok(())
+                }
+            },
+            Some(parent) if f.severity > parent.severity => {
+                let raised = Thread {
+                    ts: parent.ts.clone(),
+                    severity: f.severity,
+                };
+                match (parent.encode(), raised.encode()) {
+                    (Some(old), Some(new)) => self
+                        .store
+                        .compare_and_set(thread_key, old, new, expires_at, now)
+                        .await
+                        .map(|_| ()),
+                    _ => Ok(()),
+                }
+            }
+            Some(_) => Ok(()),
+        };
+        if let Err(e) = result {
+            warn!(thread_key, error = %e, "the Slack thread was not kept; later alerts may start a new one");
+        }
+    }
+
+    async fn to_pagerduty(&self, alert: &Incoming, key: &str, deadline: Instant, now: i64) -> Result<Step, Failure> {
+        let Some(config) = &self.pagerduty else {
+            return Ok(Step::NotConfigured);
+        };
+        let f = &alert.finding;
+        if let Some(step) = self
+            .settled(Destination::PagerDuty, config.min_severity, f, key, now)
+            .await?
+        {
+            return Ok(step);
+        }
+        with_retries(&self.retry, deadline, async |timeout, fresh| {
+            let secret = self
+                .secrets
+                .get(&config.secret_arn, fresh)
+                .await
+                .map_err(secret_refused)?;
+            let key = routing_key(&secret).map_err(|why| Refused::new(Refusal::Permanent, why))?;
+            let event = pagerduty::trigger(f, &key, &f.dedupe_key);
+            let answer = post_json(&self.http, &config.events_url, None, &event, timeout).await?;
+            pagerduty_answer(&answer)
+        })
+        .await?;
+        self.mark(Destination::PagerDuty, key, DELIVERED, now).await;
+        Ok(Step::Sent)
+    }
+}
+
+/// The Slack message's extras: an update shows how often the incident was seen.
+fn slack_context(alert: &Incoming) -> blocks::Context {
+    let mut context = blocks::Context::default();
+    if alert.kind == AlertKind::Update {
+        context.kind = blocks::Kind::Update;
+        context.repeat = Some(blocks::Repeat {
+            count: u64::try_from(alert.count).unwrap_or(0),
+            latest_event_ids: alert.finding.event_ids().to_vec(),
+        });
+    }
+    context
+}

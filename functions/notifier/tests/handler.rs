@@ -1,0 +1,395 @@
+//! The notifier's handler end to end in process: real HTTP to local receivers that answer like
+//! Slack and PagerDuty, the in-memory state store, a recording dead-letter queue and secrets
+//! from a map.
+
+use std::time::Duration;
+
+use aidr_engine::alerting::{Alert, AlertKind};
+use aidr_engine::ports::MemoryStore;
+use aidr_engine::{Finding, Severity, Subject};
+use aidr_testkit::receiver::{Receiver, Reply};
+use aidr_testkit::recording::RecordingDeadLetters;
+use aidr_testkit::samples::sample_findings;
+use aidr_testkit::secrets::MapSecrets;
+use notifier::config::{NotifierConfig, PagerDutyConfig, SlackConfig};
+use notifier::delivery::RetryPolicy;
+use notifier::handler::{HandlerError, Notifier};
+use serde_json::{Value, json};
+use tokio::time::Instant;
+
+const SLACK_ARN: &str = "arn:aws:secretsmanager:us-east-1:111122223333:secret:aidr/slack-AbCdEf";
+const PAGERDUTY_ARN: &str = "arn:aws:secretsmanager:us-east-1:111122223333:secret:aidr/pagerduty-AbCdEf";
+const NOW: i64 = 1_800_000_000;
+
+type TestNotifier = Notifier<MemoryStore, RecordingDeadLetters, MapSecrets>;
+
+struct World {
+    slack: Receiver,
+    pagerduty: Receiver,
+    notifier: TestNotifier,
+}
+
+/// Slack through a webhook (`bot` false) or the Web API with a bot token, and PagerDuty.
+fn world(bot: bool) -> World {
+    let slack = if bot {
+        Receiver::slack_api()
+    } else {
+        Receiver::slack_webhook()
+    };
+    let pagerduty = Receiver::pagerduty();
+    let config = NotifierConfig {
+        table: "aidr-state".into(),
+        dead_letter_queue_url: "https://sqs.us-east-1.amazonaws.com/111122223333/aidr-notify-dlq".into(),
+        slack: Some(SlackConfig {
+            secret_arn: SLACK_ARN.into(),
+            api_url: slack.url("/api"),
+            min_severity: Severity::Low,
+        }),
+        pagerduty: Some(PagerDutyConfig {
+            secret_arn: PAGERDUTY_ARN.into(),
+            events_url: pagerduty.url("/v2/enqueue"),
+            min_severity: Severity::High,
+        }),
+    };
+    let secrets = MapSecrets::default();
+    let slack_secret = if bot {
+        json!({"bot_token": "xoxb-test-1", "channel": "C0AIDR"})
+    } else {
+        json!({"webhook_url": slack.url("/services/T0/B0/hook")})
+    };
+    secrets.put(SLACK_ARN, &slack_secret.to_string());
+    secrets.put(PAGERDUTY_ARN, r#"{"routing_key":"R0UTINGKEY0123456789012345678901"}"#);
+    let mut notifier = Notifier::new(
+        &config,
+        MemoryStore::default(),
+        RecordingDeadLetters::default(),
+        secrets,
+        reqwest::Client::new(),
+    );
+    notifier.retry = RetryPolicy {
+        backoff: Duration::from_millis(5),
+        reserve: Duration::from_millis(200),
+        ..RetryPolicy::default()
+    };
+    World {
+        slack,
+        pagerduty,
+        notifier,
+    }
+}
+
+/// A high finding (a Bedrock guardrail deleted).
+fn high() -> Finding {
+    sample_findings("events/bedrock/DeleteGuardrail.json").remove(0)
+}
+
+/// `f` as reported on another CloudTrail event (same dedupe key, another alert message).
+fn on_event(mut f: Finding, event_id: &str) -> Finding {
+    if let Subject::Events(evidence) = &mut f.subject {
+        evidence.event_ids = vec![event_id.to_owned()];
+    }
+    f
+}
+
+fn message(f: &Finding, kind: AlertKind, count: i64) -> String {
+    serde_json::to_string(&Alert {
+        kind,
+        count,
+        finding: f,
+    })
+    .unwrap()
+}
+
+/// An SNS event with one message, as Lambda delivers it.
+fn sns(message_id: &str, message: &str) -> String {
+    json!({"Records": [{
+        "EventSource": "aws:sns", "EventVersion": "1.0",
+        "EventSubscriptionArn": "arn:aws:sns:us-east-1:111122223333:aidr-alerts:0b7e6a48",
+        "Sns": {
+            "Type": "Notification", "MessageId": message_id,
+            "TopicArn": "arn:aws:sns:us-east-1:111122223333:aidr-alerts",
+            "Subject": "aidr HIGH", "Message": message, "Timestamp": "2027-01-15T08:00:00.000Z",
+            "SignatureVersion": "1", "Signature": "", "SigningCertUrl": "", "UnsubscribeUrl": "",
+            "MessageAttributes": {"kind": {"Type": "String", "Value": "alert"}}
+        }
+    }]})
+    .to_string()
+}
+
+async fn invoke_within(w: &World, payload: &str, time: Duration) -> Result<Value, HandlerError> {
+    w.notifier.handle(payload, Instant::now() + time, NOW).await
+}
+
+async fn invoke(w: &World, payload: &str) -> Result<Value, HandlerError> {
+    invoke_within(w, payload, Duration::from_secs(30)).await
+}
+
+#[tokio::test]
+async fn a_high_finding_reaches_slack_and_pagerduty_with_the_mapped_severity() {
+    let w = world(false);
+    let f = high();
+    let out = invoke(&w, &sns("m-1", &message(&f, AlertKind::Alert, 1)))
+        .await
+        .unwrap();
+    assert_eq!(
+        (out["sent"].as_u64(), out["dead_lettered"].as_u64()),
+        (Some(2), Some(0))
+    );
+    let slack = w.slack.requests();
+    assert_eq!((slack.len(), slack[0].path.as_str()), (1, "/services/T0/B0/hook"));
+    let body = slack[0].json();
+    assert!(body["text"].as_str().unwrap().contains("HIGH"), "{body}");
+    assert!(body["blocks"].as_array().is_some_and(|b| !b.is_empty()));
+    let pagerduty = w.pagerduty.requests();
+    assert_eq!(pagerduty.len(), 1);
+    let event = pagerduty[0].json();
+    assert_eq!(event["event_action"], "trigger");
+    assert_eq!(event["payload"]["severity"], "error");
+    assert_eq!(event["dedup_key"], f.dedupe_key.as_str());
+    assert_eq!(event["routing_key"], "R0UTINGKEY0123456789012345678901");
+    // A critical one maps to critical.
+    let mut critical = on_event(high(), "ev-critical");
+    critical.severity = Severity::Critical;
+    invoke(&w, &sns("m-2", &message(&critical, AlertKind::Alert, 1)))
+        .await
+        .unwrap();
+    assert_eq!(w.pagerduty.requests()[1].json()["payload"]["severity"], "critical");
+}
+
+#[tokio::test]
+async fn a_low_finding_goes_to_slack_only() {
+    let w = world(false);
+    let mut f = high();
+    f.severity = Severity::Low;
+    let out = invoke(&w, &sns("m-1", &message(&f, AlertKind::Alert, 1)))
+        .await
+        .unwrap();
+    assert_eq!(
+        (out["sent"].as_u64(), out["below_minimum"].as_u64()),
+        (Some(1), Some(1))
+    );
+    assert_eq!((w.slack.requests().len(), w.pagerduty.requests().len()), (1, 0));
+}
+
+#[tokio::test]
+async fn the_same_sns_message_again_posts_nothing() {
+    let w = world(true);
+    let event = sns("m-1", &message(&high(), AlertKind::Alert, 1));
+    invoke(&w, &event).await.unwrap();
+    let again = invoke(&w, &event).await.unwrap();
+    assert_eq!(
+        (again["sent"].as_u64(), again["already_sent"].as_u64()),
+        (Some(0), Some(2))
+    );
+    assert_eq!((w.slack.requests().len(), w.pagerduty.requests().len()), (1, 1));
+    // Another message about the same finding (an update) is a new message.
+    invoke(&w, &sns("m-2", &message(&high(), AlertKind::Update, 4)))
+        .await
+        .unwrap();
+    assert_eq!((w.slack.requests().len(), w.pagerduty.requests().len()), (2, 2));
+}
+
+#[tokio::test]
+async fn a_rate_limit_waits_retry_after_and_then_posts_once() {
+    let w = world(false);
+    w.slack.queue(Reply::too_many(1));
+    let started = std::time::Instant::now();
+    let event = sns("m-1", &message(&high(), AlertKind::Alert, 1));
+    let out = invoke(&w, &event).await.unwrap();
+    assert!(started.elapsed() >= Duration::from_secs(1));
+    assert_eq!(out["sent"], 2);
+    assert_eq!(w.slack.requests().len(), 2);
+    invoke(&w, &event).await.unwrap();
+    assert_eq!(w.slack.requests().len(), 2);
+}
+
+#[tokio::test]
+async fn a_rate_limit_longer_than_the_time_left_fails_the_invocation_and_the_retry_posts_once() {
+    let w = world(false);
+    w.slack.queue(Reply::too_many(60));
+    let event = sns("m-1", &message(&high(), AlertKind::Alert, 1));
+    let err = invoke_within(&w, &event, Duration::from_secs(5)).await.unwrap_err();
+    assert!(
+        matches!(&err, HandlerError::Retry(why) if why.starts_with("slack:")),
+        "{err}"
+    );
+    let diagnostic: lambda_runtime::Diagnostic = err.into();
+    assert_eq!(diagnostic.error_type, "Aidr.NotificationNotDelivered");
+    assert_eq!((w.slack.requests().len(), w.pagerduty.requests().len()), (1, 1));
+    assert!(w.notifier.dead_letters.kept().is_empty());
+    let out = invoke(&w, &event).await.unwrap();
+    assert_eq!((out["sent"].as_u64(), out["already_sent"].as_u64()), (Some(1), Some(1)));
+    assert_eq!((w.slack.requests().len(), w.pagerduty.requests().len()), (2, 1));
+}
+
+#[tokio::test]
+async fn later_alerts_and_updates_of_a_dedupe_key_reply_in_the_first_messages_thread() {
+    let w = world(true);
+    let f = high();
+    invoke(&w, &sns("m-1", &message(&f, AlertKind::Alert, 1)))
+        .await
+        .unwrap();
+    invoke(&w, &sns("m-2", &message(&f, AlertKind::Update, 5)))
+        .await
+        .unwrap();
+    let mut worse = on_event(high(), "ev-worse");
+    worse.severity = Severity::Critical;
+    invoke(&w, &sns("m-3", &message(&worse, AlertKind::Alert, 1)))
+        .await
+        .unwrap();
+    invoke(&w, &sns("m-4", &message(&worse, AlertKind::Update, 9)))
+        .await
+        .unwrap();
+    let requests = w.slack.requests();
+    assert_eq!(requests.len(), 4);
+    for r in &requests {
+        assert_eq!(r.path, "/api/chat.postMessage");
+        assert_eq!(r.header("authorization"), Some("Bearer xoxb-test-1"));
+    }
+    let bodies: Vec<Value> = requests.iter().map(|r| r.json()).collect();
+    assert_eq!(bodies[0]["channel"], "C0AIDR");
+    assert_eq!(bodies[0].get("thread_ts"), None);
+    assert_eq!(bodies[1]["thread_ts"], "1700000000.000001");
+    assert_eq!(bodies[1].get("reply_broadcast"), None);
+    assert!(
+        bodies[1]["text"].as_str().unwrap().contains("update"),
+        "{}",
+        bodies[1]["text"]
+    );
+    // The severity rose: the reply is broadcast to the channel, once.
+    assert_eq!(bodies[2]["thread_ts"], "1700000000.000001");
+    assert_eq!(bodies[2]["reply_broadcast"], true);
+    assert_eq!(bodies[3]["thread_ts"], "1700000000.000001");
+    assert_eq!(bodies[3].get("reply_broadcast"), None);
+}
+
+#[tokio::test]
+async fn a_revoked_webhook_sends_the_message_to_the_dead_letter_queue_without_retry() {
+    let w = world(false);
+    w.slack.answer_with(|_| Reply::text(404, "no_service"));
+    let event = sns("m-1", &message(&high(), AlertKind::Alert, 1));
+    let out = invoke(&w, &event).await.unwrap();
+    assert_eq!(
+        (out["sent"].as_u64(), out["dead_lettered"].as_u64()),
+        (Some(1), Some(1))
+    );
+    assert_eq!(w.slack.requests().len(), 1);
+    let kept = w.notifier.dead_letters.kept();
+    assert_eq!((kept.len(), kept[0].origin.as_str()), (1, "m-1"));
+    assert_eq!(kept[0].reason, "slack: the webhook answered HTTP 404: no_service");
+    assert!(serde_json::from_str::<Value>(&kept[0].body).unwrap()["rule_id"].is_string());
+    assert!(!kept[0].reason.contains("/services/"));
+    // Delivered again, it is not posted or dead-lettered again.
+    invoke(&w, &event).await.unwrap();
+    assert_eq!((w.slack.requests().len(), w.notifier.dead_letters.kept().len()), (1, 1));
+}
+
+#[tokio::test]
+async fn an_unknown_channel_or_a_bad_routing_key_is_dead_lettered_for_that_destination_only() {
+    let w = world(true);
+    w.slack
+        .answer_with(|_| Reply::json(200, &json!({"ok": false, "error": "channel_not_found"})));
+    w.pagerduty.answer_with(|_| {
+        Reply::json(400, &json!({"status": "invalid event", "message": "Event object is invalid", "errors": ["Length of 'routing_key' is incorrect (should be 32 characters)"]}))
+    });
+    let out = invoke(&w, &sns("m-1", &message(&high(), AlertKind::Alert, 1)))
+        .await
+        .unwrap();
+    assert_eq!(out["dead_lettered"], 2);
+    let reasons: Vec<String> = w.notifier.dead_letters.kept().into_iter().map(|k| k.reason).collect();
+    assert_eq!(reasons[0], "slack: chat.postMessage answered channel_not_found");
+    assert!(
+        reasons[1].starts_with("pagerduty: the Events API answered HTTP 400"),
+        "{}",
+        reasons[1]
+    );
+    assert_eq!((w.slack.requests().len(), w.pagerduty.requests().len()), (1, 1));
+}
+
+#[tokio::test]
+async fn pagerduty_down_neither_stops_nor_repeats_the_slack_post() {
+    let w = world(false);
+    w.pagerduty.answer_with(|_| Reply::text(503, "unavailable"));
+    let event = sns("m-1", &message(&high(), AlertKind::Alert, 1));
+    let err = invoke(&w, &event).await.unwrap_err();
+    assert!(
+        matches!(&err, HandlerError::Retry(why) if why.starts_with("pagerduty:")),
+        "{err}"
+    );
+    assert_eq!((w.slack.requests().len(), w.pagerduty.requests().len()), (1, 4));
+    w.pagerduty.answer_with(|r| {
+        let key = r.json()["dedup_key"].clone();
+        Reply::json(202, &json!({"status": "success", "dedup_key": key}))
+    });
+    let out = invoke(&w, &event).await.unwrap();
+    assert_eq!((out["sent"].as_u64(), out["already_sent"].as_u64()), (Some(1), Some(1)));
+    assert_eq!((w.slack.requests().len(), w.pagerduty.requests().len()), (1, 5));
+}
+
+#[tokio::test]
+async fn a_refused_token_reads_the_secret_again() {
+    let w = world(true);
+    w.slack
+        .queue(Reply::json(200, &json!({"ok": false, "error": "token_revoked"})));
+    let event = sns("m-1", &message(&high(), AlertKind::Alert, 1));
+    // The secret was rotated after the first read.
+    w.notifier.secrets.get(SLACK_ARN, false).await.unwrap();
+    w.notifier
+        .secrets
+        .store()
+        .put(SLACK_ARN, r#"{"bot_token":"xoxb-test-2","channel":"C0AIDR"}"#);
+    invoke(&w, &event).await.unwrap();
+    let auth: Vec<Option<String>> = w
+        .slack
+        .requests()
+        .iter()
+        .map(|r| r.header("authorization").map(str::to_owned))
+        .collect();
+    assert_eq!(
+        auth,
+        [Some("Bearer xoxb-test-1".into()), Some("Bearer xoxb-test-2".into())]
+    );
+    // Cached from then on: later messages read no secret.
+    let reads = w.notifier.secrets.store().reads();
+    invoke(&w, &sns("m-2", &message(&high(), AlertKind::Update, 2)))
+        .await
+        .unwrap();
+    assert_eq!(w.notifier.secrets.store().reads(), reads);
+}
+
+#[tokio::test]
+async fn what_is_not_an_alert_goes_to_the_dead_letter_queue_with_its_message_id() {
+    let w = world(false);
+    let out = invoke(&w, &sns("m-bad", "{not json")).await.unwrap();
+    assert_eq!(out["dead_lettered"], 1);
+    invoke(&w, &sns("m-shape", r#"{"kind":"alert","count":1,"rule_id":7}"#))
+        .await
+        .unwrap();
+    invoke(&w, r#"{"detail-type":"something else"}"#).await.unwrap();
+    invoke(&w, r#"{"Records":[{"Sns":{"MessageId":"m-none"}}]}"#)
+        .await
+        .unwrap();
+    let kept = w.notifier.dead_letters.kept();
+    let origins: Vec<&str> = kept.iter().map(|k| k.origin.as_str()).collect();
+    assert_eq!(origins, ["m-bad", "m-shape", "event", "record 0"]);
+    assert_eq!(kept[0].body, "{not json");
+    assert!(kept[1].reason.starts_with("not an aidr alert"), "{}", kept[1].reason);
+    assert_eq!((w.slack.requests().len(), w.pagerduty.requests().len()), (0, 0));
+    // When the dead-letter queue is down, the invocation fails so nothing is lost.
+    w.notifier
+        .dead_letters
+        .set_outage(Some(aidr_engine::ports::FailureKind::Transient));
+    assert!(invoke(&w, &sns("m-bad-2", "[]")).await.is_err());
+}
+
+#[tokio::test]
+async fn a_server_error_is_retried_within_the_invocation() {
+    let w = world(false);
+    w.slack.queue(Reply::text(500, "oops"));
+    w.slack.queue(Reply::text(502, "bad gateway"));
+    let out = invoke(&w, &sns("m-1", &message(&high(), AlertKind::Alert, 1)))
+        .await
+        .unwrap();
+    assert_eq!(out["sent"], 2);
+    assert_eq!(w.slack.requests().len(), 3);
+}

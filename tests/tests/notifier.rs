@@ -1,0 +1,147 @@
+//! The real notifier binary, driven through the Lambda Runtime API, fed the SNS notifications
+//! the real detector published in the same test; DynamoDB, Secrets Manager and SQS emulated by
+//! moto, Slack and PagerDuty played by local receivers.
+
+use std::time::Duration;
+
+use aidr_aws::SecretsManager;
+use aidr_e2e::runtime_api::{Reply, Runtime, detector_binary, function_binary};
+use aidr_e2e::{Stack, create_queue, emulator, receive_messages, sample, unique};
+use aidr_engine::ports::{FailureKind, SecretStore};
+use aidr_testkit::receiver::Receiver;
+use aws_config::SdkConfig;
+use serde_json::{Value, json};
+
+fn response(reply: Reply) -> Value {
+    match reply {
+        Reply::Response(v) => v,
+        Reply::Error(e) => panic!("the function failed: {e}"),
+    }
+}
+
+async fn create_secret(config: &SdkConfig, value: &Value) -> String {
+    aws_sdk_secretsmanager::Client::new(config)
+        .create_secret()
+        .name(unique("aidr/notify"))
+        .secret_string(value.to_string())
+        .send()
+        .await
+        .unwrap()
+        .arn
+        .unwrap()
+}
+
+/// An SNS notification as SQS received it (`Message`, `MessageId`, `MessageAttributes` with
+/// `Type` and `Value`) turned into the event Lambda gets from the same topic.
+fn sns_event(note: &Value, topic_arn: &str) -> Value {
+    let attributes: serde_json::Map<String, Value> = note["MessageAttributes"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(k, v)| (k.clone(), json!({"Type": v["Type"], "Value": v["Value"]})))
+        .collect();
+    json!({"Records": [{
+        "EventSource": "aws:sns", "EventVersion": "1.0",
+        "EventSubscriptionArn": format!("{topic_arn}:0b7e6a48-0000-4000-8000-000000000001"),
+        "Sns": {
+            "Type": "Notification", "MessageId": note["MessageId"], "TopicArn": topic_arn,
+            "Subject": note["Subject"], "Message": note["Message"], "Timestamp": note["Timestamp"],
+            "SignatureVersion": "1", "Signature": "", "SigningCertUrl": "", "UnsubscribeUrl": "",
+            "MessageAttributes": attributes
+        }
+    }]})
+}
+
+#[tokio::test]
+async fn secrets_manager_reads_a_secret_and_a_missing_one_is_permanent() {
+    let Some(config) = emulator().await else { return };
+    let arn = create_secret(&config, &json!({"routing_key": "R0123"})).await;
+    let secrets = SecretsManager::new(aws_sdk_secretsmanager::Client::new(&config));
+    assert_eq!(secrets.secret(&arn).await.unwrap(), r#"{"routing_key":"R0123"}"#);
+    let missing = secrets.secret(&unique("aidr/none")).await.unwrap_err();
+    assert_eq!(missing.kind, FailureKind::Permanent, "{missing}");
+}
+
+#[tokio::test]
+async fn detector_alerts_reach_slack_and_pagerduty_once_through_the_notifier() {
+    let Some(config) = emulator().await else { return };
+    let stack = Stack::create(config.clone(), true).await;
+    let mut detector = Runtime::start(&detector_binary("debug"), &stack.detector_env());
+    let out = response(detector.invoke(&sample("bedrock/DeleteGuardrail.json")));
+    assert_eq!(out["alerted"], 1, "{out}");
+    let notes = stack.alerts(1, Duration::from_secs(10)).await;
+    assert_eq!(notes.len(), 1);
+
+    let (slack, pagerduty) = (Receiver::slack_webhook(), Receiver::pagerduty());
+    let slack_arn = create_secret(&config, &json!({"webhook_url": slack.url("/services/T0/B0/hook")})).await;
+    let pagerduty_arn = create_secret(&config, &json!({"routing_key": "R0UTINGKEY0123456789012345678901"})).await;
+    let (notify_dlq, _) = create_queue(&config, &unique("aidr-notify-dlq")).await;
+    let mut env = stack.detector_env();
+    env.retain(|(k, _)| k.starts_with("AWS_"));
+    env.extend([
+        ("AIDR_TABLE", stack.table.clone()),
+        ("AIDR_DEAD_LETTER_QUEUE_URL", notify_dlq.clone()),
+        ("AIDR_SLACK_SECRET_ARN", slack_arn),
+        ("AIDR_PAGERDUTY_SECRET_ARN", pagerduty_arn),
+        ("AIDR_PAGERDUTY_EVENTS_URL", pagerduty.url("/v2/enqueue")),
+    ]);
+    let mut notifier = Runtime::start(&function_binary("notifier", "debug"), &env);
+    let event = sns_event(&notes[0], &stack.topic_arn);
+    let out = response(notifier.invoke(&event));
+    assert_eq!(
+        (out["sent"].as_u64(), out["dead_lettered"].as_u64()),
+        (Some(2), Some(0)),
+        "{out}"
+    );
+    assert_eq!(slack.requests().len(), 1);
+    let trigger = pagerduty.requests()[0].json();
+    let finding: Value = serde_json::from_str(notes[0]["Message"].as_str().unwrap()).unwrap();
+    assert_eq!(trigger["dedup_key"], finding["dedupe_key"]);
+    assert_eq!(trigger["payload"]["severity"], "error");
+
+    // SNS delivers at least once: the same notification again posts nothing.
+    let out = response(notifier.invoke(&event));
+    assert_eq!(out["already_sent"], 2, "{out}");
+    assert_eq!((slack.requests().len(), pagerduty.requests().len()), (1, 1));
+    let marks: Vec<String> = stack
+        .items()
+        .await
+        .iter()
+        .filter_map(|i| i["pk"].as_s().ok().cloned())
+        .filter(|pk| pk.starts_with("notify#"))
+        .collect();
+    assert_eq!(marks.len(), 2, "{marks:?}");
+
+    // What is not an alert is kept in the dead-letter queue with its message id.
+    let mut bad = event.clone();
+    bad["Records"][0]["Sns"]["Message"] = json!("{not an alert");
+    bad["Records"][0]["Sns"]["MessageId"] = json!("m-bad");
+    let out = response(notifier.invoke(&bad));
+    assert_eq!(out["dead_lettered"], 1, "{out}");
+    let kept = receive_messages(&config, &notify_dlq, 1, Duration::from_secs(10)).await;
+    assert_eq!(kept.len(), 1);
+    assert_eq!(kept[0].body, "{not an alert");
+    assert_eq!(kept[0].attributes["aidr_origin"], "m-bad");
+}
+
+#[tokio::test]
+async fn a_plain_http_destination_is_an_init_error_naming_the_variable() {
+    let Some(config) = emulator().await else { return };
+    let stack = Stack::create(config, false).await;
+    let mut env = stack.detector_env();
+    env.retain(|(k, _)| k.starts_with("AWS_"));
+    env.extend([
+        ("AIDR_TABLE", stack.table.clone()),
+        ("AIDR_DEAD_LETTER_QUEUE_URL", stack.dead_letter_url.clone()),
+        ("AIDR_PAGERDUTY_SECRET_ARN", "aidr/pagerduty".into()),
+        (
+            "AIDR_PAGERDUTY_EVENTS_URL",
+            "http://events.pagerduty.com/v2/enqueue".into(),
+        ),
+    ]);
+    let mut notifier = Runtime::start(&function_binary("notifier", "debug"), &env);
+    let report = notifier.expect_init_error();
+    assert_eq!(report["errorType"], "Runtime.ConfigError");
+    let message = report["errorMessage"].as_str().unwrap();
+    assert!(message.contains("AIDR_PAGERDUTY_EVENTS_URL"), "{message}");
+}
