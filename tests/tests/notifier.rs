@@ -79,7 +79,7 @@ async fn detector_alerts_reach_slack_and_pagerduty_once_through_the_notifier() {
     let mut env = stack.detector_env();
     env.retain(|(k, _)| k.starts_with("AWS_"));
     env.extend([
-        ("AIDR_TABLE", stack.table.clone()),
+        ("AIDR_STATE_TABLE", stack.table.clone()),
         ("AIDR_DEAD_LETTER_QUEUE_URL", notify_dlq.clone()),
         ("AIDR_SLACK_SECRET_ARN", slack_arn),
         ("AIDR_PAGERDUTY_SECRET_ARN", pagerduty_arn),
@@ -131,7 +131,7 @@ async fn a_plain_http_destination_is_an_init_error_naming_the_variable() {
     let mut env = stack.detector_env();
     env.retain(|(k, _)| k.starts_with("AWS_"));
     env.extend([
-        ("AIDR_TABLE", stack.table.clone()),
+        ("AIDR_STATE_TABLE", stack.table.clone()),
         ("AIDR_DEAD_LETTER_QUEUE_URL", stack.dead_letter_url.clone()),
         ("AIDR_PAGERDUTY_SECRET_ARN", "aidr/pagerduty".into()),
         (

@@ -45,7 +45,7 @@ pub struct PagerDutyConfig {
 /// Validated settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NotifierConfig {
-    /// `AIDR_TABLE`: the DynamoDB table delivery marks and Slack threads are kept in.
+    /// `AIDR_STATE_TABLE`: the DynamoDB table delivery marks and Slack threads are kept in.
     pub table: String,
     /// `AIDR_DEAD_LETTER_QUEUE_URL`: the SQS queue for alerts that can never be delivered.
     pub dead_letter_queue_url: String,
@@ -101,7 +101,7 @@ impl NotifierConfig {
             }),
             other => Ok(other),
         };
-        let table = required("AIDR_TABLE", "DynamoDB state table")?;
+        let table = required("AIDR_STATE_TABLE", "DynamoDB state table")?;
         let dead_letter_queue_url = required(
             "AIDR_DEAD_LETTER_QUEUE_URL",
             "SQS queue that keeps alerts that can never be delivered",
@@ -160,7 +160,7 @@ mod tests {
     }
 
     const BASE: [(&str, &str); 3] = [
-        ("AIDR_TABLE", "aidr-state"),
+        ("AIDR_STATE_TABLE", "aidr-state"),
         (
             "AIDR_DEAD_LETTER_QUEUE_URL",
             "https://sqs.us-east-1.amazonaws.com/111122223333/aidr-notify-dlq",
@@ -204,7 +204,7 @@ mod tests {
     fn errors_name_the_variable() {
         assert_eq!(
             config(&[]).unwrap_err().to_string(),
-            "environment variable AIDR_TABLE is not set (it names the DynamoDB state table)"
+            "environment variable AIDR_STATE_TABLE is not set (it names the DynamoDB state table)"
         );
         assert_eq!(config(&BASE[..2]).unwrap_err(), ConfigError::NoDestination);
         for (var, value) in [

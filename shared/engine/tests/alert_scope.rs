@@ -88,7 +88,11 @@ fn a_known_legacy_key_alerts_once_a_day_and_a_new_severity_at_once() {
     let root = one(&invoke("d1-root", DAY1 + 3_600, "root", model));
     assert_eq!(root.severity, Severity::Medium);
     assert_eq!(run(&root, &store, &out, &policy), Outcome::Alerted);
-    let sent: Vec<(String, Severity)> = out.alerts().iter().map(|f| (f.dedupe_key.clone(), f.severity)).collect();
+    let sent: Vec<(String, Severity)> = out
+        .alerts()
+        .iter()
+        .map(|f| (f.dedupe_key.clone(), f.severity))
+        .collect();
     assert_eq!(
         sent,
         [
