@@ -1,12 +1,14 @@
 //! The real notifier binary, driven through the Lambda Runtime API, fed the SNS notifications
-//! the real detector published in the same test; DynamoDB, Secrets Manager and SQS emulated by
-//! moto, Slack and PagerDuty played by local receivers.
+//! the real detector published in the same test; DynamoDB, Secrets Manager, SNS and SQS
+//! emulated by moto, Slack and PagerDuty played by local receivers, a chat channel by a queue
+//! subscribed to the chat topic.
 
 use std::time::Duration;
 
 use aidr_aws::SecretsManager;
 use aidr_e2e::runtime_api::{Reply, Runtime, detector_binary, function_binary};
-use aidr_e2e::{Stack, create_queue, emulator, receive_messages, sample, unique};
+use aidr_e2e::{Stack, create_queue, emulator, receive, receive_messages, sample, unique};
+use aidr_engine::notify::chat;
 use aidr_engine::ports::{FailureKind, SecretStore};
 use aidr_testkit::receiver::Receiver;
 use aws_config::SdkConfig;
@@ -52,6 +54,18 @@ fn sns_event(note: &Value, topic_arn: &str) -> Value {
     }]})
 }
 
+/// A stack whose real detector has just alerted on a deleted Bedrock guardrail, and that
+/// alert's SNS notification as the alert topic's queue received it.
+async fn stack_with_an_alert(config: &SdkConfig) -> (Stack, Value) {
+    let stack = Stack::create(config.clone(), true).await;
+    let mut detector = Runtime::start(&detector_binary("debug"), &stack.detector_env());
+    let out = response(detector.invoke(&sample("bedrock/DeleteGuardrail.json")));
+    assert_eq!(out["alerted"], 1, "{out}");
+    let mut notes = stack.alerts(1, Duration::from_secs(10)).await;
+    assert_eq!(notes.len(), 1);
+    (stack, notes.remove(0))
+}
+
 #[tokio::test]
 async fn secrets_manager_reads_a_secret_and_a_missing_one_is_permanent() {
     let Some(config) = emulator().await else { return };
@@ -65,12 +79,7 @@ async fn secrets_manager_reads_a_secret_and_a_missing_one_is_permanent() {
 #[tokio::test]
 async fn detector_alerts_reach_slack_and_pagerduty_once_through_the_notifier() {
     let Some(config) = emulator().await else { return };
-    let stack = Stack::create(config.clone(), true).await;
-    let mut detector = Runtime::start(&detector_binary("debug"), &stack.detector_env());
-    let out = response(detector.invoke(&sample("bedrock/DeleteGuardrail.json")));
-    assert_eq!(out["alerted"], 1, "{out}");
-    let notes = stack.alerts(1, Duration::from_secs(10)).await;
-    assert_eq!(notes.len(), 1);
+    let (stack, note) = stack_with_an_alert(&config).await;
 
     let (slack, pagerduty) = (Receiver::slack_webhook(), Receiver::pagerduty());
     let slack_arn = create_secret(&config, &json!({"webhook_url": slack.url("/services/T0/B0/hook")})).await;
@@ -86,7 +95,7 @@ async fn detector_alerts_reach_slack_and_pagerduty_once_through_the_notifier() {
         ("AIDR_PAGERDUTY_EVENTS_URL", pagerduty.url("/v2/enqueue")),
     ]);
     let mut notifier = Runtime::start(&function_binary("notifier", "debug"), &env);
-    let event = sns_event(&notes[0], &stack.topic_arn);
+    let event = sns_event(&note, &stack.topic_arn);
     let out = response(notifier.invoke(&event));
     assert_eq!(
         (out["sent"].as_u64(), out["dead_lettered"].as_u64()),
@@ -95,7 +104,7 @@ async fn detector_alerts_reach_slack_and_pagerduty_once_through_the_notifier() {
     );
     assert_eq!(slack.requests().len(), 1);
     let trigger = pagerduty.requests()[0].json();
-    let finding: Value = serde_json::from_str(notes[0]["Message"].as_str().unwrap()).unwrap();
+    let finding: Value = serde_json::from_str(note["Message"].as_str().unwrap()).unwrap();
     assert_eq!(trigger["dedup_key"], finding["dedupe_key"]);
     assert_eq!(trigger["payload"]["severity"], "error");
 
@@ -144,4 +153,103 @@ async fn a_plain_http_destination_is_an_init_error_naming_the_variable() {
     assert_eq!(report["errorType"], "Runtime.ConfigError");
     let message = report["errorMessage"].as_str().unwrap();
     assert!(message.contains("AIDR_PAGERDUTY_EVENTS_URL"), "{message}");
+}
+
+/// The environment of a notifier that only publishes chat notifications, to `topic_arn`.
+fn chat_env(stack: &Stack, dead_letter_url: &str, topic_arn: &str) -> Vec<(&'static str, String)> {
+    let mut env = stack.detector_env();
+    env.retain(|(k, _)| k.starts_with("AWS_"));
+    env.extend([
+        ("AIDR_STATE_TABLE", stack.table.clone()),
+        ("AIDR_DEAD_LETTER_QUEUE_URL", dead_letter_url.to_owned()),
+        ("AIDR_CHAT_TOPIC_ARN", topic_arn.to_owned()),
+    ]);
+    env
+}
+
+#[tokio::test]
+async fn detector_alerts_reach_the_chat_topic_once_as_custom_notifications() {
+    let Some(config) = emulator().await else { return };
+    let (stack, note) = stack_with_an_alert(&config).await;
+    let event = sns_event(&note, &stack.topic_arn);
+    let finding: Value = serde_json::from_str(note["Message"].as_str().unwrap()).unwrap();
+
+    // The channel's side: a topic, here read through a subscribed queue.
+    let sns = aws_sdk_sns::Client::new(&config);
+    let chat_topic = sns
+        .create_topic()
+        .name(unique("aidr-chat"))
+        .send()
+        .await
+        .unwrap()
+        .topic_arn
+        .unwrap();
+    let (channel_url, channel_arn) = create_queue(&config, &unique("aidr-chat-channel")).await;
+    sns.subscribe()
+        .topic_arn(&chat_topic)
+        .protocol("sqs")
+        .endpoint(channel_arn)
+        .send()
+        .await
+        .unwrap();
+    let (notify_dlq, _) = create_queue(&config, &unique("aidr-notify-dlq")).await;
+    let mut notifier = Runtime::start(
+        &function_binary("notifier", "debug"),
+        &chat_env(&stack, &notify_dlq, &chat_topic),
+    );
+    let out = response(notifier.invoke(&event));
+    assert_eq!(
+        (out["sent"].as_u64(), out["dead_lettered"].as_u64()),
+        (Some(1), Some(0)),
+        "{out}"
+    );
+    let received = receive(&config, &channel_url, 1, Duration::from_secs(10)).await;
+    assert_eq!(received.len(), 1);
+    let note: Value = serde_json::from_str(received[0]["Message"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        (note["version"].as_str(), note["source"].as_str()),
+        (Some("1.0"), Some("custom"))
+    );
+    let dedupe_key = finding["dedupe_key"].as_str().unwrap();
+    assert_eq!(note["metadata"]["threadId"], chat::thread_id(dedupe_key).as_str());
+    assert_eq!(note["metadata"]["additionalContext"]["ruleId"], finding["rule_id"]);
+
+    // Delivered again, it is not published again.
+    let out = response(notifier.invoke(&event));
+    assert_eq!(out["already_sent"], 1, "{out}");
+    assert!(
+        receive(&config, &channel_url, 0, Duration::from_secs(2))
+            .await
+            .is_empty()
+    );
+
+    // A topic that does not exist refuses for good: the message is dead-lettered at once.
+    let region = config
+        .region()
+        .map(|r| r.to_string())
+        .unwrap_or_else(|| "us-east-1".into());
+    let missing = format!("arn:aws:sns:{region}:123456789012:{}", unique("aidr-no-chat"));
+    let mut notifier = Runtime::start(
+        &function_binary("notifier", "debug"),
+        &chat_env(&stack, &notify_dlq, &missing),
+    );
+    let mut other = event.clone();
+    other["Records"][0]["Sns"]["MessageId"] = json!("m-other");
+    let mut message: Value = serde_json::from_str(other["Records"][0]["Sns"]["Message"].as_str().unwrap()).unwrap();
+    message["kind"] = json!("update");
+    message["count"] = json!(2);
+    other["Records"][0]["Sns"]["Message"] = json!(message.to_string());
+    let out = response(notifier.invoke(&other));
+    assert_eq!(
+        (out["sent"].as_u64(), out["dead_lettered"].as_u64()),
+        (Some(0), Some(1)),
+        "{out}"
+    );
+    let kept = receive_messages(&config, &notify_dlq, 1, Duration::from_secs(10)).await;
+    assert_eq!(kept[0].attributes["aidr_origin"], "m-other");
+    let reason = &kept[0].attributes["aidr_reason"];
+    assert!(
+        reason.starts_with(&format!("chat: SNS Publish to {missing}")),
+        "{reason}"
+    );
 }

@@ -16,7 +16,9 @@ pub enum ConfigError {
     Missing(&'static str, &'static str),
     #[error("environment variable {var} is invalid: {why}")]
     Invalid { var: &'static str, why: String },
-    #[error("no destination: set AIDR_SLACK_SECRET_ARN, AIDR_PAGERDUTY_SECRET_ARN or both")]
+    #[error(
+        "no destination: set at least one of AIDR_SLACK_SECRET_ARN, AIDR_PAGERDUTY_SECRET_ARN, AIDR_CHAT_TOPIC_ARN"
+    )]
     NoDestination,
 }
 
@@ -42,6 +44,16 @@ pub struct PagerDutyConfig {
     pub min_severity: Severity,
 }
 
+/// Amazon Q Developer in chat applications' settings: a chat channel configured there
+/// subscribes to the topic, and receives what is published to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChatConfig {
+    /// `AIDR_CHAT_TOPIC_ARN`: the SNS topic custom notifications are published to.
+    pub topic_arn: String,
+    /// `AIDR_CHAT_MIN_SEVERITY` (default low).
+    pub min_severity: Severity,
+}
+
 /// Validated settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NotifierConfig {
@@ -51,6 +63,26 @@ pub struct NotifierConfig {
     pub dead_letter_queue_url: String,
     pub slack: Option<SlackConfig>,
     pub pagerduty: Option<PagerDutyConfig>,
+    pub chat: Option<ChatConfig>,
+}
+
+/// Why `arn` is not an SNS topic ARN (`arn:PARTITION:sns:REGION:ACCOUNT:NAME`), if it is not.
+fn check_topic_arn(arn: &str) -> Result<(), String> {
+    let parts: Vec<&str> = arn.split(':').collect();
+    match parts.as_slice() {
+        ["arn", partition, "sns", region, account, name]
+            if !partition.is_empty()
+                && !region.is_empty()
+                && account.len() == 12
+                && account.bytes().all(|b| b.is_ascii_digit())
+                && !name.is_empty() =>
+        {
+            Ok(())
+        }
+        _ => Err(format!(
+            "{arn:?} is not an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME)"
+        )),
+    }
 }
 
 /// Why `url` may not receive alerts, if it may not: it must be `https`, or `http` to a
@@ -130,7 +162,20 @@ impl NotifierConfig {
                 min_severity: severity("AIDR_PAGERDUTY_MIN_SEVERITY", Severity::High)?,
             }),
         };
-        if slack.is_none() && pagerduty.is_none() {
+        let chat = match value("AIDR_CHAT_TOPIC_ARN") {
+            None => None,
+            Some(topic_arn) => {
+                check_topic_arn(&topic_arn).map_err(|why| ConfigError::Invalid {
+                    var: "AIDR_CHAT_TOPIC_ARN",
+                    why,
+                })?;
+                Some(ChatConfig {
+                    topic_arn,
+                    min_severity: severity("AIDR_CHAT_MIN_SEVERITY", Severity::Low)?,
+                })
+            }
+        };
+        if slack.is_none() && pagerduty.is_none() && chat.is_none() {
             return Err(ConfigError::NoDestination);
         }
         Ok(NotifierConfig {
@@ -138,6 +183,7 @@ impl NotifierConfig {
             dead_letter_queue_url,
             slack,
             pagerduty,
+            chat,
         })
     }
 
@@ -179,7 +225,7 @@ mod tests {
             (slack.api_url.as_str(), slack.min_severity),
             ("https://slack.com/api", Severity::Low)
         );
-        assert_eq!(c.pagerduty, None);
+        assert_eq!((c.pagerduty, c.chat), (None, None));
         let mut vars = BASE.to_vec();
         vars.extend([
             ("AIDR_PAGERDUTY_SECRET_ARN", "aidr/pagerduty"),
@@ -201,6 +247,36 @@ mod tests {
     }
 
     #[test]
+    fn chat_alone_is_a_destination() {
+        let topic = "arn:aws:sns:eu-west-1:111122223333:aidr-chat";
+        let c = config(&[BASE[0], BASE[1], ("AIDR_CHAT_TOPIC_ARN", topic)]).unwrap();
+        assert_eq!((c.slack, c.pagerduty), (None, None));
+        assert_eq!(
+            c.chat,
+            Some(ChatConfig {
+                topic_arn: topic.into(),
+                min_severity: Severity::Low
+            })
+        );
+        let c = config(&[
+            BASE[0],
+            BASE[1],
+            (
+                "AIDR_CHAT_TOPIC_ARN",
+                "arn:aws-us-gov:sns:us-gov-west-1:111122223333:chat",
+            ),
+            ("AIDR_CHAT_MIN_SEVERITY", "high"),
+        ])
+        .unwrap();
+        assert_eq!(c.chat.unwrap().min_severity, Severity::High);
+        // Its severity is read only when it is configured.
+        assert_eq!(
+            config(&[BASE[0], BASE[1], ("AIDR_CHAT_MIN_SEVERITY", "high")]).unwrap_err(),
+            ConfigError::NoDestination
+        );
+    }
+
+    #[test]
     fn errors_name_the_variable() {
         assert_eq!(
             config(&[]).unwrap_err().to_string(),
@@ -218,6 +294,9 @@ mod tests {
             ("AIDR_SLACK_API_URL", "http://10.0.0.1/api"),
             ("AIDR_SLACK_API_URL", "ftp://127.0.0.1/api"),
             ("AIDR_SLACK_API_URL", "slack.com/api"),
+            ("AIDR_CHAT_TOPIC_ARN", "aidr-chat"),
+            ("AIDR_CHAT_TOPIC_ARN", "arn:aws:sqs:us-east-1:111122223333:aidr-chat"),
+            ("AIDR_CHAT_TOPIC_ARN", "arn:aws:sns:us-east-1:1111:aidr-chat"),
         ] {
             let mut vars = BASE.to_vec();
             vars.retain(|(n, _)| *n != var);

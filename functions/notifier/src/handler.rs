@@ -1,6 +1,6 @@
 //! The notifier's logic, generic over the engine's ports so it runs in-process in tests: each
-//! SNS message carrying an aidr alert goes to Slack and PagerDuty (each when configured and
-//! the finding is severe enough), each destination delivered once.
+//! SNS message carrying an aidr alert goes to Slack, PagerDuty and a chat channel's topic
+//! (each when configured and the finding is severe enough), each destination delivered once.
 //!
 //! Per message and destination, a delivery mark `notify#<destination>#<message key>` (the
 //! key: the finding's delivery id, the message's kind and count, the same for every delivery
@@ -12,29 +12,35 @@
 //!
 //! Each message then ends one of three ways:
 //! - done: every destination accepted it, had it already, or does not take its severity;
-//! - retried: a destination failed in a way that may pass (rate limits beyond the time left,
-//!   server errors, timeouts): the invocation fails, and Lambda delivers the event again;
+//! - retried: a destination failed in a way that may pass (rate limits or throttling beyond
+//!   the time left, server errors, timeouts): the invocation fails, and Lambda delivers the
+//!   event again;
 //! - dead-lettered: it is not an alert, or a destination refused it for good (a revoked
-//!   webhook, a bad routing key, an unknown channel): it is logged and kept in the
-//!   dead-letter queue with the destination and the reason, at once, not retried.
+//!   webhook, a bad routing key, an unknown channel, a missing or forbidden chat topic): it
+//!   is logged and kept in the dead-letter queue with the destination and the reason, at
+//!   once, not retried.
 //!
 //! With a Slack bot token, the `ts` of an incident's first message is kept under
 //! `thread#<dedupe key>`; later alerts and updates of the same dedupe key reply in its
 //! thread, and one more severe than the thread so far is also broadcast to the channel.
+//!
+//! The chat destination publishes an Amazon Q Developer in chat applications custom
+//! notification to its SNS topic; its `threadId` comes from the dedupe key, so an incident's
+//! alerts and updates share one chat thread.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 
 use aidr_engine::alerting::{AlertKind, MARKER_TTL_SECS, delivery_id};
-use aidr_engine::notify::{pagerduty, slack as blocks};
-use aidr_engine::ports::{DeadLetters, FailureKind, SecretError, SecretStore, StateStore};
+use aidr_engine::notify::{chat, pagerduty, slack as blocks};
+use aidr_engine::ports::{DeadLetters, FailureKind, PublishError, SecretError, SecretStore, StateStore, Topics};
 use aidr_engine::{Finding, Severity};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tokio::time::Instant;
 use tracing::{error, info, warn};
 
-use crate::config::{NotifierConfig, PagerDutyConfig, SlackConfig};
+use crate::config::{ChatConfig, NotifierConfig, PagerDutyConfig, SlackConfig};
 use crate::delivery::{Failure, Refusal, Refused, RetryPolicy, post_json, with_retries};
 use crate::pagerduty::{answer as pagerduty_answer, routing_key};
 use crate::slack::{SlackSecret, Thread, api_answer, webhook_answer};
@@ -90,26 +96,38 @@ impl<K: SecretStore> SecretCache<K> {
 }
 
 /// Everything one invocation needs; built once per cold start.
-pub struct Notifier<S, D, K> {
+pub struct Notifier<S, D, K, T> {
     pub store: S,
     pub dead_letters: D,
     pub secrets: SecretCache<K>,
     pub http: reqwest::Client,
+    /// Where chat notifications are published.
+    pub topics: T,
     pub slack: Option<SlackConfig>,
     pub pagerduty: Option<PagerDutyConfig>,
+    pub chat: Option<ChatConfig>,
     pub retry: RetryPolicy,
 }
 
-impl<S, D, K: SecretStore> Notifier<S, D, K> {
+impl<S, D, K: SecretStore, T> Notifier<S, D, K, T> {
     /// A notifier for `config` on these ports, with the default [`RetryPolicy`].
-    pub fn new(config: &NotifierConfig, store: S, dead_letters: D, secrets: K, http: reqwest::Client) -> Self {
+    pub fn new(
+        config: &NotifierConfig,
+        store: S,
+        dead_letters: D,
+        secrets: K,
+        topics: T,
+        http: reqwest::Client,
+    ) -> Self {
         Notifier {
             store,
             dead_letters,
             secrets: SecretCache::new(secrets),
             http,
+            topics,
             slack: config.slack.clone(),
             pagerduty: config.pagerduty.clone(),
+            chat: config.chat.clone(),
             retry: RetryPolicy::default(),
         }
     }
@@ -195,6 +213,7 @@ struct SnsMessage {
 enum Destination {
     Slack,
     PagerDuty,
+    Chat,
 }
 
 impl Destination {
@@ -202,6 +221,7 @@ impl Destination {
         match self {
             Destination::Slack => "slack",
             Destination::PagerDuty => "pagerduty",
+            Destination::Chat => "chat",
         }
     }
 }
@@ -215,15 +235,19 @@ enum Step {
     Sent,
 }
 
-fn secret_refused(e: SecretError) -> Refused {
-    let refusal = match e.kind {
+/// The refusal of a port's failure of `kind`.
+fn port_refusal(kind: FailureKind) -> Refusal {
+    match kind {
         FailureKind::Transient => Refusal::Transient,
         FailureKind::Permanent => Refusal::Permanent,
-    };
-    Refused::new(refusal, e.to_string())
+    }
 }
 
-impl<S: StateStore, D: DeadLetters, K: SecretStore> Notifier<S, D, K> {
+fn secret_refused(e: SecretError) -> Refused {
+    Refused::new(port_refusal(e.kind), e.to_string())
+}
+
+impl<S: StateStore, D: DeadLetters, K: SecretStore, T: Topics> Notifier<S, D, K, T> {
     /// Handles one invocation payload, an SNS event; `deadline` is when the invocation times
     /// out, `now` wall-clock Unix seconds.
     ///
@@ -283,12 +307,18 @@ impl<S: StateStore, D: DeadLetters, K: SecretStore> Notifier<S, D, K> {
             }
         };
         let key = alert.message_key();
-        let (slack, pagerduty) = tokio::join!(
+        let (slack, pagerduty, chat) = tokio::join!(
             self.to_slack(&alert, &key, deadline, now),
-            self.to_pagerduty(&alert, &key, deadline, now)
+            self.to_pagerduty(&alert, &key, deadline, now),
+            self.to_chat(&alert, &key, deadline, now)
         );
         let mut failures = Vec::new();
-        for (destination, result) in [(Destination::Slack, slack), (Destination::PagerDuty, pagerduty)] {
+        let results = [
+            (Destination::Slack, slack),
+            (Destination::PagerDuty, pagerduty),
+            (Destination::Chat, chat),
+        ];
+        for (destination, result) in results {
             let name = destination.name();
             let f = &alert.finding;
             match result {
@@ -434,14 +464,7 @@ impl<S: StateStore, D: DeadLetters, K: SecretStore> Notifier<S, D, K> {
     async fn thread(&self, thread_key: &str, now: i64) -> Result<Option<Thread>, Refused> {
         match self.store.get(thread_key, now).await {
             Ok(item) => Ok(item.and_then(|i| Thread::decode(i.value))),
-            Err(e) => Err(Refused::new(
-                if e.kind.is_transient() {
-                    Refusal::Transient
-                } else {
-                    Refusal::Permanent
-                },
-                e.to_string(),
-            )),
+            Err(e) => Err(Refused::new(port_refusal(e.kind), e.to_string())),
         }
     }
 
@@ -516,6 +539,45 @@ impl<S: StateStore, D: DeadLetters, K: SecretStore> Notifier<S, D, K> {
         self.mark(Destination::PagerDuty, key, DELIVERED, now).await;
         Ok(Step::Sent)
     }
+
+    async fn to_chat(&self, alert: &Incoming, key: &str, deadline: Instant, now: i64) -> Result<Step, Failure> {
+        let Some(config) = &self.chat else {
+            return Ok(Step::NotConfigured);
+        };
+        let f = &alert.finding;
+        if let Some(step) = self
+            .settled(Destination::Chat, config.min_severity, f, key, now)
+            .await?
+        {
+            return Ok(step);
+        }
+        let message = chat_notification(alert, key).to_string();
+        with_retries(&self.retry, deadline, async |timeout, _| {
+            match tokio::time::timeout(timeout, self.topics.publish_text(&config.topic_arn, &message)).await {
+                Ok(result) => result.map_err(publish_refused),
+                Err(_) => Err(Refused::new(Refusal::Transient, "SNS Publish timed out")),
+            }
+        })
+        .await?;
+        self.mark(Destination::Chat, key, DELIVERED, now).await;
+        Ok(Step::Sent)
+    }
+}
+
+fn publish_refused(e: PublishError) -> Refused {
+    Refused::new(port_refusal(e.kind), e.message)
+}
+
+/// The chat custom notification of `alert`, in the thread of its dedupe key. An update has its
+/// own `id` (from the message key) and says how often the incident was seen.
+fn chat_notification(alert: &Incoming, key: &str) -> Value {
+    let f = &alert.finding;
+    let mut notification = chat::notification(f, &chat::thread_id(&f.dedupe_key));
+    if alert.kind == AlertKind::Update {
+        notification["id"] = Value::String(chat::thread_id(key));
+        notification["metadata"]["additionalContext"]["update"] = Value::String(format!("seen {} times", alert.count));
+    }
+    notification
 }
 
 /// The Slack message's extras: an update shows how often the incident was seen.

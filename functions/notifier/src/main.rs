@@ -1,10 +1,10 @@
-//! The aidr notifier Lambda: alerts published by the detector on SNS go to Slack and
-//! PagerDuty, each delivered once; alerts that can never be delivered go to the dead-letter
+//! The aidr notifier Lambda: alerts published by the detector on SNS go to Slack, PagerDuty
+//! and a chat channel's SNS topic, each delivered once; alerts that can never be delivered go to the dead-letter
 //! queue.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use aidr_aws::{DynamoStore, SecretsManager, SqsDeadLetters, init_error};
+use aidr_aws::{DynamoStore, SecretsManager, SnsTopics, SqsDeadLetters, init_error};
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use serde_json::value::RawValue;
 use tokio::time::Instant;
@@ -46,6 +46,7 @@ async fn main() -> Result<(), Error> {
         DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), config.table.clone()),
         SqsDeadLetters::new(&aws, config.dead_letter_queue_url.clone()),
         SecretsManager::new(aws_sdk_secretsmanager::Client::new(&aws)),
+        SnsTopics::new(aws_sdk_sns::Client::new(&aws)),
         http,
     );
     let notifier = &notifier;

@@ -1,17 +1,18 @@
 //! The notifier's handler end to end in process: real HTTP to local receivers that answer like
-//! Slack and PagerDuty, the in-memory state store, a recording dead-letter queue and secrets
-//! from a map.
+//! Slack and PagerDuty, the in-memory state store, recording chat topics and dead-letter queue,
+//! and secrets from a map.
 
 use std::time::Duration;
 
 use aidr_engine::alerting::{Alert, AlertKind};
-use aidr_engine::ports::MemoryStore;
+use aidr_engine::notify::chat;
+use aidr_engine::ports::{FailureKind, MemoryStore};
 use aidr_engine::{Finding, Severity, Subject};
 use aidr_testkit::receiver::{Receiver, Reply};
-use aidr_testkit::recording::RecordingDeadLetters;
+use aidr_testkit::recording::{RecordingDeadLetters, RecordingTopics};
 use aidr_testkit::samples::sample_findings;
 use aidr_testkit::secrets::MapSecrets;
-use notifier::config::{NotifierConfig, PagerDutyConfig, SlackConfig};
+use notifier::config::{ChatConfig, NotifierConfig, PagerDutyConfig, SlackConfig};
 use notifier::delivery::RetryPolicy;
 use notifier::handler::{HandlerError, Notifier};
 use serde_json::{Value, json};
@@ -19,9 +20,10 @@ use tokio::time::Instant;
 
 const SLACK_ARN: &str = "arn:aws:secretsmanager:us-east-1:111122223333:secret:aidr/slack-AbCdEf";
 const PAGERDUTY_ARN: &str = "arn:aws:secretsmanager:us-east-1:111122223333:secret:aidr/pagerduty-AbCdEf";
+const CHAT_TOPIC: &str = "arn:aws:sns:us-east-1:111122223333:aidr-chat";
 const NOW: i64 = 1_800_000_000;
 
-type TestNotifier = Notifier<MemoryStore, RecordingDeadLetters, MapSecrets>;
+type TestNotifier = Notifier<MemoryStore, RecordingDeadLetters, MapSecrets, RecordingTopics>;
 
 struct World {
     slack: Receiver,
@@ -31,6 +33,11 @@ struct World {
 
 /// Slack through a webhook (`bot` false) or the Web API with a bot token, and PagerDuty.
 fn world(bot: bool) -> World {
+    world_with_chat(bot, None)
+}
+
+/// [`world`], and chat notifications to [`CHAT_TOPIC`] from `chat_min_severity` up when given.
+fn world_with_chat(bot: bool, chat_min_severity: Option<Severity>) -> World {
     let slack = if bot {
         Receiver::slack_api()
     } else {
@@ -50,6 +57,10 @@ fn world(bot: bool) -> World {
             events_url: pagerduty.url("/v2/enqueue"),
             min_severity: Severity::High,
         }),
+        chat: chat_min_severity.map(|min_severity| ChatConfig {
+            topic_arn: CHAT_TOPIC.into(),
+            min_severity,
+        }),
     };
     let secrets = MapSecrets::default();
     let slack_secret = if bot {
@@ -64,6 +75,7 @@ fn world(bot: bool) -> World {
         MemoryStore::default(),
         RecordingDeadLetters::default(),
         secrets,
+        RecordingTopics::default(),
         reqwest::Client::new(),
     );
     notifier.retry = RetryPolicy {
@@ -376,9 +388,7 @@ async fn what_is_not_an_alert_goes_to_the_dead_letter_queue_with_its_message_id(
     assert!(kept[1].reason.starts_with("not an aidr alert"), "{}", kept[1].reason);
     assert_eq!((w.slack.requests().len(), w.pagerduty.requests().len()), (0, 0));
     // When the dead-letter queue is down, the invocation fails so nothing is lost.
-    w.notifier
-        .dead_letters
-        .set_outage(Some(aidr_engine::ports::FailureKind::Transient));
+    w.notifier.dead_letters.set_outage(Some(FailureKind::Transient));
     assert!(invoke(&w, &sns("m-bad-2", "[]")).await.is_err());
 }
 
@@ -392,4 +402,109 @@ async fn a_server_error_is_retried_within_the_invocation() {
         .unwrap();
     assert_eq!(out["sent"], 2);
     assert_eq!(w.slack.requests().len(), 3);
+}
+
+/// The chat notifications published so far, as JSON; all to [`CHAT_TOPIC`].
+fn chat_notifications(w: &World) -> Vec<Value> {
+    let kept = w.notifier.topics.kept();
+    assert!(kept.iter().all(|m| m.topic == CHAT_TOPIC), "{kept:?}");
+    kept.iter().map(|m| serde_json::from_str(&m.message).unwrap()).collect()
+}
+
+#[tokio::test]
+async fn chat_notifications_keep_an_incident_in_one_thread_and_are_published_once() {
+    let w = world_with_chat(false, Some(Severity::Low));
+    let f = high();
+    let first = sns("m-1", &message(&f, AlertKind::Alert, 1));
+    let out = invoke(&w, &first).await.unwrap();
+    assert_eq!(out["sent"], 3, "{out}");
+    invoke(
+        &w,
+        &sns("m-2", &message(&on_event(high(), "ev-2"), AlertKind::Alert, 1)),
+    )
+    .await
+    .unwrap();
+    invoke(&w, &sns("m-3", &message(&f, AlertKind::Update, 4)))
+        .await
+        .unwrap();
+    let notes = chat_notifications(&w);
+    assert_eq!(notes.len(), 3);
+    for note in &notes {
+        assert_eq!(
+            (note["version"].as_str(), note["source"].as_str()),
+            (Some("1.0"), Some("custom"))
+        );
+        assert_eq!(note["metadata"]["threadId"], chat::thread_id(&f.dedupe_key).as_str());
+        assert!(
+            note["content"]["title"].as_str().unwrap().starts_with("[HIGH] "),
+            "{note}"
+        );
+    }
+    assert_eq!(notes[0], chat::notification(&f, &chat::thread_id(&f.dedupe_key)));
+    assert_ne!(notes[0]["id"], notes[1]["id"]);
+    // The update is a message of its own, saying how often the incident was seen.
+    assert_ne!(notes[2]["id"], notes[0]["id"]);
+    assert_eq!(notes[2]["metadata"]["additionalContext"]["update"], "seen 4 times");
+    // Delivered again, a message publishes nothing.
+    let again = invoke(&w, &first).await.unwrap();
+    assert_eq!(
+        (again["sent"].as_u64(), again["already_sent"].as_u64()),
+        (Some(0), Some(3))
+    );
+    assert_eq!(chat_notifications(&w).len(), 3);
+    assert_eq!((w.slack.requests().len(), w.pagerduty.requests().len()), (3, 3));
+}
+
+#[tokio::test]
+async fn chat_takes_only_findings_from_its_minimum_severity() {
+    let w = world_with_chat(false, Some(Severity::Critical));
+    let out = invoke(&w, &sns("m-1", &message(&high(), AlertKind::Alert, 1)))
+        .await
+        .unwrap();
+    assert_eq!(
+        (out["sent"].as_u64(), out["below_minimum"].as_u64()),
+        (Some(2), Some(1))
+    );
+    assert!(w.notifier.topics.kept().is_empty());
+}
+
+#[tokio::test]
+async fn a_chat_topic_down_neither_stops_nor_repeats_the_slack_post() {
+    let w = world_with_chat(false, Some(Severity::Low));
+    w.notifier.topics.set_outage(Some(FailureKind::Transient));
+    let event = sns("m-1", &message(&high(), AlertKind::Alert, 1));
+    let err = invoke(&w, &event).await.unwrap_err();
+    assert!(
+        matches!(&err, HandlerError::Retry(why) if why.starts_with("chat: topic unavailable")),
+        "{err}"
+    );
+    assert_eq!((w.slack.requests().len(), w.pagerduty.requests().len()), (1, 1));
+    assert!(w.notifier.dead_letters.kept().is_empty());
+    w.notifier.topics.set_outage(None);
+    let out = invoke(&w, &event).await.unwrap();
+    assert_eq!((out["sent"].as_u64(), out["already_sent"].as_u64()), (Some(1), Some(2)));
+    assert_eq!(chat_notifications(&w).len(), 1);
+    assert_eq!((w.slack.requests().len(), w.pagerduty.requests().len()), (1, 1));
+}
+
+#[tokio::test]
+async fn a_chat_topic_refusing_for_good_dead_letters_the_message_once() {
+    let w = world_with_chat(false, Some(Severity::Low));
+    w.notifier.topics.set_outage(Some(FailureKind::Permanent));
+    let event = sns("m-1", &message(&high(), AlertKind::Alert, 1));
+    let out = invoke(&w, &event).await.unwrap();
+    assert_eq!(
+        (out["sent"].as_u64(), out["dead_lettered"].as_u64()),
+        (Some(2), Some(1))
+    );
+    let kept = w.notifier.dead_letters.kept();
+    assert_eq!((kept.len(), kept[0].origin.as_str()), (1, "m-1"));
+    assert_eq!(kept[0].reason, "chat: topic unavailable");
+    // Settled: delivered again, nothing is published, posted or dead-lettered again.
+    w.notifier.topics.set_outage(None);
+    let out = invoke(&w, &event).await.unwrap();
+    assert_eq!(out["already_sent"], 3, "{out}");
+    assert!(w.notifier.topics.kept().is_empty());
+    assert_eq!(w.notifier.dead_letters.kept().len(), 1);
+    assert_eq!((w.slack.requests().len(), w.pagerduty.requests().len()), (1, 1));
 }

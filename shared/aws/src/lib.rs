@@ -12,5 +12,5 @@ pub mod sqs;
 
 pub use dynamo::DynamoStore;
 pub use secrets::SecretsManager;
-pub use sns::SnsPublisher;
+pub use sns::{SnsPublisher, SnsTopics};
 pub use sqs::SqsDeadLetters;

@@ -1,7 +1,7 @@
-//! The engine's alert [`Publisher`] on an SNS topic.
+//! The engine's alert [`Publisher`] on an SNS topic, and its [`Topics`] port on SNS.
 
 use aidr_engine::alerting::{Alert, AlertKind};
-use aidr_engine::ports::{PublishError, Publisher};
+use aidr_engine::ports::{PublishError, Publisher, Topics};
 use aws_sdk_sns::Client;
 use aws_sdk_sns::error::DisplayErrorContext;
 use aws_sdk_sns::types::MessageAttributeValue;
@@ -70,6 +70,36 @@ impl Publisher for SnsPublisher {
             .map_err(|e| PublishError {
                 kind: failure_kind(&e),
                 message: format!("SNS Publish to {}: {}", self.topic_arn, DisplayErrorContext(e)),
+            })
+    }
+}
+
+/// Publishes text messages as they are (no subject, no attributes) to any topic the role may
+/// publish to.
+#[derive(Clone, Debug)]
+pub struct SnsTopics {
+    client: Client,
+}
+
+impl SnsTopics {
+    /// Topics reached through `client`.
+    pub fn new(client: Client) -> SnsTopics {
+        SnsTopics { client }
+    }
+}
+
+impl Topics for SnsTopics {
+    async fn publish_text(&self, topic: &str, message: &str) -> Result<(), PublishError> {
+        self.client
+            .publish()
+            .topic_arn(topic)
+            .message(message)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| PublishError {
+                kind: failure_kind(&e),
+                message: format!("SNS Publish to {topic}: {}", DisplayErrorContext(e)),
             })
     }
 }

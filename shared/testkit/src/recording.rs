@@ -1,4 +1,4 @@
-//! Ports that record what they are given, for tests and benchmarks: a publisher and a
+//! Ports that record what they are given, for tests and benchmarks: a publisher, topics and a
 //! dead-letter queue, each of which can be made to fail (transiently or permanently) to play an
 //! unavailable topic or queue.
 
@@ -6,7 +6,7 @@ use std::sync::Mutex;
 
 use aidr_engine::Finding;
 use aidr_engine::alerting::{Alert, AlertKind};
-use aidr_engine::ports::{DeadLetters, FailureKind, PublishError, Publisher};
+use aidr_engine::ports::{DeadLetters, FailureKind, PublishError, Publisher, Topics};
 
 /// Keeps what it is given, unless it is made to fail.
 #[derive(Debug)]
@@ -92,6 +92,26 @@ impl Publisher for RecordingPublisher {
             kind: alert.kind,
             count: alert.count,
             finding: alert.finding.clone(),
+        };
+        self.keep_item(message, "topic")
+    }
+}
+
+/// One message kept by [`RecordingTopics`]: the topic and the text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TopicMessage {
+    pub topic: String,
+    pub message: String,
+}
+
+/// [`Topics`] that keep the messages published to them.
+pub type RecordingTopics = Recording<TopicMessage>;
+
+impl Topics for RecordingTopics {
+    async fn publish_text(&self, topic: &str, message: &str) -> Result<(), PublishError> {
+        let message = TopicMessage {
+            topic: topic.to_owned(),
+            message: message.to_owned(),
         };
         self.keep_item(message, "topic")
     }

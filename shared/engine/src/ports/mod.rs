@@ -8,7 +8,7 @@ mod secrets;
 mod state;
 
 pub use memory::{MemoryStore, now_or_never};
-pub use publish::{DeadLetters, PublishError, Publisher};
+pub use publish::{DeadLetters, PublishError, Publisher, Topics};
 pub use secrets::{SecretError, SecretStore};
 pub use state::{Item, Members, StateError, StateStore, StoreFuture, Window};
 

@@ -1,4 +1,5 @@
-//! Where alerts go, and where input that can never be processed goes.
+//! Where alerts go, where other messages are published, and where input that can never be
+//! processed goes.
 
 use std::future::Future;
 
@@ -38,6 +39,16 @@ pub trait Publisher: Send + Sync {
     /// # Errors
     /// A [`PublishError`] when the message was not accepted.
     fn publish(&self, alert: &Alert<'_>) -> impl Future<Output = Result<(), PublishError>> + Send;
+}
+
+/// Publishes text messages to topics named by ARN (SNS in the Lambda), such as the custom
+/// notifications the notifier sends to a chat channel's topic.
+pub trait Topics: Send + Sync {
+    /// Publishes `message` to `topic` once.
+    ///
+    /// # Errors
+    /// A [`PublishError`] when the message was not accepted.
+    fn publish_text(&self, topic: &str, message: &str) -> impl Future<Output = Result<(), PublishError>> + Send;
 }
 
 /// Keeps input that can never be processed (an SQS dead-letter queue in the Lambda), so it is
