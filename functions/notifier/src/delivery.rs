@@ -97,8 +97,22 @@ impl RetryPolicy {
     }
 }
 
+/// Whether a destination is reached with a credential kept in a secret (a webhook URL, a
+/// token, a routing key), which a refusal for good may mean was rotated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Credential {
+    /// Read again once after a refusal for good, before giving up.
+    Secret,
+    /// None to read again (an AWS API reached with the function's role).
+    None,
+}
+
+/// The least time a request gets after a wait; a wait that leaves less fails the invocation.
+pub const MIN_REQUEST_TIME: Duration = Duration::from_secs(3);
+
 /// Calls `attempt` until it succeeds or the policy gives up. `attempt` gets the request
-/// timeout and whether to read the secret again (after an authentication error).
+/// timeout and whether to read the secret again (after a refusal that a rotated credential
+/// may explain: authentication errors and refusals for good, once).
 ///
 /// # Errors
 /// [`Failure::Transient`] when time or attempts ran out on errors that may pass,
@@ -106,6 +120,7 @@ impl RetryPolicy {
 pub async fn with_retries<T>(
     policy: &RetryPolicy,
     deadline: Instant,
+    credential: Credential,
     mut attempt: impl AsyncFnMut(Duration, bool) -> Result<T, Refused>,
 ) -> Result<T, Failure> {
     let (mut errors, mut waits, mut reread, mut fresh) = (0, 0, false, false);
@@ -122,13 +137,16 @@ pub async fn with_retries<T>(
         fresh = false;
         last = refused.detail;
         let wait = match refused.refusal {
-            Refusal::Permanent => return Err(Failure::Permanent(last)),
-            Refusal::Auth if reread => {
+            // A refusal for good may be a rotated credential (a revoked webhook answers 404,
+            // a replaced routing key 400, a fixed secret no longer fails to parse): read the
+            // secret again and try once more before giving up.
+            Refusal::Permanent if credential == Credential::None => return Err(Failure::Permanent(last)),
+            Refusal::Permanent | Refusal::Auth if reread => {
                 return Err(Failure::Permanent(format!(
                     "{last} (refused again after the secret was read again)"
                 )));
             }
-            Refusal::Auth => {
+            Refusal::Permanent | Refusal::Auth => {
                 (reread, fresh) = (true, true);
                 continue;
             }
@@ -150,7 +168,9 @@ pub async fn with_retries<T>(
                 policy.backoff(errors)
             }
         };
-        if wait >= policy.left(deadline) {
+        // The next request must still have time of its own after the wait: a request cut
+        // short after the destination took the message would send it twice on the retry.
+        if wait + MIN_REQUEST_TIME >= policy.left(deadline) {
             return Err(Failure::Transient(format!(
                 "{last}; waiting {} ms more does not fit in this invocation",
                 wait.as_millis()
@@ -267,7 +287,15 @@ mod tests {
         }
     }
 
-    fn run<T>(policy: &RetryPolicy, mut answers: Vec<Result<T, Refused>>) -> (Result<T, Failure>, Vec<bool>) {
+    fn run<T>(policy: &RetryPolicy, answers: Vec<Result<T, Refused>>) -> (Result<T, Failure>, Vec<bool>) {
+        run_with(policy, Credential::Secret, answers)
+    }
+
+    fn run_with<T>(
+        policy: &RetryPolicy,
+        credential: Credential,
+        mut answers: Vec<Result<T, Refused>>,
+    ) -> (Result<T, Failure>, Vec<bool>) {
         answers.reverse();
         let mut calls = Vec::new();
         let runtime = tokio::runtime::Builder::new_current_thread()
@@ -275,7 +303,7 @@ mod tests {
             .build()
             .unwrap();
         let deadline = Instant::now() + Duration::from_secs(30);
-        let result = runtime.block_on(with_retries(policy, deadline, async |_, fresh| {
+        let result = runtime.block_on(with_retries(policy, deadline, credential, async |_, fresh| {
             calls.push(fresh);
             answers
                 .pop()
@@ -292,7 +320,15 @@ mod tests {
         let (result, calls) = run::<i32>(&p, vec![transient(); 9]);
         assert_eq!(calls.len(), 4);
         assert!(matches!(result, Err(Failure::Transient(m)) if m == "500 (4 attempts)"));
-        let (result, calls) = run::<()>(&p, vec![Err(Refused::new(Refusal::Permanent, "404 no_service"))]);
+        // A refusal for good: with a credential in a secret, tried once more with the secret
+        // read again (it may have been rotated); without one, given up at once.
+        let gone = || Err(Refused::new(Refusal::Permanent, "404 no_service"));
+        let (result, calls) = run::<()>(&p, vec![gone(), gone()]);
+        assert_eq!(calls, [false, true]);
+        let again = "404 no_service (refused again after the secret was read again)";
+        assert_eq!(result, Err(Failure::Permanent(again.into())));
+        assert_eq!(run(&p, vec![gone(), Ok(())]), (Ok(()), vec![false, true]), "rotated");
+        let (result, calls) = run_with::<()>(&p, Credential::None, vec![gone()]);
         assert_eq!(
             (result, calls.len()),
             (Err(Failure::Permanent("404 no_service".into())), 1)

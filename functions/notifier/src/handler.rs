@@ -41,7 +41,7 @@ use tokio::time::Instant;
 use tracing::{error, info, warn};
 
 use crate::config::{ChatConfig, NotifierConfig, PagerDutyConfig, SlackConfig};
-use crate::delivery::{Failure, Refusal, Refused, RetryPolicy, post_json, with_retries};
+use crate::delivery::{Credential, Failure, Refusal, Refused, RetryPolicy, post_json, with_retries};
 use crate::pagerduty::{answer as pagerduty_answer, routing_key};
 use crate::slack::{SlackSecret, Thread, api_answer, webhook_answer};
 
@@ -390,7 +390,12 @@ impl<S: StateStore, D: DeadLetters, K: SecretStore, T: Topics> Notifier<S, D, K,
         match self.store.get(&Self::mark_key(destination, key), now).await {
             Ok(item) => Ok(item.map(|_| Step::AlreadySent)),
             Err(e) if e.kind.is_transient() => Err(Failure::Transient(e.to_string())),
-            Err(e) => Err(Failure::Permanent(e.to_string())),
+            // A state table refusing for good (a permission, a key it cannot take) must not
+            // silence alerts: send without knowing whether an earlier delivery did.
+            Err(e) => {
+                error!(destination = destination.name(), error = %e, "the delivery mark cannot be read; sending anyway");
+                Ok(None)
+            }
         }
     }
 
@@ -423,7 +428,7 @@ impl<S: StateStore, D: DeadLetters, K: SecretStore, T: Topics> Notifier<S, D, K,
         let thread_key = format!("thread#{}", f.dedupe_key);
         // Looked up on the first attempt with a bot token, then kept.
         let mut thread: Option<Option<Thread>> = None;
-        let posted = with_retries(&self.retry, deadline, async |timeout, fresh| {
+        let posted = with_retries(&self.retry, deadline, Credential::Secret, async |timeout, fresh| {
             let secret = self
                 .secrets
                 .get(&config.secret_arn, fresh)
@@ -436,7 +441,7 @@ impl<S: StateStore, D: DeadLetters, K: SecretStore, T: Topics> Notifier<S, D, K,
                 }
                 SlackSecret::Bot { token, channel } => {
                     if thread.is_none() {
-                        thread = Some(self.thread(&thread_key, now).await?);
+                        thread = Some(self.thread(&thread_key, now).await);
                     }
                     let mut body = message.clone();
                     body["channel"] = Value::String(channel);
@@ -460,11 +465,15 @@ impl<S: StateStore, D: DeadLetters, K: SecretStore, T: Topics> Notifier<S, D, K,
         Ok(Step::Sent)
     }
 
-    /// The incident's thread, if one was started.
-    async fn thread(&self, thread_key: &str, now: i64) -> Result<Option<Thread>, Refused> {
+    /// The incident's thread, if one was started. Best effort: when the state cannot be read
+    /// the message is posted at the top of the channel rather than held back.
+    async fn thread(&self, thread_key: &str, now: i64) -> Option<Thread> {
         match self.store.get(thread_key, now).await {
-            Ok(item) => Ok(item.and_then(|i| Thread::decode(i.value))),
-            Err(e) => Err(Refused::new(port_refusal(e.kind), e.to_string())),
+            Ok(item) => item.and_then(|i| Thread::decode(i.value)),
+            Err(e) => {
+                warn!(thread_key, error = %e, "the incident's Slack thread cannot be read; posting at the top of the channel");
+                None
+            }
         }
     }
 
@@ -524,7 +533,7 @@ impl<S: StateStore, D: DeadLetters, K: SecretStore, T: Topics> Notifier<S, D, K,
         {
             return Ok(step);
         }
-        with_retries(&self.retry, deadline, async |timeout, fresh| {
+        with_retries(&self.retry, deadline, Credential::Secret, async |timeout, fresh| {
             let secret = self
                 .secrets
                 .get(&config.secret_arn, fresh)
@@ -552,12 +561,20 @@ impl<S: StateStore, D: DeadLetters, K: SecretStore, T: Topics> Notifier<S, D, K,
             return Ok(step);
         }
         let message = chat_notification(alert, key).to_string();
-        with_retries(&self.retry, deadline, async |timeout, _| {
-            match tokio::time::timeout(timeout, self.topics.publish_text(&config.topic_arn, &message)).await {
+        with_retries(
+            &self.retry,
+            deadline,
+            Credential::None,
+            async |timeout, _| match tokio::time::timeout(
+                timeout,
+                self.topics.publish_text(&config.topic_arn, &message),
+            )
+            .await
+            {
                 Ok(result) => result.map_err(publish_refused),
                 Err(_) => Err(Refused::new(Refusal::Transient, "SNS Publish timed out")),
-            }
-        })
+            },
+        )
         .await?;
         self.mark(Destination::Chat, key, DELIVERED, now).await;
         Ok(Step::Sent)

@@ -100,7 +100,9 @@ pub fn api_answer(answer: &Answer) -> Result<String, Refused> {
     let error = body.get("error").and_then(Value::as_str).unwrap_or("unknown_error");
     let refusal = match error {
         "invalid_auth" | "token_revoked" | "token_expired" | "not_authed" | "account_inactive" => Refusal::Auth,
-        "ratelimited" => Refusal::RateLimited(answer.retry_after),
+        // `ratelimited` (the Web API's rate limits) and `rate_limited` (the chat methods'
+        // message rate), both per Slack's method reference.
+        "ratelimited" | "rate_limited" => Refusal::RateLimited(answer.retry_after),
         "internal_error" | "fatal_error" | "service_unavailable" | "request_timeout" => Refusal::Transient,
         _ => Refusal::Permanent,
     };

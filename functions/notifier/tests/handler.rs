@@ -6,8 +6,9 @@ use std::time::Duration;
 
 use aidr_engine::alerting::{Alert, AlertKind};
 use aidr_engine::notify::chat;
-use aidr_engine::ports::{FailureKind, MemoryStore};
+use aidr_engine::ports::{FailureKind, MemoryStore, StateStore};
 use aidr_engine::{Finding, Severity, Subject};
+use aidr_testkit::flaky::{FlakyStore, StoreOp};
 use aidr_testkit::receiver::{Receiver, Reply};
 use aidr_testkit::recording::{RecordingDeadLetters, RecordingTopics};
 use aidr_testkit::samples::sample_findings;
@@ -23,12 +24,12 @@ const PAGERDUTY_ARN: &str = "arn:aws:secretsmanager:us-east-1:111122223333:secre
 const CHAT_TOPIC: &str = "arn:aws:sns:us-east-1:111122223333:aidr-chat";
 const NOW: i64 = 1_800_000_000;
 
-type TestNotifier = Notifier<MemoryStore, RecordingDeadLetters, MapSecrets, RecordingTopics>;
+type TestNotifier<S = MemoryStore> = Notifier<S, RecordingDeadLetters, MapSecrets, RecordingTopics>;
 
-struct World {
+struct World<S = MemoryStore> {
     slack: Receiver,
     pagerduty: Receiver,
-    notifier: TestNotifier,
+    notifier: TestNotifier<S>,
 }
 
 /// Slack through a webhook (`bot` false) or the Web API with a bot token, and PagerDuty.
@@ -38,12 +39,27 @@ fn world(bot: bool) -> World {
 
 /// [`world`], and chat notifications to [`CHAT_TOPIC`] from `chat_min_severity` up when given.
 fn world_with_chat(bot: bool, chat_min_severity: Option<Severity>) -> World {
+    world_on(bot, chat_min_severity, MemoryStore::default())
+}
+
+/// [`world_with_chat`] on the state store `store`.
+fn world_on<S: StateStore>(bot: bool, chat_min_severity: Option<Severity>, store: S) -> World<S> {
     let slack = if bot {
         Receiver::slack_api()
     } else {
         Receiver::slack_webhook()
     };
-    let pagerduty = Receiver::pagerduty();
+    world_with(slack, Receiver::pagerduty(), bot, chat_min_severity, store)
+}
+
+/// A notifier posting to the receivers `slack` and `pagerduty`.
+fn world_with<S: StateStore>(
+    slack: Receiver,
+    pagerduty: Receiver,
+    bot: bool,
+    chat_min_severity: Option<Severity>,
+    store: S,
+) -> World<S> {
     let config = NotifierConfig {
         table: "aidr-state".into(),
         dead_letter_queue_url: "https://sqs.us-east-1.amazonaws.com/111122223333/aidr-notify-dlq".into(),
@@ -72,7 +88,7 @@ fn world_with_chat(bot: bool, chat_min_severity: Option<Severity>) -> World {
     secrets.put(PAGERDUTY_ARN, r#"{"routing_key":"R0UTINGKEY0123456789012345678901"}"#);
     let mut notifier = Notifier::new(
         &config,
-        MemoryStore::default(),
+        store,
         RecordingDeadLetters::default(),
         secrets,
         RecordingTopics::default(),
@@ -276,7 +292,7 @@ async fn later_alerts_and_updates_of_a_dedupe_key_reply_in_the_first_messages_th
 }
 
 #[tokio::test]
-async fn a_revoked_webhook_sends_the_message_to_the_dead_letter_queue_without_retry() {
+async fn a_revoked_webhook_sends_the_message_to_the_dead_letter_queue_without_retry_loops() {
     let w = world(false);
     w.slack.answer_with(|_| Reply::text(404, "no_service"));
     let event = sns("m-1", &message(&high(), AlertKind::Alert, 1));
@@ -285,15 +301,19 @@ async fn a_revoked_webhook_sends_the_message_to_the_dead_letter_queue_without_re
         (out["sent"].as_u64(), out["dead_lettered"].as_u64()),
         (Some(1), Some(1))
     );
-    assert_eq!(w.slack.requests().len(), 1);
+    // Tried once more with the secret read again (it may have been rotated), then kept.
+    assert_eq!(w.slack.requests().len(), 2);
     let kept = w.notifier.dead_letters.kept();
     assert_eq!((kept.len(), kept[0].origin.as_str()), (1, "m-1"));
-    assert_eq!(kept[0].reason, "slack: the webhook answered HTTP 404: no_service");
+    assert_eq!(
+        kept[0].reason,
+        "slack: the webhook answered HTTP 404: no_service (refused again after the secret was read again)"
+    );
     assert!(serde_json::from_str::<Value>(&kept[0].body).unwrap()["rule_id"].is_string());
     assert!(!kept[0].reason.contains("/services/"));
     // Delivered again, it is not posted or dead-lettered again.
     invoke(&w, &event).await.unwrap();
-    assert_eq!((w.slack.requests().len(), w.notifier.dead_letters.kept().len()), (1, 1));
+    assert_eq!((w.slack.requests().len(), w.notifier.dead_letters.kept().len()), (2, 1));
 }
 
 #[tokio::test]
@@ -309,13 +329,17 @@ async fn an_unknown_channel_or_a_bad_routing_key_is_dead_lettered_for_that_desti
         .unwrap();
     assert_eq!(out["dead_lettered"], 2);
     let reasons: Vec<String> = w.notifier.dead_letters.kept().into_iter().map(|k| k.reason).collect();
-    assert_eq!(reasons[0], "slack: chat.postMessage answered channel_not_found");
+    assert_eq!(
+        reasons[0],
+        "slack: chat.postMessage answered channel_not_found (refused again after the secret was read again)"
+    );
     assert!(
         reasons[1].starts_with("pagerduty: the Events API answered HTTP 400"),
         "{}",
         reasons[1]
     );
-    assert_eq!((w.slack.requests().len(), w.pagerduty.requests().len()), (1, 1));
+    // Each tried once more with its secret read again, then kept.
+    assert_eq!((w.slack.requests().len(), w.pagerduty.requests().len()), (2, 2));
 }
 
 #[tokio::test]
@@ -507,4 +531,85 @@ async fn a_chat_topic_refusing_for_good_dead_letters_the_message_once() {
     assert!(w.notifier.topics.kept().is_empty());
     assert_eq!(w.notifier.dead_letters.kept().len(), 1);
     assert_eq!((w.slack.requests().len(), w.pagerduty.requests().len()), (1, 1));
+}
+
+async fn handle<S: StateStore>(w: &World<S>, payload: &str) -> Value {
+    w.notifier
+        .handle(payload, Instant::now() + Duration::from_secs(30), NOW)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_rotated_webhook_or_routing_key_is_picked_up_without_a_cold_start() {
+    let slack = Receiver::start(|r| match r.path.contains("/old") {
+        true => Reply::text(404, "no_service"),
+        false => Reply::text(200, "ok"),
+    });
+    let pagerduty = Receiver::start(
+        |r| match r.json()["routing_key"] == "NEWKEY00000000000000000000000000" {
+            true => Reply::json(202, &json!({"status": "success"})),
+            false => Reply::json(
+                400,
+                &json!({"status": "invalid event", "errors": ["Invalid routing key"]}),
+            ),
+        },
+    );
+    let old_hook = json!({"webhook_url": slack.url("/services/old")}).to_string();
+    let new_hook = json!({"webhook_url": slack.url("/services/new")}).to_string();
+    let w = world_with(slack, pagerduty, false, None, MemoryStore::default());
+    // A warm instance holds the old webhook and routing key; both are then rotated.
+    let secrets = &w.notifier.secrets;
+    secrets.store().put(SLACK_ARN, &old_hook);
+    secrets.get(SLACK_ARN, false).await.unwrap();
+    secrets.get(PAGERDUTY_ARN, false).await.unwrap();
+    secrets.store().put(SLACK_ARN, &new_hook);
+    secrets
+        .store()
+        .put(PAGERDUTY_ARN, r#"{"routing_key":"NEWKEY00000000000000000000000000"}"#);
+    let out = handle(&w, &sns("m-1", &message(&high(), AlertKind::Alert, 1))).await;
+    assert_eq!(
+        (out["sent"].as_u64(), out["dead_lettered"].as_u64()),
+        (Some(2), Some(0)),
+        "{out}"
+    );
+    let paths: Vec<String> = w.slack.requests().iter().map(|r| r.path.clone()).collect();
+    assert_eq!(paths, ["/services/old", "/services/new"]);
+    assert_eq!(w.pagerduty.requests().len(), 2);
+    assert!(w.notifier.dead_letters.kept().is_empty());
+}
+
+#[tokio::test]
+async fn slacks_rate_limited_answer_waits_instead_of_dead_lettering() {
+    let w = world(true);
+    w.slack
+        .queue(Reply::json(200, &json!({"ok": false, "error": "rate_limited"})));
+    let out = handle(&w, &sns("m-1", &message(&high(), AlertKind::Alert, 1))).await;
+    assert_eq!(out["dead_lettered"], 0, "{out}");
+    assert_eq!(w.slack.requests().len(), 2, "waited, then posted");
+}
+
+#[tokio::test]
+async fn a_state_table_refusing_for_good_does_not_silence_alerts() {
+    let store = FlakyStore::default();
+    store.fail_next(StoreOp::Get, FailureKind::Permanent);
+    store.fail_next(StoreOp::Get, FailureKind::Permanent);
+    let w = world_on(false, None, store);
+    let out = handle(&w, &sns("m-1", &message(&high(), AlertKind::Alert, 1))).await;
+    assert_eq!(
+        (out["sent"].as_u64(), out["dead_lettered"].as_u64()),
+        (Some(2), Some(0)),
+        "{out}"
+    );
+    assert_eq!((w.slack.requests().len(), w.pagerduty.requests().len()), (1, 1));
+
+    // With a bot token, a thread that cannot be read means a post at the top of the channel.
+    let store = FlakyStore::default();
+    let w = world_on(true, None, store);
+    w.notifier.store.fail_next(StoreOp::Get, FailureKind::Permanent); // Slack's mark
+    w.notifier.store.fail_next(StoreOp::Get, FailureKind::Permanent); // PagerDuty's mark
+    w.notifier.store.fail_next(StoreOp::Get, FailureKind::Permanent); // the thread
+    let out = handle(&w, &sns("m-1", &message(&high(), AlertKind::Alert, 1))).await;
+    assert_eq!(out["dead_lettered"], 0, "{out}");
+    assert_eq!(w.slack.requests().len(), 1);
 }

@@ -146,6 +146,25 @@ fn user_text_is_escaped_for_mrkdwn() {
     // Cutting never splits an escape.
     assert_eq!(slack::mrkdwn("a&b", 3), "a…");
     assert_eq!(slack::mrkdwn("a&", 6), "a&amp;");
+    // Bare mentions and URLs (`@here`, `https://…` in a user or resource name) stay text:
+    // every mrkdwn text object is verbatim.
+    fn mrkdwn_objects(v: &Value, out: &mut Vec<Value>) {
+        match v {
+            Value::Object(map) => {
+                if map.get("type").and_then(Value::as_str) == Some("mrkdwn") {
+                    out.push(v.clone());
+                }
+                map.values().for_each(|x| mrkdwn_objects(x, out));
+            }
+            Value::Array(items) => items.iter().for_each(|x| mrkdwn_objects(x, out)),
+            _ => {}
+        }
+    }
+    f.summary = "@here see https://evil.example/login".into();
+    let mut objects = Vec::new();
+    mrkdwn_objects(&slack::message(&f, &slack::Context::default()), &mut objects);
+    assert!(objects.len() > 5);
+    assert!(objects.iter().all(|o| o["verbatim"] == true), "{objects:?}");
 }
 
 /// A finding far over every limit: 50 KB of multi-byte summary and remediation, 200 event

@@ -141,7 +141,7 @@ pub fn message(f: &Finding, ctx: &Context) -> Value {
     let fields: Vec<Value> = facts(f, ctx)
         .into_iter()
         .take(MAX_FIELDS)
-        .map(|(label, value)| json!({ "type": "mrkdwn", "text": format!("*{label}*\n{value}") }))
+        .map(|(label, value)| text_object(format!("*{label}*\n{value}")))
         .collect();
     blocks.push(json!({ "type": "section", "fields": fields }));
     if !f.remediation.trim().is_empty() {
@@ -315,8 +315,15 @@ fn fallback(f: &Finding, kind: Kind) -> String {
     mrkdwn(&line, FALLBACK_MAX)
 }
 
+/// A `mrkdwn` text object taken as written (`verbatim`): Slack then neither turns bare URLs
+/// into links nor parses `@here`-style mentions in text that came from a CloudTrail record
+/// (Block Kit reference, text object `verbatim`).
+fn text_object(text: impl Into<String>) -> Value {
+    json!({ "type": "mrkdwn", "text": text.into(), "verbatim": true })
+}
+
 fn section(text: String) -> Value {
-    json!({ "type": "section", "text": { "type": "mrkdwn", "text": text } })
+    json!({ "type": "section", "text": text_object(text) })
 }
 
 fn repeat_text(repeat: &Repeat) -> String {
@@ -393,10 +400,10 @@ fn context_elements(f: &Finding) -> Vec<Value> {
     let mut elements = Vec::new();
     if let Some(ids) = id_list(f.event_ids()) {
         let text = truncate(&format!("Events: {ids}"), CONTEXT_MAX).into_owned();
-        elements.push(json!({ "type": "mrkdwn", "text": text }));
+        elements.push(text_object(text));
     }
     let key = format!("Dedupe key: {}", code(&f.dedupe_key, CONTEXT_MAX - 12));
-    elements.push(json!({ "type": "mrkdwn", "text": key }));
+    elements.push(text_object(key));
     elements
 }
 
