@@ -49,6 +49,11 @@ use crate::slack::{SlackSecret, Thread, api_answer, webhook_answer};
 /// window is).
 pub const THREAD_TTL_SECS: i64 = 7 * 86_400;
 
+/// The value of `thread#<dedupe key>` while the incident's first message is being posted.
+const THREAD_PENDING: i64 = -1;
+/// How long a claim on an incident's thread holds when its holder never posts.
+pub const THREAD_CLAIM_SECS: i64 = 60;
+
 /// A delivery mark's value: the destination accepted the message.
 const DELIVERED: i64 = 1;
 /// A delivery mark's value: the destination refused it for good; it is in the dead-letter queue.
@@ -441,7 +446,7 @@ impl<S: StateStore, D: DeadLetters, K: SecretStore, T: Topics> Notifier<S, D, K,
                 }
                 SlackSecret::Bot { token, channel } => {
                     if thread.is_none() {
-                        thread = Some(self.thread(&thread_key, now).await);
+                        thread = Some(self.thread_or_claim(&thread_key, now).await?);
                     }
                     let mut body = message.clone();
                     body["channel"] = Value::String(channel);
@@ -465,15 +470,45 @@ impl<S: StateStore, D: DeadLetters, K: SecretStore, T: Topics> Notifier<S, D, K,
         Ok(Step::Sent)
     }
 
-    /// The incident's thread, if one was started. Best effort: when the state cannot be read
-    /// the message is posted at the top of the channel rather than held back.
-    async fn thread(&self, thread_key: &str, now: i64) -> Option<Thread> {
-        match self.store.get(thread_key, now).await {
-            Ok(item) => item.and_then(|i| Thread::decode(i.value)),
+    /// The incident's thread to reply in, or `None` when this delivery is to start it: it then
+    /// holds a claim on `thread#<dedupe key>` (for [`THREAD_CLAIM_SECS`]) so that a concurrent
+    /// first alert of the same incident waits for the thread instead of starting another.
+    /// Best effort: when the state cannot be read or written, the message is posted at the top
+    /// of the channel rather than held back.
+    ///
+    /// # Errors
+    /// A transient refusal while another delivery is starting the thread (retry shortly).
+    async fn thread_or_claim(&self, thread_key: &str, now: i64) -> Result<Option<Thread>, Refused> {
+        let read = async || match self.store.get(thread_key, now).await {
+            Ok(item) => Ok(item.map(|i| i.value)),
             Err(e) => {
                 warn!(thread_key, error = %e, "the incident's Slack thread cannot be read; posting at the top of the channel");
-                None
+                Err(())
             }
+        };
+        let starting = || {
+            Refused::new(
+                Refusal::Transient,
+                "another delivery is starting this incident's Slack thread",
+            )
+        };
+        match read().await {
+            Err(()) => return Ok(None),
+            Ok(Some(THREAD_PENDING)) => return Err(starting()),
+            Ok(Some(value)) => return Ok(Thread::decode(value)),
+            Ok(None) => {}
+        }
+        let claim = self
+            .store
+            .insert_if_absent(thread_key, THREAD_PENDING, now + THREAD_CLAIM_SECS, now)
+            .await;
+        match claim {
+            Ok(true) | Err(_) => Ok(None),
+            Ok(false) => match read().await {
+                Ok(Some(THREAD_PENDING)) => Err(starting()),
+                Ok(Some(value)) => Ok(Thread::decode(value)),
+                Ok(None) | Err(()) => Ok(None),
+            },
         }
     }
 
@@ -488,11 +523,20 @@ impl<S: StateStore, D: DeadLetters, K: SecretStore, T: Topics> Notifier<S, D, K,
             })
             .encode()
             {
-                Some(value) => self
+                // Replaces this delivery's claim (or, when the claim could not be written,
+                // is written afresh).
+                Some(value) => match self
                     .store
-                    .insert_if_absent(thread_key, value, expires_at, now)
+                    .compare_and_set(thread_key, THREAD_PENDING, value, expires_at, now)
                     .await
-                    .map(|_| ()),
+                {
+                    Ok(true) => Ok(()),
+                    _ => self
+                        .store
+                        .insert_if_absent(thread_key, value, expires_at, now)
+                        .await
+                        .map(|_| ()),
+                },
                 None => {
                     warn!(
                         thread_key,

@@ -613,3 +613,22 @@ async fn a_state_table_refusing_for_good_does_not_silence_alerts() {
     assert_eq!(out["dead_lettered"], 0, "{out}");
     assert_eq!(w.slack.requests().len(), 1);
 }
+
+#[tokio::test]
+async fn concurrent_first_alerts_of_an_incident_share_one_thread() {
+    let w = world(true);
+    let (a, b) = (on_event(high(), "ev-a"), on_event(high(), "ev-b"));
+    let (first, second) = (
+        sns("m-a", &message(&a, AlertKind::Alert, 1)),
+        sns("m-b", &message(&b, AlertKind::Update, 2)),
+    );
+    let (ra, rb) = tokio::join!(handle(&w, &first), handle(&w, &second));
+    assert_eq!(
+        (ra["dead_lettered"].as_u64(), rb["dead_lettered"].as_u64()),
+        (Some(0), Some(0))
+    );
+    let posts: Vec<Value> = w.slack.requests().iter().map(|r| r.json()).collect();
+    assert_eq!(posts.len(), 2, "{posts:?}");
+    let top: Vec<&Value> = posts.iter().filter(|p| p.get("thread_ts").is_none()).collect();
+    assert_eq!(top.len(), 1, "one message starts the thread, the other replies in it");
+}
