@@ -33,11 +33,11 @@ impl Publisher for CountingPublisher {
 
 /// Delivers `findings` once each, in event-time order (findings without a time keep their
 /// place after the one before), with the wall clock at each finding's event time. Returns, in
-/// the input's order, whether each finding opened an alert.
+/// the input's order, what each finding sent.
 ///
 /// # Errors
 /// A message when the protocol fails, which on the in-memory store means a bug.
-pub fn replay(findings: &[Finding], policy: &AlertPolicy) -> Result<Vec<bool>, String> {
+pub fn replay(findings: &[Finding], policy: &AlertPolicy) -> Result<Vec<Sent>, String> {
     let mut clock = i64::MIN;
     let times: Vec<i64> = findings
         .iter()
@@ -49,22 +49,35 @@ pub fn replay(findings: &[Finding], policy: &AlertPolicy) -> Result<Vec<bool>, S
     let mut order: Vec<usize> = (0..findings.len()).collect();
     order.sort_by_key(|&i| times[i]);
     let (store, publisher) = (MemoryStore::default(), CountingPublisher::default());
-    let mut alerted = vec![false; findings.len()];
+    let mut sent = vec![Sent::Nothing; findings.len()];
     for i in order {
         let now = times[i].max(0);
         let outcome = now_or_never(deliver(&findings[i], &store, &publisher, policy, now))
             .ok_or("the in-memory store never waits")?
             .map_err(|e| format!("alerting finding {} ({}): {e}", i + 1, findings[i].rule_id))?;
-        alerted[i] = outcome == Outcome::Alerted;
+        sent[i] = match outcome {
+            Outcome::Alerted => Sent::Alert,
+            Outcome::Updated { .. } => Sent::Update,
+            _ => Sent::Nothing,
+        };
     }
-    let flagged = alerted.iter().filter(|a| **a).count();
+    let flagged = sent.iter().filter(|s| **s == Sent::Alert).count();
     if flagged != publisher.count() {
         return Err(format!(
             "{flagged} findings alerted but {} alerts published",
             publisher.count()
         ));
     }
-    Ok(alerted)
+    Ok(sent)
+}
+
+/// What delivering one finding sent: an alert, an update on repeats of an open alert (see
+/// `AlertPolicy::update_interval_secs`), or nothing (merged silently, a duplicate, silenced).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sent {
+    Nothing,
+    Alert,
+    Update,
 }
 
 #[cfg(test)]
@@ -94,13 +107,15 @@ mod tests {
             finding("d", "2026-03-02T10:00:00Z", "legacy", "low"),
             finding("e", "2026-03-01T23:30:00Z", "legacy", "medium"),
         ];
-        let alerted = replay(&findings, &AlertPolicy::default()).unwrap();
-        // a opens the day; b and c merge into it; d is a day after a; e has its own key.
-        assert_eq!(alerted, [false, true, false, true, true]);
+        let sent = replay(&findings, &AlertPolicy::default()).unwrap();
+        // a opens the day; b and c merge into it, each more than the update interval after the
+        // last message, so each sends an update; d is a day after a; e has its own key.
+        use Sent::{Alert, Update};
+        assert_eq!(sent, [Update, Alert, Update, Alert, Alert]);
         let hourly = AlertPolicy {
             dedupe_window_override_secs: Some(3600),
             ..AlertPolicy::default()
         };
-        assert_eq!(replay(&findings, &hourly).unwrap(), [true, true, true, true, true]);
+        assert_eq!(replay(&findings, &hourly).unwrap(), [Alert, Alert, Alert, Alert, Alert]);
     }
 }

@@ -133,6 +133,7 @@ pub fn parse_findings(text: &str) -> Result<Vec<FindingRow>, String> {
             arn,
             who,
             alerted: false,
+            updated: false,
         });
     }
     Ok(rows)

@@ -25,29 +25,33 @@ impl AlertVolume {
     /// The alert table and the benign low alert rate, in Markdown.
     pub fn markdown(&self) -> String {
         let mut out = String::from(
-            "| severity | benign findings | benign alerts | attack findings | attack alerts |\n|---|---|---|---|---|\n",
+            "| severity | benign findings | benign alerts | benign updates | attack findings | attack alerts | attack updates |\n|---|---|---|---|---|---|---|\n",
         );
         for s in Severity::ALL.iter().rev() {
             let i = *s as usize;
             let (b, a) = (&self.benign, &self.attack);
             let _ = writeln!(
                 out,
-                "| {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} | {} |",
                 s.as_str(),
                 b.findings[i],
                 b.alerts[i],
+                b.updates[i],
                 a.findings[i],
-                a.alerts[i]
+                a.alerts[i],
+                a.updates[i]
             );
         }
         let sum = |v: &[usize; 5]| v.iter().sum::<usize>();
         let _ = writeln!(
             out,
-            "| total | {} | {} | {} | {} |",
+            "| total | {} | {} | {} | {} | {} | {} |",
             sum(&self.benign.findings),
             sum(&self.benign.alerts),
+            sum(&self.benign.updates),
             sum(&self.attack.findings),
-            sum(&self.attack.alerts)
+            sum(&self.attack.alerts),
+            sum(&self.attack.updates)
         );
         let _ = write!(
             out,

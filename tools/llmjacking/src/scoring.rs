@@ -7,7 +7,7 @@ use std::path::Path;
 
 use aidr_engine::alerting::AlertPolicy;
 
-use crate::alerts::replay;
+use crate::alerts::{Sent, replay};
 use crate::inputs::{parse_alerting_findings, parse_findings, parse_scenarios};
 use crate::volume::AlertVolume;
 
@@ -59,6 +59,8 @@ pub struct FindingRow {
     pub who: String,
     /// Whether the finding opened an alert when the findings were replayed through alerting.
     pub alerted: bool,
+    /// Whether it sent an update on repeats of an open alert instead.
+    pub updated: bool,
 }
 
 /// Whether `finding` is about scenario `s`: it names one of the attacker's events, or it is on
@@ -229,9 +231,10 @@ pub fn evaluate_files(scenarios: &Path, findings: &Path, policy: &AlertPolicy) -
     let scenarios = parse_scenarios(&read(scenarios)?)?;
     let text = read(findings)?;
     let mut rows = parse_findings(&text)?;
-    let alerted = replay(&parse_alerting_findings(&text)?, policy)?;
-    for (row, alerted) in rows.iter_mut().zip(alerted) {
-        row.alerted = alerted;
+    let sent = replay(&parse_alerting_findings(&text)?, policy)?;
+    for (row, sent) in rows.iter_mut().zip(sent) {
+        row.alerted = sent == Sent::Alert;
+        row.updated = sent == Sent::Update;
     }
     let mut evaluation = evaluate(&scenarios, &rows);
     evaluation.volume.window_override_secs = policy.dedupe_window_override_secs;
@@ -275,6 +278,7 @@ mod tests {
             arn: arn.map(Into::into),
             who: arn.or(key).unwrap_or("someone").into(),
             alerted: false,
+            updated: false,
         }
     }
 
@@ -486,7 +490,7 @@ mod tests {
         ));
         assert!(md.contains("| low_only | no | - | noise (low, 1) | 0 |\n"));
         assert_eq!(caught.alerts, [0, 0, 1, 1, 0]);
-        assert!(md.contains("| medium | 3 | 1 | 2 | 1 |\n"), "{md}");
+        assert!(md.contains("| medium | 3 | 1 | 0 | 2 | 1 | 0 |\n"), "{md}");
         assert!(md.contains("- no benign alert at medium or above: FAIL (1)"));
         assert!(md.contains("4 over 10 principals x 30 days = 300 principal-days: 1.33 per 100"));
         assert!(md.contains("FAIL (2 of 4; missed: slow (20.0 min), low_only (not detected))"));

@@ -13,12 +13,15 @@ pub const TARGET_LOW_ALERTS_PER_PRINCIPAL_WEEK: f64 = 1.0;
 pub struct Tally {
     pub findings: [usize; 5],
     pub alerts: [usize; 5],
+    /// Updates on repeats of open alerts (messages, not alerts).
+    pub updates: [usize; 5],
 }
 
 impl Tally {
     fn add(&mut self, f: &FindingRow) {
         self.findings[f.severity as usize] += 1;
         self.alerts[f.severity as usize] += usize::from(f.alerted);
+        self.updates[f.severity as usize] += usize::from(f.updated);
     }
 }
 
@@ -130,6 +133,7 @@ mod tests {
             arn: None,
             who: who.into(),
             alerted,
+            updated: false,
         }
     }
 
