@@ -29,8 +29,9 @@
 //! notification to its SNS topic; its `threadId` comes from the dedupe key, so an incident's
 //! alerts and updates share one chat thread.
 //!
-//! The Security Hub destination imports the finding in ASFF into the account's default
-//! integration. Its `Id` comes from the dedupe key, so an update (with the count so far in
+//! The Security Hub destination imports the finding in ASFF into the default integration of
+//! the account and region of the alert topic (where the notifier runs: Security Hub takes a
+//! default integration's findings in its own region only). Its `Id` comes from the dedupe key, so an update (with the count so far in
 //! `ProductFields` `aidr/Count` and `LastObservedAt` now) updates the incident's finding.
 //! A finding Security Hub refuses for being invalid is dead-lettered; one refused for
 //! throttling or an internal error is retried.
@@ -39,7 +40,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use aidr_engine::alerting::{AlertKind, MARKER_TTL_SECS, delivery_id};
-use aidr_engine::asff::{product_arn_of, to_asff};
+use aidr_engine::asff::{default_product_arn, product_arn_of, to_asff};
 use aidr_engine::notify::{chat, pagerduty, slack as blocks};
 use aidr_engine::ports::{
     DeadLetters, FailureKind, FindingsHub, PublishError, SecretError, SecretStore, StateStore, Topics,
@@ -221,6 +222,8 @@ struct SnsRecord {
 struct SnsMessage {
     #[serde(rename = "MessageId", default)]
     message_id: String,
+    #[serde(rename = "TopicArn", default)]
+    topic_arn: String,
     #[serde(rename = "Message")]
     message: String,
 }
@@ -310,7 +313,11 @@ impl<S: StateStore, D: DeadLetters, K: SecretStore, T: Topics, H: FindingsHub> N
         now: i64,
         summary: &mut Summary,
     ) -> Result<(), String> {
-        let SnsMessage { message_id, message } = match SnsRecord::deserialize(record) {
+        let SnsMessage {
+            message_id,
+            topic_arn,
+            message,
+        } = match SnsRecord::deserialize(record) {
             Ok(record) => record.sns,
             Err(e) => {
                 let reason = format!("not an SNS record: {e}");
@@ -330,7 +337,7 @@ impl<S: StateStore, D: DeadLetters, K: SecretStore, T: Topics, H: FindingsHub> N
             self.to_slack(&alert, &key, deadline, now),
             self.to_pagerduty(&alert, &key, deadline, now),
             self.to_chat(&alert, &key, deadline, now),
-            self.to_securityhub(&alert, &key, deadline, now)
+            self.to_securityhub(&alert, &key, &topic_arn, deadline, now)
         );
         let mut failures = Vec::new();
         let results = [
@@ -601,7 +608,14 @@ impl<S: StateStore, D: DeadLetters, K: SecretStore, T: Topics, H: FindingsHub> N
         Ok(Step::Sent)
     }
 
-    async fn to_securityhub(&self, alert: &Incoming, key: &str, deadline: Instant, now: i64) -> Result<Step, Failure> {
+    async fn to_securityhub(
+        &self,
+        alert: &Incoming,
+        key: &str,
+        topic_arn: &str,
+        deadline: Instant,
+        now: i64,
+    ) -> Result<Step, Failure> {
         let Some(config) = &self.securityhub else {
             return Ok(Step::NotConfigured);
         };
@@ -612,7 +626,7 @@ impl<S: StateStore, D: DeadLetters, K: SecretStore, T: Topics, H: FindingsHub> N
         {
             return Ok(step);
         }
-        let finding = [asff_finding(alert, now).map_err(Failure::Permanent)?];
+        let finding = [asff_finding(alert, topic_arn, now).map_err(Failure::Permanent)?];
         with_retries(&self.retry, deadline, Credential::None, async |timeout, _| {
             let result = match tokio::time::timeout(timeout, self.hub.import(&finding)).await {
                 Ok(result) => result.map_err(publish_refused)?,
@@ -640,14 +654,21 @@ impl<S: StateStore, D: DeadLetters, K: SecretStore, T: Topics, H: FindingsHub> N
     }
 }
 
-/// The ASFF finding of `alert` at `now` (Unix seconds), in its account's default integration.
-/// An update says how often the incident was seen and that it was seen now.
+/// The ASFF finding of `alert` at `now` (Unix seconds), in the default integration of the
+/// account and region of `topic_arn` (the alert topic), or of the finding's own when that is no
+/// topic ARN. An update says how often the incident was seen and that it was seen now.
 ///
 /// # Errors
 /// Why the finding cannot be written in ASFF (it names no account or region).
-fn asff_finding(alert: &Incoming, now: i64) -> Result<Value, String> {
+fn asff_finding(alert: &Incoming, topic_arn: &str, now: i64) -> Result<Value, String> {
     let f = &alert.finding;
-    let product_arn = product_arn_of(f).ok_or_else(|| {
+    let home = match topic_arn.split(':').collect::<Vec<_>>().as_slice() {
+        ["arn", _, "sns", region, account, _] if !region.is_empty() && !account.is_empty() => {
+            Some(default_product_arn(region, account))
+        }
+        _ => None,
+    };
+    let product_arn = home.or_else(|| product_arn_of(f)).ok_or_else(|| {
         format!(
             "finding {} names no account or region, which Security Hub requires",
             f.rule_id

@@ -747,6 +747,22 @@ async fn security_hub_throttling_retries_the_event_without_repeating_other_desti
 }
 
 #[tokio::test]
+async fn findings_of_other_regions_are_imported_into_the_alert_topics_region() {
+    let w = world_with_security_hub(Severity::Low);
+    let mut f = high();
+    f.region = Some("eu-west-1".into());
+    invoke(&w, &sns("m-1", &message(&f, AlertKind::Alert, 1)))
+        .await
+        .unwrap();
+    let asff = &w.notifier.hub.imported()[0];
+    assert_eq!(
+        asff["ProductArn"],
+        "arn:aws:securityhub:us-east-1:111122223333:product/111122223333/default"
+    );
+    assert_eq!(asff["Region"], "eu-west-1");
+}
+
+#[tokio::test]
 async fn a_finding_without_an_account_is_dead_lettered_for_security_hub() {
     let w = world_with_security_hub(Severity::Low);
     let mut f = high();
