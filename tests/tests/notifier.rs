@@ -67,6 +67,13 @@ async fn stack_with_an_alert(config: &SdkConfig) -> (Stack, Value) {
     (stack, notes.remove(0))
 }
 
+/// The keys of the stack's state items that start with `prefix`.
+async fn delivery_marks(stack: &Stack, prefix: &str) -> Vec<String> {
+    let items = stack.items().await;
+    let keys = items.iter().filter_map(|i| i["pk"].as_s().ok().cloned());
+    keys.filter(|pk| pk.starts_with(prefix)).collect()
+}
+
 #[tokio::test]
 async fn secrets_manager_reads_a_secret_and_a_missing_one_is_permanent() {
     let Some(config) = emulator().await else { return };
@@ -113,13 +120,7 @@ async fn detector_alerts_reach_slack_and_pagerduty_once_through_the_notifier() {
     let out = response(notifier.invoke(&event));
     assert_eq!(out["already_sent"], 2, "{out}");
     assert_eq!((slack.requests().len(), pagerduty.requests().len()), (1, 1));
-    let marks: Vec<String> = stack
-        .items()
-        .await
-        .iter()
-        .filter_map(|i| i["pk"].as_s().ok().cloned())
-        .filter(|pk| pk.starts_with("notify#"))
-        .collect();
+    let marks = delivery_marks(&stack, "notify#").await;
     assert_eq!(marks.len(), 2, "{marks:?}");
 
     // What is not an alert is kept in the dead-letter queue with its message id.
@@ -156,16 +157,21 @@ async fn a_plain_http_destination_is_an_init_error_naming_the_variable() {
     assert!(message.contains("AIDR_PAGERDUTY_EVENTS_URL"), "{message}");
 }
 
-/// The environment of a notifier that only publishes chat notifications, to `topic_arn`.
-fn chat_env(stack: &Stack, dead_letter_url: &str, topic_arn: &str) -> Vec<(&'static str, String)> {
+/// The environment of a notifier on `stack` with one destination, set by `var` to `value`.
+fn single_env(stack: &Stack, dead_letter_url: &str, var: &'static str, value: &str) -> Vec<(&'static str, String)> {
     let mut env = stack.detector_env();
     env.retain(|(k, _)| k.starts_with("AWS_"));
     env.extend([
         ("AIDR_STATE_TABLE", stack.table.clone()),
         ("AIDR_DEAD_LETTER_QUEUE_URL", dead_letter_url.to_owned()),
-        ("AIDR_CHAT_TOPIC_ARN", topic_arn.to_owned()),
+        (var, value.to_owned()),
     ]);
     env
+}
+
+/// The environment of a notifier that only publishes chat notifications, to `topic_arn`.
+fn chat_env(stack: &Stack, dead_letter_url: &str, topic_arn: &str) -> Vec<(&'static str, String)> {
+    single_env(stack, dead_letter_url, "AIDR_CHAT_TOPIC_ARN", topic_arn)
 }
 
 #[tokio::test]
@@ -270,13 +276,7 @@ async fn detector_alerts_are_imported_into_security_hub_as_one_finding_per_incid
     let hub = aws_sdk_securityhub::Client::new(&config);
     hub.enable_security_hub().send().await.unwrap();
     let (notify_dlq, _) = create_queue(&config, &unique("aidr-notify-dlq")).await;
-    let mut env = stack.detector_env();
-    env.retain(|(k, _)| k.starts_with("AWS_"));
-    env.extend([
-        ("AIDR_STATE_TABLE", stack.table.clone()),
-        ("AIDR_DEAD_LETTER_QUEUE_URL", notify_dlq.clone()),
-        ("AIDR_SECURITY_HUB", "on".into()),
-    ]);
+    let env = single_env(&stack, &notify_dlq, "AIDR_SECURITY_HUB", "on");
     let mut notifier = Runtime::start(&function_binary("notifier", "debug"), &env);
     let out = response(notifier.invoke(&event));
     assert_eq!(
@@ -311,12 +311,6 @@ async fn detector_alerts_are_imported_into_security_hub_as_one_finding_per_incid
         imported[0].product_fields().map(|p| p["aidr/Count"].as_str()),
         Some("3")
     );
-    let marks: Vec<String> = stack
-        .items()
-        .await
-        .iter()
-        .filter_map(|i| i["pk"].as_s().ok().cloned())
-        .filter(|pk| pk.starts_with("notify#securityhub#"))
-        .collect();
+    let marks = delivery_marks(&stack, "notify#securityhub#").await;
     assert_eq!(marks.len(), 2, "{marks:?}");
 }

@@ -31,8 +31,9 @@
 //!
 //! The Security Hub destination imports the finding in ASFF into the default integration of
 //! the account and region of the alert topic (where the notifier runs: Security Hub takes a
-//! default integration's findings in its own region only). Its `Id` comes from the dedupe key, so an update (with the count so far in
-//! `ProductFields` `aidr/Count` and `LastObservedAt` now) updates the incident's finding.
+//! default integration's findings in its own region only). Its `Id` comes from the dedupe key,
+//! so an update (with the count so far in `ProductFields` `aidr/Count` and `LastObservedAt`
+//! now) updates the incident's finding.
 //! A finding Security Hub refuses for being invalid is dead-lettered; one refused for
 //! throttling or an internal error is retried.
 
