@@ -1,7 +1,7 @@
 //! The real notifier binary, driven through the Lambda Runtime API, fed the SNS notifications
 //! the real detector published in the same test; DynamoDB, Secrets Manager, SNS and SQS
 //! emulated by moto, Slack and PagerDuty played by local receivers, a chat channel by a queue
-//! subscribed to the chat topic.
+//! subscribed to the chat topic; Security Hub emulated by moto too.
 
 use std::time::Duration;
 
@@ -12,6 +12,7 @@ use aidr_engine::notify::chat;
 use aidr_engine::ports::{FailureKind, SecretStore};
 use aidr_testkit::receiver::Receiver;
 use aws_config::SdkConfig;
+use aws_sdk_securityhub::types::AwsSecurityFinding;
 use serde_json::{Value, json};
 
 fn response(reply: Reply) -> Value {
@@ -66,6 +67,13 @@ async fn stack_with_an_alert(config: &SdkConfig) -> (Stack, Value) {
     (stack, notes.remove(0))
 }
 
+/// The keys of the stack's state items that start with `prefix`.
+async fn delivery_marks(stack: &Stack, prefix: &str) -> Vec<String> {
+    let items = stack.items().await;
+    let keys = items.iter().filter_map(|i| i["pk"].as_s().ok().cloned());
+    keys.filter(|pk| pk.starts_with(prefix)).collect()
+}
+
 #[tokio::test]
 async fn secrets_manager_reads_a_secret_and_a_missing_one_is_permanent() {
     let Some(config) = emulator().await else { return };
@@ -112,13 +120,7 @@ async fn detector_alerts_reach_slack_and_pagerduty_once_through_the_notifier() {
     let out = response(notifier.invoke(&event));
     assert_eq!(out["already_sent"], 2, "{out}");
     assert_eq!((slack.requests().len(), pagerduty.requests().len()), (1, 1));
-    let marks: Vec<String> = stack
-        .items()
-        .await
-        .iter()
-        .filter_map(|i| i["pk"].as_s().ok().cloned())
-        .filter(|pk| pk.starts_with("notify#"))
-        .collect();
+    let marks = delivery_marks(&stack, "notify#").await;
     assert_eq!(marks.len(), 2, "{marks:?}");
 
     // What is not an alert is kept in the dead-letter queue with its message id.
@@ -155,16 +157,21 @@ async fn a_plain_http_destination_is_an_init_error_naming_the_variable() {
     assert!(message.contains("AIDR_PAGERDUTY_EVENTS_URL"), "{message}");
 }
 
-/// The environment of a notifier that only publishes chat notifications, to `topic_arn`.
-fn chat_env(stack: &Stack, dead_letter_url: &str, topic_arn: &str) -> Vec<(&'static str, String)> {
+/// The environment of a notifier on `stack` with one destination, set by `var` to `value`.
+fn single_env(stack: &Stack, dead_letter_url: &str, var: &'static str, value: &str) -> Vec<(&'static str, String)> {
     let mut env = stack.detector_env();
     env.retain(|(k, _)| k.starts_with("AWS_"));
     env.extend([
         ("AIDR_STATE_TABLE", stack.table.clone()),
         ("AIDR_DEAD_LETTER_QUEUE_URL", dead_letter_url.to_owned()),
-        ("AIDR_CHAT_TOPIC_ARN", topic_arn.to_owned()),
+        (var, value.to_owned()),
     ]);
     env
+}
+
+/// The environment of a notifier that only publishes chat notifications, to `topic_arn`.
+fn chat_env(stack: &Stack, dead_letter_url: &str, topic_arn: &str) -> Vec<(&'static str, String)> {
+    single_env(stack, dead_letter_url, "AIDR_CHAT_TOPIC_ARN", topic_arn)
 }
 
 #[tokio::test]
@@ -252,4 +259,58 @@ async fn detector_alerts_reach_the_chat_topic_once_as_custom_notifications() {
         reason.starts_with(&format!("chat: SNS Publish to {missing}")),
         "{reason}"
     );
+}
+
+/// The findings Security Hub holds with the `Id` `id`.
+async fn security_hub_findings(hub: &aws_sdk_securityhub::Client, id: &str) -> Vec<AwsSecurityFinding> {
+    let out = hub.get_findings().max_results(100).send().await.unwrap();
+    out.findings().iter().filter(|f| f.id() == Some(id)).cloned().collect()
+}
+
+#[tokio::test]
+async fn detector_alerts_are_imported_into_security_hub_as_one_finding_per_incident() {
+    let Some(config) = emulator().await else { return };
+    let (stack, note) = stack_with_an_alert(&config).await;
+    let event = sns_event(&note, &stack.topic_arn);
+    let finding: Value = serde_json::from_str(note["Message"].as_str().unwrap()).unwrap();
+    let hub = aws_sdk_securityhub::Client::new(&config);
+    hub.enable_security_hub().send().await.unwrap();
+    let (notify_dlq, _) = create_queue(&config, &unique("aidr-notify-dlq")).await;
+    let env = single_env(&stack, &notify_dlq, "AIDR_SECURITY_HUB", "on");
+    let mut notifier = Runtime::start(&function_binary("notifier", "debug"), &env);
+    let out = response(notifier.invoke(&event));
+    assert_eq!(
+        (out["sent"].as_u64(), out["dead_lettered"].as_u64()),
+        (Some(1), Some(0)),
+        "{out}"
+    );
+    let id = format!("aidr/{}", finding["dedupe_key"].as_str().unwrap());
+    let imported = security_hub_findings(&hub, &id).await;
+    assert_eq!(imported.len(), 1);
+    assert_eq!(imported[0].generator_id(), finding["rule_id"].as_str());
+    assert_eq!(imported[0].aws_account_id(), finding["account"].as_str());
+    assert_eq!(
+        imported[0].product_fields().map(|p| p["aidr/Count"].as_str()),
+        Some("1")
+    );
+
+    // Delivered again, it is not imported again; an update of the incident updates its finding.
+    let out = response(notifier.invoke(&event));
+    assert_eq!(out["already_sent"], 1, "{out}");
+    let mut update = event.clone();
+    update["Records"][0]["Sns"]["MessageId"] = json!("m-update");
+    let mut message = finding.clone();
+    message["kind"] = json!("update");
+    message["count"] = json!(3);
+    update["Records"][0]["Sns"]["Message"] = json!(message.to_string());
+    let out = response(notifier.invoke(&update));
+    assert_eq!(out["sent"], 1, "{out}");
+    let imported = security_hub_findings(&hub, &id).await;
+    assert_eq!(imported.len(), 1);
+    assert_eq!(
+        imported[0].product_fields().map(|p| p["aidr/Count"].as_str()),
+        Some("3")
+    );
+    let marks = delivery_marks(&stack, "notify#securityhub#").await;
+    assert_eq!(marks.len(), 2, "{marks:?}");
 }

@@ -17,7 +17,7 @@ pub enum ConfigError {
     #[error("environment variable {var} is invalid: {why}")]
     Invalid { var: &'static str, why: String },
     #[error(
-        "no destination: set at least one of AIDR_SLACK_SECRET_ARN, AIDR_PAGERDUTY_SECRET_ARN, AIDR_CHAT_TOPIC_ARN"
+        "no destination: set at least one of AIDR_SLACK_SECRET_ARN, AIDR_PAGERDUTY_SECRET_ARN, AIDR_CHAT_TOPIC_ARN, AIDR_SECURITY_HUB=on"
     )]
     NoDestination,
 }
@@ -54,6 +54,14 @@ pub struct ChatConfig {
     pub min_severity: Severity,
 }
 
+/// AWS Security Hub's settings: findings are imported into the account's default
+/// integration in the function's region.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecurityHubConfig {
+    /// `AIDR_SECURITY_HUB_MIN_SEVERITY` (default low).
+    pub min_severity: Severity,
+}
+
 /// Validated settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NotifierConfig {
@@ -64,6 +72,8 @@ pub struct NotifierConfig {
     pub slack: Option<SlackConfig>,
     pub pagerduty: Option<PagerDutyConfig>,
     pub chat: Option<ChatConfig>,
+    /// Present when `AIDR_SECURITY_HUB` is `on` (default `off`).
+    pub securityhub: Option<SecurityHubConfig>,
 }
 
 /// Why `arn` is not an SNS topic ARN (`arn:PARTITION:sns:REGION:ACCOUNT:NAME`), if it is not.
@@ -175,7 +185,19 @@ impl NotifierConfig {
                 })
             }
         };
-        if slack.is_none() && pagerduty.is_none() && chat.is_none() {
+        let securityhub = match value("AIDR_SECURITY_HUB").as_deref() {
+            None | Some("off") => None,
+            Some("on") => Some(SecurityHubConfig {
+                min_severity: severity("AIDR_SECURITY_HUB_MIN_SEVERITY", Severity::Low)?,
+            }),
+            Some(other) => {
+                return Err(ConfigError::Invalid {
+                    var: "AIDR_SECURITY_HUB",
+                    why: format!("{other:?} is neither on nor off"),
+                });
+            }
+        };
+        if slack.is_none() && pagerduty.is_none() && chat.is_none() && securityhub.is_none() {
             return Err(ConfigError::NoDestination);
         }
         Ok(NotifierConfig {
@@ -184,6 +206,7 @@ impl NotifierConfig {
             slack,
             pagerduty,
             chat,
+            securityhub,
         })
     }
 
@@ -274,6 +297,43 @@ mod tests {
             config(&[BASE[0], BASE[1], ("AIDR_CHAT_MIN_SEVERITY", "high")]).unwrap_err(),
             ConfigError::NoDestination
         );
+    }
+
+    #[test]
+    fn security_hub_is_off_unless_on() {
+        let hub = |vars: &[(&str, &str)]| {
+            let mut all = vec![BASE[0], BASE[1]];
+            all.extend_from_slice(vars);
+            config(&all).map(|c| c.securityhub)
+        };
+        assert_eq!(hub(&[("AIDR_SECURITY_HUB", "off")]), Err(ConfigError::NoDestination));
+        assert_eq!(
+            hub(&[("AIDR_SECURITY_HUB", "on")]),
+            Ok(Some(SecurityHubConfig {
+                min_severity: Severity::Low
+            }))
+        );
+        assert_eq!(
+            hub(&[("AIDR_SECURITY_HUB", "on"), ("AIDR_SECURITY_HUB_MIN_SEVERITY", "high")]),
+            Ok(Some(SecurityHubConfig {
+                min_severity: Severity::High
+            }))
+        );
+        assert_eq!(config(&BASE).unwrap().securityhub, None);
+        for (var, value) in [
+            ("AIDR_SECURITY_HUB", "yes"),
+            ("AIDR_SECURITY_HUB", "ON"),
+            ("AIDR_SECURITY_HUB_MIN_SEVERITY", "urgent"),
+        ] {
+            let mut vars = vec![("AIDR_SECURITY_HUB", "on")];
+            vars.retain(|(n, _)| *n != var);
+            vars.push((var, value));
+            let err = hub(&vars).unwrap_err().to_string();
+            assert!(
+                err.starts_with(&format!("environment variable {var} is invalid")),
+                "{err}"
+            );
+        }
     }
 
     #[test]

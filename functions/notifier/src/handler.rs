@@ -1,6 +1,7 @@
 //! The notifier's logic, generic over the engine's ports so it runs in-process in tests: each
-//! SNS message carrying an aidr alert goes to Slack, PagerDuty and a chat channel's topic
-//! (each when configured and the finding is severe enough), each destination delivered once.
+//! SNS message carrying an aidr alert goes to Slack, PagerDuty, a chat channel's topic and
+//! AWS Security Hub (each when configured and the finding is severe enough), each destination
+//! delivered once.
 //!
 //! Per message and destination, a delivery mark `notify#<destination>#<message key>` (the
 //! key: the finding's delivery id, the message's kind and count, the same for every delivery
@@ -27,20 +28,32 @@
 //! The chat destination publishes an Amazon Q Developer in chat applications custom
 //! notification to its SNS topic; its `threadId` comes from the dedupe key, so an incident's
 //! alerts and updates share one chat thread.
+//!
+//! The Security Hub destination imports the finding in ASFF into the default integration of
+//! the account and region of the alert topic (where the notifier runs: Security Hub takes a
+//! default integration's findings in its own region only). Its `Id` comes from the dedupe key,
+//! so an update (with the count so far in `ProductFields` `aidr/Count` and `LastObservedAt`
+//! now) updates the incident's finding.
+//! A finding Security Hub refuses for being invalid is dead-lettered; one refused for
+//! throttling or an internal error is retried.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 
 use aidr_engine::alerting::{AlertKind, MARKER_TTL_SECS, delivery_id};
+use aidr_engine::asff::{default_product_arn, product_arn_of, to_asff};
 use aidr_engine::notify::{chat, pagerduty, slack as blocks};
-use aidr_engine::ports::{DeadLetters, FailureKind, PublishError, SecretError, SecretStore, StateStore, Topics};
+use aidr_engine::ports::{
+    DeadLetters, FailureKind, FindingsHub, PublishError, SecretError, SecretStore, StateStore, Topics,
+};
+use aidr_engine::time::format_secs;
 use aidr_engine::{Finding, Severity};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tokio::time::Instant;
 use tracing::{error, info, warn};
 
-use crate::config::{ChatConfig, NotifierConfig, PagerDutyConfig, SlackConfig};
+use crate::config::{ChatConfig, NotifierConfig, PagerDutyConfig, SecurityHubConfig, SlackConfig};
 use crate::delivery::{Credential, Failure, Refusal, Refused, RetryPolicy, post_json, with_retries};
 use crate::pagerduty::{answer as pagerduty_answer, routing_key};
 use crate::slack::{SlackSecret, Thread, api_answer, webhook_answer};
@@ -101,20 +114,23 @@ impl<K: SecretStore> SecretCache<K> {
 }
 
 /// Everything one invocation needs; built once per cold start.
-pub struct Notifier<S, D, K, T> {
+pub struct Notifier<S, D, K, T, H> {
     pub store: S,
     pub dead_letters: D,
     pub secrets: SecretCache<K>,
     pub http: reqwest::Client,
     /// Where chat notifications are published.
     pub topics: T,
+    /// Where findings are imported (Security Hub).
+    pub hub: H,
     pub slack: Option<SlackConfig>,
     pub pagerduty: Option<PagerDutyConfig>,
     pub chat: Option<ChatConfig>,
+    pub securityhub: Option<SecurityHubConfig>,
     pub retry: RetryPolicy,
 }
 
-impl<S, D, K: SecretStore, T> Notifier<S, D, K, T> {
+impl<S, D, K: SecretStore, T, H> Notifier<S, D, K, T, H> {
     /// A notifier for `config` on these ports, with the default [`RetryPolicy`].
     pub fn new(
         config: &NotifierConfig,
@@ -122,6 +138,7 @@ impl<S, D, K: SecretStore, T> Notifier<S, D, K, T> {
         dead_letters: D,
         secrets: K,
         topics: T,
+        hub: H,
         http: reqwest::Client,
     ) -> Self {
         Notifier {
@@ -130,9 +147,11 @@ impl<S, D, K: SecretStore, T> Notifier<S, D, K, T> {
             secrets: SecretCache::new(secrets),
             http,
             topics,
+            hub,
             slack: config.slack.clone(),
             pagerduty: config.pagerduty.clone(),
             chat: config.chat.clone(),
+            securityhub: config.securityhub.clone(),
             retry: RetryPolicy::default(),
         }
     }
@@ -209,6 +228,8 @@ struct SnsRecord {
 struct SnsMessage {
     #[serde(rename = "MessageId", default)]
     message_id: String,
+    #[serde(rename = "TopicArn", default)]
+    topic_arn: String,
     #[serde(rename = "Message")]
     message: String,
 }
@@ -219,6 +240,7 @@ enum Destination {
     Slack,
     PagerDuty,
     Chat,
+    SecurityHub,
 }
 
 impl Destination {
@@ -227,6 +249,7 @@ impl Destination {
             Destination::Slack => "slack",
             Destination::PagerDuty => "pagerduty",
             Destination::Chat => "chat",
+            Destination::SecurityHub => "securityhub",
         }
     }
 }
@@ -252,7 +275,7 @@ fn secret_refused(e: SecretError) -> Refused {
     Refused::new(port_refusal(e.kind), e.to_string())
 }
 
-impl<S: StateStore, D: DeadLetters, K: SecretStore, T: Topics> Notifier<S, D, K, T> {
+impl<S: StateStore, D: DeadLetters, K: SecretStore, T: Topics, H: FindingsHub> Notifier<S, D, K, T, H> {
     /// Handles one invocation payload, an SNS event; `deadline` is when the invocation times
     /// out, `now` wall-clock Unix seconds.
     ///
@@ -296,7 +319,11 @@ impl<S: StateStore, D: DeadLetters, K: SecretStore, T: Topics> Notifier<S, D, K,
         now: i64,
         summary: &mut Summary,
     ) -> Result<(), String> {
-        let SnsMessage { message_id, message } = match SnsRecord::deserialize(record) {
+        let SnsMessage {
+            message_id,
+            topic_arn,
+            message,
+        } = match SnsRecord::deserialize(record) {
             Ok(record) => record.sns,
             Err(e) => {
                 let reason = format!("not an SNS record: {e}");
@@ -312,16 +339,18 @@ impl<S: StateStore, D: DeadLetters, K: SecretStore, T: Topics> Notifier<S, D, K,
             }
         };
         let key = alert.message_key();
-        let (slack, pagerduty, chat) = tokio::join!(
+        let (slack, pagerduty, chat, securityhub) = tokio::join!(
             self.to_slack(&alert, &key, deadline, now),
             self.to_pagerduty(&alert, &key, deadline, now),
-            self.to_chat(&alert, &key, deadline, now)
+            self.to_chat(&alert, &key, deadline, now),
+            self.to_securityhub(&alert, &key, &topic_arn, deadline, now)
         );
         let mut failures = Vec::new();
         let results = [
             (Destination::Slack, slack),
             (Destination::PagerDuty, pagerduty),
             (Destination::Chat, chat),
+            (Destination::SecurityHub, securityhub),
         ];
         for (destination, result) in results {
             let name = destination.name();
@@ -623,6 +652,80 @@ impl<S: StateStore, D: DeadLetters, K: SecretStore, T: Topics> Notifier<S, D, K,
         self.mark(Destination::Chat, key, DELIVERED, now).await;
         Ok(Step::Sent)
     }
+
+    async fn to_securityhub(
+        &self,
+        alert: &Incoming,
+        key: &str,
+        topic_arn: &str,
+        deadline: Instant,
+        now: i64,
+    ) -> Result<Step, Failure> {
+        let Some(config) = &self.securityhub else {
+            return Ok(Step::NotConfigured);
+        };
+        let f = &alert.finding;
+        if let Some(step) = self
+            .settled(Destination::SecurityHub, config.min_severity, f, key, now)
+            .await?
+        {
+            return Ok(step);
+        }
+        let finding = [asff_finding(alert, topic_arn, now).map_err(Failure::Permanent)?];
+        with_retries(&self.retry, deadline, Credential::None, async |timeout, _| {
+            let result = match tokio::time::timeout(timeout, self.hub.import(&finding)).await {
+                Ok(result) => result.map_err(publish_refused)?,
+                Err(_) => {
+                    return Err(Refused::new(
+                        Refusal::Transient,
+                        "Security Hub BatchImportFindings timed out",
+                    ));
+                }
+            };
+            match result.failed.first() {
+                None => Ok(()),
+                Some(failed) => Err(Refused::new(
+                    port_refusal(failed.kind),
+                    format!(
+                        "Security Hub refused finding {}: {}: {}",
+                        failed.id, failed.code, failed.message
+                    ),
+                )),
+            }
+        })
+        .await?;
+        self.mark(Destination::SecurityHub, key, DELIVERED, now).await;
+        Ok(Step::Sent)
+    }
+}
+
+/// The ASFF finding of `alert` at `now` (Unix seconds), in the default integration of the
+/// account and region of `topic_arn` (the alert topic), or of the finding's own when that is no
+/// topic ARN. An update says how often the incident was seen and that it was seen now.
+///
+/// # Errors
+/// Why the finding cannot be written in ASFF (it names no account or region).
+fn asff_finding(alert: &Incoming, topic_arn: &str, now: i64) -> Result<Value, String> {
+    let f = &alert.finding;
+    let home = match topic_arn.split(':').collect::<Vec<_>>().as_slice() {
+        ["arn", _, "sns", region, account, _] if !region.is_empty() && !account.is_empty() => {
+            Some(default_product_arn(region, account))
+        }
+        _ => None,
+    };
+    let product_arn = home.or_else(|| product_arn_of(f)).ok_or_else(|| {
+        format!(
+            "finding {} names no account or region, which Security Hub requires",
+            f.rule_id
+        )
+    })?;
+    let now = format_secs(now);
+    let mut finding = to_asff(f, &product_arn, &now).map_err(|e| e.to_string())?;
+    finding["ProductFields"]["aidr/Count"] = Value::String(alert.count.to_string());
+    if alert.kind == AlertKind::Update {
+        finding["LastObservedAt"] = Value::String(now);
+    }
+    Ok(finding)
 }
 
 fn publish_refused(e: PublishError) -> Refused {

@@ -1,10 +1,10 @@
-//! The aidr notifier Lambda: alerts published by the detector on SNS go to Slack, PagerDuty
-//! and a chat channel's SNS topic, each delivered once; alerts that can never be delivered go to the dead-letter
-//! queue.
+//! The aidr notifier Lambda: alerts published by the detector on SNS go to Slack, PagerDuty,
+//! a chat channel's SNS topic and AWS Security Hub, each delivered once; alerts that can never
+//! be delivered go to the dead-letter queue.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use aidr_aws::{DynamoStore, SecretsManager, SnsTopics, SqsDeadLetters, init_error};
+use aidr_aws::{DynamoStore, SecretsManager, SecurityHub, SnsTopics, SqsDeadLetters, init_error};
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use serde_json::value::RawValue;
 use tokio::time::Instant;
@@ -47,6 +47,7 @@ async fn main() -> Result<(), Error> {
         SqsDeadLetters::new(&aws, config.dead_letter_queue_url.clone()),
         SecretsManager::new(aws_sdk_secretsmanager::Client::new(&aws)),
         SnsTopics::new(aws_sdk_sns::Client::new(&aws)),
+        SecurityHub::new(aws_sdk_securityhub::Client::new(&aws)),
         http,
     );
     let notifier = &notifier;

@@ -1,6 +1,6 @@
 //! The notifier's handler end to end in process: real HTTP to local receivers that answer like
-//! Slack and PagerDuty, the in-memory state store, recording chat topics and dead-letter queue,
-//! and secrets from a map.
+//! Slack and PagerDuty, the in-memory state store, recording chat topics, Security Hub and
+//! dead-letter queue, and secrets from a map.
 
 use std::time::Duration;
 
@@ -10,10 +10,10 @@ use aidr_engine::ports::{FailureKind, MemoryStore, StateStore};
 use aidr_engine::{Finding, Severity, Subject};
 use aidr_testkit::flaky::{FlakyStore, StoreOp};
 use aidr_testkit::receiver::{Receiver, Reply};
-use aidr_testkit::recording::{RecordingDeadLetters, RecordingTopics};
+use aidr_testkit::recording::{RecordingDeadLetters, RecordingHub, RecordingTopics};
 use aidr_testkit::samples::sample_findings;
 use aidr_testkit::secrets::MapSecrets;
-use notifier::config::{ChatConfig, NotifierConfig, PagerDutyConfig, SlackConfig};
+use notifier::config::{ChatConfig, NotifierConfig, PagerDutyConfig, SecurityHubConfig, SlackConfig};
 use notifier::delivery::RetryPolicy;
 use notifier::handler::{HandlerError, Notifier};
 use serde_json::{Value, json};
@@ -24,7 +24,7 @@ const PAGERDUTY_ARN: &str = "arn:aws:secretsmanager:us-east-1:111122223333:secre
 const CHAT_TOPIC: &str = "arn:aws:sns:us-east-1:111122223333:aidr-chat";
 const NOW: i64 = 1_800_000_000;
 
-type TestNotifier<S = MemoryStore> = Notifier<S, RecordingDeadLetters, MapSecrets, RecordingTopics>;
+type TestNotifier<S = MemoryStore> = Notifier<S, RecordingDeadLetters, MapSecrets, RecordingTopics, RecordingHub>;
 
 struct World<S = MemoryStore> {
     slack: Receiver,
@@ -77,6 +77,7 @@ fn world_with<S: StateStore>(
             topic_arn: CHAT_TOPIC.into(),
             min_severity,
         }),
+        securityhub: None,
     };
     let secrets = MapSecrets::default();
     let slack_secret = if bot {
@@ -92,6 +93,7 @@ fn world_with<S: StateStore>(
         RecordingDeadLetters::default(),
         secrets,
         RecordingTopics::default(),
+        RecordingHub::default(),
         reqwest::Client::new(),
     );
     notifier.retry = RetryPolicy {
@@ -631,4 +633,167 @@ async fn concurrent_first_alerts_of_an_incident_share_one_thread() {
     assert_eq!(posts.len(), 2, "{posts:?}");
     let top: Vec<&Value> = posts.iter().filter(|p| p.get("thread_ts").is_none()).collect();
     assert_eq!(top.len(), 1, "one message starts the thread, the other replies in it");
+}
+
+/// Slack through a webhook and PagerDuty as in [`world`], and Security Hub from
+/// `min_severity` up.
+fn world_with_security_hub(min_severity: Severity) -> World {
+    let mut w = world(false);
+    w.notifier.securityhub = Some(SecurityHubConfig { min_severity });
+    w
+}
+
+#[tokio::test]
+async fn each_message_is_imported_into_security_hub_once() {
+    let w = world_with_security_hub(Severity::Low);
+    let f = high();
+    let event = sns("m-1", &message(&f, AlertKind::Alert, 1));
+    let out = invoke(&w, &event).await.unwrap();
+    assert_eq!(
+        (out["sent"].as_u64(), out["dead_lettered"].as_u64()),
+        (Some(3), Some(0))
+    );
+    let imported = w.notifier.hub.imported();
+    assert_eq!(imported.len(), 1);
+    let asff = &imported[0];
+    assert_eq!(asff["GeneratorId"], f.rule_id.as_str());
+    assert_eq!(asff["Id"], format!("aidr/{}", f.dedupe_key).as_str());
+    assert_eq!(
+        asff["ProductArn"],
+        format!(
+            "arn:aws:securityhub:{0}:{1}:product/{1}/default",
+            f.region.as_deref().unwrap(),
+            f.account.as_deref().unwrap()
+        )
+        .as_str()
+    );
+    assert_eq!(asff["ProductFields"]["aidr/Count"], "1");
+    assert_eq!(asff["UpdatedAt"], aidr_engine::time::format_secs(NOW).as_str());
+    // Delivered again, it is not imported again.
+    let out = invoke(&w, &event).await.unwrap();
+    assert_eq!((out["sent"].as_u64(), out["already_sent"].as_u64()), (Some(0), Some(3)));
+    assert_eq!(w.notifier.hub.imported().len(), 1);
+}
+
+#[tokio::test]
+async fn an_update_imports_the_same_security_hub_finding_with_the_new_count() {
+    let w = world_with_security_hub(Severity::Low);
+    invoke(&w, &sns("m-1", &message(&high(), AlertKind::Alert, 1)))
+        .await
+        .unwrap();
+    let later = on_event(high(), "ev-later");
+    invoke(&w, &sns("m-2", &message(&later, AlertKind::Update, 5)))
+        .await
+        .unwrap();
+    let imported = w.notifier.hub.imported();
+    assert_eq!(imported.len(), 2);
+    assert_eq!(imported[0]["Id"], imported[1]["Id"]);
+    assert_eq!(imported[1]["ProductFields"]["aidr/Count"], "5");
+    assert_eq!(imported[1]["ProductFields"]["aidr/EventIds"], "ev-later");
+    assert_eq!(
+        imported[1]["LastObservedAt"],
+        aidr_engine::time::format_secs(NOW).as_str()
+    );
+    assert_eq!(imported[0]["FirstObservedAt"], imported[1]["FirstObservedAt"]);
+}
+
+#[tokio::test]
+async fn security_hub_takes_only_findings_from_its_minimum_severity() {
+    let w = world_with_security_hub(Severity::Critical);
+    let out = invoke(&w, &sns("m-1", &message(&high(), AlertKind::Alert, 1)))
+        .await
+        .unwrap();
+    assert_eq!(
+        (out["sent"].as_u64(), out["below_minimum"].as_u64()),
+        (Some(2), Some(1))
+    );
+    assert!(w.notifier.hub.imported().is_empty());
+}
+
+#[tokio::test]
+async fn a_finding_security_hub_finds_invalid_is_dead_lettered_for_that_destination_only() {
+    let w = world_with_security_hub(Severity::Low);
+    w.notifier
+        .hub
+        .set_refusal(Some(("InvalidInput", FailureKind::Permanent)));
+    let event = sns("m-1", &message(&high(), AlertKind::Alert, 1));
+    let out = invoke(&w, &event).await.unwrap();
+    assert_eq!(
+        (out["sent"].as_u64(), out["dead_lettered"].as_u64()),
+        (Some(2), Some(1))
+    );
+    let kept = w.notifier.dead_letters.kept();
+    assert_eq!((kept.len(), kept[0].origin.as_str()), (1, "m-1"));
+    assert!(
+        kept[0]
+            .reason
+            .starts_with("securityhub: Security Hub refused finding aidr/"),
+        "{}",
+        kept[0].reason
+    );
+    assert!(kept[0].reason.contains("InvalidInput"), "{}", kept[0].reason);
+    // Settled: delivered again, nothing is imported, posted or dead-lettered again.
+    w.notifier.hub.set_refusal(None);
+    let out = invoke(&w, &event).await.unwrap();
+    assert_eq!(out["already_sent"], 3, "{out}");
+    assert!(w.notifier.hub.imported().is_empty());
+    assert_eq!(w.notifier.dead_letters.kept().len(), 1);
+    assert_eq!((w.slack.requests().len(), w.pagerduty.requests().len()), (1, 1));
+}
+
+#[tokio::test]
+async fn security_hub_throttling_retries_the_event_without_repeating_other_destinations() {
+    let w = world_with_security_hub(Severity::Low);
+    w.notifier
+        .hub
+        .set_refusal(Some(("ThrottlingException", FailureKind::Transient)));
+    let event = sns("m-1", &message(&high(), AlertKind::Alert, 1));
+    let err = invoke(&w, &event).await.unwrap_err();
+    assert!(
+        matches!(&err, HandlerError::Retry(why) if why.starts_with("securityhub: Security Hub refused finding")),
+        "{err}"
+    );
+    assert!(w.notifier.dead_letters.kept().is_empty());
+    // Down as a whole, the same.
+    w.notifier.hub.set_refusal(None);
+    w.notifier.hub.set_outage(Some(FailureKind::Transient));
+    assert!(invoke(&w, &event).await.is_err());
+    w.notifier.hub.set_outage(None);
+    let out = invoke(&w, &event).await.unwrap();
+    assert_eq!((out["sent"].as_u64(), out["already_sent"].as_u64()), (Some(1), Some(2)));
+    assert_eq!(w.notifier.hub.imported().len(), 1);
+    assert_eq!((w.slack.requests().len(), w.pagerduty.requests().len()), (1, 1));
+}
+
+#[tokio::test]
+async fn findings_of_other_regions_are_imported_into_the_alert_topics_region() {
+    let w = world_with_security_hub(Severity::Low);
+    let mut f = high();
+    f.region = Some("eu-west-1".into());
+    invoke(&w, &sns("m-1", &message(&f, AlertKind::Alert, 1)))
+        .await
+        .unwrap();
+    let asff = &w.notifier.hub.imported()[0];
+    assert_eq!(
+        asff["ProductArn"],
+        "arn:aws:securityhub:us-east-1:111122223333:product/111122223333/default"
+    );
+    assert_eq!(asff["Region"], "eu-west-1");
+}
+
+#[tokio::test]
+async fn a_finding_without_an_account_is_dead_lettered_for_security_hub() {
+    let w = world_with_security_hub(Severity::Low);
+    let mut f = high();
+    f.account = None;
+    let out = invoke(&w, &sns("m-1", &message(&f, AlertKind::Alert, 1)))
+        .await
+        .unwrap();
+    assert_eq!(
+        (out["sent"].as_u64(), out["dead_lettered"].as_u64()),
+        (Some(2), Some(1))
+    );
+    let reason = &w.notifier.dead_letters.kept()[0].reason;
+    assert!(reason.starts_with("securityhub: finding "), "{reason}");
+    assert!(w.notifier.hub.imported().is_empty());
 }

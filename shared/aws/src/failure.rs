@@ -12,6 +12,23 @@ use aws_smithy_runtime_api::http::Response;
 /// Throttling codes of services that sit behind our calls (KMS behind an encrypted SNS topic).
 const MORE_THROTTLING: &[&str] = &["KMSThrottlingException", "KMSThrottling"];
 
+/// Error codes of internal failures that services report per item of a batch (Security Hub's
+/// `FailedFindings`).
+const MORE_TRANSIENT: &[&str] = &["InternalException", "InternalError"];
+
+/// How an error of `code` fails, where a service reports it per item of a batch call that
+/// succeeded: throttling and internal errors are transient, the rest (validation) permanent.
+pub(crate) fn code_failure_kind(code: &str) -> FailureKind {
+    let transient = [THROTTLING_ERRORS, TRANSIENT_ERRORS, MORE_THROTTLING, MORE_TRANSIENT]
+        .iter()
+        .any(|codes| codes.contains(&code));
+    if transient {
+        FailureKind::Transient
+    } else {
+        FailureKind::Permanent
+    }
+}
+
 /// How a failed call to an AWS API fails.
 pub(crate) fn failure_kind<E: ProvideErrorMetadata>(error: &SdkError<E, Response>) -> FailureKind {
     match error {
@@ -19,10 +36,7 @@ pub(crate) fn failure_kind<E: ProvideErrorMetadata>(error: &SdkError<E, Response
         SdkError::ServiceError(e) => {
             let code = e.err().code().unwrap_or("");
             let status = e.raw().status().as_u16();
-            let throttled = [THROTTLING_ERRORS, TRANSIENT_ERRORS, MORE_THROTTLING]
-                .iter()
-                .any(|codes| codes.contains(&code));
-            if throttled || status == 429 || status >= 500 {
+            if code_failure_kind(code).is_transient() || status == 429 || status >= 500 {
                 FailureKind::Transient
             } else {
                 FailureKind::Permanent

@@ -7,10 +7,12 @@ mod failure;
 pub mod dynamo;
 pub mod init_error;
 pub mod secrets;
+pub mod securityhub;
 pub mod sns;
 pub mod sqs;
 
 pub use dynamo::DynamoStore;
 pub use secrets::SecretsManager;
+pub use securityhub::SecurityHub;
 pub use sns::{SnsPublisher, SnsTopics};
 pub use sqs::SqsDeadLetters;

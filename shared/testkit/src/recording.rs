@@ -1,12 +1,15 @@
-//! Ports that record what they are given, for tests and benchmarks: a publisher, topics and a
-//! dead-letter queue, each of which can be made to fail (transiently or permanently) to play an
-//! unavailable topic or queue.
+//! Ports that record what they are given, for tests and benchmarks: a publisher, topics, a
+//! dead-letter queue and a findings hub, each of which can be made to fail (transiently or
+//! permanently) to play an unavailable topic, queue or hub.
 
 use std::sync::Mutex;
 
 use aidr_engine::Finding;
 use aidr_engine::alerting::{Alert, AlertKind};
-use aidr_engine::ports::{DeadLetters, FailureKind, PublishError, Publisher, Topics};
+use aidr_engine::ports::{
+    DeadLetters, FailedFinding, FailureKind, FindingsHub, ImportResult, PublishError, Publisher, Topics,
+};
+use serde_json::Value;
 
 /// Keeps what it is given, unless it is made to fail.
 #[derive(Debug)]
@@ -136,5 +139,54 @@ impl DeadLetters for RecordingDeadLetters {
             reason: reason.to_owned(),
         };
         self.keep_item(letter, "dead-letter queue")
+    }
+}
+
+/// A [`FindingsHub`] that keeps the findings it imports (ASFF JSON), in order, unless it is
+/// down or made to refuse each finding as Security Hub does in `FailedFindings`.
+#[derive(Debug, Default)]
+pub struct RecordingHub {
+    imports: Recording<Value>,
+    refusal: Mutex<Option<(String, FailureKind)>>,
+}
+
+impl RecordingHub {
+    /// Every finding imported so far, repeats included.
+    pub fn imported(&self) -> Vec<Value> {
+        self.imports.kept()
+    }
+
+    /// Makes every call fail with `kind` (`Some`) or succeed again (`None`).
+    pub fn set_outage(&self, kind: Option<FailureKind>) {
+        self.imports.set_outage(kind);
+    }
+
+    /// Makes the call succeed but refuse each finding with error `code` of `kind` (`Some`), or
+    /// import them again (`None`).
+    pub fn set_refusal(&self, refusal: Option<(&str, FailureKind)>) {
+        if let Ok(mut r) = self.refusal.lock() {
+            *r = refusal.map(|(code, kind)| (code.to_owned(), kind));
+        }
+    }
+}
+
+impl FindingsHub for RecordingHub {
+    async fn import(&self, findings: &[Value]) -> Result<ImportResult, PublishError> {
+        let refusal = self.refusal.lock().ok().and_then(|r| r.clone());
+        let mut result = ImportResult::default();
+        for finding in findings {
+            if let Some((code, kind)) = &refusal {
+                result.failed.push(FailedFinding {
+                    id: finding["Id"].as_str().unwrap_or("").to_owned(),
+                    code: code.clone(),
+                    message: format!("refused with {code}"),
+                    kind: *kind,
+                });
+                continue;
+            }
+            self.imports.keep_item(finding.clone(), "Security Hub")?;
+            result.imported += 1;
+        }
+        Ok(result)
     }
 }

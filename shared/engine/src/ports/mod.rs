@@ -1,12 +1,14 @@
 //! Ports: what the engine needs from the outside world, as traits, with the errors they may
-//! return. Adapters implement them on AWS (`aidr-aws`: DynamoDB, SNS, SQS, Secrets Manager); the in-memory
-//! state store here serves the CLI.
+//! return. Adapters implement them on AWS (`aidr-aws`: DynamoDB, SNS, SQS, Secrets Manager,
+//! Security Hub); the in-memory state store here serves the CLI.
 
+mod findings;
 mod memory;
 mod publish;
 mod secrets;
 mod state;
 
+pub use findings::{FailedFinding, FindingsHub, ImportResult};
 pub use memory::{MemoryStore, now_or_never};
 pub use publish::{DeadLetters, PublishError, Publisher, Topics};
 pub use secrets::{SecretError, SecretStore};
