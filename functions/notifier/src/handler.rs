@@ -200,6 +200,9 @@ pub struct Summary {
 pub struct Incoming {
     pub kind: AlertKind,
     pub count: i64,
+    /// For a response: what was done or would be done, in one line (`"response"`).
+    #[serde(default)]
+    pub response: Option<String>,
     #[serde(flatten)]
     pub finding: Finding,
 }
@@ -613,7 +616,8 @@ impl<S: StateStore, D: DeadLetters, K: SecretStore, T: Topics, H: FindingsHub> N
                 .await
                 .map_err(secret_refused)?;
             let key = routing_key(&secret).map_err(|why| Refused::new(Refusal::Permanent, why))?;
-            let event = pagerduty::trigger(f, &key, &f.dedupe_key);
+            let shown = shown_finding(alert);
+            let event = pagerduty::trigger(&shown, &key, &f.dedupe_key);
             let answer = post_json(&self.http, &config.events_url, None, &event, timeout).await?;
             pagerduty_answer(&answer)
         })
@@ -732,27 +736,54 @@ fn publish_refused(e: PublishError) -> Refused {
     Refused::new(port_refusal(e.kind), e.message)
 }
 
-/// The chat custom notification of `alert`, in the thread of its dedupe key. An update has its
-/// own `id` (from the message key) and says how often the incident was seen.
+/// The chat custom notification of `alert`, in the thread of its dedupe key. An update or a
+/// response has its own `id` (from the message key); an update says how often the incident
+/// was seen, a response leads with what was done.
 fn chat_notification(alert: &Incoming, key: &str) -> Value {
-    let f = &alert.finding;
-    let mut notification = chat::notification(f, &chat::thread_id(&f.dedupe_key));
-    if alert.kind == AlertKind::Update {
+    let f = shown_finding(alert);
+    let mut notification = chat::notification(&f, &chat::thread_id(&f.dedupe_key));
+    if alert.kind != AlertKind::Alert {
         notification["id"] = Value::String(chat::thread_id(key));
+    }
+    if alert.kind == AlertKind::Update {
         notification["metadata"]["additionalContext"]["update"] = Value::String(format!("seen {} times", alert.count));
     }
     notification
 }
 
-/// The Slack message's extras: an update shows how often the incident was seen.
+/// The Slack message's extras: an update shows how often the incident was seen, a response
+/// what was done (escaped: it may quote the record).
 fn slack_context(alert: &Incoming) -> blocks::Context {
     let mut context = blocks::Context::default();
-    if alert.kind == AlertKind::Update {
-        context.kind = blocks::Kind::Update;
-        context.repeat = Some(blocks::Repeat {
-            count: u64::try_from(alert.count).unwrap_or(0),
-            latest_event_ids: alert.finding.event_ids().to_vec(),
-        });
+    match alert.kind {
+        AlertKind::Alert => {}
+        AlertKind::Update => {
+            context.kind = blocks::Kind::Update;
+            context.repeat = Some(blocks::Repeat {
+                count: u64::try_from(alert.count).unwrap_or(0),
+                latest_event_ids: alert.finding.event_ids().to_vec(),
+            });
+        }
+        AlertKind::Response => {
+            context.kind = blocks::Kind::Response;
+            context.note = alert.response.as_deref().map(|r| blocks::mrkdwn(r, RESPONSE_NOTE_MAX));
+        }
     }
     context
+}
+
+/// The longest response line shown, in characters.
+const RESPONSE_NOTE_MAX: usize = 1_000;
+
+/// The finding as the pager and the chat channel show a message: a response's line leads the
+/// summary (they have no field of their own for it).
+fn shown_finding(alert: &Incoming) -> std::borrow::Cow<'_, Finding> {
+    match (&alert.kind, &alert.response) {
+        (AlertKind::Response, Some(response)) => {
+            let mut f = alert.finding.clone();
+            f.summary = format!("Response: {response} | {}", f.summary);
+            std::borrow::Cow::Owned(f)
+        }
+        _ => std::borrow::Cow::Borrowed(&alert.finding),
+    }
 }

@@ -797,3 +797,33 @@ async fn a_finding_without_an_account_is_dead_lettered_for_security_hub() {
     assert!(reason.starts_with("securityhub: finding "), "{reason}");
     assert!(w.notifier.hub.imported().is_empty());
 }
+
+#[tokio::test]
+async fn a_response_replies_in_the_incidents_thread_and_reaches_the_pager() {
+    let w = world(true);
+    let f = high();
+    handle(&w, &sns("m-1", &message(&f, AlertKind::Alert, 1))).await;
+    let mut response: Value = serde_json::from_str(&message(&f, AlertKind::Response, 1)).unwrap();
+    response["response"] = json!("deactivated access key AKIA… of <@U123> (dry run)");
+    let out = handle(&w, &sns("m-2", &response.to_string())).await;
+    assert_eq!(
+        (out["sent"].as_u64(), out["dead_lettered"].as_u64()),
+        (Some(2), Some(0)),
+        "{out}"
+    );
+    let posts: Vec<Value> = w.slack.requests().iter().map(|r| r.json()).collect();
+    assert_eq!(posts.len(), 2);
+    let reply = &posts[1];
+    assert!(reply["thread_ts"].is_string(), "in the alert's thread: {reply}");
+    let text = reply.to_string();
+    assert!(
+        text.contains("deactivated access key") && text.contains("&lt;@U123&gt;"),
+        "{text}"
+    );
+    let pages = w.pagerduty.requests();
+    assert_eq!(pages.len(), 2);
+    let trigger = pages[1].json();
+    assert_eq!(trigger["dedup_key"], f.dedupe_key.as_str(), "the same incident");
+    let summary = trigger["payload"]["summary"].as_str().unwrap();
+    assert!(summary.contains(": Response: deactivated access key"), "{summary}");
+}

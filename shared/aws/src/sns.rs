@@ -24,6 +24,7 @@ pub fn subject(alert: &Alert<'_>) -> String {
     let again = match alert.kind {
         AlertKind::Alert => String::new(),
         AlertKind::Update => format!(" (update, {} so far)", alert.count),
+        AlertKind::Response => " (response)".to_owned(),
     };
     let text = format!("aidr {}: {}{again}", f.severity.as_str().to_uppercase(), f.title);
     text.chars()

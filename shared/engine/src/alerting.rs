@@ -124,21 +124,25 @@ impl Default for AlertPolicy {
     }
 }
 
-/// What a published message is: the first alert of a dedupe key in its window, or an update
-/// on repeats merged into it. Published as `"kind"` in the message and as a message attribute.
+/// What a published message is: the first alert of a dedupe key in its window, an update on
+/// repeats merged into it, or a response (what the responder did or would do about it, with
+/// the same dedupe key, published by the responder). Published as `"kind"` in the message and
+/// as a message attribute.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum AlertKind {
     Alert,
     Update,
+    Response,
 }
 
 impl AlertKind {
-    /// `alert` or `update`.
+    /// `alert`, `update` or `response`.
     pub fn as_str(self) -> &'static str {
         match self {
             AlertKind::Alert => "alert",
             AlertKind::Update => "update",
+            AlertKind::Response => "response",
         }
     }
 }
