@@ -214,10 +214,12 @@ mod tests {
             (c.policy.min_severity, c.policy.dedupe_window_override_secs),
             (Severity::Low, None)
         );
+        assert_eq!(c.policy.update_interval_secs, 900);
         let mut vars = BASE.to_vec();
         vars.extend([
             ("AIDR_MIN_SEVERITY", "High"),
             ("AIDR_DEDUPE_WINDOW_SECONDS", "600"),
+            ("AIDR_UPDATE_INTERVAL_SECONDS", "0"),
             (
                 "AIDR_SUPPRESS_RULES",
                 "bedrock.guardrail_deleted, iam.root_access_key_created,",
@@ -228,6 +230,7 @@ mod tests {
         let c = config(&vars).unwrap();
         assert_eq!(c.policy.min_severity, Severity::High);
         assert_eq!(c.policy.dedupe_window_override_secs, Some(600));
+        assert_eq!(c.policy.update_interval_secs, 0, "updates off");
         assert_eq!(c.policy.suppress_rules.len(), 2);
         assert_eq!(c.organization.accounts, ["111122223333", "444455556666"]);
         assert!(c.stateful.is_some());
@@ -255,6 +258,8 @@ mod tests {
             ("AIDR_DEAD_LETTER_QUEUE_URL", "aidr-events-dlq"),
             ("AIDR_MIN_SEVERITY", "urgent"),
             ("AIDR_DEDUPE_WINDOW_SECONDS", "-5"),
+            ("AIDR_UPDATE_INTERVAL_SECONDS", "soon"),
+            ("AIDR_UPDATE_INTERVAL_SECONDS", "-1"),
             ("AIDR_SUPPRESS_RULES", "bedrock.no_such_rule"),
             ("AIDR_ORG_ACCOUNTS", "1234"),
             ("AIDR_SUPPRESS_ACCOUNTS", "abcdefghijkl"),
