@@ -6,10 +6,11 @@
 //! The alert is one the real detector published in the same run; each invocation carries it
 //! with a new event id, so each is a new alert. Run through `scripts/measure-notifier`.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use aidr_e2e::runtime_api::{Reply, Runtime, detector_binary, function_binary};
-use aidr_e2e::{Stack, create_queue, emulator, sample, unique};
+use aidr_e2e::notify::{create_secret, sns_event, stack_with_an_alert};
+use aidr_e2e::runtime_api::{Reply, Runtime, function_binary};
+use aidr_e2e::{create_queue, emulator, unique};
 use aidr_testkit::receiver::Receiver;
 use serde_json::{Value, json};
 
@@ -21,39 +22,12 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
-/// The SNS event Lambda gets for `message` (an alert's JSON) with message id `id`.
-fn sns_event(message: &str, id: &str, topic_arn: &str) -> Value {
-    json!({"Records": [{
-        "EventSource": "aws:sns", "EventVersion": "1.0",
-        "EventSubscriptionArn": format!("{topic_arn}:0b7e6a48-0000-4000-8000-000000000001"),
-        "Sns": {"Type": "Notification", "MessageId": id, "TopicArn": topic_arn, "Subject": "aidr",
-                "Message": message, "Timestamp": "2026-11-30T00:00:00.000Z", "SignatureVersion": "1",
-                "Signature": "", "SigningCertUrl": "", "UnsubscribeUrl": "",
-                "MessageAttributes": {"severity": {"Type": "String", "Value": "high"}}}
-    }]})
-}
-
-async fn create_secret(config: &aws_config::SdkConfig, value: &Value) -> String {
-    let client = aws_sdk_secretsmanager::Client::new(config);
-    let created = client
-        .create_secret()
-        .name(unique("aidr/measure"))
-        .secret_string(value.to_string());
-    created.send().await.unwrap().arn.unwrap()
-}
-
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
     let config = emulator()
         .await
         .expect("run through scripts/measure-notifier (it starts moto)");
-    let stack = Stack::create(config.clone(), true).await;
-    let mut detector = Runtime::start(&detector_binary("release"), &stack.detector_env());
-    match detector.invoke(&sample("bedrock/DeleteGuardrail.json")) {
-        Reply::Response(out) => assert_eq!(out["alerted"], 1, "{out}"),
-        Reply::Error(e) => panic!("the detector failed: {e}"),
-    }
-    let note = stack.alerts(1, Duration::from_secs(10)).await.remove(0);
+    let (stack, note) = stack_with_an_alert(&config, "release").await;
     let alert: Value = serde_json::from_str(note["Message"].as_str().unwrap()).unwrap();
 
     let (slack, pagerduty) = (Receiver::slack_webhook(), Receiver::pagerduty());
@@ -85,7 +59,10 @@ async fn main() {
         .map(|i| {
             let mut alert = alert.clone();
             alert["event_ids"] = json!([format!("measure-{i:06}")]);
-            sns_event(&alert.to_string(), &format!("m-{i}"), &stack.topic_arn)
+            let mut note = note.clone();
+            note["Message"] = json!(alert.to_string());
+            note["MessageId"] = json!(format!("m-{i}"));
+            sns_event(&note, &stack.topic_arn)
         })
         .collect();
     let mut per_alert = Vec::new();

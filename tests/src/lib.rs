@@ -2,6 +2,7 @@
 //! `scripts/test`, reached through the real SDK clients with `AWS_ENDPOINT_URL`), and a Lambda
 //! Runtime API that drives the real detector binary.
 
+pub mod notify;
 pub mod runtime_api;
 
 use std::collections::HashMap;

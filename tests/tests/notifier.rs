@@ -6,12 +6,12 @@
 use std::time::Duration;
 
 use aidr_aws::SecretsManager;
-use aidr_e2e::runtime_api::{Reply, Runtime, detector_binary, function_binary};
-use aidr_e2e::{Stack, create_queue, emulator, receive, receive_messages, sample, unique};
+use aidr_e2e::notify::{create_secret, sns_event, stack_with_an_alert};
+use aidr_e2e::runtime_api::{Reply, Runtime, function_binary};
+use aidr_e2e::{Stack, create_queue, emulator, receive, receive_messages, unique};
 use aidr_engine::notify::chat;
 use aidr_engine::ports::{FailureKind, SecretStore};
 use aidr_testkit::receiver::Receiver;
-use aws_config::SdkConfig;
 use aws_sdk_securityhub::types::AwsSecurityFinding;
 use serde_json::{Value, json};
 
@@ -20,51 +20,6 @@ fn response(reply: Reply) -> Value {
         Reply::Response(v) => v,
         Reply::Error(e) => panic!("the function failed: {e}"),
     }
-}
-
-async fn create_secret(config: &SdkConfig, value: &Value) -> String {
-    aws_sdk_secretsmanager::Client::new(config)
-        .create_secret()
-        .name(unique("aidr/notify"))
-        .secret_string(value.to_string())
-        .send()
-        .await
-        .unwrap()
-        .arn
-        .unwrap()
-}
-
-/// An SNS notification as SQS received it (`Message`, `MessageId`, `MessageAttributes` with
-/// `Type` and `Value`) turned into the event Lambda gets from the same topic.
-fn sns_event(note: &Value, topic_arn: &str) -> Value {
-    let attributes: serde_json::Map<String, Value> = note["MessageAttributes"]
-        .as_object()
-        .into_iter()
-        .flatten()
-        .map(|(k, v)| (k.clone(), json!({"Type": v["Type"], "Value": v["Value"]})))
-        .collect();
-    json!({"Records": [{
-        "EventSource": "aws:sns", "EventVersion": "1.0",
-        "EventSubscriptionArn": format!("{topic_arn}:0b7e6a48-0000-4000-8000-000000000001"),
-        "Sns": {
-            "Type": "Notification", "MessageId": note["MessageId"], "TopicArn": topic_arn,
-            "Subject": note["Subject"], "Message": note["Message"], "Timestamp": note["Timestamp"],
-            "SignatureVersion": "1", "Signature": "", "SigningCertUrl": "", "UnsubscribeUrl": "",
-            "MessageAttributes": attributes
-        }
-    }]})
-}
-
-/// A stack whose real detector has just alerted on a deleted Bedrock guardrail, and that
-/// alert's SNS notification as the alert topic's queue received it.
-async fn stack_with_an_alert(config: &SdkConfig) -> (Stack, Value) {
-    let stack = Stack::create(config.clone(), true).await;
-    let mut detector = Runtime::start(&detector_binary("debug"), &stack.detector_env());
-    let out = response(detector.invoke(&sample("bedrock/DeleteGuardrail.json")));
-    assert_eq!(out["alerted"], 1, "{out}");
-    let mut notes = stack.alerts(1, Duration::from_secs(10)).await;
-    assert_eq!(notes.len(), 1);
-    (stack, notes.remove(0))
 }
 
 /// The keys of the stack's state items that start with `prefix`.
@@ -87,7 +42,7 @@ async fn secrets_manager_reads_a_secret_and_a_missing_one_is_permanent() {
 #[tokio::test]
 async fn detector_alerts_reach_slack_and_pagerduty_once_through_the_notifier() {
     let Some(config) = emulator().await else { return };
-    let (stack, note) = stack_with_an_alert(&config).await;
+    let (stack, note) = stack_with_an_alert(&config, "debug").await;
 
     let (slack, pagerduty) = (Receiver::slack_webhook(), Receiver::pagerduty());
     let slack_arn = create_secret(&config, &json!({"webhook_url": slack.url("/services/T0/B0/hook")})).await;
@@ -177,7 +132,7 @@ fn chat_env(stack: &Stack, dead_letter_url: &str, topic_arn: &str) -> Vec<(&'sta
 #[tokio::test]
 async fn detector_alerts_reach_the_chat_topic_once_as_custom_notifications() {
     let Some(config) = emulator().await else { return };
-    let (stack, note) = stack_with_an_alert(&config).await;
+    let (stack, note) = stack_with_an_alert(&config, "debug").await;
     let event = sns_event(&note, &stack.topic_arn);
     let finding: Value = serde_json::from_str(note["Message"].as_str().unwrap()).unwrap();
 
@@ -270,7 +225,7 @@ async fn security_hub_findings(hub: &aws_sdk_securityhub::Client, id: &str) -> V
 #[tokio::test]
 async fn detector_alerts_are_imported_into_security_hub_as_one_finding_per_incident() {
     let Some(config) = emulator().await else { return };
-    let (stack, note) = stack_with_an_alert(&config).await;
+    let (stack, note) = stack_with_an_alert(&config, "debug").await;
     let event = sns_event(&note, &stack.topic_arn);
     let finding: Value = serde_json::from_str(note["Message"].as_str().unwrap()).unwrap();
     let hub = aws_sdk_securityhub::Client::new(&config);

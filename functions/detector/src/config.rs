@@ -1,6 +1,7 @@
 //! The detector's settings, read from environment variables and validated at cold start; an
 //! error names the variable and what is wrong with it.
 
+use aidr_aws::sqs::check_queue_url;
 use aidr_engine::alerting::{AlertPolicy, UPDATE_INTERVAL_SECS};
 use aidr_engine::stateful::StatefulSettings;
 use aidr_engine::{Organization, Registry, Severity};
@@ -86,15 +87,10 @@ impl DetectorConfig {
             "AIDR_DEAD_LETTER_QUEUE_URL",
             "SQS queue that keeps events that can never be processed",
         )?;
-        if !dead_letter_queue_url.starts_with("https://") && !dead_letter_queue_url.starts_with("http://") {
-            let why = format!(
-                "{dead_letter_queue_url:?} is not an SQS queue URL (https://sqs.REGION.amazonaws.com/ACCOUNT/NAME)"
-            );
-            return Err(ConfigError::Invalid {
-                var: "AIDR_DEAD_LETTER_QUEUE_URL",
-                why,
-            });
-        }
+        check_queue_url(&dead_letter_queue_url).map_err(|why| ConfigError::Invalid {
+            var: "AIDR_DEAD_LETTER_QUEUE_URL",
+            why,
+        })?;
         let min_severity = match get("AIDR_MIN_SEVERITY").filter(|v| !v.trim().is_empty()) {
             None => Severity::Low,
             Some(v) => v.trim().parse().map_err(|why| ConfigError::Invalid {
@@ -102,39 +98,24 @@ impl DetectorConfig {
                 why,
             })?,
         };
+        // A number of seconds from `min` to the longest window, when the variable is set.
+        let seconds = |var: &'static str, min: i64| -> Result<Option<i64>, ConfigError> {
+            let Some(v) = get(var).filter(|v| !v.trim().is_empty()) else {
+                return Ok(None);
+            };
+            let parsed = v.trim().parse::<i64>().ok();
+            match parsed.filter(|s| (min..=MAX_WINDOW_SECS).contains(s)) {
+                Some(s) => Ok(Some(s)),
+                None => Err(ConfigError::Invalid {
+                    var,
+                    why: format!("{v:?} is not a number of seconds between {min} and {MAX_WINDOW_SECS}"),
+                }),
+            }
+        };
         // Unset: each detection's own window; set: one window for every detection.
-        let dedupe_window_override_secs = match get("AIDR_DEDUPE_WINDOW_SECONDS").filter(|v| !v.trim().is_empty()) {
-            None => None,
-            Some(v) => v
-                .trim()
-                .parse::<i64>()
-                .ok()
-                .filter(|s| (1..=MAX_WINDOW_SECS).contains(s))
-                .ok_or_else(|| {
-                    let why = format!("{v:?} is not a number of seconds between 1 and {MAX_WINDOW_SECS}");
-                    ConfigError::Invalid {
-                        var: "AIDR_DEDUPE_WINDOW_SECONDS",
-                        why,
-                    }
-                })
-                .map(Some)?,
-        };
-        // 0 turns updates off; at most the longest window.
-        let update_interval_secs = match get("AIDR_UPDATE_INTERVAL_SECONDS").filter(|v| !v.trim().is_empty()) {
-            None => UPDATE_INTERVAL_SECS,
-            Some(v) => v
-                .trim()
-                .parse::<i64>()
-                .ok()
-                .filter(|s| (0..=MAX_WINDOW_SECS).contains(s))
-                .ok_or_else(|| {
-                    let why = format!("{v:?} is not a number of seconds between 0 and {MAX_WINDOW_SECS}");
-                    ConfigError::Invalid {
-                        var: "AIDR_UPDATE_INTERVAL_SECONDS",
-                        why,
-                    }
-                })?,
-        };
+        let dedupe_window_override_secs = seconds("AIDR_DEDUPE_WINDOW_SECONDS", 1)?;
+        // 0 turns updates off.
+        let update_interval_secs = seconds("AIDR_UPDATE_INTERVAL_SECONDS", 0)?.unwrap_or(UPDATE_INTERVAL_SECS);
         let suppress_rules = list(get("AIDR_SUPPRESS_RULES"));
         if let Some(unknown) = suppress_rules.iter().find(|id| registry.get(id).is_none()) {
             let why = format!("{unknown:?} is not a rule id (see `aidr rules`)");

@@ -2,6 +2,7 @@
 //! error names the variable and what is wrong with it. Secrets are not read here: only where
 //! they are (their ARNs).
 
+use aidr_aws::sqs::check_queue_url;
 use aidr_engine::Severity;
 use aidr_engine::notify::pagerduty::ENQUEUE_URL;
 use url::{Host, Url};
@@ -148,14 +149,10 @@ impl NotifierConfig {
             "AIDR_DEAD_LETTER_QUEUE_URL",
             "SQS queue that keeps alerts that can never be delivered",
         )?;
-        if !dead_letter_queue_url.starts_with("https://") && !dead_letter_queue_url.starts_with("http://") {
-            return Err(ConfigError::Invalid {
-                var: "AIDR_DEAD_LETTER_QUEUE_URL",
-                why: format!(
-                    "{dead_letter_queue_url:?} is not an SQS queue URL (https://sqs.REGION.amazonaws.com/ACCOUNT/NAME)"
-                ),
-            });
-        }
+        check_queue_url(&dead_letter_queue_url).map_err(|why| ConfigError::Invalid {
+            var: "AIDR_DEAD_LETTER_QUEUE_URL",
+            why,
+        })?;
         let slack = match secret_arn("AIDR_SLACK_SECRET_ARN")? {
             None => None,
             Some(secret_arn) => Some(SlackConfig {

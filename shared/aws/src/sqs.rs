@@ -16,6 +16,19 @@ use crate::failure::failure_kind;
 /// Message attribute values are at most this long here (SQS takes 256 KiB in all).
 const ATTRIBUTE_CHARS: usize = 1000;
 
+/// Why `url` is not an SQS queue URL (`https://sqs.REGION.amazonaws.com/ACCOUNT/NAME`; plain
+/// `http` for local emulators), if it is not: what each Lambda checks its dead-letter queue
+/// setting with at cold start.
+pub fn check_queue_url(url: &str) -> Result<(), String> {
+    if url.starts_with("https://") || url.starts_with("http://") {
+        Ok(())
+    } else {
+        Err(format!(
+            "{url:?} is not an SQS queue URL (https://sqs.REGION.amazonaws.com/ACCOUNT/NAME)"
+        ))
+    }
+}
+
 /// Sends dead letters to one queue. Dead letters are rare: the SQS client is made on the first
 /// one, not at cold start.
 #[derive(Debug)]

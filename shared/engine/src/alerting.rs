@@ -340,9 +340,14 @@ impl<P: Publisher> Delivery<'_, P> {
         if interval <= 0 {
             return Ok(false);
         }
+        // Due one interval after the alert that opened this window (checked first: it needs
+        // no read) and after the last update, when that is later.
+        if at - window_start < interval {
+            return Ok(false);
+        }
         let key = format!("update#{}", self.finding.dedupe_key);
         let last = self.store.get(&key, self.now).await?.map(|item| item.value);
-        if at - last.unwrap_or(window_start) < interval {
+        if last.is_some_and(|last| at - last < interval) {
             return Ok(false);
         }
         let expiry = at.max(self.now) + interval + 86_400;

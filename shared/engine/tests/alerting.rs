@@ -409,3 +409,18 @@ fn a_failed_update_is_retried_and_updates_can_be_off() {
         Ok(Outcome::Merged { count: 2 })
     );
 }
+
+#[test]
+fn an_update_of_an_earlier_window_does_not_make_the_next_one_due_at_once() {
+    let (store, out) = (MemoryStore::default(), RecordingPublisher::default());
+    let first = finding();
+    assert_eq!(run(&first, &store, &out, NOW), Ok(Outcome::Alerted));
+    let due = repeat(&first, 1, UPDATE_INTERVAL_SECS);
+    assert_eq!(run(&due, &store, &out, NOW), Ok(Outcome::Updated { count: 2 }));
+    // The window (an hour for this rule) ends; the next finding opens a new one, and a repeat
+    // right after it is merged silently although the last update is long past.
+    let next = repeat(&first, 2, 4_000);
+    assert_eq!(run(&next, &store, &out, NOW), Ok(Outcome::Alerted));
+    let soon = repeat(&first, 3, 4_060);
+    assert_eq!(run(&soon, &store, &out, NOW), Ok(Outcome::Merged { count: 2 }));
+}

@@ -58,6 +58,12 @@ enum ApiKey {
 /// guide, "Monitor bedrock-mantle API calls using CloudTrail"; condition key values
 /// `LONG_TERM` / `SHORT_TERM` of `bedrock:BearerTokenType`).
 fn api_key(ev: &Event) -> Option<ApiKey> {
+    // Most calls carry no flag: look for its name in the raw sections before parsing them.
+    let r = ev.record;
+    let raw = [r.additional_event_data, r.request_parameters];
+    if !raw.iter().flatten().any(|s| s.get().contains("callWithBearerToken")) {
+        return None;
+    }
     let sections = [ev.additional(), ev.request()];
     let flagged = sections
         .iter()
