@@ -125,6 +125,7 @@ fn message(f: &Finding, kind: AlertKind, count: i64) -> String {
     serde_json::to_string(&Alert {
         kind,
         count,
+        response: None,
         finding: f,
     })
     .unwrap()

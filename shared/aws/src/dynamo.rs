@@ -5,13 +5,15 @@
 //! read and condition also treats `expires_at <= now` as absent.
 //! - markers and counters: `pk`, `v` (Number), `expires_at`;
 //! - deduplication windows: `pk`, `count`, `first_event`, `window_end`, `last_seen`, `expires_at`;
-//! - sets: `pk`, `members` (String Set, grown with `ADD`), `expires_at`.
+//! - sets: `pk`, `members` (String Set, grown with `ADD`), `expires_at`;
+//! - documents ([`Records`]: action records, observed configurations): `pk`, `doc` (String,
+//!   JSON), `expires_at`.
 //!
 //! Every write is a single conditional `PutItem` / `UpdateItem` (with `ADD` for counters), so
 //! concurrent invocations never lose an update to a read-modify-write race. Errors say whether
 //! a retry can help (`failure.rs`).
 
-use aidr_engine::ports::{Item, Members, StateError, StateStore, StoreFuture, Window};
+use aidr_engine::ports::{Item, Members, Records, StateError, StateStore, StoreFuture, Window};
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::config::http::HttpResponse;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
@@ -218,6 +220,36 @@ impl DynamoStore {
             }
         }
         Ok(keys.iter().map(|k| found.get(k).copied().flatten()).collect())
+    }
+}
+
+impl Records for DynamoStore {
+    async fn put_record(&self, key: &str, doc: &serde_json::Value, expires_at: i64) -> Result<(), StateError> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .item("pk", s(key))
+            .item("doc", s(&doc.to_string()))
+            .item("expires_at", n(expires_at))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| failed("PutItem", e))
+    }
+
+    async fn get_record(&self, key: &str, now: i64) -> Result<Option<serde_json::Value>, StateError> {
+        let Some(item) = self.item(key).await? else {
+            return Ok(None);
+        };
+        if num(&item, "expires_at").is_none_or(|e| e <= now) {
+            return Ok(None);
+        }
+        let Some(text) = item.get("doc").and_then(|d| d.as_s().ok()) else {
+            return Err(StateError::permanent(format!("item {key} holds no document")));
+        };
+        serde_json::from_str(text)
+            .map(Some)
+            .map_err(|e| StateError::permanent(format!("item {key}: the document is not JSON ({e})")))
     }
 }
 

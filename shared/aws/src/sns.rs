@@ -117,6 +117,7 @@ mod tests {
             Alert {
                 kind: AlertKind::Alert,
                 count: 1,
+                response: None,
                 finding: f,
             }
         }
@@ -124,6 +125,7 @@ mod tests {
         let update = Alert {
             kind: AlertKind::Update,
             count: 7,
+            response: None,
             finding: &f,
         };
         assert_eq!(

@@ -153,6 +153,9 @@ impl AlertKind {
 pub struct Alert<'a> {
     pub kind: AlertKind,
     pub count: i64,
+    /// For a response: what the responder did or would do, in one line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub response: Option<&'a str>,
     #[serde(flatten)]
     pub finding: &'a Finding,
 }
@@ -361,6 +364,7 @@ impl<P: Publisher> Delivery<'_, P> {
         let alert = Alert {
             kind: AlertKind::Update,
             count,
+            response: None,
             finding: self.finding,
         };
         if let Err(e) = self.publisher.publish(&alert).await {
@@ -385,6 +389,7 @@ impl<P: Publisher> Delivery<'_, P> {
         let alert = Alert {
             kind: AlertKind::Alert,
             count: 1,
+            response: None,
             finding: self.finding,
         };
         if let Err(e) = self.publisher.publish(&alert).await {

@@ -29,6 +29,7 @@ pub mod ports;
 pub mod posture;
 pub mod registry;
 pub mod resource;
+pub mod response;
 pub mod rules;
 pub mod severity;
 pub mod stateful;

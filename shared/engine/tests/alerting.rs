@@ -372,6 +372,7 @@ fn repeats_publish_an_update_at_most_once_per_interval() {
     let message = serde_json::to_value(Alert {
         kind: AlertKind::Update,
         count: 4,
+        response: None,
         finding: &due,
     })
     .unwrap();

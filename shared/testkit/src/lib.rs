@@ -1,4 +1,5 @@
 //! aidr's test kit, a dev-dependency of the other crates (the libraries ship no test code):
+//! - [`cloud`]: accounts in memory behind the responder's `CloudActions` port;
 //! - [`samples`]: the samples runner (every detection against its own sample files) and
 //!   loaders for tests that look closer at one sample's findings;
 //! - [`conformance`]: the behaviour every `StateStore` must show;
@@ -7,6 +8,7 @@
 //! - [`secrets`]: a secret store on a map; [`receiver`]: local HTTP receivers that answer
 //!   like Slack and PagerDuty.
 
+pub mod cloud;
 pub mod conformance;
 pub mod flaky;
 pub mod receiver;

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Mutex, MutexGuard};
 
+use super::records::Records;
 use super::state::{Item, Members, StateError, StateStore, StoreFuture, Window};
 
 /// State kept in memory for one process.
@@ -13,6 +14,7 @@ pub struct MemoryStore {
     items: Mutex<HashMap<String, Item>>,
     windows: Mutex<HashMap<String, Window>>,
     sets: Mutex<HashMap<String, Members>>,
+    records: Mutex<HashMap<String, (serde_json::Value, i64)>>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> Result<MutexGuard<'_, T>, StateError> {
@@ -33,6 +35,7 @@ impl MemoryStore {
         count(lock(&self.items).map(|i| i.len()))
             + count(lock(&self.windows).map(|w| w.len()))
             + count(lock(&self.sets).map(|s| s.len()))
+            + count(lock(&self.records).map(|r| r.len()))
     }
 
     /// True when nothing is stored.
@@ -173,6 +176,29 @@ impl StateStore for MemoryStore {
                 .or_insert_with(|| open.clone());
             Ok(window.clone())
         })
+    }
+}
+
+impl Records for MemoryStore {
+    fn put_record(
+        &self,
+        key: &str,
+        doc: &serde_json::Value,
+        expires_at: i64,
+    ) -> impl Future<Output = Result<(), StateError>> + Send {
+        let result = lock(&self.records).map(|mut r| {
+            r.insert(key.to_owned(), (doc.clone(), expires_at));
+        });
+        std::future::ready(result)
+    }
+
+    fn get_record(
+        &self,
+        key: &str,
+        now: i64,
+    ) -> impl Future<Output = Result<Option<serde_json::Value>, StateError>> + Send {
+        let result = lock(&self.records).map(|r| r.get(key).filter(|(_, e)| *e > now).map(|(d, _)| d.clone()));
+        std::future::ready(result)
     }
 }
 

@@ -2,15 +2,19 @@
 //! return. Adapters implement them on AWS (`aidr-aws`: DynamoDB, SNS, SQS, Secrets Manager,
 //! Security Hub); the in-memory state store here serves the CLI.
 
+mod actions;
 mod findings;
 mod memory;
 mod publish;
+mod records;
 mod secrets;
 mod state;
 
+pub use actions::{ActionError, ApiKey, Before, CloudActions, Scope};
 pub use findings::{FailedFinding, FindingsHub, ImportResult};
 pub use memory::{MemoryStore, now_or_never};
 pub use publish::{DeadLetters, PublishError, Publisher, Topics};
+pub use records::Records;
 pub use secrets::{SecretError, SecretStore};
 pub use state::{Item, Members, StateError, StateStore, StoreFuture, Window};
 

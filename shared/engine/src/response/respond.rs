@@ -1,0 +1,442 @@
+//! Running playbooks on a finding, and undoing what they did: guards first, then the calls
+//! (or, in dry-run, the state they would change), then one audit record per decision.
+//!
+//! State items (the state table):
+//! - `respond#<action id>`: the claim that makes a run happen once. Written before any call
+//!   (value -1, held [`CLAIM_SECS`]), set to 1 once the record is kept; removed after a failure
+//!   that may pass, so that the redelivered alert tries again.
+//! - `action#<action id>`: the [`ActionRecord`] (a document), kept [`RECORD_TTL_SECS`].
+//! - `actions#<YYYY-MM-DD>`: the ids of the day's records, for `aidr respond list`.
+//! - `respond-rate#<account>#<hour>`: enforced actions in the account in that clock hour.
+//! - `config#bedrock-logging#<account>#<region>`: the last logging configuration the detector
+//!   saw put (a document), what [`Playbook::RestoreInvocationLogging`] restores.
+
+use serde_json::Value;
+
+use super::call::Target;
+use super::plan::{Lookup, Plan, plan};
+use super::playbook::Playbook;
+use super::record::{ActionRecord, CallRecord, Decision};
+use super::settings::{Mode, SKIP_TAG, Settings};
+use crate::finding::Finding;
+use crate::ports::{ActionError, ApiKey, CloudActions, FailureKind, Records, StateError, StateStore};
+use crate::text::fnv1a_hex;
+use crate::time::format_secs;
+
+/// How long action records (and the day indexes) are kept: 400 days.
+pub const RECORD_TTL_SECS: i64 = 400 * 86_400;
+/// How long a claim holds when its holder never finishes.
+pub const CLAIM_SECS: i64 = 300;
+const CLAIMED: i64 = -1;
+const FINISHED: i64 = 1;
+
+/// The key of the last Bedrock logging configuration seen in `account` and `region`.
+pub fn logging_config_key(account: &str, region: &str) -> String {
+    format!("config#bedrock-logging#{account}#{region}")
+}
+
+/// The key of an action record.
+pub fn action_key(action_id: &str) -> String {
+    format!("action#{action_id}")
+}
+
+/// The key of the index of the records of the day `now` falls in.
+pub fn day_index_key(now: i64) -> String {
+    format!("actions#{}", &format_secs(now)[..10])
+}
+
+/// A run could not finish, and whether the alert should be delivered again.
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+pub enum RespondError {
+    /// The state table failed.
+    #[error(transparent)]
+    State(#[from] StateError),
+    /// A call failed in a way that may pass, or another invocation is acting on the same
+    /// finding: deliver the alert again later.
+    #[error("{0}")]
+    Retry(String),
+}
+
+impl RespondError {
+    /// Whether delivering the alert again can help.
+    pub fn kind(&self) -> FailureKind {
+        match self {
+            RespondError::State(e) => e.kind,
+            RespondError::Retry(_) => FailureKind::Transient,
+        }
+    }
+}
+
+/// Why an undo cannot be made.
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+pub enum UndoError {
+    #[error("no action {0} (records are kept 400 days)")]
+    NotFound(String),
+    #[error("action {id} cannot be undone: {why}")]
+    NotReversible { id: String, why: String },
+    #[error(transparent)]
+    State(#[from] StateError),
+}
+
+/// Runs playbooks through the ports.
+pub struct Responder<'a, A, R, S> {
+    pub actions: &'a A,
+    pub records: &'a R,
+    pub state: &'a S,
+    pub settings: &'a Settings,
+}
+
+/// One run in progress: what its record will say.
+struct Run {
+    record: ActionRecord,
+}
+
+impl Run {
+    fn finish(mut self, decision: Decision, reason: Option<String>) -> ActionRecord {
+        self.record.decision = decision;
+        self.record.reason = reason;
+        self.record
+    }
+}
+
+fn action_id(f: &Finding, playbook: Playbook, target: Option<&Target>) -> String {
+    let target = target
+        .map(|t| serde_json::to_string(t).unwrap_or_default())
+        .unwrap_or_default();
+    let key = format!("{}|{}|{}", f.dedupe_key, playbook.id(), target);
+    format!("act-{}", fnv1a_hex(key.as_bytes()))
+}
+
+impl<A: CloudActions, R: Records, S: StateStore> Responder<'_, A, R, S> {
+    /// Runs every playbook that answers `f` and is not off; `now` is Unix seconds. Returns the
+    /// records of this delivery (none for a playbook that already ran on the incident).
+    ///
+    /// # Errors
+    /// [`RespondError`] when the alert must be delivered again: the state table failed, or a
+    /// call failed in a way that may pass (what was decided before is kept).
+    pub async fn respond(&self, f: &Finding, now: i64) -> Result<Vec<ActionRecord>, RespondError> {
+        let mut records = Vec::new();
+        for playbook in Playbook::ALL.into_iter().filter(|p| p.answers(&f.rule_id)) {
+            let mode = self.settings.mode(playbook);
+            if mode == Mode::Off {
+                continue;
+            }
+            let planned = plan(playbook, f);
+            let id = action_id(f, playbook, planned.as_ref().ok().map(|p| &p.target));
+            let claim = format!("respond#{id}");
+            if !self
+                .state
+                .insert_if_absent(&claim, CLAIMED, now + CLAIM_SECS, now)
+                .await?
+            {
+                match self.state.get(&claim, now).await? {
+                    Some(item) if item.value == CLAIMED => {
+                        return Err(RespondError::Retry(format!(
+                            "{id} is being handled by another invocation"
+                        )));
+                    }
+                    _ => continue,
+                }
+            }
+            let run = Run {
+                record: ActionRecord {
+                    action_id: id,
+                    at: format_secs(now),
+                    playbook,
+                    mode,
+                    decision: Decision::Skipped,
+                    reason: None,
+                    account: f.account.clone(),
+                    region: f.region.clone(),
+                    target: planned.as_ref().ok().map(|p| p.target.clone()),
+                    calls: Vec::new(),
+                    undo: Vec::new(),
+                    undoes: None,
+                    undone_by: None,
+                    finding: f.clone(),
+                },
+            };
+            let record = match planned {
+                Ok(plan) => self.run(run, &plan, f, now).await,
+                Err(why) => Ok(run.finish(Decision::Skipped, Some(why))),
+            };
+            let record = match record {
+                Ok(record) => record,
+                Err((record, error)) => {
+                    self.keep(&record, now).await?;
+                    self.state.remove(&claim).await?;
+                    return Err(RespondError::Retry(error.message));
+                }
+            };
+            self.keep(&record, now).await?;
+            self.state.set(&claim, FINISHED, now + RECORD_TTL_SECS).await?;
+            records.push(record);
+        }
+        Ok(records)
+    }
+
+    /// Keeps `record` and lists it in its day's index.
+    async fn keep(&self, record: &ActionRecord, now: i64) -> Result<(), StateError> {
+        let doc = serde_json::to_value(record).map_err(|e| StateError::permanent(e.to_string()))?;
+        self.records
+            .put_record(&action_key(&record.action_id), &doc, now + RECORD_TTL_SECS)
+            .await?;
+        let ids = [record.action_id.clone()];
+        self.state
+            .append(&day_index_key(now), &ids, now + RECORD_TTL_SECS, now)
+            .await?;
+        Ok(())
+    }
+
+    /// The guards and the calls of one planned run. `Err` carries the record of a failure
+    /// that may pass.
+    async fn run(
+        &self,
+        mut run: Run,
+        plan: &Plan,
+        f: &Finding,
+        now: i64,
+    ) -> Result<ActionRecord, (ActionRecord, ActionError)> {
+        let skip = |run: Run, why: String| Ok(run.finish(Decision::Skipped, Some(why)));
+        let failed = |run: Run, e: ActionError| match e.kind {
+            FailureKind::Permanent => Ok(run.finish(Decision::Failed, Some(e.message))),
+            FailureKind::Transient => {
+                let record = run.finish(Decision::Failed, Some(e.message.clone()));
+                Err((record, e))
+            }
+        };
+        let settings = self.settings;
+        if f.severity < settings.min_severity {
+            let why = format!("severity {} is below the minimum {}", f.severity, settings.min_severity);
+            return skip(run, why);
+        }
+        if settings.account_allowed(&plan.scope.account) {
+            return skip(run, format!("account {} is allowlisted", plan.scope.account));
+        }
+        let mut arns: Vec<String> = f
+            .principal()
+            .into_iter()
+            .flat_map(|p| [p.arn.clone(), p.role_arn.clone()])
+            .flatten()
+            .collect();
+        arns.extend(plan.target.identity_arn(&plan.scope.account));
+        if let Some((list, pattern)) = settings.exempt_principal(&arns) {
+            return skip(run, format!("principal {list} ({pattern})"));
+        }
+        let tags = match self.actions.tags(&plan.scope, &plan.target).await {
+            Ok(tags) => tags,
+            Err(e) => return failed(run, e),
+        };
+        if tags.iter().any(|(k, v)| k == SKIP_TAG.0 && v == SKIP_TAG.1) {
+            return skip(run, format!("the target is tagged {}={}", SKIP_TAG.0, SKIP_TAG.1));
+        }
+        let mut keys: Vec<ApiKey> = Vec::new();
+        let mut logging = settings.logging_config.clone();
+        match plan.lookup() {
+            Some(Lookup::ApiKeys) => {
+                let Target::ApiKeys { user_name, .. } = &plan.target else {
+                    unreachable!()
+                };
+                match self.actions.api_keys(&plan.scope, user_name).await {
+                    Ok(found) => keys = found,
+                    Err(e) => return failed(run, e),
+                }
+            }
+            Some(Lookup::LoggingConfig) if logging.is_none() => {
+                let key = logging_config_key(&plan.scope.account, &plan.scope.region);
+                match self.records.get_record(&key, now).await {
+                    Ok(found) => logging = found,
+                    Err(e) => {
+                        return failed(
+                            run,
+                            ActionError {
+                                kind: e.kind,
+                                message: e.to_string(),
+                            },
+                        );
+                    }
+                }
+            }
+            _ => {}
+        }
+        let calls = match plan.calls(&format_secs(now), &keys, logging.as_ref()) {
+            Ok(calls) => calls,
+            Err(why) => return skip(run, why),
+        };
+        run.record.calls = calls
+            .into_iter()
+            .map(|call| CallRecord {
+                call,
+                before: None,
+                made: false,
+            })
+            .collect();
+        if run.record.mode == Mode::Enforce {
+            let hour = now.div_euclid(3600);
+            let rate_key = format!("respond-rate#{}#{hour}", plan.scope.account);
+            let count = match self.state.add(&rate_key, 1, (hour + 2) * 3600, now).await {
+                Ok(count) => count,
+                Err(e) => {
+                    return failed(
+                        run,
+                        ActionError {
+                            kind: e.kind,
+                            message: e.to_string(),
+                        },
+                    );
+                }
+            };
+            if count > settings.max_actions_per_hour {
+                let why = format!(
+                    "rate limit: {} actions already taken in account {} this hour (AIDR_RESPONSE_MAX_ACTIONS_PER_HOUR); auto-response is paused there until the hour ends",
+                    settings.max_actions_per_hour, plan.scope.account
+                );
+                return skip(run, why);
+            }
+        }
+        let mut changed = false;
+        for i in 0..run.record.calls.len() {
+            let call = run.record.calls[i].call.clone();
+            let result = match run.record.mode {
+                Mode::Enforce => self.actions.apply(&plan.scope, &call).await,
+                _ => self.actions.inspect(&plan.scope, &call).await,
+            };
+            let before = match result {
+                Ok(before) => before,
+                Err(e) => {
+                    run.record.undo = undo_calls(&run.record.calls);
+                    return failed(run, e);
+                }
+            };
+            let made = run.record.mode == Mode::Enforce && !before.in_effect;
+            changed |= !before.in_effect;
+            run.record.calls[i].before = before.state;
+            run.record.calls[i].made = made;
+        }
+        run.record.undo = undo_calls(&run.record.calls);
+        Ok(match (run.record.mode, changed) {
+            (_, false) => run.finish(Decision::AlreadyInEffect, Some("already in effect".into())),
+            (Mode::Enforce, true) => run.finish(Decision::Done, None),
+            _ => run.finish(Decision::WouldDo, None),
+        })
+    }
+
+    /// The record of `action_id`.
+    ///
+    /// # Errors
+    /// [`UndoError::NotFound`] when there is none; a state error when it cannot be read.
+    pub async fn record(&self, action_id: &str, now: i64) -> Result<ActionRecord, UndoError> {
+        let doc = self
+            .records
+            .get_record(&action_key(action_id), now)
+            .await?
+            .ok_or_else(|| UndoError::NotFound(action_id.to_owned()))?;
+        serde_json::from_value(doc)
+            .map_err(|e| UndoError::State(StateError::permanent(format!("record {action_id}: {e}"))))
+    }
+
+    /// The records of the last `days` days (today included), newest first.
+    ///
+    /// # Errors
+    /// A state error when the table cannot be read.
+    pub async fn list(&self, days: i64, now: i64) -> Result<Vec<ActionRecord>, StateError> {
+        let mut records = Vec::new();
+        for day in 0..days.max(1) {
+            let ids = self.state.members(&day_index_key(now - day * 86_400), now).await?;
+            for id in ids.members {
+                if let Some(doc) = self.records.get_record(&action_key(&id), now).await? {
+                    let record = serde_json::from_value::<ActionRecord>(doc)
+                        .map_err(|e| StateError::permanent(format!("record {id} is not an action record: {e}")))?;
+                    records.push(record);
+                }
+            }
+        }
+        records.sort_by(|a, b| b.at.cmp(&a.at).then_with(|| a.action_id.cmp(&b.action_id)));
+        Ok(records)
+    }
+
+    /// Reverses a reversible action (see [`ActionRecord::reversible`]): makes its undo calls,
+    /// keeps an undo record (`undo-<action id>`) and marks the action undone. Returns the undo
+    /// record; a failed call leaves it `failed`, the action not undone, and can be tried again.
+    ///
+    /// # Errors
+    /// [`UndoError`] when the action is unknown or cannot be undone, or the state fails.
+    pub async fn undo(&self, action_id: &str, now: i64) -> Result<ActionRecord, UndoError> {
+        let mut action = self.record(action_id, now).await?;
+        if !action.reversible() {
+            let why = match (action.decision, &action.undone_by) {
+                (_, Some(by)) => format!("already undone by {by}"),
+                (Decision::Done, None) if action.undoes.is_some() => "it is an undo".to_owned(),
+                (Decision::Done, None) => "nothing it changed can be put back".to_owned(),
+                (decision, None) => format!("it changed nothing ({})", decision.as_str()),
+            };
+            return Err(UndoError::NotReversible {
+                id: action_id.to_owned(),
+                why,
+            });
+        }
+        let scope = crate::ports::Scope {
+            account: action.account.clone().unwrap_or_default(),
+            region: action.region.clone().unwrap_or_else(|| "us-east-1".into()),
+        };
+        let mut record = ActionRecord {
+            action_id: format!("undo-{action_id}"),
+            at: format_secs(now),
+            decision: Decision::Done,
+            reason: None,
+            calls: Vec::new(),
+            undo: Vec::new(),
+            undoes: Some(action_id.to_owned()),
+            undone_by: None,
+            ..action.clone()
+        };
+        for call in &action.undo {
+            match self.actions.apply(&scope, call).await {
+                Ok(before) => record.calls.push(CallRecord {
+                    call: call.clone(),
+                    before: before.state,
+                    made: !before.in_effect,
+                }),
+                Err(e) => {
+                    record.calls.push(CallRecord {
+                        call: call.clone(),
+                        before: None,
+                        made: false,
+                    });
+                    record.decision = Decision::Failed;
+                    record.reason = Some(e.message);
+                    break;
+                }
+            }
+        }
+        self.keep(&record, now).await?;
+        if record.decision == Decision::Done {
+            action.undone_by = Some(record.action_id.clone());
+            let doc = serde_json::to_value(&action).map_err(|e| StateError::permanent(e.to_string()))?;
+            self.records
+                .put_record(&action_key(action_id), &doc, now + RECORD_TTL_SECS)
+                .await?;
+        }
+        Ok(record)
+    }
+}
+
+/// The calls that reverse the made ones, last first.
+fn undo_calls(calls: &[CallRecord]) -> Vec<crate::response::Call> {
+    calls
+        .iter()
+        .rev()
+        .filter(|c| c.made)
+        .filter_map(|c| c.call.undo(c.before.as_ref()))
+        .collect()
+}
+
+/// The configuration a `PutModelInvocationLoggingConfiguration` request put, when it is one
+/// worth restoring (it delivers somewhere), from the request's `loggingConfig`.
+pub fn observed_logging_config(request: &Value) -> Option<&Value> {
+    let config = request.get("loggingConfig")?;
+    let delivers = ["s3Config", "cloudWatchConfig"]
+        .iter()
+        .any(|k| config.get(k).is_some_and(|v| v.is_object()));
+    delivers.then_some(config)
+}
