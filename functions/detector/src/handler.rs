@@ -14,7 +14,8 @@ use std::borrow::Cow;
 
 use aidr_engine::alerting::{AlertPolicy, Outcome, deliver};
 use aidr_engine::input::Layout;
-use aidr_engine::ports::{DeadLetters, FailureKind, Publisher, StateStore};
+use aidr_engine::ports::{DeadLetters, FailureKind, Publisher, Records, StateStore};
+use aidr_engine::response::RECORD_TTL_SECS;
 use aidr_engine::{Evaluation, Finding, FindingSink, Pipeline};
 use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse};
 use serde::{Deserialize, Serialize};
@@ -152,7 +153,7 @@ impl Input<'_> {
     }
 }
 
-impl<S: StateStore, P: Publisher, D: DeadLetters> Detector<S, P, D> {
+impl<S: StateStore + Records, P: Publisher, D: DeadLetters> Detector<S, P, D> {
     /// Handles one invocation payload: an SQS batch (answered with the ids of the messages to
     /// retry) or an EventBridge event (answered with a summary). `now` is wall-clock Unix
     /// seconds.
@@ -235,6 +236,7 @@ impl<S: StateStore, P: Publisher, D: DeadLetters> Detector<S, P, D> {
             }
             evaluations.push(evaluation);
         }
+        self.keep_configurations(&evaluations, &mut alerts, now).await;
         if let Err(failure) = self.pipeline.finish(&mut evaluations, &self.store, &mut alerts).await {
             error!(inputs = failure.inputs.len(), error = %failure.error, "stateful detections failed");
             for &i in &failure.inputs {
@@ -251,6 +253,26 @@ impl<S: StateStore, P: Publisher, D: DeadLetters> Detector<S, P, D> {
         }
         info!(summary = ?summary, "done");
         (summary, results)
+    }
+
+    /// Keeps the configurations the inputs put (the Bedrock logging configuration a playbook
+    /// restores); an input whose configuration could not be kept fails like a state failure.
+    async fn keep_configurations(&self, evaluations: &[Evaluation], alerts: &mut Alerts<'_, S, P, D>, now: i64) {
+        for (i, evaluation) in evaluations.iter().enumerate() {
+            for observed in &evaluation.configurations {
+                match self
+                    .store
+                    .put_record(&observed.key, &observed.doc, now + RECORD_TTL_SECS)
+                    .await
+                {
+                    Ok(()) => info!(key = %observed.key, "configuration kept"),
+                    Err(e) => {
+                        let message = format!("keeping {}: {e}", observed.key);
+                        alerts.fail(i, e.kind, Cause::State, message);
+                    }
+                }
+            }
+        }
     }
 
     /// Settles one input's failure: a permanent one goes to the dead-letter queue (when that
@@ -414,6 +436,29 @@ mod tests {
             .iter()
             .map(|f| f["itemIdentifier"].as_str().unwrap())
             .collect()
+    }
+
+    #[test]
+    fn logging_configurations_put_are_kept_unless_they_weaken_logging() {
+        let d = detector();
+        let now = 1_800_000_000;
+        invoke(&d, &sample("bedrock/PutModelInvocationLoggingConfiguration.json")).unwrap();
+        let event: Value =
+            serde_json::from_str(&sample("bedrock/PutModelInvocationLoggingConfiguration.json")).unwrap();
+        let detail = &event["detail"];
+        let key = aidr_engine::response::logging_config_key(
+            detail["recipientAccountId"].as_str().unwrap(),
+            detail["awsRegion"].as_str().unwrap(),
+        );
+        let kept = now_or_never(d.store.get_record(&key, now)).unwrap().unwrap();
+        assert_eq!(kept, Some(detail["requestParameters"]["loggingConfig"].clone()));
+        invoke(
+            &d,
+            &sample("bedrock/PutModelInvocationLoggingConfiguration-text-off.json"),
+        )
+        .unwrap();
+        let still = now_or_never(d.store.get_record(&key, now)).unwrap().unwrap();
+        assert_eq!(still, kept, "a weakening put is not what a restore should bring back");
     }
 
     #[test]

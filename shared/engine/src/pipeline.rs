@@ -51,6 +51,9 @@ pub struct Evaluation {
     pub errors: Vec<InputError>,
     /// Fields of records left out (lenient reading); the records were still evaluated.
     pub ignored: IgnoredFields,
+    /// Configurations seen put, to keep for the responder (see
+    /// [`crate::response::observed_configuration`]), in record order.
+    pub configurations: Vec<crate::response::Observed>,
 }
 
 /// Receives the pipeline's findings.
@@ -136,6 +139,7 @@ impl Pipeline {
         };
         if !consumers.rules.is_empty() {
             let event = Event::new(record);
+            let before = out.findings.len();
             for &i in &consumers.rules {
                 let rule = self.registry.event_rule(i);
                 let metadata = rule.metadata();
@@ -146,6 +150,8 @@ impl Pipeline {
                     out.findings.push(Finding::of_event(metadata, hit, &event));
                 }
             }
+            out.configurations
+                .extend(crate::response::observed_configuration(&event, &out.findings[before..]));
         }
         if self.stateful.is_some() && consumers.stateful != 0 {
             let observation = stateful::observe(record, consumers.event, consumers.stateful, interner);

@@ -7,6 +7,7 @@
 //! call so that [`Responder::undo`] can put it back.
 
 mod call;
+mod observed;
 mod plan;
 mod playbook;
 mod record;
@@ -14,11 +15,11 @@ mod respond;
 mod settings;
 
 pub use call::{ACTIVE, Call, INACTIVE, PrincipalKind, Target};
+pub use observed::{Observed, observed_configuration};
 pub use plan::{Lookup, Plan, QUARANTINE_POLICY, REVOKE_POLICY_NAME, plan, revoke_sessions_policy};
 pub use playbook::{LLMJACKING, Playbook, PlaybookInfo};
 pub use record::{ActionRecord, CallRecord, Decision};
 pub use respond::{
     CLAIM_SECS, RECORD_TTL_SECS, RespondError, Responder, UndoError, action_key, day_index_key, logging_config_key,
-    observed_logging_config,
 };
 pub use settings::{DEFAULT_MAX_ACTIONS_PER_HOUR, Mode, SKIP_TAG, Settings, parse_list, parse_modes};

@@ -11,8 +11,6 @@
 //! - `config#bedrock-logging#<account>#<region>`: the last logging configuration the detector
 //!   saw put (a document), what [`Playbook::RestoreInvocationLogging`] restores.
 
-use serde_json::Value;
-
 use super::call::Target;
 use super::plan::{Lookup, Plan, plan};
 use super::playbook::Playbook;
@@ -156,18 +154,15 @@ impl<A: CloudActions, R: Records, S: StateStore> Responder<'_, A, R, S> {
                     finding: f.clone(),
                 },
             };
-            let record = match planned {
+            let (record, retry) = match planned {
                 Ok(plan) => self.run(run, &plan, f, now).await,
-                Err(why) => Ok(run.finish(Decision::Skipped, Some(why))),
+                Err(why) => (run.finish(Decision::Skipped, Some(why)), None),
             };
-            let record = match record {
-                Ok(record) => record,
-                Err((record, error)) => {
-                    self.keep(&record, now).await?;
-                    self.state.remove(&claim).await?;
-                    return Err(RespondError::Retry(error.message));
-                }
-            };
+            if let Some(error) = retry {
+                self.keep(&record, now).await?;
+                self.state.remove(&claim).await?;
+                return Err(RespondError::Retry(error.message));
+            }
             self.keep(&record, now).await?;
             self.state.set(&claim, FINISHED, now + RECORD_TTL_SECS).await?;
             records.push(record);
@@ -188,22 +183,13 @@ impl<A: CloudActions, R: Records, S: StateStore> Responder<'_, A, R, S> {
         Ok(())
     }
 
-    /// The guards and the calls of one planned run. `Err` carries the record of a failure
-    /// that may pass.
-    async fn run(
-        &self,
-        mut run: Run,
-        plan: &Plan,
-        f: &Finding,
-        now: i64,
-    ) -> Result<ActionRecord, (ActionRecord, ActionError)> {
-        let skip = |run: Run, why: String| Ok(run.finish(Decision::Skipped, Some(why)));
-        let failed = |run: Run, e: ActionError| match e.kind {
-            FailureKind::Permanent => Ok(run.finish(Decision::Failed, Some(e.message))),
-            FailureKind::Transient => {
-                let record = run.finish(Decision::Failed, Some(e.message.clone()));
-                Err((record, e))
-            }
+    /// The guards and the calls of one planned run: its record, and the error when it failed
+    /// in a way that may pass.
+    async fn run(&self, mut run: Run, plan: &Plan, f: &Finding, now: i64) -> (ActionRecord, Option<ActionError>) {
+        let skip = |run: Run, why: String| (run.finish(Decision::Skipped, Some(why)), None);
+        let failed = |run: Run, e: ActionError| {
+            let record = run.finish(Decision::Failed, Some(e.message.clone()));
+            (record, e.kind.is_transient().then_some(e))
         };
         let settings = self.settings;
         if f.severity < settings.min_severity {
@@ -314,11 +300,13 @@ impl<A: CloudActions, R: Records, S: StateStore> Responder<'_, A, R, S> {
             run.record.calls[i].made = made;
         }
         run.record.undo = undo_calls(&run.record.calls);
-        Ok(match (run.record.mode, changed) {
-            (_, false) => run.finish(Decision::AlreadyInEffect, Some("already in effect".into())),
-            (Mode::Enforce, true) => run.finish(Decision::Done, None),
-            _ => run.finish(Decision::WouldDo, None),
-        })
+        let decision = match (run.record.mode, changed) {
+            (_, false) => Decision::AlreadyInEffect,
+            (Mode::Enforce, true) => Decision::Done,
+            _ => Decision::WouldDo,
+        };
+        let reason = (decision == Decision::AlreadyInEffect).then(|| "already in effect".to_owned());
+        (run.finish(decision, reason), None)
     }
 
     /// The record of `action_id`.
@@ -429,14 +417,4 @@ fn undo_calls(calls: &[CallRecord]) -> Vec<crate::response::Call> {
         .filter(|c| c.made)
         .filter_map(|c| c.call.undo(c.before.as_ref()))
         .collect()
-}
-
-/// The configuration a `PutModelInvocationLoggingConfiguration` request put, when it is one
-/// worth restoring (it delivers somewhere), from the request's `loggingConfig`.
-pub fn observed_logging_config(request: &Value) -> Option<&Value> {
-    let config = request.get("loggingConfig")?;
-    let delivers = ["s3Config", "cloudWatchConfig"]
-        .iter()
-        .any(|k| config.get(k).is_some_and(|v| v.is_object()));
-    delivers.then_some(config)
 }
