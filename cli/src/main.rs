@@ -1,8 +1,10 @@
-//! `aidr`: scan CloudTrail files with the detection catalog, and list the catalog.
+//! `aidr`: scan CloudTrail files with the detection catalog, list the catalog, and read and
+//! undo the responder's actions.
 
 mod catalog;
 mod output;
 mod read_ahead;
+mod respond;
 mod scan;
 
 use std::io::Write;
@@ -36,6 +38,9 @@ enum Command {
     /// Print the EventBridge event patterns the deployed stack uses, generated from the
     /// catalog: `write` events go to the detector directly, high-volume `read` events via SQS.
     Patterns,
+    /// The responder's audit: list recent decisions, show one, undo a reversible action
+    /// (needs a build with `--features aws`, AWS credentials and the state table).
+    Respond(respond::RespondArgs),
 }
 
 #[derive(clap::Args)]
@@ -92,6 +97,7 @@ fn main() -> ExitCode {
             let text = serde_json::to_string_pretty(&patterns).unwrap_or_default() + "\n";
             write_stdout(text.as_bytes()).map(|()| ExitCode::SUCCESS)
         }
+        Command::Respond(args) => return respond::main(args),
     };
     result.unwrap_or_else(|e| {
         eprintln!("aidr: {e}");

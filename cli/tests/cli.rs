@@ -491,3 +491,12 @@ fn template_patterns_match_the_catalog() {
         );
     }
 }
+
+#[test]
+#[cfg(not(feature = "aws"))]
+fn respond_without_the_aws_feature_says_how_to_build_it() {
+    let out = aidr(&["respond", "list"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--features aws"), "{stderr}");
+}

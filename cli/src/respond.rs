@@ -1,0 +1,296 @@
+//! `aidr respond`: the responder's audit, read and reversed from an operator's machine.
+//! `list` shows recent decisions, `show` one record whole (its calls and the state before
+//! them), `undo` reverses a reversible action and keeps an undo record. The commands run on
+//! any state store and cloud behind the engine's ports; with the `aws` feature they reach the
+//! deployed state table (DynamoDB) and the accounts (IAM, Bedrock, SageMaker, through the
+//! member role in other accounts) with the caller's AWS credentials.
+
+use std::fmt::Write as _;
+
+use aidr_engine::ports::{CloudActions, Records, StateStore};
+use aidr_engine::response::{ActionRecord, Responder, Settings};
+use aidr_engine::text::truncate;
+
+/// The `respond` subcommands.
+#[derive(clap::Subcommand, Debug)]
+pub enum RespondCommand {
+    /// Recent decisions of the responder, newest first.
+    List {
+        /// How many days back, today included.
+        #[arg(long, default_value_t = 7, value_parser = clap::value_parser!(i64).range(1..=400))]
+        days: i64,
+        /// JSON lines (one record each) instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// One record, whole: the finding, the calls, the state before them, the undo calls.
+    Show { action_id: String },
+    /// Reverse a reversible action (reactivate the key, re-attach the policy, put back the
+    /// resource policy or logging configuration, start the notebook); the undo is recorded.
+    Undo {
+        action_id: String,
+        /// Print the calls that would be made, and make none.
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+/// Where the responder keeps its state, and how to reach other accounts.
+#[derive(clap::Args, Debug)]
+pub struct RespondArgs {
+    #[command(subcommand)]
+    pub command: RespondCommand,
+    /// The state table (default: `AIDR_STATE_TABLE`).
+    #[arg(long, global = true)]
+    pub table: Option<String>,
+    /// The role assumed in other accounts (default: `AIDR_RESPONDER_ROLE_NAME`, else
+    /// `aidr-responder`).
+    #[arg(long, global = true)]
+    pub role_name: Option<String>,
+}
+
+/// The table of `records`: id, time, playbook, mode, decision, account, target, whether it
+/// can be undone.
+pub fn table(records: &[ActionRecord]) -> String {
+    let mut out = format!(
+        "{:<26} {:<20} {:<27} {:<8} {:<17} {:<12} {:<4} {}\n",
+        "ACTION", "AT", "PLAYBOOK", "MODE", "DECISION", "ACCOUNT", "UNDO", "TARGET"
+    );
+    for r in records {
+        let target = r.target.as_ref().map(|t| t.describe()).unwrap_or_else(|| "-".into());
+        let undo = if r.reversible() {
+            "yes"
+        } else if r.undone_by.is_some() {
+            "done"
+        } else {
+            "-"
+        };
+        let _ = writeln!(
+            out,
+            "{:<26} {:<20} {:<27} {:<8} {:<17} {:<12} {:<4} {}",
+            r.action_id,
+            r.at,
+            r.playbook.id(),
+            r.mode.as_str(),
+            r.decision.as_str(),
+            r.account.as_deref().unwrap_or("-"),
+            undo,
+            truncate(&target, 80),
+        );
+    }
+    out
+}
+
+/// Runs `command` on the ports; returns what to print.
+///
+/// # Errors
+/// A message when the table cannot be read, the action is unknown or cannot be undone.
+pub async fn run<A: CloudActions, S: StateStore + Records>(
+    command: &RespondCommand,
+    actions: &A,
+    store: &S,
+    now: i64,
+) -> Result<String, String> {
+    let settings = Settings::default();
+    let responder = Responder {
+        actions,
+        records: store,
+        state: store,
+        settings: &settings,
+    };
+    let json = |r: &ActionRecord| serde_json::to_string(r).map_err(|e| e.to_string());
+    match command {
+        RespondCommand::List { days, json: as_json } => {
+            let records = responder.list(*days, now).await.map_err(|e| e.to_string())?;
+            if *as_json {
+                let lines: Result<Vec<String>, String> = records.iter().map(json).collect();
+                Ok(lines?.iter().map(|l| format!("{l}\n")).collect())
+            } else {
+                Ok(table(&records))
+            }
+        }
+        RespondCommand::Show { action_id } => {
+            let record = responder.record(action_id, now).await.map_err(|e| e.to_string())?;
+            serde_json::to_string_pretty(&record).map(|s| s + "\n").map_err(|e| e.to_string())
+        }
+        RespondCommand::Undo { action_id, dry_run: true } => {
+            let record = responder.record(action_id, now).await.map_err(|e| e.to_string())?;
+            if !record.reversible() {
+                return Err(format!("action {action_id} cannot be undone ({})", record.decision.as_str()));
+            }
+            let calls: Result<Vec<String>, String> = record
+                .undo
+                .iter()
+                .map(|c| serde_json::to_string(c).map_err(|e| e.to_string()))
+                .collect();
+            Ok(format!("would call, in {}:\n{}\n", record.account.as_deref().unwrap_or("-"), calls?.join("\n")))
+        }
+        RespondCommand::Undo { action_id, dry_run: false } => {
+            let record = responder.undo(action_id, now).await.map_err(|e| e.to_string())?;
+            let line = record.line();
+            match record.decision {
+                aidr_engine::response::Decision::Done => Ok(format!("{line}\n")),
+                _ => Err(line),
+            }
+        }
+    }
+}
+
+#[cfg(feature = "aws")]
+mod aws {
+    //! The commands on the deployed stack: DynamoDB and the accounts' APIs.
+
+    use std::process::ExitCode;
+    use std::time::{SystemTime, UNIX_EPOCH};
+
+    use aidr_aws::DynamoStore;
+    use aidr_aws::respond::AwsActions;
+
+    use super::{RespondArgs, run};
+
+    /// Runs `aidr respond` with the caller's AWS credentials.
+    pub fn main(args: RespondArgs) -> ExitCode {
+        let env = |var: &str| std::env::var(var).ok().filter(|v| !v.trim().is_empty());
+        let Some(table) = args.table.clone().or_else(|| env("AIDR_STATE_TABLE")) else {
+            eprintln!("aidr: no state table: pass --table or set AIDR_STATE_TABLE");
+            return ExitCode::from(2);
+        };
+        let role = args
+            .role_name
+            .clone()
+            .or_else(|| env("AIDR_RESPONDER_ROLE_NAME"))
+            .unwrap_or_else(|| "aidr-responder".into());
+        let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+            Ok(runtime) => runtime,
+            Err(e) => {
+                eprintln!("aidr: {e}");
+                return ExitCode::from(2);
+            }
+        };
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
+        let result = runtime.block_on(async {
+            let config = aws_config::load_from_env().await;
+            let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&config), table);
+            let actions = AwsActions::new(&config, role);
+            run(&args.command, &actions, &store, now).await
+        });
+        match result {
+            Ok(text) => match crate::write_stdout(text.as_bytes()) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("aidr: {e}");
+                    ExitCode::from(2)
+                }
+            },
+            Err(e) => {
+                eprintln!("aidr: {e}");
+                ExitCode::from(1)
+            }
+        }
+    }
+}
+
+/// Runs `aidr respond`.
+#[cfg(feature = "aws")]
+pub fn main(args: RespondArgs) -> std::process::ExitCode {
+    aws::main(args)
+}
+
+/// Without the `aws` feature the commands cannot reach AWS: says how to build them.
+#[cfg(not(feature = "aws"))]
+pub fn main(_: RespondArgs) -> std::process::ExitCode {
+    eprintln!(
+        "aidr: this build has no AWS support (the scan needs none); build the respond commands with `cargo install --path cli --features aws`"
+    );
+    std::process::ExitCode::from(2)
+}
+
+#[cfg(test)]
+mod tests {
+    use aidr_engine::ports::{MemoryStore, now_or_never};
+    use aidr_engine::response::{Mode, Playbook, Responder, Settings, Target, plan};
+    use aidr_testkit::cloud::MemoryCloud;
+    use aidr_testkit::samples::sample_finding;
+
+    use super::*;
+
+    const NOW: i64 = 1_800_000_000;
+
+    /// A stopped notebook, stopped by an enforced playbook on the sample finding.
+    fn stopped() -> (MemoryCloud, MemoryStore, String, String) {
+        let f = sample_finding("sagemaker.notebook_insecure", "events/sagemaker/CreateNotebookInstance.json").unwrap();
+        let p = plan(Playbook::StopNotebookInstance, &f).unwrap();
+        let Target::NotebookInstance { name } = p.target.clone() else { panic!() };
+        let cloud = MemoryCloud::new();
+        cloud.with(&p.scope.account, |a| {
+            a.notebooks.insert(name.clone(), "InService".into());
+        });
+        let store = MemoryStore::default();
+        let settings = Settings {
+            default_mode: Mode::Enforce,
+            ..Settings::default()
+        };
+        let responder = Responder {
+            actions: &cloud,
+            records: &store,
+            state: &store,
+            settings: &settings,
+        };
+        let records = now_or_never(responder.respond(&f, NOW)).unwrap().unwrap();
+        let id = records[0].action_id.clone();
+        (cloud, store, p.scope.account, id)
+    }
+
+    fn cli(command: RespondCommand, cloud: &MemoryCloud, store: &MemoryStore) -> Result<String, String> {
+        now_or_never(run(&command, cloud, store, NOW + 60)).unwrap()
+    }
+
+    #[test]
+    fn list_show_and_undo_an_action() {
+        let (cloud, store, account, id) = stopped();
+        let name = cloud.account(&account).notebooks.keys().next().cloned().unwrap();
+        assert_eq!(cloud.account(&account).notebooks[&name], "Stopped");
+
+        let listed = cli(RespondCommand::List { days: 1, json: false }, &cloud, &store).unwrap();
+        let row = listed.lines().find(|l| l.starts_with(&id)).expect(&listed);
+        assert!(row.contains("stop-notebook-instance") && row.contains("enforce") && row.contains(" done "), "{row}");
+        assert!(row.contains(" yes "), "{row}");
+
+        let shown: serde_json::Value =
+            serde_json::from_str(&cli(RespondCommand::Show { action_id: id.clone() }, &cloud, &store).unwrap()).unwrap();
+        assert_eq!(shown["calls"][0]["call"]["api"], "sagemaker:StopNotebookInstance");
+        assert_eq!(shown["calls"][0]["before"]["NotebookInstanceStatus"], "InService");
+
+        let plan = cli(RespondCommand::Undo { action_id: id.clone(), dry_run: true }, &cloud, &store).unwrap();
+        assert!(plan.contains("sagemaker:StartNotebookInstance"), "{plan}");
+        assert_eq!(cloud.account(&account).notebooks[&name], "Stopped", "a dry-run undo changes nothing");
+
+        let done = cli(RespondCommand::Undo { action_id: id.clone(), dry_run: false }, &cloud, &store).unwrap();
+        assert!(done.contains(&format!("undid {id}")), "{done}");
+        assert_eq!(cloud.account(&account).notebooks[&name], "InService");
+
+        let again = cli(RespondCommand::Undo { action_id: id.clone(), dry_run: false }, &cloud, &store).unwrap_err();
+        assert!(again.contains("already undone"), "{again}");
+        let lines = cli(RespondCommand::List { days: 1, json: true }, &cloud, &store).unwrap();
+        let records: Vec<serde_json::Value> = lines.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        assert_eq!(records.len(), 2);
+        assert!(records.iter().any(|r| r["undoes"] == id.as_str()));
+    }
+
+    #[test]
+    fn unknown_actions_and_failed_undos_are_errors() {
+        let (cloud, store, _, id) = stopped();
+        let missing = cli(RespondCommand::Undo { action_id: "act-0".into(), dry_run: false }, &cloud, &store).unwrap_err();
+        assert!(missing.contains("no action act-0"), "{missing}");
+        cloud.fail(
+            "sagemaker:StartNotebookInstance",
+            aidr_engine::ports::FailureKind::Permanent,
+            1,
+        );
+        let failed = cli(RespondCommand::Undo { action_id: id.clone(), dry_run: false }, &cloud, &store).unwrap_err();
+        assert!(failed.contains("failed"), "{failed}");
+        // A failed undo leaves the action reversible: it can be tried again.
+        let retried = cli(RespondCommand::Undo { action_id: id, dry_run: false }, &cloud, &store).unwrap();
+        assert!(retried.contains("undid"), "{retried}");
+    }
+}
