@@ -206,7 +206,8 @@ fn resource_policy(f: &Finding, rule: &str) -> Result<Target, String> {
 
 fn notebook(f: &Finding) -> Result<Target, String> {
     let name = match f.resource() {
-        Some(r) => last_part(&r.arn).to_owned(),
+        // The ARN holds the name lower-cased; the configuration item keeps it as created.
+        Some(r) => r.name.clone().unwrap_or_else(|| last_part(&r.arn).to_owned()),
         None => {
             let name = f.resources.first().ok_or("the finding names no notebook instance")?;
             last_part(name).to_owned()
