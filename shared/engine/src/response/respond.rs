@@ -101,7 +101,9 @@ fn action_id(f: &Finding, playbook: Playbook, target: Option<&Target>) -> String
     let target = target
         .map(|t| serde_json::to_string(t).unwrap_or_default())
         .unwrap_or_default();
-    let key = format!("{}|{}|{}", f.dedupe_key, playbook.id(), target);
+    // The severity is part of it: an alert skipped as below the minimum must not stand in
+    // for the same incident's later, more severe one.
+    let key = format!("{}|{}|{}|{}", f.dedupe_key, f.severity.as_str(), playbook.id(), target);
     format!("act-{}", fnv1a_hex(key.as_bytes()))
 }
 
