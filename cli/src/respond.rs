@@ -111,21 +111,36 @@ pub async fn run<A: CloudActions, S: StateStore + Records>(
         }
         RespondCommand::Show { action_id } => {
             let record = responder.record(action_id, now).await.map_err(|e| e.to_string())?;
-            serde_json::to_string_pretty(&record).map(|s| s + "\n").map_err(|e| e.to_string())
+            serde_json::to_string_pretty(&record)
+                .map(|s| s + "\n")
+                .map_err(|e| e.to_string())
         }
-        RespondCommand::Undo { action_id, dry_run: true } => {
+        RespondCommand::Undo {
+            action_id,
+            dry_run: true,
+        } => {
             let record = responder.record(action_id, now).await.map_err(|e| e.to_string())?;
             if !record.reversible() {
-                return Err(format!("action {action_id} cannot be undone ({})", record.decision.as_str()));
+                return Err(format!(
+                    "action {action_id} cannot be undone ({})",
+                    record.decision.as_str()
+                ));
             }
             let calls: Result<Vec<String>, String> = record
                 .undo
                 .iter()
                 .map(|c| serde_json::to_string(c).map_err(|e| e.to_string()))
                 .collect();
-            Ok(format!("would call, in {}:\n{}\n", record.account.as_deref().unwrap_or("-"), calls?.join("\n")))
+            Ok(format!(
+                "would call, in {}:\n{}\n",
+                record.account.as_deref().unwrap_or("-"),
+                calls?.join("\n")
+            ))
         }
-        RespondCommand::Undo { action_id, dry_run: false } => {
+        RespondCommand::Undo {
+            action_id,
+            dry_run: false,
+        } => {
             let record = responder.undo(action_id, now).await.map_err(|e| e.to_string())?;
             let line = record.line();
             match record.decision {
@@ -167,7 +182,9 @@ mod aws {
                 return ExitCode::from(2);
             }
         };
-        let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
         let result = runtime.block_on(async {
             let config = aws_config::load_from_env().await;
             let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&config), table);
@@ -218,9 +235,15 @@ mod tests {
 
     /// A stopped notebook, stopped by an enforced playbook on the sample finding.
     fn stopped() -> (MemoryCloud, MemoryStore, String, String) {
-        let f = sample_finding("sagemaker.notebook_insecure", "events/sagemaker/CreateNotebookInstance.json").unwrap();
+        let f = sample_finding(
+            "sagemaker.notebook_insecure",
+            "events/sagemaker/CreateNotebookInstance.json",
+        )
+        .unwrap();
         let p = plan(Playbook::StopNotebookInstance, &f).unwrap();
-        let Target::NotebookInstance { name } = p.target.clone() else { panic!() };
+        let Target::NotebookInstance { name } = p.target.clone() else {
+            panic!()
+        };
         let cloud = MemoryCloud::new();
         cloud.with(&p.scope.account, |a| {
             a.notebooks.insert(name.clone(), "InService".into());
@@ -253,23 +276,55 @@ mod tests {
 
         let listed = cli(RespondCommand::List { days: 1, json: false }, &cloud, &store).unwrap();
         let row = listed.lines().find(|l| l.starts_with(&id)).expect(&listed);
-        assert!(row.contains("stop-notebook-instance") && row.contains("enforce") && row.contains(" done "), "{row}");
+        assert!(
+            row.contains("stop-notebook-instance") && row.contains("enforce") && row.contains(" done "),
+            "{row}"
+        );
         assert!(row.contains(" yes "), "{row}");
 
         let shown: serde_json::Value =
-            serde_json::from_str(&cli(RespondCommand::Show { action_id: id.clone() }, &cloud, &store).unwrap()).unwrap();
+            serde_json::from_str(&cli(RespondCommand::Show { action_id: id.clone() }, &cloud, &store).unwrap())
+                .unwrap();
         assert_eq!(shown["calls"][0]["call"]["api"], "sagemaker:StopNotebookInstance");
         assert_eq!(shown["calls"][0]["before"]["NotebookInstanceStatus"], "InService");
 
-        let plan = cli(RespondCommand::Undo { action_id: id.clone(), dry_run: true }, &cloud, &store).unwrap();
+        let plan = cli(
+            RespondCommand::Undo {
+                action_id: id.clone(),
+                dry_run: true,
+            },
+            &cloud,
+            &store,
+        )
+        .unwrap();
         assert!(plan.contains("sagemaker:StartNotebookInstance"), "{plan}");
-        assert_eq!(cloud.account(&account).notebooks[&name], "Stopped", "a dry-run undo changes nothing");
+        assert_eq!(
+            cloud.account(&account).notebooks[&name],
+            "Stopped",
+            "a dry-run undo changes nothing"
+        );
 
-        let done = cli(RespondCommand::Undo { action_id: id.clone(), dry_run: false }, &cloud, &store).unwrap();
+        let done = cli(
+            RespondCommand::Undo {
+                action_id: id.clone(),
+                dry_run: false,
+            },
+            &cloud,
+            &store,
+        )
+        .unwrap();
         assert!(done.contains(&format!("undid {id}")), "{done}");
         assert_eq!(cloud.account(&account).notebooks[&name], "InService");
 
-        let again = cli(RespondCommand::Undo { action_id: id.clone(), dry_run: false }, &cloud, &store).unwrap_err();
+        let again = cli(
+            RespondCommand::Undo {
+                action_id: id.clone(),
+                dry_run: false,
+            },
+            &cloud,
+            &store,
+        )
+        .unwrap_err();
         assert!(again.contains("already undone"), "{again}");
         let lines = cli(RespondCommand::List { days: 1, json: true }, &cloud, &store).unwrap();
         let records: Vec<serde_json::Value> = lines.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
@@ -280,17 +335,41 @@ mod tests {
     #[test]
     fn unknown_actions_and_failed_undos_are_errors() {
         let (cloud, store, _, id) = stopped();
-        let missing = cli(RespondCommand::Undo { action_id: "act-0".into(), dry_run: false }, &cloud, &store).unwrap_err();
+        let missing = cli(
+            RespondCommand::Undo {
+                action_id: "act-0".into(),
+                dry_run: false,
+            },
+            &cloud,
+            &store,
+        )
+        .unwrap_err();
         assert!(missing.contains("no action act-0"), "{missing}");
         cloud.fail(
             "sagemaker:StartNotebookInstance",
             aidr_engine::ports::FailureKind::Permanent,
             1,
         );
-        let failed = cli(RespondCommand::Undo { action_id: id.clone(), dry_run: false }, &cloud, &store).unwrap_err();
+        let failed = cli(
+            RespondCommand::Undo {
+                action_id: id.clone(),
+                dry_run: false,
+            },
+            &cloud,
+            &store,
+        )
+        .unwrap_err();
         assert!(failed.contains("failed"), "{failed}");
         // A failed undo leaves the action reversible: it can be tried again.
-        let retried = cli(RespondCommand::Undo { action_id: id, dry_run: false }, &cloud, &store).unwrap();
+        let retried = cli(
+            RespondCommand::Undo {
+                action_id: id,
+                dry_run: false,
+            },
+            &cloud,
+            &store,
+        )
+        .unwrap();
         assert!(retried.contains("undid"), "{retried}");
     }
 }
