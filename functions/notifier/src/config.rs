@@ -2,6 +2,7 @@
 //! error names the variable and what is wrong with it. Secrets are not read here: only where
 //! they are (their ARNs).
 
+use aidr_aws::sns::check_topic_arn;
 use aidr_aws::sqs::check_queue_url;
 use aidr_engine::Severity;
 use aidr_engine::notify::pagerduty::ENQUEUE_URL;
@@ -75,25 +76,6 @@ pub struct NotifierConfig {
     pub chat: Option<ChatConfig>,
     /// Present when `AIDR_SECURITY_HUB` is `on` (default `off`).
     pub securityhub: Option<SecurityHubConfig>,
-}
-
-/// Why `arn` is not an SNS topic ARN (`arn:PARTITION:sns:REGION:ACCOUNT:NAME`), if it is not.
-fn check_topic_arn(arn: &str) -> Result<(), String> {
-    let parts: Vec<&str> = arn.split(':').collect();
-    match parts.as_slice() {
-        ["arn", partition, "sns", region, account, name]
-            if !partition.is_empty()
-                && !region.is_empty()
-                && account.len() == 12
-                && account.bytes().all(|b| b.is_ascii_digit())
-                && !name.is_empty() =>
-        {
-            Ok(())
-        }
-        _ => Err(format!(
-            "{arn:?} is not an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME)"
-        )),
-    }
 }
 
 /// Why `url` may not receive alerts, if it may not: it must be `https`, or `http` to a

@@ -4,12 +4,11 @@
 //! delivered once.
 //!
 //! Per message and destination, a delivery mark `notify#<destination>#<message key>` (the
-//! key: the finding's delivery id, the message's kind and count, the same for every delivery
-//! of one SNS message) is written after the destination accepted the message, or after the
-//! message was kept in the dead-letter queue for that destination. A marked destination is
-//! skipped, so a redelivered message posts nothing new, and a retry redoes only what failed.
-//! The destinations are sent to side by side: one that is slow or down never holds up the
-//! other.
+//! key: [`Incoming::message_key`], the same for every delivery of one SNS message) is written
+//! after the destination accepted the message, or after the message was kept in the
+//! dead-letter queue for that destination. A marked destination is skipped, so a redelivered
+//! message posts nothing new, and a retry redoes only what failed. The destinations are sent
+//! to side by side: one that is slow or down never holds up the other.
 //!
 //! Each message then ends one of three ways:
 //! - done: every destination accepted it, had it already, or does not take its severity;
@@ -40,7 +39,7 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use aidr_engine::alerting::{AlertKind, MARKER_TTL_SECS, delivery_id};
+use aidr_engine::alerting::{AlertKind, Incoming, MARKER_TTL_SECS, Received, SnsMessage, read_sns_event};
 use aidr_engine::asff::{default_product_arn, product_arn_of, to_asff};
 use aidr_engine::notify::{chat, pagerduty, slack as blocks};
 use aidr_engine::ports::{
@@ -48,7 +47,7 @@ use aidr_engine::ports::{
 };
 use aidr_engine::time::format_secs;
 use aidr_engine::{Finding, Severity};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 use tokio::time::Instant;
 use tracing::{error, info, warn};
@@ -195,48 +194,6 @@ pub struct Summary {
     pub failed: usize,
 }
 
-/// An alert as the detector publishes it: the finding's fields with `kind` and `count`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct Incoming {
-    pub kind: AlertKind,
-    pub count: i64,
-    /// For a response: what was done or would be done, in one line (`"response"`).
-    #[serde(default)]
-    pub response: Option<String>,
-    #[serde(flatten)]
-    pub finding: Finding,
-}
-
-impl Incoming {
-    /// The same for every delivery of one published message: the finding's delivery id, the
-    /// kind and the count.
-    pub fn message_key(&self) -> String {
-        format!("{}#{}#{}", delivery_id(&self.finding), self.kind.as_str(), self.count)
-    }
-}
-
-#[derive(Deserialize)]
-struct SnsEvent {
-    #[serde(rename = "Records")]
-    records: Vec<Value>,
-}
-
-#[derive(Deserialize)]
-struct SnsRecord {
-    #[serde(rename = "Sns")]
-    sns: SnsMessage,
-}
-
-#[derive(Deserialize)]
-struct SnsMessage {
-    #[serde(rename = "MessageId", default)]
-    message_id: String,
-    #[serde(rename = "TopicArn", default)]
-    topic_arn: String,
-    #[serde(rename = "Message")]
-    message: String,
-}
-
 /// Where a message goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Destination {
@@ -288,21 +245,16 @@ impl<S: StateStore, D: DeadLetters, K: SecretStore, T: Topics, H: FindingsHub> N
     pub async fn handle(&self, payload: &str, deadline: Instant, now: i64) -> Result<Value, HandlerError> {
         let mut summary = Summary::default();
         let mut failures = Vec::new();
-        match serde_json::from_str::<SnsEvent>(payload) {
-            Ok(event) => {
-                for (i, record) in event.records.iter().enumerate() {
-                    summary.messages += 1;
-                    if let Err(why) = self.handle_record(i, record, deadline, now, &mut summary).await {
-                        failures.push(why);
-                    }
+        for received in read_sns_event(payload) {
+            summary.messages += 1;
+            let result = match received {
+                Received::Alert { sns, alert } => self.handle_alert(&sns, &alert, deadline, now, &mut summary).await,
+                Received::Unreadable { body, origin, reason } => {
+                    self.dead_letter(&body, &origin, &reason, &mut summary).await
                 }
-            }
-            Err(e) => {
-                summary.messages += 1;
-                let reason = format!("not an SNS event: {e}");
-                if let Err(why) = self.dead_letter(payload, "event", &reason, &mut summary).await {
-                    failures.push(why);
-                }
+            };
+            if let Err(why) = result {
+                failures.push(why);
             }
         }
         summary.failed = failures.len();
@@ -313,11 +265,11 @@ impl<S: StateStore, D: DeadLetters, K: SecretStore, T: Topics, H: FindingsHub> N
         serde_json::to_value(summary).map_err(|e| HandlerError::Response(e.to_string()))
     }
 
-    /// One SNS record: `Err` with the reason when it must be delivered again.
-    async fn handle_record(
+    /// One alert: `Err` with the reason when it must be delivered again.
+    async fn handle_alert(
         &self,
-        index: usize,
-        record: &Value,
+        sns: &SnsMessage,
+        alert: &Incoming,
         deadline: Instant,
         now: i64,
         summary: &mut Summary,
@@ -326,27 +278,13 @@ impl<S: StateStore, D: DeadLetters, K: SecretStore, T: Topics, H: FindingsHub> N
             message_id,
             topic_arn,
             message,
-        } = match SnsRecord::deserialize(record) {
-            Ok(record) => record.sns,
-            Err(e) => {
-                let reason = format!("not an SNS record: {e}");
-                let origin = format!("record {index}");
-                return self.dead_letter(&record.to_string(), &origin, &reason, summary).await;
-            }
-        };
-        let alert: Incoming = match serde_json::from_str(&message) {
-            Ok(alert) => alert,
-            Err(e) => {
-                let reason = format!("not an aidr alert: {e}");
-                return self.dead_letter(&message, &message_id, &reason, summary).await;
-            }
-        };
+        } = sns;
         let key = alert.message_key();
         let (slack, pagerduty, chat, securityhub) = tokio::join!(
-            self.to_slack(&alert, &key, deadline, now),
-            self.to_pagerduty(&alert, &key, deadline, now),
-            self.to_chat(&alert, &key, deadline, now),
-            self.to_securityhub(&alert, &key, &topic_arn, deadline, now)
+            self.to_slack(alert, &key, deadline, now),
+            self.to_pagerduty(alert, &key, deadline, now),
+            self.to_chat(alert, &key, deadline, now),
+            self.to_securityhub(alert, &key, topic_arn, deadline, now)
         );
         let mut failures = Vec::new();
         let results = [
@@ -375,7 +313,7 @@ impl<S: StateStore, D: DeadLetters, K: SecretStore, T: Topics, H: FindingsHub> N
                 }
                 Err(Failure::Permanent(why)) => {
                     let reason = format!("{name}: {why}");
-                    match self.dead_letter(&message, &message_id, &reason, summary).await {
+                    match self.dead_letter(message, message_id, &reason, summary).await {
                         Ok(()) => self.mark(destination, &key, DEAD_LETTERED, now).await,
                         Err(why) => failures.push(why),
                     }

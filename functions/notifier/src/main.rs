@@ -2,6 +2,8 @@
 //! a chat channel's SNS topic and AWS Security Hub, each delivered once; alerts that can never
 //! be delivered go to the dead-letter queue.
 
+#![recursion_limit = "256"]
+
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use aidr_aws::{DynamoStore, SecretsManager, SecurityHub, SnsTopics, SqsDeadLetters, init_error};

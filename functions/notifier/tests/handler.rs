@@ -828,3 +828,25 @@ async fn a_response_replies_in_the_incidents_thread_and_reaches_the_pager() {
     let summary = trigger["payload"]["summary"].as_str().unwrap();
     assert!(summary.contains(": Response: deactivated access key"), "{summary}");
 }
+
+#[tokio::test]
+async fn each_response_to_an_alert_is_posted_once() {
+    let w = world(true);
+    let f = high();
+    handle(&w, &sns("m-1", &message(&f, AlertKind::Alert, 1))).await;
+    let response = |line: &str| {
+        let mut response: Value = serde_json::from_str(&message(&f, AlertKind::Response, 1)).unwrap();
+        response["response"] = json!(line);
+        response.to_string()
+    };
+    let key = response("deactivate-access-key (enforce): called iam:UpdateAccessKey [action act-1]");
+    let user = response("quarantine-user (enforce): called iam:AttachUserPolicy [action act-2]");
+    handle(&w, &sns("m-2", &key)).await;
+    handle(&w, &sns("m-3", &user)).await;
+    // The same SNS message again (a redelivery) posts nothing.
+    let out = handle(&w, &sns("m-3", &user)).await;
+    assert_eq!(out["sent"], 0, "{out}");
+    let posts: Vec<String> = w.slack.requests().iter().map(|r| r.json().to_string()).collect();
+    assert_eq!(posts.len(), 3, "the alert and both responses");
+    assert!(posts[1].contains("act-1") && posts[2].contains("act-2"), "{posts:?}");
+}
