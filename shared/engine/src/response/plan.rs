@@ -49,7 +49,7 @@ fn caller_user(f: &Finding) -> Option<String> {
 }
 
 /// The first resource that is not an access key id, ARN or credential id: a name.
-fn named<'f>(f: &'f Finding, skip: impl Fn(&str) -> bool) -> Option<&'f str> {
+fn named(f: &Finding, skip: impl Fn(&str) -> bool) -> Option<&str> {
     f.resources.iter().map(String::as_str).find(|r| !skip(r))
 }
 
