@@ -39,7 +39,8 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use aidr_engine::alerting::{AlertKind, Incoming, MARKER_TTL_SECS, Received, SnsMessage, read_sns_event};
+use aidr_aws::subscriber::{Tally, dead_letter, handle_event};
+use aidr_engine::alerting::{AlertKind, Incoming, MARKER_TTL_SECS, SnsMessage};
 use aidr_engine::asff::{default_product_arn, product_arn_of, to_asff};
 use aidr_engine::notify::{chat, pagerduty, slack as blocks};
 use aidr_engine::ports::{
@@ -56,6 +57,11 @@ use crate::config::{ChatConfig, NotifierConfig, PagerDutyConfig, SecurityHubConf
 use crate::delivery::{Credential, Failure, Refusal, Refused, RetryPolicy, post_json, with_retries};
 use crate::pagerduty::{answer as pagerduty_answer, routing_key};
 use crate::slack::{SlackSecret, Thread, api_answer, webhook_answer};
+
+pub use aidr_aws::subscriber::HandlerError;
+
+/// The error type of an invocation that failed for a retry.
+const RETRY_ERROR_TYPE: &str = "Aidr.NotificationNotDelivered";
 
 /// How long an incident's Slack thread is kept at least (longer when the finding's dedupe
 /// window is).
@@ -156,42 +162,25 @@ impl<S, D, K: SecretStore, T, H> Notifier<S, D, K, T, H> {
     }
 }
 
-/// Why an invocation failed as a whole; Lambda delivers the event again.
-#[derive(Debug, thiserror::Error)]
-pub enum HandlerError {
-    #[error("the answer could not be written: {0}")]
-    Response(String),
-    #[error("the event will be delivered again: {0}")]
-    Retry(String),
-}
-
-impl From<HandlerError> for lambda_runtime::Diagnostic {
-    fn from(e: HandlerError) -> Self {
-        let error_type = match &e {
-            HandlerError::Response(_) => "Aidr.ResponseNotWritten",
-            HandlerError::Retry(_) => "Aidr.NotificationNotDelivered",
-        };
-        lambda_runtime::Diagnostic {
-            error_type: error_type.into(),
-            error_message: e.to_string(),
-        }
-    }
-}
-
 /// What an invocation did, counted per message and destination.
 #[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
 pub struct Summary {
-    pub messages: usize,
+    /// Messages seen, dead-lettered (not an alert, or refused for good by a destination), and
+    /// failed in a way that may pass (the event is delivered again).
+    #[serde(flatten)]
+    pub tally: Tally,
     /// Accepted by a destination now.
     pub sent: usize,
     /// Accepted (or dead-lettered) by an earlier delivery of the same message.
     pub already_sent: usize,
     /// Below a destination's minimum severity.
     pub below_minimum: usize,
-    /// Kept in the dead-letter queue (not an alert, or refused for good by a destination).
-    pub dead_lettered: usize,
-    /// Failed in a way that may pass: the event is delivered again.
-    pub failed: usize,
+}
+
+impl AsMut<Tally> for Summary {
+    fn as_mut(&mut self) -> &mut Tally {
+        &mut self.tally
+    }
 }
 
 /// Where a message goes.
@@ -243,26 +232,13 @@ impl<S: StateStore, D: DeadLetters, K: SecretStore, T: Topics, H: FindingsHub> N
     /// [`HandlerError::Retry`] when a message must be delivered again (every message was
     /// tried first, and what succeeded is marked, so the retry redoes only what failed).
     pub async fn handle(&self, payload: &str, deadline: Instant, now: i64) -> Result<Value, HandlerError> {
-        let mut summary = Summary::default();
-        let mut failures = Vec::new();
-        for received in read_sns_event(payload) {
-            summary.messages += 1;
-            let result = match received {
-                Received::Alert { sns, alert } => self.handle_alert(&sns, &alert, deadline, now, &mut summary).await,
-                Received::Unreadable { body, origin, reason } => {
-                    self.dead_letter(&body, &origin, &reason, &mut summary).await
-                }
-            };
-            if let Err(why) = result {
-                failures.push(why);
-            }
-        }
-        summary.failed = failures.len();
-        info!(summary = ?summary, "done");
-        if !failures.is_empty() {
-            return Err(HandlerError::Retry(failures.join("; ")));
-        }
-        serde_json::to_value(summary).map_err(|e| HandlerError::Response(e.to_string()))
+        handle_event(
+            payload,
+            &self.dead_letters,
+            RETRY_ERROR_TYPE,
+            async |sns, alert, summary: &mut Summary| self.handle_alert(sns, alert, deadline, now, summary).await,
+        )
+        .await
     }
 
     /// One alert: `Err` with the reason when it must be delivered again.
@@ -329,20 +305,7 @@ impl<S: StateStore, D: DeadLetters, K: SecretStore, T: Topics, H: FindingsHub> N
 
     /// Keeps `body` in the dead-letter queue; `Err` (for a retry) when the queue refused it.
     async fn dead_letter(&self, body: &str, origin: &str, reason: &str, summary: &mut Summary) -> Result<(), String> {
-        match self.dead_letters.keep(body, origin, reason).await {
-            Ok(()) => {
-                error!(
-                    message_id = origin,
-                    reason, "can never be delivered; sent to the dead-letter queue"
-                );
-                summary.dead_lettered += 1;
-                Ok(())
-            }
-            Err(e) => {
-                error!(message_id = origin, reason, dead_letter_error = %e, "can never be delivered, and the dead-letter queue refused it; the event will be delivered again");
-                Err(format!("{reason}; the dead-letter queue refused it: {e}"))
-            }
-        }
+        dead_letter(&self.dead_letters, body, origin, reason, &mut summary.tally).await
     }
 
     fn mark_key(destination: Destination, key: &str) -> String {

@@ -1,15 +1,17 @@
 //! aidr's adapters on AWS: the engine's ports implemented with the AWS SDK. The engine itself
 //! never sees SDK types. Also what every Lambda of aidr shares with the Lambda service:
-//! [`init_error`].
+//! [`init_error`], [`config`]; and what the alert topic's subscribers share: [`subscriber`].
 
 mod failure;
 
+pub mod config;
 pub mod dynamo;
 pub mod init_error;
 pub mod secrets;
 pub mod securityhub;
 pub mod sns;
 pub mod sqs;
+pub mod subscriber;
 
 pub use dynamo::DynamoStore;
 pub use secrets::SecretsManager;

@@ -50,7 +50,7 @@ pub struct SnsMessage {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Received {
     /// An aidr message, and the SNS message it came in.
-    Alert { sns: SnsMessage, alert: Incoming },
+    Alert { sns: SnsMessage, alert: Box<Incoming> },
     /// Something else: `body` as received, from `origin` (the SNS message id, `record <i>`
     /// for a record that is no SNS record, `event` for a payload that is no SNS event), and
     /// why it is not an alert.
@@ -98,7 +98,10 @@ pub fn read_sns_event(payload: &str) -> Vec<Received> {
             }
         };
         match serde_json::from_str::<Incoming>(&sns.message) {
-            Ok(alert) => Received::Alert { sns, alert },
+            Ok(alert) => Received::Alert {
+                sns,
+                alert: Box::new(alert),
+            },
             Err(e) => Received::Unreadable {
                 reason: format!("not an aidr alert: {e}"),
                 origin: sns.message_id,
