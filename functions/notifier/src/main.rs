@@ -23,14 +23,7 @@ fn now_millis() -> u64 {
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
-    let config = match NotifierConfig::from_env() {
-        Ok(config) => config,
-        Err(e) => {
-            tracing::error!(error = %e, "invalid configuration");
-            init_error::report("Runtime.ConfigError", &e.to_string());
-            return Err(e.into());
-        }
-    };
+    let config = init_error::config(NotifierConfig::from_env)?;
     let http = match reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(5))
         .build()
