@@ -5,6 +5,9 @@
 //! deployed state table (DynamoDB) and the accounts (IAM, Bedrock, SageMaker, through the
 //! member role in other accounts) with the caller's AWS credentials.
 
+// Without the `aws` feature only the tests run the commands on the ports.
+#![cfg_attr(not(feature = "aws"), allow(dead_code))]
+
 use std::fmt::Write as _;
 
 use aidr_engine::ports::{CloudActions, Records, StateStore};

@@ -1,19 +1,11 @@
 //! The detector's settings, read from environment variables and validated at cold start; an
 //! error names the variable and what is wrong with it.
 
+pub use aidr_aws::config::ConfigError;
 use aidr_aws::sqs::check_queue_url;
 use aidr_engine::alerting::{AlertPolicy, UPDATE_INTERVAL_SECS};
 use aidr_engine::stateful::StatefulSettings;
 use aidr_engine::{Organization, Registry, Severity};
-
-/// A variable that is missing or invalid.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub enum ConfigError {
-    #[error("environment variable {0} is not set (it names the {1})")]
-    Missing(&'static str, &'static str),
-    #[error("environment variable {var} is invalid: {why}")]
-    Invalid { var: &'static str, why: String },
-}
 
 /// Validated settings.
 #[derive(Debug, Clone, PartialEq)]

@@ -4,9 +4,8 @@
 
 #![recursion_limit = "256"]
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use aidr_aws::{DynamoStore, SnsPublisher, SqsDeadLetters};
+use aidr_engine::time::now_secs;
 use aidr_engine::{Pipeline, Registry};
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use serde_json::value::RawValue;
@@ -15,24 +14,11 @@ use detector::config::DetectorConfig;
 use detector::handler::Detector;
 use detector::init_error;
 
-fn now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
-}
-
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
     let registry = Registry::builtin();
-    let config = match DetectorConfig::from_env(&registry) {
-        Ok(config) => config,
-        Err(e) => {
-            tracing::error!(error = %e, "invalid configuration");
-            init_error::report("Runtime.ConfigError", &e.to_string());
-            return Err(e.into());
-        }
-    };
+    let config = init_error::config(|| DetectorConfig::from_env(&registry))?;
     let aws = aws_config::load_from_env().await;
     let detector = Detector {
         pipeline: Pipeline::new(registry, config.organization, config.stateful),
@@ -43,7 +29,7 @@ async fn main() -> Result<(), Error> {
     };
     let detector = &detector;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Box<RawValue>>| async move {
-        detector.handle(&event.payload, now()).await
+        detector.handle(&event.payload, now_secs()).await
     }))
     .await
 }

@@ -2,6 +2,8 @@
 //! error names the variable and what is wrong with it. Secrets are not read here: only where
 //! they are (their ARNs).
 
+pub use aidr_aws::config::ConfigError;
+use aidr_aws::sns::check_topic_arn;
 use aidr_aws::sqs::check_queue_url;
 use aidr_engine::Severity;
 use aidr_engine::notify::pagerduty::ENQUEUE_URL;
@@ -10,18 +12,8 @@ use url::{Host, Url};
 /// The Slack Web API's base URL.
 pub const SLACK_API_URL: &str = "https://slack.com/api";
 
-/// A variable that is missing or invalid.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub enum ConfigError {
-    #[error("environment variable {0} is not set (it names the {1})")]
-    Missing(&'static str, &'static str),
-    #[error("environment variable {var} is invalid: {why}")]
-    Invalid { var: &'static str, why: String },
-    #[error(
-        "no destination: set at least one of AIDR_SLACK_SECRET_ARN, AIDR_PAGERDUTY_SECRET_ARN, AIDR_CHAT_TOPIC_ARN, AIDR_SECURITY_HUB=on"
-    )]
-    NoDestination,
-}
+/// What stops the notifier when no destination is configured.
+pub const NO_DESTINATION: &str = "no destination: set at least one of AIDR_SLACK_SECRET_ARN, AIDR_PAGERDUTY_SECRET_ARN, AIDR_CHAT_TOPIC_ARN, AIDR_SECURITY_HUB=on";
 
 /// Slack's settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,25 +69,6 @@ pub struct NotifierConfig {
     pub securityhub: Option<SecurityHubConfig>,
 }
 
-/// Why `arn` is not an SNS topic ARN (`arn:PARTITION:sns:REGION:ACCOUNT:NAME`), if it is not.
-fn check_topic_arn(arn: &str) -> Result<(), String> {
-    let parts: Vec<&str> = arn.split(':').collect();
-    match parts.as_slice() {
-        ["arn", partition, "sns", region, account, name]
-            if !partition.is_empty()
-                && !region.is_empty()
-                && account.len() == 12
-                && account.bytes().all(|b| b.is_ascii_digit())
-                && !name.is_empty() =>
-        {
-            Ok(())
-        }
-        _ => Err(format!(
-            "{arn:?} is not an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME)"
-        )),
-    }
-}
-
 /// Why `url` may not receive alerts, if it may not: it must be `https`, or `http` to a
 /// loopback address (`127.0.0.1`, `::1`, `localhost`), which local tests use.
 pub fn check_destination_url(url: &str) -> Result<(), String> {
@@ -120,7 +93,7 @@ impl NotifierConfig {
     ///
     /// # Errors
     /// A [`ConfigError`] naming the first variable that is missing or invalid, or
-    /// [`ConfigError::NoDestination`] when no destination is configured.
+    /// [`ConfigError::Incomplete`] ([`NO_DESTINATION`]) when no destination is configured.
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<NotifierConfig, ConfigError> {
         let value = |var: &str| get(var).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
         let required = |var: &'static str, what: &'static str| value(var).ok_or(ConfigError::Missing(var, what));
@@ -195,7 +168,7 @@ impl NotifierConfig {
             }
         };
         if slack.is_none() && pagerduty.is_none() && chat.is_none() && securityhub.is_none() {
-            return Err(ConfigError::NoDestination);
+            return Err(ConfigError::Incomplete(NO_DESTINATION));
         }
         Ok(NotifierConfig {
             table,
@@ -292,7 +265,7 @@ mod tests {
         // Its severity is read only when it is configured.
         assert_eq!(
             config(&[BASE[0], BASE[1], ("AIDR_CHAT_MIN_SEVERITY", "high")]).unwrap_err(),
-            ConfigError::NoDestination
+            ConfigError::Incomplete(NO_DESTINATION)
         );
     }
 
@@ -303,7 +276,10 @@ mod tests {
             all.extend_from_slice(vars);
             config(&all).map(|c| c.securityhub)
         };
-        assert_eq!(hub(&[("AIDR_SECURITY_HUB", "off")]), Err(ConfigError::NoDestination));
+        assert_eq!(
+            hub(&[("AIDR_SECURITY_HUB", "off")]),
+            Err(ConfigError::Incomplete(NO_DESTINATION))
+        );
         assert_eq!(
             hub(&[("AIDR_SECURITY_HUB", "on")]),
             Ok(Some(SecurityHubConfig {
@@ -339,7 +315,7 @@ mod tests {
             config(&[]).unwrap_err().to_string(),
             "environment variable AIDR_STATE_TABLE is not set (it names the DynamoDB state table)"
         );
-        assert_eq!(config(&BASE[..2]).unwrap_err(), ConfigError::NoDestination);
+        assert_eq!(config(&BASE[..2]).unwrap_err(), ConfigError::Incomplete(NO_DESTINATION));
         for (var, value) in [
             ("AIDR_DEAD_LETTER_QUEUE_URL", "aidr-dlq"),
             (

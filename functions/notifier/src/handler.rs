@@ -4,12 +4,11 @@
 //! delivered once.
 //!
 //! Per message and destination, a delivery mark `notify#<destination>#<message key>` (the
-//! key: the finding's delivery id, the message's kind and count, the same for every delivery
-//! of one SNS message) is written after the destination accepted the message, or after the
-//! message was kept in the dead-letter queue for that destination. A marked destination is
-//! skipped, so a redelivered message posts nothing new, and a retry redoes only what failed.
-//! The destinations are sent to side by side: one that is slow or down never holds up the
-//! other.
+//! key: [`Incoming::message_key`], the same for every delivery of one SNS message) is written
+//! after the destination accepted the message, or after the message was kept in the
+//! dead-letter queue for that destination. A marked destination is skipped, so a redelivered
+//! message posts nothing new, and a retry redoes only what failed. The destinations are sent
+//! to side by side: one that is slow or down never holds up the other.
 //!
 //! Each message then ends one of three ways:
 //! - done: every destination accepted it, had it already, or does not take its severity;
@@ -40,7 +39,8 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use aidr_engine::alerting::{AlertKind, MARKER_TTL_SECS, delivery_id};
+use aidr_aws::subscriber::{Tally, dead_letter, handle_event};
+use aidr_engine::alerting::{AlertKind, Incoming, MARKER_TTL_SECS, SnsMessage};
 use aidr_engine::asff::{default_product_arn, product_arn_of, to_asff};
 use aidr_engine::notify::{chat, pagerduty, slack as blocks};
 use aidr_engine::ports::{
@@ -48,7 +48,7 @@ use aidr_engine::ports::{
 };
 use aidr_engine::time::format_secs;
 use aidr_engine::{Finding, Severity};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 use tokio::time::Instant;
 use tracing::{error, info, warn};
@@ -57,6 +57,11 @@ use crate::config::{ChatConfig, NotifierConfig, PagerDutyConfig, SecurityHubConf
 use crate::delivery::{Credential, Failure, Refusal, Refused, RetryPolicy, post_json, with_retries};
 use crate::pagerduty::{answer as pagerduty_answer, routing_key};
 use crate::slack::{SlackSecret, Thread, api_answer, webhook_answer};
+
+pub use aidr_aws::subscriber::HandlerError;
+
+/// The error type of an invocation that failed for a retry.
+const RETRY_ERROR_TYPE: &str = "Aidr.NotificationNotDelivered";
 
 /// How long an incident's Slack thread is kept at least (longer when the finding's dedupe
 /// window is).
@@ -157,84 +162,25 @@ impl<S, D, K: SecretStore, T, H> Notifier<S, D, K, T, H> {
     }
 }
 
-/// Why an invocation failed as a whole; Lambda delivers the event again.
-#[derive(Debug, thiserror::Error)]
-pub enum HandlerError {
-    #[error("the answer could not be written: {0}")]
-    Response(String),
-    #[error("the event will be delivered again: {0}")]
-    Retry(String),
-}
-
-impl From<HandlerError> for lambda_runtime::Diagnostic {
-    fn from(e: HandlerError) -> Self {
-        let error_type = match &e {
-            HandlerError::Response(_) => "Aidr.ResponseNotWritten",
-            HandlerError::Retry(_) => "Aidr.NotificationNotDelivered",
-        };
-        lambda_runtime::Diagnostic {
-            error_type: error_type.into(),
-            error_message: e.to_string(),
-        }
-    }
-}
-
 /// What an invocation did, counted per message and destination.
 #[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
 pub struct Summary {
-    pub messages: usize,
+    /// Messages seen, dead-lettered (not an alert, or refused for good by a destination), and
+    /// failed in a way that may pass (the event is delivered again).
+    #[serde(flatten)]
+    pub tally: Tally,
     /// Accepted by a destination now.
     pub sent: usize,
     /// Accepted (or dead-lettered) by an earlier delivery of the same message.
     pub already_sent: usize,
     /// Below a destination's minimum severity.
     pub below_minimum: usize,
-    /// Kept in the dead-letter queue (not an alert, or refused for good by a destination).
-    pub dead_lettered: usize,
-    /// Failed in a way that may pass: the event is delivered again.
-    pub failed: usize,
 }
 
-/// An alert as the detector publishes it: the finding's fields with `kind` and `count`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct Incoming {
-    pub kind: AlertKind,
-    pub count: i64,
-    /// For a response: what was done or would be done, in one line (`"response"`).
-    #[serde(default)]
-    pub response: Option<String>,
-    #[serde(flatten)]
-    pub finding: Finding,
-}
-
-impl Incoming {
-    /// The same for every delivery of one published message: the finding's delivery id, the
-    /// kind and the count.
-    pub fn message_key(&self) -> String {
-        format!("{}#{}#{}", delivery_id(&self.finding), self.kind.as_str(), self.count)
+impl AsMut<Tally> for Summary {
+    fn as_mut(&mut self) -> &mut Tally {
+        &mut self.tally
     }
-}
-
-#[derive(Deserialize)]
-struct SnsEvent {
-    #[serde(rename = "Records")]
-    records: Vec<Value>,
-}
-
-#[derive(Deserialize)]
-struct SnsRecord {
-    #[serde(rename = "Sns")]
-    sns: SnsMessage,
-}
-
-#[derive(Deserialize)]
-struct SnsMessage {
-    #[serde(rename = "MessageId", default)]
-    message_id: String,
-    #[serde(rename = "TopicArn", default)]
-    topic_arn: String,
-    #[serde(rename = "Message")]
-    message: String,
 }
 
 /// Where a message goes.
@@ -286,38 +232,20 @@ impl<S: StateStore, D: DeadLetters, K: SecretStore, T: Topics, H: FindingsHub> N
     /// [`HandlerError::Retry`] when a message must be delivered again (every message was
     /// tried first, and what succeeded is marked, so the retry redoes only what failed).
     pub async fn handle(&self, payload: &str, deadline: Instant, now: i64) -> Result<Value, HandlerError> {
-        let mut summary = Summary::default();
-        let mut failures = Vec::new();
-        match serde_json::from_str::<SnsEvent>(payload) {
-            Ok(event) => {
-                for (i, record) in event.records.iter().enumerate() {
-                    summary.messages += 1;
-                    if let Err(why) = self.handle_record(i, record, deadline, now, &mut summary).await {
-                        failures.push(why);
-                    }
-                }
-            }
-            Err(e) => {
-                summary.messages += 1;
-                let reason = format!("not an SNS event: {e}");
-                if let Err(why) = self.dead_letter(payload, "event", &reason, &mut summary).await {
-                    failures.push(why);
-                }
-            }
-        }
-        summary.failed = failures.len();
-        info!(summary = ?summary, "done");
-        if !failures.is_empty() {
-            return Err(HandlerError::Retry(failures.join("; ")));
-        }
-        serde_json::to_value(summary).map_err(|e| HandlerError::Response(e.to_string()))
+        handle_event(
+            payload,
+            &self.dead_letters,
+            RETRY_ERROR_TYPE,
+            async |sns, alert, summary: &mut Summary| self.handle_alert(sns, alert, deadline, now, summary).await,
+        )
+        .await
     }
 
-    /// One SNS record: `Err` with the reason when it must be delivered again.
-    async fn handle_record(
+    /// One alert: `Err` with the reason when it must be delivered again.
+    async fn handle_alert(
         &self,
-        index: usize,
-        record: &Value,
+        sns: &SnsMessage,
+        alert: &Incoming,
         deadline: Instant,
         now: i64,
         summary: &mut Summary,
@@ -326,27 +254,13 @@ impl<S: StateStore, D: DeadLetters, K: SecretStore, T: Topics, H: FindingsHub> N
             message_id,
             topic_arn,
             message,
-        } = match SnsRecord::deserialize(record) {
-            Ok(record) => record.sns,
-            Err(e) => {
-                let reason = format!("not an SNS record: {e}");
-                let origin = format!("record {index}");
-                return self.dead_letter(&record.to_string(), &origin, &reason, summary).await;
-            }
-        };
-        let alert: Incoming = match serde_json::from_str(&message) {
-            Ok(alert) => alert,
-            Err(e) => {
-                let reason = format!("not an aidr alert: {e}");
-                return self.dead_letter(&message, &message_id, &reason, summary).await;
-            }
-        };
+        } = sns;
         let key = alert.message_key();
         let (slack, pagerduty, chat, securityhub) = tokio::join!(
-            self.to_slack(&alert, &key, deadline, now),
-            self.to_pagerduty(&alert, &key, deadline, now),
-            self.to_chat(&alert, &key, deadline, now),
-            self.to_securityhub(&alert, &key, &topic_arn, deadline, now)
+            self.to_slack(alert, &key, deadline, now),
+            self.to_pagerduty(alert, &key, deadline, now),
+            self.to_chat(alert, &key, deadline, now),
+            self.to_securityhub(alert, &key, topic_arn, deadline, now)
         );
         let mut failures = Vec::new();
         let results = [
@@ -375,7 +289,7 @@ impl<S: StateStore, D: DeadLetters, K: SecretStore, T: Topics, H: FindingsHub> N
                 }
                 Err(Failure::Permanent(why)) => {
                     let reason = format!("{name}: {why}");
-                    match self.dead_letter(&message, &message_id, &reason, summary).await {
+                    match self.dead_letter(message, message_id, &reason, summary).await {
                         Ok(()) => self.mark(destination, &key, DEAD_LETTERED, now).await,
                         Err(why) => failures.push(why),
                     }
@@ -391,20 +305,7 @@ impl<S: StateStore, D: DeadLetters, K: SecretStore, T: Topics, H: FindingsHub> N
 
     /// Keeps `body` in the dead-letter queue; `Err` (for a retry) when the queue refused it.
     async fn dead_letter(&self, body: &str, origin: &str, reason: &str, summary: &mut Summary) -> Result<(), String> {
-        match self.dead_letters.keep(body, origin, reason).await {
-            Ok(()) => {
-                error!(
-                    message_id = origin,
-                    reason, "can never be delivered; sent to the dead-letter queue"
-                );
-                summary.dead_lettered += 1;
-                Ok(())
-            }
-            Err(e) => {
-                error!(message_id = origin, reason, dead_letter_error = %e, "can never be delivered, and the dead-letter queue refused it; the event will be delivered again");
-                Err(format!("{reason}; the dead-letter queue refused it: {e}"))
-            }
-        }
+        dead_letter(&self.dead_letters, body, origin, reason, &mut summary.tally).await
     }
 
     fn mark_key(destination: Destination, key: &str) -> String {

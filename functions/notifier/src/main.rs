@@ -2,6 +2,8 @@
 //! a chat channel's SNS topic and AWS Security Hub, each delivered once; alerts that can never
 //! be delivered go to the dead-letter queue.
 
+#![recursion_limit = "256"]
+
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use aidr_aws::{DynamoStore, SecretsManager, SecurityHub, SnsTopics, SqsDeadLetters, init_error};
@@ -21,14 +23,7 @@ fn now_millis() -> u64 {
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
-    let config = match NotifierConfig::from_env() {
-        Ok(config) => config,
-        Err(e) => {
-            tracing::error!(error = %e, "invalid configuration");
-            init_error::report("Runtime.ConfigError", &e.to_string());
-            return Err(e.into());
-        }
-    };
+    let config = init_error::config(NotifierConfig::from_env)?;
     let http = match reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(5))
         .build()

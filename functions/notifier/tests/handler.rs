@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use aidr_engine::alerting::{Alert, AlertKind};
+use aidr_engine::alerting::AlertKind;
 use aidr_engine::notify::chat;
 use aidr_engine::ports::{FailureKind, MemoryStore, StateStore};
 use aidr_engine::{Finding, Severity, Subject};
@@ -13,6 +13,7 @@ use aidr_testkit::receiver::{Receiver, Reply};
 use aidr_testkit::recording::{RecordingDeadLetters, RecordingHub, RecordingTopics};
 use aidr_testkit::samples::sample_findings;
 use aidr_testkit::secrets::MapSecrets;
+use aidr_testkit::sns::{alert_message, response_message, sns_event};
 use notifier::config::{ChatConfig, NotifierConfig, PagerDutyConfig, SecurityHubConfig, SlackConfig};
 use notifier::delivery::RetryPolicy;
 use notifier::handler::{HandlerError, Notifier};
@@ -122,29 +123,12 @@ fn on_event(mut f: Finding, event_id: &str) -> Finding {
 }
 
 fn message(f: &Finding, kind: AlertKind, count: i64) -> String {
-    serde_json::to_string(&Alert {
-        kind,
-        count,
-        response: None,
-        finding: f,
-    })
-    .unwrap()
+    alert_message(f, kind, count)
 }
 
 /// An SNS event with one message, as Lambda delivers it.
 fn sns(message_id: &str, message: &str) -> String {
-    json!({"Records": [{
-        "EventSource": "aws:sns", "EventVersion": "1.0",
-        "EventSubscriptionArn": "arn:aws:sns:us-east-1:111122223333:aidr-alerts:0b7e6a48",
-        "Sns": {
-            "Type": "Notification", "MessageId": message_id,
-            "TopicArn": "arn:aws:sns:us-east-1:111122223333:aidr-alerts",
-            "Subject": "aidr HIGH", "Message": message, "Timestamp": "2027-01-15T08:00:00.000Z",
-            "SignatureVersion": "1", "Signature": "", "SigningCertUrl": "", "UnsubscribeUrl": "",
-            "MessageAttributes": {"kind": {"Type": "String", "Value": "alert"}}
-        }
-    }]})
-    .to_string()
+    sns_event(&[(message_id, message)])
 }
 
 async fn invoke_within(w: &World, payload: &str, time: Duration) -> Result<Value, HandlerError> {
@@ -241,7 +225,7 @@ async fn a_rate_limit_longer_than_the_time_left_fails_the_invocation_and_the_ret
     let event = sns("m-1", &message(&high(), AlertKind::Alert, 1));
     let err = invoke_within(&w, &event, Duration::from_secs(5)).await.unwrap_err();
     assert!(
-        matches!(&err, HandlerError::Retry(why) if why.starts_with("slack:")),
+        matches!(&err, HandlerError::Retry { why, .. } if why.starts_with("slack:")),
         "{err}"
     );
     let diagnostic: lambda_runtime::Diagnostic = err.into();
@@ -352,7 +336,7 @@ async fn pagerduty_down_neither_stops_nor_repeats_the_slack_post() {
     let event = sns("m-1", &message(&high(), AlertKind::Alert, 1));
     let err = invoke(&w, &event).await.unwrap_err();
     assert!(
-        matches!(&err, HandlerError::Retry(why) if why.starts_with("pagerduty:")),
+        matches!(&err, HandlerError::Retry { why, .. } if why.starts_with("pagerduty:")),
         "{err}"
     );
     assert_eq!((w.slack.requests().len(), w.pagerduty.requests().len()), (1, 4));
@@ -502,7 +486,7 @@ async fn a_chat_topic_down_neither_stops_nor_repeats_the_slack_post() {
     let event = sns("m-1", &message(&high(), AlertKind::Alert, 1));
     let err = invoke(&w, &event).await.unwrap_err();
     assert!(
-        matches!(&err, HandlerError::Retry(why) if why.starts_with("chat: topic unavailable")),
+        matches!(&err, HandlerError::Retry { why, .. } if why.starts_with("chat: topic unavailable")),
         "{err}"
     );
     assert_eq!((w.slack.requests().len(), w.pagerduty.requests().len()), (1, 1));
@@ -751,7 +735,7 @@ async fn security_hub_throttling_retries_the_event_without_repeating_other_desti
     let event = sns("m-1", &message(&high(), AlertKind::Alert, 1));
     let err = invoke(&w, &event).await.unwrap_err();
     assert!(
-        matches!(&err, HandlerError::Retry(why) if why.starts_with("securityhub: Security Hub refused finding")),
+        matches!(&err, HandlerError::Retry { why, .. } if why.starts_with("securityhub: Security Hub refused finding")),
         "{err}"
     );
     assert!(w.notifier.dead_letters.kept().is_empty());
@@ -804,9 +788,8 @@ async fn a_response_replies_in_the_incidents_thread_and_reaches_the_pager() {
     let w = world(true);
     let f = high();
     handle(&w, &sns("m-1", &message(&f, AlertKind::Alert, 1))).await;
-    let mut response: Value = serde_json::from_str(&message(&f, AlertKind::Response, 1)).unwrap();
-    response["response"] = json!("deactivated access key AKIA… of <@U123> (dry run)");
-    let out = handle(&w, &sns("m-2", &response.to_string())).await;
+    let response = response_message(&f, 1, "deactivated access key AKIA… of <@U123> (dry run)");
+    let out = handle(&w, &sns("m-2", &response)).await;
     assert_eq!(
         (out["sent"].as_u64(), out["dead_lettered"].as_u64()),
         (Some(2), Some(0)),
@@ -827,4 +810,22 @@ async fn a_response_replies_in_the_incidents_thread_and_reaches_the_pager() {
     assert_eq!(trigger["dedup_key"], f.dedupe_key.as_str(), "the same incident");
     let summary = trigger["payload"]["summary"].as_str().unwrap();
     assert!(summary.contains(": Response: deactivated access key"), "{summary}");
+}
+
+#[tokio::test]
+async fn each_response_to_an_alert_is_posted_once() {
+    let w = world(true);
+    let f = high();
+    handle(&w, &sns("m-1", &message(&f, AlertKind::Alert, 1))).await;
+    let response = |line: &str| response_message(&f, 1, line);
+    let key = response("deactivate-access-key (enforce): called iam:UpdateAccessKey [action act-1]");
+    let user = response("quarantine-user (enforce): called iam:AttachUserPolicy [action act-2]");
+    handle(&w, &sns("m-2", &key)).await;
+    handle(&w, &sns("m-3", &user)).await;
+    // The same SNS message again (a redelivery) posts nothing.
+    let out = handle(&w, &sns("m-3", &user)).await;
+    assert_eq!(out["sent"], 0, "{out}");
+    let posts: Vec<String> = w.slack.requests().iter().map(|r| r.json().to_string()).collect();
+    assert_eq!(posts.len(), 3, "the alert and both responses");
+    assert!(posts[1].contains("act-1") && posts[2].contains("act-2"), "{posts:?}");
 }

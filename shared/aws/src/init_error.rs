@@ -5,6 +5,18 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
+/// The function's settings as `read` gives them; its error is logged and reported as an init
+/// error (`Runtime.ConfigError`) before it is returned, for the function to stop with it.
+///
+/// # Errors
+/// `read`'s.
+pub fn config<T, E: std::fmt::Display>(read: impl FnOnce() -> Result<T, E>) -> Result<T, E> {
+    read().inspect_err(|e| {
+        tracing::error!(error = %e, "invalid configuration");
+        report("Runtime.ConfigError", &e.to_string());
+    })
+}
+
 /// Posts `message` as an init error of `error_type`. Best effort: failures to report are
 /// printed to stderr (which Lambda logs) and otherwise ignored.
 pub fn report(error_type: &str, message: &str) {

@@ -1,10 +1,12 @@
 //! aidr's adapters on AWS: the engine's ports implemented with the AWS SDK. The engine itself
 //! never sees SDK types. Also what every Lambda of aidr shares with the Lambda service:
-//! [`init_error`]. With the `respond` feature, the responder's actions on IAM, Bedrock and
-//! SageMaker: `respond::AwsActions`.
+//! [`init_error`], [`config`]; and what the alert topic's subscribers share: [`subscriber`].
+//! With the `respond` feature, the responder's actions on IAM, Bedrock and SageMaker:
+//! `respond::AwsActions`.
 
 mod failure;
 
+pub mod config;
 pub mod dynamo;
 pub mod init_error;
 #[cfg(feature = "respond")]
@@ -13,6 +15,7 @@ pub mod secrets;
 pub mod securityhub;
 pub mod sns;
 pub mod sqs;
+pub mod subscriber;
 
 pub use dynamo::DynamoStore;
 pub use secrets::SecretsManager;

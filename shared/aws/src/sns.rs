@@ -8,6 +8,26 @@ use aws_sdk_sns::types::MessageAttributeValue;
 
 use crate::failure::failure_kind;
 
+/// Why `arn` is not an SNS topic ARN (`arn:PARTITION:sns:REGION:ACCOUNT:NAME`), if it is not:
+/// what the Lambdas check their topic settings with at cold start.
+pub fn check_topic_arn(arn: &str) -> Result<(), String> {
+    let parts: Vec<&str> = arn.split(':').collect();
+    match parts.as_slice() {
+        ["arn", partition, "sns", region, account, name]
+            if !partition.is_empty()
+                && !region.is_empty()
+                && account.len() == 12
+                && account.bytes().all(|b| b.is_ascii_digit())
+                && !name.is_empty() =>
+        {
+            Ok(())
+        }
+        _ => Err(format!(
+            "{arn:?} is not an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME)"
+        )),
+    }
+}
+
 /// Publishes each alert or update to one topic: the message is the finding as JSON with `kind`
 /// (`alert`, `update`) and `count` beside its fields, the subject a short title, and the
 /// message attributes `kind`, `severity`, `rule_id`, `area` and `account` let subscriptions

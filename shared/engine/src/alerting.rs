@@ -24,6 +24,10 @@
 //! can drop repeats by `event_ids`). A failure between steps 1 and 2 may count one occurrence
 //! twice in the window's total.
 
+mod incoming;
+
+pub use incoming::{Incoming, Received, SnsMessage, read_sns_event};
+
 use crate::finding::Finding;
 use crate::policy::wildcard_match;
 use crate::ports::{FailureKind, PublishError, Publisher, StateError, StateStore};

@@ -72,6 +72,13 @@ pub fn format_millis(millis: i64) -> String {
     out
 }
 
+/// The current time in Unix seconds (0 for a clock before 1970).
+pub fn now_secs() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
 /// The RFC 3339 UTC timestamp (`2024-05-01T12:34:56Z`) of a Unix time in seconds.
 pub fn format_secs(secs: i64) -> String {
     let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));

@@ -1,9 +1,14 @@
 //! A state store that fails on demand: [`FlakyStore`] wraps the in-memory store and fails the
-//! next calls of the operations it is told to, with the kind of failure it is told.
+//! next calls of the operations it is told to, with the kind of failure it is told. It keeps
+//! records ([`Records`]) in the in-memory store too, without failing.
 
+use std::future::Future;
 use std::sync::Mutex;
 
-use aidr_engine::ports::{FailureKind, Item, Members, MemoryStore, StateError, StateStore, StoreFuture, Window};
+use aidr_engine::ports::{
+    FailureKind, Item, Members, MemoryStore, Records, StateError, StateStore, StoreFuture, Window,
+};
+use serde_json::Value;
 
 /// The operations of a [`StateStore`], to choose which one fails.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,6 +57,21 @@ impl FlakyStore {
             Some(error) => Box::pin(std::future::ready(Err(error))),
             None => inner(),
         }
+    }
+}
+
+impl Records for FlakyStore {
+    fn put_record(
+        &self,
+        key: &str,
+        doc: &Value,
+        expires_at: i64,
+    ) -> impl Future<Output = Result<(), StateError>> + Send {
+        self.inner.put_record(key, doc, expires_at)
+    }
+
+    fn get_record(&self, key: &str, now: i64) -> impl Future<Output = Result<Option<Value>, StateError>> + Send {
+        self.inner.get_record(key, now)
     }
 }
 

@@ -6,7 +6,8 @@
 //! - [`recording`]: a publisher and a dead-letter queue that record what they get and can be
 //!   made to fail; [`flaky`]: a state store that fails on demand;
 //! - [`secrets`]: a secret store on a map; [`receiver`]: local HTTP receivers that answer
-//!   like Slack and PagerDuty.
+//!   like Slack and PagerDuty;
+//! - [`sns`]: alerts in the SNS events their subscribers get.
 
 pub mod cloud;
 pub mod conformance;
@@ -15,3 +16,4 @@ pub mod receiver;
 pub mod recording;
 pub mod samples;
 pub mod secrets;
+pub mod sns;

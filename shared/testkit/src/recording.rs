@@ -55,11 +55,12 @@ impl<T: Clone> Recording<T> {
     }
 }
 
-/// One message kept by [`RecordingPublisher`]: its kind, count and finding.
+/// One message kept by [`RecordingPublisher`]: its kind, count, response line and finding.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Published {
     pub kind: AlertKind,
     pub count: i64,
+    pub response: Option<String>,
     pub finding: Finding,
 }
 
@@ -94,6 +95,7 @@ impl Publisher for RecordingPublisher {
         let message = Published {
             kind: alert.kind,
             count: alert.count,
+            response: alert.response.map(str::to_owned),
             finding: alert.finding.clone(),
         };
         self.keep_item(message, "topic")

@@ -72,6 +72,14 @@ pub fn sample_finding(rule_id: &str, path: &str) -> Option<Finding> {
     sample_findings(path).into_iter().find(|f| f.rule_id == rule_id)
 }
 
+/// `rule_id`'s finding on a stateful detection's sample (a sequence of CloudTrail records),
+/// `None` when it does not fire. Panics when the sample is missing or malformed.
+pub fn stateful_finding(rule_id: &str, path: &str) -> Option<Finding> {
+    let findings = run_sample(DetectionKind::Stateful, path, Organization::default())
+        .unwrap_or_else(|e| panic!("sample {path}: {e}"));
+    findings.into_iter().find(|f| f.rule_id == rule_id)
+}
+
 /// Severity of `rule_id`'s finding on an event rule's sample, `None` when it does not fire.
 pub fn sample_severity(rule_id: &str, path: &str) -> Option<Severity> {
     sample_finding(rule_id, path).map(|f| f.severity)

@@ -18,8 +18,9 @@ pub use call::{ACTIVE, Call, INACTIVE, PrincipalKind, Target};
 pub use observed::{Observed, observed_configuration};
 pub use plan::{Lookup, Plan, QUARANTINE_POLICY, REVOKE_POLICY_NAME, plan, revoke_sessions_policy};
 pub use playbook::{LLMJACKING, Playbook, PlaybookInfo};
-pub use record::{ActionRecord, CallRecord, Decision};
+pub use record::{ActionRecord, CallRecord, Decision, RATE_LIMIT};
 pub use respond::{
-    CLAIM_SECS, RECORD_TTL_SECS, RespondError, Responder, UndoError, action_key, day_index_key, logging_config_key,
+    CLAIM_SECS, RECORD_TTL_SECS, RespondError, Responder, UndoError, action_key, day_index_key,
+    logging_config_delivers, logging_config_key,
 };
 pub use settings::{DEFAULT_MAX_ACTIONS_PER_HOUR, Mode, SKIP_TAG, Settings, parse_list, parse_modes};

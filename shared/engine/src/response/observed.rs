@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use super::respond::logging_config_key;
+use super::respond::{logging_config_delivers, logging_config_key};
 use crate::cloudtrail::Event;
 use crate::cloudtrail::record::s;
 use crate::finding::Finding;
@@ -31,9 +31,7 @@ pub fn observed_configuration(event: &Event<'_, '_>, findings: &[Finding]) -> Op
         return None;
     }
     let config = event.req("loggingConfig")?;
-    let delivers = ["s3Config", "cloudWatchConfig"]
-        .iter()
-        .any(|k| config.get(k).is_some_and(Value::is_object));
+    let delivers = logging_config_delivers(config);
     let (account, region) = (event.account()?, s(&event.record.aws_region)?);
     delivers.then(|| Observed {
         key: logging_config_key(account, region),

@@ -38,6 +38,9 @@ impl Decision {
     }
 }
 
+/// How the reason of an action the rate limit stopped starts (see [`ActionRecord::rate_limited`]).
+pub const RATE_LIMIT: &str = "rate limit";
+
 /// One call as recorded: the call, the state before it, and whether it was made.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CallRecord {
@@ -103,6 +106,16 @@ impl ActionRecord {
             Decision::Failed => format!("failed on {target}: {reason}"),
         };
         format!("{} ({}): {what} [action {}]", self.playbook, self.mode, self.action_id)
+    }
+
+    /// Whether the rate limit stopped it: auto-response is paused in its account for the rest
+    /// of the hour.
+    pub fn rate_limited(&self) -> bool {
+        self.decision == Decision::Skipped
+            && self
+                .reason
+                .as_deref()
+                .is_some_and(|r| r.strip_prefix(RATE_LIMIT).is_some_and(|rest| rest.starts_with(':')))
     }
 
     /// Whether `aidr respond undo` can reverse it.

@@ -11,10 +11,12 @@
 //! - `config#bedrock-logging#<account>#<region>`: the last logging configuration the detector
 //!   saw put (a document), what [`Playbook::RestoreInvocationLogging`] restores.
 
+use serde_json::Value;
+
 use super::call::Target;
 use super::plan::{Lookup, Plan, plan};
 use super::playbook::Playbook;
-use super::record::{ActionRecord, CallRecord, Decision};
+use super::record::{ActionRecord, CallRecord, Decision, RATE_LIMIT};
 use super::settings::{Mode, SKIP_TAG, Settings};
 use crate::finding::Finding;
 use crate::ports::{ActionError, ApiKey, CloudActions, FailureKind, Records, StateError, StateStore};
@@ -36,6 +38,17 @@ pub fn logging_config_key(account: &str, region: &str) -> String {
 /// The key of an action record.
 pub fn action_key(action_id: &str) -> String {
     format!("action#{action_id}")
+}
+
+/// The key of the claim that makes the run of an action happen once.
+fn claim_key(action_id: &str) -> String {
+    format!("respond#{action_id}")
+}
+
+/// The action record kept as `doc`.
+fn parse_record(action_id: &str, doc: Value) -> Result<ActionRecord, StateError> {
+    serde_json::from_value(doc)
+        .map_err(|e| StateError::permanent(format!("record {action_id} is not an action record: {e}")))
 }
 
 /// The key of the index of the records of the day `now` falls in.
@@ -116,14 +129,8 @@ impl<A: CloudActions, R: Records, S: StateStore> Responder<'_, A, R, S> {
     /// call failed in a way that may pass (what was decided before is kept).
     pub async fn respond(&self, f: &Finding, now: i64) -> Result<Vec<ActionRecord>, RespondError> {
         let mut records = Vec::new();
-        for playbook in Playbook::ALL.into_iter().filter(|p| p.answers(&f.rule_id)) {
-            let mode = self.settings.mode(playbook);
-            if mode == Mode::Off {
-                continue;
-            }
-            let planned = plan(playbook, f);
-            let id = action_id(f, playbook, planned.as_ref().ok().map(|p| &p.target));
-            let claim = format!("respond#{id}");
+        for (playbook, mode, planned, id) in self.runs(f) {
+            let claim = claim_key(&id);
             if !self
                 .state
                 .insert_if_absent(&claim, CLAIMED, now + CLAIM_SECS, now)
@@ -168,6 +175,48 @@ impl<A: CloudActions, R: Records, S: StateStore> Responder<'_, A, R, S> {
             self.keep(&record, now).await?;
             self.state.set(&claim, FINISHED, now + RECORD_TTL_SECS).await?;
             records.push(record);
+        }
+        Ok(records)
+    }
+
+    /// The playbooks that answer `f` and are not off, each with its mode, plan and action id.
+    fn runs(&self, f: &Finding) -> Vec<(Playbook, Mode, Result<Plan, String>, String)> {
+        let answering = Playbook::ALL.into_iter().filter(|p| p.answers(&f.rule_id));
+        answering
+            .filter_map(|playbook| {
+                let mode = self.settings.mode(playbook);
+                if mode == Mode::Off {
+                    return None;
+                }
+                let planned = plan(playbook, f);
+                let id = action_id(f, playbook, planned.as_ref().ok().map(|p| &p.target));
+                Some((playbook, mode, planned, id))
+            })
+            .collect()
+    }
+
+    /// The ids of the actions [`Responder::respond`] takes on `f`: one per playbook that
+    /// answers it and is not off, in catalog order; the same for every alert of one incident.
+    pub fn action_ids(&self, f: &Finding) -> Vec<String> {
+        self.runs(f).into_iter().map(|(.., id)| id).collect()
+    }
+
+    /// The records of those of `ids` whose runs have finished: decided for good, neither in
+    /// progress nor waiting to be tried again. In the order of `ids`.
+    ///
+    /// # Errors
+    /// A state error when the claims or records cannot be read.
+    pub async fn finished(&self, ids: &[String], now: i64) -> Result<Vec<ActionRecord>, StateError> {
+        let claims: Vec<String> = ids.iter().map(|id| claim_key(id)).collect();
+        let items = self.state.get_many(&claims, now).await?;
+        let mut records = Vec::new();
+        for (id, item) in ids.iter().zip(items) {
+            if item.is_none_or(|i| i.value != FINISHED) {
+                continue;
+            }
+            if let Some(doc) = self.records.get_record(&action_key(id), now).await? {
+                records.push(parse_record(id, doc)?);
+            }
         }
         Ok(records)
     }
@@ -276,7 +325,7 @@ impl<A: CloudActions, R: Records, S: StateStore> Responder<'_, A, R, S> {
             };
             if count > settings.max_actions_per_hour {
                 let why = format!(
-                    "rate limit: {} actions already taken in account {} this hour (AIDR_RESPONSE_MAX_ACTIONS_PER_HOUR); auto-response is paused there until the hour ends",
+                    "{RATE_LIMIT}: {} actions already taken in account {} this hour (AIDR_RESPONSE_MAX_ACTIONS_PER_HOUR); auto-response is paused there until the hour ends",
                     settings.max_actions_per_hour, plan.scope.account
                 );
                 return skip(run, why);
@@ -335,9 +384,7 @@ impl<A: CloudActions, R: Records, S: StateStore> Responder<'_, A, R, S> {
             let ids = self.state.members(&day_index_key(now - day * 86_400), now).await?;
             for id in ids.members {
                 if let Some(doc) = self.records.get_record(&action_key(&id), now).await? {
-                    let record = serde_json::from_value::<ActionRecord>(doc)
-                        .map_err(|e| StateError::permanent(format!("record {id} is not an action record: {e}")))?;
-                    records.push(record);
+                    records.push(parse_record(&id, doc)?);
                 }
             }
         }
@@ -419,4 +466,12 @@ fn undo_calls(calls: &[CallRecord]) -> Vec<crate::response::Call> {
         .filter(|c| c.made)
         .filter_map(|c| c.call.undo(c.before.as_ref()))
         .collect()
+}
+
+/// Whether a Bedrock `loggingConfig` delivers somewhere: it has an `s3Config` or a
+/// `cloudWatchConfig` object.
+pub fn logging_config_delivers(config: &Value) -> bool {
+    ["s3Config", "cloudWatchConfig"]
+        .iter()
+        .any(|k| config.get(k).is_some_and(Value::is_object))
 }
