@@ -294,3 +294,67 @@ fn a_transient_failure_releases_the_claim_and_the_retry_acts() {
         .unwrap();
     assert_eq!(claim.map(|c| c.value), Some(1));
 }
+
+#[test]
+fn the_hour_counts_only_actions_taken_and_a_rate_limited_incident_acts_once_there_is_room() {
+    // Two keys of two users; the limit is one action an hour.
+    let f1 = sample_finding(
+        "iam.credentials_for_other_user",
+        "events/iam/CreateAccessKey-other-user.json",
+    )
+    .unwrap();
+    let Target::AccessKey {
+        user_name,
+        access_key_id,
+    } = plan(Playbook::DeactivateAccessKey, &f1).unwrap().target
+    else {
+        panic!()
+    };
+    let account = f1.account.clone().unwrap();
+    let mut f2 = f1.clone();
+    f2.resources = vec!["bob".into(), "AKIAEXAMPLEBOBKEY001".into()];
+    f2.dedupe_key.push_str("-bob");
+    let cloud = MemoryCloud::new();
+    cloud.with(&account, |a| {
+        a.keys
+            .insert((user_name.clone(), access_key_id.clone()), "Inactive".into());
+        a.keys
+            .insert(("bob".into(), "AKIAEXAMPLEBOBKEY001".into()), "Active".into());
+    });
+    let store = MemoryStore::default();
+    let settings = Settings {
+        max_actions_per_hour: 1,
+        ..enforce(Playbook::DeactivateAccessKey)
+    };
+    let responder = Responder {
+        actions: &cloud,
+        records: &store,
+        state: &store,
+        settings: &settings,
+    };
+    // The first key is already inactive: nothing taken, no place used.
+    let first = now_or_never(responder.respond(&f1, NOW)).unwrap().unwrap();
+    assert_eq!(first[0].decision, Decision::AlreadyInEffect);
+    let second = now_or_never(responder.respond(&f2, NOW + 1)).unwrap().unwrap();
+    assert_eq!(second[0].decision, Decision::Done, "{}", second[0].line());
+
+    // A third key in the same hour is stopped by the limit, and acts on a later alert of the
+    // same incident once the next hour has room.
+    let mut f3 = f2.clone();
+    f3.resources = vec!["carol".into(), "AKIAEXAMPLECAROL0001".into()];
+    f3.dedupe_key.push_str("-carol");
+    cloud.with(&account, |a| {
+        a.keys
+            .insert(("carol".into(), "AKIAEXAMPLECAROL0001".into()), "Active".into());
+    });
+    let stopped = now_or_never(responder.respond(&f3, NOW + 2)).unwrap().unwrap();
+    assert!(stopped[0].rate_limited(), "{}", stopped[0].line());
+    let next_hour = NOW - NOW % 3600 + 3600;
+    let later = now_or_never(responder.respond(&f3, next_hour)).unwrap().unwrap();
+    assert_eq!(later[0].decision, Decision::Done, "{}", later[0].line());
+    assert_eq!(later[0].action_id, stopped[0].action_id);
+    assert_eq!(
+        cloud.account(&account).keys[&("carol".to_owned(), "AKIAEXAMPLECAROL0001".to_owned())],
+        "Inactive"
+    );
+}

@@ -7,7 +7,8 @@
 //!   that may pass, so that the redelivered alert tries again.
 //! - `action#<action id>`: the [`ActionRecord`] (a document), kept [`RECORD_TTL_SECS`].
 //! - `actions#<YYYY-MM-DD>`: the ids of the day's records, for `aidr respond list`.
-//! - `respond-rate#<account>#<hour>`: enforced actions in the account in that clock hour.
+//! - `respond-rate#<account>#<hour>`: enforced actions in the account in that clock hour (a
+//!   run that changed nothing, failed or was stopped by the limit does not count).
 //! - `config#bedrock-logging#<account>#<region>`: the last logging configuration the detector
 //!   saw put (a document), what [`Playbook::RestoreInvocationLogging`] restores.
 
@@ -102,6 +103,12 @@ struct Run {
     record: ActionRecord,
 }
 
+/// The record of a run that failed with `e`, and `e` when it may pass.
+fn failed(run: Run, e: ActionError) -> (ActionRecord, Option<ActionError>) {
+    let record = run.finish(Decision::Failed, Some(e.message.clone()));
+    (record, e.kind.is_transient().then_some(e))
+}
+
 impl Run {
     fn finish(mut self, decision: Decision, reason: Option<String>) -> ActionRecord {
         self.record.decision = decision;
@@ -173,7 +180,12 @@ impl<A: CloudActions, R: Records, S: StateStore> Responder<'_, A, R, S> {
                 return Err(RespondError::Retry(error.message));
             }
             self.keep(&record, now).await?;
-            self.state.set(&claim, FINISHED, now + RECORD_TTL_SECS).await?;
+            if record.rate_limited() {
+                // Not final: a later alert of the incident may act once the hour has room.
+                self.state.remove(&claim).await?;
+            } else {
+                self.state.set(&claim, FINISHED, now + RECORD_TTL_SECS).await?;
+            }
             records.push(record);
         }
         Ok(records)
@@ -238,10 +250,6 @@ impl<A: CloudActions, R: Records, S: StateStore> Responder<'_, A, R, S> {
     /// in a way that may pass.
     async fn run(&self, mut run: Run, plan: &Plan, f: &Finding, now: i64) -> (ActionRecord, Option<ActionError>) {
         let skip = |run: Run, why: String| (run.finish(Decision::Skipped, Some(why)), None);
-        let failed = |run: Run, e: ActionError| {
-            let record = run.finish(Decision::Failed, Some(e.message.clone()));
-            (record, e.kind.is_transient().then_some(e))
-        };
         let settings = self.settings;
         if f.severity < settings.min_severity {
             let why = format!("severity {} is below the minimum {}", f.severity, settings.min_severity);
@@ -308,29 +316,43 @@ impl<A: CloudActions, R: Records, S: StateStore> Responder<'_, A, R, S> {
                 made: false,
             })
             .collect();
-        if run.record.mode == Mode::Enforce {
-            let hour = now.div_euclid(3600);
-            let rate_key = format!("respond-rate#{}#{hour}", plan.scope.account);
-            let count = match self.state.add(&rate_key, 1, (hour + 2) * 3600, now).await {
-                Ok(count) => count,
-                Err(e) => {
-                    return failed(
-                        run,
-                        ActionError {
-                            kind: e.kind,
-                            message: e.to_string(),
-                        },
-                    );
-                }
-            };
-            if count > settings.max_actions_per_hour {
-                let why = format!(
-                    "{RATE_LIMIT}: {} actions already taken in account {} this hour (AIDR_RESPONSE_MAX_ACTIONS_PER_HOUR); auto-response is paused there until the hour ends",
-                    settings.max_actions_per_hour, plan.scope.account
-                );
-                return skip(run, why);
-            }
+        if run.record.mode != Mode::Enforce {
+            return self.make_calls(run, plan).await;
         }
+        // The hour's count holds the actions taken (and in progress): a run that changed
+        // nothing, failed or was stopped by the limit gives its place back.
+        let hour = now.div_euclid(3600);
+        let rate_key = format!("respond-rate#{}#{hour}", plan.scope.account);
+        let expires = (hour + 2) * 3600;
+        let count = match self.state.add(&rate_key, 1, expires, now).await {
+            Ok(count) => count,
+            Err(e) => {
+                let e = ActionError {
+                    kind: e.kind,
+                    message: e.to_string(),
+                };
+                return failed(run, e);
+            }
+        };
+        let (record, retry) = if count > settings.max_actions_per_hour {
+            let why = format!(
+                "{RATE_LIMIT}: {} actions already taken in account {} this hour (AIDR_RESPONSE_MAX_ACTIONS_PER_HOUR); auto-response is paused there until the hour ends",
+                settings.max_actions_per_hour, plan.scope.account
+            );
+            skip(run, why)
+        } else {
+            self.make_calls(run, plan).await
+        };
+        if record.decision != Decision::Done {
+            // Failing to give the place back only makes the limit stricter this hour.
+            let _ = self.state.add(&rate_key, -1, expires, now).await;
+        }
+        (record, retry)
+    }
+
+    /// Makes the run's calls (or, in dry-run, reads the state they would change) in order,
+    /// stopping at the first failure.
+    async fn make_calls(&self, mut run: Run, plan: &Plan) -> (ActionRecord, Option<ActionError>) {
         let mut changed = false;
         for i in 0..run.record.calls.len() {
             let call = run.record.calls[i].call.clone();
