@@ -33,6 +33,7 @@
 //! default integration's findings in its own region only). Its `Id` comes from the dedupe key,
 //! so an update (with the count so far in `ProductFields` `aidr/Count` and `LastObservedAt`
 //! now) updates the incident's finding.
+//! Responses are not imported (the finding is the alert's).
 //! A finding Security Hub refuses for being invalid is dead-lettered; one refused for
 //! throttling or an internal error is retried.
 
@@ -569,6 +570,10 @@ impl<S: StateStore, D: DeadLetters, K: SecretStore, T: Topics, H: FindingsHub> N
         let Some(config) = &self.securityhub else {
             return Ok(Step::NotConfigured);
         };
+        if alert.kind == AlertKind::Response {
+            // The finding is imported with its alert; a response changes nothing in it.
+            return Ok(Step::NotConfigured);
+        }
         let f = &alert.finding;
         if let Some(step) = self
             .settled(Destination::SecurityHub, config.min_severity, f, key, now)

@@ -661,6 +661,22 @@ async fn each_message_is_imported_into_security_hub_once() {
 }
 
 #[tokio::test]
+async fn a_response_is_not_imported_into_security_hub() {
+    let w = world_with_security_hub(Severity::Low);
+    let f = high();
+    invoke(&w, &sns("m-1", &message(&f, AlertKind::Alert, 1)))
+        .await
+        .unwrap();
+    let response = response_message(
+        &f,
+        1,
+        "stop-notebook-instance (dry-run): would call sagemaker:StopNotebookInstance",
+    );
+    invoke(&w, &sns("m-2", &response)).await.unwrap();
+    assert_eq!(w.notifier.hub.imported().len(), 1, "only the alert");
+}
+
+#[tokio::test]
 async fn an_update_imports_the_same_security_hub_finding_with_the_new_count() {
     let w = world_with_security_hub(Severity::Low);
     invoke(&w, &sns("m-1", &message(&high(), AlertKind::Alert, 1)))
