@@ -271,6 +271,11 @@ mod tests {
         now_or_never(run(&command, cloud, store, NOW + 60)).unwrap()
     }
 
+    fn undo(id: &str, dry_run: bool, cloud: &MemoryCloud, store: &MemoryStore) -> Result<String, String> {
+        let action_id = id.to_owned();
+        cli(RespondCommand::Undo { action_id, dry_run }, cloud, store)
+    }
+
     #[test]
     fn list_show_and_undo_an_action() {
         let (cloud, store, account, id) = stopped();
@@ -291,15 +296,7 @@ mod tests {
         assert_eq!(shown["calls"][0]["call"]["api"], "sagemaker:StopNotebookInstance");
         assert_eq!(shown["calls"][0]["before"]["NotebookInstanceStatus"], "InService");
 
-        let plan = cli(
-            RespondCommand::Undo {
-                action_id: id.clone(),
-                dry_run: true,
-            },
-            &cloud,
-            &store,
-        )
-        .unwrap();
+        let plan = undo(&id, true, &cloud, &store).unwrap();
         assert!(plan.contains("sagemaker:StartNotebookInstance"), "{plan}");
         assert_eq!(
             cloud.account(&account).notebooks[&name],
@@ -307,27 +304,11 @@ mod tests {
             "a dry-run undo changes nothing"
         );
 
-        let done = cli(
-            RespondCommand::Undo {
-                action_id: id.clone(),
-                dry_run: false,
-            },
-            &cloud,
-            &store,
-        )
-        .unwrap();
+        let done = undo(&id, false, &cloud, &store).unwrap();
         assert!(done.contains(&format!("undid {id}")), "{done}");
         assert_eq!(cloud.account(&account).notebooks[&name], "InService");
 
-        let again = cli(
-            RespondCommand::Undo {
-                action_id: id.clone(),
-                dry_run: false,
-            },
-            &cloud,
-            &store,
-        )
-        .unwrap_err();
+        let again = undo(&id, false, &cloud, &store).unwrap_err();
         assert!(again.contains("already undone"), "{again}");
         let lines = cli(RespondCommand::List { days: 1, json: true }, &cloud, &store).unwrap();
         let records: Vec<serde_json::Value> = lines.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
@@ -338,41 +319,17 @@ mod tests {
     #[test]
     fn unknown_actions_and_failed_undos_are_errors() {
         let (cloud, store, _, id) = stopped();
-        let missing = cli(
-            RespondCommand::Undo {
-                action_id: "act-0".into(),
-                dry_run: false,
-            },
-            &cloud,
-            &store,
-        )
-        .unwrap_err();
+        let missing = undo("act-0", false, &cloud, &store).unwrap_err();
         assert!(missing.contains("no action act-0"), "{missing}");
         cloud.fail(
             "sagemaker:StartNotebookInstance",
             aidr_engine::ports::FailureKind::Permanent,
             1,
         );
-        let failed = cli(
-            RespondCommand::Undo {
-                action_id: id.clone(),
-                dry_run: false,
-            },
-            &cloud,
-            &store,
-        )
-        .unwrap_err();
+        let failed = undo(&id, false, &cloud, &store).unwrap_err();
         assert!(failed.contains("failed"), "{failed}");
         // A failed undo leaves the action reversible: it can be tried again.
-        let retried = cli(
-            RespondCommand::Undo {
-                action_id: id,
-                dry_run: false,
-            },
-            &cloud,
-            &store,
-        )
-        .unwrap();
+        let retried = undo(&id, false, &cloud, &store).unwrap();
         assert!(retried.contains("undid"), "{retried}");
     }
 }
