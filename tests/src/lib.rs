@@ -1,8 +1,9 @@
 //! Harness for aidr's end-to-end tests: AWS APIs emulated by the moto server (started by
 //! `scripts/test`, reached through the real SDK clients with `AWS_ENDPOINT_URL`), and a Lambda
-//! Runtime API that drives the real detector binary.
+//! Runtime API that drives the real Lambda binaries.
 
 pub mod notify;
+pub mod respond;
 pub mod runtime_api;
 
 use std::collections::HashMap;
@@ -231,6 +232,16 @@ impl Stack {
     /// `Message`, `Subject`, `MessageAttributes`.
     pub async fn alerts(&self, expected: usize, patience: Duration) -> Vec<Value> {
         receive(&self.config, &self.queue_url, expected, patience).await
+    }
+
+    /// Runs `event` through `detector` (the real detector binary, started on this stack) and
+    /// returns the SNS notification of the one alert it published, as the queue received it.
+    pub async fn alert_on(&self, detector: &mut runtime_api::Runtime, event: &Value) -> Value {
+        let out = detector.invoke(event).ok();
+        assert_eq!(out["alerted"], 1, "{out}\ndetector log:\n{}", detector.log());
+        let mut notes = self.alerts(1, Duration::from_secs(10)).await;
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        notes.remove(0)
     }
 
     /// Every item in the state table.

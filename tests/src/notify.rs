@@ -1,12 +1,10 @@
 //! What the notifier's end-to-end tests and its measurement share: an alert the real detector
 //! published, turned into the SNS event Lambda delivers, and Secrets Manager secrets.
 
-use std::time::Duration;
-
 use aws_config::SdkConfig;
 use serde_json::{Value, json};
 
-use crate::runtime_api::{Reply, Runtime, detector_binary};
+use crate::runtime_api::{Runtime, detector_binary};
 use crate::{Stack, sample, unique};
 
 /// Creates a Secrets Manager secret holding `value`; returns its ARN.
@@ -48,11 +46,8 @@ pub fn sns_event(note: &Value, topic_arn: &str) -> Value {
 pub async fn stack_with_an_alert(config: &SdkConfig, profile: &str) -> (Stack, Value) {
     let stack = Stack::create(config.clone(), true).await;
     let mut detector = Runtime::start(&detector_binary(profile), &stack.detector_env());
-    match detector.invoke(&sample("bedrock/DeleteGuardrail.json")) {
-        Reply::Response(out) => assert_eq!(out["alerted"], 1, "{out}"),
-        Reply::Error(e) => panic!("the detector failed: {e}"),
-    }
-    let mut notes = stack.alerts(1, Duration::from_secs(10)).await;
-    assert_eq!(notes.len(), 1);
-    (stack, notes.remove(0))
+    let note = stack
+        .alert_on(&mut detector, &sample("bedrock/DeleteGuardrail.json"))
+        .await;
+    (stack, note)
 }

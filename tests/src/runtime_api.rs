@@ -20,6 +20,16 @@ pub enum Reply {
     Error(Value),
 }
 
+impl Reply {
+    /// The response the function posted; panics, showing the error, when it posted an error.
+    pub fn ok(self) -> Value {
+        match self {
+            Reply::Response(v) => v,
+            Reply::Error(e) => panic!("the function failed: {e}"),
+        }
+    }
+}
+
 /// Messages from the server threads to the test.
 #[derive(Debug)]
 enum Event {

@@ -5,21 +5,19 @@
 //! in `aidr-aws`.
 
 use aidr_aws::respond::AwsActions;
+use aidr_e2e::respond::{
+    OWN, TRUST, attached, create_notebook, key_status, logging_now, member_config, notebook_status, tag, user_with_key,
+};
 use aidr_e2e::{emulator, unique};
 use aidr_engine::ports::{Before, CloudActions, FailureKind, Scope};
 use aidr_engine::response::{ACTIVE, Call, INACTIVE, PrincipalKind, Target};
 use aws_config::SdkConfig;
-use aws_config::sts::AssumeRoleProvider;
-use aws_sdk_iam::types::Tag;
 use serde_json::{Value, json};
 
-/// moto's default account, the one its plain credentials act in.
-const OWN: &str = "123456789012";
 const MEMBER_ROLE: &str = "aidr-member";
 /// AWS's quarantine policy for leaked keys; moto knows it when it loads AWS managed policies
 /// (`MOTO_IAM_LOAD_MANAGED_POLICIES=true`, set by `scripts/with-moto`).
 const QUARANTINE: &str = "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV3";
-const TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
 
 fn scope_in(config: &SdkConfig, account: &str) -> Scope {
     Scope {
@@ -29,10 +27,6 @@ fn scope_in(config: &SdkConfig, account: &str) -> Scope {
             .map(|r| r.to_string())
             .unwrap_or_else(|| "us-east-1".into()),
     }
-}
-
-fn tag(key: &str, value: &str) -> Tag {
-    Tag::builder().key(key).value(value).build().unwrap()
 }
 
 fn pair(key: &str, value: &str) -> (String, String) {
@@ -55,29 +49,12 @@ async fn undo(actions: &AwsActions, scope: &Scope, call: &Call, before: Option<&
     actions.apply(scope, &undo).await.unwrap()
 }
 
-/// A user with tag `team=ml` and an access key; returns the key id.
-async fn user_with_key(iam: &aws_sdk_iam::Client, user: &str) -> String {
-    iam.create_user()
-        .user_name(user)
-        .tags(tag("team", "ml"))
-        .send()
-        .await
-        .unwrap();
-    let key = iam.create_access_key().user_name(user).send().await.unwrap();
-    key.access_key.unwrap().access_key_id
-}
-
-async fn key_status(iam: &aws_sdk_iam::Client, user: &str) -> String {
-    let keys = iam.list_access_keys().user_name(user).send().await.unwrap();
-    keys.access_key_metadata[0].status().unwrap().as_str().to_owned()
-}
-
 #[tokio::test]
 async fn an_access_key_is_deactivated_once_and_reactivated_by_the_undo() {
     let Some(config) = emulator().await else { return };
     let iam = aws_sdk_iam::Client::new(&config);
     let user = unique("aidr-key");
-    let key = user_with_key(&iam, &user).await;
+    let key = user_with_key(&iam, &user, &[("team", "ml")]).await;
     let actions = AwsActions::new(&config, MEMBER_ROLE);
     let scope = scope_in(&config, OWN);
     let call = Call::UpdateAccessKey {
@@ -170,46 +147,12 @@ async fn a_role_inline_policy_is_put_then_deleted_by_the_undo() {
     );
 }
 
-async fn attached(iam: &aws_sdk_iam::Client, kind: PrincipalKind, name: &str) -> Vec<String> {
-    let policies = match kind {
-        PrincipalKind::User => {
-            iam.list_attached_user_policies()
-                .user_name(name)
-                .send()
-                .await
-                .unwrap()
-                .attached_policies
-        }
-        PrincipalKind::Role => {
-            iam.list_attached_role_policies()
-                .role_name(name)
-                .send()
-                .await
-                .unwrap()
-                .attached_policies
-        }
-        PrincipalKind::Group => {
-            iam.list_attached_group_policies()
-                .group_name(name)
-                .send()
-                .await
-                .unwrap()
-                .attached_policies
-        }
-    };
-    policies
-        .unwrap_or_default()
-        .into_iter()
-        .filter_map(|p| p.policy_arn)
-        .collect()
-}
-
 #[tokio::test]
 async fn the_aws_quarantine_policy_is_attached_to_a_user_and_detached_by_the_undo() {
     let Some(config) = emulator().await else { return };
     let iam = aws_sdk_iam::Client::new(&config);
     let user = unique("aidr-quarantine");
-    user_with_key(&iam, &user).await;
+    user_with_key(&iam, &user, &[("team", "ml")]).await;
     let actions = AwsActions::new(&config, MEMBER_ROLE);
     let scope = scope_in(&config, OWN);
     let call = Call::AttachUserPolicy {
@@ -298,33 +241,6 @@ async fn managed_policies_are_detached_from_roles_and_groups_and_attached_back()
     );
 }
 
-async fn create_notebook(sagemaker: &aws_sdk_sagemaker::Client, name: &str) {
-    sagemaker
-        .create_notebook_instance()
-        .notebook_instance_name(name)
-        .instance_type(aws_sdk_sagemaker::types::InstanceType::MlT3Medium)
-        .role_arn("arn:aws:iam::123456789012:role/notebook")
-        .tags(
-            aws_sdk_sagemaker::types::Tag::builder()
-                .key("owner")
-                .value("research")
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
-}
-
-async fn notebook_status(sagemaker: &aws_sdk_sagemaker::Client, name: &str) -> String {
-    let out = sagemaker
-        .describe_notebook_instance()
-        .notebook_instance_name(name)
-        .send()
-        .await
-        .unwrap();
-    out.notebook_instance_status.unwrap().as_str().to_owned()
-}
-
 #[tokio::test]
 async fn a_notebook_instance_is_stopped_then_started_by_the_undo() {
     let Some(config) = emulator().await else { return };
@@ -358,16 +274,6 @@ async fn a_notebook_instance_is_stopped_then_started_by_the_undo() {
     let error = actions.inspect(&scope, &missing).await.unwrap_err();
     assert_eq!(error.kind, FailureKind::Permanent, "{error}");
     assert!(error.message.contains("aidr-nb-none"), "{error}");
-}
-
-async fn logging_now(bedrock: &aws_sdk_bedrock::Client) -> Option<aws_sdk_bedrock::types::LoggingConfig> {
-    let out = bedrock
-        .get_model_invocation_logging_configuration()
-        .send()
-        .await
-        .unwrap();
-    out.logging_config
-        .filter(|c| c.s3_config().is_some() || c.cloud_watch_config().is_some())
 }
 
 #[tokio::test]
@@ -410,28 +316,15 @@ async fn the_logging_configuration_is_replaced_and_restored_then_deleted_and_res
     assert!(actions.inspect(&scope, &put_original).await.unwrap().in_effect);
 }
 
-/// The SDK configuration of `account` in moto: the member role assumed there.
-async fn member_config(config: &SdkConfig, account: &str) -> SdkConfig {
-    let provider = AssumeRoleProvider::builder(format!("arn:aws:iam::{account}:role/{MEMBER_ROLE}"))
-        .session_name("aidr-test")
-        .configure(config)
-        .build()
-        .await;
-    config
-        .to_builder()
-        .credentials_provider(aws_sdk_iam::config::SharedCredentialsProvider::new(provider))
-        .build()
-}
-
 #[tokio::test]
 async fn calls_in_another_account_go_through_the_member_role_and_land_there() {
     let Some(config) = emulator().await else { return };
     let member = "210987654321";
-    let member_config = member_config(&config, member).await;
+    let member_config = member_config(&config, member, MEMBER_ROLE).await;
     let member_iam = aws_sdk_iam::Client::new(&member_config);
     let member_sagemaker = aws_sdk_sagemaker::Client::new(&member_config);
     let user = unique("aidr-member-key");
-    let key = user_with_key(&member_iam, &user).await;
+    let key = user_with_key(&member_iam, &user, &[("team", "ml")]).await;
     let notebook = unique("aidr-member-nb");
     create_notebook(&member_sagemaker, &notebook).await;
     let actions = AwsActions::new(&config, MEMBER_ROLE);

@@ -7,20 +7,13 @@ use std::time::Duration;
 
 use aidr_aws::SecretsManager;
 use aidr_e2e::notify::{create_secret, sns_event, stack_with_an_alert};
-use aidr_e2e::runtime_api::{Reply, Runtime, function_binary};
+use aidr_e2e::runtime_api::{Runtime, function_binary};
 use aidr_e2e::{Stack, create_queue, emulator, receive, receive_messages, unique};
 use aidr_engine::notify::chat;
 use aidr_engine::ports::{FailureKind, SecretStore};
 use aidr_testkit::receiver::Receiver;
 use aws_sdk_securityhub::types::AwsSecurityFinding;
 use serde_json::{Value, json};
-
-fn response(reply: Reply) -> Value {
-    match reply {
-        Reply::Response(v) => v,
-        Reply::Error(e) => panic!("the function failed: {e}"),
-    }
-}
 
 /// The keys of the stack's state items that start with `prefix`.
 async fn delivery_marks(stack: &Stack, prefix: &str) -> Vec<String> {
@@ -59,7 +52,7 @@ async fn detector_alerts_reach_slack_and_pagerduty_once_through_the_notifier() {
     ]);
     let mut notifier = Runtime::start(&function_binary("notifier", "debug"), &env);
     let event = sns_event(&note, &stack.topic_arn);
-    let out = response(notifier.invoke(&event));
+    let out = notifier.invoke(&event).ok();
     assert_eq!(
         (out["sent"].as_u64(), out["dead_lettered"].as_u64()),
         (Some(2), Some(0)),
@@ -72,7 +65,7 @@ async fn detector_alerts_reach_slack_and_pagerduty_once_through_the_notifier() {
     assert_eq!(trigger["payload"]["severity"], "error");
 
     // SNS delivers at least once: the same notification again posts nothing.
-    let out = response(notifier.invoke(&event));
+    let out = notifier.invoke(&event).ok();
     assert_eq!(out["already_sent"], 2, "{out}");
     assert_eq!((slack.requests().len(), pagerduty.requests().len()), (1, 1));
     let marks = delivery_marks(&stack, "notify#").await;
@@ -82,7 +75,7 @@ async fn detector_alerts_reach_slack_and_pagerduty_once_through_the_notifier() {
     let mut bad = event.clone();
     bad["Records"][0]["Sns"]["Message"] = json!("{not an alert");
     bad["Records"][0]["Sns"]["MessageId"] = json!("m-bad");
-    let out = response(notifier.invoke(&bad));
+    let out = notifier.invoke(&bad).ok();
     assert_eq!(out["dead_lettered"], 1, "{out}");
     let kept = receive_messages(&config, &notify_dlq, 1, Duration::from_secs(10)).await;
     assert_eq!(kept.len(), 1);
@@ -159,7 +152,7 @@ async fn detector_alerts_reach_the_chat_topic_once_as_custom_notifications() {
         &function_binary("notifier", "debug"),
         &chat_env(&stack, &notify_dlq, &chat_topic),
     );
-    let out = response(notifier.invoke(&event));
+    let out = notifier.invoke(&event).ok();
     assert_eq!(
         (out["sent"].as_u64(), out["dead_lettered"].as_u64()),
         (Some(1), Some(0)),
@@ -177,7 +170,7 @@ async fn detector_alerts_reach_the_chat_topic_once_as_custom_notifications() {
     assert_eq!(note["metadata"]["additionalContext"]["ruleId"], finding["rule_id"]);
 
     // Delivered again, it is not published again.
-    let out = response(notifier.invoke(&event));
+    let out = notifier.invoke(&event).ok();
     assert_eq!(out["already_sent"], 1, "{out}");
     assert!(
         receive(&config, &channel_url, 0, Duration::from_secs(2))
@@ -201,7 +194,7 @@ async fn detector_alerts_reach_the_chat_topic_once_as_custom_notifications() {
     message["kind"] = json!("update");
     message["count"] = json!(2);
     other["Records"][0]["Sns"]["Message"] = json!(message.to_string());
-    let out = response(notifier.invoke(&other));
+    let out = notifier.invoke(&other).ok();
     assert_eq!(
         (out["sent"].as_u64(), out["dead_lettered"].as_u64()),
         (Some(0), Some(1)),
@@ -233,7 +226,7 @@ async fn detector_alerts_are_imported_into_security_hub_as_one_finding_per_incid
     let (notify_dlq, _) = create_queue(&config, &unique("aidr-notify-dlq")).await;
     let env = single_env(&stack, &notify_dlq, "AIDR_SECURITY_HUB", "on");
     let mut notifier = Runtime::start(&function_binary("notifier", "debug"), &env);
-    let out = response(notifier.invoke(&event));
+    let out = notifier.invoke(&event).ok();
     assert_eq!(
         (out["sent"].as_u64(), out["dead_lettered"].as_u64()),
         (Some(1), Some(0)),
@@ -250,7 +243,7 @@ async fn detector_alerts_are_imported_into_security_hub_as_one_finding_per_incid
     );
 
     // Delivered again, it is not imported again; an update of the incident updates its finding.
-    let out = response(notifier.invoke(&event));
+    let out = notifier.invoke(&event).ok();
     assert_eq!(out["already_sent"], 1, "{out}");
     let mut update = event.clone();
     update["Records"][0]["Sns"]["MessageId"] = json!("m-update");
@@ -258,7 +251,7 @@ async fn detector_alerts_are_imported_into_security_hub_as_one_finding_per_incid
     message["kind"] = json!("update");
     message["count"] = json!(3);
     update["Records"][0]["Sns"]["Message"] = json!(message.to_string());
-    let out = response(notifier.invoke(&update));
+    let out = notifier.invoke(&update).ok();
     assert_eq!(out["sent"], 1, "{out}");
     let imported = security_hub_findings(&hub, &id).await;
     assert_eq!(imported.len(), 1);
