@@ -358,3 +358,49 @@ fn the_hour_counts_only_actions_taken_and_a_rate_limited_incident_acts_once_ther
         "Inactive"
     );
 }
+
+/// `f` with its caller moved to `account` (its ARNs and `accountId`), the event still
+/// recorded where it was.
+fn called_from(mut f: Finding, account: &str) -> Finding {
+    let aidr_engine::Subject::Events(e) = &mut f.subject else {
+        panic!()
+    };
+    let p = &mut e.principal;
+    let moved = |arn: &str| {
+        let mut parts: Vec<&str> = arn.split(':').collect();
+        parts[4] = account;
+        parts.join(":")
+    };
+    p.account = Some(account.to_owned());
+    p.arn = p.arn.as_deref().map(moved);
+    p.role_arn = p.role_arn.as_deref().map(moved);
+    f
+}
+
+#[test]
+fn a_caller_of_another_account_is_not_looked_for_in_the_account_of_the_event() {
+    // A user, key or role of account 444455556666 calling into 111122223333: acting on the
+    // same name in 111122223333 would hit another identity (or nothing).
+    let incident = aidr_testkit::samples::stateful_finding(
+        "bedrock.llmjacking_enablement_then_use",
+        "samples/stateful/enablement_then_use.json",
+    )
+    .unwrap();
+    let foreign = called_from(incident.clone(), "444455556666");
+    for playbook in [Playbook::DeactivateAccessKey, Playbook::QuarantineUser] {
+        assert!(plan(playbook, &incident).is_ok(), "{playbook}");
+        let why = plan(playbook, &foreign).unwrap_err();
+        assert!(why.contains("444455556666"), "{playbook}: {why}");
+    }
+    let mut session = incident.clone();
+    let aidr_engine::Subject::Events(e) = &mut session.subject else {
+        panic!()
+    };
+    e.principal.kind = Some("AssumedRole".into());
+    e.principal.access_key_id = Some("ASIA3EXAMPLESESSION1".into());
+    e.principal.arn = Some("arn:aws:sts::111122223333:assumed-role/App/i-1".into());
+    e.principal.role_arn = Some("arn:aws:iam::111122223333:role/App".into());
+    assert!(plan(Playbook::RevokeRoleSessions, &session).is_ok());
+    let why = plan(Playbook::RevokeRoleSessions, &called_from(session, "444455556666")).unwrap_err();
+    assert!(why.contains("444455556666"), "{why}");
+}

@@ -48,6 +48,24 @@ fn caller_user(f: &Finding) -> Option<String> {
     })
 }
 
+/// Refuses a caller of another account than the one the event was recorded in (a call into a
+/// resource shared across accounts): its user, keys and role are in its own account, and the
+/// same names in `account` are other identities. The event's copy in the caller's account, if
+/// aidr sees it, is answered there.
+fn caller_in(f: &Finding, account: &str) -> Result<(), String> {
+    let Some(p) = f.principal() else {
+        return Ok(());
+    };
+    let of_arn = || p.arn.as_deref().and_then(|arn| arn.split(':').nth(4));
+    let caller = p.account.as_deref().or_else(of_arn).filter(|a| !a.is_empty());
+    match caller {
+        Some(caller) if caller != account => Err(format!(
+            "the caller is in account {caller}, not {account} where the event was recorded: its user, keys and role are not there"
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// The first resource that is not an access key id, ARN or credential id: a name.
 fn named(f: &Finding, skip: impl Fn(&str) -> bool) -> Option<&str> {
     f.resources.iter().map(String::as_str).find(|r| !skip(r))
@@ -64,6 +82,15 @@ pub fn plan(playbook: Playbook, f: &Finding) -> Result<Plan, String> {
     let scope = Scope { account, region };
     let llmjacking = LLMJACKING.contains(&f.rule_id.as_str());
     let rule = f.rule_id.as_str();
+    if matches!(
+        playbook,
+        Playbook::DeactivateAccessKey
+            | Playbook::DeactivateBedrockApiKey
+            | Playbook::RevokeRoleSessions
+            | Playbook::QuarantineUser
+    ) {
+        caller_in(f, &scope.account)?;
+    }
     let target = match playbook {
         Playbook::DeactivateAccessKey => access_key(f, llmjacking)?,
         Playbook::DeactivateBedrockApiKey => api_keys(f, rule)?,
