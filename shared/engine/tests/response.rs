@@ -404,3 +404,58 @@ fn a_caller_of_another_account_is_not_looked_for_in_the_account_of_the_event() {
     let why = plan(Playbook::RevokeRoleSessions, &called_from(session, "444455556666")).unwrap_err();
     assert!(why.contains("444455556666"), "{why}");
 }
+
+#[test]
+fn in_china_and_govcloud_targets_and_the_quarantine_policy_are_in_their_partition() {
+    let mut f = sample_finding("iam.admin_policy_attached", "events/iam/AttachUserPolicy.json").unwrap();
+    f.region = Some("us-gov-west-1".into());
+    let p = plan(Playbook::DetachAdminPolicy, &f).unwrap();
+    let Target::AttachedPolicy { name, policy_arn, .. } = p.target.clone() else {
+        panic!()
+    };
+    let cloud = MemoryCloud::new();
+    cloud.with(&p.scope.account, |a| {
+        a.attached.insert(("user".into(), name.clone(), policy_arn.clone()));
+    });
+    let store = MemoryStore::default();
+    // The target is one of aidr's deployers, listed by its ARN in GovCloud.
+    let settings = Settings {
+        protected_principals: vec![format!("arn:aws-us-gov:iam::*:user/{name}")],
+        ..enforce(Playbook::DetachAdminPolicy)
+    };
+    let responder = Responder {
+        actions: &cloud,
+        records: &store,
+        state: &store,
+        settings: &settings,
+    };
+    let records = now_or_never(responder.respond(&f, NOW)).unwrap().unwrap();
+    assert_eq!(records[0].decision, Decision::Skipped, "{}", records[0].line());
+    assert!(cloud.made().is_empty());
+
+    let mut f = sample_finding(
+        "bedrock.api_key_user_activity",
+        "events/iam/CreateUser-bedrock-api-key-user.json",
+    )
+    .unwrap();
+    for (region, partition) in [
+        ("cn-north-1", "aws-cn"),
+        ("us-gov-east-1", "aws-us-gov"),
+        ("eu-west-1", "aws"),
+    ] {
+        f.region = Some(region.into());
+        let calls = plan(Playbook::QuarantineUser, &f)
+            .unwrap()
+            .calls(NOW_TEXT, &[], None)
+            .unwrap();
+        let [Call::AttachUserPolicy { policy_arn, .. }] = calls.as_slice() else {
+            panic!("{calls:?}")
+        };
+        assert_eq!(
+            *policy_arn,
+            format!("arn:{partition}:iam::aws:policy/AWSCompromisedKeyQuarantineV3")
+        );
+    }
+}
+
+const NOW_TEXT: &str = "2027-01-15T08:00:00Z";

@@ -322,7 +322,7 @@ impl Plan {
             }],
             Target::User { user_name } => vec![Call::AttachUserPolicy {
                 user_name: user_name.clone(),
-                policy_arn: format!("arn:aws:iam::aws:policy/{QUARANTINE_POLICY}"),
+                policy_arn: format!("arn:{}:iam::aws:policy/{QUARANTINE_POLICY}", self.scope.partition()),
             }],
             Target::AttachedPolicy {
                 principal,

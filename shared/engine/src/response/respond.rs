@@ -264,7 +264,7 @@ impl<A: CloudActions, R: Records, S: StateStore> Responder<'_, A, R, S> {
             .flat_map(|p| [p.arn.clone(), p.role_arn.clone()])
             .flatten()
             .collect();
-        arns.extend(plan.target.identity_arn(&plan.scope.account));
+        arns.extend(plan.target.identity_arn(&plan.scope));
         if let Some((list, pattern)) = settings.exempt_principal(&arns) {
             return skip(run, format!("principal {list} ({pattern})"));
         }
