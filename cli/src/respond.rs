@@ -159,10 +159,12 @@ mod aws {
     //! The commands on the deployed stack: DynamoDB and the accounts' APIs.
 
     use std::process::ExitCode;
-    use std::time::{SystemTime, UNIX_EPOCH};
+    use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
     use aidr_aws::DynamoStore;
     use aidr_aws::respond::AwsActions;
+    use aws_config::BehaviorVersion;
+    use aws_config::timeout::TimeoutConfig;
 
     use super::{RespondArgs, run};
 
@@ -189,7 +191,17 @@ mod aws {
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_secs() as i64);
         let result = runtime.block_on(async {
-            let config = aws_config::load_from_env().await;
+            // The SDK bounds only the connection by default: a call that gets no answer would
+            // wait for ever.
+            let timeouts = TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(5))
+                .operation_attempt_timeout(Duration::from_secs(10))
+                .operation_timeout(Duration::from_secs(30))
+                .build();
+            let config = aws_config::defaults(BehaviorVersion::latest())
+                .timeout_config(timeouts)
+                .load()
+                .await;
             let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&config), table);
             let actions = AwsActions::new(&config, role);
             run(&args.command, &actions, &store, now).await
