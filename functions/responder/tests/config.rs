@@ -160,3 +160,19 @@ fn blank_values_are_unset() {
     .unwrap();
     assert_eq!(c.settings, Settings::default());
 }
+
+#[test]
+fn the_stacks_smallest_actions_per_hour_is_accepted() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../infra/template.yaml");
+    let template = std::fs::read_to_string(path).unwrap();
+    let parameter = template.split("\n  ResponseMaxActionsPerHour:\n").nth(1).unwrap();
+    let min = parameter
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("MinValue:"))
+        .unwrap()
+        .trim();
+    let mut vars = BASE.to_vec();
+    vars.push(("AIDR_RESPONSE_MAX_ACTIONS_PER_HOUR", min));
+    let c = config(&vars);
+    assert!(c.is_ok(), "ResponseMaxActionsPerHour MinValue {min}: {c:?}");
+}
