@@ -401,17 +401,35 @@ impl<A: CloudActions, R: Records, S: StateStore> Responder<'_, A, R, S> {
     /// # Errors
     /// A state error when the table cannot be read.
     pub async fn list(&self, days: i64, now: i64) -> Result<Vec<ActionRecord>, StateError> {
-        let mut records = Vec::new();
+        let (records, unreadable) = self.listing(days, now).await?;
+        match unreadable.into_iter().next() {
+            Some((id, why)) => Err(StateError::permanent(format!(
+                "record {id} is not an action record: {why}"
+            ))),
+            None => Ok(records),
+        }
+    }
+
+    /// As [`Responder::list`], but a record that does not parse is set aside, with its id and
+    /// why, instead of failing the whole listing.
+    ///
+    /// # Errors
+    /// A state error when the table cannot be read.
+    pub async fn listing(&self, days: i64, now: i64) -> Result<(Vec<ActionRecord>, Vec<(String, String)>), StateError> {
+        let (mut records, mut unreadable): (Vec<ActionRecord>, _) = (Vec::new(), Vec::new());
         for day in 0..days.max(1) {
             let ids = self.state.members(&day_index_key(now - day * 86_400), now).await?;
             for id in ids.members {
                 if let Some(doc) = self.records.get_record(&action_key(&id), now).await? {
-                    records.push(parse_record(&id, doc)?);
+                    match serde_json::from_value(doc) {
+                        Ok(record) => records.push(record),
+                        Err(e) => unreadable.push((id, e.to_string())),
+                    }
                 }
             }
         }
         records.sort_by(|a, b| b.at.cmp(&a.at).then_with(|| a.action_id.cmp(&b.action_id)));
-        Ok(records)
+        Ok((records, unreadable))
     }
 
     /// Reverses a reversible action (see [`ActionRecord::reversible`]): makes its undo calls,
