@@ -54,9 +54,12 @@ fn check_principals(patterns: &[String]) -> Result<(), String> {
     }
 }
 
-/// Why a list of account patterns will never match, if it will not: digits, `*` and `?`.
+/// Why a list of account patterns will never match, if it will not: digits, `*` and `?`, and
+/// 12 characters unless there is a `*`.
 fn check_accounts(patterns: &[String]) -> Result<(), String> {
-    let is_pattern = |p: &String| p.chars().all(|c| c.is_ascii_digit() || c == '*' || c == '?');
+    let is_pattern = |p: &String| {
+        p.chars().all(|c| c.is_ascii_digit() || c == '*' || c == '?') && (p.contains('*') || p.len() == 12)
+    };
     match patterns.iter().find(|p| !is_pattern(p)) {
         Some(bad) => Err(format!(
             "{bad:?} is not an account id pattern (12 digits, * and ? as wildcards)"

@@ -55,7 +55,7 @@ fn every_setting_is_read() {
             "AIDR_RESPONSE_ALLOW_PRINCIPALS",
             "arn:aws:iam::*:role/breakglass, arn:aws:iam::111122223333:user/ops-*",
         ),
-        ("AIDR_RESPONSE_ALLOW_ACCOUNTS", "444455556666,7777*"),
+        ("AIDR_RESPONSE_ALLOW_ACCOUNTS", "444455556666,7777*,1111????2222"),
         ("AIDR_RESPONSE_PROTECTED_PRINCIPALS", "arn:aws:iam::*:role/aidr-*"),
         ("AIDR_RESPONSE_MIN_SEVERITY", "critical"),
         ("AIDR_RESPONSE_MAX_ACTIONS_PER_HOUR", "3"),
@@ -71,7 +71,7 @@ fn every_setting_is_read() {
     assert_eq!(s.mode(Playbook::QuarantineUser), Mode::Off);
     assert_eq!(s.mode(Playbook::StopNotebookInstance), Mode::DryRun);
     assert_eq!(s.allow_principals.len(), 2);
-    assert_eq!(s.allow_accounts, ["444455556666", "7777*"]);
+    assert_eq!(s.allow_accounts, ["444455556666", "7777*", "1111????2222"]);
     assert_eq!(s.protected_principals, ["arn:aws:iam::*:role/aidr-*"]);
     assert_eq!((s.min_severity, s.max_actions_per_hour), (Severity::Critical, 3));
     assert_eq!(
@@ -113,6 +113,17 @@ fn errors_name_the_variable() {
         ("AIDR_RESPONSE_ALLOW_PRINCIPALS", "breakglass", "not an ARN pattern"),
         ("AIDR_RESPONSE_PROTECTED_PRINCIPALS", "aidr-*", "not an ARN pattern"),
         ("AIDR_RESPONSE_ALLOW_ACCOUNTS", "prod", "not an account id pattern"),
+        // A digit short or over: it would never match, and leave the account unprotected.
+        (
+            "AIDR_RESPONSE_ALLOW_ACCOUNTS",
+            "11112222333",
+            "not an account id pattern",
+        ),
+        (
+            "AIDR_RESPONSE_ALLOW_ACCOUNTS",
+            "4444555566667",
+            "not an account id pattern",
+        ),
         ("AIDR_RESPONSE_MIN_SEVERITY", "urgent", "unknown severity"),
         ("AIDR_RESPONSE_MAX_ACTIONS_PER_HOUR", "0", "not a positive whole number"),
         (
