@@ -124,6 +124,11 @@ fn errors_name_the_variable() {
             "4444555566667",
             "not an account id pattern",
         ),
+        (
+            "AIDR_RESPONSE_PLAYBOOKS",
+            "quarantine-user=off, quarantine-user=enforce",
+            "quarantine-user is given twice",
+        ),
         ("AIDR_RESPONSE_MIN_SEVERITY", "urgent", "unknown severity"),
         ("AIDR_RESPONSE_MAX_ACTIONS_PER_HOUR", "0", "not a positive whole number"),
         (
