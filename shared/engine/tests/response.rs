@@ -459,3 +459,37 @@ fn in_china_and_govcloud_targets_and_the_quarantine_policy_are_in_their_partitio
 }
 
 const NOW_TEXT: &str = "2027-01-15T08:00:00Z";
+
+#[test]
+fn a_user_named_like_a_key_is_still_the_user() {
+    // IAM user names may look like access key or credential ids: the rules report the user
+    // first, then the key.
+    let mut f = sample_finding(
+        "iam.credentials_for_other_user",
+        "events/iam/CreateAccessKey-other-user.json",
+    )
+    .unwrap();
+    f.resources = vec!["AKIAUSERNAMEALIKE001".into(), "AKIA3EXAMPLENEWKEY01".into()];
+    let target = plan(Playbook::DeactivateAccessKey, &f).map(|p| p.target);
+    assert_eq!(
+        target,
+        Ok(Target::AccessKey {
+            user_name: "AKIAUSERNAMEALIKE001".into(),
+            access_key_id: "AKIA3EXAMPLENEWKEY01".into()
+        })
+    );
+    let mut f = sample_finding(
+        "bedrock.api_key_created",
+        "events/iam/CreateServiceSpecificCredential-bedrock.json",
+    )
+    .unwrap();
+    f.resources = vec!["ACCAUSERNAMEALIKE".into(), "ACCAEXAMPLECREDENTIAL1".into()];
+    let target = plan(Playbook::DeactivateBedrockApiKey, &f).map(|p| p.target);
+    assert_eq!(
+        target,
+        Ok(Target::ApiKeys {
+            user_name: "ACCAUSERNAMEALIKE".into(),
+            credential_id: Some("ACCAEXAMPLECREDENTIAL1".into())
+        })
+    );
+}

@@ -140,12 +140,13 @@ fn access_key(f: &Finding, llmjacking: bool) -> Result<Target, String> {
             access_key_id: key.to_owned(),
         });
     }
-    let key = f
-        .resources
-        .iter()
-        .find(|r| is_access_key(r))
-        .ok_or("the finding names no access key (a console password is not a key)")?;
-    let user = named(f, is_access_key).ok_or("the finding names no user")?;
+    // The user first, then the key, as the rules report them: a user name may look like a key.
+    let [user, key, ..] = f.resources.as_slice() else {
+        return Err("the finding names no access key (a console password is not a key)".into());
+    };
+    if !is_access_key(key) {
+        return Err(format!("{key} is not an access key id"));
+    }
     Ok(Target::AccessKey {
         user_name: last_part(user).to_owned(),
         access_key_id: key.clone(),
@@ -154,9 +155,14 @@ fn access_key(f: &Finding, llmjacking: bool) -> Result<Target, String> {
 
 fn api_keys(f: &Finding, rule: &str) -> Result<Target, String> {
     if rule == "bedrock.api_key_created" {
+        // The user first, then the credential, as the rule reports them: a user name may look
+        // like a credential id.
         let is_credential = |r: &str| r.starts_with("ACCA");
-        let user = named(f, is_credential).ok_or("the finding names no user")?;
-        let credential = f.resources.iter().find(|r| is_credential(r));
+        let (user, credential) = match f.resources.as_slice() {
+            [user, credential] if is_credential(credential) => (user, Some(credential)),
+            [user] if !is_credential(user) => (user, None),
+            _ => return Err("the finding names no user".into()),
+        };
         return Ok(Target::ApiKeys {
             user_name: last_part(user).to_owned(),
             credential_id: credential.cloned(),
