@@ -272,7 +272,11 @@ impl<A: CloudActions, R: Records, S: StateStore> Responder<'_, A, R, S> {
             Ok(tags) => tags,
             Err(e) => return failed(run, e),
         };
-        if tags.iter().any(|(k, v)| k == SKIP_TAG.0 && v == SKIP_TAG.1) {
+        // Read as people write it: `Skip`, `SKIP`, with spaces.
+        let skip_tag = |(k, v): &(String, String)| {
+            k.trim().eq_ignore_ascii_case(SKIP_TAG.0) && v.trim().eq_ignore_ascii_case(SKIP_TAG.1)
+        };
+        if tags.iter().any(skip_tag) {
             return skip(run, format!("the target is tagged {}={}", SKIP_TAG.0, SKIP_TAG.1));
         }
         let mut keys: Vec<ApiKey> = Vec::new();
