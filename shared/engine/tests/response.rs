@@ -493,3 +493,25 @@ fn a_user_named_like_a_key_is_still_the_user() {
         })
     );
 }
+
+#[test]
+fn a_regional_target_without_a_region_is_not_looked_for_in_us_east_1() {
+    let mut f = sample_finding(
+        "sagemaker.notebook_insecure",
+        "events/sagemaker/CreateNotebookInstance.json",
+    )
+    .unwrap();
+    assert!(plan(Playbook::StopNotebookInstance, &f).is_ok());
+    f.region = None;
+    let why = plan(Playbook::StopNotebookInstance, &f).unwrap_err();
+    assert!(why.contains("no region"), "{why}");
+    let mut f = sample_finding(
+        "sagemaker.model_package_group_policy_exposed",
+        "events/sagemaker/PutModelPackageGroupPolicy-public.json",
+    )
+    .unwrap();
+    assert!(plan(Playbook::RemoveResourcePolicy, &f).is_ok());
+    f.region = None;
+    let why = plan(Playbook::RemoveResourcePolicy, &f).unwrap_err();
+    assert!(why.contains("no region"), "{why}");
+}

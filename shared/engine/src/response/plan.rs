@@ -78,6 +78,15 @@ fn named(f: &Finding, skip: impl Fn(&str) -> bool) -> Option<&str> {
 /// service-linked role, a root key…), for the audit.
 pub fn plan(playbook: Playbook, f: &Finding) -> Result<Plan, String> {
     let account = f.account.clone().ok_or("the finding names no account")?;
+    // Regional targets are looked for in the finding's region, never in a default one (IAM is
+    // global: its calls need none).
+    let regional = matches!(
+        playbook,
+        Playbook::RestoreInvocationLogging | Playbook::RemoveResourcePolicy | Playbook::StopNotebookInstance
+    );
+    if regional && f.region.is_none() {
+        return Err("the finding names no region".into());
+    }
     let region = f.region.clone().unwrap_or_else(|| "us-east-1".into());
     let scope = Scope { account, region };
     let llmjacking = LLMJACKING.contains(&f.rule_id.as_str());
@@ -106,12 +115,7 @@ pub fn plan(playbook: Playbook, f: &Finding) -> Result<Plan, String> {
             }
         }
         Playbook::DetachAdminPolicy => attached_policy(f)?,
-        Playbook::RestoreInvocationLogging => {
-            if f.region.is_none() {
-                return Err("the finding names no region".into());
-            }
-            Target::InvocationLogging
-        }
+        Playbook::RestoreInvocationLogging => Target::InvocationLogging,
         Playbook::RemoveResourcePolicy => resource_policy(f, rule)?,
         Playbook::StopNotebookInstance => notebook(f)?,
     };
