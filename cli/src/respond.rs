@@ -132,11 +132,8 @@ pub async fn run<A: CloudActions, S: StateStore + Records>(
             dry_run: true,
         } => {
             let record = responder.record(action_id, now).await.map_err(|e| e.to_string())?;
-            if !record.reversible() {
-                return Err(format!(
-                    "action {action_id} cannot be undone ({})",
-                    record.decision.as_str()
-                ));
+            if let Some(why) = record.irreversible() {
+                return Err(format!("action {action_id} cannot be undone: {why}"));
             }
             let calls: Result<Vec<String>, String> = record
                 .undo
@@ -331,6 +328,8 @@ mod tests {
 
         let again = undo(&id, false, &cloud, &store).unwrap_err();
         assert!(again.contains("already undone"), "{again}");
+        let again = undo(&id, true, &cloud, &store).unwrap_err();
+        assert!(again.contains("already undone"), "a dry-run undo says why too: {again}");
         let lines = cli(RespondCommand::List { days: 1, json: true }, &cloud, &store).unwrap();
         let records: Vec<serde_json::Value> = lines.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
         assert_eq!(records.len(), 2);

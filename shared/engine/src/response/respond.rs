@@ -444,13 +444,7 @@ impl<A: CloudActions, R: Records, S: StateStore> Responder<'_, A, R, S> {
     /// [`UndoError`] when the action is unknown or cannot be undone, or the state fails.
     pub async fn undo(&self, action_id: &str, now: i64) -> Result<ActionRecord, UndoError> {
         let mut action = self.record(action_id, now).await?;
-        if !action.reversible() {
-            let why = match (action.decision, &action.undone_by) {
-                (_, Some(by)) => format!("already undone by {by}"),
-                (Decision::Done, None) if action.undoes.is_some() => "it is an undo".to_owned(),
-                (Decision::Done, None) => "nothing it changed can be put back".to_owned(),
-                (decision, None) => format!("it changed nothing ({})", decision.as_str()),
-            };
+        if let Some(why) = action.irreversible() {
             return Err(UndoError::NotReversible {
                 id: action_id.to_owned(),
                 why,
