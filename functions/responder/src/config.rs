@@ -3,6 +3,7 @@
 //! stops the function there, before it acts on anything.
 
 pub use aidr_aws::config::ConfigError;
+use aidr_aws::respond::check_logging_config;
 use aidr_aws::sns::check_topic_arn;
 use aidr_aws::sqs::check_queue_url;
 use aidr_engine::Severity;
@@ -77,6 +78,7 @@ fn logging_config(text: &str) -> Result<Value, String> {
     if !logging_config_delivers(&config) {
         return Err("it has neither an s3Config nor a cloudWatchConfig object: it would log nowhere".into());
     }
+    check_logging_config(&config)?;
     Ok(config)
 }
 

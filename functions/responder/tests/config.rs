@@ -153,6 +153,22 @@ fn errors_name_the_variable() {
             r#"{"s3Config": "logs"}"#,
             "neither an s3Config nor a cloudWatchConfig",
         ),
+        // What Bedrock would refuse is refused at cold start, not when logging is to be restored.
+        (
+            "AIDR_RESPONSE_LOGGING_CONFIG",
+            r#"{"s3Config": {"keyPrefix": "bedrock/"}}"#,
+            "bucketName",
+        ),
+        (
+            "AIDR_RESPONSE_LOGGING_CONFIG",
+            r#"{"cloudWatchConfig": {"logGroupName": "/bedrock"}}"#,
+            "roleArn",
+        ),
+        (
+            "AIDR_RESPONSE_LOGGING_CONFIG",
+            r#"{"s3Config": {"bucketName": "logs"}, "textDataDeliveryEnabled": "yes"}"#,
+            "textDataDeliveryEnabled",
+        ),
     ] {
         let err = with(var, value).unwrap_err().to_string();
         assert!(
