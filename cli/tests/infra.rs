@@ -483,3 +483,23 @@ fn readme_permissions_table_matches_the_playbooks() {
         );
     }
 }
+
+#[test]
+fn the_responder_role_may_make_the_state_tables_calls_its_store_makes() {
+    // DynamoStore: get, members and records GetItem; insert_if_absent, set and records
+    // PutItem; add and append UpdateItem; remove DeleteItem; get_many (the claims and
+    // follow-up marks of an incident's earlier actions) BatchGetItem.
+    let template = read("infra/template.yaml");
+    let role = resource(&template, "ResponderFunctionRole");
+    let state = statements(&role)
+        .into_iter()
+        .find(|s| s.sid == "ResponseState")
+        .expect("a ResponseState statement");
+    for api in ["GetItem", "PutItem", "UpdateItem", "DeleteItem", "BatchGetItem"] {
+        assert!(
+            state.actions.contains(&format!("dynamodb:{api}")),
+            "the responder role may not call dynamodb:{api}: {:?}",
+            state.actions
+        );
+    }
+}
