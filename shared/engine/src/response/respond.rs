@@ -26,8 +26,10 @@ use crate::time::format_secs;
 
 /// How long action records (and the day indexes) are kept: 400 days.
 pub const RECORD_TTL_SECS: i64 = 400 * 86_400;
-/// How long a claim holds when its holder never finishes.
-pub const CLAIM_SECS: i64 = 300;
+/// How long a claim holds when its holder never finishes: longer than a run of the responder
+/// (its timeout is 60 s), shorter than the minute before Lambda tries a failed event again, so
+/// that the retry of a run that died finds the claim gone and acts.
+pub const CLAIM_SECS: i64 = 90;
 const CLAIMED: i64 = -1;
 const FINISHED: i64 = 1;
 
