@@ -515,3 +515,45 @@ fn a_regional_target_without_a_region_is_not_looked_for_in_us_east_1() {
     let why = plan(Playbook::RemoveResourcePolicy, &f).unwrap_err();
     assert!(why.contains("no region"), "{why}");
 }
+
+#[test]
+fn an_empty_name_or_an_account_that_is_no_account_id_is_no_target() {
+    let admin = sample_finding("iam.admin_policy_attached", "events/iam/AttachUserPolicy.json").unwrap();
+    let mut f = admin.clone();
+    f.resources[0] = String::new();
+    assert!(
+        plan(Playbook::DetachAdminPolicy, &f).is_err(),
+        "{:?}",
+        plan(Playbook::DetachAdminPolicy, &f)
+    );
+    let mut f = admin.clone();
+    f.account = Some("prod".into());
+    let why = plan(Playbook::DetachAdminPolicy, &f).unwrap_err();
+    assert!(why.contains("account"), "{why}");
+
+    let incident = aidr_testkit::samples::stateful_finding(
+        "bedrock.llmjacking_enablement_then_use",
+        "samples/stateful/enablement_then_use.json",
+    )
+    .unwrap();
+    let mut f = incident.clone();
+    let aidr_engine::Subject::Events(e) = &mut f.subject else {
+        panic!()
+    };
+    e.principal.arn = Some(String::new());
+    for playbook in [Playbook::DeactivateAccessKey, Playbook::QuarantineUser] {
+        assert!(plan(playbook, &f).is_err(), "{playbook}: {:?}", plan(playbook, &f));
+    }
+
+    let mut f = sample_finding(
+        "sagemaker.notebook_insecure",
+        "events/sagemaker/CreateNotebookInstance.json",
+    )
+    .unwrap();
+    f.resources = vec!["arn:aws:sagemaker:us-east-1:111122223333:notebook-instance/".into()];
+    assert!(
+        plan(Playbook::StopNotebookInstance, &f).is_err(),
+        "{:?}",
+        plan(Playbook::StopNotebookInstance, &f)
+    );
+}

@@ -78,6 +78,9 @@ fn named(f: &Finding, skip: impl Fn(&str) -> bool) -> Option<&str> {
 /// service-linked role, a root key…), for the audit.
 pub fn plan(playbook: Playbook, f: &Finding) -> Result<Plan, String> {
     let account = f.account.clone().ok_or("the finding names no account")?;
+    if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!("the finding's account {account:?} is not an account id"));
+    }
     // Regional targets are looked for in the finding's region, never in a default one (IAM is
     // global: its calls need none).
     let regional = matches!(
@@ -119,11 +122,43 @@ pub fn plan(playbook: Playbook, f: &Finding) -> Result<Plan, String> {
         Playbook::RemoveResourcePolicy => resource_policy(f, rule)?,
         Playbook::StopNotebookInstance => notebook(f)?,
     };
+    if let Some(what) = unnamed(&target) {
+        return Err(format!("the finding names no {what} (an empty name)"));
+    }
     Ok(Plan {
         playbook,
         scope,
         target,
     })
+}
+
+/// What `target` leaves unnamed (an empty name), if anything.
+fn unnamed(target: &Target) -> Option<&'static str> {
+    let empty = |names: &[(&str, &'static str)]| names.iter().find(|(n, _)| n.is_empty()).map(|(_, what)| *what);
+    match target {
+        Target::AccessKey {
+            user_name,
+            access_key_id,
+        } => empty(&[(user_name, "user"), (access_key_id, "access key")]),
+        Target::ApiKeys {
+            user_name,
+            credential_id,
+        } => empty(&[
+            (user_name, "user"),
+            (credential_id.as_deref().unwrap_or("-"), "Bedrock API key"),
+        ]),
+        Target::Role { role_name } => empty(&[(role_name, "role")]),
+        Target::User { user_name } => empty(&[(user_name, "user")]),
+        Target::AttachedPolicy {
+            principal,
+            name,
+            policy_arn,
+        } => empty(&[(name, principal.as_str()), (policy_arn, "policy")]),
+        Target::InvocationLogging => None,
+        Target::BedrockResourcePolicy { resource_arn } => empty(&[(resource_arn, "resource")]),
+        Target::ModelPackageGroupPolicy { group_name } => empty(&[(group_name, "model package group")]),
+        Target::NotebookInstance { name } => empty(&[(name, "notebook instance")]),
+    }
 }
 
 fn access_key(f: &Finding, llmjacking: bool) -> Result<Target, String> {
