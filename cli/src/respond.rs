@@ -104,12 +104,21 @@ pub async fn run<A: CloudActions, S: StateStore + Records>(
     let json = |r: &ActionRecord| serde_json::to_string(r).map_err(|e| e.to_string());
     match command {
         RespondCommand::List { days, json: as_json } => {
-            let records = responder.list(*days, now).await.map_err(|e| e.to_string())?;
+            let (records, unreadable) = responder.listing(*days, now).await.map_err(|e| e.to_string())?;
             if *as_json {
                 let lines: Result<Vec<String>, String> = records.iter().map(json).collect();
-                Ok(lines?.iter().map(|l| format!("{l}\n")).collect())
+                let mut text: String = lines?.iter().map(|l| format!("{l}\n")).collect();
+                for (id, why) in &unreadable {
+                    let line = serde_json::json!({"action_id": id, "unreadable": why});
+                    let _ = writeln!(text, "{line}");
+                }
+                Ok(text)
             } else {
-                Ok(table(&records))
+                let mut text = table(&records);
+                for (id, why) in &unreadable {
+                    let _ = writeln!(text, "{id:<26} unreadable: {why}");
+                }
+                Ok(text)
             }
         }
         RespondCommand::Show { action_id } => {
@@ -123,11 +132,8 @@ pub async fn run<A: CloudActions, S: StateStore + Records>(
             dry_run: true,
         } => {
             let record = responder.record(action_id, now).await.map_err(|e| e.to_string())?;
-            if !record.reversible() {
-                return Err(format!(
-                    "action {action_id} cannot be undone ({})",
-                    record.decision.as_str()
-                ));
+            if let Some(why) = record.irreversible() {
+                return Err(format!("action {action_id} cannot be undone: {why}"));
             }
             let calls: Result<Vec<String>, String> = record
                 .undo
@@ -159,10 +165,12 @@ mod aws {
     //! The commands on the deployed stack: DynamoDB and the accounts' APIs.
 
     use std::process::ExitCode;
-    use std::time::{SystemTime, UNIX_EPOCH};
+    use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
     use aidr_aws::DynamoStore;
     use aidr_aws::respond::AwsActions;
+    use aws_config::BehaviorVersion;
+    use aws_config::timeout::TimeoutConfig;
 
     use super::{RespondArgs, run};
 
@@ -189,7 +197,17 @@ mod aws {
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_secs() as i64);
         let result = runtime.block_on(async {
-            let config = aws_config::load_from_env().await;
+            // The SDK bounds only the connection by default: a call that gets no answer would
+            // wait for ever.
+            let timeouts = TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(5))
+                .operation_attempt_timeout(Duration::from_secs(10))
+                .operation_timeout(Duration::from_secs(30))
+                .build();
+            let config = aws_config::defaults(BehaviorVersion::latest())
+                .timeout_config(timeouts)
+                .load()
+                .await;
             let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&config), table);
             let actions = AwsActions::new(&config, role);
             run(&args.command, &actions, &store, now).await
@@ -227,7 +245,7 @@ pub fn main(_: RespondArgs) -> std::process::ExitCode {
 
 #[cfg(test)]
 mod tests {
-    use aidr_engine::ports::{MemoryStore, now_or_never};
+    use aidr_engine::ports::{MemoryStore, Records, StateStore, now_or_never};
     use aidr_engine::response::{Mode, Playbook, Responder, Settings, Target, plan};
     use aidr_testkit::cloud::MemoryCloud;
     use aidr_testkit::samples::sample_finding;
@@ -310,10 +328,38 @@ mod tests {
 
         let again = undo(&id, false, &cloud, &store).unwrap_err();
         assert!(again.contains("already undone"), "{again}");
+        let again = undo(&id, true, &cloud, &store).unwrap_err();
+        assert!(again.contains("already undone"), "a dry-run undo says why too: {again}");
         let lines = cli(RespondCommand::List { days: 1, json: true }, &cloud, &store).unwrap();
         let records: Vec<serde_json::Value> = lines.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
         assert_eq!(records.len(), 2);
         assert!(records.iter().any(|r| r["undoes"] == id.as_str()));
+    }
+
+    #[test]
+    fn a_record_that_does_not_parse_does_not_hide_the_others() {
+        let (cloud, store, _, id) = stopped();
+        let day = aidr_engine::response::day_index_key(NOW);
+        let bad = ["act-bad".to_owned()];
+        now_or_never(store.append(&day, &bad, NOW + 1000, NOW))
+            .unwrap()
+            .unwrap();
+        let doc = serde_json::json!({"action_id": "act-bad", "decision": "maybe"});
+        now_or_never(store.put_record("action#act-bad", &doc, NOW + 1000))
+            .unwrap()
+            .unwrap();
+        let text = cli(RespondCommand::List { days: 1, json: false }, &cloud, &store).unwrap();
+        assert!(text.lines().any(|l| l.starts_with(&id)), "{text}");
+        let row = text.lines().find(|l| l.starts_with("act-bad")).expect(&text);
+        assert!(
+            row.contains("unreadable") && row.contains("unknown variant `maybe`"),
+            "{row}"
+        );
+        let lines = cli(RespondCommand::List { days: 1, json: true }, &cloud, &store).unwrap();
+        let lines: Vec<serde_json::Value> = lines.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        assert_eq!(lines.len(), 2);
+        let bad = lines.iter().find(|l| l["action_id"] == "act-bad").unwrap();
+        assert!(bad["unreadable"].as_str().unwrap().contains("maybe"), "{bad}");
     }
 
     #[test]

@@ -507,3 +507,41 @@ fn respond_without_the_aws_feature_says_how_to_build_it() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("--features aws"), "{stderr}");
 }
+
+#[test]
+#[cfg(feature = "aws")]
+fn respond_gives_up_on_an_endpoint_that_never_answers() {
+    use std::time::{Duration, Instant};
+    // Accepts connections and never answers.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming() {
+            held.push(stream);
+        }
+    });
+    let start = Instant::now();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_aidr"))
+        .args(["respond", "list", "--table", "aidr-state"])
+        .env("AWS_ENDPOINT_URL", &endpoint)
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ACCESS_KEY_ID", "AKIAEXAMPLE")
+        .env("AWS_SECRET_ACCESS_KEY", "secret")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() > Duration::from_secs(90) {
+            child.kill().unwrap();
+            panic!("aidr respond list still waiting after 90 s");
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("DynamoDB"), "{stderr}");
+}

@@ -483,3 +483,45 @@ fn readme_permissions_table_matches_the_playbooks() {
         );
     }
 }
+
+#[test]
+fn the_responder_role_may_make_the_state_tables_calls_its_store_makes() {
+    // DynamoStore: get, members and records GetItem; insert_if_absent, set and records
+    // PutItem; add and append UpdateItem; remove DeleteItem; get_many (the claims and
+    // follow-up marks of an incident's earlier actions) BatchGetItem.
+    let template = read("infra/template.yaml");
+    let role = resource(&template, "ResponderFunctionRole");
+    let state = statements(&role)
+        .into_iter()
+        .find(|s| s.sid == "ResponseState")
+        .expect("a ResponseState statement");
+    for api in ["GetItem", "PutItem", "UpdateItem", "DeleteItem", "BatchGetItem"] {
+        assert!(
+            state.actions.contains(&format!("dynamodb:{api}")),
+            "the responder role may not call dynamodb:{api}: {:?}",
+            state.actions
+        );
+    }
+}
+
+#[test]
+fn a_claim_outlives_the_responders_run_and_not_lambdas_first_retry() {
+    // A run lasts at most the function's timeout; when it dies there (the claim left held),
+    // Lambda tries the event again a minute later, then two minutes after that. The claim must
+    // hold longer than a run, and be gone by the first retry, or both retries find it held and
+    // the alert ends in the dead-letter queue with nothing done.
+    let template = read("infra/template.yaml");
+    let function = resource(&template, "ResponderFunction");
+    let timeout: i64 = function
+        .iter()
+        .find_map(|l| l.trim().strip_prefix("Timeout:"))
+        .expect("the responder's Timeout")
+        .trim()
+        .parse()
+        .unwrap();
+    let claim = aidr_engine::response::CLAIM_SECS;
+    assert!(
+        timeout < claim && claim < timeout + 60,
+        "a claim of {claim} s with a function timeout of {timeout} s"
+    );
+}

@@ -3,6 +3,7 @@
 //! stops the function there, before it acts on anything.
 
 pub use aidr_aws::config::ConfigError;
+use aidr_aws::respond::check_logging_config;
 use aidr_aws::sns::check_topic_arn;
 use aidr_aws::sqs::check_queue_url;
 use aidr_engine::Severity;
@@ -54,9 +55,12 @@ fn check_principals(patterns: &[String]) -> Result<(), String> {
     }
 }
 
-/// Why a list of account patterns will never match, if it will not: digits, `*` and `?`.
+/// Why a list of account patterns will never match, if it will not: digits, `*` and `?`, and
+/// 12 characters unless there is a `*`.
 fn check_accounts(patterns: &[String]) -> Result<(), String> {
-    let is_pattern = |p: &String| p.chars().all(|c| c.is_ascii_digit() || c == '*' || c == '?');
+    let is_pattern = |p: &String| {
+        p.chars().all(|c| c.is_ascii_digit() || c == '*' || c == '?') && (p.contains('*') || p.len() == 12)
+    };
     match patterns.iter().find(|p| !is_pattern(p)) {
         Some(bad) => Err(format!(
             "{bad:?} is not an account id pattern (12 digits, * and ? as wildcards)"
@@ -74,6 +78,7 @@ fn logging_config(text: &str) -> Result<Value, String> {
     if !logging_config_delivers(&config) {
         return Err("it has neither an s3Config nor a cloudWatchConfig object: it would log nowhere".into());
     }
+    check_logging_config(&config)?;
     Ok(config)
 }
 

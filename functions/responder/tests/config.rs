@@ -55,7 +55,7 @@ fn every_setting_is_read() {
             "AIDR_RESPONSE_ALLOW_PRINCIPALS",
             "arn:aws:iam::*:role/breakglass, arn:aws:iam::111122223333:user/ops-*",
         ),
-        ("AIDR_RESPONSE_ALLOW_ACCOUNTS", "444455556666,7777*"),
+        ("AIDR_RESPONSE_ALLOW_ACCOUNTS", "444455556666,7777*,1111????2222"),
         ("AIDR_RESPONSE_PROTECTED_PRINCIPALS", "arn:aws:iam::*:role/aidr-*"),
         ("AIDR_RESPONSE_MIN_SEVERITY", "critical"),
         ("AIDR_RESPONSE_MAX_ACTIONS_PER_HOUR", "3"),
@@ -71,7 +71,7 @@ fn every_setting_is_read() {
     assert_eq!(s.mode(Playbook::QuarantineUser), Mode::Off);
     assert_eq!(s.mode(Playbook::StopNotebookInstance), Mode::DryRun);
     assert_eq!(s.allow_principals.len(), 2);
-    assert_eq!(s.allow_accounts, ["444455556666", "7777*"]);
+    assert_eq!(s.allow_accounts, ["444455556666", "7777*", "1111????2222"]);
     assert_eq!(s.protected_principals, ["arn:aws:iam::*:role/aidr-*"]);
     assert_eq!((s.min_severity, s.max_actions_per_hour), (Severity::Critical, 3));
     assert_eq!(
@@ -113,6 +113,22 @@ fn errors_name_the_variable() {
         ("AIDR_RESPONSE_ALLOW_PRINCIPALS", "breakglass", "not an ARN pattern"),
         ("AIDR_RESPONSE_PROTECTED_PRINCIPALS", "aidr-*", "not an ARN pattern"),
         ("AIDR_RESPONSE_ALLOW_ACCOUNTS", "prod", "not an account id pattern"),
+        // A digit short or over: it would never match, and leave the account unprotected.
+        (
+            "AIDR_RESPONSE_ALLOW_ACCOUNTS",
+            "11112222333",
+            "not an account id pattern",
+        ),
+        (
+            "AIDR_RESPONSE_ALLOW_ACCOUNTS",
+            "4444555566667",
+            "not an account id pattern",
+        ),
+        (
+            "AIDR_RESPONSE_PLAYBOOKS",
+            "quarantine-user=off, quarantine-user=enforce",
+            "quarantine-user is given twice",
+        ),
         ("AIDR_RESPONSE_MIN_SEVERITY", "urgent", "unknown severity"),
         ("AIDR_RESPONSE_MAX_ACTIONS_PER_HOUR", "0", "not a positive whole number"),
         (
@@ -137,6 +153,22 @@ fn errors_name_the_variable() {
             r#"{"s3Config": "logs"}"#,
             "neither an s3Config nor a cloudWatchConfig",
         ),
+        // What Bedrock would refuse is refused at cold start, not when logging is to be restored.
+        (
+            "AIDR_RESPONSE_LOGGING_CONFIG",
+            r#"{"s3Config": {"keyPrefix": "bedrock/"}}"#,
+            "bucketName",
+        ),
+        (
+            "AIDR_RESPONSE_LOGGING_CONFIG",
+            r#"{"cloudWatchConfig": {"logGroupName": "/bedrock"}}"#,
+            "roleArn",
+        ),
+        (
+            "AIDR_RESPONSE_LOGGING_CONFIG",
+            r#"{"s3Config": {"bucketName": "logs"}, "textDataDeliveryEnabled": "yes"}"#,
+            "textDataDeliveryEnabled",
+        ),
     ] {
         let err = with(var, value).unwrap_err().to_string();
         assert!(
@@ -159,4 +191,20 @@ fn blank_values_are_unset() {
     ])
     .unwrap();
     assert_eq!(c.settings, Settings::default());
+}
+
+#[test]
+fn the_stacks_smallest_actions_per_hour_is_accepted() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../infra/template.yaml");
+    let template = std::fs::read_to_string(path).unwrap();
+    let parameter = template.split("\n  ResponseMaxActionsPerHour:\n").nth(1).unwrap();
+    let min = parameter
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("MinValue:"))
+        .unwrap()
+        .trim();
+    let mut vars = BASE.to_vec();
+    vars.push(("AIDR_RESPONSE_MAX_ACTIONS_PER_HOUR", min));
+    let c = config(&vars);
+    assert!(c.is_ok(), "ResponseMaxActionsPerHour MinValue {min}: {c:?}");
 }

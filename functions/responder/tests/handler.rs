@@ -410,9 +410,15 @@ async fn a_key_already_inactive_is_already_in_effect() {
     );
 }
 
-/// The finding of ci-deployer creating access key `key_id` for user `user` in `account`.
+/// The finding of ci-deployer of `account` creating access key `key_id` for user `user` there.
 fn key_created(account: &str, user: &str, key_id: &str) -> Finding {
     let mut f = on_event(key_for_other_user(), &format!("ev-{key_id}"));
+    if let Subject::Events(evidence) = &mut f.subject {
+        let caller = &mut evidence.principal;
+        caller.account = Some(account.to_owned());
+        caller.arn = caller.arn.as_ref().map(|arn| arn.replace(ACCOUNT, account));
+        caller.role_arn = caller.role_arn.as_ref().map(|arn| arn.replace(ACCOUNT, account));
+    }
     f.account = Some(account.to_owned());
     f.resources = vec![user.to_owned(), key_id.to_owned()];
     f.dedupe_key = f.dedupe_key.replace("data-scientist-7", user);

@@ -292,7 +292,7 @@ fn resource_type(cfn_type: &str, arn: &str) -> &'static str {
 }
 
 /// The partition of a region: `aws-cn` for `cn-…`, `aws-us-gov` for `us-gov-…`, else `aws`.
-fn partition_of_region(region: &str) -> &'static str {
+pub(crate) fn partition_of_region(region: &str) -> &'static str {
     if region.starts_with("cn-") {
         "aws-cn"
     } else if region.starts_with("us-gov-") {

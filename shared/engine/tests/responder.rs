@@ -172,3 +172,26 @@ fn a_logging_configuration_delivers_to_s3_or_cloudwatch() {
     assert!(!logging_config_delivers(&json!({"textDataDeliveryEnabled": true})));
     assert!(!logging_config_delivers(&json!({"s3Config": "logs"})));
 }
+
+#[test]
+fn the_skip_tag_is_read_as_people_write_it() {
+    for value in ["skip", "Skip", "SKIP", " skip "] {
+        let w = World::new(enforce());
+        let f = key_for_other_user();
+        let target = aidr_engine::response::plan(Playbook::DeactivateAccessKey, &f)
+            .unwrap()
+            .target;
+        w.cloud.with(ACCOUNT, |a| {
+            a.tags
+                .insert(target.describe(), vec![("aidr:response".into(), value.into())]);
+        });
+        let records = run(w.responder().respond(&f, NOW)).unwrap();
+        assert_eq!(
+            records[0].decision,
+            Decision::Skipped,
+            "{value:?}: {}",
+            records[0].line()
+        );
+        assert_eq!(status(&w.cloud), "Active");
+    }
+}

@@ -358,3 +358,202 @@ fn the_hour_counts_only_actions_taken_and_a_rate_limited_incident_acts_once_ther
         "Inactive"
     );
 }
+
+/// `f` with its caller moved to `account` (its ARNs and `accountId`), the event still
+/// recorded where it was.
+fn called_from(mut f: Finding, account: &str) -> Finding {
+    let aidr_engine::Subject::Events(e) = &mut f.subject else {
+        panic!()
+    };
+    let p = &mut e.principal;
+    let moved = |arn: &str| {
+        let mut parts: Vec<&str> = arn.split(':').collect();
+        parts[4] = account;
+        parts.join(":")
+    };
+    p.account = Some(account.to_owned());
+    p.arn = p.arn.as_deref().map(moved);
+    p.role_arn = p.role_arn.as_deref().map(moved);
+    f
+}
+
+#[test]
+fn a_caller_of_another_account_is_not_looked_for_in_the_account_of_the_event() {
+    // A user, key or role of account 444455556666 calling into 111122223333: acting on the
+    // same name in 111122223333 would hit another identity (or nothing).
+    let incident = aidr_testkit::samples::stateful_finding(
+        "bedrock.llmjacking_enablement_then_use",
+        "samples/stateful/enablement_then_use.json",
+    )
+    .unwrap();
+    let foreign = called_from(incident.clone(), "444455556666");
+    for playbook in [Playbook::DeactivateAccessKey, Playbook::QuarantineUser] {
+        assert!(plan(playbook, &incident).is_ok(), "{playbook}");
+        let why = plan(playbook, &foreign).unwrap_err();
+        assert!(why.contains("444455556666"), "{playbook}: {why}");
+    }
+    let mut session = incident.clone();
+    let aidr_engine::Subject::Events(e) = &mut session.subject else {
+        panic!()
+    };
+    e.principal.kind = Some("AssumedRole".into());
+    e.principal.access_key_id = Some("ASIA3EXAMPLESESSION1".into());
+    e.principal.arn = Some("arn:aws:sts::111122223333:assumed-role/App/i-1".into());
+    e.principal.role_arn = Some("arn:aws:iam::111122223333:role/App".into());
+    assert!(plan(Playbook::RevokeRoleSessions, &session).is_ok());
+    let why = plan(Playbook::RevokeRoleSessions, &called_from(session, "444455556666")).unwrap_err();
+    assert!(why.contains("444455556666"), "{why}");
+}
+
+#[test]
+fn in_china_and_govcloud_targets_and_the_quarantine_policy_are_in_their_partition() {
+    let mut f = sample_finding("iam.admin_policy_attached", "events/iam/AttachUserPolicy.json").unwrap();
+    f.region = Some("us-gov-west-1".into());
+    let p = plan(Playbook::DetachAdminPolicy, &f).unwrap();
+    let Target::AttachedPolicy { name, policy_arn, .. } = p.target.clone() else {
+        panic!()
+    };
+    let cloud = MemoryCloud::new();
+    cloud.with(&p.scope.account, |a| {
+        a.attached.insert(("user".into(), name.clone(), policy_arn.clone()));
+    });
+    let store = MemoryStore::default();
+    // The target is one of aidr's deployers, listed by its ARN in GovCloud.
+    let settings = Settings {
+        protected_principals: vec![format!("arn:aws-us-gov:iam::*:user/{name}")],
+        ..enforce(Playbook::DetachAdminPolicy)
+    };
+    let responder = Responder {
+        actions: &cloud,
+        records: &store,
+        state: &store,
+        settings: &settings,
+    };
+    let records = now_or_never(responder.respond(&f, NOW)).unwrap().unwrap();
+    assert_eq!(records[0].decision, Decision::Skipped, "{}", records[0].line());
+    assert!(cloud.made().is_empty());
+
+    let mut f = sample_finding(
+        "bedrock.api_key_user_activity",
+        "events/iam/CreateUser-bedrock-api-key-user.json",
+    )
+    .unwrap();
+    for (region, partition) in [
+        ("cn-north-1", "aws-cn"),
+        ("us-gov-east-1", "aws-us-gov"),
+        ("eu-west-1", "aws"),
+    ] {
+        f.region = Some(region.into());
+        let calls = plan(Playbook::QuarantineUser, &f)
+            .unwrap()
+            .calls(NOW_TEXT, &[], None)
+            .unwrap();
+        let [Call::AttachUserPolicy { policy_arn, .. }] = calls.as_slice() else {
+            panic!("{calls:?}")
+        };
+        assert_eq!(
+            *policy_arn,
+            format!("arn:{partition}:iam::aws:policy/AWSCompromisedKeyQuarantineV3")
+        );
+    }
+}
+
+const NOW_TEXT: &str = "2027-01-15T08:00:00Z";
+
+#[test]
+fn a_user_named_like_a_key_is_still_the_user() {
+    // IAM user names may look like access key or credential ids: the rules report the user
+    // first, then the key.
+    let mut f = sample_finding(
+        "iam.credentials_for_other_user",
+        "events/iam/CreateAccessKey-other-user.json",
+    )
+    .unwrap();
+    f.resources = vec!["AKIAUSERNAMEALIKE001".into(), "AKIA3EXAMPLENEWKEY01".into()];
+    let target = plan(Playbook::DeactivateAccessKey, &f).map(|p| p.target);
+    assert_eq!(
+        target,
+        Ok(Target::AccessKey {
+            user_name: "AKIAUSERNAMEALIKE001".into(),
+            access_key_id: "AKIA3EXAMPLENEWKEY01".into()
+        })
+    );
+    let mut f = sample_finding(
+        "bedrock.api_key_created",
+        "events/iam/CreateServiceSpecificCredential-bedrock.json",
+    )
+    .unwrap();
+    f.resources = vec!["ACCAUSERNAMEALIKE".into(), "ACCAEXAMPLECREDENTIAL1".into()];
+    let target = plan(Playbook::DeactivateBedrockApiKey, &f).map(|p| p.target);
+    assert_eq!(
+        target,
+        Ok(Target::ApiKeys {
+            user_name: "ACCAUSERNAMEALIKE".into(),
+            credential_id: Some("ACCAEXAMPLECREDENTIAL1".into())
+        })
+    );
+}
+
+#[test]
+fn a_regional_target_without_a_region_is_not_looked_for_in_us_east_1() {
+    let mut f = sample_finding(
+        "sagemaker.notebook_insecure",
+        "events/sagemaker/CreateNotebookInstance.json",
+    )
+    .unwrap();
+    assert!(plan(Playbook::StopNotebookInstance, &f).is_ok());
+    f.region = None;
+    let why = plan(Playbook::StopNotebookInstance, &f).unwrap_err();
+    assert!(why.contains("no region"), "{why}");
+    let mut f = sample_finding(
+        "sagemaker.model_package_group_policy_exposed",
+        "events/sagemaker/PutModelPackageGroupPolicy-public.json",
+    )
+    .unwrap();
+    assert!(plan(Playbook::RemoveResourcePolicy, &f).is_ok());
+    f.region = None;
+    let why = plan(Playbook::RemoveResourcePolicy, &f).unwrap_err();
+    assert!(why.contains("no region"), "{why}");
+}
+
+#[test]
+fn an_empty_name_or_an_account_that_is_no_account_id_is_no_target() {
+    let admin = sample_finding("iam.admin_policy_attached", "events/iam/AttachUserPolicy.json").unwrap();
+    let mut f = admin.clone();
+    f.resources[0] = String::new();
+    assert!(
+        plan(Playbook::DetachAdminPolicy, &f).is_err(),
+        "{:?}",
+        plan(Playbook::DetachAdminPolicy, &f)
+    );
+    let mut f = admin.clone();
+    f.account = Some("prod".into());
+    let why = plan(Playbook::DetachAdminPolicy, &f).unwrap_err();
+    assert!(why.contains("account"), "{why}");
+
+    let incident = aidr_testkit::samples::stateful_finding(
+        "bedrock.llmjacking_enablement_then_use",
+        "samples/stateful/enablement_then_use.json",
+    )
+    .unwrap();
+    let mut f = incident.clone();
+    let aidr_engine::Subject::Events(e) = &mut f.subject else {
+        panic!()
+    };
+    e.principal.arn = Some(String::new());
+    for playbook in [Playbook::DeactivateAccessKey, Playbook::QuarantineUser] {
+        assert!(plan(playbook, &f).is_err(), "{playbook}: {:?}", plan(playbook, &f));
+    }
+
+    let mut f = sample_finding(
+        "sagemaker.notebook_insecure",
+        "events/sagemaker/CreateNotebookInstance.json",
+    )
+    .unwrap();
+    f.resources = vec!["arn:aws:sagemaker:us-east-1:111122223333:notebook-instance/".into()];
+    assert!(
+        plan(Playbook::StopNotebookInstance, &f).is_err(),
+        "{:?}",
+        plan(Playbook::StopNotebookInstance, &f)
+    );
+}

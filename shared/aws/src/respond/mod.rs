@@ -84,6 +84,15 @@ impl AwsActions {
     }
 }
 
+/// Why Bedrock would refuse `config` as a `loggingConfig`, if it would: the checks a restore
+/// makes before its call, for settings to be checked when they are read.
+///
+/// # Errors
+/// A message naming the field that is missing or has the wrong type.
+pub fn check_logging_config(config: &Value) -> Result<(), String> {
+    logging::from_json(config).map(|_| ())
+}
+
 enum Service {
     Iam(aws_sdk_iam::Client),
     Bedrock(aws_sdk_bedrock::Client),

@@ -19,6 +19,14 @@ pub struct Scope {
     pub region: String,
 }
 
+impl Scope {
+    /// The partition of its region (`aws-cn` for `cn-…`, `aws-us-gov` for `us-gov-…`, else
+    /// `aws`), as ARNs there spell it.
+    pub fn partition(&self) -> &'static str {
+        crate::asff::partition_of_region(&self.region)
+    }
+}
+
 /// The state a call is about to change, read before it is made.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Before {

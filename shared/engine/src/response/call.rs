@@ -5,6 +5,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::ports::Scope;
+
 /// What a playbook acts on, named as the finding shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -48,8 +50,9 @@ pub enum PrincipalKind {
 }
 
 impl Target {
-    /// The IAM ARN of the identity it is or belongs to in `account` (for allowlists), if any.
-    pub fn identity_arn(&self, account: &str) -> Option<String> {
+    /// The IAM ARN of the identity it is or belongs to in the account of `scope` (for
+    /// allowlists), if any, in the partition of its region.
+    pub fn identity_arn(&self, scope: &Scope) -> Option<String> {
         let (kind, name) = match self {
             Target::AccessKey { user_name, .. } | Target::ApiKeys { user_name, .. } | Target::User { user_name } => {
                 ("user", user_name)
@@ -62,7 +65,11 @@ impl Target {
             },
             _ => return None,
         };
-        Some(format!("arn:aws:iam::{account}:{kind}/{name}"))
+        Some(format!(
+            "arn:{}:iam::{}:{kind}/{name}",
+            scope.partition(),
+            scope.account
+        ))
     }
 
     /// A short human name: `access key AKIA… of alice`, `role app`, `notebook instance nb`.

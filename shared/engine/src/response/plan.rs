@@ -48,6 +48,24 @@ fn caller_user(f: &Finding) -> Option<String> {
     })
 }
 
+/// Refuses a caller of another account than the one the event was recorded in (a call into a
+/// resource shared across accounts): its user, keys and role are in its own account, and the
+/// same names in `account` are other identities. The event's copy in the caller's account, if
+/// aidr sees it, is answered there.
+fn caller_in(f: &Finding, account: &str) -> Result<(), String> {
+    let Some(p) = f.principal() else {
+        return Ok(());
+    };
+    let of_arn = || p.arn.as_deref().and_then(|arn| arn.split(':').nth(4));
+    let caller = p.account.as_deref().or_else(of_arn).filter(|a| !a.is_empty());
+    match caller {
+        Some(caller) if caller != account => Err(format!(
+            "the caller is in account {caller}, not {account} where the event was recorded: its user, keys and role are not there"
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// The first resource that is not an access key id, ARN or credential id: a name.
 fn named(f: &Finding, skip: impl Fn(&str) -> bool) -> Option<&str> {
     f.resources.iter().map(String::as_str).find(|r| !skip(r))
@@ -60,10 +78,31 @@ fn named(f: &Finding, skip: impl Fn(&str) -> bool) -> Option<&str> {
 /// service-linked role, a root key…), for the audit.
 pub fn plan(playbook: Playbook, f: &Finding) -> Result<Plan, String> {
     let account = f.account.clone().ok_or("the finding names no account")?;
+    if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!("the finding's account {account:?} is not an account id"));
+    }
+    // Regional targets are looked for in the finding's region, never in a default one (IAM is
+    // global: its calls need none).
+    let regional = matches!(
+        playbook,
+        Playbook::RestoreInvocationLogging | Playbook::RemoveResourcePolicy | Playbook::StopNotebookInstance
+    );
+    if regional && f.region.is_none() {
+        return Err("the finding names no region".into());
+    }
     let region = f.region.clone().unwrap_or_else(|| "us-east-1".into());
     let scope = Scope { account, region };
     let llmjacking = LLMJACKING.contains(&f.rule_id.as_str());
     let rule = f.rule_id.as_str();
+    if matches!(
+        playbook,
+        Playbook::DeactivateAccessKey
+            | Playbook::DeactivateBedrockApiKey
+            | Playbook::RevokeRoleSessions
+            | Playbook::QuarantineUser
+    ) {
+        caller_in(f, &scope.account)?;
+    }
     let target = match playbook {
         Playbook::DeactivateAccessKey => access_key(f, llmjacking)?,
         Playbook::DeactivateBedrockApiKey => api_keys(f, rule)?,
@@ -79,20 +118,47 @@ pub fn plan(playbook: Playbook, f: &Finding) -> Result<Plan, String> {
             }
         }
         Playbook::DetachAdminPolicy => attached_policy(f)?,
-        Playbook::RestoreInvocationLogging => {
-            if f.region.is_none() {
-                return Err("the finding names no region".into());
-            }
-            Target::InvocationLogging
-        }
+        Playbook::RestoreInvocationLogging => Target::InvocationLogging,
         Playbook::RemoveResourcePolicy => resource_policy(f, rule)?,
         Playbook::StopNotebookInstance => notebook(f)?,
     };
+    if let Some(what) = unnamed(&target) {
+        return Err(format!("the finding names no {what} (an empty name)"));
+    }
     Ok(Plan {
         playbook,
         scope,
         target,
     })
+}
+
+/// What `target` leaves unnamed (an empty name), if anything.
+fn unnamed(target: &Target) -> Option<&'static str> {
+    let empty = |names: &[(&str, &'static str)]| names.iter().find(|(n, _)| n.is_empty()).map(|(_, what)| *what);
+    match target {
+        Target::AccessKey {
+            user_name,
+            access_key_id,
+        } => empty(&[(user_name, "user"), (access_key_id, "access key")]),
+        Target::ApiKeys {
+            user_name,
+            credential_id,
+        } => empty(&[
+            (user_name, "user"),
+            (credential_id.as_deref().unwrap_or("-"), "Bedrock API key"),
+        ]),
+        Target::Role { role_name } => empty(&[(role_name, "role")]),
+        Target::User { user_name } => empty(&[(user_name, "user")]),
+        Target::AttachedPolicy {
+            principal,
+            name,
+            policy_arn,
+        } => empty(&[(name, principal.as_str()), (policy_arn, "policy")]),
+        Target::InvocationLogging => None,
+        Target::BedrockResourcePolicy { resource_arn } => empty(&[(resource_arn, "resource")]),
+        Target::ModelPackageGroupPolicy { group_name } => empty(&[(group_name, "model package group")]),
+        Target::NotebookInstance { name } => empty(&[(name, "notebook instance")]),
+    }
 }
 
 fn access_key(f: &Finding, llmjacking: bool) -> Result<Target, String> {
@@ -113,12 +179,13 @@ fn access_key(f: &Finding, llmjacking: bool) -> Result<Target, String> {
             access_key_id: key.to_owned(),
         });
     }
-    let key = f
-        .resources
-        .iter()
-        .find(|r| is_access_key(r))
-        .ok_or("the finding names no access key (a console password is not a key)")?;
-    let user = named(f, is_access_key).ok_or("the finding names no user")?;
+    // The user first, then the key, as the rules report them: a user name may look like a key.
+    let [user, key, ..] = f.resources.as_slice() else {
+        return Err("the finding names no access key (a console password is not a key)".into());
+    };
+    if !is_access_key(key) {
+        return Err(format!("{key} is not an access key id"));
+    }
     Ok(Target::AccessKey {
         user_name: last_part(user).to_owned(),
         access_key_id: key.clone(),
@@ -127,9 +194,14 @@ fn access_key(f: &Finding, llmjacking: bool) -> Result<Target, String> {
 
 fn api_keys(f: &Finding, rule: &str) -> Result<Target, String> {
     if rule == "bedrock.api_key_created" {
+        // The user first, then the credential, as the rule reports them: a user name may look
+        // like a credential id.
         let is_credential = |r: &str| r.starts_with("ACCA");
-        let user = named(f, is_credential).ok_or("the finding names no user")?;
-        let credential = f.resources.iter().find(|r| is_credential(r));
+        let (user, credential) = match f.resources.as_slice() {
+            [user, credential] if is_credential(credential) => (user, Some(credential)),
+            [user] if !is_credential(user) => (user, None),
+            _ => return Err("the finding names no user".into()),
+        };
         return Ok(Target::ApiKeys {
             user_name: last_part(user).to_owned(),
             credential_id: credential.cloned(),
@@ -295,7 +367,7 @@ impl Plan {
             }],
             Target::User { user_name } => vec![Call::AttachUserPolicy {
                 user_name: user_name.clone(),
-                policy_arn: format!("arn:aws:iam::aws:policy/{QUARANTINE_POLICY}"),
+                policy_arn: format!("arn:{}:iam::aws:policy/{QUARANTINE_POLICY}", self.scope.partition()),
             }],
             Target::AttachedPolicy {
                 principal,

@@ -122,4 +122,17 @@ impl ActionRecord {
     pub fn reversible(&self) -> bool {
         self.decision == Decision::Done && self.undoes.is_none() && self.undone_by.is_none() && !self.undo.is_empty()
     }
+
+    /// Why `aidr respond undo` cannot reverse it; `None` when it can.
+    pub fn irreversible(&self) -> Option<String> {
+        if self.reversible() {
+            return None;
+        }
+        Some(match (self.decision, &self.undone_by) {
+            (_, Some(by)) => format!("already undone by {by}"),
+            (Decision::Done, None) if self.undoes.is_some() => "it is an undo".to_owned(),
+            (Decision::Done, None) => "nothing it changed can be put back".to_owned(),
+            (decision, None) => format!("it changed nothing ({})", decision.as_str()),
+        })
+    }
 }

@@ -26,8 +26,10 @@ use crate::time::format_secs;
 
 /// How long action records (and the day indexes) are kept: 400 days.
 pub const RECORD_TTL_SECS: i64 = 400 * 86_400;
-/// How long a claim holds when its holder never finishes.
-pub const CLAIM_SECS: i64 = 300;
+/// How long a claim holds when its holder never finishes: longer than a run of the responder
+/// (its timeout is 60 s), shorter than the minute before Lambda tries a failed event again, so
+/// that the retry of a run that died finds the claim gone and acts.
+pub const CLAIM_SECS: i64 = 90;
 const CLAIMED: i64 = -1;
 const FINISHED: i64 = 1;
 
@@ -264,7 +266,7 @@ impl<A: CloudActions, R: Records, S: StateStore> Responder<'_, A, R, S> {
             .flat_map(|p| [p.arn.clone(), p.role_arn.clone()])
             .flatten()
             .collect();
-        arns.extend(plan.target.identity_arn(&plan.scope.account));
+        arns.extend(plan.target.identity_arn(&plan.scope));
         if let Some((list, pattern)) = settings.exempt_principal(&arns) {
             return skip(run, format!("principal {list} ({pattern})"));
         }
@@ -272,7 +274,11 @@ impl<A: CloudActions, R: Records, S: StateStore> Responder<'_, A, R, S> {
             Ok(tags) => tags,
             Err(e) => return failed(run, e),
         };
-        if tags.iter().any(|(k, v)| k == SKIP_TAG.0 && v == SKIP_TAG.1) {
+        // Read as people write it: `Skip`, `SKIP`, with spaces.
+        let skip_tag = |(k, v): &(String, String)| {
+            k.trim().eq_ignore_ascii_case(SKIP_TAG.0) && v.trim().eq_ignore_ascii_case(SKIP_TAG.1)
+        };
+        if tags.iter().any(skip_tag) {
             return skip(run, format!("the target is tagged {}={}", SKIP_TAG.0, SKIP_TAG.1));
         }
         let mut keys: Vec<ApiKey> = Vec::new();
@@ -401,17 +407,35 @@ impl<A: CloudActions, R: Records, S: StateStore> Responder<'_, A, R, S> {
     /// # Errors
     /// A state error when the table cannot be read.
     pub async fn list(&self, days: i64, now: i64) -> Result<Vec<ActionRecord>, StateError> {
-        let mut records = Vec::new();
+        let (records, unreadable) = self.listing(days, now).await?;
+        match unreadable.into_iter().next() {
+            Some((id, why)) => Err(StateError::permanent(format!(
+                "record {id} is not an action record: {why}"
+            ))),
+            None => Ok(records),
+        }
+    }
+
+    /// As [`Responder::list`], but a record that does not parse is set aside, with its id and
+    /// why, instead of failing the whole listing.
+    ///
+    /// # Errors
+    /// A state error when the table cannot be read.
+    pub async fn listing(&self, days: i64, now: i64) -> Result<(Vec<ActionRecord>, Vec<(String, String)>), StateError> {
+        let (mut records, mut unreadable): (Vec<ActionRecord>, _) = (Vec::new(), Vec::new());
         for day in 0..days.max(1) {
             let ids = self.state.members(&day_index_key(now - day * 86_400), now).await?;
             for id in ids.members {
                 if let Some(doc) = self.records.get_record(&action_key(&id), now).await? {
-                    records.push(parse_record(&id, doc)?);
+                    match serde_json::from_value(doc) {
+                        Ok(record) => records.push(record),
+                        Err(e) => unreadable.push((id, e.to_string())),
+                    }
                 }
             }
         }
         records.sort_by(|a, b| b.at.cmp(&a.at).then_with(|| a.action_id.cmp(&b.action_id)));
-        Ok(records)
+        Ok((records, unreadable))
     }
 
     /// Reverses a reversible action (see [`ActionRecord::reversible`]): makes its undo calls,
@@ -422,13 +446,7 @@ impl<A: CloudActions, R: Records, S: StateStore> Responder<'_, A, R, S> {
     /// [`UndoError`] when the action is unknown or cannot be undone, or the state fails.
     pub async fn undo(&self, action_id: &str, now: i64) -> Result<ActionRecord, UndoError> {
         let mut action = self.record(action_id, now).await?;
-        if !action.reversible() {
-            let why = match (action.decision, &action.undone_by) {
-                (_, Some(by)) => format!("already undone by {by}"),
-                (Decision::Done, None) if action.undoes.is_some() => "it is an undo".to_owned(),
-                (Decision::Done, None) => "nothing it changed can be put back".to_owned(),
-                (decision, None) => format!("it changed nothing ({})", decision.as_str()),
-            };
+        if let Some(why) = action.irreversible() {
             return Err(UndoError::NotReversible {
                 id: action_id.to_owned(),
                 why,

@@ -136,14 +136,17 @@ impl Settings {
 /// Parses `playbook=mode,…` (spaces allowed, empty for none).
 ///
 /// # Errors
-/// The first unknown playbook or mode, or an entry without `=`.
+/// The first unknown playbook or mode, an entry without `=`, or a playbook given twice.
 pub fn parse_modes(text: &str) -> Result<BTreeMap<Playbook, Mode>, String> {
     let mut modes = BTreeMap::new();
     for entry in text.split(',').map(str::trim).filter(|e| !e.is_empty()) {
         let (playbook, mode) = entry
             .split_once('=')
             .ok_or_else(|| format!("{entry:?} is not playbook=mode"))?;
-        modes.insert(playbook.trim().parse()?, mode.parse()?);
+        let playbook: Playbook = playbook.trim().parse()?;
+        if modes.insert(playbook, mode.parse()?).is_some() {
+            return Err(format!("{playbook} is given twice"));
+        }
     }
     Ok(modes)
 }
@@ -174,6 +177,11 @@ mod tests {
         );
         assert!(parse_modes("quarantine-user=yes").unwrap_err().contains("unknown mode"));
         assert!(parse_modes("quarantine-user").unwrap_err().contains("playbook=mode"));
+        assert!(
+            parse_modes("quarantine-user=off,quarantine-user=enforce")
+                .unwrap_err()
+                .contains("given twice")
+        );
     }
 
     #[test]
