@@ -144,8 +144,8 @@ impl MemoryCloud {
                     a.role_policies.insert(key, policy_document.clone());
                 }
                 Before {
+                    in_effect: old.as_ref() == Some(policy_document),
                     state: old.map(|d| json!({"PolicyDocument": d})),
-                    in_effect: false,
                 }
             }
             Call::DeleteRolePolicy { role_name, policy_name } => {
@@ -339,4 +339,34 @@ pub fn active_key(id: &str) -> ApiKey {
 /// Whether the status is [`INACTIVE`].
 pub fn inactive(status: &str) -> bool {
     status == INACTIVE
+}
+
+#[cfg(test)]
+mod tests {
+    use aidr_engine::ports::now_or_never;
+
+    use super::*;
+
+    #[test]
+    fn the_same_inline_policy_put_again_is_in_effect_as_on_aws() {
+        let cloud = MemoryCloud::new();
+        let scope = Scope {
+            account: "111122223333".into(),
+            region: "us-east-1".into(),
+        };
+        let put = |doc: &str| Call::PutRolePolicy {
+            role_name: "app".into(),
+            policy_name: "AWSRevokeOlderSessions".into(),
+            policy_document: doc.into(),
+        };
+        let first = now_or_never(cloud.apply(&scope, &put("{}"))).unwrap().unwrap();
+        assert!(!first.in_effect);
+        let again = now_or_never(cloud.apply(&scope, &put("{}"))).unwrap().unwrap();
+        assert!(again.in_effect, "{again:?}");
+        let other = now_or_never(cloud.apply(&scope, &put(r#"{"Version":"2012-10-17"}"#)))
+            .unwrap()
+            .unwrap();
+        assert!(!other.in_effect);
+        assert_eq!(cloud.made().len(), 2);
+    }
 }
