@@ -383,12 +383,37 @@ async fn the_same_alert_twice_acts_once_and_publishes_once() {
     assert_eq!(counts(&out), [0, 0, 1, 0, 0, 1, 0, 0], "{out}");
     let again = ok(&w, &alert(&f)).await;
     assert_eq!(counts(&again), [0; 8], "{again}");
-    // Nor does a later update of the incident act or publish again.
-    let update = alert_message(&on_event(f, "ev-later"), AlertKind::Update, 2);
+    // A later update of the incident (a repeat on another event) is a new occurrence: the key
+    // is still inactive, so it is recorded as already in effect and nothing is called.
+    let update = alert_message(&on_event(f.clone(), "ev-later"), AlertKind::Update, 2);
     let out = ok(&w, &sns_event(&[("m-2", &update)])).await;
-    assert_eq!(counts(&out), [0; 8], "{out}");
+    assert_eq!(counts(&out), [0, 0, 0, 1, 0, 1, 0, 0], "{out}");
     assert_eq!(made(&w), ["iam:UpdateAccessKey"]);
-    assert_eq!(responses(&w).len(), 1);
+    assert_eq!(responses(&w).len(), 2);
+}
+
+#[tokio::test]
+async fn a_repeat_after_the_containment_was_reversed_is_contained_again() {
+    let w = world(enforce());
+    let f = key_for_other_user();
+    w.actions.with(ACCOUNT, |a| {
+        a.keys
+            .insert(key("data-scientist-7", "AKIA3EXAMPLENEWKEY01"), "Active".into());
+    });
+    ok(&w, &alert(&f)).await;
+    // The attacker turns the key back on and uses it again: the detector's update on that
+    // event deactivates it again.
+    w.actions.with(ACCOUNT, |a| {
+        a.keys
+            .insert(key("data-scientist-7", "AKIA3EXAMPLENEWKEY01"), "Active".into());
+    });
+    let update = alert_message(&on_event(f, "ev-again"), AlertKind::Update, 2);
+    ok(&w, &sns_event(&[("m-2", &update)])).await;
+    assert_eq!(made(&w), ["iam:UpdateAccessKey", "iam:UpdateAccessKey"]);
+    assert_eq!(
+        w.actions.account(ACCOUNT).keys[&key("data-scientist-7", "AKIA3EXAMPLENEWKEY01")],
+        INACTIVE
+    );
 }
 
 #[tokio::test]

@@ -117,7 +117,9 @@ fn the_rate_limit_skip_says_so() {
     let responder = w.responder();
     let first = key_for_other_user();
     let mut second = first.clone();
-    second.dedupe_key.push_str("-again");
+    if let aidr_engine::Subject::Events(evidence) = &mut second.subject {
+        evidence.event_ids = vec!["ev-again".into()];
+    }
     let done = run(responder.respond(&first, NOW)).unwrap().remove(0);
     let stopped = run(responder.respond(&second, NOW)).unwrap().remove(0);
     assert!(!done.rate_limited());

@@ -54,7 +54,7 @@ pub struct CallRecord {
 /// One audited decision.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ActionRecord {
-    /// `act-` and 16 hex digits, stable for one incident, severity, playbook and target (for an undo,
+    /// `act-` and 16 hex digits, stable for one occurrence (the CloudTrail event and rule of the alert or update), severity, playbook and target (for an undo,
     /// `undo-` and the action's id).
     pub action_id: String,
     /// When it was decided, RFC 3339 UTC.

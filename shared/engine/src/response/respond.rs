@@ -123,9 +123,12 @@ fn action_id(f: &Finding, playbook: Playbook, target: Option<&Target>) -> String
     let target = target
         .map(|t| serde_json::to_string(t).unwrap_or_default())
         .unwrap_or_default();
-    // The severity is part of it: an alert skipped as below the minimum must not stand in
-    // for the same incident's later, more severe one.
-    let key = format!("{}|{}|{}|{}", f.dedupe_key, f.severity.as_str(), playbook.id(), target);
+    // One run per occurrence: the same message delivered again has the same id, while a
+    // repeat of the incident (an update on a later event: the key used again, the policy
+    // attached again) runs again. The severity is part of it: an alert skipped as below the
+    // minimum must not stand in for a later, more severe one.
+    let occurrence = crate::alerting::delivery_id(f);
+    let key = format!("{occurrence}|{}|{}|{}", f.severity.as_str(), playbook.id(), target);
     format!("act-{}", fnv1a_hex(key.as_bytes()))
 }
 
