@@ -525,3 +525,20 @@ fn a_claim_outlives_the_responders_run_and_not_lambdas_first_retry() {
         "a claim of {claim} s with a function timeout of {timeout} s"
     );
 }
+
+#[test]
+fn only_the_detector_and_the_responder_publish_to_the_alert_topic() {
+    let template = read("infra/template.yaml");
+    let policy = resource(&template, "AlertTopicPolicy").join("\n");
+    let deny = policy
+        .split("- Sid: ")
+        .find(|s| s.starts_with("OnlyAidrPublishes"))
+        .expect("no OnlyAidrPublishes statement");
+    assert!(deny.contains("Effect: Deny") && deny.contains("Action: sns:Publish"), "{deny}");
+    assert!(deny.contains("StringNotEquals") && deny.contains("aws:PrincipalArn"), "{deny}");
+    for role in ["DetectorRole.Arn", "ResponderFunctionRole.Arn"] {
+        assert!(deny.contains(role), "{role} may not publish: {deny}");
+    }
+    assert!(deny.contains("aws:PrincipalIsAWSService: \"false\""), "alarms must still publish: {deny}");
+    assert!(policy.contains("Service: cloudwatch.amazonaws.com"), "{policy}");
+}
