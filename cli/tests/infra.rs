@@ -534,11 +534,20 @@ fn only_the_detector_and_the_responder_publish_to_the_alert_topic() {
         .split("- Sid: ")
         .find(|s| s.starts_with("OnlyAidrPublishes"))
         .expect("no OnlyAidrPublishes statement");
-    assert!(deny.contains("Effect: Deny") && deny.contains("Action: sns:Publish"), "{deny}");
-    assert!(deny.contains("StringNotEquals") && deny.contains("aws:PrincipalArn"), "{deny}");
+    assert!(
+        deny.contains("Effect: Deny") && deny.contains("Action: sns:Publish"),
+        "{deny}"
+    );
+    assert!(
+        deny.contains("StringNotEquals") && deny.contains("aws:PrincipalArn"),
+        "{deny}"
+    );
     for role in ["DetectorRole.Arn", "ResponderFunctionRole.Arn"] {
         assert!(deny.contains(role), "{role} may not publish: {deny}");
     }
-    assert!(deny.contains("aws:PrincipalIsAWSService: \"false\""), "alarms must still publish: {deny}");
+    assert!(
+        deny.contains("aws:PrincipalIsAWSService: \"false\""),
+        "alarms must still publish: {deny}"
+    );
     assert!(policy.contains("Service: cloudwatch.amazonaws.com"), "{policy}");
 }
