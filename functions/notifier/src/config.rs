@@ -3,6 +3,7 @@
 //! they are (their ARNs).
 
 pub use aidr_aws::config::ConfigError;
+use aidr_aws::config::Env;
 use aidr_aws::sns::check_topic_arn;
 use aidr_aws::sqs::check_queue_url;
 use aidr_engine::Severity;
@@ -95,12 +96,10 @@ impl NotifierConfig {
     /// A [`ConfigError`] naming the first variable that is missing or invalid, or
     /// [`ConfigError::Incomplete`] ([`NO_DESTINATION`]) when no destination is configured.
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<NotifierConfig, ConfigError> {
-        let value = |var: &str| get(var).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
-        let required = |var: &'static str, what: &'static str| value(var).ok_or(ConfigError::Missing(var, what));
-        let severity = |var: &'static str, default: Severity| match value(var) {
-            None => Ok(default),
-            Some(v) => v.parse().map_err(|why| ConfigError::Invalid { var, why }),
-        };
+        let env = Env(get);
+        let value = |var: &str| env.value(var);
+        let required = |var: &'static str, what: &'static str| env.required(var, what);
+        let severity = |var: &'static str, default: Severity| env.parsed(var, default);
         let url = |var: &'static str, default: &str| {
             let url = value(var).unwrap_or_else(|| default.to_owned());
             match check_destination_url(&url) {

@@ -3,6 +3,7 @@
 //! stops the function there, before it acts on anything.
 
 pub use aidr_aws::config::ConfigError;
+use aidr_aws::config::Env;
 use aidr_aws::respond::check_logging_config;
 use aidr_aws::sns::check_topic_arn;
 use aidr_aws::sqs::check_queue_url;
@@ -88,8 +89,9 @@ impl ResponderConfig {
     /// # Errors
     /// A [`ConfigError`] naming the first variable that is missing or invalid.
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<ResponderConfig, ConfigError> {
-        let value = |var: &str| get(var).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
-        let required = |var: &'static str, what: &'static str| value(var).ok_or(ConfigError::Missing(var, what));
+        let env = Env(get);
+        let value = |var: &str| env.value(var);
+        let required = |var: &'static str, what: &'static str| env.required(var, what);
         let invalid = |var: &'static str| move |why: String| ConfigError::Invalid { var, why };
         let parsed = |var: &'static str| value(var).map(|v| (v, invalid(var)));
         let table = required("AIDR_STATE_TABLE", "DynamoDB state table")?;
@@ -102,10 +104,7 @@ impl ResponderConfig {
         check_queue_url(&dead_letter_queue_url).map_err(invalid("AIDR_DEAD_LETTER_QUEUE_URL"))?;
         let role_name = value("AIDR_RESPONDER_ROLE_NAME").unwrap_or_else(|| DEFAULT_ROLE_NAME.to_owned());
         check_role_name(&role_name).map_err(invalid("AIDR_RESPONDER_ROLE_NAME"))?;
-        let default_mode = match parsed("AIDR_RESPONSE_MODE") {
-            None => Mode::DryRun,
-            Some((v, invalid)) => v.parse().map_err(invalid)?,
-        };
+        let default_mode = env.parsed("AIDR_RESPONSE_MODE", Mode::DryRun)?;
         let modes = parse_modes(&value("AIDR_RESPONSE_PLAYBOOKS").unwrap_or_default())
             .map_err(invalid("AIDR_RESPONSE_PLAYBOOKS"))?;
         let list = |var: &str| parse_list(&value(var).unwrap_or_default());
@@ -115,10 +114,7 @@ impl ResponderConfig {
         check_accounts(&allow_accounts).map_err(invalid("AIDR_RESPONSE_ALLOW_ACCOUNTS"))?;
         let protected_principals = list("AIDR_RESPONSE_PROTECTED_PRINCIPALS");
         check_principals(&protected_principals).map_err(invalid("AIDR_RESPONSE_PROTECTED_PRINCIPALS"))?;
-        let min_severity = match parsed("AIDR_RESPONSE_MIN_SEVERITY") {
-            None => Severity::High,
-            Some((v, invalid)) => v.parse().map_err(invalid)?,
-        };
+        let min_severity = env.parsed("AIDR_RESPONSE_MIN_SEVERITY", Severity::High)?;
         let max_actions_per_hour = match parsed("AIDR_RESPONSE_MAX_ACTIONS_PER_HOUR") {
             None => DEFAULT_MAX_ACTIONS_PER_HOUR,
             Some((v, invalid)) => match v.parse::<i64>() {

@@ -15,9 +15,10 @@
 //!   it is logged and kept in the dead-letter queue with the reason, at once, not retried.
 //!
 //! A redelivery never acts twice: the engine claims each action (`respond#<action id>`) before
-//! it acts, and a finished action is not run again for the incident. What a redelivery
-//! publishes: what it decided itself (a run that failed in a way that may pass runs again),
-//! and the decisions of the incident that were never published (their publish failed, or the
+//! it acts, and a finished action is not run again for the same occurrence (the CloudTrail
+//! event of the alert or update; a later update of the incident is a new occurrence). What a
+//! redelivery publishes: what it decided itself (a run that failed in a way that may pass runs
+//! again), and the decisions of earlier deliveries that were never published (their publish failed, or the
 //! invocation failed before it). Each follow-up published is marked
 //! (`respond-followup#<action id>`), so nothing is published twice but for a crash between
 //! the publish and its mark; when nothing new was decided and nothing is owed, nothing is
@@ -244,7 +245,7 @@ impl<A: CloudActions, S: StateStore + Records, P: Publisher, D: DeadLetters> Aut
         }
     }
 
-    /// The decisions on `f`'s incident made before this delivery (not among `decided`) and
+    /// The decisions on `f`'s occurrence made by an earlier delivery of it (not among `decided`) and
     /// never published.
     async fn owed(
         &self,

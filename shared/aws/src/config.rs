@@ -13,3 +13,33 @@ pub enum ConfigError {
     #[error("{0}")]
     Incomplete(&'static str),
 }
+
+/// A function's environment as its settings read it: values trimmed, an empty one counts as
+/// unset, and every error names its variable.
+pub struct Env<F>(pub F);
+
+impl<F: Fn(&str) -> Option<String>> Env<F> {
+    /// The trimmed value of `var`, `None` when unset or blank.
+    pub fn value(&self, var: &str) -> Option<String> {
+        (self.0)(var).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+    }
+
+    /// The value of `var`, which names the `what`.
+    ///
+    /// # Errors
+    /// [`ConfigError::Missing`] when it is unset or blank.
+    pub fn required(&self, var: &'static str, what: &'static str) -> Result<String, ConfigError> {
+        self.value(var).ok_or(ConfigError::Missing(var, what))
+    }
+
+    /// The value of `var` parsed, `default` when unset or blank.
+    ///
+    /// # Errors
+    /// [`ConfigError::Invalid`] with the parser's reason.
+    pub fn parsed<T: std::str::FromStr<Err = String>>(&self, var: &'static str, default: T) -> Result<T, ConfigError> {
+        match self.value(var) {
+            None => Ok(default),
+            Some(v) => v.parse().map_err(|why| ConfigError::Invalid { var, why }),
+        }
+    }
+}

@@ -134,7 +134,8 @@ fn action_id(f: &Finding, playbook: Playbook, target: Option<&Target>) -> String
 
 impl<A: CloudActions, R: Records, S: StateStore> Responder<'_, A, R, S> {
     /// Runs every playbook that answers `f` and is not off; `now` is Unix seconds. Returns the
-    /// records of this delivery (none for a playbook that already ran on the incident).
+    /// records of this delivery (none for a playbook that already ran on this occurrence: the same alert or update
+    /// delivered before).
     ///
     /// # Errors
     /// [`RespondError`] when the alert must be delivered again: the state table failed, or a
@@ -186,7 +187,7 @@ impl<A: CloudActions, R: Records, S: StateStore> Responder<'_, A, R, S> {
             }
             self.keep(&record, now).await?;
             if record.rate_limited() {
-                // Not final: a later alert of the incident may act once the hour has room.
+                // Not final: the alert delivered again may act once the hour has room.
                 self.state.remove(&claim).await?;
             } else {
                 self.state.set(&claim, FINISHED, now + RECORD_TTL_SECS).await?;
