@@ -59,6 +59,10 @@ pub struct Metadata {
     pub techniques: &'static [&'static str],
     pub description: &'static str,
     pub remediation: &'static str,
+    /// The peers' controls this detection corresponds to: Security Hub control ids
+    /// (`SageMaker.1`), Prowler check ids (`prowler:bedrock_guardrails_configured`), the AWS
+    /// AI/ML security assessment's ids (`aiml:BR-05`).
+    pub controls: &'static [&'static str],
     /// The (eventSource, eventName) pairs an event rule or stateful detection consumes.
     pub events: &'static [EventKey],
     /// The resource types (`AWS::SageMaker::NotebookInstance`) a posture check consumes.
@@ -81,6 +85,7 @@ impl Metadata {
         techniques: &[],
         description: "",
         remediation: "",
+        controls: &[],
         events: &[],
         resource_types: &[],
         failed_calls: false,

@@ -20,6 +20,7 @@ pub mod cloudtrail;
 pub mod detection;
 pub mod finding;
 pub mod input;
+pub mod inventory;
 pub mod notify;
 pub mod ocsf;
 pub mod patterns;

@@ -189,6 +189,55 @@ impl Policy {
     }
 }
 
+impl Policy {
+    /// True when an Allow statement covers `action` (a full `service:Name`) on `resource` (an
+    /// ARN, or `*` for "some resource": any resource pattern then counts) and no unconditional
+    /// Deny statement takes it back. Conditions of Allow statements are not weighed (the
+    /// answer is "may allow"), as for [`Policy::broad_grants`].
+    pub fn allows(&self, action: &str, resource: &str) -> bool {
+        let on = |st: &Statement| {
+            if resource == "*" {
+                !st.resources.is_empty() || st.not_resource
+            } else {
+                st.resources.iter().any(|r| wildcard_match(r, resource)) != st.not_resource
+            }
+        };
+        let allowed = self
+            .statements
+            .iter()
+            .any(|st| st.allow && st.grants_action(action) && on(st));
+        allowed
+            && !self
+                .statements
+                .iter()
+                .any(|st| !st.allow && st.conditions.is_empty() && st.grants_action(action) && st.on_all_resources())
+    }
+
+    /// The services among `services` (`bedrock`, `sagemaker`…) some of whose actions an Allow
+    /// statement covers, on any resource, in the order given.
+    pub fn allowed_services<'s>(&self, services: &[&'s str]) -> Vec<&'s str> {
+        services
+            .iter()
+            .copied()
+            .filter(|service| {
+                self.statements.iter().any(|st| {
+                    st.allow
+                        && (if st.not_action {
+                            !st.actions
+                                .iter()
+                                .any(|p| p == "*" || p.eq_ignore_ascii_case(&format!("{service}:*")))
+                        } else {
+                            st.actions.iter().any(|p| {
+                                let (s, _) = p.split_once(':').unwrap_or((p.as_str(), "*"));
+                                wildcard_match(s, service)
+                            })
+                        })
+                })
+            })
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

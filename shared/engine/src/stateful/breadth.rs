@@ -20,6 +20,7 @@ pub const DETECTION: BuiltinStateful = BuiltinStateful {
             and evasion actions with no pause longer than the window (default 24 hours); failed attempts count. \
             Ordinary applications call one or two of them.",
         remediation: bedrock::CONTAIN,
+        controls: &[],
         events: &EVENTS,
         resource_types: &[],
         failed_calls: true,

@@ -23,6 +23,7 @@ pub const DETECTION: BuiltinStateful = BuiltinStateful {
             background on the caller's behalf; such a subscription starts the chain only for a long-term key or \
             root, since for a role it is the application's own first use.",
         remediation: bedrock::CONTAIN,
+        controls: &[],
         events: &EVENTS,
         resource_types: &[],
         failed_calls: false,

@@ -23,6 +23,7 @@ pub const DETECTION: BuiltinStateful = BuiltinStateful {
             from its first Bedrock event seen), while the baseline is recorded.",
         remediation: "Confirm the principal is meant to use Bedrock (and this model, in this region). If not, \
             deactivate its access key and review its other activity.",
+        controls: &[],
         events: bedrock::INVOKE,
         resource_types: &[],
         failed_calls: false,

@@ -22,6 +22,7 @@ pub const DETECTION: BuiltinStateful = BuiltinStateful {
             failed with AccessDenied or ValidationException with no pause longer than the window (default 10 \
             minutes): attackers probe which models a stolen key may run with deliberately invalid requests.",
         remediation: bedrock::CONTAIN,
+        controls: &[],
         events: &EVENTS,
         resource_types: &[],
         failed_calls: true,

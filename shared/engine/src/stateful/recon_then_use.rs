@@ -19,6 +19,7 @@ pub const DETECTION: BuiltinStateful = BuiltinStateful {
             invocation logging configuration, then invoked a model within the recon window (default 15 minutes). \
             Applications rarely do this with long-term keys; stolen keys do.",
         remediation: bedrock::CONTAIN,
+        controls: &[],
         events: &EVENTS,
         resource_types: &[],
         failed_calls: false,

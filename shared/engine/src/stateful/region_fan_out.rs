@@ -18,6 +18,7 @@ pub const DETECTION: BuiltinStateful = BuiltinStateful {
         description: "One access key invoked models in at least the threshold (default 3) of regions with no pause \
             longer than the window (default 1 hour): attackers spread across regions to multiply quotas.",
         remediation: bedrock::CONTAIN,
+        controls: &[],
         events: bedrock::INVOKE,
         resource_types: &[],
         failed_calls: false,

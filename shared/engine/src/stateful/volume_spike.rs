@@ -19,6 +19,7 @@ pub const DETECTION: BuiltinStateful = BuiltinStateful {
             quarter), so a spike is caught within minutes. Principals with fewer than 24 active hours are left to \
             the first-seen detection. Sessions of one application role count as the role. High with a long-term key.",
         remediation: bedrock::CONTAIN,
+        controls: &[],
         events: bedrock::INVOKE,
         resource_types: &[],
         failed_calls: false,

@@ -21,6 +21,7 @@ pub const CHECK: BuiltinCheck = BuiltinCheck {
         remediation: "Direct internet access cannot be changed on an existing notebook instance: create a new one \
             with DirectInternetAccess Disabled in a VPC subnet (with VPC endpoints or a NAT gateway for what it \
             needs), move the work, then stop and delete the old instance. Disable root access unless needed.",
+        controls: &[],
         events: &[],
         resource_types: &["AWS::SageMaker::NotebookInstance"],
         failed_calls: false,

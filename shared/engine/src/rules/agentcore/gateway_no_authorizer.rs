@@ -31,6 +31,7 @@ pub const RULE: BuiltinRule = BuiltinRule {
             gateway's invocation logs for calls made while it was open. AWS Config rule \
             bedrockagentcore-gateway-authorizer-enabled reports gateways left without an \
             authorizer.",
+        controls: &[],
         events: &[(SOURCE, "CreateGateway"), (SOURCE, "UpdateGateway")],
         resource_types: &[],
         failed_calls: false,

@@ -29,6 +29,7 @@ pub const RULE: BuiltinRule = BuiltinRule {
             allows only the agent's roles to use it, and move the data of the old memory if \
             it is kept. AWS Config rule bedrock-agentcore-memory-encryption-enabled reports \
             memories without a key.",
+        controls: &[],
         events: &[(SOURCE, "CreateMemory"), (SOURCE, "CreateGateway")],
         resource_types: &[],
         failed_calls: false,

@@ -26,6 +26,7 @@ pub const RULE: BuiltinRule = BuiltinRule {
             aws:SourceVpc conditions, and add partner accounts to the organization account \
             list if the sharing is intended. Review the runtime's or gateway's invocations \
             since the change.",
+        controls: &[],
         events: &[(SOURCE, "PutResourcePolicy")],
         resource_types: &[],
         failed_calls: false,

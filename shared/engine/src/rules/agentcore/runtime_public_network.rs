@@ -31,6 +31,7 @@ pub const RULE: BuiltinRule = BuiltinRule {
             a NAT gateway for what the agent must reach), then review what the runtime's role \
             can access. AWS Config rule bedrockagentcore-runtime-private-network-required \
             reports runtimes left in PUBLIC mode.",
+        controls: &[],
         events: &[(SOURCE, "CreateAgentRuntime"), (SOURCE, "UpdateAgentRuntime")],
         resource_types: &[],
         failed_calls: false,

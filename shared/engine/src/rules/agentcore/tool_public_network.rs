@@ -30,6 +30,7 @@ pub const RULE: BuiltinRule = BuiltinRule {
             browser that only needs internal sites. Deny creating PUBLIC tools where they are \
             not needed with an SCP or a permissions boundary on \
             bedrock-agentcore:CreateCodeInterpreter and CreateBrowser.",
+        controls: &[],
         events: &[(SOURCE, "CreateCodeInterpreter"), (SOURCE, "CreateBrowser")],
         resource_types: &[],
         failed_calls: false,

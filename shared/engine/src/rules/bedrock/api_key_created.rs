@@ -22,6 +22,7 @@ pub const RULE: BuiltinRule = BuiltinRule {
             credentials; otherwise give the key a short expiry (90 days or less). Delete unwanted \
             keys with DeleteServiceSpecificCredential, and deny long or unlimited ages with a \
             service control policy on iam:ServiceSpecificCredentialAgeDays.",
+        controls: &[],
         events: &[("iam.amazonaws.com", "CreateServiceSpecificCredential")],
         resource_types: &[],
         failed_calls: false,

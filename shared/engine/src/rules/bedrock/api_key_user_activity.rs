@@ -60,6 +60,7 @@ pub const RULE: ApiKeyUserActivity = ApiKeyUserActivity(Metadata {
         user, and deactivate its Bedrock API key if its use is not expected. Deny \
         iam:CreateAccessKey and iam:CreateLoginProfile on user/BedrockAPIKey-* with an SCP, and \
         review what the identity did.",
+    controls: &[],
     events: CALLS,
     resource_types: &[],
     failed_calls: true,

@@ -18,6 +18,7 @@ pub const RULE: BuiltinRule = BuiltinRule {
             persistence trick.",
         remediation: "Delete the new access key or login profile, check what the user's \
             policies allow, and review the activity of the caller who created them.",
+        controls: &[],
         events: &[
             ("iam.amazonaws.com", "CreateAccessKey"),
             ("iam.amazonaws.com", "CreateLoginProfile"),

@@ -22,6 +22,7 @@ pub const RULE: BuiltinRule = BuiltinRule {
             short-term key) and revoke it with DeleteServiceSpecificCredential or by ending the \
             session. Restore what was deleted from infrastructure code, and limit API key users \
             to invocation actions.",
+        controls: &[],
         events: &[
             ("bedrock.amazonaws.com", "DeleteModelInvocationLoggingConfiguration"),
             ("bedrock.amazonaws.com", "PutModelInvocationLoggingConfiguration"),

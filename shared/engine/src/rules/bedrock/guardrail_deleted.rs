@@ -14,6 +14,7 @@ pub const RULE: BuiltinRule = BuiltinRule {
             guardrails before abusing a model.",
         remediation: "Confirm the deletion was planned. If not, recreate the guardrail from its \
             infrastructure code, point applications back to it, and review the caller's credentials.",
+        controls: &[],
         events: &[("bedrock.amazonaws.com", "DeleteGuardrail")],
         resource_types: &[],
         failed_calls: false,

@@ -35,6 +35,7 @@ pub const RULE: BuiltinRule = BuiltinRule {
             thresholds of 0.5 or more), then publish a new guardrail version. Restore the \
             enforced guardrail configuration if it was removed. If the change was not planned, \
             review the caller's credentials and recent model invocations through the guardrail.",
+        controls: &[],
         events: &[
             ("bedrock.amazonaws.com", "UpdateGuardrail"),
             ("bedrock.amazonaws.com", "DeleteEnforcedGuardrailConfiguration"),

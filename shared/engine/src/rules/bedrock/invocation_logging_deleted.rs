@@ -22,6 +22,7 @@ pub const RULE: BuiltinRule = BuiltinRule {
             on. Find out who deleted it: if unplanned, deactivate the caller's keys and review \
             the Bedrock invocations made in the region since the deletion. Deny \
             bedrock:DeleteModelInvocationLoggingConfiguration with a service control policy.",
+        controls: &[],
         events: &[("bedrock.amazonaws.com", "DeleteModelInvocationLoggingConfiguration")],
         resource_types: &[],
         failed_calls: false,

@@ -29,6 +29,7 @@ pub const RULE: BuiltinRule = BuiltinRule {
         remediation: "Put back a configuration with an S3 and/or CloudWatch destination in an \
             account you own and text delivery on. If the change was not planned, review the \
             caller's credentials and the model invocations made since.",
+        controls: &[],
         events: &[("bedrock.amazonaws.com", "PutModelInvocationLoggingConfiguration")],
         resource_types: &[],
         failed_calls: false,

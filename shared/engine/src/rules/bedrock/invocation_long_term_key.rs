@@ -28,6 +28,7 @@ pub const RULE: BuiltinRule = BuiltinRule {
             workload to a role (or a short-term Bedrock API key); if the key may be leaked, \
             deactivate it and review the model usage and cost it caused. Never use root for \
             workloads.",
+        controls: &[],
         events: INVOKE,
         resource_types: &[],
         failed_calls: true,

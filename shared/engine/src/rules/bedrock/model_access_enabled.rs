@@ -29,6 +29,7 @@ pub const RULE: BuiltinRule = BuiltinRule {
             and review recent InvokeModel activity of the same principal. Model access can no \
             longer be switched off per account: deny the model's ARN with an SCP or IAM policy, \
             and cancel an unwanted Marketplace subscription.",
+        controls: &[],
         events: ENABLE,
         resource_types: &[],
         failed_calls: true,

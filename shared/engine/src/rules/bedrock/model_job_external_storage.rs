@@ -26,6 +26,7 @@ pub const RULE: BuiltinRule = BuiltinRule {
             the external account is a known partner, then add it to the organization account \
             list. Restrict bedrock jobs to your buckets with s3:ResourceAccount conditions on \
             the service role, and review who created the job.",
+        controls: &[],
         events: &[
             ("bedrock.amazonaws.com", "CreateModelImportJob"),
             ("bedrock.amazonaws.com", "CreateModelCustomizationJob"),

@@ -23,6 +23,7 @@ pub const RULE: BuiltinRule = BuiltinRule {
             shows the key being tried. Calls from role sessions are not reported.",
         remediation: "Find the key's owner and whether they explore Bedrock from scripts. If not, \
             treat the key as leaked: deactivate it and review its recent calls.",
+        controls: &[],
         events: RECON,
         resource_types: &[],
         failed_calls: true,

@@ -23,6 +23,7 @@ pub const RULE: BuiltinRule = BuiltinRule {
         remediation: "Remove the external principals from the policy (or delete it with \
             DeleteResourcePolicy), scope shared access with aws:PrincipalOrgID, and add the \
             partner accounts to the organization account list if the sharing is intended.",
+        controls: &[],
         events: &[("bedrock.amazonaws.com", "PutResourcePolicy")],
         resource_types: &[],
         failed_calls: false,

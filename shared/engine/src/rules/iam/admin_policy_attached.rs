@@ -19,6 +19,7 @@ pub const RULE: BuiltinRule = BuiltinRule {
             (iam.permissive_policy).",
         remediation: "Detach the policy unless the grant was approved; give the identity a \
             scoped policy instead, and review what it did since the attachment.",
+        controls: &[],
         events: &[
             ("iam.amazonaws.com", "AttachUserPolicy"),
             ("iam.amazonaws.com", "AttachGroupPolicy"),

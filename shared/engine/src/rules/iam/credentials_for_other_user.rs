@@ -22,6 +22,7 @@ pub const RULE: BuiltinRule = BuiltinRule {
             If not, deactivate and delete the new access key (or delete the login profile), \
             rotate the user's other credentials, and investigate how the caller's own \
             credentials were obtained.",
+        controls: &[],
         events: &[
             ("iam.amazonaws.com", "CreateAccessKey"),
             ("iam.amazonaws.com", "CreateLoginProfile"),

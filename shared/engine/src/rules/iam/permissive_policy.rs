@@ -37,6 +37,7 @@ pub const RULE: BuiltinRule = BuiltinRule {
             limit iam:PassRole to named roles and add an iam:PassedToService condition. If the \
             change was not expected, delete the inline policy or policy version, and review what \
             the identity did since and who else holds the policy.",
+        controls: &[],
         events: POLICY_WRITES,
         resource_types: &[],
         failed_calls: false,

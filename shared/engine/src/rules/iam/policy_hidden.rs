@@ -37,6 +37,7 @@ pub const RULE: BuiltinRule = BuiltinRule {
             it (or run it through IAM Access Analyzer policy validation); if it grants more than \
             intended, restore the previous version and review what the identity did since. Ask \
             the writer why the document was that large.",
+        controls: &[],
         events: &EVENTS,
         resource_types: &[],
         failed_calls: false,

@@ -20,6 +20,7 @@ pub const RULE: BuiltinRule = BuiltinRule {
             once, change the root password, verify root MFA, and review all activity by the \
             account root. Consider centralized root access in AWS Organizations to remove root \
             credentials from member accounts.",
+        controls: &[],
         events: &[("iam.amazonaws.com", "CreateAccessKey")],
         resource_types: &[],
         failed_calls: false,

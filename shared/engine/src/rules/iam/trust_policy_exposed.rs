@@ -31,6 +31,7 @@ pub const RULE: BuiltinRule = BuiltinRule {
             review CloudTrail for AssumeRole calls from the outside account. Scope legitimate \
             cross-account trust with sts:ExternalId or aws:PrincipalOrgID, and add partner \
             accounts to the organization setting.",
+        controls: &[],
         events: &[
             ("iam.amazonaws.com", "CreateRole"),
             ("iam.amazonaws.com", "UpdateAssumeRolePolicy"),

@@ -27,6 +27,7 @@ pub const RULE: BuiltinRule = BuiltinRule {
             approved, detach the policy from the permission set (DetachManagedPolicyFromPermissionSet \
             or DeleteInlinePolicyFromPermissionSet), provision the permission set again, and review \
             the account assignments that use it.",
+        controls: &[],
         events: &[
             (SSO, "AttachManagedPolicyToPermissionSet"),
             (SSO, "PutInlinePolicyToPermissionSet"),

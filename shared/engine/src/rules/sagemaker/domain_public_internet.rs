@@ -21,6 +21,7 @@ pub const RULE: BuiltinRule = BuiltinRule {
             SageMaker, S3 and the other services the apps need, and a NAT gateway only where \
             outbound internet is required. Require it with the sagemaker:AppNetworkAccessType \
             IAM condition key.",
+        controls: &[],
         events: &[
             ("sagemaker.amazonaws.com", "CreateDomain"),
             ("sagemaker.amazonaws.com", "UpdateDomain"),

@@ -22,6 +22,7 @@ pub const RULE: BuiltinRule = BuiltinRule {
             DataCaptureConfig.KmsKeyId, AsyncInferenceConfig.OutputConfig.KmsKeyId) set to a \
             customer-managed key and switch the endpoint to it with UpdateEndpoint. Require \
             keys with the sagemaker:VolumeKmsKey IAM condition key.",
+        controls: &[],
         events: &[("sagemaker.amazonaws.com", "CreateEndpointConfig")],
         resource_types: &[],
         failed_calls: false,

@@ -27,6 +27,7 @@ pub const RULE: BuiltinRule = BuiltinRule {
             encryption for distributed jobs and a customer-managed VolumeKmsKeyId. Require \
             them with the sagemaker:NetworkIsolation, sagemaker:InterContainerTrafficEncryption, \
             sagemaker:VpcSubnets and sagemaker:VolumeKmsKey IAM condition keys.",
+        controls: &[],
         events: &[
             ("sagemaker.amazonaws.com", "CreateTrainingJob"),
             ("sagemaker.amazonaws.com", "CreateProcessingJob"),

@@ -33,6 +33,7 @@ pub const RULE: BuiltinRule = BuiltinRule {
             and domain, delete it, stop the notebooks that ran it, revoke the sessions of their \
             execution roles, and review the caller's credentials. Restrict \
             sagemaker:*LifecycleConfig* to the platform team.",
+        controls: &[],
         events: &[
             ("sagemaker.amazonaws.com", "CreateNotebookInstanceLifecycleConfig"),
             ("sagemaker.amazonaws.com", "UpdateNotebookInstanceLifecycleConfig"),

@@ -24,6 +24,7 @@ pub const RULE: BuiltinRule = BuiltinRule {
             remove the statement (DeleteModelPackageGroupPolicy or a corrected policy), limit \
             principals to known accounts or add an aws:PrincipalOrgID condition, and review \
             access to the artifacts' S3 bucket and KMS key.",
+        controls: &[],
         events: &[("sagemaker.amazonaws.com", "PutModelPackageGroupPolicy")],
         resource_types: &[],
         failed_calls: false,

@@ -22,6 +22,7 @@ pub const RULE: BuiltinRule = BuiltinRule {
             endpoint back to a configuration with data capture enabled. Limit \
             sagemaker:DeleteMonitoringSchedule and sagemaker:StopMonitoringSchedule to the \
             model owners.",
+        controls: &[],
         events: &[
             ("sagemaker.amazonaws.com", "DeleteMonitoringSchedule"),
             ("sagemaker.amazonaws.com", "StopMonitoringSchedule"),

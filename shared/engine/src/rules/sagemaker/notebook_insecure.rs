@@ -27,6 +27,7 @@ pub const RULE: BuiltinRule = BuiltinRule {
             and a customer-managed KmsKeyId; disable root access with UpdateNotebookInstance. \
             Enforce these with the sagemaker:DirectInternetAccess, sagemaker:RootAccess, \
             sagemaker:VpcSubnets and sagemaker:VolumeKmsKey IAM condition keys.",
+        controls: &[],
         events: &[
             ("sagemaker.amazonaws.com", "CreateNotebookInstance"),
             ("sagemaker.amazonaws.com", "UpdateNotebookInstance"),

@@ -23,6 +23,7 @@ pub const RULE: BuiltinRule = BuiltinRule {
             deactivate the caller's keys, and review what the execution role did since. Limit \
             sagemaker:CreatePresigned* to the people who own each notebook or profile, and \
             restrict them by source IP with the aws:SourceIp condition.",
+        controls: &[],
         events: &[
             ("sagemaker.amazonaws.com", "CreatePresignedNotebookInstanceUrl"),
             ("sagemaker.amazonaws.com", "CreatePresignedDomainUrl"),
