@@ -8,6 +8,7 @@
 //! resource, with the service's own field names (SageMaker and IAM in PascalCase, Bedrock and
 //! AgentCore in camelCase), reduced to the fields listed in [`types`]. Times are RFC 3339 text.
 
+pub mod cyclonedx;
 pub mod iam;
 pub mod types;
 

@@ -51,7 +51,8 @@
 //!   (`SYSTEM_DEFINED`|`APPLICATION`), `status`, `models` [{`modelArn`}].
 //! - [`BEDROCK_AGENT`]: `agentArn`, `agentId`, `agentName`, `agentStatus`,
 //!   `agentResourceRoleArn`, `foundationModel`, `customerEncryptionKeyArn`,
-//!   `guardrailConfiguration` {`guardrailIdentifier`, `guardrailVersion`}.
+//!   `guardrailConfiguration` {`guardrailIdentifier`, `guardrailVersion`}, `knowledgeBases`
+//!   [{`knowledgeBaseId`, `knowledgeBaseState`}] (from ListAgentKnowledgeBases).
 //! - [`BEDROCK_KNOWLEDGE_BASE`]: `knowledgeBaseArn`, `knowledgeBaseId`, `name`, `status`,
 //!   `roleArn`, `dataSources` [{`dataSourceId`, `name`, `bucketArn`}] (from
 //!   ListDataSources/GetDataSource).
