@@ -1,9 +1,13 @@
-//! `aidr`: scan CloudTrail files with the detection catalog, list the catalog, and read and
-//! undo the responder's actions.
+//! `aidr`: scan CloudTrail files with the detection catalog, list the catalog, show a saved
+//! inventory and judge its posture, write an HTML report, and read and undo the responder's
+//! actions.
 
 mod catalog;
+mod inventory;
 mod output;
+mod posture;
 mod read_ahead;
+mod report;
 mod respond;
 mod scan;
 
@@ -35,6 +39,13 @@ enum Command {
         #[arg(long, value_enum, default_value_t = CatalogFormat::Table)]
         format: CatalogFormat,
     },
+    /// Show a saved inventory of AI resources: a table, JSON, or a CycloneDX 1.6 ML-BOM.
+    Inventory(inventory::InventoryArgs),
+    /// Run the posture checks on a saved inventory's resources; findings as `scan` writes them.
+    Posture(posture::PostureArgs),
+    /// Write one self-contained HTML report of a saved inventory, its posture findings, findings
+    /// of `scan`, and attack paths.
+    Report(report::ReportArgs),
     /// Print the EventBridge event patterns the deployed stack uses, generated from the
     /// catalog: `write` events go to the detector directly, high-volume `read` events via SQS.
     Patterns,
@@ -97,6 +108,9 @@ fn main() -> ExitCode {
             let text = serde_json::to_string_pretty(&patterns).unwrap_or_default() + "\n";
             write_stdout(text.as_bytes()).map(|()| ExitCode::SUCCESS)
         }
+        Command::Inventory(args) => inventory::main(args),
+        Command::Posture(args) => posture::main(args),
+        Command::Report(args) => report::main(args),
         Command::Respond(args) => return respond::main(args),
     };
     result.unwrap_or_else(|e| {
@@ -114,13 +128,25 @@ fn write_stdout(bytes: &[u8]) -> std::io::Result<()> {
     }
 }
 
-fn run_scan(args: ScanArgs) -> std::io::Result<ExitCode> {
-    for account in &args.org_accounts {
+/// The organization of `--org-account` ids, or the exit status after saying which is no
+/// account id.
+fn organization(accounts: &[String]) -> Result<Organization, ExitCode> {
+    for account in accounts {
         if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
             eprintln!("aidr: --org-account {account:?} is not a 12-digit AWS account id");
-            return Ok(ExitCode::from(2));
+            return Err(ExitCode::from(2));
         }
     }
+    Ok(Organization {
+        accounts: accounts.to_vec(),
+    })
+}
+
+fn run_scan(args: ScanArgs) -> std::io::Result<ExitCode> {
+    let organization = match organization(&args.org_accounts) {
+        Ok(o) => o,
+        Err(code) => return Ok(code),
+    };
     let mut settings = StatefulSettings::default();
     for setting in &args.stateful_settings {
         if let Err(e) = settings.apply(setting) {
@@ -128,15 +154,15 @@ fn run_scan(args: ScanArgs) -> std::io::Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     }
-    let organization = Organization {
-        accounts: args.org_accounts.clone(),
-    };
     let stateful = (!args.no_stateful).then_some(settings);
     let pipeline = Pipeline::new(Registry::builtin(), organization, stateful);
     let rule_ids = pipeline.registry().detections().iter().map(|d| d.metadata().id);
     let stdout = Box::new(std::io::BufWriter::with_capacity(1 << 16, std::io::stdout()));
     let style = output::Style::new(args.format, args.min_severity, rule_ids);
     let mut out = output::Output::new(style, stdout);
+    if let Some(page) = out.page_mut() {
+        page.sources = args.paths.iter().map(|p| p.display().to_string()).collect();
+    }
     let report = scan::run(&pipeline, &args.paths, args.threads.map(usize::from), &mut out)?;
     report.print_summary(&mut std::io::stderr());
     let failed = args.fail_on.is_some_and(|level| out.highest() >= Some(level));

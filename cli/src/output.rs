@@ -1,5 +1,5 @@
 //! Writing findings as they are found: a table for people, JSON / NDJSON / OCSF / ASFF for
-//! machines.
+//! machines; or kept for one HTML page written at the end.
 
 use std::borrow::Cow;
 use std::io::Write;
@@ -9,6 +9,8 @@ use aidr_engine::ocsf::to_ocsf;
 use aidr_engine::time::format_millis;
 use aidr_engine::{Finding, Severity};
 use clap::ValueEnum;
+
+use crate::report::{Page, Row};
 
 /// Output formats of `aidr scan`.
 #[derive(Clone, Copy, ValueEnum)]
@@ -28,6 +30,9 @@ pub enum Format {
     /// event time (the scan time when it has none); findings naming no account or region are
     /// left out with a warning.
     Asff,
+    /// One self-contained HTML page (as `aidr report` writes): counts by severity, area and
+    /// account, a timeline of incidents, the findings; filters by severity and account.
+    Html,
 }
 
 /// How findings are rendered: a [`Format`], a minimum severity, the table's rule column width.
@@ -44,6 +49,8 @@ pub struct Style {
 #[derive(Debug, Default)]
 pub struct Rendered {
     text: String,
+    /// The findings of an HTML page.
+    rows: Vec<Row>,
     count: u64,
     highest: Option<Severity>,
 }
@@ -90,6 +97,7 @@ impl Style {
                     text.push_str(&to_ocsf(f).to_string());
                     text.push('\n');
                 }
+                Format::Html => rendered.rows.push(Row::of(f)),
                 Format::Asff => {
                     let now = f.time_millis().map_or_else(now, format_millis);
                     let arn = product_arn_of(f).unwrap_or_default();
@@ -128,6 +136,8 @@ pub struct Output {
     highest: Option<Severity>,
     /// The reader went away (`aidr scan … | head`): nothing more is written, and that is no error.
     closed: bool,
+    /// The HTML page being filled, written by [`Output::finish`].
+    page: Option<Page>,
 }
 
 impl Output {
@@ -139,7 +149,13 @@ impl Output {
             shown: 0,
             highest: None,
             closed: false,
+            page: matches!(style.format, Format::Html).then(|| Page::new("aidr scan")),
         }
+    }
+
+    /// The HTML page, when that is the format: title, sources and more to fill in.
+    pub fn page_mut(&mut self) -> Option<&mut Page> {
+        self.page.as_mut()
     }
 
     /// How findings are to be rendered for this output.
@@ -170,6 +186,10 @@ impl Output {
         };
         self.shown += rendered.count;
         self.highest = self.highest.max(rendered.highest);
+        if let Some(page) = &mut self.page {
+            page.findings.extend(rendered.rows);
+            return Ok(());
+        }
         self.put(lead.as_bytes())?;
         self.put(rendered.text.as_bytes())
     }
@@ -182,6 +202,9 @@ impl Output {
         if let Format::Json | Format::Asff = self.style.format {
             let end = if self.shown == 0 { "[]\n" } else { "\n]\n" };
             self.put(end.as_bytes())?;
+        }
+        if let Some(page) = self.page.take() {
+            self.put(page.render().as_bytes())?;
         }
         match self.out.flush() {
             Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
@@ -223,7 +246,7 @@ fn now() -> String {
 
 /// `text` with control characters escaped (`\u{1b}`), so that a value from a record cannot
 /// forge lines or colours on a terminal.
-fn printable(text: &str) -> Cow<'_, str> {
+pub fn printable(text: &str) -> Cow<'_, str> {
     if !text.chars().any(char::is_control) {
         return Cow::Borrowed(text);
     }

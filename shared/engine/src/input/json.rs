@@ -265,11 +265,14 @@ pub(crate) struct Keys {
     pub event_source: Text,
     pub event_name: Text,
     pub detail_type: Text,
-    /// The value ranges of `detail`, `Records` and `configurationItems`.
+    /// The value ranges of `detail`, `Records`, `configurationItems` and `resources`.
     pub detail: Option<Range<usize>>,
     pub records: Option<Range<usize>>,
     pub configuration_items: Option<Range<usize>>,
+    pub resources: Option<Range<usize>>,
     pub resource_type: bool,
+    /// An aidr inventory's `collected_at`: its `resources` are snapshots.
+    pub collected_at: bool,
 }
 
 impl Keys {
@@ -329,6 +332,8 @@ pub(crate) fn object_keys(b: &[u8], open: usize) -> Result<Keys, Stop> {
             b"Records" => keys.records = Some(start..end),
             b"configurationItems" => keys.configuration_items = Some(start..end),
             b"resourceType" => keys.resource_type = true,
+            b"resources" => keys.resources = Some(start..end),
+            b"collected_at" => keys.collected_at = true,
             _ => {}
         }
         if keys.is_record() {

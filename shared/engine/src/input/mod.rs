@@ -2,7 +2,7 @@
 //! log files (`{"Records":[...]}`, plain or gzip), JSON lines of either, bare records, and
 //! JSON arrays of any of these; and resource snapshots for the posture checks, as AWS Config
 //! configuration items (alone, or in the `configurationItems` of a Config snapshot or history
-//! file).
+//! file) or in the `resources` of an aidr inventory ([`crate::inventory::Inventory`]).
 //!
 //! One pass, in bounded memory: input is streamed through a buffer ([`read_from`]) or read in
 //! place ([`read`]), log files and arrays element by element. Each record's top-level keys are
@@ -502,6 +502,23 @@ mod tests {
             c.errors
         );
         assert_eq!(c.errors[0].location(), "line 3, record 2");
+    }
+
+    #[test]
+    fn an_inventory_gives_its_snapshots() {
+        let snapshot = r#"{"arn":"arn:aws:sagemaker:us-east-1:111122223333:notebook-instance/nb","type":"AWS::SageMaker::NotebookInstance",
+            "account":"111122223333","region":"us-east-1","configuration":{"DirectInternetAccess":"Enabled"}}"#;
+        let inventory = format!(
+            r#"{{"collected_at":"2026-03-10T08:00:00Z","scopes":[],"resources":[{snapshot},{snapshot}],"gaps":[]}}"#
+        );
+        let c = read_all(&inventory, Layout::Stream);
+        assert_eq!((c.resources, c.errors.len()), (2, 0), "{:?}", c.errors);
+        let c = read_all(&format!(r#"{{"resources":[{snapshot}]}}"#), Layout::Stream);
+        assert_eq!(
+            (c.resources, c.errors.len()),
+            (0, 1),
+            "without collected_at, no inventory"
+        );
     }
 
     #[test]

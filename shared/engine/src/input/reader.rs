@@ -552,16 +552,10 @@ impl<'s, F: Feed> Reader<'s, F> {
         } else if keys.event_source.is_present() || keys.event_name.is_present() {
             self.record(start, keys, None);
         } else if let Some(items) = keys.configuration_items.clone() {
-            self.inner_array(items, |r| {
-                let (mut first, mut index) = (true, 0);
-                while r.next_item(&mut first)? {
-                    let end = r.complete(json::skip_inner)?.end;
-                    r.resource(r.pos..end, Some(index));
-                    r.pos = end;
-                    index += 1;
-                }
-                Ok(())
-            });
+            self.inner_array(items, |r| r.resources());
+        } else if let (Some(items), true) = (keys.resources.clone(), keys.collected_at) {
+            // An aidr inventory (`aidr inventory --format json`): its snapshots.
+            self.inner_array(items, |r| r.resources());
         } else if keys.resource_type {
             self.resource(start..keys.end, None);
         } else {
@@ -605,6 +599,18 @@ impl<'s, F: Feed> Reader<'s, F> {
             Err(e) => format!("invalid CloudTrail record: {}", without_position(&e)),
         };
         self.error_at(start, index, problem);
+    }
+
+    /// The configuration items of an array, from inside it to after its `]`.
+    fn resources(&mut self) -> Result<(), Halt> {
+        let (mut first, mut index) = (true, 0);
+        while self.next_item(&mut first)? {
+            let end = self.complete(json::skip_inner)?.end;
+            self.resource(self.pos..end, Some(index));
+            self.pos = end;
+            index += 1;
+        }
+        Ok(())
     }
 
     /// A configuration item at `range`.

@@ -25,8 +25,8 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 use serde_json::{Value, json};
 
+use super::Inventory;
 use super::types as t;
-use super::{Gap, Inventory};
 use crate::resource::ResourceSnapshot;
 use crate::time::{format_millis, parse_millis};
 
@@ -57,7 +57,7 @@ pub fn to_cyclonedx(inv: &Inventory, serial: &str) -> Value {
         .iter()
         .map(|s| property("aidr:scope", format!("{} {}", s.account, s.region)))
         .collect();
-    properties.extend(inv.gaps.iter().map(|g| property("aidr:gap", describe_gap(g))));
+    properties.extend(inv.gaps.iter().map(|g| property("aidr:gap", g.to_string())));
     if !properties.is_empty() {
         metadata["properties"] = json!(properties);
     }
@@ -93,16 +93,6 @@ pub fn to_cyclonedx(inv: &Inventory, serial: &str) -> Value {
         map.retain(|_, v| v.as_array().is_none_or(|a| !a.is_empty()));
     }
     out
-}
-
-/// One line for a gap: `111122223333 eu-west-1 bedrock-agent:ListAgents not_permitted: …`.
-pub fn describe_gap(g: &Gap) -> String {
-    let reason = serde_json::to_value(g.reason).ok();
-    let reason = reason.as_ref().and_then(Value::as_str).unwrap_or("failed");
-    format!(
-        "{} {} {}:{} {reason}: {}",
-        g.account, g.region, g.service, g.operation, g.message
-    )
 }
 
 fn property(name: &str, value: impl Into<String>) -> Value {

@@ -86,3 +86,20 @@ impl Inventory {
         self.gaps.extend(other.gaps);
     }
 }
+
+/// One line: `111122223333 eu-west-1 bedrock-agent:ListAgents not_permitted: <message>`.
+impl std::fmt::Display for Gap {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let reason = match self.reason {
+            GapReason::NotPermitted => "not_permitted",
+            GapReason::NotAvailable => "not_available",
+            GapReason::Throttled => "throttled",
+            GapReason::Failed => "failed",
+        };
+        write!(
+            f,
+            "{} {} {}:{} {reason}: {}",
+            self.account, self.region, self.service, self.operation, self.message
+        )
+    }
+}

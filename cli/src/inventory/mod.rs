@@ -1,0 +1,74 @@
+//! `aidr inventory --from FILE`: a saved inventory (the JSON `--format json` writes) as a table
+//! for people, as JSON again, or as a CycloneDX 1.6 ML-BOM.
+
+mod facts;
+mod table;
+
+use std::fs::File;
+use std::io::BufReader;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use aidr_engine::inventory::Inventory;
+use aidr_engine::inventory::cyclonedx::to_cyclonedx;
+use clap::ValueEnum;
+
+pub use facts::{facts, name};
+
+#[derive(clap::Args)]
+pub struct InventoryArgs {
+    /// A saved inventory: the JSON `aidr inventory --format json` writes (gzip or not).
+    #[arg(long, value_name = "FILE")]
+    from: PathBuf,
+    #[arg(long, value_enum, default_value_t = InventoryFormat::Table)]
+    format: InventoryFormat,
+}
+
+/// Output formats of `aidr inventory`.
+#[derive(Clone, Copy, ValueEnum)]
+enum InventoryFormat {
+    /// Per account and region, the resources of each type with their key facts; then the gaps.
+    Table,
+    /// The inventory as aidr reads it back (`--from`).
+    Json,
+    /// A CycloneDX 1.6 ML-BOM (JSON): models, data, AI services and their dependencies.
+    Cyclonedx,
+}
+
+/// Runs `aidr inventory`.
+///
+/// # Errors
+/// When the file cannot be read or is no inventory (the message names it), or stdout fails.
+pub fn main(args: InventoryArgs) -> std::io::Result<ExitCode> {
+    let inventory = load(&args.from)?;
+    let text = match args.format {
+        InventoryFormat::Table => table::render(&inventory),
+        InventoryFormat::Json => serde_json::to_string_pretty(&inventory).map_err(std::io::Error::other)? + "\n",
+        InventoryFormat::Cyclonedx => {
+            let serial = uuid::Uuid::new_v4().to_string();
+            serde_json::to_string_pretty(&to_cyclonedx(&inventory, &serial)).map_err(std::io::Error::other)? + "\n"
+        }
+    };
+    crate::write_stdout(text.as_bytes()).map(|()| ExitCode::SUCCESS)
+}
+
+/// Reads a saved inventory (plain or gzip JSON).
+///
+/// # Errors
+/// An error naming the file: it cannot be read, is not JSON, or is not an inventory.
+pub fn load(path: &Path) -> std::io::Result<Inventory> {
+    let name = path.display();
+    let fail = |what: String| std::io::Error::other(format!("{name}: {what}"));
+    let file = File::open(path).map_err(|e| fail(e.to_string()))?;
+    let reader = aidr_engine::input::open(BufReader::new(file)).map_err(|e| fail(e.to_string()))?;
+    serde_json::from_reader(BufReader::new(reader)).map_err(|e| {
+        use serde_json::error::Category;
+        fail(match e.classify() {
+            Category::Io => format!("read failed: {e}"),
+            Category::Syntax | Category::Eof => format!("not JSON: {e}"),
+            Category::Data => format!(
+                "not an aidr inventory (the JSON `aidr inventory --format json` writes: collected_at, scopes, resources, gaps): {e}"
+            ),
+        })
+    })
+}

@@ -1,0 +1,66 @@
+//! `aidr posture --from FILE`: the posture checks on a saved inventory's snapshots, findings
+//! written as `aidr scan` writes them.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use aidr_engine::{Finding, Pipeline, Registry, Severity};
+
+use crate::output::{Format, Output, Style};
+
+#[derive(clap::Args)]
+pub struct PostureArgs {
+    /// A saved inventory (as for `aidr inventory --from`).
+    #[arg(long, value_name = "FILE")]
+    from: PathBuf,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+    /// Report only findings at or above this severity.
+    #[arg(long, value_name = "SEVERITY", default_value = "info")]
+    min_severity: Severity,
+    /// Exit with status 1 when a reported finding is at or above this severity.
+    #[arg(long, value_name = "SEVERITY")]
+    fail_on: Option<Severity>,
+    /// An account id of your organization (repeatable): principals and destinations in other
+    /// accounts count as external.
+    #[arg(long = "org-account", value_name = "ACCOUNT_ID")]
+    org_accounts: Vec<String>,
+}
+
+/// Runs `aidr posture`; exit status as `aidr scan`'s.
+///
+/// # Errors
+/// When the inventory cannot be read (the message names the file) or stdout fails.
+pub fn main(args: PostureArgs) -> std::io::Result<ExitCode> {
+    let organization = match crate::organization(&args.org_accounts) {
+        Ok(o) => o,
+        Err(code) => return Ok(code),
+    };
+    let inventory = crate::inventory::load(&args.from)?;
+    let pipeline = Pipeline::new(Registry::builtin(), organization, None);
+    let findings: Vec<Finding> = inventory.resources.iter().flat_map(|r| pipeline.assess(r)).collect();
+    let rule_ids = pipeline.registry().detections().iter().map(|d| d.metadata().id);
+    let style = Style::new(args.format, args.min_severity, rule_ids);
+    let stdout = Box::new(std::io::BufWriter::with_capacity(1 << 16, std::io::stdout()));
+    let mut out = Output::new(style, stdout);
+    let resources = inventory.resources.len();
+    if let Some(page) = out.page_mut() {
+        page.title = "aidr posture".into();
+        page.sources.push(args.from.display().to_string());
+        page.inventory = Some(inventory);
+    }
+    out.write(style.render(&findings))?;
+    out.finish()?;
+    let by_severity: Vec<String> = Severity::ALL
+        .iter()
+        .rev()
+        .map(|s| format!("{s} {}", findings.iter().filter(|f| f.severity == *s).count()))
+        .collect();
+    eprintln!(
+        "aidr: {resources} resources; {} findings ({})",
+        findings.len(),
+        by_severity.join(", ")
+    );
+    let failed = args.fail_on.is_some_and(|level| out.highest() >= Some(level));
+    Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
