@@ -23,6 +23,7 @@ pub mod input;
 pub mod inventory;
 pub mod notify;
 pub mod ocsf;
+pub mod paths;
 pub mod patterns;
 pub mod pipeline;
 pub mod policy;
