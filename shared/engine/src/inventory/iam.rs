@@ -11,7 +11,10 @@ use crate::resource::ResourceSnapshot;
 /// `Document`), inline policies, and for a user its groups' policies. Documents that cannot be
 /// read are skipped (the collector reports them).
 pub fn identity_policies(principal: &ResourceSnapshot) -> Vec<Policy> {
-    named_identity_policies(principal).into_iter().map(|n| n.policy).collect()
+    named_identity_policies(principal)
+        .into_iter()
+        .map(|n| n.policy)
+        .collect()
 }
 
 /// An identity policy and where it comes from, for evidence.

@@ -13,8 +13,8 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::inventory::types::{BEDROCK_CUSTOM_MODEL, BEDROCK_KNOWLEDGE_BASE, SAGEMAKER_TRAINING_JOB};
 use crate::inventory::Inventory;
+use crate::inventory::types::{BEDROCK_CUSTOM_MODEL, BEDROCK_KNOWLEDGE_BASE, SAGEMAKER_TRAINING_JOB};
 use crate::policy::Exposure;
 use crate::resource::ResourceSnapshot;
 use crate::severity::Severity;
@@ -99,7 +99,12 @@ fn path(role: &Principal, exposure: &Exposure, bucket: &str, sources: &[Source])
     };
     let whom = exposure.describe();
     let outsider = if exposure.public {
-        Step::new(ANYONE, "Public", "anyone", format!("the trust policy of role {} opens to {whom}", role.name()))
+        Step::new(
+            ANYONE,
+            "Public",
+            "anyone",
+            format!("the trust policy of role {} opens to {whom}", role.name()),
+        )
     } else {
         let first = &exposure.external_accounts[0];
         let more = exposure.external_accounts.len() - 1;
@@ -181,7 +186,10 @@ fn sources(inventory: &Inventory) -> Vec<Source<'_>> {
     for job in inventory.of_type(SAGEMAKER_TRAINING_JOB) {
         let name = job.config_str("TrainingJobName").unwrap_or_else(|| job.display_name());
         for channel in items(job.config("InputDataConfig")) {
-            let Some(uri) = channel.pointer("/DataSource/S3DataSource/S3Uri").and_then(Value::as_str) else {
+            let Some(uri) = channel
+                .pointer("/DataSource/S3DataSource/S3Uri")
+                .and_then(Value::as_str)
+            else {
                 continue;
             };
             let channel_name = channel.get("ChannelName").and_then(Value::as_str).unwrap_or("?");

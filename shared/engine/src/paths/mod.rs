@@ -168,12 +168,7 @@ impl Step {
         Step::new(&resource.arn, &resource.resource_type, label, evidence)
     }
 
-    pub fn new(
-        arn: &str,
-        resource_type: &str,
-        label: impl Into<String>,
-        evidence: impl Into<String>,
-    ) -> Step {
+    pub fn new(arn: &str, resource_type: &str, label: impl Into<String>, evidence: impl Into<String>) -> Step {
         Step {
             arn: arn.to_owned(),
             resource_type: resource_type.to_owned(),

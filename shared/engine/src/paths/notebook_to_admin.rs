@@ -86,9 +86,9 @@ pub(super) fn find(index: &Index) -> Vec<AttackPath> {
             };
             let starter = compute_starter(role, target);
             let how = match &starter {
-                Some((action, policy, service)) => format!(
-                    "; {policy} allows {action}, which runs code as a passed role trusting {service}"
-                ),
+                Some((action, policy, service)) => {
+                    format!("; {policy} allows {action}, which runs code as a passed role trusting {service}")
+                }
                 None => "; no action it is allowed starts compute as a service the target role trusts".into(),
             };
             let role_step = Step::on(
@@ -107,7 +107,10 @@ pub(super) fn find(index: &Index) -> Vec<AttackPath> {
                 Severity::High
             };
             out.push(path(
-                format!("Internet-reachable notebook {name} can pass admin role {}", target.name()),
+                format!(
+                    "Internet-reachable notebook {name} can pass admin role {}",
+                    target.name()
+                ),
                 severity,
                 vec![internet.clone(), notebook_step.clone(), role_step, target_step],
             ));

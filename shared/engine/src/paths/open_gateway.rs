@@ -69,7 +69,11 @@ pub(super) fn find(index: &Index) -> Vec<AttackPath> {
                 .unwrap_or_else(|| runtime.display_name());
             let steps = vec![
                 Step::internet(format!("gateway {name} answers at {url}")),
-                Step::on(gateway, format!("gateway {name}"), format!("{open}: callers are not authenticated")),
+                Step::on(
+                    gateway,
+                    format!("gateway {name}"),
+                    format!("{open}: callers are not authenticated"),
+                ),
                 Step::on(runtime, format!("runtime {runtime_name}"), how),
                 Step::on(role.snapshot, format!("role {}", role.name()), granted),
             ];
@@ -89,8 +93,8 @@ pub(super) fn find(index: &Index) -> Vec<AttackPath> {
     out
 }
 
-/// The grants as evidence, worst first: only the admin grants when there are any, else the
-/// first three and how many more.
+/// The grants as evidence: only the admin grants when there are any (they imply the rest),
+/// else the first three and how many more.
 fn summary(grants: &[(Grant, &str)]) -> String {
     let mut sorted: Vec<&(Grant, &str)> = grants.iter().collect();
     sorted.sort_by_key(|(g, _)| *g != Grant::Admin);
@@ -100,7 +104,7 @@ fn summary(grants: &[(Grant, &str)]) -> String {
         .iter()
         .map(|(g, policy)| format!("{policy} grants {}", g.describe()))
         .collect();
-    if sorted.len() > shown {
+    if admin == 0 && sorted.len() > shown {
         parts.push(format!("{} more broad grant(s)", sorted.len() - shown));
     }
     parts.join("; ")
@@ -146,5 +150,8 @@ fn fronted<'r>(gateway: &ResourceSnapshot, runtimes: &[&'r ResourceSnapshot]) ->
 /// True when `endpoint` holds `arn`, as written or URL-encoded (runtime invocation URLs carry
 /// the encoded ARN).
 fn names(endpoint: &str, arn: &str) -> bool {
-    endpoint.contains(arn) || percent_encoding::percent_decode_str(endpoint).decode_utf8_lossy().contains(arn)
+    endpoint.contains(arn)
+        || percent_encoding::percent_decode_str(endpoint)
+            .decode_utf8_lossy()
+            .contains(arn)
 }

@@ -157,7 +157,11 @@ pub fn to_mermaid(paths: &[AttackPath]) -> String {
         if members.is_empty() {
             continue;
         }
-        let _ = writeln!(out, "  classDef sev_{severity} stroke:{},stroke-width:2px", color(severity));
+        let _ = writeln!(
+            out,
+            "  classDef sev_{severity} stroke:{},stroke-width:2px",
+            color(severity)
+        );
         let _ = writeln!(out, "  class {} sev_{severity}", members.join(","));
     }
     for (i, &(_, _, _, severity)) in graph.edges.iter().enumerate() {
