@@ -8,18 +8,30 @@ use crate::inventory::types::{IAM_ROLE, IAM_USER};
 use crate::policy::{Grant, Policy};
 use crate::resource::ResourceSnapshot;
 
-/// A role or user snapshot and its identity policies.
+/// A role or user snapshot, its identity policies, and their broad grants.
 pub(super) struct Principal<'a> {
     pub snapshot: &'a ResourceSnapshot,
     pub policies: Vec<NamedPolicy>,
+    /// Each policy's [`Policy::broad_grants`], with the policy's index in `policies`.
+    grants: Vec<(Grant, usize)>,
 }
 
 impl<'a> Principal<'a> {
     fn new(snapshot: &'a ResourceSnapshot) -> Principal<'a> {
+        let policies = named_identity_policies(snapshot);
+        let grants = (policies.iter().enumerate())
+            .flat_map(|(i, p)| p.policy.broad_grants().into_iter().map(move |g| (g, i)))
+            .collect();
         Principal {
             snapshot,
-            policies: named_identity_policies(snapshot),
+            policies,
+            grants,
         }
+    }
+
+    /// The broad grants of every policy, each with the policy's name.
+    pub fn grants(&self) -> impl Iterator<Item = (&Grant, &str)> {
+        self.grants.iter().map(|(g, i)| (g, self.policies[*i].name.as_str()))
     }
 
     /// `RoleName` / `UserName`, else the snapshot's name.
@@ -41,9 +53,9 @@ impl<'a> Principal<'a> {
 
     /// The first policy that grants every action on every resource.
     pub fn admin(&self) -> Option<&NamedPolicy> {
-        self.policies
-            .iter()
-            .find(|p| p.policy.broad_grants().contains(&Grant::Admin))
+        (self.grants.iter())
+            .find(|(g, _)| *g == Grant::Admin)
+            .map(|(_, i)| &self.policies[*i])
     }
 
     /// The first policy that allows `action` on `resource` ([`Policy::allows`]).

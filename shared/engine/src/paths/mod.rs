@@ -50,7 +50,8 @@ pub struct AttackPath {
     /// One line naming the start and the end.
     pub title: String,
     pub severity: Severity,
-    /// Where the path's first AWS resource lives.
+    /// Where the path's first regional resource lives (the notebook, the Bedrock settings, the
+    /// resource using the training data, the gateway).
     pub account: String,
     pub region: String,
     pub steps: Vec<Step>,

@@ -50,15 +50,11 @@ pub(super) fn find(index: &Index) -> Vec<AttackPath> {
             let Some(role) = runtime.config_str("roleArn").and_then(|arn| index.role(arn)) else {
                 continue;
             };
-            let grants: Vec<(Grant, &str)> = role
-                .policies
-                .iter()
-                .flat_map(|p| p.policy.broad_grants().into_iter().map(|g| (g, p.name.as_str())))
-                .collect();
+            let grants: Vec<(&Grant, &str)> = role.grants().collect();
             if grants.is_empty() {
                 continue;
             }
-            let severity = if grants.iter().any(|(g, _)| *g == Grant::Admin) {
+            let severity = if grants.iter().any(|(g, _)| **g == Grant::Admin) {
                 Severity::Critical
             } else {
                 KIND.severity
@@ -95,10 +91,10 @@ pub(super) fn find(index: &Index) -> Vec<AttackPath> {
 
 /// The grants as evidence: only the admin grants when there are any (they imply the rest),
 /// else the first three and how many more.
-fn summary(grants: &[(Grant, &str)]) -> String {
-    let mut sorted: Vec<&(Grant, &str)> = grants.iter().collect();
-    sorted.sort_by_key(|(g, _)| *g != Grant::Admin);
-    let admin = sorted.iter().take_while(|(g, _)| *g == Grant::Admin).count();
+fn summary(grants: &[(&Grant, &str)]) -> String {
+    let mut sorted: Vec<&(&Grant, &str)> = grants.iter().collect();
+    sorted.sort_by_key(|(g, _)| **g != Grant::Admin);
+    let admin = sorted.iter().take_while(|(g, _)| **g == Grant::Admin).count();
     let shown = if admin > 0 { admin } else { sorted.len().min(3) };
     let mut parts: Vec<String> = sorted[..shown]
         .iter()
