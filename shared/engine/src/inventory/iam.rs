@@ -11,27 +11,48 @@ use crate::resource::ResourceSnapshot;
 /// `Document`), inline policies, and for a user its groups' policies. Documents that cannot be
 /// read are skipped (the collector reports them).
 pub fn identity_policies(principal: &ResourceSnapshot) -> Vec<Policy> {
+    named_identity_policies(principal)
+        .into_iter()
+        .map(|n| n.policy)
+        .collect()
+}
+
+/// An identity policy and where it comes from, for evidence.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NamedPolicy {
+    /// `managed ReadOnlyAccess`, `inline s3-writer`, `group ml-team: managed AdministratorAccess`.
+    pub name: String,
+    pub policy: Policy,
+}
+
+/// [`identity_policies`] with each policy's name (`PolicyName`, else `PolicyArn`, else `?`).
+pub fn named_identity_policies(principal: &ResourceSnapshot) -> Vec<NamedPolicy> {
     let c = &principal.configuration;
-    let list = |v: Option<&'_ Value>, key: &str| -> Vec<Value> {
-        v.and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(|p| p.get(key).cloned())
-            .collect()
+    let mut out = Vec::new();
+    let mut add = |list: Option<&Value>, kind: &str, doc_key: &str, owner: &str| {
+        for item in list.and_then(Value::as_array).into_iter().flatten() {
+            let Some(policy) = item.get(doc_key).and_then(|d| Policy::parse(d).ok()) else {
+                continue;
+            };
+            let name = ["PolicyName", "PolicyArn"]
+                .iter()
+                .find_map(|k| item.get(*k).and_then(Value::as_str))
+                .unwrap_or("?");
+            out.push(NamedPolicy {
+                name: format!("{owner}{kind} {name}"),
+                policy,
+            });
+        }
     };
-    let groups = c
-        .get("GroupList")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
-    let mut docs = list(c.get("AttachedManagedPolicies"), "Document");
-    docs.extend(list(c.get("RolePolicyList"), "PolicyDocument"));
-    docs.extend(list(c.get("UserPolicyList"), "PolicyDocument"));
-    for g in &groups {
-        docs.extend(list(g.get("AttachedManagedPolicies"), "Document"));
-        docs.extend(list(g.get("GroupPolicyList"), "PolicyDocument"));
+    add(c.get("AttachedManagedPolicies"), "managed", "Document", "");
+    add(c.get("RolePolicyList"), "inline", "PolicyDocument", "");
+    add(c.get("UserPolicyList"), "inline", "PolicyDocument", "");
+    for g in c.get("GroupList").and_then(Value::as_array).into_iter().flatten() {
+        let owner = format!("group {}: ", g.get("GroupName").and_then(Value::as_str).unwrap_or("?"));
+        add(g.get("AttachedManagedPolicies"), "managed", "Document", &owner);
+        add(g.get("GroupPolicyList"), "inline", "PolicyDocument", &owner);
     }
-    docs.iter().filter_map(|d| Policy::parse(d).ok()).collect()
+    out
 }
 
 /// True when some identity policy of the principal allows `action` on `resource` (`*`: on
@@ -52,4 +73,37 @@ pub fn principal_services<'s>(policies: &[Policy], services: &[&'s str]) -> Vec<
 /// The role's trust policy (`AssumeRolePolicyDocument`), parsed.
 pub fn trust_policy(role: &ResourceSnapshot) -> Option<Policy> {
     Policy::parse(role.configuration.get("AssumeRolePolicyDocument")?).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn policies_are_named_by_where_they_come_from() {
+        let doc = json!({"Statement": {"Effect": "Allow", "Action": "bedrock:InvokeModel", "Resource": "*"}});
+        let user: ResourceSnapshot = serde_json::from_value(json!({
+            "ARN": "arn:aws:iam::111122223333:user/u", "resourceType": "AWS::IAM::User",
+            "awsAccountId": "111122223333", "awsRegion": "global",
+            "configuration": {
+                "AttachedManagedPolicies": [{"PolicyArn": "arn:aws:iam::aws:policy/X", "Document": doc}],
+                "UserPolicyList": [{"PolicyName": "broken", "PolicyDocument": "{not json"},
+                                   {"PolicyName": "mine", "PolicyDocument": doc.to_string()}],
+                "GroupList": [{"GroupName": "g", "GroupPolicyList": [{"PolicyName": "shared", "PolicyDocument": doc}]}]
+            }
+        }))
+        .unwrap();
+        let names: Vec<String> = named_identity_policies(&user).into_iter().map(|p| p.name).collect();
+        assert_eq!(
+            names,
+            [
+                "managed arn:aws:iam::aws:policy/X",
+                "inline mine",
+                "group g: inline shared"
+            ]
+        );
+        assert_eq!(identity_policies(&user).len(), 3);
+        assert!(principal_allows(&identity_policies(&user), "bedrock:InvokeModel", "*"));
+    }
 }
