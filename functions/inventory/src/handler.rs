@@ -69,9 +69,13 @@ where
     S: StateStore + Records,
     P: Publisher,
 {
-    /// The failures of an inventory: each posture check's finding on each resource.
+    /// The failures of an inventory: each posture check's finding on each resource, then each
+    /// attack path as a finding about its first resource.
     pub fn failures(&self, inventory: &Inventory) -> Vec<Finding> {
-        inventory.resources.iter().flat_map(|r| self.pipeline.assess(r)).collect()
+        let mut failures: Vec<Finding> = inventory.resources.iter().flat_map(|r| self.pipeline.assess(r)).collect();
+        let paths = aidr_engine::paths::find(inventory, self.pipeline.organization());
+        failures.extend(paths.iter().filter_map(|p| p.finding(inventory)));
+        failures
     }
 
     /// One run at `now` (Unix seconds).

@@ -30,10 +30,11 @@ mod tests;
 
 use serde::Serialize;
 
-use crate::detection::Organization;
+use crate::detection::{AlertScope, DAY, DedupeScope, Hit, Metadata, Organization};
+use crate::finding::Finding;
 use crate::inventory::Inventory;
 use crate::resource::ResourceSnapshot;
-use crate::severity::Severity;
+use crate::severity::{Area, Severity};
 
 pub use render::{to_dot, to_mermaid};
 
@@ -155,6 +156,52 @@ impl AttackPath {
             self.region,
             chain.join(" → ")
         )
+    }
+
+    /// The path as a finding, for the alerting protocol: about the first step that is a
+    /// resource of the inventory (a notebook, a user, a role, a gateway), with the whole chain
+    /// and each step's evidence in its summary, deduped per that resource and path kind.
+    /// `None` when no step is in the inventory.
+    pub fn finding(&self, inventory: &Inventory) -> Option<Finding> {
+        let kind = kind(self.kind)?;
+        let subject = self.steps.iter().find_map(|s| inventory.by_arn(&s.arn))?;
+        let evidence: Vec<String> = self
+            .steps
+            .iter()
+            .map(|s| format!("{}: {}", s.label, s.evidence))
+            .collect();
+        let chain: Vec<&str> = self.steps.iter().map(|s| s.label.as_str()).collect();
+        let metadata = Metadata {
+            id: kind.kind,
+            title: kind.title,
+            severity: kind.severity,
+            area: Area::Access,
+            techniques: kind.techniques,
+            description: kind.description,
+            remediation: kind.remediation,
+            resource_types: &[],
+            alert: AlertScope {
+                per: DedupeScope::PrincipalResource,
+                window_secs: DAY,
+            },
+            ..Metadata::EMPTY
+        };
+        let mut hit = Hit::new(
+            self.severity,
+            format!(
+                "is the start of attack path \"{}\" ({}; {})",
+                self.title,
+                chain.join(" -> "),
+                evidence.join("; ")
+            ),
+        );
+        hit.resources = self
+            .steps
+            .iter()
+            .map(|s| s.arn.clone())
+            .filter(|a| a.starts_with("arn:"))
+            .collect();
+        Some(Finding::of_resource(&metadata, hit, subject))
     }
 
     /// The technique ids of the path's kind.

@@ -601,3 +601,21 @@ fn empty_graphs() {
     assert_eq!(to_dot(&[]).lines().last(), Some("}"));
     assert_eq!(to_mermaid(&[]), "flowchart LR\n");
 }
+
+#[test]
+fn a_path_is_a_finding_about_its_first_resource() {
+    let inventory = load("notebook_to_admin.json");
+    for path in find(&inventory, &Organization::default()) {
+        let f = path.finding(&inventory).expect("a step is in the inventory");
+        assert_eq!(f.rule_id, path.kind);
+        assert_eq!(f.severity, path.severity);
+        let first = path.steps.iter().find(|s| inventory.by_arn(&s.arn).is_some()).unwrap();
+        assert_eq!(f.resource().map(|r| r.arn.as_str()), Some(first.arn.as_str()));
+        for step in &path.steps {
+            assert!(f.summary.contains(&step.label), "{} lacks {}", f.summary, step.label);
+        }
+    }
+    let empty = Inventory::default();
+    let path = &find(&inventory, &Organization::default())[0];
+    assert!(path.finding(&empty).is_none());
+}
