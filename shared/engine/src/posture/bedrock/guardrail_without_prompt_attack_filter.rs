@@ -18,9 +18,8 @@ pub const CHECK: BuiltinCheck = BuiltinCheck {
             (The filter judges input only; its output strength is always NONE.) A snapshot \
             that is not a GetGuardrail response (no guardrailId) is not judged.",
         remediation: "Update the guardrail (UpdateGuardrail) with a PROMPT_ATTACK filter at \
-            inputStrength HIGH (MEDIUM where it blocks too much), publish a new version, point \
-            the applications at it, and mark user input with input tags so the filter judges \
-            it.",
+            inputStrength HIGH (MEDIUM where it blocks too much), publish a new version, and \
+            point the applications at it.",
         controls: &["prowler:bedrock_guardrail_prompt_attack_filter_enabled"],
         events: &[],
         resource_types: &[types::BEDROCK_GUARDRAIL],

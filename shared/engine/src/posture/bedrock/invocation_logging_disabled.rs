@@ -12,10 +12,10 @@ pub const CHECK: BuiltinCheck = BuiltinCheck {
         area: Area::Application,
         techniques: &["T1562.008", "T1496", "AML.T0034"],
         description: "The account's Bedrock settings in a region have no model invocation logging \
-            configuration with an S3 or CloudWatch Logs destination: prompts, responses, and \
-            who called which model with how many tokens are recorded nowhere but in \
-            CloudTrail's management events, so stolen-key model abuse (LLMjacking), prompt \
-            injection and data leaking through model output cannot be investigated. Regions \
+            configuration with an S3 or CloudWatch Logs destination: prompts, responses and \
+            token counts are recorded nowhere (CloudTrail shows only who called which model), \
+            so stolen-key model abuse (LLMjacking), prompt injection and data leaking through \
+            model output cannot be investigated. Regions \
             the account does not use count too: abusers pick them.",
         remediation: "Call PutModelInvocationLoggingConfiguration in every region with an S3 \
             bucket and/or CloudWatch Logs group (encrypted, with restricted access and a \

@@ -11,7 +11,7 @@ mod no_guardrails;
 use serde_json::Value;
 
 use super::PostureCheck;
-use crate::posture::support::{items, text};
+use crate::posture::support::{is_set, items, text};
 use crate::resource::ResourceSnapshot;
 
 /// The Bedrock posture checks.
@@ -38,7 +38,7 @@ fn filters_at(strength: Option<&str>) -> bool {
 /// returns them; `None` when the snapshot is not a GetGuardrail response (no `guardrailId`),
 /// so its policies could not be assessed.
 fn content_filters(guardrail: &ResourceSnapshot) -> Option<&[Value]> {
-    crate::posture::support::is_set(guardrail, "guardrailId").then(|| items(guardrail, "contentPolicy.filters"))
+    is_set(guardrail, "guardrailId").then(|| items(guardrail, "contentPolicy.filters"))
 }
 
 /// A filter's `type`, upper-cased text, empty when absent.

@@ -12,9 +12,8 @@ pub const CHECK: BuiltinCheck = BuiltinCheck {
         area: Area::Data,
         techniques: &["T1530"],
         description: "An endpoint configuration has no KmsKeyId: the storage volumes of the \
-            instances that serve the model (and the output of asynchronous inference) are \
-            encrypted with a key AWS manages, so your key policy cannot limit who reads the \
-            model artifacts and payloads they hold. A snapshot that does not describe the \
+            instances that serve the model are encrypted with a key you do not control, so no \
+            key policy of yours limits who reads the model artifacts and payloads they hold. A snapshot that does not describe the \
             configuration (no EndpointConfigName) is not judged.",
         remediation: "Endpoint configurations cannot be changed: create a new one with KmsKeyId \
             naming a customer managed key (and DataCaptureConfig KmsKeyId when capturing), \

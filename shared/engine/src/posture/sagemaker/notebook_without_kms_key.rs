@@ -12,7 +12,7 @@ pub const CHECK: BuiltinCheck = BuiltinCheck {
         area: Area::Data,
         techniques: &["T1530"],
         description: "A notebook instance has no KmsKeyId: the ML storage volume that holds its \
-            notebooks, data copies and cached credentials is encrypted with a key AWS owns, so \
+            notebooks and data copies is encrypted with a key AWS owns, so \
             your key policy cannot limit who decrypts it, CloudTrail shows no KMS use, and the \
             data cannot be made unreadable by disabling a key. A snapshot that does not describe \
             the instance (no NotebookInstanceName) is not judged.",
