@@ -77,6 +77,7 @@ pub fn trust_policy(role: &ResourceSnapshot) -> Option<Policy> {
 
 #[cfg(test)]
 mod tests {
+<<<<<<< HEAD
     use super::*;
     use serde_json::json;
 
@@ -105,5 +106,74 @@ mod tests {
         );
         assert_eq!(identity_policies(&user).len(), 3);
         assert!(principal_allows(&identity_policies(&user), "bedrock:InvokeModel", "*"));
+=======
+    use serde_json::{Value, json};
+
+    use super::*;
+    use crate::inventory::types;
+
+    fn snapshot(resource_type: &str, configuration: Value) -> ResourceSnapshot {
+        ResourceSnapshot {
+            arn: "arn:aws:iam::111122223333:user/u".into(),
+            resource_type: resource_type.into(),
+            name: None,
+            account: "111122223333".into(),
+            region: "global".into(),
+            configuration,
+            captured_at: None,
+        }
+    }
+
+    fn allow(action: &str) -> Value {
+        json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": action, "Resource": "*"}]})
+    }
+
+    #[test]
+    fn a_users_own_attached_and_group_policies() {
+        let encoded = "%7B%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22%2C%22Action%22%3A%22bedrock%3AInvokeModel%22%2C%22Resource%22%3A%22*%22%7D%5D%7D";
+        let user = snapshot(
+            types::IAM_USER,
+            json!({
+                "UserName": "u",
+                "AttachedManagedPolicies": [
+                    {"PolicyName": "read", "PolicyArn": "arn:aws:iam::aws:policy/ReadOnlyAccess", "Document": allow("s3:Get*")},
+                    {"PolicyName": "no-document", "PolicyArn": "arn:aws:iam::111122223333:policy/gone"}],
+                "UserPolicyList": [
+                    {"PolicyName": "invoke", "PolicyDocument": encoded},
+                    {"PolicyName": "broken", "PolicyDocument": "not a policy"}],
+                "GroupList": [{"GroupName": "ml",
+                    "AttachedManagedPolicies": [{"PolicyName": "train", "Document": allow("sagemaker:CreateTrainingJob")}],
+                    "GroupPolicyList": [{"PolicyName": "logs", "PolicyDocument": allow("logs:PutLogEvents")}]}]
+            }),
+        );
+        let policies = identity_policies(&user);
+        assert_eq!(policies.len(), 4, "the unreadable and the missing document are skipped");
+        assert!(principal_allows(&policies, "bedrock:InvokeModel", "*"));
+        assert!(principal_allows(&policies, "sagemaker:CreateTrainingJob", "*"));
+        assert!(!principal_allows(&policies, "iam:PassRole", "*"));
+        assert_eq!(
+            principal_services(&policies, types::AI_SERVICES),
+            ["bedrock", "sagemaker"]
+        );
+    }
+
+    #[test]
+    fn a_roles_policies_and_trust() {
+        let role = snapshot(
+            types::IAM_ROLE,
+            json!({
+                "RoleName": "agent",
+                "AssumeRolePolicyDocument": {"Statement": [{"Effect": "Allow",
+                    "Principal": {"Service": "bedrock-agentcore.amazonaws.com"}, "Action": "sts:AssumeRole"}]},
+                "RolePolicyList": [{"PolicyName": "tools", "PolicyDocument": allow("bedrock-agentcore:*")}]
+            }),
+        );
+        let policies = identity_policies(&role);
+        assert_eq!(principal_services(&policies, types::AI_SERVICES), ["bedrock-agentcore"]);
+        let trust = trust_policy(&role).unwrap();
+        assert_eq!(trust.statements[0].principals[0].1, "bedrock-agentcore.amazonaws.com");
+        let bare = snapshot(types::IAM_ROLE, json!({"RoleName": "bare"}));
+        assert!(identity_policies(&bare).is_empty() && trust_policy(&bare).is_none());
+>>>>>>> posture
     }
 }
