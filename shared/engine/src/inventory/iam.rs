@@ -77,36 +77,6 @@ pub fn trust_policy(role: &ResourceSnapshot) -> Option<Policy> {
 
 #[cfg(test)]
 mod tests {
-<<<<<<< HEAD
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn policies_are_named_by_where_they_come_from() {
-        let doc = json!({"Statement": {"Effect": "Allow", "Action": "bedrock:InvokeModel", "Resource": "*"}});
-        let user: ResourceSnapshot = serde_json::from_value(json!({
-            "ARN": "arn:aws:iam::111122223333:user/u", "resourceType": "AWS::IAM::User",
-            "awsAccountId": "111122223333", "awsRegion": "global",
-            "configuration": {
-                "AttachedManagedPolicies": [{"PolicyArn": "arn:aws:iam::aws:policy/X", "Document": doc}],
-                "UserPolicyList": [{"PolicyName": "broken", "PolicyDocument": "{not json"},
-                                   {"PolicyName": "mine", "PolicyDocument": doc.to_string()}],
-                "GroupList": [{"GroupName": "g", "GroupPolicyList": [{"PolicyName": "shared", "PolicyDocument": doc}]}]
-            }
-        }))
-        .unwrap();
-        let names: Vec<String> = named_identity_policies(&user).into_iter().map(|p| p.name).collect();
-        assert_eq!(
-            names,
-            [
-                "managed arn:aws:iam::aws:policy/X",
-                "inline mine",
-                "group g: inline shared"
-            ]
-        );
-        assert_eq!(identity_policies(&user).len(), 3);
-        assert!(principal_allows(&identity_policies(&user), "bedrock:InvokeModel", "*"));
-=======
     use serde_json::{Value, json};
 
     use super::*;
@@ -174,6 +144,32 @@ mod tests {
         assert_eq!(trust.statements[0].principals[0].1, "bedrock-agentcore.amazonaws.com");
         let bare = snapshot(types::IAM_ROLE, json!({"RoleName": "bare"}));
         assert!(identity_policies(&bare).is_empty() && trust_policy(&bare).is_none());
->>>>>>> posture
+    }
+
+    #[test]
+    fn policies_are_named_by_where_they_come_from() {
+        let doc = json!({"Statement": {"Effect": "Allow", "Action": "bedrock:InvokeModel", "Resource": "*"}});
+        let user: ResourceSnapshot = serde_json::from_value(json!({
+            "ARN": "arn:aws:iam::111122223333:user/u", "resourceType": "AWS::IAM::User",
+            "awsAccountId": "111122223333", "awsRegion": "global",
+            "configuration": {
+                "AttachedManagedPolicies": [{"PolicyArn": "arn:aws:iam::aws:policy/X", "Document": doc}],
+                "UserPolicyList": [{"PolicyName": "broken", "PolicyDocument": "{not json"},
+                                   {"PolicyName": "mine", "PolicyDocument": doc.to_string()}],
+                "GroupList": [{"GroupName": "g", "GroupPolicyList": [{"PolicyName": "shared", "PolicyDocument": doc}]}]
+            }
+        }))
+        .unwrap();
+        let names: Vec<String> = named_identity_policies(&user).into_iter().map(|p| p.name).collect();
+        assert_eq!(
+            names,
+            [
+                "managed arn:aws:iam::aws:policy/X",
+                "inline mine",
+                "group g: inline shared"
+            ]
+        );
+        assert_eq!(identity_policies(&user).len(), 3);
+        assert!(principal_allows(&identity_policies(&user), "bedrock:InvokeModel", "*"));
     }
 }
