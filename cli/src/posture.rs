@@ -47,6 +47,7 @@ pub fn main(args: PostureArgs) -> std::io::Result<ExitCode> {
     if let Some(page) = out.page_mut() {
         page.title = "aidr posture".into();
         page.sources.push(args.from.display().to_string());
+        page.paths = crate::report::paths_of(&inventory, pipeline.organization());
         page.inventory = Some(inventory);
     }
     out.write(style.render(&findings))?;

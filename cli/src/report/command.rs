@@ -1,5 +1,5 @@
-//! `aidr report --from FILE`: one HTML page of a saved inventory (its resources, gaps and
-//! posture findings), findings from `aidr scan`, and attack paths.
+//! `aidr report --from FILE`: one HTML page of a saved inventory (its resources, gaps, posture
+//! findings and attack paths) and findings from `aidr scan`.
 
 use std::collections::HashSet;
 use std::io::Write;
@@ -13,22 +13,18 @@ use super::{Page, Row};
 
 #[derive(clap::Args)]
 pub struct ReportArgs {
-    /// A saved inventory (as for `aidr inventory --from`): its resources and gaps are listed
-    /// and its snapshots go through the posture checks.
+    /// A saved inventory (as for `aidr inventory --from`): its resources and gaps are listed,
+    /// its snapshots go through the posture checks, and its attack paths are drawn.
     #[arg(long, value_name = "FILE")]
     from: PathBuf,
     /// Findings to add: JSON lines (`aidr scan --format ndjson`) or a JSON array (`--format
     /// json`); several files may follow.
     #[arg(long, value_name = "FILE", num_args = 1..)]
     findings: Vec<PathBuf>,
-    /// Attack paths to draw: a JSON array of `{kind, title, severity, account, region, steps:
-    /// [{arn, resource_type, label, evidence}], key}`.
-    #[arg(long, value_name = "FILE")]
-    paths: Option<PathBuf>,
     /// Write the page here instead of to standard output.
     #[arg(long, value_name = "PATH")]
     output: Option<PathBuf>,
-    /// An account id of your organization (repeatable), for the posture checks.
+    /// An account id of your organization (repeatable), for the posture checks and paths.
     #[arg(long = "org-account", value_name = "ACCOUNT_ID")]
     org_accounts: Vec<String>,
 }
@@ -65,10 +61,7 @@ pub fn main(args: ReportArgs) -> std::io::Result<ExitCode> {
             add(&mut page, Row::of(f));
         }
     }
-    if let Some(path) = &args.paths {
-        page.paths = inputs::paths(path).map_err(std::io::Error::other)?;
-        page.sources.push(path.display().to_string());
-    }
+    page.paths = super::paths_of(&inventory, pipeline.organization());
     page.inventory = Some(inventory);
     let html = page.render();
     match &args.output {

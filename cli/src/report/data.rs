@@ -3,7 +3,7 @@
 //! hold scripts and secrets), and attack paths as given.
 
 use aidr_engine::inventory::Inventory;
-use aidr_engine::{Area, Finding, Severity, Subject};
+use aidr_engine::{Area, Finding, Organization, Severity, Subject};
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -100,4 +100,12 @@ impl Page {
             "paths": self.paths,
         })
     }
+}
+
+/// The attack paths of `inventory`, as the page takes them.
+pub fn paths_of(inventory: &Inventory, organization: &Organization) -> Vec<Value> {
+    aidr_engine::paths::find(inventory, organization)
+        .iter()
+        .filter_map(|p| serde_json::to_value(p).ok())
+        .collect()
 }

@@ -1,11 +1,10 @@
-//! The files `aidr report` adds to an inventory: findings (`aidr scan`'s JSON lines or JSON
-//! array) and attack paths (a JSON array). Bad input is an error naming the file (and line).
+//! The findings files `aidr report` adds to an inventory (`aidr scan`'s JSON lines or JSON
+//! array). Bad input is an error naming the file (and line).
 
 use std::io::{BufReader, Read};
 use std::path::Path;
 
-use aidr_engine::{Finding, Severity};
-use serde_json::Value;
+use aidr_engine::Finding;
 
 /// The text of a file, gunzipped when gzip.
 fn read(path: &Path) -> Result<String, String> {
@@ -46,32 +45,4 @@ pub fn findings(path: &Path) -> Result<Vec<Finding>, String> {
         out.push(finding);
     }
     Ok(out)
-}
-
-/// The attack paths of a file: a JSON array of objects, each with a `severity` and `steps`
-/// (objects).
-pub fn paths(path: &Path) -> Result<Vec<Value>, String> {
-    let name = path.display();
-    let value: Value = serde_json::from_str(&read(path)?).map_err(|e| format!("{name}: not JSON: {e}"))?;
-    let Value::Array(paths) = value else {
-        return Err(format!("{name}: not a JSON array of attack paths"));
-    };
-    for (i, p) in paths.iter().enumerate() {
-        let steps_ok = p["steps"]
-            .as_array()
-            .is_some_and(|s| s.iter().all(|s| s.is_object() && s["label"].is_string()));
-        if !steps_ok {
-            return Err(format!(
-                "{name}: path {}: expected `steps`, an array of objects with a `label`",
-                i + 1
-            ));
-        }
-        if serde_json::from_value::<Severity>(p["severity"].clone()).is_err() {
-            return Err(format!(
-                "{name}: path {}: `severity` is not one of info, low, medium, high, critical",
-                i + 1
-            ));
-        }
-    }
-    Ok(paths)
 }

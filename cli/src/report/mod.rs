@@ -15,7 +15,7 @@ use base64::Engine;
 use sha2::{Digest, Sha256};
 
 pub use command::{ReportArgs, main};
-pub use data::{Page, Row};
+pub use data::{Page, Row, paths_of};
 
 const TEMPLATE: &str = include_str!("template.html");
 const STYLE: &str = include_str!("report.css");
