@@ -100,6 +100,15 @@ fn json_is_the_inventory_again() {
         "json",
     ]));
     assert_eq!(gunzipped, text);
+    // Standard input too.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_aidr"))
+        .args(["inventory", "--from", "-", "--format", "json"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
+    assert_eq!(stdout(&child.wait_with_output().unwrap()), text);
 }
 
 /// The venv's Python with the CycloneDX library, or `None` (with a note) when it is missing.

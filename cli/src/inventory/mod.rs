@@ -5,7 +5,7 @@ mod facts;
 mod table;
 
 use std::fs::File;
-use std::io::BufReader;
+use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -17,7 +17,8 @@ pub use facts::{facts, name};
 
 #[derive(clap::Args)]
 pub struct InventoryArgs {
-    /// A saved inventory: the JSON `aidr inventory --format json` writes (gzip or not).
+    /// A saved inventory: the JSON `aidr inventory --format json` writes (gzip or not; `-` for
+    /// standard input).
     #[arg(long, value_name = "FILE")]
     from: PathBuf,
     #[arg(long, value_enum, default_value_t = InventoryFormat::Table)]
@@ -52,14 +53,17 @@ pub fn main(args: InventoryArgs) -> std::io::Result<ExitCode> {
     crate::write_stdout(text.as_bytes()).map(|()| ExitCode::SUCCESS)
 }
 
-/// Reads a saved inventory (plain or gzip JSON).
+/// Reads a saved inventory (plain or gzip JSON; `-` for standard input).
 ///
 /// # Errors
 /// An error naming the file: it cannot be read, is not JSON, or is not an inventory.
 pub fn load(path: &Path) -> std::io::Result<Inventory> {
     let name = path.display();
     let fail = |what: String| std::io::Error::other(format!("{name}: {what}"));
-    let file = File::open(path).map_err(|e| fail(e.to_string()))?;
+    let file: Box<dyn Read + Send> = match path.as_os_str() == "-" {
+        true => Box::new(std::io::stdin()),
+        false => Box::new(File::open(path).map_err(|e| fail(e.to_string()))?),
+    };
     let reader = aidr_engine::input::open(BufReader::new(file)).map_err(|e| fail(e.to_string()))?;
     serde_json::from_reader(BufReader::new(reader)).map_err(|e| {
         use serde_json::error::Category;
