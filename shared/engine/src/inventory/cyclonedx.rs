@@ -29,6 +29,7 @@ use super::Inventory;
 use super::types as t;
 use crate::resource::ResourceSnapshot;
 use crate::time::{format_millis, parse_millis};
+use entry::{PATH_SEGMENT, add_property, items, model, partition, property, service, text, training_inputs};
 
 /// The CycloneDX specification version written.
 pub const SPEC_VERSION: &str = "1.6";
@@ -94,35 +95,6 @@ pub fn to_cyclonedx(inv: &Inventory, serial: &str) -> Value {
     }
     out
 }
-
-fn property(name: &str, value: impl Into<String>) -> Value {
-    json!({ "name": name, "value": value.into() })
-}
-
-/// A configuration string, when present and not empty.
-fn text<'r>(r: &'r ResourceSnapshot, path: &str) -> Option<&'r str> {
-    r.config_str(path).filter(|s| !s.is_empty())
-}
-
-/// The elements of a configuration array (none when absent).
-fn items<'r>(r: &'r ResourceSnapshot, path: &str) -> impl Iterator<Item = &'r Value> {
-    r.config(path).and_then(Value::as_array).into_iter().flatten()
-}
-
-/// The partition of an ARN (`aws`, `aws-cn`, `aws-us-gov`).
-fn partition(arn: &str) -> &str {
-    arn.split(':').nth(1).filter(|p| !p.is_empty()).unwrap_or("aws")
-}
-
-/// What a URL path segment escapes: all but RFC 3986's unreserved characters.
-const PATH_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
-
-/// Geographic prefixes of system-defined (cross-region) inference profile ids.
-const PROFILE_PREFIXES: &[&str] = &["us.", "eu.", "apac.", "global.", "us-gov.", "jp.", "au.", "ca."];
 
 /// The BOM being built: entries in inventory order, each `bom-ref` once.
 struct Bom<'i> {
@@ -421,149 +393,9 @@ impl<'i> Bom<'i> {
             self.depend(&r.arn, arn);
         }
     }
-
-    /// A data component for an S3 location (a URI or a bucket ARN), once.
-    fn data(&mut self, location: &str, what: String) {
-        let url = match location.strip_prefix("arn:") {
-            Some(_) => format!("s3://{}", location.rsplit(':').next().unwrap_or(location)),
-            None => location.to_owned(),
-        };
-        let c = json!({
-            "type": "data",
-            "bom-ref": location,
-            "name": location,
-            "data": [{ "type": "dataset", "name": location, "description": what, "contents": { "url": url } }],
-        });
-        self.push(c, false);
-    }
-
-    /// The `bom-ref` of a model `r` names (an ARN or a model id), adding an entry for it when
-    /// the inventory has none.
-    fn model_ref(&mut self, r: &ResourceSnapshot, reference: &str) -> String {
-        let arn = if reference.starts_with("arn:") {
-            reference.to_owned()
-        } else {
-            let (p, region, account) = (partition(&r.arn), &r.region, &r.account);
-            if PROFILE_PREFIXES.iter().any(|prefix| reference.starts_with(prefix)) {
-                format!("arn:{p}:bedrock:{region}:{account}:inference-profile/{reference}")
-            } else {
-                format!("arn:{p}:bedrock:{region}::foundation-model/{reference}")
-            }
-        };
-        if self.inv.by_arn(&arn).is_none() {
-            let name = arn.split_once('/').map_or(arn.as_str(), |(_, n)| n);
-            let kind = if arn.contains(":foundation-model/") {
-                "Amazon Bedrock foundation model"
-            } else {
-                "Amazon Bedrock model"
-            };
-            let c = json!({
-                "type": "machine-learning-model",
-                "bom-ref": arn,
-                "name": name,
-                "description": format!("{kind}, referenced by {}", r.display_name()),
-                "properties": [property("aidr:collected", "false")],
-            });
-            self.push(c, false);
-        }
-        arn
-    }
-
-    /// The `bom-ref` of a resource `r` names by id or ARN (`kind` is the ARN's resource
-    /// part), adding a service for it when the inventory has none.
-    fn resource_ref(&mut self, r: &ResourceSnapshot, resource_type: &str, id: &str, kind: &str) -> String {
-        if let Some(found) = self.inv.by_arn(id).or_else(|| self.sibling(r, resource_type, id)) {
-            return found.arn.clone();
-        }
-        let arn = match id.starts_with("arn:") {
-            true => id.to_owned(),
-            false => format!(
-                "arn:{}:bedrock:{}:{}:{kind}/{id}",
-                partition(&r.arn),
-                r.region,
-                r.account
-            ),
-        };
-        let s = json!({
-            "bom-ref": arn,
-            "name": id,
-            "description": format!("{resource_type}, referenced by {}", r.display_name()),
-            "properties": [property("aidr:collected", "false"), property("aidr:resource-type", resource_type)],
-        });
-        self.push(s, true);
-        arn
-    }
 }
 
-/// The properties every entry of a snapshot has.
-fn common(r: &ResourceSnapshot) -> Vec<Value> {
-    let mut props = vec![
-        property("aidr:resource-type", r.resource_type.as_str()),
-        property("aidr:account", r.account.as_str()),
-        property("aidr:region", r.region.as_str()),
-    ];
-    let status = ["status", "agentStatus", "EndpointStatus"]
-        .iter()
-        .find_map(|k| text(r, k));
-    props.extend(status.map(|s| property("aidr:status", s)));
-    props
-}
-
-fn name_of(r: &ResourceSnapshot) -> &str {
-    [
-        "modelName",
-        "ModelName",
-        "name",
-        "agentName",
-        "agentRuntimeName",
-        "EndpointName",
-        "provisionedModelName",
-        "inferenceProfileName",
-    ]
-    .iter()
-    .find_map(|k| text(r, k))
-    .or(r.name.as_deref())
-    .unwrap_or_else(|| r.display_name())
-}
-
-fn model(r: &ResourceSnapshot, what: &str) -> Value {
-    json!({
-        "type": "machine-learning-model",
-        "bom-ref": r.arn,
-        "name": name_of(r),
-        "description": what,
-        "properties": common(r),
-    })
-}
-
-fn service(r: &ResourceSnapshot, what: &str, endpoint: Option<String>) -> Value {
-    let mut s = json!({
-        "bom-ref": r.arn,
-        "name": name_of(r),
-        "description": what,
-        "properties": common(r),
-    });
-    if let Some(e) = endpoint {
-        s["endpoints"] = json!([e]);
-    }
-    s
-}
-
-fn add_property(entry: &mut Value, name: &str, value: Option<&str>) {
-    if let (Some(v), Some(props)) = (value, entry.get_mut("properties").and_then(Value::as_array_mut)) {
-        props.push(property(name, v));
-    } else if let Some(v) = value {
-        entry["properties"] = json!([property(name, v)]);
-    }
-}
-
-/// The S3 URIs of a training job's input channels.
-fn training_inputs(job: &ResourceSnapshot) -> Vec<&str> {
-    items(job, "InputDataConfig")
-        .filter_map(|c| c.pointer("/DataSource/S3DataSource/S3Uri")?.as_str())
-        .filter(|u| !u.is_empty())
-        .collect()
-}
-
+mod entry;
+mod refs;
 #[cfg(test)]
 mod tests;
