@@ -5,6 +5,7 @@
 mod catalog;
 mod inventory;
 mod output;
+mod paths;
 mod posture;
 mod read_ahead;
 mod report;
@@ -43,6 +44,9 @@ enum Command {
     Inventory(inventory::InventoryArgs),
     /// Run the posture checks on a saved inventory's resources; findings as `scan` writes them.
     Posture(posture::PostureArgs),
+    /// List the attack paths of a saved inventory (posture and identities joined), most severe
+    /// first: a table, JSON, Graphviz DOT, Mermaid or HTML.
+    Paths(paths::PathsArgs),
     /// Write one self-contained HTML report of a saved inventory, its posture findings, findings
     /// of `scan`, and attack paths.
     Report(report::ReportArgs),
@@ -110,6 +114,7 @@ fn main() -> ExitCode {
         }
         Command::Inventory(args) => inventory::main(args),
         Command::Posture(args) => posture::main(args),
+        Command::Paths(args) => paths::main(args),
         Command::Report(args) => report::main(args),
         Command::Respond(args) => return respond::main(args),
     };

@@ -426,7 +426,7 @@ fn bad_input_is_an_error_naming_the_file() {
     let wrong_shape = write("wrong-shape.json", r#"{"resources": [], "gaps": []}"#);
     let array = write("array.json", "[1, 2]");
     let missing = dir.join("missing.json").to_str().unwrap().to_owned();
-    for command in ["inventory", "posture", "report"] {
+    for command in ["inventory", "posture", "paths", "report"] {
         for (file, message) in [
             (&not_json, "not JSON: expected value at line 1 column 1"),
             (
@@ -474,4 +474,67 @@ fn bad_input_is_an_error_naming_the_file() {
     ]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("no/such/dir/r.html"), "{}", stderr(&out));
+}
+
+#[test]
+fn paths_in_every_format_most_severe_first_with_exit_codes() {
+    let expected: Value =
+        serde_json::from_str(&std::fs::read_to_string(root().join("cli/tests/expected/inventory.paths.json")).unwrap())
+            .unwrap();
+    let expected = expected.as_array().unwrap();
+    assert!(!expected.is_empty());
+    let json = aidr(&["paths", "--from", FIXTURE, "--format", "json"]);
+    assert_eq!(json.status.code(), Some(0), "{}", stderr(&json));
+    let found: Value = serde_json::from_str(&stdout(&json)).unwrap();
+    assert_eq!(
+        &found,
+        &Value::Array(expected.clone()),
+        "the same paths as the report shows"
+    );
+    assert!(stderr(&json).contains(&format!("{} attack paths", expected.len())));
+
+    let table = stdout(&aidr(&["paths", "--from", FIXTURE]));
+    let mut at = 0;
+    for path in expected {
+        let kind = path["kind"].as_str().unwrap();
+        let found = table[at..]
+            .find(kind)
+            .unwrap_or_else(|| panic!("{kind} not in order in {table}"));
+        at += found;
+        for step in path["steps"].as_array().unwrap() {
+            assert!(table.contains(step["evidence"].as_str().unwrap()));
+        }
+    }
+
+    let dot = stdout(&aidr(&["paths", "--from", FIXTURE, "--format", "dot"]));
+    assert!(dot.starts_with("digraph") && dot.trim_end().ends_with('}'), "{dot}");
+    let mermaid = stdout(&aidr(&["paths", "--from", FIXTURE, "--format", "mermaid"]));
+    assert!(mermaid.starts_with("flowchart LR"), "{mermaid}");
+    for path in expected {
+        let first = path["steps"][1]["label"].as_str().unwrap();
+        assert!(dot.contains(first) && mermaid.contains(first), "{first}");
+    }
+    let html = stdout(&aidr(&["paths", "--from", FIXTURE, "--format", "html"]));
+    assert_eq!(embedded(&html)["paths"], Value::Array(expected.clone()));
+
+    let most = expected[0]["severity"].as_str().unwrap();
+    assert_eq!(
+        aidr(&["paths", "--from", FIXTURE, "--fail-on", most]).status.code(),
+        Some(1)
+    );
+    let only_critical = aidr(&[
+        "paths",
+        "--from",
+        FIXTURE,
+        "--format",
+        "json",
+        "--min-severity",
+        "critical",
+    ]);
+    let critical: Vec<Value> = serde_json::from_str(&stdout(&only_critical)).unwrap();
+    assert!(critical.iter().all(|p| p["severity"] == "critical"));
+    assert_eq!(
+        critical.len(),
+        expected.iter().filter(|p| p["severity"] == "critical").count()
+    );
 }
