@@ -43,7 +43,7 @@ pub const RULE: BuiltinRule = BuiltinRule {
 };
 
 fn check(ev: &Event, org: &Organization) -> Option<Hit> {
-    let (severity, whom) = policy_exposure(ev, org, "policy", RULE.metadata.severity)?;
+    let (severity, whom) = policy_exposure(ev, org, "policy", RULE.metadata.severity, ev.req_str("resourceArn"))?;
     let arn = ev.req_str("resourceArn");
     let action = format!("opened AgentCore resource {} to {whom}", or_unknown(arn));
     Some(Hit::new(severity, action).resource(arn))

@@ -47,7 +47,13 @@ pub const RULE: BuiltinRule = BuiltinRule {
 };
 
 fn check(ev: &Event, org: &Organization) -> Option<Hit> {
-    let (severity, whom) = policy_exposure(ev, org, "resourcePolicy", RULE.metadata.severity)?;
+    let (severity, whom) = policy_exposure(
+        ev,
+        org,
+        "resourcePolicy",
+        RULE.metadata.severity,
+        ev.req_str("resourceArn"),
+    )?;
     let arn = ev.req_str("resourceArn");
     let action = format!("opened Bedrock resource {} to {whom}", arn.unwrap_or("(unknown)"));
     Some(Hit::new(severity, action).resource(arn))

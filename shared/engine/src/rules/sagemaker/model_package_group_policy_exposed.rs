@@ -48,7 +48,13 @@ pub const RULE: BuiltinRule = BuiltinRule {
 };
 
 fn check(ev: &Event, org: &Organization) -> Option<Hit> {
-    let (severity, whom) = policy_exposure(ev, org, "resourcePolicy", RULE.metadata.severity)?;
+    let (severity, whom) = policy_exposure(
+        ev,
+        org,
+        "resourcePolicy",
+        RULE.metadata.severity,
+        ev.req_str("modelPackageGroupName"),
+    )?;
     let name = ev.req_str("modelPackageGroupName");
     let action = format!("opened model package group {} to {whom}", or_unknown(name));
     Some(Hit::new(severity, action).resource(name))
