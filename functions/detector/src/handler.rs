@@ -9,12 +9,20 @@
 //!   in `batchItemFailures`, and AWS delivers it again;
 //! - dead-lettered: it can never succeed (unreadable, or refused by DynamoDB or SNS for good):
 //!   it is logged with its event id and sent to the dead-letter queue at once, not retried.
+//!
+//! Records whose rules ask lookups (see `aidr_engine::enrich`) are set aside by the pipeline;
+//! the requests of the whole invocation are answered at once (live reads through the
+//! detector's [`Resolver`], the previous configurations from the state table), each record is
+//! judged again with the answers, and only then are the configurations the inputs put kept
+//! (so a put is compared with the one before it, not with itself). A lookup that fails or
+//! times out is an answer too: the finding goes out saying what was not checked.
 
 use std::borrow::Cow;
 
 use aidr_engine::alerting::{AlertPolicy, Outcome, deliver};
+use aidr_engine::enrich::{Answers, LookupRequest, Resolver};
 use aidr_engine::input::Layout;
-use aidr_engine::ports::{DeadLetters, FailureKind, Publisher, Records, StateStore};
+use aidr_engine::ports::{DeadLetters, FailureKind, Lookup, Publisher, Records, StateStore};
 use aidr_engine::response::RECORD_TTL_SECS;
 use aidr_engine::{Evaluation, Finding, FindingSink, Pipeline};
 use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse};
@@ -23,12 +31,17 @@ use serde_json::value::RawValue;
 use tracing::{error, info, warn};
 
 /// Everything one invocation needs; built once per cold start.
-pub struct Detector<S, P, D> {
+pub struct Detector<S, P, D, L = aidr_aws::lookup::AwsLookup> {
+    /// Built [`Pipeline::with_lookups`] when `lookups` is set.
     pub pipeline: Pipeline,
     pub store: S,
     pub publisher: P,
     pub dead_letters: D,
     pub policy: AlertPolicy,
+    /// Answers the lookups rules ask (kept for the life of the function, with its cache);
+    /// `None` when lookups are off: a record set aside is then judged with every lookup
+    /// unanswered.
+    pub lookups: Option<Resolver<L>>,
 }
 
 /// What stopped an input.
@@ -153,7 +166,7 @@ impl Input<'_> {
     }
 }
 
-impl<S: StateStore + Records, P: Publisher, D: DeadLetters> Detector<S, P, D> {
+impl<S: StateStore + Records, P: Publisher, D: DeadLetters, L: Lookup> Detector<S, P, D, L> {
     /// Handles one invocation payload: an SQS batch (answered with the ids of the messages to
     /// retry) or an EventBridge event (answered with a summary). `now` is wall-clock Unix
     /// seconds.
@@ -236,6 +249,7 @@ impl<S: StateStore + Records, P: Publisher, D: DeadLetters> Detector<S, P, D> {
             }
             evaluations.push(evaluation);
         }
+        self.enrich(&mut evaluations, now).await;
         self.keep_configurations(&evaluations, &mut alerts, now).await;
         if let Err(failure) = self.pipeline.finish(&mut evaluations, &self.store, &mut alerts).await {
             error!(inputs = failure.inputs.len(), error = %failure.error, "stateful detections failed");
@@ -255,9 +269,40 @@ impl<S: StateStore + Records, P: Publisher, D: DeadLetters> Detector<S, P, D> {
         (summary, results)
     }
 
+    /// Answers the lookups the records set aside asked (all inputs' at once, each request
+    /// once) and judges those records again: their findings and configurations join their
+    /// evaluations.
+    async fn enrich(&self, evaluations: &mut [Evaluation], now: i64) {
+        let requests: Vec<LookupRequest> = evaluations
+            .iter()
+            .flat_map(|e| e.deferred.iter().flat_map(|d| d.requests.iter().cloned()))
+            .collect();
+        if requests.is_empty() {
+            return;
+        }
+        let answers = match &self.lookups {
+            Some(resolver) => resolver.resolve(&requests, &self.store, now).await,
+            None => Answers::default(),
+        };
+        for request in &requests {
+            let answer = answers.get(request);
+            match answer.failure() {
+                Some(why) => {
+                    warn!(lookup = ?request, why, "lookup not answered; the finding says what was not checked")
+                }
+                None => info!(lookup = ?request, found = answer.doc().is_some(), "looked up"),
+            }
+        }
+        for evaluation in evaluations.iter_mut() {
+            for deferred in std::mem::take(&mut evaluation.deferred) {
+                self.pipeline.rejudge(&deferred, &answers, evaluation);
+            }
+        }
+    }
+
     /// Keeps the configurations the inputs put (the Bedrock logging configuration a playbook
     /// restores); an input whose configuration could not be kept fails like a state failure.
-    async fn keep_configurations(&self, evaluations: &[Evaluation], alerts: &mut Alerts<'_, S, P, D>, now: i64) {
+    async fn keep_configurations(&self, evaluations: &[Evaluation], alerts: &mut Alerts<'_, S, P, D, L>, now: i64) {
         for (i, evaluation) in evaluations.iter().enumerate() {
             for observed in &evaluation.configurations {
                 match self
@@ -307,15 +352,15 @@ impl<S: StateStore + Records, P: Publisher, D: DeadLetters> Detector<S, P, D> {
 
 /// The detector's [`FindingSink`]: the alerting protocol, with one log line per finding and
 /// the failures of each input.
-struct Alerts<'d, S, P, D> {
-    detector: &'d Detector<S, P, D>,
+struct Alerts<'d, S, P, D, L> {
+    detector: &'d Detector<S, P, D, L>,
     now: i64,
     summary: Summary,
     /// Per input, the failure that decides its fate (a transient one wins).
     failures: Vec<Option<Failure>>,
 }
 
-impl<S, P, D> Alerts<'_, S, P, D> {
+impl<S, P, D, L> Alerts<'_, S, P, D, L> {
     fn fail(&mut self, input: usize, kind: FailureKind, cause: Cause, message: String) {
         let slot = &mut self.failures[input];
         let replace = match slot {
@@ -328,7 +373,7 @@ impl<S, P, D> Alerts<'_, S, P, D> {
     }
 }
 
-impl<S: StateStore, P: Publisher, D: DeadLetters> FindingSink for Alerts<'_, S, P, D> {
+impl<S: StateStore, P: Publisher, D: DeadLetters, L: Send + Sync> FindingSink for Alerts<'_, S, P, D, L> {
     async fn accept(&mut self, findings: Vec<Finding>, inputs: &[usize]) {
         let d = self.detector;
         self.summary.findings += findings.len();
@@ -405,6 +450,7 @@ mod tests {
             publisher: RecordingPublisher::default(),
             dead_letters: RecordingDeadLetters::default(),
             policy: AlertPolicy::default(),
+            lookups: None,
         }
     }
 
