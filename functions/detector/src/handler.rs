@@ -433,7 +433,8 @@ impl From<HandlerError> for lambda_runtime::Diagnostic {
 
 #[cfg(test)]
 mod tests {
-    use aidr_engine::ports::{MemoryStore, now_or_never};
+    use aidr_engine::ports::{LookupError, MemoryStore, now_or_never};
+    use aidr_engine::response::PrincipalKind;
     use aidr_engine::{Organization, Registry};
     use aidr_testkit::recording::{RecordingDeadLetters, RecordingPublisher};
     use aidr_testkit::samples::events_dir;
@@ -505,6 +506,85 @@ mod tests {
         .unwrap();
         let still = now_or_never(d.store.get_record(&key, now)).unwrap().unwrap();
         assert_eq!(still, kept, "a weakening put is not what a restore should bring back");
+    }
+
+    /// A lookup whose every call fails as a timeout would.
+    struct TimingOut;
+
+    impl Lookup for TimingOut {
+        async fn default_policy_version(&self, _: &str, _: &str) -> Result<Option<String>, LookupError> {
+            Err(LookupError::new("iam:GetPolicy", "timed out after 2 s"))
+        }
+        async fn policy_version(&self, _: &str, _: &str, _: &str) -> Result<Option<Value>, LookupError> {
+            Err(LookupError::new("iam:GetPolicyVersion", "timed out after 2 s"))
+        }
+        async fn inline_policy(
+            &self,
+            _: &str,
+            _: PrincipalKind,
+            _: &str,
+            _: &str,
+        ) -> Result<Option<Value>, LookupError> {
+            Err(LookupError::new("iam:GetRolePolicy", "timed out after 2 s"))
+        }
+        async fn guardrail(&self, _: &str, _: &str, _: &str) -> Result<Option<Value>, LookupError> {
+            Err(LookupError::new("bedrock:GetGuardrail", "timed out after 2 s"))
+        }
+    }
+
+    fn enriching() -> Detector<MemoryStore, RecordingPublisher, RecordingDeadLetters, TimingOut> {
+        Detector {
+            pipeline: Pipeline::new(Registry::builtin(), Organization::default(), None).with_lookups(),
+            store: MemoryStore::default(),
+            publisher: RecordingPublisher::default(),
+            dead_letters: RecordingDeadLetters::default(),
+            policy: AlertPolicy::default(),
+            lookups: Some(Resolver::new(TimingOut, std::time::Duration::from_secs(4))),
+        }
+    }
+
+    fn run<L: Lookup>(
+        d: &Detector<MemoryStore, RecordingPublisher, RecordingDeadLetters, L>,
+        payload: &Value,
+    ) -> Value {
+        let raw = RawValue::from_string(payload.to_string()).unwrap();
+        now_or_never(d.handle(&raw, 1_800_000_000)).unwrap().unwrap()
+    }
+
+    #[test]
+    fn a_put_is_compared_with_the_one_kept_before_it_and_a_failed_lookup_still_alerts() {
+        let d = enriching();
+        let mut put: Value =
+            serde_json::from_str(&sample("bedrock/PutModelInvocationLoggingConfiguration.json")).unwrap();
+        let config = put["detail"]["requestParameters"]["loggingConfig"].clone();
+        assert!(
+            config["s3Config"].is_object() && config["cloudWatchConfig"].is_object(),
+            "{config}"
+        );
+        assert_eq!(run(&d, &put)["findings"], 0);
+        put["detail"]["eventID"] = json!("second-put");
+        put["detail"]["requestParameters"]["loggingConfig"]
+            .as_object_mut()
+            .unwrap()
+            .remove("s3Config");
+        assert_eq!(run(&d, &put)["alerted"], 1);
+        let sent = d.publisher.sent();
+        let summary = sent[0].summary.clone();
+        assert!(
+            summary.contains("since the previous configuration: S3 destination removed"),
+            "{summary}"
+        );
+
+        // IAM does not answer: the attachment is still alerted, saying what was not checked.
+        let mut attach: Value = serde_json::from_str(&sample("iam/AttachUserPolicy.json")).unwrap();
+        attach["detail"]["requestParameters"]["policyArn"] = json!("arn:aws:iam::111122223333:policy/Ops");
+        assert_eq!(run(&d, &attach)["alerted"], 1);
+        let sent = d.publisher.sent();
+        let summary = &sent[1].summary;
+        assert!(
+            summary.contains("its document was not checked (iam:GetPolicy failed: timed out after 2 s)"),
+            "{summary}"
+        );
     }
 
     #[test]
