@@ -13,8 +13,9 @@
 //! Records whose rules ask lookups (see `aidr_engine::enrich`) are set aside by the pipeline;
 //! the requests of the whole invocation are answered at once (live reads through the
 //! detector's [`Resolver`], the previous configurations from the state table), each record is
-//! judged again with the answers, and only then are the configurations the inputs put kept
-//! (so a put is compared with the one before it, not with itself). A lookup that fails or
+//! judged again with the answers, and only once its findings were alerted are the
+//! configurations an input put kept (so a put, and its retry, is compared with the one before
+//! it, not with itself). A lookup that fails or
 //! times out is an answer too: the finding goes out saying what was not checked.
 
 use std::borrow::Cow;
@@ -250,7 +251,6 @@ impl<S: StateStore + Records, P: Publisher, D: DeadLetters, L: Lookup> Detector<
             evaluations.push(evaluation);
         }
         self.enrich(&mut evaluations, now).await;
-        self.keep_configurations(&evaluations, &mut alerts, now).await;
         if let Err(failure) = self.pipeline.finish(&mut evaluations, &self.store, &mut alerts).await {
             error!(inputs = failure.inputs.len(), error = %failure.error, "stateful detections failed");
             for &i in &failure.inputs {
@@ -258,6 +258,7 @@ impl<S: StateStore + Records, P: Publisher, D: DeadLetters, L: Lookup> Detector<
                 alerts.fail(i, failure.error.kind, Cause::State, message);
             }
         }
+        self.keep_configurations(&evaluations, &mut alerts, now).await;
         let Alerts {
             mut summary, failures, ..
         } = alerts;
@@ -301,9 +302,15 @@ impl<S: StateStore + Records, P: Publisher, D: DeadLetters, L: Lookup> Detector<
     }
 
     /// Keeps the configurations the inputs put (the Bedrock logging configuration a playbook
-    /// restores); an input whose configuration could not be kept fails like a state failure.
+    /// restores, the last one seen for the next put's diff) once their findings were alerted:
+    /// an input that will be delivered again keeps nothing yet, so that its retry is still
+    /// compared with the configuration before it. An input whose configuration could not be
+    /// kept fails like a state failure.
     async fn keep_configurations(&self, evaluations: &[Evaluation], alerts: &mut Alerts<'_, S, P, D, L>, now: i64) {
         for (i, evaluation) in evaluations.iter().enumerate() {
+            if alerts.failures[i].is_some() {
+                continue;
+            }
             for observed in &evaluation.configurations {
                 match self
                     .store
@@ -575,12 +582,29 @@ mod tests {
             "{summary}"
         );
 
+        // A put whose alert failed is retried, and its retry is still compared with the one
+        // before it (nothing was kept for it).
+        let mut third = put.clone();
+        third["detail"]["eventID"] = json!("third-put");
+        third["detail"]["requestParameters"]["loggingConfig"]
+            .as_object_mut()
+            .unwrap()
+            .remove("cloudWatchConfig");
+        d.publisher.set_outage(Some(FailureKind::Transient));
+        let raw = RawValue::from_string(third.to_string()).unwrap();
+        assert!(now_or_never(d.handle(&raw, 1_800_000_000)).unwrap().is_err());
+        d.publisher.set_outage(None);
+        assert_eq!(run(&d, &third)["alerted"], 1);
+        let sent = d.publisher.sent();
+        let summary = &sent[1].summary;
+        assert!(summary.contains("CloudWatch destination removed"), "{summary}");
+
         // IAM does not answer: the attachment is still alerted, saying what was not checked.
         let mut attach: Value = serde_json::from_str(&sample("iam/AttachUserPolicy.json")).unwrap();
         attach["detail"]["requestParameters"]["policyArn"] = json!("arn:aws:iam::111122223333:policy/Ops");
         assert_eq!(run(&d, &attach)["alerted"], 1);
         let sent = d.publisher.sent();
-        let summary = &sent[1].summary;
+        let summary = &sent[2].summary;
         assert!(
             summary.contains("its document was not checked (iam:GetPolicy failed: timed out after 2 s)"),
             "{summary}"

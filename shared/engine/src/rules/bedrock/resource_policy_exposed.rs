@@ -19,7 +19,9 @@ pub const RULE: BuiltinRule = BuiltinRule {
             `Null`, negated operators) does not narrow it. Accounts that are not the event's \
             account or one of the configured organization accounts, named as principals or in \
             an account or ARN condition on `*`, are high: an unknown party gains access to the \
-            model or guardrail. Service principals are not counted.",
+            model or guardrail. Service principals are not counted. In the detector the finding also says how \
+            the exposure changed since the policy seen put before on the same resource (newly \
+            public, newly open to an account, or already open as much before).",
         remediation: "Remove the external principals from the policy (or delete it with \
             DeleteResourcePolicy), scope shared access with aws:PrincipalOrgID, and add the \
             partner accounts to the organization account list if the sharing is intended.",
