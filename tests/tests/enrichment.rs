@@ -6,6 +6,7 @@
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
+use aidr_e2e::respond::{MEMBER, member_config};
 use aidr_e2e::runtime_api::{Runtime, detector_binary};
 use aidr_e2e::{Stack, emulator, sample, unique};
 use serde_json::{Value, json};
@@ -26,12 +27,17 @@ fn finding(alert: &Value) -> Value {
 
 /// An `AttachUserPolicy` event of the detector's own account attaching `arn`.
 fn attach(arn: &str, event_id: &str) -> Value {
+    attach_in(OWN_ACCOUNT, arn, event_id)
+}
+
+/// An `AttachUserPolicy` event of `account` attaching `arn`.
+fn attach_in(account: &str, arn: &str, event_id: &str) -> Value {
     let mut event = sample("iam/AttachUserPolicy.json");
     let detail = &mut event["detail"];
     detail["eventID"] = json!(event_id);
-    detail["recipientAccountId"] = json!(OWN_ACCOUNT);
-    detail["userIdentity"]["accountId"] = json!(OWN_ACCOUNT);
-    detail["userIdentity"]["arn"] = json!(format!("arn:aws:iam::{OWN_ACCOUNT}:user/ci-deployer"));
+    detail["recipientAccountId"] = json!(account);
+    detail["userIdentity"]["accountId"] = json!(account);
+    detail["userIdentity"]["arn"] = json!(format!("arn:aws:iam::{account}:user/ci-deployer"));
     detail["requestParameters"]["policyArn"] = json!(arn);
     event
 }
@@ -190,4 +196,52 @@ async fn a_lookup_that_times_out_still_lets_the_finding_out_saying_what_was_not_
         "{summary}"
     );
     assert!(rt.log().contains("lookup not answered"), "the failure is logged");
+}
+
+#[tokio::test]
+async fn a_member_account_is_read_through_the_lookup_role_and_not_without_it() {
+    let Some(config) = emulator().await else { return };
+    let stack = Stack::create(config.clone(), true).await;
+    let role = "aidr-member";
+    let member_iam = aws_sdk_iam::Client::new(&member_config(&config, MEMBER, role).await);
+    let admin = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]});
+    let created = member_iam
+        .create_policy()
+        .policy_name(unique("member-admin"))
+        .policy_document(admin.to_string())
+        .send()
+        .await
+        .unwrap();
+    let arn = created.policy.unwrap().arn.unwrap();
+    assert!(arn.contains(MEMBER), "{arn}");
+
+    // Without a lookup role the member account is not read, and the finding says so.
+    let mut rt = start(&stack, &[]);
+    let out = rt.invoke(&attach_in(MEMBER, &arn, &unique("attach"))).ok();
+    assert_eq!(out["alerted"], 1, "{out}");
+    let alerts = stack.alerts(1, Duration::from_secs(10)).await;
+    let f = finding(&alerts[0]);
+    assert_eq!(f["severity"], "low");
+    let summary = f["summary"].as_str().unwrap();
+    assert!(
+        summary.contains(&format!(
+            "its document was not checked (sts:AssumeRole failed: account {MEMBER} is not the detector's and no member role is configured)"
+        )),
+        "{summary}"
+    );
+    drop(rt);
+
+    // With it, the policy is read there (moto keeps IAM per account).
+    let mut rt = start(&stack, &[("AIDR_LOOKUP_ROLE_NAME", role.into())]);
+    let mut event = attach_in(MEMBER, &arn, &unique("attach"));
+    event["detail"]["requestParameters"]["userName"] = json!("another-user");
+    let out = rt.invoke(&event).ok();
+    assert_eq!(out["alerted"], 1, "{out}");
+    let alerts = stack.alerts(1, Duration::from_secs(10)).await;
+    let f = finding(&alerts[0]);
+    assert_eq!(
+        (f["rule_id"].as_str(), f["severity"].as_str(), f["account"].as_str()),
+        (Some("iam.admin_policy_attached"), Some("high"), Some(MEMBER)),
+        "{f}"
+    );
 }
