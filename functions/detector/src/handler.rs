@@ -15,8 +15,9 @@
 //! detector's [`Resolver`], the previous configurations from the state table), each record is
 //! judged again with the answers, and only once its findings were alerted are the
 //! configurations an input put kept (so a put, and its retry, is compared with the one before
-//! it, not with itself). A lookup that fails or
-//! times out is an answer too: the finding goes out saying what was not checked.
+//! it, not with itself; two puts of one configuration in the same SQS batch are both compared
+//! with the one before the batch). A lookup that fails or times out is an answer too: the
+//! finding goes out saying what was not checked.
 
 use std::borrow::Cow;
 
