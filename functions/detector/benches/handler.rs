@@ -25,6 +25,7 @@ fn bench(c: &mut Criterion) {
         publisher: RecordingPublisher::default(),
         dead_letters: RecordingDeadLetters::default(),
         policy: AlertPolicy::default(),
+        lookups: None::<aidr_engine::enrich::Resolver<aidr_aws::lookup::AwsLookup>>,
     };
     let run = |payload: &RawValue| now_or_never(detector.handle(payload, 1_800_000_000)).unwrap().unwrap();
     let mut benign: serde_json::Value = serde_json::from_str(&sample("iam/AttachRolePolicy-readonly.json")).unwrap();

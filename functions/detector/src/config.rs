@@ -2,6 +2,9 @@
 //! error names the variable and what is wrong with it.
 
 pub use aidr_aws::config::ConfigError;
+use std::time::Duration;
+
+use aidr_aws::config::check_role_name;
 use aidr_aws::sqs::check_queue_url;
 use aidr_engine::alerting::{AlertPolicy, UPDATE_INTERVAL_SECS};
 use aidr_engine::stateful::StatefulSettings;
@@ -22,7 +25,35 @@ pub struct DetectorConfig {
     /// The stateful detections' windows and thresholds (`AIDR_STATEFUL_SETTINGS`,
     /// `name=value,…`), or `None` when they are off (`AIDR_STATEFUL=off`; on by default).
     pub stateful: Option<StatefulSettings>,
+    /// Lookups at event time (see `aidr_engine::enrich`), or `None` when they are off
+    /// (`AIDR_LOOKUPS=off`; on by default).
+    pub lookups: Option<LookupSettings>,
 }
+
+/// How the detector reads what an event does not show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LookupSettings {
+    /// `AIDR_LOOKUP_TIMEOUT_MS`: the longest one AWS call of a lookup may take (default
+    /// [`DEFAULT_LOOKUP_TIMEOUT_MS`]).
+    pub timeout: Duration,
+    /// `AIDR_LOOKUP_ROLE_NAME`: the role assumed to read in accounts other than the
+    /// detector's own; `None` (unset): those lookups are not made, and the findings say so.
+    pub member_role_name: Option<String>,
+}
+
+impl LookupSettings {
+    /// The time all lookups of one invocation may take before the rest are skipped: twice
+    /// the timeout of one call (a lookup already started finishes within its own calls'
+    /// timeouts).
+    pub fn budget(&self) -> Duration {
+        self.timeout * 2
+    }
+}
+
+/// Default of `AIDR_LOOKUP_TIMEOUT_MS`.
+pub const DEFAULT_LOOKUP_TIMEOUT_MS: u64 = 2000;
+/// Accepted range of `AIDR_LOOKUP_TIMEOUT_MS`: the detector's Lambda timeout is 60 s.
+const LOOKUP_TIMEOUT_MS: std::ops::RangeInclusive<u64> = 100..=10_000;
 
 fn list(value: Option<String>) -> Vec<String> {
     value
@@ -134,8 +165,48 @@ impl DetectorConfig {
                 var: "AIDR_STATEFUL_SETTINGS",
                 why,
             })?;
+        let lookups = match get("AIDR_LOOKUPS").map(|v| v.trim().to_ascii_lowercase()).as_deref() {
+            None | Some("" | "on" | "true") => true,
+            Some("off" | "false") => false,
+            Some(other) => {
+                let why = format!("{other:?} is neither on nor off");
+                return Err(ConfigError::Invalid {
+                    var: "AIDR_LOOKUPS",
+                    why,
+                });
+            }
+        };
+        let timeout_ms = match get("AIDR_LOOKUP_TIMEOUT_MS").filter(|v| !v.trim().is_empty()) {
+            None => DEFAULT_LOOKUP_TIMEOUT_MS,
+            Some(v) => v
+                .trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|ms| LOOKUP_TIMEOUT_MS.contains(ms))
+                .ok_or_else(|| ConfigError::Invalid {
+                    var: "AIDR_LOOKUP_TIMEOUT_MS",
+                    why: format!(
+                        "{v:?} is not a number of milliseconds between {} and {}",
+                        LOOKUP_TIMEOUT_MS.start(),
+                        LOOKUP_TIMEOUT_MS.end()
+                    ),
+                })?,
+        };
+        let member_role_name = get("AIDR_LOOKUP_ROLE_NAME")
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty());
+        if let Some(name) = &member_role_name {
+            check_role_name(name).map_err(|why| ConfigError::Invalid {
+                var: "AIDR_LOOKUP_ROLE_NAME",
+                why,
+            })?;
+        }
         Ok(DetectorConfig {
             stateful: stateful.then_some(settings),
+            lookups: lookups.then(|| LookupSettings {
+                timeout: Duration::from_millis(timeout_ms),
+                member_role_name,
+            }),
             table,
             topic_arn,
             dead_letter_queue_url,
@@ -207,13 +278,33 @@ mod tests {
         assert_eq!(c.policy.suppress_rules.len(), 2);
         assert_eq!(c.organization.accounts, ["111122223333", "444455556666"]);
         assert!(c.stateful.is_some());
+        assert_eq!(
+            c.lookups,
+            Some(LookupSettings {
+                timeout: Duration::from_secs(2),
+                member_role_name: None
+            })
+        );
         let mut vars = BASE.to_vec();
         vars.extend([
             ("AIDR_STATEFUL", "off"),
             ("AIDR_STATEFUL_SETTINGS", "probe_threshold=25"),
         ]);
+        vars.extend([
+            ("AIDR_LOOKUP_TIMEOUT_MS", "750"),
+            ("AIDR_LOOKUP_ROLE_NAME", "aidr-responder"),
+        ]);
         let c = config(&vars).unwrap();
         assert_eq!(c.stateful, None);
+        let lookups = c.lookups.unwrap();
+        assert_eq!(
+            (lookups.timeout, lookups.member_role_name.as_deref()),
+            (Duration::from_millis(750), Some("aidr-responder"))
+        );
+        assert_eq!(lookups.budget(), Duration::from_millis(1500));
+        let mut vars = BASE.to_vec();
+        vars.push(("AIDR_LOOKUPS", "off"));
+        assert_eq!(config(&vars).unwrap().lookups, None);
         let mut vars = BASE.to_vec();
         vars.push(("AIDR_STATEFUL_SETTINGS", "probe_threshold=25"));
         assert_eq!(config(&vars).unwrap().stateful.map(|s| s.probe_threshold), Some(25));
@@ -238,6 +329,10 @@ mod tests {
             ("AIDR_SUPPRESS_ACCOUNTS", "abcdefghijkl"),
             ("AIDR_STATEFUL", "maybe"),
             ("AIDR_STATEFUL_SETTINGS", "probe_threshold=zero"),
+            ("AIDR_LOOKUPS", "sometimes"),
+            ("AIDR_LOOKUP_TIMEOUT_MS", "60000"),
+            ("AIDR_LOOKUP_TIMEOUT_MS", "2s"),
+            ("AIDR_LOOKUP_ROLE_NAME", "role/with/slashes"),
         ] {
             let mut vars = BASE.to_vec();
             vars.retain(|(n, _)| *n != var);

@@ -9,12 +9,22 @@
 //!   in `batchItemFailures`, and AWS delivers it again;
 //! - dead-lettered: it can never succeed (unreadable, or refused by DynamoDB or SNS for good):
 //!   it is logged with its event id and sent to the dead-letter queue at once, not retried.
+//!
+//! Records whose rules ask lookups (see `aidr_engine::enrich`) are set aside by the pipeline;
+//! the requests of the whole invocation are answered at once (live reads through the
+//! detector's [`Resolver`], the previous configurations from the state table), each record is
+//! judged again with the answers, and only once its findings were alerted are the
+//! configurations an input put kept (so a put, and its retry, is compared with the one before
+//! it, not with itself; two puts of one configuration in the same SQS batch are both compared
+//! with the one before the batch). A lookup that fails or times out is an answer too: the
+//! finding goes out saying what was not checked.
 
 use std::borrow::Cow;
 
 use aidr_engine::alerting::{AlertPolicy, Outcome, deliver};
+use aidr_engine::enrich::{Answers, LookupRequest, Resolver};
 use aidr_engine::input::Layout;
-use aidr_engine::ports::{DeadLetters, FailureKind, Publisher, Records, StateStore};
+use aidr_engine::ports::{DeadLetters, FailureKind, Lookup, Publisher, Records, StateStore};
 use aidr_engine::response::RECORD_TTL_SECS;
 use aidr_engine::{Evaluation, Finding, FindingSink, Pipeline};
 use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse};
@@ -23,12 +33,17 @@ use serde_json::value::RawValue;
 use tracing::{error, info, warn};
 
 /// Everything one invocation needs; built once per cold start.
-pub struct Detector<S, P, D> {
+pub struct Detector<S, P, D, L = aidr_aws::lookup::AwsLookup> {
+    /// Built [`Pipeline::with_lookups`] when `lookups` is set.
     pub pipeline: Pipeline,
     pub store: S,
     pub publisher: P,
     pub dead_letters: D,
     pub policy: AlertPolicy,
+    /// Answers the lookups rules ask (kept for the life of the function, with its cache);
+    /// `None` when lookups are off: a record set aside is then judged with every lookup
+    /// unanswered.
+    pub lookups: Option<Resolver<L>>,
 }
 
 /// What stopped an input.
@@ -153,7 +168,7 @@ impl Input<'_> {
     }
 }
 
-impl<S: StateStore + Records, P: Publisher, D: DeadLetters> Detector<S, P, D> {
+impl<S: StateStore + Records, P: Publisher, D: DeadLetters, L: Lookup> Detector<S, P, D, L> {
     /// Handles one invocation payload: an SQS batch (answered with the ids of the messages to
     /// retry) or an EventBridge event (answered with a summary). `now` is wall-clock Unix
     /// seconds.
@@ -236,7 +251,7 @@ impl<S: StateStore + Records, P: Publisher, D: DeadLetters> Detector<S, P, D> {
             }
             evaluations.push(evaluation);
         }
-        self.keep_configurations(&evaluations, &mut alerts, now).await;
+        self.enrich(&mut evaluations, now).await;
         if let Err(failure) = self.pipeline.finish(&mut evaluations, &self.store, &mut alerts).await {
             error!(inputs = failure.inputs.len(), error = %failure.error, "stateful detections failed");
             for &i in &failure.inputs {
@@ -244,6 +259,7 @@ impl<S: StateStore + Records, P: Publisher, D: DeadLetters> Detector<S, P, D> {
                 alerts.fail(i, failure.error.kind, Cause::State, message);
             }
         }
+        self.keep_configurations(&evaluations, &mut alerts, now).await;
         let Alerts {
             mut summary, failures, ..
         } = alerts;
@@ -255,10 +271,47 @@ impl<S: StateStore + Records, P: Publisher, D: DeadLetters> Detector<S, P, D> {
         (summary, results)
     }
 
+    /// Answers the lookups the records set aside asked (all inputs' at once, each request
+    /// once) and judges those records again: their findings and configurations join their
+    /// evaluations.
+    async fn enrich(&self, evaluations: &mut [Evaluation], now: i64) {
+        let requests: Vec<LookupRequest> = evaluations
+            .iter()
+            .flat_map(|e| e.deferred.iter().flat_map(|d| d.requests.iter().cloned()))
+            .collect();
+        if requests.is_empty() {
+            return;
+        }
+        let answers = match &self.lookups {
+            Some(resolver) => resolver.resolve(&requests, &self.store, now).await,
+            None => Answers::default(),
+        };
+        for request in &requests {
+            let answer = answers.get(request);
+            match answer.failure() {
+                Some(why) => {
+                    warn!(lookup = ?request, why, "lookup not answered; the finding says what was not checked")
+                }
+                None => info!(lookup = ?request, found = answer.doc().is_some(), "looked up"),
+            }
+        }
+        for evaluation in evaluations.iter_mut() {
+            for deferred in std::mem::take(&mut evaluation.deferred) {
+                self.pipeline.rejudge(&deferred, &answers, evaluation);
+            }
+        }
+    }
+
     /// Keeps the configurations the inputs put (the Bedrock logging configuration a playbook
-    /// restores); an input whose configuration could not be kept fails like a state failure.
-    async fn keep_configurations(&self, evaluations: &[Evaluation], alerts: &mut Alerts<'_, S, P, D>, now: i64) {
+    /// restores, the last one seen for the next put's diff) once their findings were alerted:
+    /// an input that will be delivered again keeps nothing yet, so that its retry is still
+    /// compared with the configuration before it. An input whose configuration could not be
+    /// kept fails like a state failure.
+    async fn keep_configurations(&self, evaluations: &[Evaluation], alerts: &mut Alerts<'_, S, P, D, L>, now: i64) {
         for (i, evaluation) in evaluations.iter().enumerate() {
+            if alerts.failures[i].is_some() {
+                continue;
+            }
             for observed in &evaluation.configurations {
                 match self
                     .store
@@ -307,15 +360,15 @@ impl<S: StateStore + Records, P: Publisher, D: DeadLetters> Detector<S, P, D> {
 
 /// The detector's [`FindingSink`]: the alerting protocol, with one log line per finding and
 /// the failures of each input.
-struct Alerts<'d, S, P, D> {
-    detector: &'d Detector<S, P, D>,
+struct Alerts<'d, S, P, D, L> {
+    detector: &'d Detector<S, P, D, L>,
     now: i64,
     summary: Summary,
     /// Per input, the failure that decides its fate (a transient one wins).
     failures: Vec<Option<Failure>>,
 }
 
-impl<S, P, D> Alerts<'_, S, P, D> {
+impl<S, P, D, L> Alerts<'_, S, P, D, L> {
     fn fail(&mut self, input: usize, kind: FailureKind, cause: Cause, message: String) {
         let slot = &mut self.failures[input];
         let replace = match slot {
@@ -328,7 +381,7 @@ impl<S, P, D> Alerts<'_, S, P, D> {
     }
 }
 
-impl<S: StateStore, P: Publisher, D: DeadLetters> FindingSink for Alerts<'_, S, P, D> {
+impl<S: StateStore, P: Publisher, D: DeadLetters, L: Send + Sync> FindingSink for Alerts<'_, S, P, D, L> {
     async fn accept(&mut self, findings: Vec<Finding>, inputs: &[usize]) {
         let d = self.detector;
         self.summary.findings += findings.len();
@@ -388,7 +441,8 @@ impl From<HandlerError> for lambda_runtime::Diagnostic {
 
 #[cfg(test)]
 mod tests {
-    use aidr_engine::ports::{MemoryStore, now_or_never};
+    use aidr_engine::ports::{LookupError, MemoryStore, now_or_never};
+    use aidr_engine::response::PrincipalKind;
     use aidr_engine::{Organization, Registry};
     use aidr_testkit::recording::{RecordingDeadLetters, RecordingPublisher};
     use aidr_testkit::samples::events_dir;
@@ -405,6 +459,7 @@ mod tests {
             publisher: RecordingPublisher::default(),
             dead_letters: RecordingDeadLetters::default(),
             policy: AlertPolicy::default(),
+            lookups: None,
         }
     }
 
@@ -459,6 +514,102 @@ mod tests {
         .unwrap();
         let still = now_or_never(d.store.get_record(&key, now)).unwrap().unwrap();
         assert_eq!(still, kept, "a weakening put is not what a restore should bring back");
+    }
+
+    /// A lookup whose every call fails as a timeout would.
+    struct TimingOut;
+
+    impl Lookup for TimingOut {
+        async fn default_policy_version(&self, _: &str, _: &str) -> Result<Option<String>, LookupError> {
+            Err(LookupError::new("iam:GetPolicy", "timed out after 2 s"))
+        }
+        async fn policy_version(&self, _: &str, _: &str, _: &str) -> Result<Option<Value>, LookupError> {
+            Err(LookupError::new("iam:GetPolicyVersion", "timed out after 2 s"))
+        }
+        async fn inline_policy(
+            &self,
+            _: &str,
+            _: PrincipalKind,
+            _: &str,
+            _: &str,
+        ) -> Result<Option<Value>, LookupError> {
+            Err(LookupError::new("iam:GetRolePolicy", "timed out after 2 s"))
+        }
+        async fn guardrail(&self, _: &str, _: &str, _: &str) -> Result<Option<Value>, LookupError> {
+            Err(LookupError::new("bedrock:GetGuardrail", "timed out after 2 s"))
+        }
+    }
+
+    fn enriching() -> Detector<MemoryStore, RecordingPublisher, RecordingDeadLetters, TimingOut> {
+        Detector {
+            pipeline: Pipeline::new(Registry::builtin(), Organization::default(), None).with_lookups(),
+            store: MemoryStore::default(),
+            publisher: RecordingPublisher::default(),
+            dead_letters: RecordingDeadLetters::default(),
+            policy: AlertPolicy::default(),
+            lookups: Some(Resolver::new(TimingOut, std::time::Duration::from_secs(4))),
+        }
+    }
+
+    fn run<L: Lookup>(
+        d: &Detector<MemoryStore, RecordingPublisher, RecordingDeadLetters, L>,
+        payload: &Value,
+    ) -> Value {
+        let raw = RawValue::from_string(payload.to_string()).unwrap();
+        now_or_never(d.handle(&raw, 1_800_000_000)).unwrap().unwrap()
+    }
+
+    #[test]
+    fn a_put_is_compared_with_the_one_kept_before_it_and_a_failed_lookup_still_alerts() {
+        let d = enriching();
+        let mut put: Value =
+            serde_json::from_str(&sample("bedrock/PutModelInvocationLoggingConfiguration.json")).unwrap();
+        let config = put["detail"]["requestParameters"]["loggingConfig"].clone();
+        assert!(
+            config["s3Config"].is_object() && config["cloudWatchConfig"].is_object(),
+            "{config}"
+        );
+        assert_eq!(run(&d, &put)["findings"], 0);
+        put["detail"]["eventID"] = json!("second-put");
+        put["detail"]["requestParameters"]["loggingConfig"]
+            .as_object_mut()
+            .unwrap()
+            .remove("s3Config");
+        assert_eq!(run(&d, &put)["alerted"], 1);
+        let sent = d.publisher.sent();
+        let summary = sent[0].summary.clone();
+        assert!(
+            summary.contains("since the previous configuration: S3 destination removed"),
+            "{summary}"
+        );
+
+        // A put whose alert failed is retried, and its retry is still compared with the one
+        // before it (nothing was kept for it).
+        let mut third = put.clone();
+        third["detail"]["eventID"] = json!("third-put");
+        third["detail"]["requestParameters"]["loggingConfig"]
+            .as_object_mut()
+            .unwrap()
+            .remove("cloudWatchConfig");
+        d.publisher.set_outage(Some(FailureKind::Transient));
+        let raw = RawValue::from_string(third.to_string()).unwrap();
+        assert!(now_or_never(d.handle(&raw, 1_800_000_000)).unwrap().is_err());
+        d.publisher.set_outage(None);
+        assert_eq!(run(&d, &third)["alerted"], 1);
+        let sent = d.publisher.sent();
+        let summary = &sent[1].summary;
+        assert!(summary.contains("CloudWatch destination removed"), "{summary}");
+
+        // IAM does not answer: the attachment is still alerted, saying what was not checked.
+        let mut attach: Value = serde_json::from_str(&sample("iam/AttachUserPolicy.json")).unwrap();
+        attach["detail"]["requestParameters"]["policyArn"] = json!("arn:aws:iam::111122223333:policy/Ops");
+        assert_eq!(run(&d, &attach)["alerted"], 1);
+        let sent = d.publisher.sent();
+        let summary = &sent[2].summary;
+        assert!(
+            summary.contains("its document was not checked (iam:GetPolicy failed: timed out after 2 s)"),
+            "{summary}"
+        );
     }
 
     #[test]

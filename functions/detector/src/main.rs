@@ -1,10 +1,13 @@
 //! The aidr detector Lambda: CloudTrail events from EventBridge (or SQS batches of them) go
-//! through the pipeline; new findings are recorded in DynamoDB and alerted on SNS; events that
-//! can never be processed go to the dead-letter queue.
+//! through the pipeline (reading in IAM and Bedrock what an event does not show, unless
+//! lookups are off); new findings are recorded in DynamoDB and alerted on SNS; events that can
+//! never be processed go to the dead-letter queue.
 
 #![recursion_limit = "256"]
 
+use aidr_aws::lookup::AwsLookup;
 use aidr_aws::{DynamoStore, SnsPublisher, SqsDeadLetters};
+use aidr_engine::enrich::Resolver;
 use aidr_engine::time::now_secs;
 use aidr_engine::{Pipeline, Registry};
 use lambda_runtime::{Error, LambdaEvent, service_fn};
@@ -20,12 +23,22 @@ async fn main() -> Result<(), Error> {
     let registry = Registry::builtin();
     let config = init_error::config(|| DetectorConfig::from_env(&registry))?;
     let aws = aws_config::load_from_env().await;
+    let pipeline = Pipeline::new(registry, config.organization, config.stateful);
+    let (pipeline, lookups) = match config.lookups {
+        Some(settings) => {
+            let budget = settings.budget();
+            let lookup = AwsLookup::new(&aws, settings.member_role_name, settings.timeout);
+            (pipeline.with_lookups(), Some(Resolver::new(lookup, budget)))
+        }
+        None => (pipeline, None),
+    };
     let detector = Detector {
-        pipeline: Pipeline::new(registry, config.organization, config.stateful),
+        pipeline,
         store: DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), config.table),
         publisher: SnsPublisher::new(aws_sdk_sns::Client::new(&aws), config.topic_arn),
         dead_letters: SqsDeadLetters::new(&aws, config.dead_letter_queue_url),
         policy: config.policy,
+        lookups,
     };
     let detector = &detector;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Box<RawValue>>| async move {

@@ -3,7 +3,7 @@
 //! stops the function there, before it acts on anything.
 
 pub use aidr_aws::config::ConfigError;
-use aidr_aws::config::Env;
+use aidr_aws::config::{Env, check_role_name};
 use aidr_aws::respond::check_logging_config;
 use aidr_aws::sns::check_topic_arn;
 use aidr_aws::sqs::check_queue_url;
@@ -31,18 +31,6 @@ pub struct ResponderConfig {
     pub role_name: String,
     /// The playbooks' modes and guards (`AIDR_RESPONSE_*`).
     pub settings: Settings,
-}
-
-/// Why `name` is not an IAM role name, if it is not: 1 to 64 letters, digits and `+=,.@_-`.
-fn check_role_name(name: &str) -> Result<(), String> {
-    let allowed = |c: char| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c);
-    if name.len() <= 64 && name.chars().all(allowed) {
-        Ok(())
-    } else {
-        Err(format!(
-            "{name:?} is not an IAM role name (at most 64 letters, digits and +=,.@_-; no path)"
-        ))
-    }
 }
 
 /// Why a list of principal patterns will never match, if it will not: each is an ARN pattern

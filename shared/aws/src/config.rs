@@ -43,3 +43,19 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
         }
     }
 }
+
+/// Why `name` is not an IAM role name, if it is not: 1 to 64 letters, digits and `+=,.@_-`
+/// (the member role the responder and the detector's lookups assume).
+///
+/// # Errors
+/// A message saying what a role name is.
+pub fn check_role_name(name: &str) -> Result<(), String> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c);
+    if !name.is_empty() && name.len() <= 64 && name.chars().all(allowed) {
+        Ok(())
+    } else {
+        Err(format!(
+            "{name:?} is not an IAM role name (at most 64 letters, digits and +=,.@_-; no path)"
+        ))
+    }
+}

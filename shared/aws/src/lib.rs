@@ -2,13 +2,21 @@
 //! never sees SDK types. Also what every Lambda of aidr shares with the Lambda service:
 //! [`init_error`], [`config`]; and what the alert topic's subscribers share: [`subscriber`].
 //! With the `respond` feature, the responder's actions on IAM, Bedrock and SageMaker:
-//! `respond::AwsActions`.
+//! `respond::AwsActions`; with the `lookup` feature, the detector's reads of IAM policies and
+//! Bedrock guardrails: `lookup::AwsLookup`. Both reach member accounts through a role they
+//! assume there (the `accounts` module they share).
 
+#[cfg(feature = "accounts")]
+mod accounts;
 mod failure;
+#[cfg(feature = "accounts")]
+mod sdk_error;
 
 pub mod config;
 pub mod dynamo;
 pub mod init_error;
+#[cfg(feature = "lookup")]
+pub mod lookup;
 #[cfg(feature = "respond")]
 pub mod respond;
 pub mod secrets;

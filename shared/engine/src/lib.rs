@@ -7,7 +7,8 @@
 //!   record), [`resource`] (a resource snapshot);
 //! - detections: [`detection`] (what every detection declares), [`rules`], [`stateful`],
 //!   [`posture`], all held by the [`registry`];
-//! - [`pipeline`]: the one way inputs become findings;
+//! - [`pipeline`]: the one way inputs become findings; [`enrich`]: what rules ask to know
+//!   beyond the record, answered in the detector;
 //! - output: [`finding`], [`ocsf`], [`asff`]; [`alerting`] turns findings into alerts exactly
 //!   once; [`notify`] writes them as Slack, PagerDuty and Amazon Q chat messages ([`text`]
 //!   keeps text within limits);
@@ -20,6 +21,7 @@ pub mod alerting;
 pub mod asff;
 pub mod cloudtrail;
 pub mod detection;
+pub mod enrich;
 pub mod finding;
 pub mod input;
 pub mod inventory;

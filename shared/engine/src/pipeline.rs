@@ -11,12 +11,18 @@
 //!
 //! The sink is what the entry point does with findings: the alerting protocol in the Lambda,
 //! the output writer in the CLI.
+//!
+//! A pipeline built [`Pipeline::with_lookups`] (the detector's) sets aside each record whose
+//! rules asked a lookup ([`crate::enrich`]): its findings are left out of the evaluation and
+//! the record is kept in [`Evaluation::deferred`], to be judged again with the answers
+//! ([`Pipeline::rejudge`]). Other records take the same path as without.
 
 use std::future::Future;
 
 use crate::cloudtrail::record::IgnoredField;
 use crate::cloudtrail::{Event, Record};
 use crate::detection::Organization;
+use crate::enrich::{Answers, Deferred};
 use crate::finding::Finding;
 use crate::input::{self, IgnoredFields, InputError, Layout, Sink};
 use crate::ports::{StateError, StateStore};
@@ -34,6 +40,8 @@ pub struct Pipeline {
     organization: Organization,
     /// `None` turns the stateful detections off.
     stateful: Option<StatefulSettings>,
+    /// Whether records whose rules ask lookups are set aside ([`Evaluation::deferred`]).
+    lookups: bool,
 }
 
 /// What reading one input gave.
@@ -54,6 +62,9 @@ pub struct Evaluation {
     /// Configurations seen put, to keep for the responder (see
     /// [`crate::response::observed_configuration`]), in record order.
     pub configurations: Vec<crate::response::Observed>,
+    /// Records whose rules asked lookups, set aside (only with [`Pipeline::with_lookups`]):
+    /// their findings and configurations come from [`Pipeline::rejudge`].
+    pub deferred: Vec<Deferred>,
 }
 
 /// Receives the pipeline's findings.
@@ -86,12 +97,20 @@ impl Pipeline {
             registry,
             organization,
             stateful,
+            lookups: false,
         }
     }
 
     /// The organization its detections judge "outside" against.
     pub fn organization(&self) -> &Organization {
         &self.organization
+    }
+
+    /// The same pipeline, setting aside the records whose rules ask lookups (see
+    /// [`crate::enrich`]) instead of judging them without answers.
+    pub fn with_lookups(mut self) -> Pipeline {
+        self.lookups = true;
+        self
     }
 
     /// The detections it runs.
@@ -134,33 +153,69 @@ impl Pipeline {
             .collect()
     }
 
-    /// Stage 1 on one record already parsed (as [`input::read`] hands them out): the event
-    /// rules' findings go to `out`, and its observation when a stateful detection consumes it;
-    /// `interner` shares repeated strings among the observations of one input. `read` is this
-    /// for every record of an input; a caller that parses records itself uses it directly.
-    pub fn evaluate(&self, record: &Record<'_>, interner: &mut Interner, out: &mut Evaluation) {
+    /// Stage 1 on one record already parsed (as [`input::read`] hands them out) from `raw`,
+    /// its JSON text: the event rules' findings go to `out` (or, with lookups asked and
+    /// [`Pipeline::with_lookups`], the record goes to [`Evaluation::deferred`]), and its
+    /// observation when a stateful detection consumes it; `interner` shares repeated strings
+    /// among the observations of one input. `read` is this for every record of an input; a
+    /// caller that parses records itself uses it directly.
+    pub fn evaluate(&self, record: &Record<'_>, raw: &[u8], interner: &mut Interner, out: &mut Evaluation) {
         let Some(consumers) = self.registry.consumers_of(record.source(), record.name()) else {
             return;
         };
         if !consumers.rules.is_empty() {
             let event = Event::new(record);
             let before = out.findings.len();
-            for &i in &consumers.rules {
-                let rule = self.registry.event_rule(i);
-                let metadata = rule.metadata();
-                if event.failed() && !metadata.failed_calls {
-                    continue;
-                }
-                if let Some(hit) = rules::judge(rule, &event, &self.organization) {
-                    out.findings.push(Finding::of_event(metadata, hit, &event));
-                }
+            self.judge(&event, &consumers.rules, out);
+            let asked = event.asked();
+            if self.lookups
+                && !asked.is_empty()
+                && !raw.is_empty()
+                && let Ok(text) = std::str::from_utf8(raw)
+            {
+                out.findings.truncate(before);
+                out.deferred.push(Deferred {
+                    record: text.to_owned(),
+                    requests: asked,
+                });
+            } else {
+                out.configurations
+                    .extend(crate::response::observed_configuration(&event, &out.findings[before..]));
             }
-            out.configurations
-                .extend(crate::response::observed_configuration(&event, &out.findings[before..]));
         }
         if self.stateful.is_some() && consumers.stateful != 0 {
             let observation = stateful::observe(record, consumers.event, consumers.stateful, interner);
             out.observations.extend(observation);
+        }
+    }
+
+    /// Judges a record set aside again, with the `answers` to its lookups: its findings and
+    /// configurations go to `out` (not its observation, which [`Pipeline::evaluate`] made).
+    pub fn rejudge(&self, deferred: &Deferred, answers: &Answers, out: &mut Evaluation) {
+        let Ok(record) = serde_json::from_str::<Record>(&deferred.record) else {
+            return; // it was read once already
+        };
+        let Some(consumers) = self.registry.consumers_of(record.source(), record.name()) else {
+            return;
+        };
+        let event = Event::answered(&record, answers);
+        let before = out.findings.len();
+        self.judge(&event, &consumers.rules, out);
+        out.configurations
+            .extend(crate::response::observed_configuration(&event, &out.findings[before..]));
+    }
+
+    /// Runs the event rules `rules` (registry indexes) on `event`; their findings go to `out`.
+    fn judge(&self, event: &Event<'_, '_>, rules: &[usize], out: &mut Evaluation) {
+        for &i in rules {
+            let rule = self.registry.event_rule(i);
+            let metadata = rule.metadata();
+            if event.failed() && !metadata.failed_calls {
+                continue;
+            }
+            if let Some(hit) = rules::judge(rule, event, &self.organization) {
+                out.findings.push(Finding::of_event(metadata, hit, event));
+            }
         }
     }
 
@@ -256,8 +311,12 @@ impl Sink for Reading<'_, '_> {
         self.evaluation.ignored.add(field, at);
     }
     fn record(&mut self, record: &Record<'_>) {
+        self.raw_record(record, &[]);
+    }
+    fn raw_record(&mut self, record: &Record<'_>, raw: &[u8]) {
         self.evaluation.records += 1;
-        self.pipeline.evaluate(record, &mut self.interner, &mut self.evaluation);
+        self.pipeline
+            .evaluate(record, raw, &mut self.interner, &mut self.evaluation);
         self.piled_up();
     }
     fn resource(&mut self, resource: ResourceSnapshot) {

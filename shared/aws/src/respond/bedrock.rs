@@ -6,8 +6,8 @@ use aidr_engine::response::Call;
 use aws_sdk_bedrock::Client;
 use serde_json::Value;
 
-use super::error::{failed, made, service_error};
 use super::{document_before, entity, logging, not_for};
+use crate::sdk_error::{failed, made, service_error};
 
 /// The state a Bedrock call changes (see the table in [`super`]).
 ///

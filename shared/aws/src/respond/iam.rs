@@ -8,8 +8,8 @@ use aws_sdk_iam::types::{AttachedPolicy, StatusType, Tag};
 use percent_encoding::percent_decode_str;
 use serde_json::json;
 
-use super::error::{failed, made, odd_response, service_error};
 use super::{document_before, entity, not_for};
+use crate::sdk_error::{failed, made, odd_response, service_error};
 
 /// The service name of Bedrock API keys among service-specific credentials (Bedrock user
 /// guide, "Generate a long-term Amazon Bedrock API key").

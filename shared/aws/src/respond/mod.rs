@@ -16,9 +16,7 @@
 //!
 //! Policy documents count as the same when they are equal as JSON.
 
-mod accounts;
 mod bedrock;
-mod error;
 mod iam;
 mod logging;
 mod sagemaker;
@@ -31,7 +29,35 @@ use aidr_engine::response::{Call, PrincipalKind, Target};
 use aws_config::SdkConfig;
 use serde_json::{Value, json};
 
-use accounts::Accounts;
+use aws_types::region::Region;
+
+use crate::accounts::Accounts;
+
+/// The session name the member role is assumed with (it shows in the member account's
+/// CloudTrail as the caller's `assumed-role/<role>/aidr-responder`).
+const SESSION_NAME: &str = "aidr-responder";
+
+/// The regional clients of one account and region.
+#[derive(Debug, Clone)]
+struct Regional {
+    bedrock: aws_sdk_bedrock::Client,
+    sagemaker: aws_sdk_sagemaker::Client,
+}
+
+impl Regional {
+    fn new(config: &SdkConfig, region: Region) -> Regional {
+        Regional {
+            bedrock: aws_sdk_bedrock::Client::from_conf(
+                aws_sdk_bedrock::config::Builder::from(config)
+                    .region(region.clone())
+                    .build(),
+            ),
+            sagemaker: aws_sdk_sagemaker::Client::from_conf(
+                aws_sdk_sagemaker::config::Builder::from(config).region(region).build(),
+            ),
+        }
+    }
+}
 
 /// Makes and inspects playbook calls with the AWS SDK. Clients and assumed credentials are
 /// kept for the life of the value (credentials are refreshed before they expire).
@@ -41,7 +67,7 @@ use accounts::Accounts;
 /// have them and trust the responder's role (`sts:AssumeRole`).
 #[derive(Debug)]
 pub struct AwsActions {
-    accounts: Accounts,
+    accounts: Accounts<Regional>,
 }
 
 impl AwsActions {
@@ -50,7 +76,7 @@ impl AwsActions {
     /// `aidr-responder`).
     pub fn new(config: &SdkConfig, member_role_name: impl Into<String>) -> AwsActions {
         AwsActions {
-            accounts: Accounts::new(config, member_role_name.into()),
+            accounts: Accounts::new(config, member_role_name.into(), SESSION_NAME),
         }
     }
 
@@ -77,8 +103,8 @@ impl AwsActions {
         let api = call.api();
         Ok(match api.split_once(':').map(|(service, _)| service) {
             Some("iam") => Service::Iam(self.accounts.iam(&scope.account).await?),
-            Some("bedrock") => Service::Bedrock(self.accounts.regional(scope).await?.bedrock),
-            Some("sagemaker") => Service::SageMaker(self.accounts.regional(scope).await?.sagemaker),
+            Some("bedrock") => Service::Bedrock(self.accounts.regional(scope, Regional::new).await?.bedrock),
+            Some("sagemaker") => Service::SageMaker(self.accounts.regional(scope, Regional::new).await?.sagemaker),
             _ => return Err(ActionError::permanent(format!("{api}: not a call of a known service"))),
         })
     }
@@ -135,15 +161,19 @@ impl CloudActions for AwsActions {
             }
             | Target::InvocationLogging => Ok(Vec::new()),
             Target::BedrockResourcePolicy { resource_arn } => {
-                bedrock::tags(&self.accounts.regional(scope).await?.bedrock, resource_arn).await
+                bedrock::tags(
+                    &self.accounts.regional(scope, Regional::new).await?.bedrock,
+                    resource_arn,
+                )
+                .await
             }
             Target::NotebookInstance { name } => {
-                sagemaker::notebook_tags(&self.accounts.regional(scope).await?.sagemaker, name).await
+                sagemaker::notebook_tags(&self.accounts.regional(scope, Regional::new).await?.sagemaker, name).await
             }
             Target::ModelPackageGroupPolicy { group_name } => {
                 let partition = self.accounts.own().await?.partition;
                 let arn = sagemaker::group_arn(&partition, scope, group_name);
-                sagemaker::tags(&self.accounts.regional(scope).await?.sagemaker, &arn).await
+                sagemaker::tags(&self.accounts.regional(scope, Regional::new).await?.sagemaker, &arn).await
             }
         }
     }

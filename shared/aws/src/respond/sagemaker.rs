@@ -6,8 +6,8 @@ use aws_sdk_sagemaker::Client;
 use aws_sdk_sagemaker::operation::describe_notebook_instance::DescribeNotebookInstanceOutput;
 use serde_json::json;
 
-use super::error::{failed, made, odd_response, service_error};
 use super::{document_before, entity, not_for};
+use crate::sdk_error::{failed, made, odd_response, service_error};
 
 /// The state a SageMaker call changes (see the table in [`super`]).
 ///

@@ -16,7 +16,8 @@ use aws_smithy_types::body::SdkBody;
 use serde_json::{Value, json};
 
 use super::AwsActions;
-use super::accounts::{Identity, Regional};
+use super::Regional;
+use crate::accounts::Identity;
 
 const ACCOUNT: &str = "111122223333";
 const MEMBER: &str = "444455556666";

@@ -1,12 +1,13 @@
 //! What a rule sees: one parsed record, its principal, and its JSON sections parsed on demand.
 
-use std::cell::OnceCell;
+use std::cell::{OnceCell, RefCell};
 
 use serde_json::Value;
 use serde_json::value::RawValue;
 
 use crate::cloudtrail::principal::Principal;
 use crate::cloudtrail::record::{Record, s};
+use crate::enrich::{Answer, Answers, LookupRequest, MAX_PER_EVENT};
 
 /// One record under evaluation. The free-form sections are parsed at most once, and only
 /// when a rule reads them.
@@ -16,6 +17,10 @@ pub struct Event<'r, 'a> {
     request: OnceCell<Option<Value>>,
     response: OnceCell<Option<Value>>,
     additional: OnceCell<Option<Value>>,
+    /// The answers to the lookups of the rules, when the event is judged again with them.
+    answers: Option<&'r Answers>,
+    /// What the rules asked (without answers), at most [`MAX_PER_EVENT`].
+    asked: RefCell<Vec<LookupRequest>>,
 }
 
 /// A section as a JSON value: as written, or held in a JSON string (Athena, Glue).
@@ -61,7 +66,37 @@ impl<'r, 'a> Event<'r, 'a> {
             request: OnceCell::new(),
             response: OnceCell::new(),
             additional: OnceCell::new(),
+            answers: None,
+            asked: RefCell::default(),
         }
+    }
+
+    /// Wraps a record to be judged again with the `answers` to its rules' lookups.
+    pub fn answered(record: &'r Record<'a>, answers: &'r Answers) -> Self {
+        Event {
+            answers: Some(answers),
+            ..Event::new(record)
+        }
+    }
+
+    /// The answer to `request`, when the event is judged with answers (a request that was
+    /// not looked up is [`Answer::Skipped`]). `None` when it is judged without: the request
+    /// is then noted (see [`Event::asked`]), up to [`MAX_PER_EVENT`], and the rule judges
+    /// the record alone.
+    pub fn look_up(&self, request: LookupRequest) -> Option<&'r Answer> {
+        if let Some(answers) = self.answers {
+            return Some(answers.get(&request));
+        }
+        let mut asked = self.asked.borrow_mut();
+        if !asked.contains(&request) && asked.len() < MAX_PER_EVENT {
+            asked.push(request);
+        }
+        None
+    }
+
+    /// What the rules asked while judged without answers, in the order asked.
+    pub fn asked(&self) -> Vec<LookupRequest> {
+        self.asked.borrow().clone()
     }
 
     /// `eventName`.

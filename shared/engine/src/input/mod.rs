@@ -134,6 +134,11 @@ pub trait Sink {
     fn passed_over(&mut self) {}
     /// A CloudTrail record.
     fn record(&mut self, record: &Record<'_>);
+    /// A CloudTrail record with its raw JSON text: [`Sink::record`] unless the sink keeps
+    /// the text (to judge the record again later).
+    fn raw_record(&mut self, record: &Record<'_>, _raw: &[u8]) {
+        self.record(record);
+    }
     /// A field of the record about to be given to [`Sink::record`] that was left out; `at`
     /// says where and what (its message: `readOnly: expected a boolean, found …`).
     fn ignored(&mut self, _field: &IgnoredField, _at: InputError) {}

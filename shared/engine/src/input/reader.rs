@@ -592,7 +592,7 @@ impl<'s, F: Feed> Reader<'s, F> {
                     };
                     self.sink.ignored(field, at);
                 }
-                self.sink.record(&record);
+                self.sink.raw_record(&record, &bytes[start..keys.end]);
                 return;
             }
             Ok(_) => "not a CloudTrail record: no usable eventSource and eventName".to_owned(),

@@ -4,8 +4,11 @@
 use serde_json::Value;
 
 use crate::cloudtrail::event::Event;
+use crate::cloudtrail::record::s;
 use crate::detection::{Hit, Organization};
-use crate::policy::Policy;
+use crate::enrich::diff::{Change, exposure as exposure_change, weakenings};
+use crate::enrich::{LookupRequest, seen_policy_key};
+use crate::policy::{Exposure, Policy};
 use crate::severity::Severity;
 
 /// A boolean field written either as a JSON boolean or as the text `"true"` / `"false"`
@@ -59,18 +62,78 @@ impl Reasons {
     }
 }
 
+/// What the configuration a put replaced tells, for the rules that compare with it: the
+/// weakening changes as one reason (severity, "since the previous configuration: S3
+/// destination removed, …"), and a note when it could not be read.
+#[derive(Debug, Default)]
+pub(crate) struct Previous {
+    pub reason: Option<(Severity, String)>,
+    /// " (the previous configuration was not checked: …)".
+    pub note: String,
+}
+
+impl Previous {
+    /// Compares `after` with the document kept under `key` (when the event is judged with
+    /// lookups) through `diff`.
+    pub(crate) fn compare(
+        ev: &Event,
+        key: Option<String>,
+        after: &Value,
+        diff: fn(&Value, &Value) -> Vec<Change>,
+    ) -> Previous {
+        let Some(answer) = key.and_then(|key| ev.look_up(LookupRequest::Kept { key })) else {
+            return Previous::default();
+        };
+        if let Some(before) = answer.doc() {
+            let changes = diff(before, after);
+            let weaker: Vec<&Change> = weakenings(&changes).collect();
+            let worst = weaker.iter().filter_map(|c| c.severity).max();
+            let texts: Vec<&str> = weaker.iter().map(|c| c.text.as_str()).collect();
+            return Previous {
+                reason: worst.map(|s| (s, format!("since the previous configuration: {}", texts.join(", ")))),
+                note: String::new(),
+            };
+        }
+        Previous {
+            reason: None,
+            note: answer
+                .failure()
+                .map(|why| format!(" (the previous configuration was not checked: {why})"))
+                .unwrap_or_default(),
+        }
+    }
+
+    /// Adds the reason, if any, to `reasons`.
+    pub(crate) fn add_to(&mut self, reasons: &mut Reasons) {
+        if let Some((severity, why)) = self.reason.take() {
+            reasons.add(severity, why);
+        }
+    }
+
+    /// `hit` with the note appended.
+    pub(crate) fn noted(&self, mut hit: Hit) -> Hit {
+        hit.action.push_str(&self.note);
+        hit
+    }
+}
+
 /// Judges the resource or trust policy in request field `field`, principals and conditions
 /// together (the table in `policy::exposure`): `None` when it is missing, unreadable or opens
 /// to no one outside the organization; otherwise the severity (critical when public, else
 /// `cross_account`) and whom it opens to ("anyone (public)", "external account(s) …").
+/// With `resource` (the resource the policy is on) and lookups, whom is followed by how
+/// that changed since the policy seen put before on the resource ("(newly public; …)"), or
+/// by why that was not checked.
 pub(crate) fn policy_exposure(
     ev: &Event,
     org: &Organization,
     field: &str,
     cross_account: Severity,
+    resource: Option<&str>,
 ) -> Option<(Severity, String)> {
+    let own = |account: &str| org.is_own_account(account, ev);
     let policy = Policy::parse(ev.req(field)?).ok()?;
-    let exposure = policy.exposure(|account| org.is_own_account(account, ev));
+    let exposure = policy.exposure(own);
     if !exposure.is_exposed() {
         return None;
     }
@@ -79,7 +142,27 @@ pub(crate) fn policy_exposure(
     } else {
         cross_account
     };
-    Some((severity, exposure.describe()))
+    let mut whom = exposure.describe();
+    let key = match (ev.account(), s(&ev.record.aws_region), resource) {
+        (Some(account), Some(region), Some(resource)) => Some(seen_policy_key(account, region, resource)),
+        _ => None,
+    };
+    if let Some(answer) = key.and_then(|key| ev.look_up(LookupRequest::Kept { key })) {
+        let before = answer.doc().map(|doc| match Policy::parse(doc) {
+            Ok(p) => p.exposure(own),
+            Err(_) => Exposure::default(),
+        });
+        match (before, answer.failure()) {
+            (Some(before), _) => {
+                if let Some(change) = exposure_change(&before, &exposure) {
+                    whom.push_str(&format!(" ({})", change.text));
+                }
+            }
+            (None, Some(why)) => whom.push_str(&format!(" (the previous policy was not checked: {why})")),
+            (None, None) => {}
+        }
+    }
+    Some((severity, whom))
 }
 
 #[cfg(test)]
@@ -130,7 +213,13 @@ mod tests {
         let judge = |policy: Value| {
             let text = json!({"recipientAccountId": "111122223333", "requestParameters": {"p": policy}}).to_string();
             let record: Record = serde_json::from_str(&text).unwrap();
-            policy_exposure(&Event::new(&record), &Organization::default(), "p", Severity::High)
+            policy_exposure(
+                &Event::new(&record),
+                &Organization::default(),
+                "p",
+                Severity::High,
+                None,
+            )
         };
         let public = json!({"Statement": {"Effect": "Allow", "Principal": "*", "Action": "x"}});
         assert_eq!(judge(public), Some((Severity::Critical, "anyone (public)".into())));

@@ -20,7 +20,9 @@ pub const RULE: BuiltinRule = BuiltinRule {
             the caller's account, organization, ARN or network) is critical: any AWS account \
             can invoke the agent or the gateway's tools with what their roles can reach. \
             Named accounts that are not the event's account or one of the configured \
-            organization accounts are high. Service principals are not counted.",
+            organization accounts are high. Service principals are not counted. In the detector the finding also says how \
+            the exposure changed since the policy seen put before on the same resource (newly \
+            public, newly open to an account, or already open as much before).",
         remediation: "Remove the outside principals from the policy (or delete it with \
             DeleteResourcePolicy), scope shared access with aws:PrincipalOrgID or \
             aws:SourceVpc conditions, and add partner accounts to the organization account \
@@ -43,7 +45,7 @@ pub const RULE: BuiltinRule = BuiltinRule {
 };
 
 fn check(ev: &Event, org: &Organization) -> Option<Hit> {
-    let (severity, whom) = policy_exposure(ev, org, "policy", RULE.metadata.severity)?;
+    let (severity, whom) = policy_exposure(ev, org, "policy", RULE.metadata.severity, ev.req_str("resourceArn"))?;
     let arn = ev.req_str("resourceArn");
     let action = format!("opened AgentCore resource {} to {whom}", or_unknown(arn));
     Some(Hit::new(severity, action).resource(arn))

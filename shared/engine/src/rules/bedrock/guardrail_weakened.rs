@@ -3,8 +3,10 @@
 
 use serde_json::Value;
 
+use crate::cloudtrail::record::s;
+use crate::enrich::{LookupRequest, diff, guardrail_id, seen_guardrail_key};
 use crate::rules::prelude::*;
-use crate::rules::support::{Reasons, flag};
+use crate::rules::support::{Previous, Reasons, flag};
 
 pub const RULE: BuiltinRule = BuiltinRule {
     metadata: Metadata {
@@ -29,7 +31,14 @@ pub const RULE: BuiltinRule = BuiltinRule {
             ignored: the API requires it to be NONE. Deleting the account-level enforced \
             guardrail configuration (DeleteEnforcedGuardrailConfiguration) is also high: every \
             model call of the account stops passing through the mandatory guardrail. The finding \
-            lists each weakening found.",
+            lists each weakening found. In the detector an update whose content filters the \
+            record does not show is judged on the configuration read from Bedrock \
+            (GetGuardrail; the finding says so, or why the read failed), and every update is \
+            compared with the configuration seen put before it (kept when seen): a strength \
+            lowered (\"PROMPT_ATTACK input strength HIGH -> NONE\": high to NONE, medium to LOW, \
+            else low), a filter, check or whole policy removed, switched off or set to detect \
+            only, fewer denied topics or PII filters are listed as changes since the previous \
+            configuration.",
         remediation: "Compare the update with the guardrail's infrastructure code and restore \
             the missing filters and strengths (MEDIUM or HIGH for every category, grounding \
             thresholds of 0.5 or more), then publish a new guardrail version. Restore the \
@@ -86,18 +95,74 @@ fn check(ev: &Event, _: &Organization) -> Option<Hit> {
         .req_str("guardrailIdentifier")
         .or_else(|| ev.resp_str("guardrailArn"))
         .or_else(|| ev.resp_str("guardrailId"));
-    // The request left out (omitted for size, null) or its content filters not shown: a
-    // change that could not be judged, not evidence of a weakening.
-    let Some(request) = ev.request() else {
-        return Some(unjudged(id, "the request is not in the record"));
+    let place = match (ev.account(), s(&ev.record.aws_region), id) {
+        (Some(account), Some(region), Some(id)) => Some((account, region, guardrail_id(id))),
+        _ => None,
     };
+    let key = place.map(|(account, region, id)| seen_guardrail_key(account, region, id));
+    // Asked first: a lookup asked only once another is answered would not be made.
+    if let Some(key) = &key {
+        ev.look_up(LookupRequest::Kept { key: key.clone() });
+    }
     let mut reasons = Reasons::default();
-    match filters(request, "contentPolicyConfig") {
+    // The request left out (omitted for size, null) or its content filters not shown: read
+    // the configuration from Bedrock where lookups are made; else (or when that fails) a
+    // change that could not be judged, not evidence of a weakening.
+    let shown = ev.request().filter(|r| filters(r, "contentPolicyConfig").is_some());
+    let (config, note) = match shown {
+        Some(request) => (request, ""),
+        None => {
+            let hidden = if ev.request().is_none() {
+                "the request is not in the record"
+            } else {
+                "its content filters are not in the record"
+            };
+            let live = place.and_then(|(account, region, id)| {
+                ev.look_up(LookupRequest::Guardrail {
+                    account: account.to_owned(),
+                    region: region.to_owned(),
+                    id: id.to_owned(),
+                })
+            });
+            match live {
+                Some(answer) => match answer.doc().filter(|d| filters(d, "contentPolicyConfig").is_some()) {
+                    Some(config) => (
+                        config,
+                        " (configuration read from Bedrock: the record does not show it)",
+                    ),
+                    None => {
+                        let why = answer
+                            .failure()
+                            .unwrap_or_else(|| "the guardrail was not found or shows no content filters".into());
+                        return Some(unjudged(
+                            id,
+                            &format!("{hidden}, and reading it from Bedrock failed ({why})"),
+                        ));
+                    }
+                },
+                None => return Some(unjudged(id, hidden)),
+            }
+        }
+    };
+    judge_config(config, &mut reasons);
+    let mut previous = Previous::compare(ev, key, config, diff::guardrail);
+    previous.add_to(&mut reasons);
+    reasons
+        .hit(&format!("weakened guardrail {}", id.unwrap_or("(unknown)")))
+        .map(|mut hit| {
+            hit.action.push_str(note);
+            previous.noted(hit).resource(id)
+        })
+}
+
+/// The weakenings of a guardrail configuration whose content filters are shown.
+fn judge_config(config: &Value, reasons: &mut Reasons) {
+    match filters(config, "contentPolicyConfig") {
         Some(content) if content.is_empty() => reasons.add(Severity::High, "content filters emptied"),
-        None => return Some(unjudged(id, "its content filters are not in the record")),
+        None => {}
         Some(content) => {
             for filter in content {
-                content_filter(filter, &mut reasons);
+                content_filter(filter, reasons);
             }
             let missing: Vec<&str> = CATEGORIES
                 .iter()
@@ -109,10 +174,7 @@ fn check(ev: &Event, _: &Organization) -> Option<Hit> {
             }
         }
     }
-    for filter in filters(request, "contextualGroundingPolicyConfig")
-        .into_iter()
-        .flatten()
-    {
+    for filter in filters(config, "contextualGroundingPolicyConfig").into_iter().flatten() {
         let kind = text(filter, "type").unwrap_or("?");
         match filter.get("threshold").and_then(Value::as_f64) {
             Some(t) if t < 0.5 => reasons.add(Severity::Medium, format!("{kind} check threshold {t} below 0.5")),
@@ -125,9 +187,6 @@ fn check(ev: &Event, _: &Organization) -> Option<Hit> {
             reasons.add(Severity::Medium, format!("{kind} check detects only"));
         }
     }
-    reasons
-        .hit(&format!("weakened guardrail {}", id.unwrap_or("(unknown)")))
-        .map(|hit| hit.resource(id))
 }
 
 /// A low hit for an update the record does not show enough of: `what` was not visible.

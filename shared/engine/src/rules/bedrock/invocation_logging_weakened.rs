@@ -4,8 +4,10 @@
 use serde_json::Value;
 
 use super::foreign_account;
+use crate::cloudtrail::record::s;
+use crate::enrich::{diff, seen_logging_key};
 use crate::rules::prelude::*;
-use crate::rules::support::{Reasons, flag};
+use crate::rules::support::{Previous, Reasons, flag};
 
 pub const RULE: BuiltinRule = BuiltinRule {
     metadata: Metadata {
@@ -25,7 +27,12 @@ pub const RULE: BuiltinRule = BuiltinRule {
             high. Text delivery off while other types stay on is medium: prompts and responses \
             are no longer logged. CloudTrail records only an S3 bucket's name, not its owner, \
             and the API has no owner field, so an S3 destination in another account cannot be \
-            recognised here.",
+            recognised here. In the detector the configuration is also compared with the one \
+            put before it in the account and region (kept when seen): a destination removed or \
+            moved is medium, text delivery turned off medium, another data type's delivery, the \
+            CloudWatch role or the large-data bucket changed low; the finding lists the changes \
+            (\"since the previous configuration: S3 destination removed (was bucket logs)\"), or \
+            says that the previous configuration could not be read.",
         remediation: "Put back a configuration with an S3 and/or CloudWatch destination in an \
             account you own and text delivery on. If the change was not planned, review the \
             caller's credentials and the model invocations made since.",
@@ -91,11 +98,17 @@ fn check(ev: &Event, org: &Organization) -> Option<Hit> {
             format!("CloudWatch delivery goes through a role in external account {account}"),
         );
     }
+    let key = match (ev.account(), s(&ev.record.aws_region)) {
+        (Some(account), Some(region)) => Some(seen_logging_key(account, region)),
+        _ => None,
+    };
+    let mut previous = Previous::compare(ev, key, config, diff::logging);
+    previous.add_to(&mut reasons);
     let bucket = s3.and_then(|s| s.get("bucketName")).and_then(Value::as_str);
     let group = cloudwatch.and_then(|c| c.get("logGroupName")).and_then(Value::as_str);
     reasons
         .hit("weakened Bedrock model invocation logging")
-        .map(|hit| hit.resource(bucket).resource(group))
+        .map(|hit| previous.noted(hit).resource(bucket).resource(group))
 }
 
 #[cfg(test)]

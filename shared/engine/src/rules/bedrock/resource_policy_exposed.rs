@@ -19,7 +19,9 @@ pub const RULE: BuiltinRule = BuiltinRule {
             `Null`, negated operators) does not narrow it. Accounts that are not the event's \
             account or one of the configured organization accounts, named as principals or in \
             an account or ARN condition on `*`, are high: an unknown party gains access to the \
-            model or guardrail. Service principals are not counted.",
+            model or guardrail. Service principals are not counted. In the detector the finding also says how \
+            the exposure changed since the policy seen put before on the same resource (newly \
+            public, newly open to an account, or already open as much before).",
         remediation: "Remove the external principals from the policy (or delete it with \
             DeleteResourcePolicy), scope shared access with aws:PrincipalOrgID, and add the \
             partner accounts to the organization account list if the sharing is intended.",
@@ -47,7 +49,13 @@ pub const RULE: BuiltinRule = BuiltinRule {
 };
 
 fn check(ev: &Event, org: &Organization) -> Option<Hit> {
-    let (severity, whom) = policy_exposure(ev, org, "resourcePolicy", RULE.metadata.severity)?;
+    let (severity, whom) = policy_exposure(
+        ev,
+        org,
+        "resourcePolicy",
+        RULE.metadata.severity,
+        ev.req_str("resourceArn"),
+    )?;
     let arn = ev.req_str("resourceArn");
     let action = format!("opened Bedrock resource {} to {whom}", arn.unwrap_or("(unknown)"));
     Some(Hit::new(severity, action).resource(arn))

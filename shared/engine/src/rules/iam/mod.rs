@@ -10,6 +10,9 @@ mod trust_policy_exposed;
 
 use crate::cloudtrail::event::Event;
 use crate::detection::EventKey;
+use crate::enrich::LookupRequest;
+use crate::policy::Policy;
+use crate::response::PrincipalKind;
 use crate::rules::EventRule;
 
 /// The IAM rules.
@@ -51,4 +54,61 @@ fn policy_target<'e>(ev: &'e Event) -> Option<(&'static str, Option<&'e str>)> {
 fn caller_user_name<'e>(ev: &'e Event) -> Option<&'e str> {
     let name = ev.principal().user_name()?;
     name.rsplit('/').next()
+}
+
+/// The document a policy write wrote, when the record holds it readable.
+fn written_policy(ev: &Event) -> Option<Policy> {
+    Policy::parse(ev.req("policyDocument")?).ok()
+}
+
+/// The lookup that reads the document an identity policy write wrote when the record does not
+/// hold it readable (the request omitted for size, the document absent or cut short), if the
+/// record names what to read: the inline policy of a `Put*Policy` (its identity and policy
+/// names), the version a `CreatePolicy` or `CreatePolicyVersion` made (the policy ARN and the
+/// version id of the response).
+fn policy_lookup(ev: &Event) -> Option<LookupRequest> {
+    if written_policy(ev).is_some() {
+        return None;
+    }
+    let name = |path: &str| ev.req_str(path).filter(|s| !s.is_empty()).map(str::to_owned);
+    let account = || ev.account().map(str::to_owned);
+    match ev.name() {
+        "PutUserPolicy" | "PutGroupPolicy" | "PutRolePolicy" => {
+            let (kind, field) = match ev.name() {
+                "PutUserPolicy" => (PrincipalKind::User, "userName"),
+                "PutGroupPolicy" => (PrincipalKind::Group, "groupName"),
+                _ => (PrincipalKind::Role, "roleName"),
+            };
+            Some(LookupRequest::InlinePolicy {
+                account: account()?,
+                kind,
+                identity: name(field)?,
+                name: name("policyName")?,
+            })
+        }
+        "CreatePolicy" => {
+            let arn = ev.resp_str("policy.arn").filter(|a| !a.is_empty())?;
+            let version = ev.resp_str("policy.defaultVersionId").unwrap_or("v1");
+            Some(LookupRequest::ManagedPolicy {
+                account: policy_account(arn)?.to_owned(),
+                arn: arn.to_owned(),
+                version: Some(version.to_owned()),
+            })
+        }
+        "CreatePolicyVersion" => {
+            let arn = name("policyArn")?;
+            let version = ev.resp_str("policyVersion.versionId").filter(|v| !v.is_empty())?;
+            Some(LookupRequest::ManagedPolicy {
+                account: policy_account(&arn)?.to_owned(),
+                arn,
+                version: Some(version.to_owned()),
+            })
+        }
+        _ => None,
+    }
+}
+
+/// The account of a policy ARN (`arn:aws:iam::111122223333:policy/…`).
+fn policy_account(arn: &str) -> Option<&str> {
+    arn.split(':').nth(4).filter(|a| !a.is_empty())
 }

@@ -1,7 +1,7 @@
 //! A policy document granting admin, a privilege-escalation path, PassRole on any role, or a
 //! whole service on every resource was written inline or as a managed policy (version).
 
-use super::{POLICY_WRITES, policy_target};
+use super::{POLICY_WRITES, policy_lookup, policy_target, written_policy};
 use crate::policy::{Grant, Policy};
 use crate::rules::prelude::*;
 use crate::rules::support::{flag, or_unknown};
@@ -17,7 +17,12 @@ pub const RULE: BuiltinRule = BuiltinRule {
             CreatePolicy, CreatePolicyVersion) whose Allow statements grant every action on every \
             resource (including NotAction forms), a privilege-escalation path, iam:PassRole on any \
             role, or a whole service (`bedrock:*`, `s3:*`…) on every resource; NotResource counts \
-            as every resource. The document is read from the request itself. Escalation paths are \
+            as every resource. The document is read from the request itself; where the record does \
+            not hold it readable (the request omitted for size, the document absent or cut \
+            short) the detector reads it from IAM when the record names it (GetUserPolicy, \
+            GetGroupPolicy, GetRolePolicy with the names of the request; GetPolicyVersion with \
+            the ARN and version id of the response) and says so in the finding; a failed read \
+            is reported low, saying what was not checked. Escalation paths are \
             one action of a published list (iam:AttachRolePolicy, PutUserPolicy, \
             CreatePolicyVersion, SetDefaultPolicyVersion, CreateAccessKey, CreateLoginProfile, \
             UpdateLoginProfile, UpdateAssumeRolePolicy, AddUserToGroup…) on every resource of its \
@@ -105,8 +110,46 @@ fn describe(grants: &[Grant]) -> String {
     parts.join(", ")
 }
 
+/// The document written and, when it was read from IAM, how: from the record when it holds
+/// it; else read live when lookups are made (a failed read of a document the record should
+/// have held is reported low, saying what was not checked; an omitted request is
+/// iam.policy_hidden's).
+enum Written {
+    Policy(Policy, Option<&'static str>),
+    Unchecked(Hit),
+}
+
+fn written(ev: &Event) -> Option<Written> {
+    if let Some(policy) = written_policy(ev) {
+        return Some(Written::Policy(policy, None));
+    }
+    let request = policy_lookup(ev)?;
+    let what = request.describe();
+    let answer = ev.look_up(request)?;
+    if let Some(doc) = answer.doc() {
+        let note = " (document read from IAM: the record does not hold it)";
+        return Some(Written::Policy(Policy::parse(doc).ok()?, Some(note)));
+    }
+    if ev.request_omitted() {
+        return None;
+    }
+    let why = answer.failure().unwrap_or_else(|| "it no longer exists".into());
+    let action = format!(
+        "called {} but the record holds no readable policy document, and {what} was not checked ({why})",
+        ev.name()
+    );
+    let target = policy_target(ev)
+        .and_then(|(_, t)| t)
+        .or_else(|| ev.req_str("policyArn"));
+    Some(Written::Unchecked(Hit::new(Severity::Low, action).resource(target)))
+}
+
 fn check(ev: &Event, _: &Organization) -> Option<Hit> {
-    let grants = Policy::parse(ev.req("policyDocument")?).ok()?.broad_grants();
+    let (policy, note) = match written(ev)? {
+        Written::Policy(policy, note) => (policy, note),
+        Written::Unchecked(hit) => return Some(hit),
+    };
+    let grants = policy.broad_grants();
     // Most severe first; "all actions" already covers the rest.
     let top = grants.first()?;
     let shown = if *top == Grant::Admin {
@@ -117,7 +160,7 @@ fn check(ev: &Event, _: &Organization) -> Option<Hit> {
     let granting = describe(shown);
     let mut severity = grant_severity(top);
 
-    let policy_name = or_unknown(ev.req_str("policyName"));
+    let policy_name = or_unknown(ev.req_str("policyName").or_else(|| ev.resp_str("policy.policyName")));
     let (what, resource, second) = if let Some((kind, target)) = policy_target(ev) {
         if *top == Grant::Admin && kind != "role" {
             severity = Severity::Critical;
@@ -146,8 +189,9 @@ fn check(ev: &Event, _: &Organization) -> Option<Hit> {
         };
         (what, arn.to_owned(), version.map(|v| format!("{arn}:{v}")))
     };
+    let note = note.unwrap_or_default();
     Some(
-        Hit::new(severity, format!("{what} granting {granting}"))
+        Hit::new(severity, format!("{what} granting {granting}{note}"))
             .resource(Some(resource))
             .resource(second),
     )

@@ -32,7 +32,9 @@ pub const RULE: BuiltinRule = BuiltinRule {
             size quotas (IAM User Guide, \"IAM and AWS STS quotas\"), so a document can be padded \
             past CloudTrail's record size on purpose to hide an admin grant or an opened trust. \
             The finding says which document to fetch and how, naming the target when the \
-            response recorded it. Failed calls are not reported.",
+            response recorded it. Where the detector can read the document itself (a \
+            CreatePolicy, whose response names the policy and version) it does, and the \
+            finding says so or why the read failed. Failed calls are not reported.",
         remediation: "Fetch the current document with the call named in the finding and judge \
             it (or run it through IAM Access Analyzer policy validation); if it grants more than \
             intended, restore the previous version and review what the identity did since. Ask \
@@ -129,11 +131,24 @@ fn check(ev: &Event, _: &Organization) -> Option<Hit> {
         (None, Some(target)) => format!("fetch it with {} for {target}", f.api),
         (None, None) => format!("fetch it with {} (the target was not recorded)", f.api),
     };
-    let action = format!(
-        "called {} but CloudTrail omitted the request as too large, so the {} could not be judged; {how}",
-        ev.name(),
-        f.document
-    );
+    let omitted = format!("called {} but CloudTrail omitted the request as too large", ev.name());
+    // Where the detector reads the document (see iam.permissive_policy), say how it went.
+    let answer = super::policy_lookup(ev).and_then(|request| ev.look_up(request));
+    let action = match answer {
+        Some(answer) if answer.doc().is_some() => format!(
+            "{omitted}; the {} was read from IAM instead and judged (iam.permissive_policy reports \
+             it if it grants too much)",
+            f.document
+        ),
+        Some(answer) => {
+            let why = answer.failure().unwrap_or_else(|| "it no longer exists".into());
+            format!(
+                "{omitted}, so the {} could not be judged: reading it from IAM failed ({why}); {how}",
+                f.document
+            )
+        }
+        None => format!("{omitted}, so the {} could not be judged; {how}", f.document),
+    };
     Some(Hit::new(Severity::Medium, action).resource(f.resource.as_deref()))
 }
 

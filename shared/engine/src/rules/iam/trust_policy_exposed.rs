@@ -65,7 +65,7 @@ fn check(ev: &Event, org: &Organization) -> Option<Hit> {
         "CreateRole" => "assumeRolePolicyDocument",
         _ => "policyDocument",
     };
-    let (severity, whom) = policy_exposure(ev, org, field, RULE.metadata.severity)?;
+    let (severity, whom) = policy_exposure(ev, org, field, RULE.metadata.severity, None)?;
     let role = or_unknown(ev.req_str("roleName"));
     let verb = match ev.name() {
         "CreateRole" => "created role",

@@ -19,7 +19,9 @@ pub const RULE: BuiltinRule = BuiltinRule {
             model packages point to the model artifacts and inference images, so the grantee \
             can describe them, deploy them in its own account or, with write actions, register \
             tampered versions. Accounts listed as the organization's in the settings, and the \
-            event's own account, are not outside.",
+            event's own account, are not outside. In the detector the finding also says how \
+            the exposure changed since the policy seen put before on the same resource (newly \
+            public, newly open to an account, or already open as much before).",
         remediation: "Check with the model owners that the sharing is intended. If not, \
             remove the statement (DeleteModelPackageGroupPolicy or a corrected policy), limit \
             principals to known accounts or add an aws:PrincipalOrgID condition, and review \
@@ -48,7 +50,13 @@ pub const RULE: BuiltinRule = BuiltinRule {
 };
 
 fn check(ev: &Event, org: &Organization) -> Option<Hit> {
-    let (severity, whom) = policy_exposure(ev, org, "resourcePolicy", RULE.metadata.severity)?;
+    let (severity, whom) = policy_exposure(
+        ev,
+        org,
+        "resourcePolicy",
+        RULE.metadata.severity,
+        ev.req_str("modelPackageGroupName"),
+    )?;
     let name = ev.req_str("modelPackageGroupName");
     let action = format!("opened model package group {} to {whom}", or_unknown(name));
     Some(Hit::new(severity, action).resource(name))

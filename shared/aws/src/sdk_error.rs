@@ -17,7 +17,7 @@ use crate::failure::failure_kind;
 type AssumeRoleFailure = SdkError<AssumeRoleError, Response>;
 
 /// Maps a failed call of `api` on `entity` to an [`ActionError`]; for `.map_err`.
-pub(super) fn failed<E>(api: &str, entity: impl Into<String>) -> impl FnOnce(SdkError<E, Response>) -> ActionError
+pub(crate) fn failed<E>(api: &str, entity: impl Into<String>) -> impl FnOnce(SdkError<E, Response>) -> ActionError
 where
     E: ProvideErrorMetadata + Error + 'static,
 {
@@ -43,7 +43,8 @@ where
 }
 
 /// The outcome of a call of `api` on `entity` whose answer is not needed.
-pub(super) fn made<O, E>(api: &str, entity: &str, result: Result<O, SdkError<E, Response>>) -> Result<(), ActionError>
+#[cfg_attr(not(feature = "respond"), allow(dead_code))]
+pub(crate) fn made<O, E>(api: &str, entity: &str, result: Result<O, SdkError<E, Response>>) -> Result<(), ActionError>
 where
     E: ProvideErrorMetadata + Error + 'static,
 {
@@ -51,18 +52,18 @@ where
 }
 
 /// A permanent error for a response that lacks what the call needs (`field`).
-pub(super) fn odd_response(api: &str, entity: &str, field: &str) -> ActionError {
+pub(crate) fn odd_response(api: &str, entity: &str, field: &str) -> ActionError {
     ActionError::permanent(format!("{api} {entity}: the response has no {field}"))
 }
 
 /// The error code and message of a service error (`NoSuchEntity`, `ResourceNotFoundException`).
-pub(super) fn service_error<E: ProvideErrorMetadata, R>(error: &SdkError<E, R>) -> Option<(&str, &str)> {
+pub(crate) fn service_error<E: ProvideErrorMetadata, R>(error: &SdkError<E, R>) -> Option<(&str, &str)> {
     let e = error.as_service_error()?;
     Some((e.code().unwrap_or(""), e.message().unwrap_or("")))
 }
 
 /// The STS failure somewhere in the sources of `error`, if its credentials could not be had.
-fn assume_role_failure<'a>(error: &'a (dyn Error + 'static)) -> Option<&'a AssumeRoleFailure> {
+pub(crate) fn assume_role_failure<'a>(error: &'a (dyn Error + 'static)) -> Option<&'a AssumeRoleFailure> {
     let mut next = error.source();
     while let Some(e) = next {
         if let Some(sts) = e.downcast_ref::<AssumeRoleFailure>() {
@@ -75,7 +76,7 @@ fn assume_role_failure<'a>(error: &'a (dyn Error + 'static)) -> Option<&'a Assum
 
 /// `Code: message` of a service error (with the HTTP status when there is no code); the chain
 /// of causes otherwise (timeouts, connections).
-fn detail<E: ProvideErrorMetadata + Error + 'static>(error: &SdkError<E, Response>) -> String {
+pub(crate) fn detail<E: ProvideErrorMetadata + Error + 'static>(error: &SdkError<E, Response>) -> String {
     match (service_error(error), error.raw_response()) {
         (Some((code, message)), _) if !code.is_empty() => {
             if message.is_empty() {

@@ -1,7 +1,8 @@
-//! Which credentials and clients a call in an account uses: the responder's own in its own
+//! Which credentials and clients a call in an account uses, for the functions that act or read
+//! in member accounts (the responder, the detector's lookups): the function's own in its own
 //! account (learnt once from `sts:GetCallerIdentity`), a member role assumed through
 //! `sts:AssumeRole` in any other. Clients are made once and kept: IAM per account (it is
-//! global), Bedrock and SageMaker per account and region.
+//! global), the regional clients (`R`: what the function uses) per account and region.
 
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -15,47 +16,41 @@ use aws_smithy_runtime_api::client::identity::SharedIdentityCache;
 use aws_types::region::Region;
 use aws_types::sdk_config::{SharedCredentialsProvider, SharedTimeSource};
 
-use super::error::{failed, odd_response};
+use crate::sdk_error::{failed, odd_response};
 
-/// The session name the member role is assumed with (it shows in the member account's
-/// CloudTrail as the caller's `assumed-role/<role>/aidr-responder`).
-const SESSION_NAME: &str = "aidr-responder";
-
-/// The account and partition (`aws`, `aws-cn`, `aws-us-gov`) of the responder's own
+/// The account and partition (`aws`, `aws-cn`, `aws-us-gov`) of the function's own
 /// credentials.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct Identity {
+pub(crate) struct Identity {
     pub account: String,
     pub partition: String,
 }
 
-/// The regional clients of one account and region.
-#[derive(Debug, Clone)]
-pub(super) struct Regional {
-    pub bedrock: aws_sdk_bedrock::Client,
-    pub sagemaker: aws_sdk_sagemaker::Client,
-}
-
 /// The configurations and clients made so far.
 #[derive(Debug)]
-pub(super) struct Accounts {
+pub(crate) struct Accounts<R> {
     base: SdkConfig,
     member_role_name: String,
+    /// The session name the member role is assumed with (it shows in the member account's
+    /// CloudTrail as the caller's `assumed-role/<role>/<session name>`).
+    session_name: &'static str,
     /// One cache for the assumed credentials of every member account: the SDK refreshes each
     /// before it expires.
     identity_cache: SharedIdentityCache,
     own: Mutex<Option<Identity>>,
     configs: Mutex<HashMap<String, SdkConfig>>,
     iam: Mutex<HashMap<String, aws_sdk_iam::Client>>,
-    regional: Mutex<HashMap<Scope, Regional>>,
+    regional: Mutex<HashMap<Scope, R>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-impl Accounts {
-    pub fn new(config: &SdkConfig, member_role_name: String) -> Accounts {
+impl<R: Clone> Accounts<R> {
+    /// Calls with `config` in its own account, and as `member_role_name` (session
+    /// `session_name`) in the others.
+    pub fn new(config: &SdkConfig, member_role_name: String, session_name: &'static str) -> Accounts<R> {
         // The assume-role provider needs a clock; configurations loaded by aws-config have one.
         let base = match config.time_source() {
             Some(_) => config.clone(),
@@ -64,6 +59,7 @@ impl Accounts {
         Accounts {
             base,
             member_role_name,
+            session_name,
             identity_cache: IdentityCache::lazy().build(),
             own: Mutex::new(None),
             configs: Mutex::default(),
@@ -72,7 +68,7 @@ impl Accounts {
         }
     }
 
-    /// The responder's own account and partition, asked of STS the first time.
+    /// The function's own account and partition, asked of STS the first time.
     ///
     /// # Errors
     /// When `sts:GetCallerIdentity` fails or answers without an account.
@@ -80,7 +76,7 @@ impl Accounts {
         if let Some(identity) = lock(&self.own).clone() {
             return Ok(identity);
         }
-        let (api, entity) = ("sts:GetCallerIdentity", "of the responder");
+        let (api, entity) = ("sts:GetCallerIdentity", "of the function");
         let out = aws_sdk_sts::Client::new(&self.base)
             .get_caller_identity()
             .send()
@@ -109,23 +105,15 @@ impl Accounts {
             .await
     }
 
-    /// The Bedrock and SageMaker clients for the account and region of `scope`.
+    /// The regional clients for the account and region of `scope`, made by `make` from the
+    /// account's configuration and the region the first time.
     ///
     /// # Errors
     /// See [`Accounts::config`].
-    pub async fn regional(&self, scope: &Scope) -> Result<Regional, ActionError> {
+    pub async fn regional(&self, scope: &Scope, make: impl FnOnce(&SdkConfig, Region) -> R) -> Result<R, ActionError> {
         let region = Region::new(scope.region.clone());
-        self.client(&self.regional, scope.clone(), &scope.account, |config| Regional {
-            bedrock: aws_sdk_bedrock::Client::from_conf(
-                aws_sdk_bedrock::config::Builder::from(config)
-                    .region(region.clone())
-                    .build(),
-            ),
-            sagemaker: aws_sdk_sagemaker::Client::from_conf(
-                aws_sdk_sagemaker::config::Builder::from(config)
-                    .region(region.clone())
-                    .build(),
-            ),
+        self.client(&self.regional, scope.clone(), &scope.account, |config| {
+            make(config, region)
         })
         .await
     }
@@ -146,7 +134,7 @@ impl Accounts {
         Ok(lock(cache).entry(key).or_insert_with(|| make(&config)).clone())
     }
 
-    /// The configuration for calls in `account`: the responder's own, or with the credentials
+    /// The configuration for calls in `account`: the function's own, or with the credentials
     /// of the member role assumed there.
     ///
     /// # Errors
@@ -165,7 +153,7 @@ impl Accounts {
         }
         let role_arn = format!("arn:{}:iam::{account}:role/{}", own.partition, self.member_role_name);
         let provider = AssumeRoleProvider::builder(role_arn)
-            .session_name(SESSION_NAME)
+            .session_name(self.session_name)
             .configure(&self.base)
             .build()
             .await;
@@ -181,7 +169,7 @@ impl Accounts {
     /// Uses these clients for `own`'s account (and `region` for the regional ones) instead of
     /// making them: for tests on mocked responses.
     #[cfg(test)]
-    pub fn preset(&self, own: Identity, region: &str, iam: aws_sdk_iam::Client, regional: Regional) {
+    pub fn preset(&self, own: Identity, region: &str, iam: aws_sdk_iam::Client, regional: R) {
         let scope = Scope {
             account: own.account.clone(),
             region: region.to_owned(),
