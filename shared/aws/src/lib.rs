@@ -2,13 +2,18 @@
 //! never sees SDK types. Also what every Lambda of aidr shares with the Lambda service:
 //! [`init_error`], [`config`]; and what the alert topic's subscribers share: [`subscriber`].
 //! With the `respond` feature, the responder's actions on IAM, Bedrock and SageMaker:
-//! `respond::AwsActions`.
+//! `respond::AwsActions`. With the `inventory` feature, the AI inventory collector:
+//! `inventory::collect`.
 
+#[cfg(any(feature = "respond", feature = "inventory"))]
+mod bedrock_logging;
 mod failure;
 
 pub mod config;
 pub mod dynamo;
 pub mod init_error;
+#[cfg(feature = "inventory")]
+pub mod inventory;
 #[cfg(feature = "respond")]
 pub mod respond;
 pub mod secrets;

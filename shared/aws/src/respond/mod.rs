@@ -20,7 +20,6 @@ mod accounts;
 mod bedrock;
 mod error;
 mod iam;
-mod logging;
 mod sagemaker;
 
 #[cfg(test)]
@@ -31,6 +30,7 @@ use aidr_engine::response::{Call, PrincipalKind, Target};
 use aws_config::SdkConfig;
 use serde_json::{Value, json};
 
+use crate::bedrock_logging as logging;
 use accounts::Accounts;
 
 /// Makes and inspects playbook calls with the AWS SDK. Clients and assumed credentials are
