@@ -141,6 +141,15 @@ impl Found {
         self.all(service, operation, pages).await.0
     }
 
+    /// The snapshots of one type found so far.
+    #[cfg(test)]
+    pub fn of(&self, resource_type: &str) -> Vec<&ResourceSnapshot> {
+        self.resources
+            .iter()
+            .filter(|r| r.resource_type == resource_type)
+            .collect()
+    }
+
     /// The ARN of a resource the collector names itself:
     /// `arn:<partition>:<service>:<region>:<account>:<resource>`.
     pub fn arn(&self, service: &str, resource: &str) -> String {
