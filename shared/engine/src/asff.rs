@@ -57,7 +57,23 @@ pub fn default_product_arn(region: &str, account: &str) -> String {
 
 /// The default product ARN of a finding's account and region, when it names both.
 pub fn product_arn_of(f: &Finding) -> Option<String> {
-    Some(default_product_arn(f.region.as_deref()?, f.account.as_deref()?))
+    Some(default_product_arn(finding_region(f)?, f.account.as_deref()?))
+}
+
+/// The region a finding is reported in: its own, or for a global resource (IAM snapshots
+/// have region `global`, as in AWS Config) the home region of IAM in the resource's partition
+/// (`us-east-1`, `cn-north-1`, `us-gov-west-1`), where Security Hub reports global resources.
+fn finding_region(f: &Finding) -> Option<&str> {
+    let region = f.region.as_deref().filter(|r| !r.is_empty())?;
+    if region != "global" {
+        return Some(region);
+    }
+    let partition = f.resource().and_then(|r| r.arn.split(':').nth(1)).unwrap_or("aws");
+    Some(match partition {
+        "aws-cn" => "cn-north-1",
+        "aws-us-gov" => "us-gov-west-1",
+        _ => "us-east-1",
+    })
 }
 
 /// The ASFF finding of `f` for the product `product_arn`, updated at `now` (RFC 3339 UTC,
@@ -76,11 +92,7 @@ pub fn to_asff(f: &Finding, product_arn: &str, now: &str) -> Result<Value, AsffE
         .as_deref()
         .filter(|a| !a.is_empty())
         .ok_or_else(|| missing("account"))?;
-    let region = f
-        .region
-        .as_deref()
-        .filter(|r| !r.is_empty())
-        .ok_or_else(|| missing("region"))?;
+    let region = finding_region(f).ok_or_else(|| missing("region"))?;
     let observed = f.time_millis().map_or_else(|| now.to_owned(), format_millis);
     let severity = json!({ "Label": label(f.severity), "Original": f.severity.as_str() });
     let types = types(f);

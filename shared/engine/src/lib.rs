@@ -11,6 +11,8 @@
 //! - output: [`finding`], [`ocsf`], [`asff`]; [`alerting`] turns findings into alerts exactly
 //!   once; [`notify`] writes them as Slack, PagerDuty and Amazon Q chat messages ([`text`]
 //!   keeps text within limits);
+//! - [`inventory`]: the AI inventory (resource snapshots of a collection run); [`paths`]: the
+//!   attack paths joined from it, as JSON, DOT and Mermaid;
 //! - [`policy`]: the IAM policy-document analyzer rules share; [`patterns`]: the EventBridge
 //!   patterns generated from the registry.
 
@@ -23,6 +25,7 @@ pub mod input;
 pub mod inventory;
 pub mod notify;
 pub mod ocsf;
+pub mod paths;
 pub mod patterns;
 pub mod pipeline;
 pub mod policy;

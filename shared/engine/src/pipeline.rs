@@ -89,6 +89,11 @@ impl Pipeline {
         }
     }
 
+    /// The organization its detections judge "outside" against.
+    pub fn organization(&self) -> &Organization {
+        &self.organization
+    }
+
     /// The detections it runs.
     pub fn registry(&self) -> &Registry {
         &self.registry

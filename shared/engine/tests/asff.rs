@@ -111,6 +111,22 @@ fn a_posture_finding_is_a_configuration_check_on_its_resource() {
 }
 
 #[test]
+fn a_global_resource_is_reported_in_the_home_region_of_iam() {
+    let f = run_sample(
+        DetectionKind::Posture,
+        "samples/posture/iam/Role-external-trust.json",
+        Organization::default(),
+    )
+    .unwrap()
+    .remove(0);
+    assert_eq!(f.region.as_deref(), Some("global"));
+    let product = product_arn_of(&f).unwrap();
+    assert!(product.starts_with("arn:aws:securityhub:us-east-1:"), "{product}");
+    let a = to_asff(&f, &product, NOW).unwrap();
+    assert_eq!(a["Region"], "us-east-1");
+}
+
+#[test]
 fn an_oversized_finding_keeps_to_asff_limits() {
     let mut f = sample_finding("iam.admin_policy_attached", "events/iam/AttachUserPolicy.json").unwrap();
     let big = "Ünïcødé 😀 ".repeat(5000);

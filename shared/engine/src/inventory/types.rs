@@ -31,9 +31,9 @@
 //! - [`SAGEMAKER_PROCESSING_JOB`]: `ProcessingJobName`, `ProcessingJobArn`, `RoleArn`,
 //!   `NetworkConfig` {`EnableInterContainerTrafficEncryption`, `EnableNetworkIsolation`,
 //!   `VpcConfig`}, `CreationTime`.
-//! - [`SAGEMAKER_LIFECYCLE_CONFIG`]: `NotebookInstanceLifecycleConfigName`,
-//!   `NotebookInstanceLifecycleConfigArn`, `OnCreate` [{`Content`}], `OnStart` [{`Content`}]
-//!   (`Content` base64, as the API returns it).
+//! - [`SAGEMAKER_LIFECYCLE_CONFIG`]: `NotebookInstanceLifecycleConfigName`, `OnCreate`
+//!   [{`Content`}], `OnStart` [{`Content`}] (`Content` base64, as the API returns it),
+//!   `NotebookInstanceLifecycleConfigArn`.
 //!
 //! Bedrock (API JSON, camelCase):
 //! - [`BEDROCK_CUSTOM_MODEL`]: `modelArn`, `modelName`, `baseModelArn`, `customizationType`,

@@ -195,22 +195,28 @@ impl Policy {
     /// Deny statement takes it back. Conditions of Allow statements are not weighed (the
     /// answer is "may allow"), as for [`Policy::broad_grants`].
     pub fn allows(&self, action: &str, resource: &str) -> bool {
+        let some = resource == "*";
+        let covers = |st: &Statement| st.resources.iter().any(|r| wildcard_match(r, resource)) != st.not_resource;
         let on = |st: &Statement| {
-            if resource == "*" {
+            if some {
                 !st.resources.is_empty() || st.not_resource
             } else {
-                st.resources.iter().any(|r| wildcard_match(r, resource)) != st.not_resource
+                covers(st)
             }
         };
         let allowed = self
             .statements
             .iter()
             .any(|st| st.allow && st.grants_action(action) && on(st));
-        allowed
-            && !self
-                .statements
-                .iter()
-                .any(|st| !st.allow && st.conditions.is_empty() && st.grants_action(action) && st.on_all_resources())
+        // A deny takes "some resource" back only when it covers every resource, a named
+        // resource when it covers that one.
+        let denied = |st: &Statement| {
+            !st.allow
+                && st.conditions.is_empty()
+                && st.grants_action(action)
+                && (st.on_all_resources() || (!some && covers(st)))
+        };
+        allowed && !self.statements.iter().any(denied)
     }
 
     /// The services among `services` (`bedrock`, `sagemaker`…) some of whose actions an Allow
@@ -435,5 +441,94 @@ mod tests {
             json!("arn:aws:iam::111122223333:role/App"),
         );
         assert!(narrow.is_empty());
+    }
+
+    fn policy(statements: Value) -> Policy {
+        Policy::parse(&json!({ "Statement": statements })).unwrap()
+    }
+
+    const CLAUDE: &str = "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-haiku-20240307-v1:0";
+    const LLAMA: &str = "arn:aws:bedrock:us-east-1::foundation-model/meta.llama3-70b-instruct-v1:0";
+
+    #[test]
+    fn allows_matches_action_and_resource_patterns() {
+        let scoped = policy(json!([{"Effect":"Allow","Action":"bedrock:Invoke*",
+            "Resource":"arn:aws:bedrock:*::foundation-model/anthropic.*"}]));
+        assert!(scoped.allows("bedrock:InvokeModel", CLAUDE));
+        assert!(scoped.allows("BEDROCK:invokemodelwithresponsestream", CLAUDE));
+        assert!(!scoped.allows("bedrock:InvokeModel", LLAMA));
+        assert!(!scoped.allows("bedrock:CreateGuardrail", CLAUDE));
+        // `*` asks about some resource: any resource pattern answers it.
+        assert!(scoped.allows("bedrock:InvokeModel", "*"));
+        let no_resource = policy(json!([{"Effect":"Allow","Action":"bedrock:*"}]));
+        assert!(!no_resource.allows("bedrock:InvokeModel", "*"));
+        let deny_only = policy(json!([{"Effect":"Deny","Action":"*","Resource":"*"}]));
+        assert!(!deny_only.allows("bedrock:InvokeModel", "*"));
+    }
+
+    #[test]
+    fn allows_reads_not_action_and_not_resource() {
+        let not_action = policy(json!([{"Effect":"Allow","NotAction":["iam:*","organizations:*"],"Resource":"*"}]));
+        assert!(not_action.allows("bedrock:InvokeModel", CLAUDE));
+        assert!(!not_action.allows("iam:PassRole", "*"));
+        let not_resource = policy(json!([{"Effect":"Allow","Action":"bedrock:InvokeModel","NotResource":LLAMA}]));
+        assert!(not_resource.allows("bedrock:InvokeModel", CLAUDE));
+        assert!(not_resource.allows("bedrock:InvokeModel", "*"));
+        assert!(!not_resource.allows("bedrock:InvokeModel", LLAMA));
+    }
+
+    #[test]
+    fn allows_weighs_unconditioned_denies() {
+        let allow_all = json!({"Effect":"Allow","Action":"bedrock:*","Resource":"*"});
+        let everywhere = policy(json!([allow_all, {"Effect":"Deny","Action":"bedrock:Invoke*","Resource":"*"}]));
+        assert!(!everywhere.allows("bedrock:InvokeModel", "*"));
+        assert!(!everywhere.allows("bedrock:InvokeModel", CLAUDE));
+        assert!(everywhere.allows("bedrock:ListFoundationModels", "*"));
+        let one_model = policy(json!([allow_all, {"Effect":"Deny","Action":"bedrock:InvokeModel","Resource":LLAMA}]));
+        assert!(!one_model.allows("bedrock:InvokeModel", LLAMA));
+        assert!(one_model.allows("bedrock:InvokeModel", CLAUDE));
+        assert!(
+            one_model.allows("bedrock:InvokeModel", "*"),
+            "other models stay allowed"
+        );
+        let conditional = policy(json!([allow_all, {"Effect":"Deny","Action":"bedrock:*","Resource":"*",
+            "Condition":{"Bool":{"aws:MultiFactorAuthPresent":"false"}}}]));
+        assert!(
+            conditional.allows("bedrock:InvokeModel", CLAUDE),
+            "a conditional deny may not apply"
+        );
+    }
+
+    #[test]
+    fn allowed_services_in_the_order_given() {
+        let services = ["bedrock", "sagemaker", "bedrock-agentcore"];
+        let of = |statements: Value| policy(statements).allowed_services(&services);
+        let mixed = of(json!([{"Effect":"Allow","Action":["sagemaker:List*","bedrock:InvokeModel"],"Resource":"*"}]));
+        assert_eq!(mixed, ["bedrock", "sagemaker"]);
+        assert_eq!(of(json!([{"Effect":"Allow","Action":"*","Resource":"*"}])), services);
+        assert_eq!(
+            of(json!([{"Effect":"Allow","Action":"bedrock*:Get*","Resource":"*"}])),
+            ["bedrock", "bedrock-agentcore"]
+        );
+        assert_eq!(
+            of(json!([{"Effect":"Allow","Action":"bedrock-agentcore:*","Resource":"*"}])),
+            ["bedrock-agentcore"]
+        );
+        assert!(of(json!([{"Effect":"Allow","Action":"s3:*","Resource":"*"}])).is_empty());
+        assert!(of(json!([{"Effect":"Deny","Action":"bedrock:*","Resource":"*"}])).is_empty());
+    }
+
+    #[test]
+    fn allowed_services_through_not_action() {
+        let services = ["bedrock", "sagemaker"];
+        let of =
+            |not: Value| policy(json!([{"Effect":"Allow","NotAction":not,"Resource":"*"}])).allowed_services(&services);
+        assert_eq!(of(json!("BEDROCK:*")), ["sagemaker"]);
+        assert_eq!(
+            of(json!("bedrock:InvokeModel")),
+            services,
+            "other bedrock actions stay allowed"
+        );
+        assert!(of(json!("*")).is_empty());
     }
 }

@@ -1,9 +1,10 @@
 //! Ports: what the engine needs from the outside world, as traits, with the errors they may
-//! return. Adapters implement them on AWS (`aidr-aws`: DynamoDB, SNS, SQS, Secrets Manager,
+//! return (inventories come through [`InventorySource`]). Adapters implement them on AWS (`aidr-aws`: DynamoDB, SNS, SQS, Secrets Manager,
 //! Security Hub); the in-memory state store here serves the CLI.
 
 mod actions;
 mod findings;
+mod inventory;
 mod memory;
 mod publish;
 mod records;
@@ -12,6 +13,7 @@ mod state;
 
 pub use actions::{ActionError, ApiKey, Before, CloudActions, Scope};
 pub use findings::{FailedFinding, FindingsHub, ImportResult};
+pub use inventory::InventorySource;
 pub use memory::{MemoryStore, now_or_never};
 pub use publish::{DeadLetters, PublishError, Publisher, Topics};
 pub use records::Records;

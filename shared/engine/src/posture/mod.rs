@@ -1,8 +1,13 @@
 //! Posture checks: detections over a resource as it is configured (a [`ResourceSnapshot`]),
 //! one file per check, grouped by service. A check file holds its metadata, its check and the
-//! names of its sample snapshots under `samples/posture/`.
+//! names of its sample snapshots under `samples/posture/`. The snapshots' configuration
+//! fields are those listed in [`crate::inventory::types`].
 
+pub mod agentcore;
+pub mod bedrock;
+pub mod iam;
 pub mod sagemaker;
+pub(crate) mod support;
 
 use crate::detection::{Hit, Metadata, Organization};
 use crate::resource::ResourceSnapshot;
@@ -34,5 +39,19 @@ impl PostureCheck for BuiltinCheck {
 
 /// Every built-in posture check, in catalog order.
 pub fn all() -> Vec<Box<dyn PostureCheck>> {
-    sagemaker::all()
+    let mut checks = sagemaker::all();
+    checks.extend(bedrock::all());
+    checks.extend(agentcore::all());
+    checks.extend(iam::all());
+    checks
+}
+
+/// What a check file uses.
+pub(crate) mod prelude {
+    pub use crate::detection::{Hit, Metadata, Organization, Samples};
+    pub use crate::inventory::types;
+    pub use crate::posture::BuiltinCheck;
+    pub(crate) use crate::posture::support::PER_RESOURCE_DAY;
+    pub use crate::resource::ResourceSnapshot;
+    pub use crate::severity::{Area, Severity};
 }

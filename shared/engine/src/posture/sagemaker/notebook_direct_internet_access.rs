@@ -1,10 +1,8 @@
 //! A SageMaker notebook instance has direct internet access (Security Hub control
 //! SageMaker.1, Prowler `sagemaker_notebook_instance_without_direct_internet_access_configured`).
 
-use crate::detection::{AlertScope, DAY, DedupeScope, Hit, Metadata, Organization, Samples};
-use crate::posture::BuiltinCheck;
-use crate::resource::ResourceSnapshot;
-use crate::severity::{Area, Severity};
+use crate::posture::prelude::*;
+use crate::posture::support::is;
 
 pub const CHECK: BuiltinCheck = BuiltinCheck {
     metadata: Metadata {
@@ -21,14 +19,15 @@ pub const CHECK: BuiltinCheck = BuiltinCheck {
         remediation: "Direct internet access cannot be changed on an existing notebook instance: create a new one \
             with DirectInternetAccess Disabled in a VPC subnet (with VPC endpoints or a NAT gateway for what it \
             needs), move the work, then stop and delete the old instance. Disable root access unless needed.",
-        controls: &[],
+        controls: &[
+            "SageMaker.1",
+            "prowler:sagemaker_notebook_instance_without_direct_internet_access_configured",
+            "aiml:SM-01",
+        ],
         events: &[],
-        resource_types: &["AWS::SageMaker::NotebookInstance"],
+        resource_types: &[types::SAGEMAKER_NOTEBOOK],
         failed_calls: false,
-        alert: AlertScope {
-            per: DedupeScope::PrincipalResource,
-            window_secs: DAY,
-        },
+        alert: PER_RESOURCE_DAY,
         samples: Samples {
             must_fire: &["samples/posture/sagemaker/NotebookInstance-direct-internet.json"],
             must_not_fire: &["samples/posture/sagemaker/NotebookInstance-vpc-only.json"],
@@ -37,17 +36,11 @@ pub const CHECK: BuiltinCheck = BuiltinCheck {
     check,
 };
 
-fn enabled(resource: &ResourceSnapshot, field: &str) -> bool {
-    resource
-        .config_str(field)
-        .is_some_and(|v| v.eq_ignore_ascii_case("Enabled"))
-}
-
 fn check(resource: &ResourceSnapshot, _: &Organization) -> Option<Hit> {
-    if !enabled(resource, "DirectInternetAccess") {
+    if !is(resource, "DirectInternetAccess", "Enabled") {
         return None;
     }
-    let action = if enabled(resource, "RootAccess") {
+    let action = if is(resource, "RootAccess", "Enabled") {
         "has direct internet access and root access"
     } else {
         "has direct internet access"

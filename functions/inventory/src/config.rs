@@ -1,0 +1,176 @@
+//! The inventory function's settings, read from environment variables and validated at cold
+//! start; an error names the variable and what is wrong with it.
+
+pub use aidr_aws::config::ConfigError;
+use aidr_aws::config::Env;
+use aidr_aws::sns::check_topic_arn;
+use aidr_engine::{Organization, Severity};
+
+/// The role assumed in other accounts, by default (the member template creates it).
+pub const DEFAULT_ROLE_NAME: &str = "aidr-inventory";
+/// Training and processing jobs created this many days back are listed, by default.
+pub const DEFAULT_RECENT_DAYS: i64 = 30;
+
+/// Validated settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InventoryConfig {
+    /// `AIDR_STATE_TABLE`: the DynamoDB table the inventory and the open failures are kept in
+    /// (the detector's table, so it can look resources up).
+    pub table: String,
+    /// `AIDR_ALERT_TOPIC_ARN`: the SNS topic new failures are alerted on.
+    pub topic_arn: String,
+    /// `AIDR_INVENTORY_REGIONS`: comma-separated regions; empty lists every enabled region.
+    pub regions: Vec<String>,
+    /// `AIDR_INVENTORY_ACCOUNTS`: comma-separated account ids; empty lists the function's own.
+    pub accounts: Vec<String>,
+    /// `AIDR_INVENTORY_ROLE_NAME`: the role assumed in other accounts (default
+    /// [`DEFAULT_ROLE_NAME`]).
+    pub role_name: String,
+    /// `AIDR_INVENTORY_RECENT_DAYS`: how far back jobs are listed (default
+    /// [`DEFAULT_RECENT_DAYS`], 1 to 365).
+    pub recent_days: i64,
+    /// `AIDR_MIN_SEVERITY`: failures below it are not alerted (default low).
+    pub min_severity: Severity,
+    /// `AIDR_ORG_ACCOUNTS`: the organization's accounts; a trust outside them is external.
+    pub organization: Organization,
+}
+
+fn list(value: Option<String>) -> Vec<String> {
+    value
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+fn accounts(var: &'static str, value: Option<String>) -> Result<Vec<String>, ConfigError> {
+    let ids = list(value);
+    match ids.iter().find(|id| id.len() != 12 || !id.bytes().all(|b| b.is_ascii_digit())) {
+        Some(bad) => Err(ConfigError::Invalid {
+            var,
+            why: format!("{bad:?} is not a 12-digit AWS account id"),
+        }),
+        None => Ok(ids),
+    }
+}
+
+fn regions(value: Option<String>) -> Result<Vec<String>, ConfigError> {
+    let names = list(value);
+    let is_region = |r: &String| {
+        let parts: Vec<&str> = r.split('-').collect();
+        parts.len() >= 3
+            && parts.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
+            && parts.last().is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit()))
+    };
+    match names.iter().find(|r| !is_region(r)) {
+        Some(bad) => Err(ConfigError::Invalid {
+            var: "AIDR_INVENTORY_REGIONS",
+            why: format!("{bad:?} is not a region name (us-east-1)"),
+        }),
+        None => Ok(names),
+    }
+}
+
+impl InventoryConfig {
+    /// Reads the settings through `get` (the process environment in the Lambda).
+    ///
+    /// # Errors
+    /// A [`ConfigError`] naming the first variable that is missing or invalid.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<InventoryConfig, ConfigError> {
+        let env = Env(get);
+        let table = env.required("AIDR_STATE_TABLE", "DynamoDB state table")?;
+        let topic_arn = env.required("AIDR_ALERT_TOPIC_ARN", "SNS topic that receives alerts")?;
+        check_topic_arn(&topic_arn).map_err(|why| ConfigError::Invalid {
+            var: "AIDR_ALERT_TOPIC_ARN",
+            why,
+        })?;
+        let role_name = env
+            .value("AIDR_INVENTORY_ROLE_NAME")
+            .unwrap_or_else(|| DEFAULT_ROLE_NAME.to_owned());
+        let recent_days = match env.value("AIDR_INVENTORY_RECENT_DAYS") {
+            None => DEFAULT_RECENT_DAYS,
+            Some(v) => v.parse().ok().filter(|d| (1..=365).contains(d)).ok_or_else(|| ConfigError::Invalid {
+                var: "AIDR_INVENTORY_RECENT_DAYS",
+                why: format!("{v:?} is not a number of days from 1 to 365"),
+            })?,
+        };
+        Ok(InventoryConfig {
+            table,
+            topic_arn,
+            regions: regions(env.value("AIDR_INVENTORY_REGIONS"))?,
+            accounts: accounts("AIDR_INVENTORY_ACCOUNTS", env.value("AIDR_INVENTORY_ACCOUNTS"))?,
+            role_name,
+            recent_days,
+            min_severity: env.parsed("AIDR_MIN_SEVERITY", Severity::Low)?,
+            organization: Organization {
+                accounts: accounts("AIDR_ORG_ACCOUNTS", env.value("AIDR_ORG_ACCOUNTS"))?,
+            },
+        })
+    }
+
+    /// Reads the settings from the process environment.
+    ///
+    /// # Errors
+    /// See [`InventoryConfig::from_lookup`].
+    pub fn from_env() -> Result<InventoryConfig, ConfigError> {
+        InventoryConfig::from_lookup(|var| std::env::var(var).ok())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(vars: &[(&str, &str)]) -> Result<InventoryConfig, ConfigError> {
+        InventoryConfig::from_lookup(|k| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string()))
+    }
+
+    const BASE: &[(&str, &str)] = &[
+        ("AIDR_STATE_TABLE", "aidr-state"),
+        ("AIDR_ALERT_TOPIC_ARN", "arn:aws:sns:us-east-1:111122223333:aidr-alerts"),
+    ];
+
+    #[test]
+    fn defaults_list_everything_in_the_own_account() {
+        let c = read(BASE).unwrap();
+        assert!(c.regions.is_empty() && c.accounts.is_empty());
+        assert_eq!(c.role_name, DEFAULT_ROLE_NAME);
+        assert_eq!(c.recent_days, DEFAULT_RECENT_DAYS);
+        assert_eq!(c.min_severity, Severity::Low);
+    }
+
+    #[test]
+    fn lists_are_read_and_checked() {
+        let mut vars = BASE.to_vec();
+        vars.push(("AIDR_INVENTORY_REGIONS", " us-east-1, eu-west-3 ,"));
+        vars.push(("AIDR_INVENTORY_ACCOUNTS", "111122223333,444455556666"));
+        let c = read(&vars).unwrap();
+        assert_eq!(c.regions, ["us-east-1", "eu-west-3"]);
+        assert_eq!(c.accounts, ["111122223333", "444455556666"]);
+        for (var, bad) in [
+            ("AIDR_INVENTORY_REGIONS", "us-east-1,US East"),
+            ("AIDR_INVENTORY_ACCOUNTS", "1111"),
+            ("AIDR_INVENTORY_RECENT_DAYS", "0"),
+            ("AIDR_MIN_SEVERITY", "urgent"),
+            ("AIDR_ALERT_TOPIC_ARN", "aidr-alerts"),
+        ] {
+            let mut vars = BASE.to_vec();
+            vars.retain(|(n, _)| *n != var);
+            vars.push((var, bad));
+            match read(&vars) {
+                Err(ConfigError::Invalid { var: named, .. }) => assert_eq!(named, var),
+                other => panic!("{var}={bad}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn the_table_is_required() {
+        assert_eq!(
+            read(&BASE[1..]),
+            Err(ConfigError::Missing("AIDR_STATE_TABLE", "DynamoDB state table"))
+        );
+    }
+}

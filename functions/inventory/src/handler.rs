@@ -1,0 +1,149 @@
+//! One scheduled run: collect the inventory, save it for the detector's lookups, judge it
+//! (posture checks on each resource, attack paths across them) and alert each **new** failure
+//! through the alerting protocol, once per resource and check.
+//!
+//! "New" is kept in the state table: `posture-open#<detection id>#<resource or path key>`
+//! lives while the failure is seen (each run renews it for [`REOPEN_AFTER_SECS`]). A failure
+//! already open is not alerted again; one that was fixed and came back after its marker
+//! expired is alerted anew. The marker is written only after the alert went out, so a run that
+//! fails halfway alerts the rest when it runs again.
+
+use aidr_engine::alerting::{AlertPolicy, Outcome, deliver};
+use aidr_engine::inventory::Inventory;
+use aidr_engine::ports::{InventorySource, Publisher, Records, StateStore};
+use aidr_engine::{Finding, Pipeline};
+use serde::Serialize;
+use tracing::{error, info, warn};
+
+/// How long an open failure's marker lives without being seen again: three days, so one
+/// missed daily run does not alert everything again.
+pub const REOPEN_AFTER_SECS: i64 = 3 * 86_400;
+
+/// Everything one run needs; built once per cold start.
+pub struct InventoryRun<C, S, P> {
+    pub source: C,
+    pub pipeline: Pipeline,
+    /// Keeps the inventory documents and the open-failure markers (the state table).
+    pub store: S,
+    pub publisher: P,
+    pub policy: AlertPolicy,
+}
+
+/// What a run did.
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub resources: usize,
+    /// Calls that could not be made (not permitted, not available…), reported not fatal.
+    pub gaps: usize,
+    /// Failures found this run (posture findings and attack paths).
+    pub failures: usize,
+    /// New failures alerted.
+    pub alerted: usize,
+    /// Failures already open (alerted by an earlier run).
+    pub open: usize,
+    /// New failures merged into an open alert, silenced by policy, or already delivered.
+    pub quiet: usize,
+    /// Failures whose alert could not be sent (retried on the next run).
+    pub errors: usize,
+    /// Whether the inventory could be saved for the detector.
+    pub saved: bool,
+}
+
+/// A run that alerted only part of what it found; the next run alerts the rest.
+#[derive(Debug, thiserror::Error)]
+#[error("{errors} of {failures} failures could not be alerted (first: {first}); they are alerted on the next run")]
+pub struct RunError {
+    pub errors: usize,
+    pub failures: usize,
+    pub first: String,
+}
+
+/// The key of a failure's open marker.
+pub fn open_key(f: &Finding) -> String {
+    format!("posture-open#{}#{}", f.rule_id, f.dedupe_key)
+}
+
+impl<C, S, P> InventoryRun<C, S, P>
+where
+    C: InventorySource,
+    S: StateStore + Records,
+    P: Publisher,
+{
+    /// The failures of an inventory: each posture check's finding on each resource, then each
+    /// attack path as a finding about its first resource.
+    pub fn failures(&self, inventory: &Inventory) -> Vec<Finding> {
+        let mut failures: Vec<Finding> = inventory.resources.iter().flat_map(|r| self.pipeline.assess(r)).collect();
+        let paths = aidr_engine::paths::find(inventory, self.pipeline.organization());
+        failures.extend(paths.iter().filter_map(|p| p.finding(inventory)));
+        failures
+    }
+
+    /// One run at `now` (Unix seconds).
+    ///
+    /// # Errors
+    /// A [`RunError`] when some new failure could not be alerted (the run is retried; what was
+    /// alerted is not alerted again).
+    pub async fn handle(&self, now: i64) -> Result<Summary, RunError> {
+        let inventory = self.source.collect(now).await;
+        let mut summary = Summary {
+            resources: inventory.resources.len(),
+            gaps: inventory.gaps.len(),
+            ..Summary::default()
+        };
+        for gap in &inventory.gaps {
+            warn!(account = %gap.account, region = %gap.region, service = %gap.service, operation = %gap.operation, reason = ?gap.reason, message = %gap.message, "not listed");
+        }
+        match aidr_aws::inventory::save(&self.store, &inventory, now).await {
+            Ok(()) => summary.saved = true,
+            Err(e) => error!(error = %e, "the inventory could not be saved for the detector's lookups"),
+        }
+        let failures = self.failures(&inventory);
+        summary.failures = failures.len();
+        let mut first_error = None;
+        for f in &failures {
+            let key = open_key(f);
+            match self.store.get(&key, now).await {
+                Ok(Some(_)) => {
+                    summary.open += 1;
+                    if let Err(e) = self.store.set(&key, 1, now + REOPEN_AFTER_SECS).await {
+                        warn!(key, error = %e, "the open failure's marker could not be renewed");
+                    }
+                    continue;
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    summary.errors += 1;
+                    first_error.get_or_insert_with(|| format!("{key}: {e}"));
+                    continue;
+                }
+            }
+            match deliver(f, &self.store, &self.publisher, &self.policy, now).await {
+                Ok(outcome) => {
+                    if outcome == Outcome::Alerted {
+                        summary.alerted += 1;
+                    } else {
+                        summary.quiet += 1;
+                    }
+                    info!(rule = f.rule_id, resource = %f.dedupe_key, ?outcome, "new failure");
+                    if let Err(e) = self.store.set(&key, 1, now + REOPEN_AFTER_SECS).await {
+                        warn!(key, error = %e, "the open failure's marker could not be written: it may be alerted again");
+                    }
+                }
+                Err(e) => {
+                    summary.errors += 1;
+                    error!(rule = f.rule_id, resource = %f.dedupe_key, error = %e, "the new failure could not be alerted");
+                    first_error.get_or_insert_with(|| format!("{}: {e}", f.rule_id));
+                }
+            }
+        }
+        info!(?summary, "inventory run");
+        match first_error {
+            None => Ok(summary),
+            Some(first) => Err(RunError {
+                errors: summary.errors,
+                failures: summary.failures,
+                first,
+            }),
+        }
+    }
+}
