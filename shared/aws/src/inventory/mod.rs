@@ -2,7 +2,8 @@
 //! every account and region asked (Bedrock, Bedrock agents and knowledge bases, AgentCore,
 //! SageMaker) and the IAM roles and users that can use them, as an
 //! [`aidr_engine::inventory::Inventory`] of snapshots with the fields and API field names of
-//! [`aidr_engine::inventory::types`]; [`save`] keeps it in the [`Records`] store.
+//! [`aidr_engine::inventory::types`]; [`save`] keeps it in a
+//! [`Records`](aidr_engine::ports::Records) store.
 //!
 //! A run never fails as a whole: each call that fails becomes a [`Gap`] (why: not permitted,
 //! not available there, throttled, failed) and the run goes on.
@@ -20,10 +21,12 @@
 //! account are collected at a time ([`REGIONS_AT_ONCE`]), the calls of one region one after
 //! the other.
 //!
-//! The collecting identity needs the `List*`, `Get*` and `Describe*` permissions of those
-//! calls (AWS's `ReadOnlyAccess` has them, and so `SecurityAudit` plus `bedrock:List*`,
-//! `bedrock:Get*`, `bedrock-agentcore:List*`/`Get*`); in other accounts, the role
-//! [`CollectOptions::role_name`] must have them and trust it.
+//! The collecting identity needs the permissions of those calls: `bedrock:List*`,
+//! `bedrock:Get*` (Bedrock agents' actions are `bedrock:` too), `bedrock-agentcore:List*`,
+//! `bedrock-agentcore:Get*`, `sagemaker:List*`, `sagemaker:Describe*`,
+//! `iam:GetAccountAuthorizationDetails`, `iam:ListAccessKeys`, `iam:GetAccessKeyLastUsed`,
+//! `iam:ListServiceSpecificCredentials`, `account:ListRegions`; in other accounts, the role
+//! [`CollectOptions::role_name`] must have them and trust the caller (`sts:AssumeRole`).
 
 mod accounts;
 mod agentcore;
@@ -51,8 +54,6 @@ use aws_types::sdk_config::SharedTimeSource;
 use futures_util::StreamExt;
 use futures_util::stream;
 
-#[doc(no_inline)]
-pub use aidr_engine::ports::Records;
 pub use save::{RESOURCE_PREFIX, RUN_PREFIX, SAVED_FOR, save};
 
 use accounts::{Identity, Members};
@@ -114,7 +115,9 @@ impl Default for CollectOptions {
 ///
 /// Never fails: what could not be read is in the inventory's `gaps`, and each account and
 /// region tried is in its `scopes` (with region `global` for the account's IAM and
-/// account-wide calls).
+/// account-wide calls). When the caller's own identity cannot be learnt, no account is
+/// collected unless `options.accounts` names some; those are then all reached through the role
+/// (partition `aws`).
 pub async fn collect(config: &SdkConfig, options: &CollectOptions, now: i64) -> Inventory {
     let clock = Clock::new(now);
     let mut builder = config.to_builder();
