@@ -2,8 +2,8 @@
 //! message the gap carries.
 //!
 //! - `NotPermitted`: the service refused the caller (`AccessDenied*`, `UnauthorizedOperation`,
-//!   `UnrecognizedClientException`, an invalid or expired token, HTTP 403), or the member role
-//!   could not be assumed.
+//!   `UnrecognizedClientException`, an invalid or expired token, HTTP 403); when the member
+//!   role could not be assumed, STS's refusal is the reason.
 //! - `NotAvailable`: the service or operation does not exist there: a region that is not
 //!   enabled (`OptInRequired`), an operation the endpoint does not know, no endpoint for the
 //!   region, or an endpoint host that does not resolve (the service is not in that region).
@@ -52,8 +52,8 @@ where
     E: ProvideErrorMetadata + Error + 'static,
 {
     if let Some(sts) = find::<AssumeRoleFailure>(error) {
-        let (_, message) = classify(sts);
-        return (GapReason::NotPermitted, format!("sts:AssumeRole failed: {message}"));
+        let (reason, message) = classify(sts);
+        return (reason, format!("sts:AssumeRole failed: {message}"));
     }
     let reason = match error {
         SdkError::ServiceError(e) => {
@@ -118,4 +118,56 @@ fn causes(error: &(dyn Error + 'static)) -> String {
         next = e.source();
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_sts::error::ErrorMetadata;
+    use aws_sdk_sts::operation::get_caller_identity::GetCallerIdentityError;
+    use aws_smithy_runtime_api::client::result::ConnectorError;
+    use aws_smithy_runtime_api::http::StatusCode;
+    use aws_smithy_types::body::SdkBody;
+
+    use super::*;
+
+    type Failure = SdkError<GetCallerIdentityError, Response>;
+
+    fn service(status: u16, code: &str) -> Failure {
+        let meta = ErrorMetadata::builder().code(code).message("said the service").build();
+        let raw = Response::new(StatusCode::try_from(status).unwrap(), SdkBody::empty());
+        SdkError::service_error(GetCallerIdentityError::generic(meta), raw)
+    }
+
+    #[test]
+    fn codes_tell_refusals_absences_and_throttling_apart() {
+        let cases = [
+            (403, "AccessDeniedException", GapReason::NotPermitted),
+            (400, "UnrecognizedClientException", GapReason::NotPermitted),
+            (403, "UnauthorizedOperation", GapReason::NotPermitted),
+            (403, "OptInRequired", GapReason::NotAvailable),
+            (400, "UnknownOperationException", GapReason::NotAvailable),
+            (400, "ThrottlingException", GapReason::Throttled),
+            (500, "InternalServerException", GapReason::Failed),
+            (400, "ValidationException", GapReason::Failed),
+        ];
+        for (status, code, reason) in cases {
+            assert_eq!(
+                classify(&service(status, code)),
+                (reason, format!("{code}: said the service")),
+                "{code}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_host_that_does_not_resolve_or_no_endpoint_is_not_available() {
+        let dns = std::io::Error::other("dns error: failed to lookup address information: Name or service not known");
+        let failure: Failure = SdkError::dispatch_failure(ConnectorError::io(dns.into()));
+        assert_eq!(classify(&failure).0, GapReason::NotAvailable);
+        let refused = std::io::Error::other("tcp connect error: Connection refused");
+        let failure: Failure = SdkError::dispatch_failure(ConnectorError::io(refused.into()));
+        assert_eq!(classify(&failure).0, GapReason::Failed);
+        let failure: Failure = SdkError::construction_failure(ResolveEndpointError::message("no endpoint for region"));
+        assert_eq!(classify(&failure).0, GapReason::NotAvailable);
+    }
 }
