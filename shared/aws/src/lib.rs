@@ -4,10 +4,13 @@
 //! With the `respond` feature, the responder's actions on IAM, Bedrock and SageMaker:
 //! `respond::AwsActions`; with the `lookup` feature, the detector's reads of IAM policies and
 //! Bedrock guardrails: `lookup::AwsLookup`. Both reach member accounts through a role they
-//! assume there (the `accounts` module they share).
+//! assume there (the `accounts` module they share). With the `inventory` feature, the AI
+//! inventory collector: `inventory::collect`.
 
 #[cfg(feature = "accounts")]
 mod accounts;
+#[cfg(any(feature = "respond", feature = "inventory"))]
+mod bedrock_logging;
 mod failure;
 #[cfg(feature = "accounts")]
 mod sdk_error;
@@ -15,6 +18,8 @@ mod sdk_error;
 pub mod config;
 pub mod dynamo;
 pub mod init_error;
+#[cfg(feature = "inventory")]
+pub mod inventory;
 #[cfg(feature = "lookup")]
 pub mod lookup;
 #[cfg(feature = "respond")]

@@ -18,7 +18,6 @@
 
 mod bedrock;
 mod iam;
-mod logging;
 mod sagemaker;
 
 #[cfg(test)]
@@ -32,6 +31,7 @@ use serde_json::{Value, json};
 use aws_types::region::Region;
 
 use crate::accounts::Accounts;
+use crate::bedrock_logging as logging;
 
 /// The session name the member role is assumed with (it shows in the member account's
 /// CloudTrail as the caller's `assumed-role/<role>/aidr-responder`).

@@ -9,8 +9,13 @@
 //!  "textDataDeliveryEnabled": true, "imageDataDeliveryEnabled": false, …}
 //! ```
 //!
+//! The responder restores configurations with it; the inventory records them.
+//!
 //! Fields are those of the Bedrock API reference (`LoggingConfig`, `S3Config`,
 //! `CloudWatchConfig`); fields this SDK does not know are left out.
+
+// Reading a configuration back (`from_json`) is the responder's alone.
+#![cfg_attr(not(feature = "respond"), allow(dead_code))]
 
 use aws_sdk_bedrock::types::builders::LoggingConfigBuilder;
 use aws_sdk_bedrock::types::{CloudWatchConfig, LoggingConfig, S3Config};
@@ -50,7 +55,7 @@ const FLAGS: [(&str, Getter, Setter); 5] = [
 
 /// The configuration as JSON, or `None` when it logs nowhere (no S3 and no CloudWatch
 /// configuration: what Bedrock has before any is put; moto answers so after a delete).
-pub(super) fn to_json(config: &LoggingConfig) -> Option<Value> {
+pub(crate) fn to_json(config: &LoggingConfig) -> Option<Value> {
     if config.s3_config().is_none() && config.cloud_watch_config().is_none() {
         return None;
     }
@@ -80,7 +85,7 @@ pub(super) fn to_json(config: &LoggingConfig) -> Option<Value> {
 /// # Errors
 /// A message naming the field when `json` is not an object, a field has the wrong type, or a
 /// required field (`bucketName`, `logGroupName`, `roleArn`) is missing.
-pub(super) fn from_json(json: &Value) -> Result<LoggingConfig, String> {
+pub(crate) fn from_json(json: &Value) -> Result<LoggingConfig, String> {
     let config = json.as_object().ok_or("loggingConfig: expected an object")?;
     let mut builder = LoggingConfig::builder()
         .set_s3_config(object(config, "s3Config")?.map(s3_config).transpose()?)

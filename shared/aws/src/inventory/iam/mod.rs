@@ -1,0 +1,128 @@
+//! IAM in one account (region `global`): the roles and users some identity policy of which
+//! grants an action of [`types::AI_SERVICES`], and the roles a collected resource names (a
+//! notebook's `RoleArn`, an agent's `agentResourceRoleArn`…), from
+//! `GetAccountAuthorizationDetails`; each user with its access keys and Bedrock API keys
+//! ([`credentials`]). Shapes are `GetAccountAuthorizationDetails`'s ([`details`]).
+
+mod credentials;
+mod details;
+
+use std::collections::{HashMap, HashSet};
+
+use aidr_engine::inventory::{GapReason, iam, types};
+use aidr_engine::resource::ResourceSnapshot;
+use aws_sdk_iam::Client;
+use aws_sdk_iam::types::{EntityType, GroupDetail, ManagedPolicyDetail, RoleDetail, UserDetail};
+use serde_json::Value;
+
+use super::found::Found;
+use details::Documents;
+
+const SERVICE: &str = "iam";
+const OPERATION: &str = "GetAccountAuthorizationDetails";
+
+/// Everything `GetAccountAuthorizationDetails` returned, over its pages.
+#[derive(Debug, Default)]
+struct Details {
+    roles: Vec<RoleDetail>,
+    users: Vec<UserDetail>,
+    groups: Vec<GroupDetail>,
+    policies: Vec<ManagedPolicyDetail>,
+}
+
+/// Collects the account's AI principals into `found`; `referenced`: the role ARNs that
+/// collected resources name.
+pub(super) async fn collect(found: &mut Found, client: &Client, referenced: &HashSet<String>) {
+    let pages = client
+        .get_account_authorization_details()
+        .filter(EntityType::Role)
+        .filter(EntityType::User)
+        .filter(EntityType::Group)
+        .filter(EntityType::LocalManagedPolicy)
+        .filter(EntityType::AwsManagedPolicy)
+        .into_paginator()
+        .send();
+    let mut all = Details::default();
+    for page in found.list(SERVICE, OPERATION, pages).await {
+        all.roles.extend(page.role_detail_list.unwrap_or_default());
+        all.users.extend(page.user_detail_list.unwrap_or_default());
+        all.groups.extend(page.group_detail_list.unwrap_or_default());
+        all.policies.extend(page.policies.unwrap_or_default());
+    }
+    let mut docs = Documents::new(&all.policies);
+    for role in &all.roles {
+        let configuration = details::role(role, &mut docs);
+        let arn = role.arn.as_deref().unwrap_or_default();
+        if referenced.contains(arn) || grants_ai(found, types::IAM_ROLE, arn, &configuration) {
+            found.add(
+                types::IAM_ROLE,
+                arn,
+                role.role_name.as_deref().unwrap_or_default(),
+                configuration,
+            );
+        }
+    }
+    let groups: HashMap<&str, Value> = all
+        .groups
+        .iter()
+        .filter_map(|g| Some((g.group_name.as_deref()?, details::group(g, &mut docs))))
+        .collect();
+    let mut users = Vec::new();
+    for user in &all.users {
+        let configuration = details::user(user, &groups, &mut docs);
+        let arn = user.arn.as_deref().unwrap_or_default();
+        if grants_ai(found, types::IAM_USER, arn, &configuration) {
+            users.push((user, configuration));
+        }
+    }
+    if !users.is_empty() {
+        credentials::add(found, client, &mut users).await;
+    }
+    for (user, configuration) in users {
+        let arn = user.arn.as_deref().unwrap_or_default();
+        found.add(
+            types::IAM_USER,
+            arn,
+            user.user_name.as_deref().unwrap_or_default(),
+            configuration,
+        );
+    }
+    for name in docs.unreadable() {
+        let message = format!("the policy document of {name} is not JSON: kept as text, not weighed");
+        found.gap(SERVICE, OPERATION, GapReason::Failed, message);
+    }
+}
+
+/// Whether an identity policy of the principal allows some action of an AI service.
+fn grants_ai(found: &Found, resource_type: &str, arn: &str, configuration: &Value) -> bool {
+    let principal = ResourceSnapshot {
+        arn: arn.to_owned(),
+        resource_type: resource_type.to_owned(),
+        name: None,
+        account: found.scope.account.clone(),
+        region: found.scope.region.clone(),
+        configuration: configuration.clone(),
+        captured_at: None,
+    };
+    let policies = iam::identity_policies(&principal);
+    !iam::principal_services(&policies, types::AI_SERVICES).is_empty()
+}
+
+/// The role ARNs named anywhere in the configurations of `resources`.
+pub(super) fn referenced_roles(resources: &[ResourceSnapshot]) -> HashSet<String> {
+    fn walk(value: &Value, out: &mut HashSet<String>) {
+        match value {
+            Value::String(s) if s.starts_with("arn:") && s.contains(":iam::") && s.contains(":role/") => {
+                out.insert(s.clone());
+            }
+            Value::Array(items) => items.iter().for_each(|v| walk(v, out)),
+            Value::Object(fields) => fields.values().for_each(|v| walk(v, out)),
+            _ => {}
+        }
+    }
+    let mut out = HashSet::new();
+    for r in resources {
+        walk(&r.configuration, &mut out);
+    }
+    out
+}
