@@ -6,8 +6,7 @@ use aidr_aws::config::Env;
 use aidr_aws::sns::check_topic_arn;
 use aidr_engine::{Organization, Severity};
 
-/// The role assumed in other accounts, by default (the member template creates it).
-pub const DEFAULT_ROLE_NAME: &str = "aidr-inventory";
+pub use aidr_aws::inventory::DEFAULT_ROLE_NAME;
 /// Training and processing jobs created this many days back are listed, by default.
 pub const DEFAULT_RECENT_DAYS: i64 = 30;
 

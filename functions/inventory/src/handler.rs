@@ -58,6 +58,15 @@ pub struct RunError {
     pub first: String,
 }
 
+impl From<RunError> for lambda_runtime::Diagnostic {
+    fn from(e: RunError) -> Self {
+        lambda_runtime::Diagnostic {
+            error_type: "Aidr.FailuresNotAlerted".into(),
+            error_message: e.to_string(),
+        }
+    }
+}
+
 /// The key of a failure's open marker.
 pub fn open_key(f: &Finding) -> String {
     format!("posture-open#{}#{}", f.rule_id, f.dedupe_key)
@@ -94,7 +103,7 @@ where
             warn!(account = %gap.account, region = %gap.region, service = %gap.service, operation = %gap.operation, reason = ?gap.reason, message = %gap.message, "not listed");
         }
         match aidr_aws::inventory::save(&self.store, &inventory, now).await {
-            Ok(()) => summary.saved = true,
+            Ok(_) => summary.saved = true,
             Err(e) => error!(error = %e, "the inventory could not be saved for the detector's lookups"),
         }
         let failures = self.failures(&inventory);

@@ -28,6 +28,7 @@ async fn main() -> Result<(), Error> {
                 accounts: config.accounts.clone(),
                 role_name: config.role_name.clone(),
                 recent_days: config.recent_days,
+                ..CollectOptions::default()
             },
         ),
         pipeline: Pipeline::new(Registry::builtin(), config.organization.clone(), None),

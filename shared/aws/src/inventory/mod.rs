@@ -46,6 +46,7 @@ mod tests;
 use std::time::Duration;
 
 use aidr_engine::inventory::{Gap, Inventory, Scope};
+use aidr_engine::ports::InventorySource;
 use aidr_engine::time::format_secs;
 use aws_config::SdkConfig;
 use aws_config::retry::RetryConfig;
@@ -55,6 +56,29 @@ use futures_util::StreamExt;
 use futures_util::stream;
 
 pub use save::{RESOURCE_PREFIX, RUN_PREFIX, SAVED_FOR, save};
+
+/// The role assumed in other accounts by default (the member template's inventory role).
+pub const DEFAULT_ROLE_NAME: &str = "aidr-inventory";
+
+/// The live accounts as an [`InventorySource`]: [`collect`] with fixed options.
+#[derive(Debug, Clone)]
+pub struct AwsInventory {
+    config: SdkConfig,
+    options: CollectOptions,
+}
+
+impl AwsInventory {
+    /// Collects with the credentials of `config`.
+    pub fn new(config: SdkConfig, options: CollectOptions) -> AwsInventory {
+        AwsInventory { config, options }
+    }
+}
+
+impl InventorySource for AwsInventory {
+    fn collect(&self, now: i64) -> impl std::future::Future<Output = Inventory> + Send {
+        collect(&self.config, &self.options, now)
+    }
+}
 
 use accounts::{Identity, Members};
 use found::{Clock, Found};
@@ -96,13 +120,13 @@ impl CollectOptions {
 }
 
 impl Default for CollectOptions {
-    /// All enabled regions of the caller's own account; role `aidr-member` in others; jobs of
-    /// the last 30 days; [`CollectOptions::default_retry`].
+    /// All enabled regions of the caller's own account; role [`DEFAULT_ROLE_NAME`] in others;
+    /// jobs of the last 30 days; [`CollectOptions::default_retry`].
     fn default() -> CollectOptions {
         CollectOptions {
             regions: Vec::new(),
             accounts: Vec::new(),
-            role_name: "aidr-member".to_owned(),
+            role_name: DEFAULT_ROLE_NAME.to_owned(),
             recent_days: 30,
             retry: CollectOptions::default_retry(),
         }
