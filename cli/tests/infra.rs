@@ -503,27 +503,36 @@ fn permissions_table(grants: &BTreeMap<Playbook, Grants>) -> String {
     out
 }
 
-#[test]
-fn readme_permissions_table_matches_the_playbooks() {
-    let grants = check_role("infra/template.yaml", "ResponderFunctionRole");
+/// Checks that the text between `<!-- {marker}:start -->` and `<!-- {marker}:end -->` of
+/// `infra/README.md` is `content`, or, with `AIDR_BLESS` set, writes it there.
+fn check_readme_section(marker: &str, content: &str) {
+    // The tests that bless run in parallel: one read-modify-write of the file at a time.
+    static README: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _lock = README.lock().unwrap_or_else(|e| e.into_inner());
     let path = root().join("infra/README.md");
     let readme = std::fs::read_to_string(&path).unwrap();
-    let (start, end) = ("<!-- playbooks:start -->\n", "<!-- playbooks:end -->");
+    let (start, end) = (format!("<!-- {marker}:start -->\n"), format!("<!-- {marker}:end -->"));
     let (head, rest) = readme
-        .split_once(start)
-        .expect("infra/README.md has the playbooks:start marker");
+        .split_once(&start)
+        .unwrap_or_else(|| panic!("infra/README.md has the {marker}:start marker"));
     let (_, tail) = rest
-        .split_once(end)
-        .expect("infra/README.md has the playbooks:end marker");
-    let expected = format!("{head}{start}{}{end}{tail}", permissions_table(&grants));
+        .split_once(&end)
+        .unwrap_or_else(|| panic!("infra/README.md has the {marker}:end marker"));
+    let expected = format!("{head}{start}{content}{end}{tail}");
     if std::env::var_os("AIDR_BLESS").is_some() {
         std::fs::write(&path, &expected).unwrap();
     } else {
         assert!(
             readme == expected,
-            "infra/README.md permissions table is stale: run `AIDR_BLESS=1 cargo test -p aidr --test infra readme`"
+            "infra/README.md {marker} table is stale: run `AIDR_BLESS=1 cargo test -p aidr --test infra readme`"
         );
     }
+}
+
+#[test]
+fn readme_permissions_table_matches_the_playbooks() {
+    let grants = check_role("infra/template.yaml", "ResponderFunctionRole");
+    check_readme_section("playbooks", &permissions_table(&grants));
 }
 
 #[test]
@@ -1109,4 +1118,44 @@ fn the_schedule_starts_the_inventory_function_and_only_it() {
         alarm.contains("Value: !GetAtt InventoryDeadLetterQueue.QueueName"),
         "{alarm}"
     );
+}
+
+/// The inventory permissions table of `infra/README.md`, from the inventory function's role and
+/// the member inventory role.
+fn inventory_permissions_table() -> String {
+    let template = read("infra/template.yaml");
+    let member = read("infra/member-role.yaml");
+    let member_sids: BTreeSet<String> = policy_statements(&resource(&member, "InventoryRole"))
+        .into_iter()
+        .map(|s| s.sid)
+        .collect();
+    let arn = |r: &str| {
+        let r = r.trim_start_matches("!Sub ").trim_matches('"');
+        let r = r
+            .replace("${AWS::Partition}", "<partition>")
+            .replace("${AWS::AccountId}", "<account>")
+            .replace("${InventoryRoleName}", "<InventoryRoleName>");
+        match r.strip_prefix("!GetAtt ").or_else(|| r.strip_prefix("!Ref ")) {
+            Some(name) => format!("the stack's `{}`", name.trim_end_matches(".Arn")),
+            None => format!("`{r}`"),
+        }
+    };
+    let mut out = String::from("| Statement | Actions | Resources | Member role |\n|---|---|---|---|\n");
+    for s in policy_statements(&resource(&template, "InventoryFunctionRole")) {
+        let actions: Vec<String> = s.actions.iter().map(|a| format!("`{a}`")).collect();
+        let resources: Vec<String> = s.resources.iter().map(|r| arn(r)).collect();
+        let in_member = if member_sids.contains(&s.sid) { "yes" } else { "–" };
+        out += &format!(
+            "| `{}` | {} | {} | {in_member} |\n",
+            s.sid,
+            actions.join(", "),
+            resources.join(", ")
+        );
+    }
+    out
+}
+
+#[test]
+fn readme_inventory_permissions_table_matches_the_roles() {
+    check_readme_section("inventory-permissions", &inventory_permissions_table());
 }
