@@ -1,7 +1,10 @@
 //! The responder's infrastructure in step with the engine's playbooks: the IAM permissions of
 //! the responder's role (`infra/template.yaml`) and of the member role (`infra/member-role.yaml`),
 //! split into reads, writes and undo-only calls; the rule ids of its subscription's filter
-//! policy; and the permissions table of `infra/README.md`, generated from both.
+//! policy; and the permissions table of `infra/README.md`, generated from both. The inventory's
+//! infrastructure in step with its function: the collector's reads in both templates, its
+//! schedule, and its environment. And what holds for all of aidr's roles: only they publish
+//! alerts, the responder never acts on them, and the alert key encrypts their log groups.
 //!
 //! The templates use CloudFormation's short tags (`!If`, `!Sub`), so they are read as text, in
 //! the layout they are written in: a statement per `Sid`, under `!If [<condition>, …]`.
@@ -65,14 +68,22 @@ struct Statement {
     condition: Option<String>,
     deny: bool,
     actions: BTreeSet<String>,
+    /// Its `Resource`, item by item as written (`"*"`, `!GetAtt Queue.Arn`, `!Sub arn:…`).
+    resources: Vec<String>,
 }
 
 /// The statements of a role's policies, in order.
 fn statements(role: &[&str]) -> Vec<Statement> {
     let mut out: Vec<Statement> = Vec::new();
     let mut in_actions = false;
+    // The indentation of the `Resource:` key whose list is being read.
+    let mut in_resources: Option<usize> = None;
+    let indent = |l: &str| l.len() - l.trim_start().len();
     for (i, line) in role.iter().enumerate() {
         let t = line.trim();
+        if t.starts_with('#') {
+            continue;
+        }
         let item = t.strip_prefix("- ").unwrap_or(t);
         if let Some(sid) = item.strip_prefix("Sid: ") {
             let sid = sid.split(" #").next().unwrap().trim().to_owned();
@@ -86,8 +97,10 @@ fn statements(role: &[&str]) -> Vec<Statement> {
                 condition,
                 deny: false,
                 actions: BTreeSet::new(),
+                resources: Vec::new(),
             });
             in_actions = false;
+            in_resources = None;
             continue;
         }
         let Some(current) = out.last_mut() else { continue };
@@ -100,17 +113,46 @@ fn statements(role: &[&str]) -> Vec<Statement> {
                 _ => in_actions = false,
             }
         }
+        if let Some(key) = in_resources {
+            match t.strip_prefix("- ") {
+                Some(resource) if indent(line) > key => {
+                    current.resources.push(uncommented(resource));
+                    continue;
+                }
+                _ => in_resources = None,
+            }
+        }
         if let Some(rest) = t.strip_prefix("Action:") {
             if rest.trim().is_empty() {
                 in_actions = true;
             } else {
                 current.actions.extend(inline_list(rest));
             }
+        } else if let Some(rest) = t.strip_prefix("Resource:") {
+            if rest.trim().is_empty() {
+                in_resources = Some(indent(line));
+            } else {
+                current.resources.push(uncommented(rest));
+            }
         } else if t == "Effect: Deny" {
             current.deny = true;
         }
     }
     out
+}
+
+/// A YAML value without its trailing ` # comment`.
+fn uncommented(value: &str) -> String {
+    value.split(" # ").next().unwrap().trim().to_owned()
+}
+
+/// The statements of a role's own policies (after `Policies:`, not its trust policy).
+fn policy_statements(role: &[&str]) -> Vec<Statement> {
+    let start = role
+        .iter()
+        .position(|l| l.trim() == "Policies:")
+        .expect("the role has policies");
+    statements(&role[start..])
 }
 
 /// The `UndoOnlyPermissions` of a role's metadata: playbook id -> the permissions not granted.
@@ -461,27 +503,36 @@ fn permissions_table(grants: &BTreeMap<Playbook, Grants>) -> String {
     out
 }
 
-#[test]
-fn readme_permissions_table_matches_the_playbooks() {
-    let grants = check_role("infra/template.yaml", "ResponderFunctionRole");
+/// Checks that the text between `<!-- {marker}:start -->` and `<!-- {marker}:end -->` of
+/// `infra/README.md` is `content`, or, with `AIDR_BLESS` set, writes it there.
+fn check_readme_section(marker: &str, content: &str) {
+    // The tests that bless run in parallel: one read-modify-write of the file at a time.
+    static README: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _lock = README.lock().unwrap_or_else(|e| e.into_inner());
     let path = root().join("infra/README.md");
     let readme = std::fs::read_to_string(&path).unwrap();
-    let (start, end) = ("<!-- playbooks:start -->\n", "<!-- playbooks:end -->");
+    let (start, end) = (format!("<!-- {marker}:start -->\n"), format!("<!-- {marker}:end -->"));
     let (head, rest) = readme
-        .split_once(start)
-        .expect("infra/README.md has the playbooks:start marker");
+        .split_once(&start)
+        .unwrap_or_else(|| panic!("infra/README.md has the {marker}:start marker"));
     let (_, tail) = rest
-        .split_once(end)
-        .expect("infra/README.md has the playbooks:end marker");
-    let expected = format!("{head}{start}{}{end}{tail}", permissions_table(&grants));
+        .split_once(&end)
+        .unwrap_or_else(|| panic!("infra/README.md has the {marker}:end marker"));
+    let expected = format!("{head}{start}{content}{end}{tail}");
     if std::env::var_os("AIDR_BLESS").is_some() {
         std::fs::write(&path, &expected).unwrap();
     } else {
         assert!(
             readme == expected,
-            "infra/README.md permissions table is stale: run `AIDR_BLESS=1 cargo test -p aidr --test infra readme`"
+            "infra/README.md {marker} table is stale: run `AIDR_BLESS=1 cargo test -p aidr --test infra readme`"
         );
     }
+}
+
+#[test]
+fn readme_permissions_table_matches_the_playbooks() {
+    let grants = check_role("infra/template.yaml", "ResponderFunctionRole");
+    check_readme_section("playbooks", &permissions_table(&grants));
 }
 
 #[test]
@@ -527,7 +578,7 @@ fn a_claim_outlives_the_responders_run_and_not_lambdas_first_retry() {
 }
 
 #[test]
-fn only_the_detector_and_the_responder_publish_to_the_alert_topic() {
+fn only_aidrs_alerting_functions_publish_to_the_alert_topic() {
     let template = read("infra/template.yaml");
     let policy = resource(&template, "AlertTopicPolicy").join("\n");
     let deny = policy
@@ -542,12 +593,569 @@ fn only_the_detector_and_the_responder_publish_to_the_alert_topic() {
         deny.contains("StringNotEquals") && deny.contains("aws:PrincipalArn"),
         "{deny}"
     );
-    for role in ["DetectorRole.Arn", "ResponderFunctionRole.Arn"] {
-        assert!(deny.contains(role), "{role} may not publish: {deny}");
+    let publishers: Vec<String> = roles(&template)
+        .into_iter()
+        .filter(|role| {
+            policy_statements(&resource(&template, role)).iter().any(|s| {
+                !s.deny && s.actions.contains("sns:Publish") && s.resources.iter().any(|r| r == "!Ref AlertTopic")
+            })
+        })
+        .collect();
+    assert_eq!(
+        publishers,
+        ["DetectorRole", "ResponderFunctionRole", "InventoryFunctionRole"],
+        "the roles allowed to publish alerts"
+    );
+    for role in &publishers {
+        assert!(
+            deny.contains(&format!("!GetAtt {role}.Arn")),
+            "{role} may not publish: {deny}"
+        );
     }
     assert!(
         deny.contains("aws:PrincipalIsAWSService: \"false\""),
         "alarms must still publish: {deny}"
     );
     assert!(policy.contains("Service: cloudwatch.amazonaws.com"), "{policy}");
+}
+
+/// The logical ids of the IAM roles of `template`, in order.
+fn roles(template: &str) -> Vec<String> {
+    let lines: Vec<&str> = template.lines().collect();
+    lines
+        .windows(2)
+        .filter(|w| w[1] == "    Type: AWS::IAM::Role")
+        .filter_map(|w| w[0].strip_prefix("  ")?.strip_suffix(':'))
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn the_responder_never_acts_on_aidrs_own_roles() {
+    let template = read("infra/template.yaml");
+    let guard = resource(&template, "ResponderFunctionRoleGuard").join("\n");
+    let function = resource(&template, "ResponderFunction");
+    let protected = function
+        .iter()
+        .skip_while(|l| !l.trim().starts_with("AIDR_RESPONSE_PROTECTED_PRINCIPALS:"))
+        .skip(1)
+        .take_while(|l| !l.trim().starts_with("AIDR_"))
+        .copied()
+        .collect::<Vec<_>>()
+        .join("\n");
+    let roles = roles(&template);
+    assert!(roles.len() >= 8, "{roles:?}");
+    for role in &roles {
+        let arn = format!("!GetAtt {role}.Arn");
+        assert!(
+            guard.contains(&arn),
+            "ResponderFunctionRoleGuard must deny changes to {role}"
+        );
+        assert!(
+            protected.contains(&arn),
+            "AIDR_RESPONSE_PROTECTED_PRINCIPALS must list {role}"
+        );
+    }
+    // The member roles, named by the same parameters in both templates.
+    let member = read("infra/member-role.yaml");
+    let names: Vec<&str> = member
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("RoleName: !Ref "))
+        .collect();
+    assert_eq!(names, ["ResponderRoleName", "InventoryRoleName"]);
+    for name in names {
+        assert!(
+            template.contains(&format!("\n  {name}:\n")),
+            "infra/template.yaml has no {name} parameter"
+        );
+        assert!(
+            guard.contains(&format!(
+                "!Sub arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:role/${{{name}}}"
+            )),
+            "ResponderFunctionRoleGuard must deny changes to the role {name} in this account"
+        );
+        assert!(
+            protected.contains(&format!("!Sub arn:${{AWS::Partition}}:iam::*:role/${{{name}}}")),
+            "AIDR_RESPONSE_PROTECTED_PRINCIPALS must list the role {name} in every account"
+        );
+    }
+}
+
+#[test]
+fn the_alert_key_encrypts_every_log_group() {
+    let template = read("infra/template.yaml");
+    let key = resource(&template, "AlertKey").join("\n");
+    let lines: Vec<&str> = template.lines().collect();
+    let groups: Vec<&str> = lines
+        .windows(2)
+        .filter(|w| w[1] == "    Type: AWS::Logs::LogGroup")
+        .filter_map(|w| w[0].strip_prefix("  ")?.strip_suffix(':'))
+        .collect();
+    assert!(groups.len() >= 7, "{groups:?}");
+    for group in groups {
+        let lines = resource(&template, group);
+        let name = lines
+            .iter()
+            .find_map(|l| l.trim().strip_prefix("LogGroupName: !Sub "))
+            .unwrap_or_else(|| panic!("{group} has no LogGroupName"));
+        assert!(
+            lines.iter().any(|l| l.trim() == "KmsKeyId: !GetAtt AlertKey.Arn"),
+            "{group} is not encrypted with the alert key"
+        );
+        assert!(
+            key.contains(&format!("log-group:{name}\n")),
+            "the alert key's policy does not let CloudWatch Logs encrypt {name}"
+        );
+    }
+}
+
+// ---------------------------------------------------------------- inventory
+
+/// The calls the inventory's collector (`aidr_aws::inventory`) makes, as IAM actions. The list
+/// lives here, not in the engine, which knows no SDK calls: keep it in step with the collector.
+const INVENTORY_CALLS: &[&str] = &[
+    "sts:GetCallerIdentity",
+    "sts:AssumeRole",
+    "account:ListRegions",
+    // Bedrock (the bedrock-agent API's actions are in the bedrock namespace too)
+    "bedrock:ListCustomModels",
+    "bedrock:GetCustomModel",
+    "bedrock:ListImportedModels",
+    "bedrock:GetImportedModel",
+    "bedrock:ListProvisionedModelThroughputs",
+    "bedrock:ListGuardrails",
+    "bedrock:GetGuardrail",
+    "bedrock:ListInferenceProfiles",
+    "bedrock:GetModelInvocationLoggingConfiguration",
+    "bedrock:ListAgents",
+    "bedrock:GetAgent",
+    "bedrock:ListKnowledgeBases",
+    "bedrock:GetKnowledgeBase",
+    "bedrock:ListDataSources",
+    "bedrock:GetDataSource",
+    // AgentCore (bedrock-agentcore-control)
+    "bedrock-agentcore:ListAgentRuntimes",
+    "bedrock-agentcore:GetAgentRuntime",
+    "bedrock-agentcore:ListGateways",
+    "bedrock-agentcore:GetGateway",
+    "bedrock-agentcore:ListGatewayTargets",
+    // SageMaker
+    "sagemaker:ListNotebookInstances",
+    "sagemaker:DescribeNotebookInstance",
+    "sagemaker:ListNotebookInstanceLifecycleConfigs",
+    "sagemaker:DescribeNotebookInstanceLifecycleConfig",
+    "sagemaker:ListDomains",
+    "sagemaker:DescribeDomain",
+    "sagemaker:ListUserProfiles",
+    "sagemaker:DescribeUserProfile",
+    "sagemaker:ListEndpoints",
+    "sagemaker:DescribeEndpoint",
+    "sagemaker:ListEndpointConfigs",
+    "sagemaker:DescribeEndpointConfig",
+    "sagemaker:ListModels",
+    "sagemaker:DescribeModel",
+    "sagemaker:ListModelPackageGroups",
+    "sagemaker:DescribeModelPackageGroup",
+    "sagemaker:ListTrainingJobs",
+    "sagemaker:DescribeTrainingJob",
+    "sagemaker:ListProcessingJobs",
+    "sagemaker:DescribeProcessingJob",
+    // IAM
+    "iam:GetAccountAuthorizationDetails",
+    "iam:ListAccessKeys",
+    "iam:GetAccessKeyLastUsed",
+    "iam:ListServiceSpecificCredentials",
+];
+
+/// Calls that need no IAM permission (an explicit deny does not stop them either).
+const INVENTORY_FREE_CALLS: &[&str] = &["sts:GetCallerIdentity"];
+
+/// Calls that switch accounts rather than read one: granted to the function's role only.
+const INVENTORY_ASSUME_CALLS: &[&str] = &["sts:AssumeRole"];
+
+/// The reads granted on `"*"`: those without resource-level permissions in the Service
+/// Authorization Reference, and `bedrock:ListGuardrails`, whose list-everything form names no
+/// guardrail (see the template).
+const INVENTORY_UNSCOPED_READS: &[&str] = &[
+    "bedrock:ListCustomModels",
+    "bedrock:ListImportedModels",
+    "bedrock:ListProvisionedModelThroughputs",
+    "bedrock:ListGuardrails",
+    "bedrock:ListInferenceProfiles",
+    "bedrock:GetModelInvocationLoggingConfiguration",
+    "bedrock:ListAgents",
+    "bedrock:ListKnowledgeBases",
+    "bedrock-agentcore:ListAgentRuntimes",
+    "bedrock-agentcore:ListGateways",
+    "sagemaker:ListNotebookInstances",
+    "sagemaker:ListNotebookInstanceLifecycleConfigs",
+    "sagemaker:ListDomains",
+    "sagemaker:ListUserProfiles",
+    "sagemaker:ListEndpoints",
+    "sagemaker:ListEndpointConfigs",
+    "sagemaker:ListModels",
+    "sagemaker:ListModelPackageGroups",
+    "sagemaker:ListTrainingJobs",
+    "sagemaker:ListProcessingJobs",
+    "iam:GetAccountAuthorizationDetails",
+];
+
+fn set(items: &[&str]) -> BTreeSet<String> {
+    items.iter().map(|s| s.to_string()).collect()
+}
+
+/// The collector's reads: every call but the free and the assume ones.
+fn inventory_reads() -> BTreeSet<String> {
+    let calls = set(INVENTORY_CALLS);
+    assert_eq!(calls.len(), INVENTORY_CALLS.len(), "INVENTORY_CALLS lists a call twice");
+    &(&calls - &set(INVENTORY_FREE_CALLS)) - &set(INVENTORY_ASSUME_CALLS)
+}
+
+/// The `Collect…` statements of a role: (sid, actions, resources).
+fn collect_statements(statements: &[Statement]) -> Vec<(&str, &BTreeSet<String>, &[String])> {
+    statements
+        .iter()
+        .filter(|s| s.sid.starts_with("Collect"))
+        .map(|s| (s.sid.as_str(), &s.actions, s.resources.as_slice()))
+        .collect()
+}
+
+/// Checks that `statements` grant the collector's reads exactly, read-only, on `"*"` only for
+/// [`INVENTORY_UNSCOPED_READS`] and otherwise on this account's resources.
+fn check_collect_statements(path: &str, role: &str, statements: &[Statement]) {
+    let reads = inventory_reads();
+    let collect = collect_statements(statements);
+    let mut granted = BTreeSet::new();
+    let mut unscoped = BTreeSet::new();
+    for (sid, actions, resources) in &collect {
+        for action in *actions {
+            assert!(granted.insert(action.clone()), "{path}: {role} grants {action} twice");
+            let name = action.split_once(':').unwrap().1;
+            assert!(
+                ["List", "Get", "Describe"].iter().any(|p| name.starts_with(p)),
+                "{path}: {role}: {action} is not a read"
+            );
+        }
+        assert!(!resources.is_empty(), "{path}: {role}: {sid} names no resource");
+        if resources.iter().any(|r| r == "\"*\"") {
+            assert_eq!(resources.len(), 1, "{path}: {role}: {sid}");
+            unscoped.extend(actions.iter().cloned());
+        } else {
+            for r in *resources {
+                assert!(
+                    r.starts_with("!Sub arn:${AWS::Partition}:") && r.contains(":${AWS::AccountId}:"),
+                    "{path}: {role}: {sid}: {r} is not a resource of this account"
+                );
+            }
+        }
+    }
+    assert_eq!(
+        granted, reads,
+        "{path}: {role} must grant exactly the collector's reads"
+    );
+    assert_eq!(
+        unscoped,
+        set(INVENTORY_UNSCOPED_READS),
+        "{path}: {role} grants on \"*\" exactly the reads IAM cannot scope"
+    );
+    for s in statements {
+        assert!(!s.deny, "{path}: {role}: {} denies", s.sid);
+        for call in INVENTORY_FREE_CALLS {
+            assert!(!s.actions.contains(*call), "{path}: {role}: {call} needs no permission");
+        }
+    }
+}
+
+#[test]
+fn the_inventory_role_grants_exactly_the_collectors_calls() {
+    let template = read("infra/template.yaml");
+    let statements = policy_statements(&resource(&template, "InventoryFunctionRole"));
+    check_collect_statements("infra/template.yaml", "InventoryFunctionRole", &statements);
+    // Besides the reads: its logs; the state table as the detector's role (its run keeps the
+    // inventory documents and the open markers, and runs the alerting protocol: DynamoStore's
+    // get GetItem, set, insert_if_absent and compare_and_set PutItem, count_in_window
+    // UpdateItem; no get_many, no remove); the alerts; its dead letters; the member role.
+    let others: BTreeMap<&str, (BTreeSet<String>, Vec<String>)> = statements
+        .iter()
+        .filter(|s| !s.sid.starts_with("Collect"))
+        .map(|s| (s.sid.as_str(), (s.actions.clone(), s.resources.clone())))
+        .collect();
+    let expected: BTreeMap<&str, (BTreeSet<String>, Vec<String>)> = [
+        (
+            "OwnLogs",
+            &["logs:CreateLogStream", "logs:PutLogEvents"][..],
+            "!GetAtt InventoryLogGroup.Arn",
+        ),
+        (
+            "State",
+            &["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+            "!GetAtt StateTable.Arn",
+        ),
+        ("PublishAlerts", &["sns:Publish"], "!Ref AlertTopic"),
+        (
+            "PublishToEncryptedTopic",
+            &["kms:GenerateDataKey*", "kms:Decrypt"],
+            "!GetAtt AlertKey.Arn",
+        ),
+        (
+            "DeadLetters",
+            &["sqs:SendMessage"],
+            "!GetAtt InventoryDeadLetterQueue.Arn",
+        ),
+        (
+            "AssumeMemberRoles",
+            INVENTORY_ASSUME_CALLS,
+            "!Sub arn:${AWS::Partition}:iam::*:role/${InventoryRoleName}",
+        ),
+    ]
+    .into_iter()
+    .map(|(sid, actions, resource)| (sid, (set(actions), vec![resource.to_owned()])))
+    .collect();
+    assert_eq!(others, expected, "InventoryFunctionRole's other statements");
+}
+
+#[test]
+fn the_member_inventory_role_grants_the_same_reads() {
+    let template = read("infra/template.yaml");
+    let member = read("infra/member-role.yaml");
+    let central = policy_statements(&resource(&template, "InventoryFunctionRole"));
+    let role = resource(&member, "InventoryRole");
+    let statements = policy_statements(&role);
+    check_collect_statements("infra/member-role.yaml", "InventoryRole", &statements);
+    assert_eq!(
+        statements.len(),
+        collect_statements(&statements).len(),
+        "infra/member-role.yaml: InventoryRole grants the collector's reads and nothing else"
+    );
+    assert_eq!(
+        collect_statements(&central),
+        collect_statements(&statements),
+        "both inventory roles grant the same reads, statement by statement"
+    );
+    let text = role.join("\n");
+    for expected in [
+        "Condition: InventoryRoleOn",
+        "RoleName: !Ref InventoryRoleName",
+        "AWS: !Sub arn:${AWS::Partition}:iam::${CentralAccountId}:root",
+        "aws:PrincipalArn: !Sub arn:${AWS::Partition}:iam::${CentralAccountId}:role/${InventoryFunctionRoleName}",
+        "- Key: aidr:response\n          Value: skip",
+    ] {
+        assert!(
+            text.contains(expected),
+            "infra/member-role.yaml: InventoryRole lacks {expected:?}"
+        );
+    }
+    let trust = statements_of_trust(&role);
+    assert_eq!(
+        trust,
+        ["sts:AssumeRole"],
+        "infra/member-role.yaml: InventoryRole's trust"
+    );
+}
+
+/// The actions of a role's trust policy.
+fn statements_of_trust(role: &[&str]) -> Vec<String> {
+    let start = role
+        .iter()
+        .position(|l| l.trim() == "AssumeRolePolicyDocument:")
+        .unwrap();
+    let end = role.iter().position(|l| l.trim() == "Policies:").unwrap();
+    role[start..end]
+        .iter()
+        .filter_map(|l| l.trim().strip_prefix("Action: "))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The `Default:` of parameter `name` of `template`.
+fn default(template: &str, name: &str) -> String {
+    resource(template, name)
+        .iter()
+        .find_map(|l| l.trim().strip_prefix("Default: "))
+        .unwrap_or_else(|| panic!("parameter {name} has no default"))
+        .trim_matches('"')
+        .to_owned()
+}
+
+#[test]
+fn the_inventory_defaults_are_the_functions() {
+    let template = read("infra/template.yaml");
+    let member = read("infra/member-role.yaml");
+    let config = read("functions/inventory/src/config.rs");
+    let role = default(&template, "InventoryRoleName");
+    assert_eq!(
+        role,
+        default(&member, "InventoryRoleName"),
+        "both templates name the same role"
+    );
+    assert!(
+        config.contains(&format!("pub const DEFAULT_ROLE_NAME: &str = \"{role}\";")),
+        "InventoryRoleName's default is the function's DEFAULT_ROLE_NAME"
+    );
+    let days = default(&template, "InventoryRecentDays");
+    assert!(
+        config.contains(&format!("pub const DEFAULT_RECENT_DAYS: i64 = {days};")),
+        "InventoryRecentDays's default is the function's DEFAULT_RECENT_DAYS"
+    );
+    let parameter = resource(&template, "InventoryRecentDays").join("\n");
+    assert!(
+        parameter.contains("MinValue: 1") && parameter.contains("MaxValue: 365") && config.contains("(1..=365)"),
+        "InventoryRecentDays takes what the function accepts: {parameter}"
+    );
+    assert_eq!(default(&template, "EnableInventory"), "true");
+    assert_eq!(default(&template, "InventorySchedule"), "rate(1 day)");
+    assert_eq!(
+        default(&member, "InventoryFunctionRoleName"),
+        "",
+        "the member inventory role is opt-in"
+    );
+}
+
+#[test]
+fn the_inventory_functions_environment_is_what_it_reads() {
+    let template = read("infra/template.yaml");
+    let config = read("functions/inventory/src/config.rs");
+    let code = config.split("#[cfg(test)]").next().unwrap();
+    let read_vars: BTreeSet<String> = code
+        .split('"')
+        .skip(1)
+        .step_by(2)
+        .filter(|s| s.starts_with("AIDR_") && s.bytes().all(|b| b.is_ascii_uppercase() || b == b'_'))
+        .map(str::to_owned)
+        .collect();
+    assert!(read_vars.contains("AIDR_STATE_TABLE"), "{read_vars:?}");
+    let function = resource(&template, "InventoryFunction");
+    let set_vars: BTreeSet<String> = function
+        .iter()
+        .skip_while(|l| l.trim() != "Variables:")
+        .skip(1)
+        .filter_map(|l| l.trim().split_once(':').map(|(k, _)| k.to_owned()))
+        .filter(|k| k.starts_with("AIDR_"))
+        .collect();
+    assert_eq!(
+        set_vars, read_vars,
+        "InventoryFunction sets exactly the variables functions/inventory/src/config.rs reads"
+    );
+    let text = function.join("\n");
+    for expected in [
+        "Binary: inventory",
+        "Runtime: provided.al2023",
+        "Architectures: [arm64]",
+        "Timeout: 900",
+        "Role: !GetAtt InventoryFunctionRole.Arn",
+        "LogGroup: !Ref InventoryLogGroup",
+        "AIDR_MIN_SEVERITY: !Ref MinSeverity",
+        "AIDR_ORG_ACCOUNTS: !Ref OrgAccounts",
+        "AWS_LAMBDA_LOG_FORMAT: JSON",
+    ] {
+        assert!(text.contains(expected), "InventoryFunction lacks {expected:?}");
+    }
+    assert!(
+        read("functions/inventory/Cargo.toml").contains("\nname = \"inventory\"\n"),
+        "the Binary is the inventory crate's"
+    );
+}
+
+#[test]
+fn the_schedule_starts_the_inventory_function_and_only_it() {
+    let template = read("infra/template.yaml");
+    let schedule = resource(&template, "InventoryScheduledRun").join("\n");
+    for expected in [
+        "Type: AWS::Scheduler::Schedule",
+        "Condition: InventoryOn",
+        "GroupName: !Ref InventoryScheduleGroup",
+        "ScheduleExpression: !Ref InventorySchedule",
+        "FlexibleTimeWindow:\n        Mode: \"OFF\"",
+        "State: ENABLED",
+        "Arn: !GetAtt InventoryFunction.Arn",
+        "RoleArn: !GetAtt InventorySchedulerRole.Arn",
+        "RetryPolicy:\n          MaximumRetryAttempts:",
+        "DeadLetterConfig:\n          Arn: !GetAtt InventoryDeadLetterQueue.Arn",
+    ] {
+        assert!(
+            schedule.contains(expected),
+            "InventoryScheduledRun lacks {expected:?}:\n{schedule}"
+        );
+    }
+    let role = resource(&template, "InventorySchedulerRole");
+    let trust = role.join("\n");
+    assert!(
+        trust.contains("Service: scheduler.amazonaws.com")
+            && trust.contains("aws:SourceAccount: !Ref AWS::AccountId")
+            && trust.contains("aws:SourceArn: !GetAtt InventoryScheduleGroup.Arn"),
+        "InventorySchedulerRole must trust only this stack's schedules:\n{trust}"
+    );
+    let granted: Vec<(String, BTreeSet<String>, Vec<String>)> = policy_statements(&role)
+        .into_iter()
+        .map(|s| (s.sid, s.actions, s.resources))
+        .collect();
+    assert_eq!(
+        granted,
+        [
+            (
+                "StartInventory".to_owned(),
+                set(&["lambda:InvokeFunction"]),
+                vec!["!GetAtt InventoryFunction.Arn".to_owned()]
+            ),
+            (
+                "DeadLetters".to_owned(),
+                set(&["sqs:SendMessage"]),
+                vec!["!GetAtt InventoryDeadLetterQueue.Arn".to_owned()]
+            ),
+        ],
+        "InventorySchedulerRole may start the inventory function and dead-letter, nothing else"
+    );
+    // The schedule retries; a failed run is not retried by Lambda, and is dead-lettered.
+    let invoke = resource(&template, "InventoryInvokeConfig").join("\n");
+    assert!(
+        invoke.contains("FunctionName: !Ref InventoryFunction")
+            && invoke.contains("MaximumRetryAttempts: 0")
+            && invoke.contains("Destination: !GetAtt InventoryDeadLetterQueue.Arn"),
+        "{invoke}"
+    );
+    let alarm = resource(&template, "InventoryDeadLetterQueueAlarm").join("\n");
+    assert!(
+        alarm.contains("Value: !GetAtt InventoryDeadLetterQueue.QueueName"),
+        "{alarm}"
+    );
+}
+
+/// The inventory permissions table of `infra/README.md`, from the inventory function's role and
+/// the member inventory role.
+fn inventory_permissions_table() -> String {
+    let template = read("infra/template.yaml");
+    let member = read("infra/member-role.yaml");
+    let member_sids: BTreeSet<String> = policy_statements(&resource(&member, "InventoryRole"))
+        .into_iter()
+        .map(|s| s.sid)
+        .collect();
+    let arn = |r: &str| {
+        let r = r.trim_start_matches("!Sub ").trim_matches('"');
+        let r = r
+            .replace("${AWS::Partition}", "<partition>")
+            .replace("${AWS::AccountId}", "<account>")
+            .replace("${InventoryRoleName}", "<InventoryRoleName>");
+        match r.strip_prefix("!GetAtt ").or_else(|| r.strip_prefix("!Ref ")) {
+            Some(name) => format!("the stack's `{}`", name.trim_end_matches(".Arn")),
+            None => format!("`{r}`"),
+        }
+    };
+    let mut out = String::from("| Statement | Actions | Resources | Member role |\n|---|---|---|---|\n");
+    for s in policy_statements(&resource(&template, "InventoryFunctionRole")) {
+        let actions: Vec<String> = s.actions.iter().map(|a| format!("`{a}`")).collect();
+        let resources: Vec<String> = s.resources.iter().map(|r| arn(r)).collect();
+        let in_member = if member_sids.contains(&s.sid) { "yes" } else { "–" };
+        out += &format!(
+            "| `{}` | {} | {} | {in_member} |\n",
+            s.sid,
+            actions.join(", "),
+            resources.join(", ")
+        );
+    }
+    out
+}
+
+#[test]
+fn readme_inventory_permissions_table_matches_the_roles() {
+    check_readme_section("inventory-permissions", &inventory_permissions_table());
 }
