@@ -711,61 +711,18 @@ fn the_alert_key_encrypts_every_log_group() {
 
 // ---------------------------------------------------------------- inventory
 
-/// The calls the inventory's collector (`aidr_aws::inventory`) makes, as IAM actions. The list
-/// lives here, not in the engine, which knows no SDK calls: keep it in step with the collector.
-const INVENTORY_CALLS: &[&str] = &[
-    "sts:GetCallerIdentity",
-    "sts:AssumeRole",
-    "account:ListRegions",
-    // Bedrock (the bedrock-agent API's actions are in the bedrock namespace too)
-    "bedrock:ListCustomModels",
-    "bedrock:GetCustomModel",
-    "bedrock:ListImportedModels",
-    "bedrock:GetImportedModel",
-    "bedrock:ListProvisionedModelThroughputs",
-    "bedrock:ListGuardrails",
-    "bedrock:GetGuardrail",
-    "bedrock:ListInferenceProfiles",
-    "bedrock:GetModelInvocationLoggingConfiguration",
-    "bedrock:ListAgents",
-    "bedrock:GetAgent",
-    "bedrock:ListKnowledgeBases",
-    "bedrock:GetKnowledgeBase",
-    "bedrock:ListDataSources",
-    "bedrock:GetDataSource",
-    // AgentCore (bedrock-agentcore-control)
-    "bedrock-agentcore:ListAgentRuntimes",
-    "bedrock-agentcore:GetAgentRuntime",
-    "bedrock-agentcore:ListGateways",
-    "bedrock-agentcore:GetGateway",
-    "bedrock-agentcore:ListGatewayTargets",
-    // SageMaker
-    "sagemaker:ListNotebookInstances",
-    "sagemaker:DescribeNotebookInstance",
-    "sagemaker:ListNotebookInstanceLifecycleConfigs",
-    "sagemaker:DescribeNotebookInstanceLifecycleConfig",
-    "sagemaker:ListDomains",
-    "sagemaker:DescribeDomain",
-    "sagemaker:ListUserProfiles",
-    "sagemaker:DescribeUserProfile",
-    "sagemaker:ListEndpoints",
-    "sagemaker:DescribeEndpoint",
-    "sagemaker:ListEndpointConfigs",
-    "sagemaker:DescribeEndpointConfig",
-    "sagemaker:ListModels",
-    "sagemaker:DescribeModel",
-    "sagemaker:ListModelPackageGroups",
-    "sagemaker:DescribeModelPackageGroup",
-    "sagemaker:ListTrainingJobs",
-    "sagemaker:DescribeTrainingJob",
-    "sagemaker:ListProcessingJobs",
-    "sagemaker:DescribeProcessingJob",
-    // IAM
-    "iam:GetAccountAuthorizationDetails",
-    "iam:ListAccessKeys",
-    "iam:GetAccessKeyLastUsed",
-    "iam:ListServiceSpecificCredentials",
-];
+/// The calls the inventory's collector makes, as IAM actions: its `PERMISSIONS` list
+/// (`shared/aws/src/inventory/permissions.rs`, checked there against the collector's SDK calls),
+/// read from the source as the CLI's default build has no AWS crates.
+fn inventory_calls() -> Vec<String> {
+    let text = read("shared/aws/src/inventory/permissions.rs");
+    let list = text
+        .split("pub const PERMISSIONS: &[&str] = &[")
+        .nth(1)
+        .and_then(|rest| rest.split("];").next())
+        .expect("PERMISSIONS in permissions.rs");
+    list.split('"').skip(1).step_by(2).map(str::to_owned).collect()
+}
 
 /// Calls that need no IAM permission (an explicit deny does not stop them either).
 const INVENTORY_FREE_CALLS: &[&str] = &["sts:GetCallerIdentity"];
@@ -806,8 +763,9 @@ fn set(items: &[&str]) -> BTreeSet<String> {
 
 /// The collector's reads: every call but the free and the assume ones.
 fn inventory_reads() -> BTreeSet<String> {
-    let calls = set(INVENTORY_CALLS);
-    assert_eq!(calls.len(), INVENTORY_CALLS.len(), "INVENTORY_CALLS lists a call twice");
+    let listed = inventory_calls();
+    let calls: BTreeSet<String> = listed.iter().cloned().collect();
+    assert_eq!(calls.len(), listed.len(), "PERMISSIONS lists a call twice");
     &(&calls - &set(INVENTORY_FREE_CALLS)) - &set(INVENTORY_ASSUME_CALLS)
 }
 
@@ -988,9 +946,11 @@ fn the_inventory_defaults_are_the_functions() {
         default(&member, "InventoryRoleName"),
         "both templates name the same role"
     );
+    let collector = read("shared/aws/src/inventory/mod.rs");
     assert!(
-        config.contains(&format!("pub const DEFAULT_ROLE_NAME: &str = \"{role}\";")),
-        "InventoryRoleName's default is the function's DEFAULT_ROLE_NAME"
+        config.contains("pub use aidr_aws::inventory::DEFAULT_ROLE_NAME;")
+            && collector.contains(&format!("pub const DEFAULT_ROLE_NAME: &str = \"{role}\";")),
+        "InventoryRoleName's default is the function's DEFAULT_ROLE_NAME (the collector's)"
     );
     let days = default(&template, "InventoryRecentDays");
     assert!(

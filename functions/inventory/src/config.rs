@@ -46,7 +46,10 @@ fn list(value: Option<String>) -> Vec<String> {
 
 fn accounts(var: &'static str, value: Option<String>) -> Result<Vec<String>, ConfigError> {
     let ids = list(value);
-    match ids.iter().find(|id| id.len() != 12 || !id.bytes().all(|b| b.is_ascii_digit())) {
+    match ids
+        .iter()
+        .find(|id| id.len() != 12 || !id.bytes().all(|b| b.is_ascii_digit()))
+    {
         Some(bad) => Err(ConfigError::Invalid {
             var,
             why: format!("{bad:?} is not a 12-digit AWS account id"),
@@ -60,7 +63,9 @@ fn regions(value: Option<String>) -> Result<Vec<String>, ConfigError> {
     let is_region = |r: &String| {
         let parts: Vec<&str> = r.split('-').collect();
         parts.len() >= 3
-            && parts.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
+            && parts
+                .iter()
+                .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
             && parts.last().is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit()))
     };
     match names.iter().find(|r| !is_region(r)) {
@@ -90,10 +95,14 @@ impl InventoryConfig {
             .unwrap_or_else(|| DEFAULT_ROLE_NAME.to_owned());
         let recent_days = match env.value("AIDR_INVENTORY_RECENT_DAYS") {
             None => DEFAULT_RECENT_DAYS,
-            Some(v) => v.parse().ok().filter(|d| (1..=365).contains(d)).ok_or_else(|| ConfigError::Invalid {
-                var: "AIDR_INVENTORY_RECENT_DAYS",
-                why: format!("{v:?} is not a number of days from 1 to 365"),
-            })?,
+            Some(v) => v
+                .parse()
+                .ok()
+                .filter(|d| (1..=365).contains(d))
+                .ok_or_else(|| ConfigError::Invalid {
+                    var: "AIDR_INVENTORY_RECENT_DAYS",
+                    why: format!("{v:?} is not a number of days from 1 to 365"),
+                })?,
         };
         Ok(InventoryConfig {
             table,

@@ -81,7 +81,11 @@ where
     /// The failures of an inventory: each posture check's finding on each resource, then each
     /// attack path as a finding about its first resource.
     pub fn failures(&self, inventory: &Inventory) -> Vec<Finding> {
-        let mut failures: Vec<Finding> = inventory.resources.iter().flat_map(|r| self.pipeline.assess(r)).collect();
+        let mut failures: Vec<Finding> = inventory
+            .resources
+            .iter()
+            .flat_map(|r| self.pipeline.assess(r))
+            .collect();
         let paths = aidr_engine::paths::find(inventory, self.pipeline.organization());
         failures.extend(paths.iter().filter_map(|p| p.finding(inventory)));
         failures

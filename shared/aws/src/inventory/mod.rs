@@ -21,12 +21,9 @@
 //! account are collected at a time ([`REGIONS_AT_ONCE`]), the calls of one region one after
 //! the other.
 //!
-//! The collecting identity needs the permissions of those calls: `bedrock:List*`,
-//! `bedrock:Get*` (Bedrock agents' actions are `bedrock:` too), `bedrock-agentcore:List*`,
-//! `bedrock-agentcore:Get*`, `sagemaker:List*`, `sagemaker:Describe*`,
-//! `iam:GetAccountAuthorizationDetails`, `iam:ListAccessKeys`, `iam:GetAccessKeyLastUsed`,
-//! `iam:ListServiceSpecificCredentials`, `account:ListRegions`; in other accounts, the role
-//! [`CollectOptions::role_name`] must have them and trust the caller (`sts:AssumeRole`).
+//! The collecting identity needs the permissions of those calls, listed in [`PERMISSIONS`]; in
+//! other accounts, the role [`CollectOptions::role_name`] must have them and trust the caller
+//! (`sts:AssumeRole`).
 
 mod accounts;
 mod agentcore;
@@ -36,6 +33,7 @@ mod found;
 mod gap;
 mod iam;
 mod json;
+mod permissions;
 mod regions;
 mod sagemaker;
 mod save;
@@ -55,6 +53,7 @@ use aws_types::sdk_config::SharedTimeSource;
 use futures_util::StreamExt;
 use futures_util::stream;
 
+pub use permissions::PERMISSIONS;
 pub use save::{RESOURCE_PREFIX, RUN_PREFIX, SAVED_FOR, save};
 
 /// The role assumed in other accounts by default (the member template's inventory role).
