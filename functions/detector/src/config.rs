@@ -4,7 +4,7 @@
 pub use aidr_aws::config::ConfigError;
 use std::time::Duration;
 
-use aidr_aws::config::check_role_name;
+use aidr_aws::config::{account_ids, check_role_name, list};
 use aidr_aws::sqs::check_queue_url;
 use aidr_engine::alerting::{AlertPolicy, UPDATE_INTERVAL_SECS};
 use aidr_engine::stateful::StatefulSettings;
@@ -54,30 +54,6 @@ impl LookupSettings {
 pub const DEFAULT_LOOKUP_TIMEOUT_MS: u64 = 2000;
 /// Accepted range of `AIDR_LOOKUP_TIMEOUT_MS`: the detector's Lambda timeout is 60 s.
 const LOOKUP_TIMEOUT_MS: std::ops::RangeInclusive<u64> = 100..=10_000;
-
-fn list(value: Option<String>) -> Vec<String> {
-    value
-        .unwrap_or_default()
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect()
-}
-
-fn accounts(var: &'static str, value: Option<String>) -> Result<Vec<String>, ConfigError> {
-    let ids = list(value);
-    match ids
-        .iter()
-        .find(|id| id.len() != 12 || !id.bytes().all(|b| b.is_ascii_digit()))
-    {
-        Some(bad) => Err(ConfigError::Invalid {
-            var,
-            why: format!("{bad:?} is not a 12-digit AWS account id"),
-        }),
-        None => Ok(ids),
-    }
-}
 
 /// Longest accepted deduplication window: 30 days.
 const MAX_WINDOW_SECS: i64 = 30 * 86_400;
@@ -215,11 +191,11 @@ impl DetectorConfig {
                 dedupe_window_override_secs,
                 suppress_rules,
                 suppress_principals: list(get("AIDR_SUPPRESS_PRINCIPALS")),
-                suppress_accounts: accounts("AIDR_SUPPRESS_ACCOUNTS", get("AIDR_SUPPRESS_ACCOUNTS"))?,
+                suppress_accounts: account_ids("AIDR_SUPPRESS_ACCOUNTS", get("AIDR_SUPPRESS_ACCOUNTS"))?,
                 update_interval_secs,
             },
             organization: Organization {
-                accounts: accounts("AIDR_ORG_ACCOUNTS", get("AIDR_ORG_ACCOUNTS"))?,
+                accounts: account_ids("AIDR_ORG_ACCOUNTS", get("AIDR_ORG_ACCOUNTS"))?,
             },
         })
     }

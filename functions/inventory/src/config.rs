@@ -2,7 +2,7 @@
 //! start; an error names the variable and what is wrong with it.
 
 pub use aidr_aws::config::ConfigError;
-use aidr_aws::config::Env;
+use aidr_aws::config::{Env, account_ids, check_role_name, list};
 use aidr_aws::sns::check_topic_arn;
 use aidr_engine::{Organization, Severity};
 
@@ -32,30 +32,6 @@ pub struct InventoryConfig {
     pub min_severity: Severity,
     /// `AIDR_ORG_ACCOUNTS`: the organization's accounts; a trust outside them is external.
     pub organization: Organization,
-}
-
-fn list(value: Option<String>) -> Vec<String> {
-    value
-        .unwrap_or_default()
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect()
-}
-
-fn accounts(var: &'static str, value: Option<String>) -> Result<Vec<String>, ConfigError> {
-    let ids = list(value);
-    match ids
-        .iter()
-        .find(|id| id.len() != 12 || !id.bytes().all(|b| b.is_ascii_digit()))
-    {
-        Some(bad) => Err(ConfigError::Invalid {
-            var,
-            why: format!("{bad:?} is not a 12-digit AWS account id"),
-        }),
-        None => Ok(ids),
-    }
 }
 
 fn regions(value: Option<String>) -> Result<Vec<String>, ConfigError> {
@@ -93,6 +69,10 @@ impl InventoryConfig {
         let role_name = env
             .value("AIDR_INVENTORY_ROLE_NAME")
             .unwrap_or_else(|| DEFAULT_ROLE_NAME.to_owned());
+        check_role_name(&role_name).map_err(|why| ConfigError::Invalid {
+            var: "AIDR_INVENTORY_ROLE_NAME",
+            why,
+        })?;
         let recent_days = match env.value("AIDR_INVENTORY_RECENT_DAYS") {
             None => DEFAULT_RECENT_DAYS,
             Some(v) => v
@@ -108,12 +88,12 @@ impl InventoryConfig {
             table,
             topic_arn,
             regions: regions(env.value("AIDR_INVENTORY_REGIONS"))?,
-            accounts: accounts("AIDR_INVENTORY_ACCOUNTS", env.value("AIDR_INVENTORY_ACCOUNTS"))?,
+            accounts: account_ids("AIDR_INVENTORY_ACCOUNTS", env.value("AIDR_INVENTORY_ACCOUNTS"))?,
             role_name,
             recent_days,
             min_severity: env.parsed("AIDR_MIN_SEVERITY", Severity::Low)?,
             organization: Organization {
-                accounts: accounts("AIDR_ORG_ACCOUNTS", env.value("AIDR_ORG_ACCOUNTS"))?,
+                accounts: account_ids("AIDR_ORG_ACCOUNTS", env.value("AIDR_ORG_ACCOUNTS"))?,
             },
         })
     }
@@ -160,6 +140,7 @@ mod tests {
         for (var, bad) in [
             ("AIDR_INVENTORY_REGIONS", "us-east-1,US East"),
             ("AIDR_INVENTORY_ACCOUNTS", "1111"),
+            ("AIDR_INVENTORY_ROLE_NAME", "role/with/path"),
             ("AIDR_INVENTORY_RECENT_DAYS", "0"),
             ("AIDR_MIN_SEVERITY", "urgent"),
             ("AIDR_ALERT_TOPIC_ARN", "aidr-alerts"),

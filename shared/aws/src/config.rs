@@ -59,3 +59,32 @@ pub fn check_role_name(name: &str) -> Result<(), String> {
         ))
     }
 }
+
+/// A comma-separated list: items trimmed, empty items left out; unset is empty.
+pub fn list(value: Option<String>) -> Vec<String> {
+    value
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// A comma-separated list of 12-digit account ids, read from `var`.
+///
+/// # Errors
+/// [`ConfigError::Invalid`] naming `var` and the first item that is no account id.
+pub fn account_ids(var: &'static str, value: Option<String>) -> Result<Vec<String>, ConfigError> {
+    let ids = list(value);
+    match ids
+        .iter()
+        .find(|id| id.len() != 12 || !id.bytes().all(|b| b.is_ascii_digit()))
+    {
+        Some(bad) => Err(ConfigError::Invalid {
+            var,
+            why: format!("{bad:?} is not a 12-digit AWS account id"),
+        }),
+        None => Ok(ids),
+    }
+}
