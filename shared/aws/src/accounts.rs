@@ -11,10 +11,9 @@ use std::sync::{Mutex, MutexGuard};
 use aidr_engine::ports::{ActionError, Scope};
 use aws_config::SdkConfig;
 use aws_config::identity::IdentityCache;
-use aws_config::sts::AssumeRoleProvider;
 use aws_smithy_runtime_api::client::identity::SharedIdentityCache;
 use aws_types::region::Region;
-use aws_types::sdk_config::{SharedCredentialsProvider, SharedTimeSource};
+use aws_types::sdk_config::SharedTimeSource;
 
 use crate::sdk_error::{failed, odd_response};
 
@@ -152,17 +151,7 @@ impl<R: Clone> Accounts<R> {
             return Ok(config.clone());
         }
         let role_arn = format!("arn:{}:iam::{account}:role/{}", own.partition, self.member_role_name);
-        let provider = AssumeRoleProvider::builder(role_arn)
-            .session_name(self.session_name)
-            .configure(&self.base)
-            .build()
-            .await;
-        let config = self
-            .base
-            .to_builder()
-            .credentials_provider(SharedCredentialsProvider::new(provider))
-            .identity_cache(self.identity_cache.clone())
-            .build();
+        let config = crate::assume::assumed(&self.base, role_arn, self.session_name, &self.identity_cache).await;
         Ok(lock(&self.configs).entry(account.to_owned()).or_insert(config).clone())
     }
 

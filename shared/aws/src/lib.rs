@@ -9,6 +9,8 @@
 
 #[cfg(feature = "accounts")]
 mod accounts;
+#[cfg(any(feature = "accounts", feature = "inventory"))]
+mod assume;
 #[cfg(any(feature = "respond", feature = "inventory"))]
 mod bedrock_logging;
 mod failure;

@@ -6,9 +6,7 @@
 use aidr_engine::inventory::GapReason;
 use aws_config::SdkConfig;
 use aws_config::identity::IdentityCache;
-use aws_config::sts::AssumeRoleProvider;
 use aws_smithy_runtime_api::client::identity::SharedIdentityCache;
-use aws_types::sdk_config::SharedCredentialsProvider;
 
 use super::gap::classify;
 
@@ -79,17 +77,7 @@ impl Members {
             return Err((GapReason::Failed, format!("{account:?} is not an AWS account id")));
         }
         let role_arn = format!("arn:{partition}:iam::{account}:role/{}", self.role_name);
-        let provider = AssumeRoleProvider::builder(role_arn)
-            .session_name(SESSION_NAME)
-            .configure(&self.base)
-            .build()
-            .await;
-        let config = self
-            .base
-            .to_builder()
-            .credentials_provider(SharedCredentialsProvider::new(provider))
-            .identity_cache(self.cache.clone())
-            .build();
+        let config = crate::assume::assumed(&self.base, role_arn, SESSION_NAME, &self.cache).await;
         let assumed = own(&config).await?;
         if assumed.account != account {
             let message = format!("the assumed role acts in account {}", assumed.account);
