@@ -1,6 +1,6 @@
-//! `aidr`: scan CloudTrail files with the detection catalog, list the catalog, show a saved
-//! inventory and judge its posture, write an HTML report, and read and undo the responder's
-//! actions.
+//! `aidr`: scan CloudTrail files with the detection catalog, list the catalog, show an inventory
+//! (collected live, or saved) and judge its posture, write an HTML report, and read and undo
+//! the responder's actions.
 
 mod catalog;
 mod inventory;
@@ -11,6 +11,7 @@ mod read_ahead;
 mod report;
 mod respond;
 mod scan;
+mod source;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -40,15 +41,17 @@ enum Command {
         #[arg(long, value_enum, default_value_t = CatalogFormat::Table)]
         format: CatalogFormat,
     },
-    /// Show a saved inventory of AI resources: a table, JSON, or a CycloneDX 1.6 ML-BOM.
+    /// Show the inventory of AI resources, collected live from AWS (a build with `--features
+    /// aws`) or saved (`--from`): a table, JSON, or a CycloneDX 1.6 ML-BOM.
     Inventory(inventory::InventoryArgs),
-    /// Run the posture checks on a saved inventory's resources; findings as `scan` writes them.
+    /// Run the posture checks on an inventory's resources (live, or `--from`); findings as
+    /// `scan` writes them.
     Posture(posture::PostureArgs),
-    /// List the attack paths of a saved inventory (posture and identities joined), most severe
-    /// first: a table, JSON, Graphviz DOT, Mermaid or HTML.
+    /// List the attack paths of an inventory (live, or `--from`; posture and identities
+    /// joined), most severe first: a table, JSON, Graphviz DOT, Mermaid or HTML.
     Paths(paths::PathsArgs),
-    /// Write one self-contained HTML report of a saved inventory, its posture findings, findings
-    /// of `scan`, and attack paths.
+    /// Write one self-contained HTML report of an inventory (live, or `--from`), its posture
+    /// findings, findings of `scan`, and attack paths.
     Report(report::ReportArgs),
     /// Print the EventBridge event patterns the deployed stack uses, generated from the
     /// catalog: `write` events go to the detector directly, high-volume `read` events via SQS.

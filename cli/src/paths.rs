@@ -1,7 +1,6 @@
-//! `aidr paths --from FILE`: the attack paths of a saved inventory, most severe first, as a
-//! table, JSON, a Graphviz DOT or Mermaid graph, or the HTML report's page.
+//! `aidr paths`: the attack paths of an inventory (collected live or saved), most severe first,
+//! as a table, JSON, a Graphviz DOT or Mermaid graph, or the HTML report's page.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use aidr_engine::Severity;
@@ -27,9 +26,8 @@ pub enum PathsFormat {
 
 #[derive(clap::Args)]
 pub struct PathsArgs {
-    /// A saved inventory (as for `aidr inventory --from`).
-    #[arg(long, value_name = "FILE")]
-    from: PathBuf,
+    #[command(flatten)]
+    source: crate::source::Source,
     #[arg(long, value_enum, default_value_t = PathsFormat::Table)]
     format: PathsFormat,
     /// Report only paths at or above this severity.
@@ -70,13 +68,13 @@ pub fn table(found: &[AttackPath]) -> String {
 /// Runs `aidr paths`: exit 0, 1 when `--fail-on` is reached, 2 on bad input.
 ///
 /// # Errors
-/// When the inventory cannot be read (the message names the file) or stdout fails.
+/// When the inventory cannot be read or collected, or stdout fails.
 pub fn main(args: PathsArgs) -> std::io::Result<ExitCode> {
     let organization = match crate::organization(&args.org_accounts) {
         Ok(o) => o,
         Err(code) => return Ok(code),
     };
-    let inventory = crate::inventory::load(&args.from)?;
+    let inventory = args.source.load()?;
     let found: Vec<AttackPath> = paths::find(&inventory, &organization)
         .into_iter()
         .filter(|p| p.severity >= args.min_severity)
@@ -88,7 +86,7 @@ pub fn main(args: PathsArgs) -> std::io::Result<ExitCode> {
         PathsFormat::Mermaid => paths::to_mermaid(&found),
         PathsFormat::Html => {
             let mut page = Page::new("aidr paths");
-            page.sources.push(args.from.display().to_string());
+            page.sources.push(args.source.describe(&inventory));
             page.paths = found.iter().filter_map(|p| serde_json::to_value(p).ok()).collect();
             page.inventory = Some(inventory.clone());
             page.render()

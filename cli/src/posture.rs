@@ -1,7 +1,6 @@
-//! `aidr posture --from FILE`: the posture checks on a saved inventory's snapshots, findings
-//! written as `aidr scan` writes them.
+//! `aidr posture`: the posture checks on an inventory's snapshots (collected live or saved),
+//! findings written as `aidr scan` writes them.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use aidr_engine::{Finding, Pipeline, Registry, Severity};
@@ -10,9 +9,8 @@ use crate::output::{Format, Output, Style};
 
 #[derive(clap::Args)]
 pub struct PostureArgs {
-    /// A saved inventory (as for `aidr inventory --from`).
-    #[arg(long, value_name = "FILE")]
-    from: PathBuf,
+    #[command(flatten)]
+    source: crate::source::Source,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
     /// Report only findings at or above this severity.
@@ -30,13 +28,13 @@ pub struct PostureArgs {
 /// Runs `aidr posture`; exit status as `aidr scan`'s.
 ///
 /// # Errors
-/// When the inventory cannot be read (the message names the file) or stdout fails.
+/// When the inventory cannot be read or collected, or stdout fails.
 pub fn main(args: PostureArgs) -> std::io::Result<ExitCode> {
     let organization = match crate::organization(&args.org_accounts) {
         Ok(o) => o,
         Err(code) => return Ok(code),
     };
-    let inventory = crate::inventory::load(&args.from)?;
+    let inventory = args.source.load()?;
     let pipeline = Pipeline::new(Registry::builtin(), organization, None);
     let findings: Vec<Finding> = inventory.resources.iter().flat_map(|r| pipeline.assess(r)).collect();
     let rule_ids = pipeline.registry().detections().iter().map(|d| d.metadata().id);
@@ -46,7 +44,7 @@ pub fn main(args: PostureArgs) -> std::io::Result<ExitCode> {
     let resources = inventory.resources.len();
     if let Some(page) = out.page_mut() {
         page.title = "aidr posture".into();
-        page.sources.push(args.from.display().to_string());
+        page.sources.push(args.source.describe(&inventory));
         page.paths = crate::report::paths_of(&inventory, pipeline.organization());
         page.inventory = Some(inventory);
     }

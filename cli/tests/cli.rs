@@ -545,3 +545,35 @@ fn respond_gives_up_on_an_endpoint_that_never_answers() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("DynamoDB"), "{stderr}");
 }
+
+/// `cargo tree` of the command line's normal dependencies, with `features`, one crate a line.
+fn dependency_tree(features: &[&str]) -> String {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let out = Command::new(cargo)
+        .args([
+            "tree",
+            "--offline",
+            "--locked",
+            "-p",
+            "aidr",
+            "-e",
+            "normal",
+            "--prefix",
+            "none",
+        ])
+        .args(features)
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn the_default_build_has_no_aws_sdk() {
+    let sdk = |tree: &str| tree.lines().filter(|l| l.starts_with("aws-")).count();
+    let default = dependency_tree(&[]);
+    assert_eq!(sdk(&default), 0, "the scan must not pay for the AWS SDK:\n{default}");
+    let aws = dependency_tree(&["--features", "aws"]);
+    assert!(aws.lines().any(|l| l.starts_with("aws-sdk-sagemaker ")), "{aws}");
+}

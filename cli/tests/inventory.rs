@@ -290,7 +290,55 @@ fn posture_gives_the_expected_findings_in_every_format_and_exit_codes_as_scan() 
         aidr(&["posture", "--from", FIXTURE, "--format", "csv"]).status.code(),
         Some(2)
     );
-    assert_eq!(aidr(&["posture"]).status.code(), Some(2), "--from is required");
+    assert_eq!(
+        aidr(&["posture", "--from", FIXTURE, "--region", "us-east-1"])
+            .status
+            .code(),
+        Some(2),
+        "the live flags go without --from"
+    );
+}
+
+#[test]
+#[cfg(not(feature = "aws"))]
+fn without_from_the_default_build_says_how_to_collect_live() {
+    for command in ["inventory", "posture", "paths", "report"] {
+        let out = aidr(&[command, "--region", "us-east-1"]);
+        assert_eq!(out.status.code(), Some(2), "aidr {command}");
+        let stderr = stderr(&out);
+        assert!(
+            stderr.contains("pass --from FILE") && stderr.contains("cargo install --path cli --features aws"),
+            "aidr {command}: {stderr}"
+        );
+        assert!(out.stdout.is_empty());
+    }
+}
+
+#[test]
+#[cfg(feature = "aws")]
+fn live_collection_without_usable_credentials_is_an_error() {
+    // Nothing listens there: sts:GetCallerIdentity fails, and nothing can be collected.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let endpoint = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let out = Command::new(env!("CARGO_BIN_EXE_aidr"))
+        .args(["posture", "--region", "us-east-1"])
+        .env("AWS_ENDPOINT_URL", &endpoint)
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ACCESS_KEY_ID", "AKIAEXAMPLE")
+        .env("AWS_SECRET_ACCESS_KEY", "secret")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_MAX_ATTEMPTS", "1")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = stderr(&out);
+    assert!(
+        stderr.contains("aidr: nothing collected: sts:GetCallerIdentity ")
+            && stderr.contains("check your AWS credentials"),
+        "{stderr}"
+    );
+    assert!(out.stdout.is_empty());
 }
 
 /// The JSON a report page embeds.

@@ -7,10 +7,10 @@
 //! a failed run; `aidr-aws`'s unit tests cover those calls on mocked responses.
 
 use std::collections::BTreeSet;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use aidr_aws::DynamoStore;
 use aidr_aws::inventory::{CollectOptions, RESOURCE_PREFIX, RUN_PREFIX, collect, save};
+use aidr_e2e::inventory::{MOTO_CANNOT_LIST, MOTO_LACKS_PER_ACCOUNT, MOTO_LACKS_PER_REGION};
 use aidr_e2e::respond::{in_region, member_config};
 use aidr_e2e::{Stack, emulator};
 use aidr_engine::inventory::{Gap, GapReason, Inventory, types};
@@ -29,9 +29,7 @@ const NOW: i64 = 1_772_366_400;
 
 /// An account id no other test uses.
 fn fresh_account() -> String {
-    static N: AtomicU64 = AtomicU64::new(0);
-    let n = u64::from(std::process::id()) * 100 + N.fetch_add(1, Ordering::SeqCst);
-    format!("{:012}", 300_000_000_000 + n % 600_000_000_000)
+    aidr_e2e::inventory::fresh_account(300_000_000_000)
 }
 
 fn options(account: &str, regions: &[&str]) -> CollectOptions {
@@ -632,23 +630,6 @@ async fn two_regions_of_a_member_account_are_collected_with_what_moto_lacks_as_g
     assert_eq!(gaps(&inventory), expected, "{:#?}", inventory.gaps);
     assert!(inventory.gaps.iter().all(|g| g.account == seeded.account));
 }
-
-/// The regional calls moto 5.2.5 does not implement (it answers HTTP 500 with an HTML page).
-const MOTO_LACKS_PER_REGION: &[(&str, &str)] = &[
-    ("bedrock", "ListImportedModels"),
-    ("bedrock", "ListProvisionedModelThroughputs"),
-    ("bedrock", "ListGuardrails"),
-    ("bedrock", "ListInferenceProfiles"),
-    ("sagemaker", "ListNotebookInstanceLifecycleConfigs"),
-    ("sagemaker", "ListUserProfiles"),
-];
-
-/// The listings moto 5.2.5 answers in a way the SDK cannot read once they have items
-/// (`ListAgents`: HTTP 500; `ListKnowledgeBases`: times as numbers, not RFC 3339 text).
-const MOTO_CANNOT_LIST: &[(&str, &str)] = &[("bedrock-agent", "ListAgents"), ("bedrock-agent", "ListKnowledgeBases")];
-
-/// The account-wide calls moto 5.2.5 does not implement.
-const MOTO_LACKS_PER_ACCOUNT: &[(&str, &str)] = &[("iam", "ListServiceSpecificCredentials")];
 
 #[tokio::test]
 async fn without_regions_the_run_falls_back_to_the_configured_region_when_list_regions_fails() {

@@ -1,12 +1,12 @@
-//! `aidr inventory --from FILE`: a saved inventory (the JSON `--format json` writes) as a table
-//! for people, as JSON again, or as a CycloneDX 1.6 ML-BOM.
+//! `aidr inventory`: an inventory, collected live or saved (`--from`, the JSON `--format json`
+//! writes), as a table for people, as JSON, or as a CycloneDX 1.6 ML-BOM.
 
 mod facts;
 mod table;
 
 use std::fs::File;
 use std::io::{BufReader, Read};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 
 use aidr_engine::inventory::Inventory;
@@ -17,10 +17,8 @@ pub use facts::{facts, name};
 
 #[derive(clap::Args)]
 pub struct InventoryArgs {
-    /// A saved inventory: the JSON `aidr inventory --format json` writes (gzip or not; `-` for
-    /// standard input).
-    #[arg(long, value_name = "FILE")]
-    from: PathBuf,
+    #[command(flatten)]
+    source: crate::source::Source,
     #[arg(long, value_enum, default_value_t = InventoryFormat::Table)]
     format: InventoryFormat,
 }
@@ -30,7 +28,7 @@ pub struct InventoryArgs {
 enum InventoryFormat {
     /// Per account and region, the resources of each type with their key facts; then the gaps.
     Table,
-    /// The inventory as aidr reads it back (`--from`).
+    /// The inventory as aidr reads it back (`--from`): save a live collection with it.
     Json,
     /// A CycloneDX 1.6 ML-BOM (JSON): models, data, AI services and their dependencies.
     Cyclonedx,
@@ -39,9 +37,10 @@ enum InventoryFormat {
 /// Runs `aidr inventory`.
 ///
 /// # Errors
-/// When the file cannot be read or is no inventory (the message names it), or stdout fails.
+/// When the inventory cannot be read or collected (see [`crate::source::Source::load`]), or
+/// stdout fails.
 pub fn main(args: InventoryArgs) -> std::io::Result<ExitCode> {
-    let inventory = load(&args.from)?;
+    let inventory = args.source.load()?;
     let text = match args.format {
         InventoryFormat::Table => table::render(&inventory),
         InventoryFormat::Json => serde_json::to_string_pretty(&inventory).map_err(std::io::Error::other)? + "\n",

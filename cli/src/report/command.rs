@@ -1,5 +1,5 @@
-//! `aidr report --from FILE`: one HTML page of a saved inventory (its resources, gaps, posture
-//! findings and attack paths) and findings from `aidr scan`.
+//! `aidr report`: one HTML page of an inventory, collected live or saved (its resources, gaps,
+//! posture findings and attack paths), and findings from `aidr scan`.
 
 use std::collections::HashSet;
 use std::io::Write;
@@ -13,10 +13,10 @@ use super::{Page, Row};
 
 #[derive(clap::Args)]
 pub struct ReportArgs {
-    /// A saved inventory (as for `aidr inventory --from`): its resources and gaps are listed,
-    /// its snapshots go through the posture checks, and its attack paths are drawn.
-    #[arg(long, value_name = "FILE")]
-    from: PathBuf,
+    // The inventory (live, or `--from`): its resources and gaps are listed, its snapshots go
+    // through the posture checks, and its attack paths are drawn.
+    #[command(flatten)]
+    source: crate::source::Source,
     /// Findings to add: JSON lines (`aidr scan --format ndjson`) or a JSON array (`--format
     /// json`); several files may follow.
     #[arg(long, value_name = "FILE", num_args = 1..)]
@@ -32,17 +32,17 @@ pub struct ReportArgs {
 /// Runs `aidr report`.
 ///
 /// # Errors
-/// When an input cannot be read or has the wrong shape (the message names the file), or the
-/// page cannot be written.
+/// When an input cannot be read or has the wrong shape (the message names the file), the
+/// inventory cannot be collected, or the page cannot be written.
 pub fn main(args: ReportArgs) -> std::io::Result<ExitCode> {
     let organization = match crate::organization(&args.org_accounts) {
         Ok(o) => o,
         Err(code) => return Ok(code),
     };
-    let inventory = crate::inventory::load(&args.from)?;
+    let inventory = args.source.load()?;
     let pipeline = Pipeline::new(Registry::builtin(), organization, None);
     let mut page = Page::new("aidr report");
-    page.sources.push(args.from.display().to_string());
+    page.sources.push(args.source.describe(&inventory));
     let mut seen = HashSet::new();
     let mut add = |page: &mut Page, row: Row| {
         if seen.insert(serde_json::to_string(&row).unwrap_or_default()) {
