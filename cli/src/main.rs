@@ -3,6 +3,7 @@
 //! the responder's actions.
 
 mod catalog;
+mod gate;
 mod inventory;
 mod output;
 mod paths;
@@ -18,7 +19,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use aidr_engine::stateful::StatefulSettings;
-use aidr_engine::{Organization, Pipeline, Registry, Severity};
+use aidr_engine::{Organization, Pipeline, Registry};
 use clap::{Parser, Subcommand, ValueEnum};
 
 /// AI detection & response for AWS: finds risky changes to Bedrock, SageMaker and IAM in
@@ -68,16 +69,8 @@ struct ScanArgs {
     paths: Vec<PathBuf>,
     #[arg(long, value_enum, default_value_t = output::Format::Table)]
     format: output::Format,
-    /// Report only findings at or above this severity.
-    #[arg(long, value_name = "SEVERITY", default_value = "info")]
-    min_severity: Severity,
-    /// Exit with status 1 when a reported finding is at or above this severity.
-    #[arg(long, value_name = "SEVERITY")]
-    fail_on: Option<Severity>,
-    /// An account id of your organization (repeatable): principals and destinations in other
-    /// accounts count as external.
-    #[arg(long = "org-account", value_name = "ACCOUNT_ID")]
-    org_accounts: Vec<String>,
+    #[command(flatten)]
+    gate: crate::gate::Gate,
     /// Worker threads for parsing files, 1 to 1024 (default: all cores).
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
     threads: Option<u16>,
@@ -151,7 +144,7 @@ fn organization(accounts: &[String]) -> Result<Organization, ExitCode> {
 }
 
 fn run_scan(args: ScanArgs) -> std::io::Result<ExitCode> {
-    let organization = match organization(&args.org_accounts) {
+    let organization = match args.gate.organization() {
         Ok(o) => o,
         Err(code) => return Ok(code),
     };
@@ -166,14 +159,14 @@ fn run_scan(args: ScanArgs) -> std::io::Result<ExitCode> {
     let pipeline = Pipeline::new(Registry::builtin(), organization, stateful);
     let rule_ids = pipeline.registry().detections().iter().map(|d| d.metadata().id);
     let stdout = Box::new(std::io::BufWriter::with_capacity(1 << 16, std::io::stdout()));
-    let style = output::Style::new(args.format, args.min_severity, rule_ids);
+    let style = output::Style::new(args.format, args.gate.min_severity, rule_ids);
     let mut out = output::Output::new(style, stdout);
     if let Some(page) = out.page_mut() {
         page.sources = args.paths.iter().map(|p| p.display().to_string()).collect();
     }
     let report = scan::run(&pipeline, &args.paths, args.threads.map(usize::from), &mut out)?;
     report.print_summary(&mut std::io::stderr());
-    let failed = args.fail_on.is_some_and(|level| out.highest() >= Some(level));
+    let failed = args.gate.fails(out.highest());
     Ok(if report.io_errors > 0 {
         ExitCode::from(2)
     } else if failed {

@@ -3,7 +3,6 @@
 
 use std::process::ExitCode;
 
-use aidr_engine::Severity;
 use aidr_engine::paths::{self, AttackPath};
 use clap::ValueEnum;
 
@@ -30,16 +29,8 @@ pub struct PathsArgs {
     source: crate::source::Source,
     #[arg(long, value_enum, default_value_t = PathsFormat::Table)]
     format: PathsFormat,
-    /// Report only paths at or above this severity.
-    #[arg(long, value_name = "SEVERITY", default_value = "info")]
-    min_severity: Severity,
-    /// Exit with status 1 when a reported path is at or above this severity.
-    #[arg(long, value_name = "SEVERITY")]
-    fail_on: Option<Severity>,
-    /// An account id of your organization (repeatable): principals in other accounts count as
-    /// outside it.
-    #[arg(long = "org-account", value_name = "ACCOUNT_ID")]
-    org_accounts: Vec<String>,
+    #[command(flatten)]
+    gate: crate::gate::Gate,
 }
 
 /// The paths as a table for people.
@@ -70,14 +61,14 @@ pub fn table(found: &[AttackPath]) -> String {
 /// # Errors
 /// When the inventory cannot be read or collected, or stdout fails.
 pub fn main(args: PathsArgs) -> std::io::Result<ExitCode> {
-    let organization = match crate::organization(&args.org_accounts) {
+    let organization = match args.gate.organization() {
         Ok(o) => o,
         Err(code) => return Ok(code),
     };
     let inventory = args.source.load()?;
     let found: Vec<AttackPath> = paths::find(&inventory, &organization)
         .into_iter()
-        .filter(|p| p.severity >= args.min_severity)
+        .filter(|p| p.severity >= args.gate.min_severity)
         .collect();
     let text = match args.format {
         PathsFormat::Table => table(&found),
@@ -98,8 +89,5 @@ pub fn main(args: PathsArgs) -> std::io::Result<ExitCode> {
         inventory.resources.len(),
         found.len()
     );
-    let failed = args
-        .fail_on
-        .is_some_and(|level| found.iter().any(|p| p.severity >= level));
-    Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(args.gate.exit(found.iter().map(|p| p.severity).max()))
 }

@@ -13,16 +13,8 @@ pub struct PostureArgs {
     source: crate::source::Source,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
-    /// Report only findings at or above this severity.
-    #[arg(long, value_name = "SEVERITY", default_value = "info")]
-    min_severity: Severity,
-    /// Exit with status 1 when a reported finding is at or above this severity.
-    #[arg(long, value_name = "SEVERITY")]
-    fail_on: Option<Severity>,
-    /// An account id of your organization (repeatable): principals and destinations in other
-    /// accounts count as external.
-    #[arg(long = "org-account", value_name = "ACCOUNT_ID")]
-    org_accounts: Vec<String>,
+    #[command(flatten)]
+    gate: crate::gate::Gate,
 }
 
 /// Runs `aidr posture`; exit status as `aidr scan`'s.
@@ -30,7 +22,7 @@ pub struct PostureArgs {
 /// # Errors
 /// When the inventory cannot be read or collected, or stdout fails.
 pub fn main(args: PostureArgs) -> std::io::Result<ExitCode> {
-    let organization = match crate::organization(&args.org_accounts) {
+    let organization = match args.gate.organization() {
         Ok(o) => o,
         Err(code) => return Ok(code),
     };
@@ -38,7 +30,7 @@ pub fn main(args: PostureArgs) -> std::io::Result<ExitCode> {
     let pipeline = Pipeline::new(Registry::builtin(), organization, None);
     let findings: Vec<Finding> = inventory.resources.iter().flat_map(|r| pipeline.assess(r)).collect();
     let rule_ids = pipeline.registry().detections().iter().map(|d| d.metadata().id);
-    let style = Style::new(args.format, args.min_severity, rule_ids);
+    let style = Style::new(args.format, args.gate.min_severity, rule_ids);
     let stdout = Box::new(std::io::BufWriter::with_capacity(1 << 16, std::io::stdout()));
     let mut out = Output::new(style, stdout);
     let resources = inventory.resources.len();
@@ -60,6 +52,5 @@ pub fn main(args: PostureArgs) -> std::io::Result<ExitCode> {
         findings.len(),
         by_severity.join(", ")
     );
-    let failed = args.fail_on.is_some_and(|level| out.highest() >= Some(level));
-    Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(args.gate.exit(out.highest()))
 }
