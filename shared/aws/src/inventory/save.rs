@@ -21,7 +21,7 @@ use serde_json::{Map, Value, json};
 use super::GLOBAL;
 
 /// The key prefix of resource documents (then the ARN).
-pub const RESOURCE_PREFIX: &str = "inventory#";
+pub const RESOURCE_PREFIX: &str = aidr_engine::inventory::SAVED_PREFIX;
 /// The key prefix of run summaries (then the account id).
 pub const RUN_PREFIX: &str = "inventory-run#";
 /// How long saved documents live: 7 days, in seconds.
@@ -39,7 +39,7 @@ pub async fn save(records: &impl Records, inventory: &Inventory, now: i64) -> Re
     let mut documents: Vec<(String, Value)> = Vec::new();
     for r in &inventory.resources {
         match serde_json::to_value(r) {
-            Ok(doc) => documents.push((format!("{RESOURCE_PREFIX}{}", r.arn), doc)),
+            Ok(doc) => documents.push((aidr_engine::inventory::saved_key(&r.arn), doc)),
             Err(e) => failures.push(StateError::permanent(format!("{}: {e}", r.arn))),
         }
     }

@@ -24,7 +24,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::ports::{Lookup, Records};
+use crate::inventory::saved_key;
+use crate::ports::{Lookup, Records, StateError};
 use crate::response::PrincipalKind;
 
 /// Lookups one event may ask; further ones are answered [`Answer::Skipped`].
@@ -60,11 +61,27 @@ pub enum LookupRequest {
         id: String,
     },
     /// A document the detector kept when it saw it put (see
-    /// [`crate::response::observed_configuration`]): the configuration a put replaces.
-    Kept { key: String },
+    /// [`crate::response::observed_configuration`]): the configuration a put replaces. When
+    /// none was kept, `or_saved` names a field of a saved inventory snapshot that holds the
+    /// same document (the inventory Lambda saves what it found: see
+    /// [`crate::inventory::saved_key`]).
+    Kept { key: String, or_saved: Option<SavedField> },
+}
+
+/// A configuration field of a saved inventory snapshot: `configuration.<field>` of the document
+/// at [`crate::inventory::saved_key`] of `arn`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct SavedField {
+    pub arn: String,
+    pub field: &'static str,
 }
 
 impl LookupRequest {
+    /// The configuration kept under `key` by the detector, without an inventory fallback.
+    pub fn kept(key: String) -> LookupRequest {
+        LookupRequest::Kept { key, or_saved: None }
+    }
+
     /// What it reads, for "not checked" texts: `the document of policy arn:…`.
     pub fn describe(&self) -> String {
         match self {
@@ -278,10 +295,22 @@ impl<L: Lookup> Resolver<L> {
                     Err(e) => Answer::Failed(e.to_string()),
                 }
             }
-            LookupRequest::Kept { key } => match records.get_record(key, now).await {
-                Ok(doc) => found(doc, None),
-                Err(e) => Answer::Failed(format!("the state table could not be read: {}", e.message)),
-            },
+            LookupRequest::Kept { key, or_saved } => {
+                let unread =
+                    |e: StateError| Answer::Failed(format!("the state table could not be read: {}", e.message));
+                match (records.get_record(key, now).await, or_saved) {
+                    (Ok(Some(doc)), _) => found(Some(doc), None),
+                    (Ok(None), None) => Answer::Absent,
+                    (Ok(None), Some(saved)) => match records.get_record(&saved_key(&saved.arn), now).await {
+                        Ok(doc) => found(
+                            doc.and_then(|d| d.get("configuration")?.get(saved.field).cloned()),
+                            None,
+                        ),
+                        Err(e) => unread(e),
+                    },
+                    (Err(e), _) => unread(e),
+                }
+            }
         }
     }
 }

@@ -320,6 +320,38 @@ fn a_logging_put_is_compared_with_the_one_before() {
 }
 
 #[test]
+fn without_a_put_seen_the_inventory_tells_the_logging_configuration_before() {
+    let lookup = fake();
+    let store = MemoryStore::default();
+    let before = json!({"s3Config": {"bucketName": "org-logs"}, "textDataDeliveryEnabled": true});
+    let settings = json!({
+        "arn": "arn:aws:bedrock:us-east-1:111122223333:settings", "type": "AIDR::Bedrock::Settings",
+        "account": "111122223333", "region": "us-east-1",
+        "configuration": {"loggingConfig": before, "guardrailCount": 1}
+    });
+    let key = crate::inventory::saved_key("arn:aws:bedrock:us-east-1:111122223333:settings");
+    assert_eq!(key, "inventory#arn:aws:bedrock:us-east-1:111122223333:settings");
+    // Nothing saved yet: nothing to compare with, nothing reported.
+    let no_s3 = json!({"cloudWatchConfig": {"logGroupName": "/b", "roleArn": "arn:aws:iam::111122223333:role/L"},
+        "textDataDeliveryEnabled": true});
+    let (findings, _) = enriched(&logging(no_s3.clone()), &lookup, &store);
+    assert!(findings.is_empty(), "{findings:?}");
+    now_or_never(store.put_record(&key, &settings, 1_900_000_000))
+        .unwrap()
+        .unwrap();
+    let (findings, _) = enriched(&logging(no_s3), &lookup, &store);
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    assert!(
+        findings[0]
+            .summary
+            .contains("since the previous configuration: S3 destination removed (was bucket org-logs)"),
+        "{}",
+        findings[0].summary
+    );
+    assert!(lookup.calls().is_empty(), "read from the state table, not from Bedrock");
+}
+
+#[test]
 fn a_guardrail_update_is_compared_and_read_live_when_hidden() {
     let lookup = fake();
     let store = MemoryStore::default();

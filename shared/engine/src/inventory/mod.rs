@@ -16,6 +16,22 @@ use serde::{Deserialize, Serialize};
 
 use crate::resource::ResourceSnapshot;
 
+/// The key prefix under which a saved inventory keeps each resource's snapshot in the state
+/// table (then the ARN; see [`saved_key`]).
+pub const SAVED_PREFIX: &str = "inventory#";
+
+/// The state-table key of the saved snapshot of `arn`: `inventory#<arn>`.
+pub fn saved_key(arn: &str) -> String {
+    format!("{SAVED_PREFIX}{arn}")
+}
+
+/// The ARN of an account and region's [`types::BEDROCK_SETTINGS`] snapshot:
+/// `arn:<partition>:bedrock:<region>:<account>:settings`.
+pub fn settings_arn(account: &str, region: &str) -> String {
+    let partition = crate::asff::partition_of_region(region);
+    format!("arn:{partition}:bedrock:{region}:{account}:settings")
+}
+
 /// Everything one collection run saw.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Inventory {

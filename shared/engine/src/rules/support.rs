@@ -73,15 +73,15 @@ pub(crate) struct Previous {
 }
 
 impl Previous {
-    /// Compares `after` with the document kept under `key` (when the event is judged with
-    /// lookups) through `diff`.
+    /// Compares `after` with the previous document `request` reads (a [`LookupRequest::Kept`],
+    /// when the event is judged with lookups) through `diff`.
     pub(crate) fn compare(
         ev: &Event,
-        key: Option<String>,
+        request: Option<LookupRequest>,
         after: &Value,
         diff: fn(&Value, &Value) -> Vec<Change>,
     ) -> Previous {
-        let Some(answer) = key.and_then(|key| ev.look_up(LookupRequest::Kept { key })) else {
+        let Some(answer) = request.and_then(|request| ev.look_up(request)) else {
             return Previous::default();
         };
         if let Some(before) = answer.doc() {
@@ -147,7 +147,7 @@ pub(crate) fn policy_exposure(
         (Some(account), Some(region), Some(resource)) => Some(seen_policy_key(account, region, resource)),
         _ => None,
     };
-    if let Some(answer) = key.and_then(|key| ev.look_up(LookupRequest::Kept { key })) {
+    if let Some(answer) = key.and_then(|key| ev.look_up(LookupRequest::kept(key))) {
         let before = answer.doc().map(|doc| match Policy::parse(doc) {
             Ok(p) => p.exposure(own),
             Err(_) => Exposure::default(),

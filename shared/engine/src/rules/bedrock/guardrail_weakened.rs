@@ -102,7 +102,7 @@ fn check(ev: &Event, _: &Organization) -> Option<Hit> {
     let key = place.map(|(account, region, id)| seen_guardrail_key(account, region, id));
     // Asked first: a lookup asked only once another is answered would not be made.
     if let Some(key) = &key {
-        ev.look_up(LookupRequest::Kept { key: key.clone() });
+        ev.look_up(LookupRequest::kept(key.clone()));
     }
     let mut reasons = Reasons::default();
     // The request left out (omitted for size, null) or its content filters not shown: read
@@ -145,7 +145,7 @@ fn check(ev: &Event, _: &Organization) -> Option<Hit> {
         }
     };
     judge_config(config, &mut reasons);
-    let mut previous = Previous::compare(ev, key, config, diff::guardrail);
+    let mut previous = Previous::compare(ev, key.map(LookupRequest::kept), config, diff::guardrail);
     previous.add_to(&mut reasons);
     reasons
         .hit(&format!("weakened guardrail {}", id.unwrap_or("(unknown)")))

@@ -5,7 +5,8 @@ use serde_json::Value;
 
 use super::foreign_account;
 use crate::cloudtrail::record::s;
-use crate::enrich::{diff, seen_logging_key};
+use crate::enrich::{LookupRequest, SavedField, diff, seen_logging_key};
+use crate::inventory::settings_arn;
 use crate::rules::prelude::*;
 use crate::rules::support::{Previous, Reasons, flag};
 
@@ -98,11 +99,18 @@ fn check(ev: &Event, org: &Organization) -> Option<Hit> {
             format!("CloudWatch delivery goes through a role in external account {account}"),
         );
     }
-    let key = match (ev.account(), s(&ev.record.aws_region)) {
-        (Some(account), Some(region)) => Some(seen_logging_key(account, region)),
+    // The configuration last seen put, else the one the inventory found.
+    let previous = match (ev.account(), s(&ev.record.aws_region)) {
+        (Some(account), Some(region)) => Some(LookupRequest::Kept {
+            key: seen_logging_key(account, region),
+            or_saved: Some(SavedField {
+                arn: settings_arn(account, region),
+                field: "loggingConfig",
+            }),
+        }),
         _ => None,
     };
-    let mut previous = Previous::compare(ev, key, config, diff::logging);
+    let mut previous = Previous::compare(ev, previous, config, diff::logging);
     previous.add_to(&mut reasons);
     let bucket = s3.and_then(|s| s.get("bucketName")).and_then(Value::as_str);
     let group = cloudwatch.and_then(|c| c.get("logGroupName")).and_then(Value::as_str);
