@@ -32,7 +32,7 @@
 //!   `NetworkConfig` {`EnableInterContainerTrafficEncryption`, `EnableNetworkIsolation`,
 //!   `VpcConfig`}, `CreationTime`.
 //! - [`SAGEMAKER_LIFECYCLE_CONFIG`]: `NotebookInstanceLifecycleConfigName`, `OnCreate`
-//!   [{`Content`}], `OnStart` [{`Content`}] (`Content` base64, as the API returns it),
+//!   \[{`Content`}\], `OnStart` \[{`Content`}\] (`Content` base64, as the API returns it),
 //!   `NotebookInstanceLifecycleConfigArn`.
 //!
 //! Bedrock (API JSON, camelCase):
@@ -48,7 +48,7 @@
 //!   (`type` `PROMPT_ATTACK` is the prompt-attack filter), `topicPolicy`, `wordPolicy`,
 //!   `sensitiveInformationPolicy`, `contextualGroundingPolicy` (as GetGuardrail returns them).
 //! - [`BEDROCK_INFERENCE_PROFILE`]: `inferenceProfileArn`, `inferenceProfileName`, `type`
-//!   (`SYSTEM_DEFINED`|`APPLICATION`), `status`, `models` [{`modelArn`}].
+//!   (`SYSTEM_DEFINED`|`APPLICATION`), `status`, `models` \[{`modelArn`}\].
 //! - [`BEDROCK_AGENT`]: `agentArn`, `agentId`, `agentName`, `agentStatus`,
 //!   `agentResourceRoleArn`, `foundationModel`, `customerEncryptionKeyArn`,
 //!   `guardrailConfiguration` {`guardrailIdentifier`, `guardrailVersion`}, `knowledgeBases`
