@@ -7,6 +7,11 @@
 //! already open is not alerted again; one that was fixed and came back after its marker
 //! expired is alerted anew. The marker is written only after the alert went out, so a run that
 //! fails halfway alerts the rest when it runs again.
+//!
+//! The markers are the only deduplication: failures are delivered with no dedupe window
+//! (`AlertPolicy::dedupe_window_override_secs` 0). A window would merge the retry of an alert
+//! that could not be sent (its snapshot, and so its delivery id, is newer) into the window the
+//! failed attempt opened, and the alert would never go out.
 
 use aidr_engine::alerting::{AlertPolicy, Outcome, deliver};
 use aidr_engine::inventory::Inventory;
@@ -26,6 +31,7 @@ pub struct InventoryRun<C, S, P> {
     /// Keeps the inventory documents and the open-failure markers (the state table).
     pub store: S,
     pub publisher: P,
+    /// Who is alerted; its dedupe window is not used (see the module documentation).
     pub policy: AlertPolicy,
 }
 
@@ -41,7 +47,8 @@ pub struct Summary {
     pub alerted: usize,
     /// Failures already open (alerted by an earlier run).
     pub open: usize,
-    /// New failures merged into an open alert, silenced by policy, or already delivered.
+    /// New failures silenced by policy, or already delivered (by a run that failed after
+    /// alerting them).
     pub quiet: usize,
     /// Failures whose alert could not be sent (retried on the next run).
     pub errors: usize,
@@ -112,6 +119,10 @@ where
         }
         let failures = self.failures(&inventory);
         summary.failures = failures.len();
+        let policy = AlertPolicy {
+            dedupe_window_override_secs: Some(0),
+            ..self.policy.clone()
+        };
         let mut first_error = None;
         for f in &failures {
             let key = open_key(f);
@@ -130,7 +141,7 @@ where
                     continue;
                 }
             }
-            match deliver(f, &self.store, &self.publisher, &self.policy, now).await {
+            match deliver(f, &self.store, &self.publisher, &policy, now).await {
                 Ok(outcome) => {
                     if outcome == Outcome::Alerted {
                         summary.alerted += 1;
