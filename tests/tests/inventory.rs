@@ -7,12 +7,11 @@
 //! a failed run; `aidr-aws`'s unit tests cover those calls on mocked responses.
 
 use std::collections::BTreeSet;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use aidr_aws::DynamoStore;
 use aidr_aws::inventory::{CollectOptions, RESOURCE_PREFIX, RUN_PREFIX, collect, save};
 use aidr_e2e::respond::{in_region, member_config};
-use aidr_e2e::{Stack, emulator};
+use aidr_e2e::{Stack, emulator, fresh_account};
 use aidr_engine::inventory::{Gap, GapReason, Inventory, types};
 use aidr_engine::ports::Records;
 use aidr_engine::resource::ResourceSnapshot;
@@ -26,13 +25,6 @@ const EAST: &str = "us-east-1";
 const WEST: &str = "eu-west-1";
 /// 2026-03-01T12:00:00Z.
 const NOW: i64 = 1_772_366_400;
-
-/// An account id no other test uses.
-fn fresh_account() -> String {
-    static N: AtomicU64 = AtomicU64::new(0);
-    let n = u64::from(std::process::id()) * 100 + N.fetch_add(1, Ordering::SeqCst);
-    format!("{:012}", 300_000_000_000 + n % 600_000_000_000)
-}
 
 fn options(account: &str, regions: &[&str]) -> CollectOptions {
     CollectOptions {
