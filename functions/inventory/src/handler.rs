@@ -2,10 +2,11 @@
 //! (posture checks on each resource, attack paths across them) and alert each **new** failure
 //! through the alerting protocol, once per resource and check.
 //!
-//! "New" is kept in the state table: `posture-open#<detection id>#<resource or path key>`
-//! lives while the failure is seen (each run renews it for [`REOPEN_AFTER_SECS`]). A failure
-//! already open is not alerted again; one that was fixed and came back after its marker
-//! expired is alerted anew. The marker is written only after the alert went out, so a run that
+//! "New" is kept in the state table: `posture-open#<detection id>#<severity>#<dedupe key>`
+//! (the dedupe key names the resource, or the path) lives while the failure is seen (each run
+//! renews it for [`REOPEN_AFTER_SECS`]). A failure already open is not alerted again; one that
+//! was fixed and came back after its marker expired is alerted anew, and so is one whose
+//! severity changed (a role trusted by a partner that becomes public). The marker is written only after the alert went out, so a run that
 //! fails halfway alerts the rest when it runs again.
 //!
 //! The markers are the only deduplication: failures are delivered with no dedupe window
@@ -76,7 +77,7 @@ impl From<RunError> for lambda_runtime::Diagnostic {
 
 /// The key of a failure's open marker.
 pub fn open_key(f: &Finding) -> String {
-    format!("posture-open#{}#{}", f.rule_id, f.dedupe_key)
+    format!("posture-open#{}#{}#{}", f.rule_id, f.severity.as_str(), f.dedupe_key)
 }
 
 impl<C, S, P> InventoryRun<C, S, P>

@@ -281,3 +281,34 @@ fn a_run_that_alerted_nothing_alerts_everything_when_retried_on_the_same_snapsho
     assert_eq!(retried.alerted, all.len());
     assert_eq!(alerted(&run), keys(&all));
 }
+
+#[test]
+fn a_failure_whose_severity_changed_alerts_again() {
+    let inventory = load("paths/data_poisoning.json");
+    let role = "arn:aws:iam::111122223333:role/partner-data-loader";
+    // The partner's trust opens to anyone: the role's check and its path become critical.
+    let mut public = inventory.clone();
+    let snapshot = public.resources.iter_mut().find(|r| r.arn == role).unwrap();
+    snapshot.configuration["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] = serde_json::json!({"AWS": "*"});
+    let before = expected(&inventory);
+    let after = expected(&public);
+    let changed: Vec<Finding> = after.iter().filter(|f| !before.contains(f)).cloned().collect();
+    assert_eq!(
+        changed
+            .iter()
+            .map(|f| (f.rule_id.as_str(), f.severity.as_str()))
+            .collect::<Vec<_>>(),
+        [
+            ("iam.ai_role_trusted_outside_organization", "critical"),
+            ("path.data_poisoning", "critical")
+        ]
+    );
+
+    let run = run_on(Accounts::new(inventory));
+    handle(&run, NOW).unwrap();
+    run.source.set(public);
+    let sent = run.publisher.alerts().len();
+    let summary = handle(&run, NOW + DAY).unwrap();
+    assert_eq!((summary.alerted, summary.open), (2, after.len() - 2));
+    assert_eq!(keys(&run.publisher.alerts()[sent..]), keys(&changed));
+}
