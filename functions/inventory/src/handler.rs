@@ -19,7 +19,7 @@ use aidr_engine::inventory::Inventory;
 use aidr_engine::ports::{InventorySource, Publisher, Records, StateStore};
 use aidr_engine::{Finding, Pipeline};
 use serde::Serialize;
-use tracing::{error, info, warn};
+use tracing::{debug, error, info, warn};
 
 /// How long an open failure's marker lives without being seen again: three days, so one
 /// missed daily run does not alert everything again.
@@ -48,8 +48,8 @@ pub struct Summary {
     pub alerted: usize,
     /// Failures already open (alerted by an earlier run).
     pub open: usize,
-    /// New failures silenced by policy, or already delivered (by a run that failed after
-    /// alerting them).
+    /// New failures silenced by policy (judged again on each run, not marked open), or
+    /// already delivered (by a run that failed after alerting them).
     pub quiet: usize,
     /// Failures whose alert could not be sent (retried on the next run).
     pub errors: usize,
@@ -143,6 +143,12 @@ where
                 }
             }
             match deliver(f, &self.store, &self.publisher, &policy, now).await {
+                Ok(Outcome::Silenced(why)) => {
+                    // Not marked open: it alerts once the policy lets it (a lower minimum
+                    // severity, a suppression lifted).
+                    summary.quiet += 1;
+                    debug!(rule = f.rule_id, resource = %f.dedupe_key, why, "failure not alerted");
+                }
                 Ok(outcome) => {
                     if outcome == Outcome::Alerted {
                         summary.alerted += 1;

@@ -13,7 +13,7 @@ use aidr_engine::inventory::Inventory;
 use aidr_engine::inventory::types::SAGEMAKER_NOTEBOOK;
 use aidr_engine::ports::{FailureKind, InventorySource, MemoryStore, Records, now_or_never};
 use aidr_engine::time::format_secs;
-use aidr_engine::{Finding, Organization, Pipeline, Registry, paths};
+use aidr_engine::{Finding, Organization, Pipeline, Registry, Severity, paths};
 use aidr_testkit::recording::RecordingPublisher;
 use inventory::handler::{InventoryRun, REOPEN_AFTER_SECS, RunError, Summary};
 
@@ -311,4 +311,21 @@ fn a_failure_whose_severity_changed_alerts_again() {
     let summary = handle(&run, NOW + DAY).unwrap();
     assert_eq!((summary.alerted, summary.open), (2, after.len() - 2));
     assert_eq!(keys(&run.publisher.alerts()[sent..]), keys(&changed));
+}
+
+#[test]
+fn failures_below_the_minimum_severity_alert_once_it_is_lowered() {
+    let inventory = load("inventory/two-accounts.json");
+    let all = expected(&inventory);
+    let high = all.iter().filter(|f| f.severity >= Severity::High).count();
+    assert!(high > 0 && high < all.len());
+    let mut run = run_on(Accounts::new(inventory));
+    run.policy.min_severity = Severity::High;
+    let summary = handle(&run, NOW).unwrap();
+    assert_eq!((summary.alerted, summary.quiet), (high, all.len() - high));
+    assert_eq!(handle(&run, NOW + DAY).unwrap().quiet, all.len() - high);
+    run.policy.min_severity = Severity::Low;
+    let lowered = handle(&run, NOW + 2 * DAY).unwrap();
+    assert_eq!((lowered.alerted, lowered.open), (all.len() - high, high));
+    assert_eq!(alerted(&run), keys(&all));
 }
