@@ -1,15 +1,5 @@
 //! What the inventory collector's end-to-end tests and the command line's live collection tests
-//! share: a fresh member account per test, and what moto lacks (gaps, never failures).
-
-use std::sync::atomic::{AtomicU64, Ordering};
-
-/// An account id no other test uses (moto keeps state per account, and lets any role there be
-/// assumed): from `base` on, by process and call.
-pub fn fresh_account(base: u64) -> String {
-    static N: AtomicU64 = AtomicU64::new(0);
-    let n = u64::from(std::process::id()) * 100 + N.fetch_add(1, Ordering::SeqCst);
-    format!("{:012}", base + n % 100_000_000_000)
-}
+//! share: what moto lacks (gaps, never failures).
 
 /// The regional calls moto 5.2.5 does not implement (it answers HTTP 500 with an HTML page).
 pub const MOTO_LACKS_PER_REGION: &[(&str, &str)] = &[

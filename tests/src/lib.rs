@@ -38,6 +38,14 @@ pub fn unique(prefix: &str) -> String {
     format!("{prefix}-{}-{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst))
 }
 
+/// An account id no other test uses: moto keeps state per account and lets any role there be
+/// assumed (see [`respond::member_config`]), so a test populates an account of its own.
+pub fn fresh_account() -> String {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let n = u64::from(std::process::id()) * 100 + N.fetch_add(1, Ordering::SeqCst) as u64;
+    format!("{:012}", 300_000_000_000 + n % 600_000_000_000)
+}
+
 /// A sample event file under `events/`, parsed.
 pub fn sample(path: &str) -> Value {
     let file = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../events").join(path);

@@ -10,7 +10,8 @@ use std::path::PathBuf;
 use std::process::{Command, Output};
 
 use aidr_e2e::emulator;
-use aidr_e2e::inventory::{MOTO_LACKS_PER_ACCOUNT, MOTO_LACKS_PER_REGION, fresh_account};
+use aidr_e2e::fresh_account;
+use aidr_e2e::inventory::{MOTO_LACKS_PER_ACCOUNT, MOTO_LACKS_PER_REGION};
 use aidr_e2e::respond::{in_region, member_config};
 use aidr_e2e::runtime_api::function_binary;
 use aidr_engine::inventory::{Inventory, types};
@@ -27,7 +28,7 @@ const NOTEBOOK: &str = "open-notebook";
 /// The member account, populated: the user and its key, the notebook in [`EAST`], Bedrock
 /// invocation logging on in [`EAST`] only.
 async fn seed(config: &SdkConfig) -> String {
-    let account = fresh_account(500_000_000_000);
+    let account = fresh_account();
     let member = member_config(config, &account, ROLE).await;
     let iam = aws_sdk_iam::Client::new(&member);
     let trust = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",

@@ -12,7 +12,7 @@ use aidr_aws::DynamoStore;
 use aidr_aws::inventory::{CollectOptions, RESOURCE_PREFIX, RUN_PREFIX, collect, save};
 use aidr_e2e::inventory::{MOTO_CANNOT_LIST, MOTO_LACKS_PER_ACCOUNT, MOTO_LACKS_PER_REGION};
 use aidr_e2e::respond::{in_region, member_config};
-use aidr_e2e::{Stack, emulator};
+use aidr_e2e::{Stack, emulator, fresh_account};
 use aidr_engine::inventory::{Gap, GapReason, Inventory, types};
 use aidr_engine::ports::Records;
 use aidr_engine::resource::ResourceSnapshot;
@@ -26,11 +26,6 @@ const EAST: &str = "us-east-1";
 const WEST: &str = "eu-west-1";
 /// 2026-03-01T12:00:00Z.
 const NOW: i64 = 1_772_366_400;
-
-/// An account id no other test uses.
-fn fresh_account() -> String {
-    aidr_e2e::inventory::fresh_account(300_000_000_000)
-}
 
 fn options(account: &str, regions: &[&str]) -> CollectOptions {
     CollectOptions {

@@ -32,6 +32,9 @@ pub struct InventoryConfig {
     pub min_severity: Severity,
     /// `AIDR_ORG_ACCOUNTS`: the organization's accounts; a trust outside them is external.
     pub organization: Organization,
+    /// `AWS_MAX_ATTEMPTS` (the SDK's own setting), when set: the attempts each collecting call
+    /// makes, instead of the collector's default retry's 8.
+    pub max_attempts: Option<u32>,
 }
 
 fn regions(value: Option<String>) -> Result<Vec<String>, ConfigError> {
@@ -84,6 +87,13 @@ impl InventoryConfig {
                     why: format!("{v:?} is not a number of days from 1 to 365"),
                 })?,
         };
+        let max_attempts = match env.value("AWS_MAX_ATTEMPTS") {
+            None => None,
+            Some(v) => Some(v.parse().ok().filter(|n| *n >= 1).ok_or_else(|| ConfigError::Invalid {
+                var: "AWS_MAX_ATTEMPTS",
+                why: format!("{v:?} is not a number of attempts (1 or more)"),
+            })?),
+        };
         Ok(InventoryConfig {
             table,
             topic_arn,
@@ -95,6 +105,7 @@ impl InventoryConfig {
             organization: Organization {
                 accounts: account_ids("AIDR_ORG_ACCOUNTS", env.value("AIDR_ORG_ACCOUNTS"))?,
             },
+            max_attempts,
         })
     }
 
@@ -127,6 +138,7 @@ mod tests {
         assert_eq!(c.role_name, DEFAULT_ROLE_NAME);
         assert_eq!(c.recent_days, DEFAULT_RECENT_DAYS);
         assert_eq!(c.min_severity, Severity::Low);
+        assert_eq!(c.max_attempts, None);
     }
 
     #[test]
@@ -134,7 +146,9 @@ mod tests {
         let mut vars = BASE.to_vec();
         vars.push(("AIDR_INVENTORY_REGIONS", " us-east-1, eu-west-3 ,"));
         vars.push(("AIDR_INVENTORY_ACCOUNTS", "111122223333,444455556666"));
+        vars.push(("AWS_MAX_ATTEMPTS", "2"));
         let c = read(&vars).unwrap();
+        assert_eq!(c.max_attempts, Some(2));
         assert_eq!(c.regions, ["us-east-1", "eu-west-3"]);
         assert_eq!(c.accounts, ["111122223333", "444455556666"]);
         for (var, bad) in [
@@ -144,6 +158,7 @@ mod tests {
             ("AIDR_INVENTORY_RECENT_DAYS", "0"),
             ("AIDR_MIN_SEVERITY", "urgent"),
             ("AIDR_ALERT_TOPIC_ARN", "aidr-alerts"),
+            ("AWS_MAX_ATTEMPTS", "0"),
         ] {
             let mut vars = BASE.to_vec();
             vars.retain(|(n, _)| *n != var);

@@ -2,18 +2,24 @@
 //! (posture checks on each resource, attack paths across them) and alert each **new** failure
 //! through the alerting protocol, once per resource and check.
 //!
-//! "New" is kept in the state table: `posture-open#<detection id>#<resource or path key>`
-//! lives while the failure is seen (each run renews it for [`REOPEN_AFTER_SECS`]). A failure
-//! already open is not alerted again; one that was fixed and came back after its marker
-//! expired is alerted anew. The marker is written only after the alert went out, so a run that
+//! "New" is kept in the state table: `posture-open#<detection id>#<severity>#<dedupe key>`
+//! (the dedupe key names the resource, or the path) lives while the failure is seen (each run
+//! renews it for [`REOPEN_AFTER_SECS`]). A failure already open is not alerted again; one that
+//! was fixed and came back after its marker expired is alerted anew, and so is one whose
+//! severity changed (a role trusted by a partner that becomes public). The marker is written only after the alert went out, so a run that
 //! fails halfway alerts the rest when it runs again.
+//!
+//! The markers are the only deduplication: failures are delivered with no dedupe window
+//! (`AlertPolicy::dedupe_window_override_secs` 0). A window would merge the retry of an alert
+//! that could not be sent (its snapshot, and so its delivery id, is newer) into the window the
+//! failed attempt opened, and the alert would never go out.
 
 use aidr_engine::alerting::{AlertPolicy, Outcome, deliver};
 use aidr_engine::inventory::Inventory;
 use aidr_engine::ports::{InventorySource, Publisher, Records, StateStore};
 use aidr_engine::{Finding, Pipeline};
 use serde::Serialize;
-use tracing::{error, info, warn};
+use tracing::{debug, error, info, warn};
 
 /// How long an open failure's marker lives without being seen again: three days, so one
 /// missed daily run does not alert everything again.
@@ -26,6 +32,7 @@ pub struct InventoryRun<C, S, P> {
     /// Keeps the inventory documents and the open-failure markers (the state table).
     pub store: S,
     pub publisher: P,
+    /// Who is alerted; its dedupe window is not used (see the module documentation).
     pub policy: AlertPolicy,
 }
 
@@ -41,7 +48,8 @@ pub struct Summary {
     pub alerted: usize,
     /// Failures already open (alerted by an earlier run).
     pub open: usize,
-    /// New failures merged into an open alert, silenced by policy, or already delivered.
+    /// New failures silenced by policy (judged again on each run, not marked open), or
+    /// already delivered (by a run that failed after alerting them).
     pub quiet: usize,
     /// Failures whose alert could not be sent (retried on the next run).
     pub errors: usize,
@@ -69,7 +77,7 @@ impl From<RunError> for lambda_runtime::Diagnostic {
 
 /// The key of a failure's open marker.
 pub fn open_key(f: &Finding) -> String {
-    format!("posture-open#{}#{}", f.rule_id, f.dedupe_key)
+    format!("posture-open#{}#{}#{}", f.rule_id, f.severity.as_str(), f.dedupe_key)
 }
 
 impl<C, S, P> InventoryRun<C, S, P>
@@ -112,6 +120,10 @@ where
         }
         let failures = self.failures(&inventory);
         summary.failures = failures.len();
+        let policy = AlertPolicy {
+            dedupe_window_override_secs: Some(0),
+            ..self.policy.clone()
+        };
         let mut first_error = None;
         for f in &failures {
             let key = open_key(f);
@@ -130,7 +142,13 @@ where
                     continue;
                 }
             }
-            match deliver(f, &self.store, &self.publisher, &self.policy, now).await {
+            match deliver(f, &self.store, &self.publisher, &policy, now).await {
+                Ok(Outcome::Silenced(why)) => {
+                    // Not marked open: it alerts once the policy lets it (a lower minimum
+                    // severity, a suppression lifted).
+                    summary.quiet += 1;
+                    debug!(rule = f.rule_id, resource = %f.dedupe_key, why, "failure not alerted");
+                }
                 Ok(outcome) => {
                     if outcome == Outcome::Alerted {
                         summary.alerted += 1;

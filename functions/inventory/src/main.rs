@@ -28,7 +28,10 @@ async fn main() -> Result<(), Error> {
                 accounts: config.accounts.clone(),
                 role_name: config.role_name.clone(),
                 recent_days: config.recent_days,
-                ..CollectOptions::default()
+                retry: match config.max_attempts {
+                    Some(n) => CollectOptions::default_retry().with_max_attempts(n),
+                    None => CollectOptions::default_retry(),
+                },
             },
         ),
         pipeline: Pipeline::new(Registry::builtin(), config.organization.clone(), None),

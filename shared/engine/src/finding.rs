@@ -12,7 +12,8 @@
 //! (else name; for stateful detections the access key, for posture checks the resource ARN),
 //! and the object follows the detection's [`DedupeScope`]:
 //! - per call: the CloudTrail event id;
-//! - per principal and resource: the first resource (`-` for posture checks);
+//! - per principal and resource: the first resource (`-` for posture checks; for attack
+//!   paths, the path's steps);
 //! - per principal, and per incident: the severity, so that a change of severity alerts at once
 //!   (stateful detections report each incident at each severity under one key).
 

@@ -14,7 +14,7 @@
 //! | `bedrock-agent` | `ListAgents`+`GetAgent`, `ListKnowledgeBases`+`GetKnowledgeBase`, `ListDataSources`+`GetDataSource` | agents, knowledge bases |
 //! | `bedrock-agentcore-control` | `ListAgentRuntimes`+`GetAgentRuntime`, `ListGateways`+`GetGateway`, `ListGatewayTargets`+`GetGatewayTarget` | runtimes, gateways |
 //! | `sagemaker` | `List*`+`Describe*` of notebook instances, lifecycle configurations, domains, user profiles, endpoints, endpoint configurations, models; `ListModelPackageGroups`; training and processing jobs created within `recent_days` | one of each |
-//! | `iam` (region `global`) | `GetAccountAuthorizationDetails`, `ListAccessKeys`+`GetAccessKeyLastUsed`, `ListServiceSpecificCredentials` | roles and users |
+//! | `iam` (region `global`) | `GetAccountAuthorizationDetails`, `ListAccessKeys`+`GetAccessKeyLastUsed`, `ListServiceSpecificCredentials` | roles and users that may use AI services; roles the resources run as; roles open to other accounts that may reach the resources' training data |
 //! | `account`, `sts` | `ListRegions`, `GetCallerIdentity`, `AssumeRole` | |
 //!
 //! Throttling is left to the SDK's retries ([`CollectOptions::retry`]); a few regions of an
@@ -213,13 +213,13 @@ async fn collect_account(
         .buffered(REGIONS_AT_ONCE)
         .collect()
         .await;
-    let referenced = iam::referenced_roles(
-        &regional
-            .iter()
-            .flat_map(|f| f.resources.iter().cloned())
-            .collect::<Vec<_>>(),
-    );
-    iam::collect(&mut global, &aws_sdk_iam::Client::new(&config), &referenced).await;
+    let found = Inventory {
+        resources: regional.iter().flat_map(|f| f.resources.iter().cloned()).collect(),
+        ..Inventory::default()
+    };
+    let referenced = iam::referenced_roles(&found.resources);
+    let data = aidr_engine::paths::data_poisoning::data_objects(&found, partition);
+    iam::collect(&mut global, &aws_sdk_iam::Client::new(&config), &referenced, &data).await;
     let mut all = regional;
     all.push(global);
     into_inventory(all)

@@ -295,9 +295,10 @@ async fn a_public_runtime_and_a_gateway_without_authorizer_are_read_and_a_refusa
 }
 
 /// `GetAccountAuthorizationDetails` with: role `app` (an inline Bedrock policy), role `etl`
-/// (S3 only, named by a collected resource), role `other` (S3 only), user `alice` (in group
-/// `ml`, whose attached managed policy grants SageMaker), user `bob` (nothing of AI). Documents
-/// URL-encoded, as IAM returns them.
+/// (S3 only, named by a collected resource), role `other` (S3 only), role `partner` (another
+/// account may assume it; S3 writes only), role `pipeline` (the same, assumed by Lambda), user
+/// `alice` (in group `ml`, whose attached managed policy grants SageMaker), user `bob` (nothing
+/// of AI). Documents URL-encoded, as IAM returns them.
 fn authorization_details() -> Response {
     let enc = |doc: Value| {
         percent_encoding::utf8_percent_encode(&doc.to_string(), percent_encoding::NON_ALPHANUMERIC).to_string()
@@ -305,19 +306,29 @@ fn authorization_details() -> Response {
     let allow = |action: &str| {
         enc(json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": action, "Resource": "*"}]}))
     };
-    let trust = enc(
-        json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}),
-    );
-    let role = |name: &str, action: &str| {
+    let trusting = |principal: Value| {
+        enc(
+            json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole"}]}),
+        )
+    };
+    let lambda = json!({"Service": "lambda.amazonaws.com"});
+    let role = |name: &str, action: &str, principal: &Value| {
         format!(
-            "<member><Path>/</Path><RoleName>{name}</RoleName><RoleId>AROA{name}</RoleId><Arn>arn:aws:iam::111122223333:role/{name}</Arn><CreateDate>2026-01-01T00:00:00Z</CreateDate><AssumeRolePolicyDocument>{trust}</AssumeRolePolicyDocument><InstanceProfileList/><RolePolicyList><member><PolicyName>inline</PolicyName><PolicyDocument>{}</PolicyDocument></member></RolePolicyList><AttachedManagedPolicies/><Tags/><RoleLastUsed><LastUsedDate>2026-02-28T10:00:00Z</LastUsedDate><Region>us-east-1</Region></RoleLastUsed></member>",
+            "<member><Path>/</Path><RoleName>{name}</RoleName><RoleId>AROA{name}</RoleId><Arn>arn:aws:iam::111122223333:role/{name}</Arn><CreateDate>2026-01-01T00:00:00Z</CreateDate><AssumeRolePolicyDocument>{}</AssumeRolePolicyDocument><InstanceProfileList/><RolePolicyList><member><PolicyName>inline</PolicyName><PolicyDocument>{}</PolicyDocument></member></RolePolicyList><AttachedManagedPolicies/><Tags/><RoleLastUsed><LastUsedDate>2026-02-28T10:00:00Z</LastUsedDate><Region>us-east-1</Region></RoleLastUsed></member>",
+            trusting(principal.clone()),
             allow(action)
         )
     };
     let roles = [
-        role("app", "bedrock:InvokeModel"),
-        role("etl", "s3:GetObject"),
-        role("other", "s3:GetObject"),
+        role("app", "bedrock:InvokeModel", &lambda),
+        role("etl", "s3:GetObject", &lambda),
+        role("other", "s3:GetObject", &lambda),
+        role(
+            "partner",
+            "s3:PutObject",
+            &json!({"AWS": "arn:aws:iam::444455556666:root"}),
+        ),
+        role("pipeline", "s3:PutObject", &lambda),
     ]
     .concat();
     let users = "<member><Path>/</Path><UserName>alice</UserName><UserId>AIDAALICE</UserId><Arn>arn:aws:iam::111122223333:user/alice</Arn><CreateDate>2026-01-01T00:00:00Z</CreateDate><UserPolicyList/><GroupList><member>ml</member></GroupList><AttachedManagedPolicies/><Tags/></member><member><Path>/</Path><UserName>bob</UserName><UserId>AIDABOB</UserId><Arn>arn:aws:iam::111122223333:user/bob</Arn><CreateDate>2026-01-01T00:00:00Z</CreateDate><UserPolicyList/><GroupList/><AttachedManagedPolicies/><Tags/></member>";
@@ -366,7 +377,8 @@ async fn ai_principals_are_kept_with_decoded_policies_access_keys_and_bedrock_ap
     let client = client!(aws_sdk_iam, [&details, &keys, &last_used, &api_keys]);
     let mut found = found("global");
     let referenced = ["arn:aws:iam::111122223333:role/etl".to_owned()].into();
-    iam::collect(&mut found, &client, &referenced).await;
+    let data = ["arn:aws:s3:::training-data/*".to_owned()].into();
+    iam::collect(&mut found, &client, &referenced, &data).await;
     assert_eq!(found.gaps, []);
 
     let names: Vec<_> = found
@@ -379,6 +391,7 @@ async fn ai_principals_are_kept_with_decoded_policies_access_keys_and_bedrock_ap
         [
             (types::IAM_ROLE, "app"),
             (types::IAM_ROLE, "etl"),
+            (types::IAM_ROLE, "partner"),
             (types::IAM_USER, "alice")
         ]
     );
@@ -395,7 +408,7 @@ async fn ai_principals_are_kept_with_decoded_policies_access_keys_and_bedrock_ap
         app.config("RoleLastUsed"),
         Some(&json!({"LastUsedDate": "2026-02-28T10:00:00Z", "Region": "us-east-1"}))
     );
-    let alice = &found.resources[2];
+    let alice = &found.resources[3];
     assert_eq!(
         alice.config("GroupList"),
         Some(&json!([{

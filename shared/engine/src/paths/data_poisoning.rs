@@ -9,7 +9,7 @@
 //! the bucket (the bucket's evidence lists all). One path per role and bucket. Objects are
 //! tested as `arn:aws:s3:::bucket/*` and, when the data has a prefix, as the prefix's objects.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
@@ -35,6 +35,18 @@ pub const KIND: PathKind = PathKind {
         with sts:ExternalId, and scope its S3 permissions away from training-data buckets; protect those buckets \
         with a bucket policy that allows writes only from the data pipeline's roles, and version them.",
 };
+
+/// What a role must be allowed on the data to be on a path: write, then read.
+pub const DATA_ACTIONS: [&str; 2] = ["s3:PutObject", "s3:GetObject"];
+
+/// The object ARNs tested for the data `inventory`'s resources train on or retrieve from
+/// (see [`find`]): a role allowed an action of [`DATA_ACTIONS`] on one of them, and that an
+/// outside principal may assume, is on a path. Collectors keep such roles.
+pub fn data_objects(inventory: &Inventory, partition: &str) -> BTreeSet<String> {
+    (sources(inventory).iter())
+        .flat_map(|s| object_arns(partition, &s.bucket, &s.prefix))
+        .collect()
+}
 
 /// The S3 data a resource trains on or retrieves from.
 struct Source<'a> {
@@ -85,7 +97,7 @@ fn path(role: &Principal, exposure: &Exposure, bucket: &str, sources: &[Source])
                 .map(|p| format!("{} allows {action} on {object}", p.name))
         })
     };
-    let (write, read) = (grant("s3:PutObject"), grant("s3:GetObject"));
+    let [write, read] = DATA_ACTIONS.map(grant);
     let what = match (&write, &read) {
         (Some(_), _) => "write",
         (None, Some(_)) => "read",

@@ -30,8 +30,8 @@ mod tests;
 
 use serde::Serialize;
 
-use crate::detection::{AlertScope, DAY, DedupeScope, Hit, Metadata, Organization};
-use crate::finding::Finding;
+use crate::detection::{AlertScope, DAY, DedupeScope, Metadata, Organization};
+use crate::finding::{Dedupe, Finding, Report, Subject};
 use crate::inventory::Inventory;
 use crate::resource::ResourceSnapshot;
 use crate::severity::{Area, Severity};
@@ -160,8 +160,9 @@ impl AttackPath {
 
     /// The path as a finding, for the alerting protocol: about the first step that is a
     /// resource of the inventory (a notebook, a user, a role, a gateway), with the whole chain
-    /// and each step's evidence in its summary, deduped per that resource and path kind.
-    /// `None` when no step is in the inventory.
+    /// and each step's evidence in its summary, deduped per path (the dedupe key's object is
+    /// the path's steps, so two paths from one resource alert apart). `None` when no step is
+    /// in the inventory.
     pub fn finding(&self, inventory: &Inventory) -> Option<Finding> {
         let kind = kind(self.kind)?;
         let subject = self.steps.iter().find_map(|s| inventory.by_arn(&s.arn))?;
@@ -186,22 +187,40 @@ impl AttackPath {
             },
             ..Metadata::EMPTY
         };
-        let mut hit = Hit::new(
-            self.severity,
-            format!(
-                "is the start of attack path \"{}\" ({}; {})",
-                self.title,
-                chain.join(" -> "),
-                evidence.join("; ")
-            ),
+        let action = format!(
+            "is the start of attack path \"{}\" ({}; {})",
+            self.title,
+            chain.join(" -> "),
+            evidence.join("; ")
         );
-        hit.resources = self
-            .steps
-            .iter()
-            .map(|s| s.arn.clone())
-            .filter(|a| a.starts_with("arn:"))
-            .collect();
-        Some(Finding::of_resource(&metadata, hit, subject))
+        let mut resources = vec![subject.arn.clone()];
+        resources.extend(
+            (self.steps.iter())
+                .map(|s| s.arn.clone())
+                .filter(|a| a.starts_with("arn:") && *a != subject.arn),
+        );
+        let steps = self.key.split_once('|').map_or(self.key.as_str(), |(_, steps)| steps);
+        let report = Report {
+            severity: self.severity,
+            summary: format!(
+                "{} {action} in account {} ({})",
+                subject.display_name(),
+                subject.account,
+                subject.region
+            ),
+            account: Some(subject.account.clone()),
+            region: Some(subject.region.clone()),
+            resources,
+            dedupe: Dedupe {
+                group: kind.kind,
+                actor: &subject.arn,
+                object: Some(steps),
+            },
+        };
+        let subject = Subject::Resource {
+            resource: subject.clone(),
+        };
+        Some(Finding::new(&metadata, report, subject))
     }
 
     /// The technique ids of the path's kind.

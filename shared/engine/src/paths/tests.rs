@@ -605,16 +605,30 @@ fn empty_graphs() {
 #[test]
 fn a_path_is_a_finding_about_its_first_resource() {
     let inventory = load("notebook_to_admin.json");
+    let mut keys = std::collections::BTreeSet::new();
     for path in find(&inventory, &Organization::default()) {
         let f = path.finding(&inventory).expect("a step is in the inventory");
         assert_eq!(f.rule_id, path.kind);
         assert_eq!(f.severity, path.severity);
         let first = path.steps.iter().find(|s| inventory.by_arn(&s.arn).is_some()).unwrap();
         assert_eq!(f.resource().map(|r| r.arn.as_str()), Some(first.arn.as_str()));
+        assert_eq!(f.resources[0], first.arn);
         for step in &path.steps {
             assert!(f.summary.contains(&step.label), "{} lacks {}", f.summary, step.label);
         }
+        // Paths from one notebook to several admin roles alert apart.
+        assert_eq!(
+            f.dedupe_key,
+            format!(
+                "{}|{ACCT}|{}|{}",
+                path.kind,
+                first.arn,
+                &path.key[path.kind.len() + 1..]
+            )
+        );
+        assert!(keys.insert(f.dedupe_key.clone()), "{}", f.dedupe_key);
     }
+    assert_eq!(keys.len(), 4);
     let empty = Inventory::default();
     let path = &find(&inventory, &Organization::default())[0];
     assert!(path.finding(&empty).is_none());

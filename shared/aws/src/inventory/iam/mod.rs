@@ -1,15 +1,18 @@
 //! IAM in one account (region `global`): the roles and users some identity policy of which
-//! grants an action of [`types::AI_SERVICES`], and the roles a collected resource names (a
-//! notebook's `RoleArn`, an agent's `agentResourceRoleArn`…), from
+//! grants an action of [`types::AI_SERVICES`], the roles a collected resource names (a
+//! notebook's `RoleArn`, an agent's `agentResourceRoleArn`…), and the roles another account
+//! (or anyone) may assume that may write or read the data a collected resource trains on or
+//! retrieves from (the start of a data poisoning path, whatever else they may do), from
 //! `GetAccountAuthorizationDetails`; each user with its access keys and Bedrock API keys
 //! ([`credentials`]). Shapes are `GetAccountAuthorizationDetails`'s ([`details`]).
 
 mod credentials;
 mod details;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use aidr_engine::inventory::{GapReason, iam, types};
+use aidr_engine::paths::data_poisoning::DATA_ACTIONS;
 use aidr_engine::resource::ResourceSnapshot;
 use aws_sdk_iam::Client;
 use aws_sdk_iam::types::{EntityType, GroupDetail, ManagedPolicyDetail, RoleDetail, UserDetail};
@@ -31,8 +34,9 @@ struct Details {
 }
 
 /// Collects the account's AI principals into `found`; `referenced`: the role ARNs that
-/// collected resources name.
-pub(super) async fn collect(found: &mut Found, client: &Client, referenced: &HashSet<String>) {
+/// collected resources name; `data`: the object ARNs of the data they train on or retrieve
+/// from (`aidr_engine::paths::data_poisoning::data_objects`).
+pub(super) async fn collect(found: &mut Found, client: &Client, referenced: &HashSet<String>, data: &BTreeSet<String>) {
     let pages = client
         .get_account_authorization_details()
         .filter(EntityType::Role)
@@ -53,7 +57,8 @@ pub(super) async fn collect(found: &mut Found, client: &Client, referenced: &Has
     for role in &all.roles {
         let configuration = details::role(role, &mut docs);
         let arn = role.arn.as_deref().unwrap_or_default();
-        if referenced.contains(arn) || grants_ai(found, types::IAM_ROLE, arn, &configuration) {
+        let principal = snapshot(found, types::IAM_ROLE, arn, &configuration);
+        if referenced.contains(arn) || grants_ai(&principal) || reaches_data_from_outside(&principal, data) {
             found.add(
                 types::IAM_ROLE,
                 arn,
@@ -71,7 +76,7 @@ pub(super) async fn collect(found: &mut Found, client: &Client, referenced: &Has
     for user in &all.users {
         let configuration = details::user(user, &groups, &mut docs);
         let arn = user.arn.as_deref().unwrap_or_default();
-        if grants_ai(found, types::IAM_USER, arn, &configuration) {
+        if grants_ai(&snapshot(found, types::IAM_USER, arn, &configuration)) {
             users.push((user, configuration));
         }
     }
@@ -93,9 +98,9 @@ pub(super) async fn collect(found: &mut Found, client: &Client, referenced: &Has
     }
 }
 
-/// Whether an identity policy of the principal allows some action of an AI service.
-fn grants_ai(found: &Found, resource_type: &str, arn: &str, configuration: &Value) -> bool {
-    let principal = ResourceSnapshot {
+/// The principal as a snapshot, for the engine's policy readers.
+fn snapshot(found: &Found, resource_type: &str, arn: &str, configuration: &Value) -> ResourceSnapshot {
+    ResourceSnapshot {
         arn: arn.to_owned(),
         resource_type: resource_type.to_owned(),
         name: None,
@@ -103,9 +108,29 @@ fn grants_ai(found: &Found, resource_type: &str, arn: &str, configuration: &Valu
         region: found.scope.region.clone(),
         configuration: configuration.clone(),
         captured_at: None,
-    };
-    let policies = iam::identity_policies(&principal);
+    }
+}
+
+/// Whether an identity policy of the principal allows some action of an AI service.
+fn grants_ai(principal: &ResourceSnapshot) -> bool {
+    let policies = iam::identity_policies(principal);
     !iam::principal_services(&policies, types::AI_SERVICES).is_empty()
+}
+
+/// Whether the role's trust policy opens it to another account (or anyone) and an identity
+/// policy allows writing or reading one of the `data` objects.
+fn reaches_data_from_outside(role: &ResourceSnapshot, data: &BTreeSet<String>) -> bool {
+    if data.is_empty() {
+        return false;
+    }
+    let outside = iam::trust_policy(role).is_some_and(|trust| trust.exposure(|a| a == role.account).is_exposed());
+    outside && {
+        let policies = iam::identity_policies(role);
+        (DATA_ACTIONS.iter()).any(|action| {
+            data.iter()
+                .any(|object| iam::principal_allows(&policies, action, object))
+        })
+    }
 }
 
 /// The role ARNs named anywhere in the configurations of `resources`.
