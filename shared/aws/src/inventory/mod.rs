@@ -14,7 +14,7 @@
 //! | `bedrock-agent` | `ListAgents`+`GetAgent`, `ListKnowledgeBases`+`GetKnowledgeBase`, `ListDataSources`+`GetDataSource` | agents, knowledge bases |
 //! | `bedrock-agentcore-control` | `ListAgentRuntimes`+`GetAgentRuntime`, `ListGateways`+`GetGateway`, `ListGatewayTargets`+`GetGatewayTarget` | runtimes, gateways |
 //! | `sagemaker` | `List*`+`Describe*` of notebook instances, lifecycle configurations, domains, user profiles, endpoints, endpoint configurations, models; `ListModelPackageGroups`; training and processing jobs created within `recent_days` | one of each |
-//! | `iam` (region `global`) | `GetAccountAuthorizationDetails`, `ListAccessKeys`+`GetAccessKeyLastUsed`, `ListServiceSpecificCredentials` | roles and users that may use AI services; roles the resources run as; roles open to other accounts that may reach the resources' training data |
+//! | `iam` (region `global`) | `GetAccountAuthorizationDetails` (without AWS managed policies: the catalogue is large), `GetPolicy`+`GetPolicyVersion` of the AWS managed policies principals attach, `ListAccessKeys`+`GetAccessKeyLastUsed`, `ListServiceSpecificCredentials` | roles and users that may use AI services; roles the resources run as; roles open to other accounts that may reach the resources' training data |
 //! | `account`, `sts` | `ListRegions`, `GetCallerIdentity`, `AssumeRole` | |
 //!
 //! Throttling is left to the SDK's retries ([`CollectOptions::retry`]); a few regions of an

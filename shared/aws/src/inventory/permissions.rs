@@ -51,6 +51,8 @@ pub const PERMISSIONS: &[&str] = &[
     "sagemaker:ListProcessingJobs",
     "sagemaker:DescribeProcessingJob",
     "iam:GetAccountAuthorizationDetails",
+    "iam:GetPolicy",
+    "iam:GetPolicyVersion",
     "iam:ListAccessKeys",
     "iam:GetAccessKeyLastUsed",
     "iam:ListServiceSpecificCredentials",

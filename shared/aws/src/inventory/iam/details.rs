@@ -41,6 +41,17 @@ impl Documents {
         docs
     }
 
+    /// Whether the document of managed policy `arn` is known.
+    pub fn has(&self, arn: &str) -> bool {
+        self.managed.contains_key(arn)
+    }
+
+    /// Adds the document of managed policy `arn` (its text, URL-encoded or not).
+    pub fn add(&mut self, arn: &str, text: &str) {
+        let doc = self.decode(arn, text);
+        self.managed.insert(arn.to_owned(), doc);
+    }
+
     /// The document as JSON; as text (and noted) when it is not JSON.
     fn decode(&mut self, name: &str, text: &str) -> Value {
         policy_document(text).unwrap_or_else(|| {

@@ -43,7 +43,6 @@ pub(super) async fn collect(found: &mut Found, client: &Client, referenced: &Has
         .filter(EntityType::User)
         .filter(EntityType::Group)
         .filter(EntityType::LocalManagedPolicy)
-        .filter(EntityType::AwsManagedPolicy)
         .into_paginator()
         .send();
     let mut all = Details::default();
@@ -54,6 +53,7 @@ pub(super) async fn collect(found: &mut Found, client: &Client, referenced: &Has
         all.policies.extend(page.policies.unwrap_or_default());
     }
     let mut docs = Documents::new(&all.policies);
+    aws_managed(found, client, &all, &mut docs).await;
     for role in &all.roles {
         let configuration = details::role(role, &mut docs);
         let arn = role.arn.as_deref().unwrap_or_default();
@@ -95,6 +95,55 @@ pub(super) async fn collect(found: &mut Found, client: &Client, referenced: &Has
     for name in docs.unreadable() {
         let message = format!("the policy document of {name} is not JSON: kept as text, not weighed");
         found.gap(SERVICE, OPERATION, GapReason::Failed, message);
+    }
+}
+
+/// Reads the documents of the AWS managed policies the principals attach (`GetPolicy` for the
+/// default version, then `GetPolicyVersion`): a handful per account, where asking
+/// `GetAccountAuthorizationDetails` for AWS managed policies would bring the whole catalogue
+/// (over a thousand documents) every run. A policy that cannot be read is a gap, and its
+/// grants are not weighed.
+async fn aws_managed(found: &mut Found, client: &Client, all: &Details, docs: &mut Documents) {
+    let attached = (all
+        .roles
+        .iter()
+        .flat_map(|r| r.attached_managed_policies.iter().flatten()))
+    .chain(
+        all.users
+            .iter()
+            .flat_map(|u| u.attached_managed_policies.iter().flatten()),
+    )
+    .chain(
+        all.groups
+            .iter()
+            .flat_map(|g| g.attached_managed_policies.iter().flatten()),
+    )
+    .filter_map(|p| p.policy_arn.as_deref())
+    .filter(|arn| arn.split(':').nth(4) == Some("aws"))
+    .collect::<BTreeSet<&str>>();
+    for arn in attached {
+        if docs.has(arn) {
+            continue;
+        }
+        let policy = client.get_policy().policy_arn(arn).send().await;
+        let Some(version) = found
+            .answer(SERVICE, "GetPolicy", policy)
+            .and_then(|p| p.policy?.default_version_id)
+        else {
+            continue;
+        };
+        let read = client
+            .get_policy_version()
+            .policy_arn(arn)
+            .version_id(version)
+            .send()
+            .await;
+        if let Some(text) = found
+            .answer(SERVICE, "GetPolicyVersion", read)
+            .and_then(|v| v.policy_version?.document)
+        {
+            docs.add(arn, &text);
+        }
     }
 }
 
