@@ -51,6 +51,7 @@ pub fn json(registry: &Registry) -> String {
                 "severity": m.severity,
                 "area": m.area,
                 "techniques": m.techniques,
+                "controls": m.controls,
                 "description": m.description,
                 "remediation": m.remediation,
                 "events": m.events.iter().map(|(s, n)| json!({"source": s, "name": n})).collect::<Vec<_>>(),
@@ -70,18 +71,19 @@ pub fn json(registry: &Registry) -> String {
 /// The README's catalog table.
 pub fn markdown(registry: &Registry) -> String {
     let mut out = String::from(
-        "| id | kind | severity | area | techniques | title | alert per | failed calls | consumes |\n\
-         |---|---|---|---|---|---|---|---|---|\n",
+        "| id | kind | severity | area | techniques | controls | title | alert per | failed calls | consumes |\n\
+         |---|---|---|---|---|---|---|---|---|---|\n",
     );
     for d in registry.detections() {
         let m = d.metadata();
         out += &format!(
-            "| `{}` | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+            "| `{}` | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
             m.id,
             d.kind().as_str(),
             m.severity,
             m.area,
             m.techniques.join(", "),
+            m.controls.join(", "),
             m.title,
             m.alert.describe(),
             if m.failed_calls { "yes" } else { "no" },

@@ -247,6 +247,13 @@ fn posture_gives_the_expected_findings_in_every_format_and_exit_codes_as_scan() 
     assert!(table.starts_with("SEVERITY  TIME"), "{table}");
     let ocsf = ndjson(&stdout(&aidr(&["posture", "--from", FIXTURE, "--format", "ocsf"])));
     assert!(ocsf.iter().all(|e| e["class_uid"] == 2003));
+    // The peers' controls a check corresponds to are the compliance requirements.
+    let direct = ocsf
+        .iter()
+        .find(|e| e["compliance"]["control"] == "sagemaker.notebook_direct_internet_access")
+        .expect("the direct-internet notebook fails");
+    let requirements = direct["compliance"]["requirements"].as_array().unwrap();
+    assert!(requirements.iter().any(|r| r == "SageMaker.1"), "{requirements:?}");
     let asff: Vec<Value> =
         serde_json::from_str(&stdout(&aidr(&["posture", "--from", FIXTURE, "--format", "asff"]))).unwrap();
     assert_eq!(asff.len(), found.len());

@@ -33,6 +33,10 @@ pub struct Finding {
     pub title: String,
     pub area: Area,
     pub techniques: Vec<String>,
+    /// The peers' controls the detection corresponds to (Security Hub `SageMaker.1`,
+    /// `prowler:<check>`, `aiml:<id>`); posture checks name them, other detections mostly not.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub controls: Vec<String>,
     /// One line for a human: who did what to which resource (or which resource is exposed
     /// how), in which account and region.
     pub summary: String,
@@ -125,6 +129,7 @@ impl Finding {
             title: metadata.title.to_owned(),
             area: metadata.area,
             techniques: metadata.techniques.iter().map(|t| (*t).to_owned()).collect(),
+            controls: metadata.controls.iter().map(|c| (*c).to_owned()).collect(),
             summary: report.summary,
             account: report.account,
             region: report.region,

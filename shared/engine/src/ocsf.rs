@@ -108,6 +108,7 @@ fn compliance(f: &Finding, r: &ResourceSnapshot) -> Value {
         "type_name": "Compliance Finding: Create",
         "compliance": {
             "control": f.rule_id,
+            "requirements": f.controls,
             "standards": ["aidr"],
             "status_id": 3,
             "status": "Fail",
