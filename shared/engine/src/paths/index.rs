@@ -58,9 +58,20 @@ impl<'a> Principal<'a> {
             .map(|(_, i)| &self.policies[*i])
     }
 
-    /// The first policy that allows `action` on `resource` ([`Policy::allows`]).
+    /// The first policy that allows `action` on `resource` ([`Policy::allows`]), unless an
+    /// unconditional Deny of any of the principal's policies takes it back (as an explicit
+    /// deny does in IAM: a quarantine policy attached next to the grants).
     pub fn allowing(&self, action: &str, resource: &str) -> Option<&NamedPolicy> {
+        if self.denies(action, resource) {
+            return None;
+        }
         self.policies.iter().find(|p| p.policy.allows(action, resource))
+    }
+
+    /// True when an unconditional Deny of some policy of the principal covers `action` on
+    /// `resource` ([`Policy::denies`]).
+    pub fn denies(&self, action: &str, resource: &str) -> bool {
+        self.policies.iter().any(|p| p.policy.denies(action, resource))
     }
 
     /// The trust policy, for a role.

@@ -53,18 +53,24 @@ pub(super) fn find(index: &Index) -> Vec<AttackPath> {
         }
         for settings in unlogged.iter().filter(|s| s.account == user.account()) {
             let region = settings.region.as_str();
+            let partition = settings.arn.split(':').nth(1).unwrap_or("aws");
+            // Every model of the region: a Deny (in any of the user's policies) whose
+            // resources cover it takes the grant back there.
+            let models = format!("arn:{partition}:bedrock:{region}::foundation-model/*");
             let Some((action, policy, pattern)) = INVOKE_ACTIONS.iter().find_map(|&action| {
+                if user.denies(action, &models) {
+                    return None;
+                }
                 user.policies
                     .iter()
                     .find_map(|p| region_grant(&p.policy, action, region).map(|r| (action, &p.name, r)))
             }) else {
                 continue;
             };
-            let partition = settings.arn.split(':').nth(1).unwrap_or("aws");
             let steps = vec![
                 Step::on(user.snapshot, format!("user {}", user.name()), credentials.join("; ")),
                 Step::new(
-                    &format!("arn:{partition}:bedrock:{region}::foundation-model/*"),
+                    &models,
                     "AWS::Bedrock::FoundationModel",
                     format!("Bedrock models in {region}"),
                     format!("{policy} allows {action} on {pattern}"),

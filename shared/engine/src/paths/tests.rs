@@ -199,6 +199,55 @@ fn llmjacking_needs_a_settings_snapshot() {
     assert!(find(&inventory, &Organization::default()).is_empty());
 }
 
+/// Attaches a managed policy (its document inline, as the collector writes it) to a user or
+/// role of the inventory.
+fn attach(inventory: &mut Inventory, arn: &str, name: &str, document: Value) {
+    let principal = inventory.resources.iter_mut().find(|r| r.arn == arn).unwrap();
+    let attached = principal.configuration["AttachedManagedPolicies"]
+        .as_array_mut()
+        .unwrap();
+    attached.push(
+        json!({"PolicyName": name, "PolicyArn": format!("arn:aws:iam::aws:policy/{name}"), "Document": document}),
+    );
+}
+
+#[test]
+fn a_deny_in_another_policy_of_the_principal_takes_the_grant_back() {
+    // The quarantine policy aidr's responder attaches denies model invocation (and
+    // iam:PassRole) to a user whose other policies allow it: no path through it any more.
+    let quarantine = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Resource": ["*"],
+        "Action": ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream", "iam:PassRole", "s3:GetObject"]}]});
+    let mut inventory = load("llmjacking.json");
+    let bot = format!("arn:aws:iam::{ACCT}:user/ci-bot");
+    attach(
+        &mut inventory,
+        &bot,
+        "AWSCompromisedKeyQuarantineV3",
+        quarantine.clone(),
+    );
+    let paths = find(&inventory, &Organization::default());
+    assert_eq!(paths.len(), 1, "{paths:#?}");
+    assert!(paths[0].steps[0].arn.ends_with(":user/analyst"));
+    // A deny of one region's models keeps the grant elsewhere only.
+    let mut inventory = load("llmjacking.json");
+    let east = json!({"Statement": [{"Effect": "Deny", "Action": "bedrock:Invoke*",
+        "Resource": "arn:aws:bedrock:us-east-1::foundation-model/*"}]});
+    attach(&mut inventory, &bot, "no-east", east);
+    assert_eq!(find(&inventory, &Organization::default()).len(), 1);
+
+    let mut inventory = load("notebook_to_admin.json");
+    attach(
+        &mut inventory,
+        &role("service-role/nb-research-exec"),
+        "AWSCompromisedKeyQuarantineV3",
+        quarantine,
+    );
+    let paths = find(&inventory, &Organization::default());
+    // Only legacy-playground, whose own role is admin, is left.
+    assert_eq!(paths.len(), 1, "{paths:#?}");
+    assert_eq!(paths[0].steps[2].arn, role("legacy-notebook-admin"));
+}
+
 #[test]
 fn invoke_grants_by_region() {
     let policy = |resource: Value| {

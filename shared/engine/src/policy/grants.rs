@@ -208,15 +208,21 @@ impl Policy {
             .statements
             .iter()
             .any(|st| st.allow && st.grants_action(action) && on(st));
-        // A deny takes "some resource" back only when it covers every resource, a named
-        // resource when it covers that one.
-        let denied = |st: &Statement| {
+        allowed && !self.denies(action, resource)
+    }
+
+    /// True when an unconditional Deny statement covers `action` on `resource`; for `*`
+    /// ("some resource") only a Deny that covers every resource counts. A Deny takes back what
+    /// any policy of the same principal allows.
+    pub fn denies(&self, action: &str, resource: &str) -> bool {
+        let some = resource == "*";
+        let covers = |st: &Statement| st.resources.iter().any(|r| wildcard_match(r, resource)) != st.not_resource;
+        self.statements.iter().any(|st| {
             !st.allow
                 && st.conditions.is_empty()
                 && st.grants_action(action)
                 && (st.on_all_resources() || (!some && covers(st)))
-        };
-        allowed && !self.statements.iter().any(denied)
+        })
     }
 
     /// The services among `services` (`bedrock`, `sagemaker`…) some of whose actions an Allow
