@@ -5,8 +5,9 @@
 //! permissions (excessive agency).
 //!
 //! Steps: internet → gateway → runtime → the runtime's role. The runtime is the one a gateway
-//! target's endpoint names (its ARN, plain or URL-encoded); when the gateway lists no targets,
-//! every runtime of its account and region, which the runtime's evidence says.
+//! target's endpoint names (its ARN, plain or URL-encoded); when the gateway's targets are
+//! unknown (not recorded: the listing failed), every runtime of its account and region, which
+//! the runtime's evidence says. A gateway with no targets fronts no runtime.
 
 use serde_json::Value;
 
@@ -107,19 +108,18 @@ fn summary(grants: &[(&Grant, &str)]) -> String {
 }
 
 /// The runtimes behind a gateway, each with why: the targets whose endpoint names the
-/// runtime's ARN, or with no targets known every runtime of the gateway's account and region.
+/// runtime's ARN, or with its targets unknown every runtime of the gateway's account and region.
 fn fronted<'r>(gateway: &ResourceSnapshot, runtimes: &[&'r ResourceSnapshot]) -> Vec<(&'r ResourceSnapshot, String)> {
-    let targets = gateway
-        .config("targets")
-        .and_then(Value::as_array)
-        .filter(|t| !t.is_empty());
+    // An empty list is a gateway known to have no targets (it fronts nothing); only a list
+    // that could not be read (absent) makes every runtime a suspect.
+    let targets = gateway.config("targets").and_then(Value::as_array);
     let Some(targets) = targets else {
         return runtimes
             .iter()
             .filter(|r| r.account == gateway.account && r.region == gateway.region)
             .map(|r| {
                 let why = format!(
-                    "the gateway lists no targets: assumed in front of every runtime of account {} in {}",
+                    "the gateway's targets are unknown: assumed in front of every runtime of account {} in {}",
                     gateway.account, gateway.region
                 );
                 (*r, why)

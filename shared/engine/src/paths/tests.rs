@@ -411,16 +411,36 @@ fn open_agent_gateway() {
             .evidence
             .contains("inline tools grants s3:* on all resources")
     );
-    // No authorizer recorded and no targets: every runtime of the region, said so.
+    // No authorizer recorded and no targets recorded: every runtime of the region, said so.
     let ops = with("ops-f6g7h8i9j0", "ops_agent-Zx98Yw76Vu");
     assert_eq!(ops.severity, Severity::Critical);
     assert!(ops.steps[1].evidence.starts_with("no authorizerType recorded"));
-    assert!(ops.steps[2].evidence.contains("lists no targets: assumed"));
+    assert!(ops.steps[2].evidence.contains("targets are unknown: assumed"));
     assert_eq!(
         ops.steps[3].evidence,
         "managed AdministratorAccess grants all actions on all resources"
     );
     with("ops-f6g7h8i9j0", "support_agent-AbC123dEf4");
+}
+
+#[test]
+fn a_gateway_known_to_have_no_targets_fronts_no_runtime() {
+    // The collector writes `targets: []` when the listing worked and found none.
+    let mut inventory = load("open_gateway.json");
+    let ops = inventory
+        .resources
+        .iter_mut()
+        .find(|r| r.arn.ends_with(":gateway/ops-f6g7h8i9j0"))
+        .unwrap();
+    ops.configuration["targets"] = json!([]);
+    let paths = find(&inventory, &Organization::default());
+    assert!(
+        paths
+            .iter()
+            .all(|p| !p.steps[1].arn.ends_with(":gateway/ops-f6g7h8i9j0")),
+        "{paths:#?}"
+    );
+    assert_eq!(paths.len(), 1);
 }
 
 fn all_fixtures() -> Inventory {
