@@ -1,8 +1,8 @@
 //! A Bedrock guardrail filters no harmful-content category.
 
-use super::{PROMPT_ATTACK, content_filters, filters_at, kind};
+use super::{PROMPT_ATTACK, content_filters, kind, not_blocking};
 use crate::posture::prelude::*;
-use crate::posture::support::text;
+use serde_json::Value;
 
 pub const CHECK: BuiltinCheck = BuiltinCheck {
     metadata: Metadata {
@@ -12,7 +12,9 @@ pub const CHECK: BuiltinCheck = BuiltinCheck {
         area: Area::Application,
         techniques: &["AML.T0054"],
         description: "A guardrail has no content filter, other than the prompt-attack filter, \
-            with an input or output strength above NONE: the hate, insults, sexual, violence \
+            that blocks on input or output (a strength above NONE, not turned off with \
+            inputEnabled/outputEnabled false, not set to detect only with action NONE): the \
+            hate, insults, sexual, violence \
             and misconduct categories pass unfiltered through every application, agent and \
             knowledge base that uses it, whatever its other policies do. A snapshot that is \
             not a GetGuardrail response (no guardrailId) is not judged.",
@@ -33,10 +35,23 @@ pub const CHECK: BuiltinCheck = BuiltinCheck {
 };
 
 fn check(resource: &ResourceSnapshot, _: &Organization) -> Option<Hit> {
-    let filtering = content_filters(resource)?.iter().any(|f| {
-        kind(f) != PROMPT_ATTACK && (filters_at(text(f, "inputStrength")) || filters_at(text(f, "outputStrength")))
-    });
-    (!filtering).then(|| Hit::new(CHECK.metadata.severity, "has no content filter above strength NONE"))
+    let content: Vec<&Value> = content_filters(resource)?
+        .iter()
+        .filter(|f| kind(f) != PROMPT_ATTACK)
+        .collect();
+    let sides = |f: &Value| [not_blocking(f, "input"), not_blocking(f, "output")];
+    if content.iter().any(|f| sides(f).contains(&None)) {
+        return None;
+    }
+    let idle = content
+        .iter()
+        .any(|f| sides(f).iter().any(|why| *why != Some("at strength NONE")));
+    let action = if idle {
+        "has no content filter that blocks: those above strength NONE are turned off or set to detect only"
+    } else {
+        "has no content filter above strength NONE"
+    };
+    Some(Hit::new(CHECK.metadata.severity, action))
 }
 
 #[cfg(test)]
@@ -53,6 +68,18 @@ mod tests {
         assert!(judge(&CHECK, with(none)).is_some());
         let output_only = json!([{"type": "VIOLENCE", "inputStrength": "NONE", "outputStrength": "LOW"}]);
         assert!(judge(&CHECK, with(output_only)).is_none());
+        // Strong filters that are turned off or only detect block nothing.
+        let idle = json!([{"type": "HATE", "inputStrength": "HIGH", "outputStrength": "HIGH", "inputEnabled": false, "outputEnabled": false},
+            {"type": "VIOLENCE", "inputStrength": "HIGH", "outputStrength": "NONE", "inputAction": "NONE"}]);
+        let hit = judge(&CHECK, with(idle)).unwrap();
+        assert!(
+            hit.action.contains("turned off or set to detect only"),
+            "{}",
+            hit.action
+        );
+        let one_side = json!([{"type": "HATE", "inputStrength": "HIGH", "outputStrength": "HIGH", "inputEnabled": false,
+            "outputEnabled": true, "outputAction": "BLOCK"}]);
+        assert!(judge(&CHECK, with(one_side)).is_none());
         // A guardrail without a content policy has no content filter.
         assert!(judge(&CHECK, json!({"guardrailId": "g"})).is_some());
         // A list entry (no guardrailId) could not be assessed.

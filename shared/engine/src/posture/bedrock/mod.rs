@@ -34,6 +34,22 @@ fn filters_at(strength: Option<&str>) -> bool {
     strength.is_some_and(|s| !s.trim().is_empty() && !s.trim().eq_ignore_ascii_case("NONE"))
 }
 
+/// Why one side (`input` or `output`) of a content filter blocks nothing: its strength is
+/// `NONE` (or absent), it is turned off (`<side>Enabled` false) or it only detects
+/// (`<side>Action` `NONE`); `None` when it blocks. The event rule
+/// `bedrock.guardrail_weakened` reports the same three changes.
+fn not_blocking(filter: &Value, side: &str) -> Option<&'static str> {
+    if !filters_at(text(filter, &format!("{side}Strength"))) {
+        Some("at strength NONE")
+    } else if crate::rules::support::flag(filter.get(format!("{side}Enabled"))) == Some(false) {
+        Some("turned off")
+    } else if text(filter, &format!("{side}Action")).is_some_and(|a| a.trim().eq_ignore_ascii_case("NONE")) {
+        Some("set to detect only")
+    } else {
+        None
+    }
+}
+
 /// The content filters of a guardrail snapshot (`contentPolicy.filters`), as GetGuardrail
 /// returns them; `None` when the snapshot is not a GetGuardrail response (no `guardrailId`),
 /// so its policies could not be assessed.
