@@ -9,8 +9,8 @@ use std::sync::Mutex;
 use aidr_aws::inventory::{RESOURCE_PREFIX, RUN_PREFIX};
 use aidr_engine::alerting::AlertPolicy;
 use aidr_engine::detection::DAY;
-use aidr_engine::inventory::Inventory;
 use aidr_engine::inventory::types::SAGEMAKER_NOTEBOOK;
+use aidr_engine::inventory::{Gap, GapReason, Inventory};
 use aidr_engine::ports::{FailureKind, InventorySource, MemoryStore, Records, now_or_never};
 use aidr_engine::time::format_secs;
 use aidr_engine::{Finding, Organization, Pipeline, Registry, Severity, paths};
@@ -236,6 +236,35 @@ fn a_failure_not_seen_until_its_marker_expired_alerts_again() {
         (notebook_failures.len(), all.len() - notebook_failures.len())
     );
     assert_eq!(alerts, notebook_failures);
+}
+
+/// A failure the run could not see because its listing failed (a gap) has not been fixed: when
+/// the listing works again it is still open, however long the gap lasted. Today the open
+/// marker is renewed only when the failure is seen, so gaps for three days (two missed daily
+/// runs and a late third) make every failure of the gapped scope alert again, as new.
+#[test]
+#[ignore = "known problem: a gap lets the open markers of what it hides expire"]
+fn a_failure_hidden_by_a_gap_is_not_alerted_again() {
+    let inventory = load("paths/notebook_to_admin.json");
+    let notebook = inventory.of_type(SAGEMAKER_NOTEBOOK).next().unwrap().clone();
+    let mut gapped = inventory.clone();
+    gapped.resources.retain(|r| r.resource_type != SAGEMAKER_NOTEBOOK);
+    gapped.gaps.push(Gap {
+        account: notebook.account.clone(),
+        region: notebook.region.clone(),
+        service: "sagemaker".into(),
+        operation: "ListNotebookInstances".into(),
+        reason: GapReason::Throttled,
+        message: "Rate exceeded".into(),
+    });
+    let run = run_on(Accounts::new(inventory.clone()));
+    let all = handle(&run, NOW).unwrap().alerted;
+    run.source.set(gapped);
+    handle(&run, NOW + DAY).unwrap();
+    handle(&run, NOW + 2 * DAY).unwrap();
+    run.source.set(inventory);
+    let back = handle(&run, NOW + REOPEN_AFTER_SECS).unwrap();
+    assert_eq!((back.alerted, back.open), (0, all), "{back:?}");
 }
 
 #[test]
