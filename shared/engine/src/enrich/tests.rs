@@ -320,6 +320,41 @@ fn a_logging_put_is_compared_with_the_one_before() {
 }
 
 #[test]
+fn a_logging_put_after_a_delete_is_compared_with_nothing() {
+    // Put (S3 and CloudWatch), delete, put (CloudWatch only): the second put turns logging
+    // back on; it removes no destination, since there was none.
+    let lookup = fake();
+    let store = MemoryStore::default();
+    let keep = |observed: Vec<crate::response::Observed>| {
+        for o in observed {
+            now_or_never(store.put_record(&o.key, &o.doc, 1_900_000_000))
+                .unwrap()
+                .unwrap();
+        }
+    };
+    let both = json!({"s3Config": {"bucketName": "logs"}, "cloudWatchConfig": {"logGroupName": "/b",
+        "roleArn": "arn:aws:iam::111122223333:role/L"}, "textDataDeliveryEnabled": true});
+    let (_, observed) = enriched(&logging(both.clone()), &lookup, &store);
+    keep(observed);
+    let delete = record("DeleteModelInvocationLoggingConfiguration", json!({}));
+    let (findings, observed) = enriched(&delete, &lookup, &store);
+    assert_eq!(findings[0].rule_id, "bedrock.invocation_logging_deleted");
+    keep(observed);
+    let restore_key = crate::response::logging_config_key("111122223333", "us-east-1");
+    assert_eq!(
+        now_or_never(store.get_record(&restore_key, 1_800_000_000))
+            .unwrap()
+            .unwrap(),
+        Some(both.clone()),
+        "the configuration a playbook restores stays"
+    );
+    let mut cloudwatch = both;
+    cloudwatch.as_object_mut().unwrap().remove("s3Config");
+    let (findings, _) = enriched(&logging(cloudwatch), &lookup, &store);
+    assert!(findings.is_empty(), "{findings:#?}");
+}
+
+#[test]
 fn without_a_put_seen_the_inventory_tells_the_logging_configuration_before() {
     let lookup = fake();
     let store = MemoryStore::default();

@@ -3,7 +3,8 @@
 //!   playbook to restore later (under [`logging_config_key`]), unless the put itself weakened
 //!   it;
 //! - the last configuration seen put, whatever it was, for the next put to be compared with
-//!   (see [`crate::enrich::diff`]): the logging configuration ([`seen_logging_key`]), each
+//!   (see [`crate::enrich::diff`]): the logging configuration ([`seen_logging_key`]; an empty
+//!   one after a successful `DeleteModelInvocationLoggingConfiguration`), each
 //!   guardrail's ([`seen_guardrail_key`]: the request of `UpdateGuardrail`, or the
 //!   configuration read from Bedrock when the record did not show its content filters), and
 //!   each resource policy ([`seen_policy_key`]: Bedrock and AgentCore `PutResourcePolicy`,
@@ -46,6 +47,14 @@ pub fn observed_configuration(event: &Event<'_, '_>, findings: &[Finding]) -> Ve
                     keep(logging_config_key(account, region), config);
                 }
             }
+        }
+        ("bedrock.amazonaws.com", "DeleteModelInvocationLoggingConfiguration") => {
+            // Logging is off now: the next put is compared with no configuration, not with
+            // the one before the delete. The one a playbook restores stays.
+            keep(
+                seen_logging_key(account, region),
+                &Value::Object(serde_json::Map::new()),
+            );
         }
         ("bedrock.amazonaws.com", "UpdateGuardrail") => {
             let Some(id) = event.req_str("guardrailIdentifier").map(guardrail_id) else {
