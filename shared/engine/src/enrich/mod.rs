@@ -197,8 +197,8 @@ pub fn guardrail_id(identifier: &str) -> &str {
 /// the function.
 pub struct Resolver<L> {
     lookup: L,
-    /// Time all the lookups of one call to [`Resolver::resolve`] may take; what is left
-    /// when it is spent is skipped.
+    /// Time after which a call to [`Resolver::resolve`] starts no more lookups; what is left
+    /// is skipped (a lookup under way runs to its end, within its calls' own timeouts).
     budget: Duration,
     cache: Mutex<HashMap<(String, String), Value>>,
 }
@@ -208,8 +208,8 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl<L: Lookup> Resolver<L> {
-    /// Answers through `lookup`, spending at most `budget` per call of [`Resolver::resolve`]
-    /// (the port bounds each call in time itself).
+    /// Answers through `lookup`, starting no lookup once `budget` has passed in a call of
+    /// [`Resolver::resolve`] (the port bounds each call in time itself).
     pub fn new(lookup: L, budget: Duration) -> Resolver<L> {
         Resolver {
             lookup,

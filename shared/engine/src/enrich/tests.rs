@@ -15,11 +15,14 @@ struct Fake {
     /// Policy ARN -> (default version, document).
     policies: Vec<(&'static str, &'static str, Value)>,
     fail: Option<&'static str>,
+    /// How long each call takes.
+    delay: Duration,
 }
 
 impl Fake {
     fn call(&self, what: String) -> Result<(), LookupError> {
         self.calls.lock().unwrap().push(what.clone());
+        std::thread::sleep(self.delay);
         match self.fail {
             Some(why) => Err(LookupError::new(what, why)),
             None => Ok(()),
@@ -186,6 +189,32 @@ fn the_cache_holds_documents_per_version_across_resolutions() {
         assert_eq!(answers.get(&request).doc(), Some(&admin_doc()));
     }
     assert_eq!(lookup.calls(), ["iam:GetPolicyVersion v2"], "read once");
+}
+
+#[test]
+fn the_budget_stops_new_lookups_not_the_one_under_way() {
+    // Each call takes 60 ms, a policy's default version two calls; the budget is 100 ms. The
+    // first lookup starts at once and ends at 120 ms, over the budget; no other starts. What
+    // the budget bounds is when the last lookup starts: an invocation may spend up to the
+    // budget plus one lookup's calls (four times AIDR_LOOKUP_TIMEOUT_MS, the budget being
+    // twice it).
+    let lookup = Fake {
+        delay: Duration::from_millis(60),
+        ..fake()
+    };
+    let resolver = Resolver::new(&lookup, Duration::from_millis(100));
+    let policy = |arn: &str| LookupRequest::ManagedPolicy {
+        account: "111122223333".into(),
+        arn: arn.into(),
+        version: None,
+    };
+    let (first, second) = (policy(ADMIN_ARN), policy("arn:aws:iam::111122223333:policy/Other"));
+    let started = std::time::Instant::now();
+    let answers = now_or_never(resolver.resolve([&first, &second], &MemoryStore::default(), 0)).unwrap();
+    assert!(started.elapsed() >= Duration::from_millis(120));
+    assert_eq!(answers.get(&first).doc(), Some(&admin_doc()));
+    assert_eq!(answers.get(&second), &Answer::Skipped);
+    assert_eq!(lookup.calls().len(), 2);
 }
 
 #[test]
