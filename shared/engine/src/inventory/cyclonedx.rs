@@ -149,9 +149,10 @@ impl<'i> Bom<'i> {
         }
     }
 
-    /// Adds an entry unless its `bom-ref` is there already.
+    /// Adds an entry unless its `bom-ref` is there already, or empty (the specification
+    /// wants one character at least: a snapshot with no ARN cannot be referred to).
     fn push(&mut self, entry: Value, service: bool) {
-        let Some(bom_ref) = entry["bom-ref"].as_str().map(str::to_owned) else {
+        let Some(bom_ref) = entry["bom-ref"].as_str().filter(|r| !r.is_empty()).map(str::to_owned) else {
             return;
         };
         if !self.known.insert(bom_ref.clone()) {

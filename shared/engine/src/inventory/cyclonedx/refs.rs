@@ -7,6 +7,22 @@ use super::Bom;
 use super::entry::{partition, property};
 use crate::resource::ResourceSnapshot;
 
+/// What an IRI reference (RFC 3987) holds only percent-encoded, among ASCII: controls, space,
+/// `"`, `%` (a key's own, not an escape), `<`, `>`, `\`, `^`, `` ` ``, `{`, `|`, `}` (letters
+/// beyond ASCII are escaped too, as a URI writes them).
+const NOT_IN_IRI: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'%')
+    .add(b'<')
+    .add(b'>')
+    .add(b'\\')
+    .add(b'^')
+    .add(b'`')
+    .add(b'{')
+    .add(b'|')
+    .add(b'}');
+
 /// Geographic prefixes of system-defined (cross-region) inference profile ids.
 const PROFILE_PREFIXES: &[&str] = &["us.", "eu.", "apac.", "global.", "us-gov.", "jp.", "au.", "ca."];
 
@@ -17,6 +33,8 @@ impl Bom<'_> {
             Some(_) => format!("s3://{}", location.rsplit(':').next().unwrap_or(location)),
             None => location.to_owned(),
         };
+        // S3 keys may hold spaces, `%` and other characters an IRI does not allow as they are.
+        let url = percent_encoding::utf8_percent_encode(&url, NOT_IN_IRI).to_string();
         let c = json!({
             "type": "data",
             "bom-ref": location,

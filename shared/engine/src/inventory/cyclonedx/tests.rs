@@ -228,3 +228,39 @@ fn an_empty_inventory_is_a_bare_bom() {
     }
     assert!(bom["metadata"].get("properties").is_none());
 }
+
+#[test]
+fn entries_without_a_reference_are_left_out() {
+    // A hand-written inventory: a model with no ARN, a knowledge base whose data source names
+    // no bucket. An empty bom-ref would make the BOM invalid (minLength 1).
+    let inv: Inventory = serde_json::from_value(json!({"collected_at": "2026-03-10T08:00:00Z", "resources": [
+        {"arn": "", "type": t::BEDROCK_CUSTOM_MODEL, "account": A, "region": "us-east-1",
+         "configuration": {"modelName": "m", "trainingDataConfig": {"s3Uri": "s3://b/train/"}}},
+        {"arn": "arn:aws:bedrock:us-east-1:111122223333:custom-model/x", "type": t::BEDROCK_CUSTOM_MODEL,
+         "account": A, "region": "us-east-1",
+         "configuration": {"modelName": "x", "trainingDataConfig": {"s3Uri": "s3://b/Q1 data/é 100%.jsonl"}}},
+        {"arn": "arn:aws:bedrock:us-east-1:111122223333:knowledge-base/K", "type": t::BEDROCK_KNOWLEDGE_BASE,
+         "account": A, "region": "us-east-1", "configuration": {"name": "k", "dataSources": [{"name": "d", "bucketArn": ""}]}}
+    ]}))
+    .unwrap();
+    let bom = to_cyclonedx(&inv, SERIAL);
+    let refs: Vec<&str> = ["components", "services", "dependencies"]
+        .iter()
+        .flat_map(|k| bom[k].as_array().into_iter().flatten())
+        .map(|e| {
+            e.get("bom-ref")
+                .or_else(|| e.get("ref"))
+                .and_then(Value::as_str)
+                .unwrap()
+        })
+        .collect();
+    assert!(refs.iter().all(|r| !r.is_empty()), "{refs:?}");
+    assert!(refs.contains(&"s3://b/train/"), "{refs:?}");
+    assert!(depends_on(&bom, "arn:aws:bedrock:us-east-1:111122223333:knowledge-base/K").is_empty());
+    // The data's URL is an IRI: a space, a key's `%` and the rest beyond ASCII escaped.
+    let data = entry(&bom, "s3://b/Q1 data/é 100%.jsonl");
+    assert_eq!(
+        data["data"][0]["contents"]["url"],
+        "s3://b/Q1%20data/%C3%A9%20100%25.jsonl"
+    );
+}
