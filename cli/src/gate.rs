@@ -13,9 +13,9 @@ pub struct Gate {
     /// Exit with status 1 when a reported finding (or path) is at or above this severity.
     #[arg(long, value_name = "SEVERITY")]
     pub fail_on: Option<Severity>,
-    /// An account id of your organization (repeatable): principals and destinations in other
-    /// accounts count as external.
-    #[arg(long = "org-account", value_name = "ACCOUNT_ID")]
+    /// An account id of your organization (repeatable, or comma-separated): principals and
+    /// destinations in other accounts count as external.
+    #[arg(long = "org-account", value_name = "ACCOUNT_ID", value_delimiter = ',')]
     pub org_accounts: Vec<String>,
 }
 

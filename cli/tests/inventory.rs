@@ -293,6 +293,21 @@ fn posture_gives_the_expected_findings_in_every_format_and_exit_codes_as_scan() 
             .code(),
         Some(2)
     );
+    // Comma-separated, as --account and AIDR_ORG_ACCOUNTS take them.
+    let listed = aidr(&[
+        "posture",
+        "--from",
+        FIXTURE,
+        "--org-account",
+        "111122223333,444455556666",
+    ]);
+    assert_eq!(listed.status.code(), Some(0), "{}", stderr(&listed));
+    assert_eq!(
+        aidr(&["posture", "--from", FIXTURE, "--org-account", "111122223333,12"])
+            .status
+            .code(),
+        Some(2)
+    );
     assert_eq!(
         aidr(&["posture", "--from", FIXTURE, "--format", "csv"]).status.code(),
         Some(2)

@@ -24,8 +24,9 @@ pub struct ReportArgs {
     /// Write the page here instead of to standard output.
     #[arg(long, value_name = "PATH")]
     output: Option<PathBuf>,
-    /// An account id of your organization (repeatable), for the posture checks and paths.
-    #[arg(long = "org-account", value_name = "ACCOUNT_ID")]
+    /// An account id of your organization (repeatable, or comma-separated), for the posture
+    /// checks and paths.
+    #[arg(long = "org-account", value_name = "ACCOUNT_ID", value_delimiter = ',')]
     org_accounts: Vec<String>,
 }
 
