@@ -399,7 +399,7 @@ async fn seed_exposed(config: &SdkConfig, account: &str) {
         .unwrap();
 
     let agentcore = aws_sdk_bedrockagentcorecontrol::Client::new(&east);
-    agentcore
+    let runtime = agentcore
         .create_agent_runtime()
         .agent_runtime_name("open_runtime")
         .agent_runtime_artifact(runtime_artifact())
@@ -413,13 +413,29 @@ async fn seed_exposed(config: &SdkConfig, account: &str) {
         .send()
         .await
         .unwrap();
-    // No targets: it fronts every runtime of its region (the VPC one's role is narrow).
-    agentcore
+    let gateway = agentcore
         .create_gateway()
         .name("open-gateway")
         .role_arn(&broad)
         .protocol_type(ac::GatewayProtocolType::Mcp)
         .authorizer_type(ac::AuthorizerType::None)
+        .send()
+        .await
+        .unwrap();
+    // Its one target is the runtime, by its invocation URL (the ARN URL-encoded); a gateway
+    // with no targets would front nothing.
+    let encoded = runtime.agent_runtime_arn.replace(':', "%3A").replace('/', "%2F");
+    let invocations = format!("https://bedrock-agentcore.{EAST}.amazonaws.com/runtimes/{encoded}/invocations");
+    agentcore
+        .create_gateway_target()
+        .gateway_identifier(&gateway.gateway_id)
+        .name("open-runtime")
+        .target_configuration(ac::TargetConfiguration::Mcp(ac::McpTargetConfiguration::McpServer(
+            ac::McpServerTargetConfiguration::builder()
+                .endpoint(invocations)
+                .build()
+                .unwrap(),
+        )))
         .send()
         .await
         .unwrap();
