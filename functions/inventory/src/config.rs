@@ -31,6 +31,10 @@ pub struct InventoryConfig {
     /// `AIDR_MIN_SEVERITY`: failures below it are not alerted (default low).
     pub min_severity: Severity,
     /// `AIDR_ORG_ACCOUNTS`: the organization's accounts; a trust outside them is external.
+    /// The accounts the function lists (`AIDR_INVENTORY_ACCOUNTS`) and its own (the alert
+    /// topic's) count too: the member roles of `member-role.yaml` trust the central account,
+    /// and without them aidr's own roles would fail `iam.ai_role_trusted_outside_organization`
+    /// in every member account.
     pub organization: Organization,
     /// `AWS_MAX_ATTEMPTS` (the SDK's own setting), when set: the attempts each collecting call
     /// makes, instead of the collector's default retry's 8.
@@ -94,17 +98,23 @@ impl InventoryConfig {
                 why: format!("{v:?} is not a number of attempts (1 or more)"),
             })?),
         };
+        let accounts = account_ids("AIDR_INVENTORY_ACCOUNTS", env.value("AIDR_INVENTORY_ACCOUNTS"))?;
+        let mut organization = account_ids("AIDR_ORG_ACCOUNTS", env.value("AIDR_ORG_ACCOUNTS"))?;
+        let own = topic_arn.split(':').nth(4).map(str::to_owned);
+        for id in accounts.iter().cloned().chain(own) {
+            if !organization.contains(&id) {
+                organization.push(id);
+            }
+        }
         Ok(InventoryConfig {
             table,
             topic_arn,
             regions: regions(env.value("AIDR_INVENTORY_REGIONS"))?,
-            accounts: account_ids("AIDR_INVENTORY_ACCOUNTS", env.value("AIDR_INVENTORY_ACCOUNTS"))?,
+            accounts,
             role_name,
             recent_days,
             min_severity: env.parsed("AIDR_MIN_SEVERITY", Severity::Low)?,
-            organization: Organization {
-                accounts: account_ids("AIDR_ORG_ACCOUNTS", env.value("AIDR_ORG_ACCOUNTS"))?,
-            },
+            organization: Organization { accounts: organization },
             max_attempts,
         })
     }
@@ -151,6 +161,15 @@ mod tests {
         assert_eq!(c.max_attempts, Some(2));
         assert_eq!(c.regions, ["us-east-1", "eu-west-3"]);
         assert_eq!(c.accounts, ["111122223333", "444455556666"]);
+        // The listed accounts and the function's own (the topic's) are the organization's.
+        let mut vars = BASE.to_vec();
+        vars.push(("AIDR_ORG_ACCOUNTS", "777788889999"));
+        vars.push(("AIDR_INVENTORY_ACCOUNTS", "444455556666,555566667777"));
+        let c = read(&vars).unwrap();
+        assert_eq!(
+            c.organization.accounts,
+            ["777788889999", "444455556666", "555566667777", "111122223333"]
+        );
         for (var, bad) in [
             ("AIDR_INVENTORY_REGIONS", "us-east-1,US East"),
             ("AIDR_INVENTORY_ACCOUNTS", "1111"),
