@@ -15,7 +15,8 @@
 //! Steps that are no AWS resource have a pseudo-ARN: [`INTERNET`], [`ANYONE`].
 //!
 //! What is weighed is what the snapshots carry: identity and trust policies as
-//! [`crate::policy::Policy`] reads them (conditions, permission boundaries, SCPs and resource
+//! [`crate::policy::Policy`] reads them, an unconditional Deny of any of a principal's policies
+//! taking back what another allows (conditions, permission boundaries, SCPs and resource
 //! policies are not weighed, so a path is "may be walked"); a missing snapshot is unknown and
 //! makes no path.
 
