@@ -441,7 +441,7 @@ impl From<HandlerError> for lambda_runtime::Diagnostic {
 
 #[cfg(test)]
 mod tests {
-    use aidr_engine::ports::{LookupError, MemoryStore, now_or_never};
+    use aidr_engine::ports::{DefaultVersion, LookupError, MemoryStore, now_or_never};
     use aidr_engine::response::PrincipalKind;
     use aidr_engine::{Organization, Registry};
     use aidr_testkit::recording::{RecordingDeadLetters, RecordingPublisher};
@@ -520,7 +520,7 @@ mod tests {
     struct TimingOut;
 
     impl Lookup for TimingOut {
-        async fn default_policy_version(&self, _: &str, _: &str) -> Result<Option<String>, LookupError> {
+        async fn default_policy_version(&self, _: &str, _: &str) -> Result<Option<DefaultVersion>, LookupError> {
             Err(LookupError::new("iam:GetPolicy", "timed out after 2 s"))
         }
         async fn policy_version(&self, _: &str, _: &str, _: &str) -> Result<Option<Value>, LookupError> {

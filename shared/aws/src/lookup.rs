@@ -13,7 +13,7 @@ mod tests;
 use std::error::Error;
 use std::time::Duration;
 
-use aidr_engine::ports::{ActionError, Lookup, LookupError, Scope};
+use aidr_engine::ports::{ActionError, DefaultVersion, Lookup, LookupError, Scope};
 use aidr_engine::response::PrincipalKind;
 use aws_config::SdkConfig;
 use aws_config::timeout::TimeoutConfig;
@@ -153,10 +153,15 @@ fn document(text: &str) -> Value {
 }
 
 impl Lookup for AwsLookup {
-    async fn default_policy_version(&self, account: &str, arn: &str) -> Result<Option<String>, LookupError> {
+    async fn default_policy_version(&self, account: &str, arn: &str) -> Result<Option<DefaultVersion>, LookupError> {
         let iam = self.iam(account).await?;
         match iam.get_policy().policy_arn(arn).send().await {
-            Ok(out) => Ok(out.policy.and_then(|p| p.default_version_id)),
+            Ok(out) => Ok(out.policy.and_then(|p| {
+                Some(DefaultVersion {
+                    policy_id: p.policy_id?,
+                    version: p.default_version_id?,
+                })
+            })),
             Err(e) if not_found(&e) => Ok(None),
             Err(e) => Err(self.failed("iam:GetPolicy")(e)),
         }

@@ -2,7 +2,7 @@
 //! `GetGuardrail` (moto lacks the guardrail APIs; REST JSON, camelCase), IAM documents and
 //! missing entities (query XML), and accounts the detector cannot reach.
 
-use aidr_engine::ports::Lookup;
+use aidr_engine::ports::{DefaultVersion, Lookup};
 use aidr_engine::response::PrincipalKind;
 use aws_config::{BehaviorVersion, SdkConfig};
 use aws_smithy_mocks::{MockResponseInterceptor, Rule, RuleMode, create_mock_http_client, mock};
@@ -184,7 +184,7 @@ async fn policy_documents_are_decoded_and_missing_ones_are_none() {
         .then_http_response(|| {
             iam_ok(
                 "GetPolicy",
-                "<Policy><PolicyName>Ops</PolicyName><Arn>arn:aws:iam::111122223333:policy/Ops</Arn><DefaultVersionId>v3</DefaultVersionId></Policy>",
+                "<Policy><PolicyName>Ops</PolicyName><PolicyId>ANPAEXAMPLEOPS00001</PolicyId><Arn>arn:aws:iam::111122223333:policy/Ops</Arn><DefaultVersionId>v3</DefaultVersionId></Policy>",
             )
         });
     let get_version = mock!(aws_sdk_iam::Client::get_policy_version)
@@ -198,7 +198,13 @@ async fn policy_documents_are_decoded_and_missing_ones_are_none() {
     let no_inline = mock!(aws_sdk_iam::Client::get_role_policy)
         .then_http_response(|| iam_error(404, "NoSuchEntity", "The role policy with name big cannot be found."));
     let lookup = lookup(&[&get_policy, &get_version, &no_inline], &[]);
-    assert_eq!(lookup.default_policy_version(ACCOUNT, arn).await, Ok(Some("v3".into())));
+    assert_eq!(
+        lookup.default_policy_version(ACCOUNT, arn).await,
+        Ok(Some(DefaultVersion {
+            policy_id: "ANPAEXAMPLEOPS00001".into(),
+            version: "v3".into()
+        }))
+    );
     assert_eq!(
         lookup.policy_version(ACCOUNT, arn, "v3").await,
         Ok(Some(json!({"Version": "2012-10-17",

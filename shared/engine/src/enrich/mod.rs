@@ -200,7 +200,8 @@ pub struct Resolver<L> {
     /// Time after which a call to [`Resolver::resolve`] starts no more lookups; what is left
     /// is skipped (a lookup under way runs to its end, within its calls' own timeouts).
     budget: Duration,
-    cache: Mutex<HashMap<(String, String), Value>>,
+    /// Policy documents by (policy id, ARN, version id).
+    cache: Mutex<HashMap<(String, String, String), Value>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -255,25 +256,28 @@ impl<L: Lookup> Resolver<L> {
         };
         match request {
             LookupRequest::ManagedPolicy { account, arn, version } => {
-                let version = match version {
-                    Some(v) => v.clone(),
+                // A version named by the event is read each time (its policy's incarnation is
+                // unknown); the default version is cached per policy id, ARN and version.
+                let (version, key) = match version {
+                    Some(v) => (v.clone(), None),
                     None => match self.lookup.default_policy_version(account, arn).await {
-                        Ok(Some(v)) => v,
+                        Ok(Some(d)) => (d.version.clone(), Some((d.policy_id, arn.clone(), d.version))),
                         Ok(None) => return Answer::Absent,
                         Err(e) => return Answer::Failed(e.to_string()),
                     },
                 };
-                let key = (arn.clone(), version.clone());
-                if let Some(doc) = lock(&self.cache).get(&key) {
-                    return found(Some(doc.clone()), Some(version));
+                if let Some(doc) = key.as_ref().and_then(|k| lock(&self.cache).get(k).cloned()) {
+                    return found(Some(doc), Some(version));
                 }
                 match self.lookup.policy_version(account, arn, &version).await {
                     Ok(Some(doc)) => {
-                        let mut cache = lock(&self.cache);
-                        if cache.len() >= CACHE_ENTRIES {
-                            cache.clear();
+                        if let Some(key) = key {
+                            let mut cache = lock(&self.cache);
+                            if cache.len() >= CACHE_ENTRIES {
+                                cache.clear();
+                            }
+                            cache.insert(key, doc.clone());
                         }
-                        cache.insert(key, doc.clone());
                         found(Some(doc), Some(version))
                     }
                     Ok(None) => Answer::Absent,

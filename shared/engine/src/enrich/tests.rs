@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use super::*;
 use crate::input::Layout;
-use crate::ports::{LookupError, MemoryStore, now_or_never};
+use crate::ports::{DefaultVersion, LookupError, MemoryStore, now_or_never};
 use crate::{Organization, Pipeline, Registry, Severity};
 
 /// A [`Lookup`] that answers from fixed documents and counts its calls.
@@ -35,9 +35,12 @@ impl Fake {
 }
 
 impl Lookup for Fake {
-    async fn default_policy_version(&self, _: &str, arn: &str) -> Result<Option<String>, LookupError> {
+    async fn default_policy_version(&self, _: &str, arn: &str) -> Result<Option<DefaultVersion>, LookupError> {
         self.call("iam:GetPolicy".into())?;
-        Ok(self.policies.iter().find(|p| p.0 == arn).map(|p| p.1.to_owned()))
+        Ok(self.policies.iter().find(|p| p.0 == arn).map(|p| DefaultVersion {
+            policy_id: format!("ANPA{}", p.0.len()),
+            version: p.1.to_owned(),
+        }))
     }
     async fn policy_version(&self, _: &str, arn: &str, version: &str) -> Result<Option<Value>, LookupError> {
         self.call(format!("iam:GetPolicyVersion {version}"))?;
@@ -108,7 +111,7 @@ fn enriched(text: &str, lookup: &Fake, store: &MemoryStore) -> (Vec<crate::Findi
 }
 
 impl Lookup for &Fake {
-    async fn default_policy_version(&self, a: &str, arn: &str) -> Result<Option<String>, LookupError> {
+    async fn default_policy_version(&self, a: &str, arn: &str) -> Result<Option<DefaultVersion>, LookupError> {
         (*self).default_policy_version(a, arn).await
     }
     async fn policy_version(&self, a: &str, arn: &str, v: &str) -> Result<Option<Value>, LookupError> {
@@ -175,20 +178,41 @@ fn a_customer_policy_attached_is_judged_on_its_default_version_and_cached() {
 }
 
 #[test]
-fn the_cache_holds_documents_per_version_across_resolutions() {
+fn the_cache_holds_default_versions_across_resolutions() {
     let lookup = fake();
     let resolver = Resolver::new(&lookup, Duration::from_secs(5));
-    let request = LookupRequest::ManagedPolicy {
+    let store = MemoryStore::default();
+    let policy = |version: Option<&str>| LookupRequest::ManagedPolicy {
         account: "111122223333".into(),
         arn: ADMIN_ARN.into(),
-        version: Some("v2".into()),
+        version: version.map(str::to_owned),
     };
-    let store = MemoryStore::default();
+    let default = policy(None);
     for _ in 0..2 {
-        let answers = now_or_never(resolver.resolve([&request], &store, 0)).unwrap();
-        assert_eq!(answers.get(&request).doc(), Some(&admin_doc()));
+        let answers = now_or_never(resolver.resolve([&default], &store, 0)).unwrap();
+        assert_eq!(answers.get(&default).doc(), Some(&admin_doc()));
     }
-    assert_eq!(lookup.calls(), ["iam:GetPolicyVersion v2"], "read once");
+    let calls = lookup.calls();
+    let count = |api: &str| calls.iter().filter(|c| c.starts_with(api)).count();
+    assert_eq!(
+        (count("iam:GetPolicy "), count("iam:GetPolicyVersion")),
+        (0, 1),
+        "{calls:?}"
+    );
+    assert_eq!(
+        count("iam:GetPolicy"),
+        3,
+        "the default asked each time, the document read once: {calls:?}"
+    );
+    // A version the event names is read each time: which incarnation of the policy it is
+    // cannot be told without asking.
+    let before = lookup.calls().len();
+    let named = policy(Some("v2"));
+    for _ in 0..2 {
+        now_or_never(resolver.resolve([&named], &store, 0)).unwrap();
+    }
+    let calls = lookup.calls();
+    assert_eq!(calls[before..], ["iam:GetPolicyVersion v2", "iam:GetPolicyVersion v2"]);
 }
 
 #[test]
@@ -217,16 +241,19 @@ fn the_budget_stops_new_lookups_not_the_one_under_way() {
     assert_eq!(lookup.calls().len(), 2);
 }
 
-/// A customer-managed policy whose document the test replaces, always at version `v1` (as when
-/// the policy is deleted and created again under the same name).
-struct Recreated(Mutex<Value>);
+/// A customer-managed policy the test deletes and creates again under the same name: always at
+/// version `v1`, with a new policy id and document each time.
+struct Recreated(Mutex<(String, Value)>);
 
 impl Lookup for &Recreated {
-    async fn default_policy_version(&self, _: &str, _: &str) -> Result<Option<String>, LookupError> {
-        Ok(Some("v1".into()))
+    async fn default_policy_version(&self, _: &str, _: &str) -> Result<Option<DefaultVersion>, LookupError> {
+        Ok(Some(DefaultVersion {
+            policy_id: self.0.lock().unwrap().0.clone(),
+            version: "v1".into(),
+        }))
     }
     async fn policy_version(&self, _: &str, _: &str, _: &str) -> Result<Option<Value>, LookupError> {
-        Ok(Some(self.0.lock().unwrap().clone()))
+        Ok(Some(self.0.lock().unwrap().1.clone()))
     }
     async fn inline_policy(&self, _: &str, _: PrincipalKind, _: &str, _: &str) -> Result<Option<Value>, LookupError> {
         Ok(None)
@@ -237,15 +264,13 @@ impl Lookup for &Recreated {
 }
 
 /// A policy deleted and created again under the same name starts at `v1` again, with another
-/// document (and another PolicyId, which GetPolicy returns): the cache, keyed by ARN and
-/// version id only, answers with the old document for the life of the function. An attacker
-/// who attaches a harmless `Ops` once, then deletes it and creates an admin `Ops`, is judged
-/// on the harmless one.
+/// document and another policy id (which GetPolicy returns): the cache keys on the policy id
+/// too, so an attacker who attaches a harmless `Ops` once, then deletes it and creates an
+/// admin `Ops`, is judged on the admin one.
 #[test]
-#[ignore = "known problem: the policy cache is keyed by ARN and version id, not by the policy's incarnation"]
 fn a_policy_created_again_under_the_same_name_is_not_judged_on_the_old_document() {
     let harmless = json!({"Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]});
-    let lookup = Recreated(Mutex::new(harmless));
+    let lookup = Recreated(Mutex::new(("ANPAFIRST".into(), harmless)));
     let resolver = Resolver::new(&lookup, Duration::from_secs(5));
     let request = LookupRequest::ManagedPolicy {
         account: "111122223333".into(),
@@ -254,7 +279,7 @@ fn a_policy_created_again_under_the_same_name_is_not_judged_on_the_old_document(
     };
     let store = MemoryStore::default();
     now_or_never(resolver.resolve([&request], &store, 0)).unwrap();
-    *lookup.0.lock().unwrap() = admin_doc();
+    *lookup.0.lock().unwrap() = ("ANPASECOND".into(), admin_doc());
     let answers = now_or_never(resolver.resolve([&request], &store, 0)).unwrap();
     assert_eq!(answers.get(&request).doc(), Some(&admin_doc()));
 }

@@ -28,10 +28,19 @@ impl LookupError {
     }
 }
 
+/// A managed policy's default version: its id (`v3`), and the id of the policy it belongs to
+/// (`ANPA…`, from `GetPolicy`): a policy deleted and created again under the same name starts
+/// at `v1` again, with another policy id.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct DefaultVersion {
+    pub policy_id: String,
+    pub version: String,
+}
+
 /// Reads what [`crate::enrich`] asks, in the account (and region) named. An implementation
 /// bounds each call in time: a call that takes too long fails with a [`LookupError`].
 pub trait Lookup: Send + Sync {
-    /// The default version id (`v3`) of the managed policy `arn` (IAM `GetPolicy`).
+    /// The default version of the managed policy `arn` (IAM `GetPolicy`).
     ///
     /// # Errors
     /// A [`LookupError`] when it could not be read.
@@ -39,7 +48,7 @@ pub trait Lookup: Send + Sync {
         &self,
         account: &str,
         arn: &str,
-    ) -> impl Future<Output = Result<Option<String>, LookupError>> + Send;
+    ) -> impl Future<Output = Result<Option<DefaultVersion>, LookupError>> + Send;
 
     /// The document of version `version` of the managed policy `arn`, decoded
     /// (IAM `GetPolicyVersion`).

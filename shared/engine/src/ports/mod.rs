@@ -16,7 +16,7 @@ mod state;
 pub use actions::{ActionError, ApiKey, Before, CloudActions, Scope};
 pub use findings::{FailedFinding, FindingsHub, ImportResult};
 pub use inventory::InventorySource;
-pub use lookup::{Lookup, LookupError};
+pub use lookup::{DefaultVersion, Lookup, LookupError};
 pub use memory::{MemoryStore, now_or_never};
 pub use publish::{DeadLetters, PublishError, Publisher, Topics};
 pub use records::Records;
