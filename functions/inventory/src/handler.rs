@@ -15,7 +15,10 @@
 //! failed attempt opened, and the alert would never go out.
 
 use aidr_engine::alerting::{AlertPolicy, Outcome, deliver};
-use aidr_engine::inventory::Inventory;
+use std::collections::{BTreeMap, BTreeSet};
+
+use aidr_aws::inventory::GLOBAL;
+use aidr_engine::inventory::{Gap, GapReason, Inventory, types};
 use aidr_engine::ports::{InventorySource, Publisher, Records, StateStore};
 use aidr_engine::{Finding, Pipeline};
 use serde::Serialize;
@@ -53,6 +56,8 @@ pub struct Summary {
     pub quiet: usize,
     /// Failures whose alert could not be sent (retried on the next run).
     pub errors: usize,
+    /// Open failures not seen because of a gap, kept open.
+    pub hidden: usize,
     /// Whether the inventory could be saved for the detector.
     pub saved: bool,
 }
@@ -73,6 +78,24 @@ impl From<RunError> for lambda_runtime::Diagnostic {
             error_message: e.to_string(),
         }
     }
+}
+
+/// How long an account's index of open markers lives without a run: 30 days.
+pub const INDEX_SECS: i64 = 30 * 86_400;
+
+/// The key of an account's index of open markers.
+pub fn index_key(account: &str) -> String {
+    format!("posture-open-index#{account}")
+}
+
+/// Whether `gap` hides a failure of a resource listed by `service` in `region`: the gap is
+/// not "not available" (no resource exists where a service does not), and it is the member
+/// role or the account's regions that failed (`sts`, `account`: nothing of the account was
+/// seen), or the same service in the same region (or a `global` gap of that service).
+pub fn hides(gap: &Gap, region: &str, service: &str) -> bool {
+    gap.reason != GapReason::NotAvailable
+        && (matches!(gap.service.as_str(), "sts" | "account")
+            || (gap.service == service && (gap.region == region || gap.region == GLOBAL)))
 }
 
 /// The key of a failure's open marker.
@@ -120,6 +143,17 @@ where
         }
         let failures = self.failures(&inventory);
         summary.failures = failures.len();
+        summary.hidden = self.keep_hidden_open(&inventory, now).await;
+        let mut open: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        let mut mark_open = |f: &Finding, key: &str| {
+            let service = f.resource().and_then(|r| types::service(&r.resource_type));
+            if let (Some(account), Some(service)) = (&f.account, service) {
+                let region = f.region.as_deref().unwrap_or(GLOBAL);
+                open.entry(account.clone())
+                    .or_default()
+                    .push(format!("{region}|{service}|{key}"));
+            }
+        };
         let policy = AlertPolicy {
             dedupe_window_override_secs: Some(0),
             ..self.policy.clone()
@@ -130,6 +164,7 @@ where
             match self.store.get(&key, now).await {
                 Ok(Some(_)) => {
                     summary.open += 1;
+                    mark_open(f, &key);
                     if let Err(e) = self.store.set(&key, 1, now + REOPEN_AFTER_SECS).await {
                         warn!(key, error = %e, "the open failure's marker could not be renewed");
                     }
@@ -156,6 +191,7 @@ where
                         summary.quiet += 1;
                     }
                     info!(rule = f.rule_id, resource = %f.dedupe_key, ?outcome, "new failure");
+                    mark_open(f, &key);
                     if let Err(e) = self.store.set(&key, 1, now + REOPEN_AFTER_SECS).await {
                         warn!(key, error = %e, "the open failure's marker could not be written: it may be alerted again");
                     }
@@ -167,6 +203,7 @@ where
                 }
             }
         }
+        self.write_indexes(&inventory, open, now).await;
         info!(?summary, "inventory run");
         match first_error {
             None => Ok(summary),
@@ -175,6 +212,69 @@ where
                 failures: summary.failures,
                 first,
             }),
+        }
+    }
+
+    /// Renews the live open markers of the regions the run has gaps in; returns how many.
+    async fn keep_hidden_open(&self, inventory: &Inventory, now: i64) -> usize {
+        let mut gapped: BTreeMap<&str, Vec<&Gap>> = BTreeMap::new();
+        for gap in inventory.gaps.iter().filter(|g| !g.account.is_empty()) {
+            gapped.entry(&gap.account).or_default().push(gap);
+        }
+        let mut kept = 0;
+        for (account, gaps) in gapped {
+            let index = match self.store.members(&index_key(account), now).await {
+                Ok(index) => index,
+                Err(e) => {
+                    warn!(account, error = %e, "the index of open failures could not be read: failures hidden by gaps may alert again");
+                    continue;
+                }
+            };
+            for member in &index.members {
+                let mut parts = member.splitn(3, '|');
+                let (Some(region), Some(service), Some(key)) = (parts.next(), parts.next(), parts.next()) else {
+                    continue;
+                };
+                if !gaps.iter().any(|g| hides(g, region, service)) {
+                    continue;
+                }
+                if let Ok(Some(_)) = self.store.get(key, now).await {
+                    match self.store.set(key, 1, now + REOPEN_AFTER_SECS).await {
+                        Ok(()) => kept += 1,
+                        Err(e) => warn!(key, error = %e, "a hidden failure's marker could not be renewed"),
+                    }
+                }
+            }
+        }
+        kept
+    }
+
+    /// Adds this run's open markers to each account's index; an account of the run's scopes
+    /// seen without gaps gets its index rewritten to them (fixed failures leave it).
+    async fn write_indexes(&self, inventory: &Inventory, mut open: BTreeMap<String, Vec<String>>, now: i64) {
+        let scoped: BTreeSet<String> = inventory.scopes.iter().map(|s| s.account.clone()).collect();
+        let accounts: BTreeSet<String> = scoped.iter().cloned().chain(open.keys().cloned()).collect();
+        for account in &accounts {
+            let members = open.remove(account).unwrap_or_default();
+            let key = index_key(account);
+            // Seen whole: in the run's scopes, and nothing hidden by a gap.
+            let complete = scoped.contains(account)
+                && !inventory
+                    .gaps
+                    .iter()
+                    .any(|g| &g.account == account && g.reason != GapReason::NotAvailable);
+            let written = async {
+                if complete {
+                    self.store.remove(&key).await?;
+                }
+                if !members.is_empty() {
+                    self.store.append(&key, &members, now + INDEX_SECS, now).await?;
+                }
+                Ok::<(), aidr_engine::ports::StateError>(())
+            };
+            if let Err(e) = written.await {
+                warn!(account, error = %e, "the index of open failures could not be written");
+            }
         }
     }
 }

@@ -239,11 +239,8 @@ fn a_failure_not_seen_until_its_marker_expired_alerts_again() {
 }
 
 /// A failure the run could not see because its listing failed (a gap) has not been fixed: when
-/// the listing works again it is still open, however long the gap lasted. Today the open
-/// marker is renewed only when the failure is seen, so gaps for three days (two missed daily
-/// runs and a late third) make every failure of the gapped scope alert again, as new.
+/// the listing works again it is still open, however long the gap lasted.
 #[test]
-#[ignore = "known problem: a gap lets the open markers of what it hides expire"]
 fn a_failure_hidden_by_a_gap_is_not_alerted_again() {
     let inventory = load("paths/notebook_to_admin.json");
     let notebook = inventory.of_type(SAGEMAKER_NOTEBOOK).next().unwrap().clone();
@@ -265,6 +262,38 @@ fn a_failure_hidden_by_a_gap_is_not_alerted_again() {
     run.source.set(inventory);
     let back = handle(&run, NOW + REOPEN_AFTER_SECS).unwrap();
     assert_eq!((back.alerted, back.open), (0, all), "{back:?}");
+}
+
+/// A gap of another service, or a service not available in the region, hides nothing of the
+/// notebook: once it is gone three days its failures are alerted again when it is back.
+#[test]
+fn a_gap_elsewhere_does_not_keep_a_failure_open() {
+    let inventory = load("paths/notebook_to_admin.json");
+    let notebook = inventory.of_type(SAGEMAKER_NOTEBOOK).next().unwrap().clone();
+    for (service, reason) in [
+        ("bedrock", GapReason::Throttled),
+        ("sagemaker", GapReason::NotAvailable),
+    ] {
+        let mut gapped = inventory.clone();
+        gapped.resources.retain(|r| r.resource_type != SAGEMAKER_NOTEBOOK);
+        gapped.gaps.push(Gap {
+            account: notebook.account.clone(),
+            region: notebook.region.clone(),
+            service: service.into(),
+            operation: "List".into(),
+            reason,
+            message: "no".into(),
+        });
+        let run = run_on(Accounts::new(inventory.clone()));
+        let all = handle(&run, NOW).unwrap().alerted;
+        run.source.set(gapped);
+        let during = handle(&run, NOW + DAY).unwrap();
+        assert_eq!(during.hidden, 0, "{service} {reason:?}");
+        handle(&run, NOW + 2 * DAY).unwrap();
+        run.source.set(inventory.clone());
+        let back = handle(&run, NOW + REOPEN_AFTER_SECS).unwrap();
+        assert_eq!(back.alerted, all, "{service} {reason:?}: {back:?}");
+    }
 }
 
 #[test]

@@ -143,3 +143,34 @@ pub const ALL: &[&str] = &[
     IAM_ROLE,
     IAM_USER,
 ];
+
+/// The service (as [`super::Gap::service`] names it) whose listing finds resources of
+/// `resource_type`: `sagemaker`, `bedrock`, `bedrock-agent`, `bedrock-agentcore-control`,
+/// `iam`; `None` for a type the inventory does not list.
+pub fn service(resource_type: &str) -> Option<&'static str> {
+    Some(match resource_type {
+        BEDROCK_AGENT | BEDROCK_KNOWLEDGE_BASE => "bedrock-agent",
+        BEDROCK_SETTINGS => "bedrock",
+        t if t.starts_with("AWS::SageMaker::") => "sagemaker",
+        t if t.starts_with("AWS::BedrockAgentCore::") => "bedrock-agentcore-control",
+        t if t.starts_with("AWS::Bedrock::") => "bedrock",
+        t if t.starts_with("AWS::IAM::") => "iam",
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_type_has_the_service_that_lists_it() {
+        for t in ALL {
+            assert!(service(t).is_some(), "{t}");
+        }
+        assert_eq!(service(BEDROCK_KNOWLEDGE_BASE), Some("bedrock-agent"));
+        assert_eq!(service(AGENTCORE_GATEWAY), Some("bedrock-agentcore-control"));
+        assert_eq!(service(IAM_USER), Some("iam"));
+        assert_eq!(service("AWS::S3::Bucket"), None);
+    }
+}
