@@ -495,15 +495,17 @@ fn bad_input_is_an_error_naming_the_file() {
     let not_json = write("not-json.json", "collected_at: yesterday\n");
     let wrong_shape = write("wrong-shape.json", r#"{"resources": [], "gaps": []}"#);
     let array = write("array.json", "[1, 2]");
+    let four = write("four.json", r#"["2026-03-01T12:00:00Z", [], [], []]"#);
     let missing = dir.join("missing.json").to_str().unwrap().to_owned();
     for command in ["inventory", "posture", "paths", "report"] {
         for (file, message) in [
             (&not_json, "not JSON: expected value at line 1 column 1"),
             (
                 &wrong_shape,
-                "not an aidr inventory (the JSON `aidr inventory --format json` writes: collected_at, scopes, resources, gaps): missing field `collected_at`",
+                "not an aidr inventory (the JSON object `aidr inventory --format json` writes: collected_at, scopes, resources, gaps): missing field `collected_at`",
             ),
             (&array, "not an aidr inventory"),
+            (&four, "not an aidr inventory"),
             (&missing, "No such file or directory"),
         ] {
             let out = aidr(&[command, "--from", file]);

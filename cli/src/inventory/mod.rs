@@ -64,14 +64,18 @@ pub fn load(path: &Path) -> std::io::Result<Inventory> {
         false => Box::new(File::open(path).map_err(|e| fail(e.to_string()))?),
     };
     let reader = aidr_engine::input::open(BufReader::new(file)).map_err(|e| fail(e.to_string()))?;
-    serde_json::from_reader(BufReader::new(reader)).map_err(|e| {
-        use serde_json::error::Category;
-        fail(match e.classify() {
-            Category::Io => format!("read failed: {e}"),
-            Category::Syntax | Category::Eof => format!("not JSON: {e}"),
-            Category::Data => format!(
-                "not an aidr inventory (the JSON `aidr inventory --format json` writes: collected_at, scopes, resources, gaps): {e}"
-            ),
-        })
-    })
+    use serde_json::error::Category;
+    let shape = |e: serde_json::Error| {
+        fail(format!(
+            "not an aidr inventory (the JSON object `aidr inventory --format json` writes: collected_at, scopes, resources, gaps): {e}"
+        ))
+    };
+    // An object only: serde would also take an array of the four fields in order.
+    let object: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_reader(BufReader::new(reader)).map_err(|e| match e.classify() {
+            Category::Io => fail(format!("read failed: {e}")),
+            Category::Syntax | Category::Eof => fail(format!("not JSON: {e}")),
+            Category::Data => shape(e),
+        })?;
+    serde_json::from_value(serde_json::Value::Object(object)).map_err(shape)
 }
