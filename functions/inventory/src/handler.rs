@@ -58,6 +58,8 @@ pub struct Summary {
     pub errors: usize,
     /// Open failures not seen because of a gap, kept open.
     pub hidden: usize,
+    /// Attack paths beyond [`MAX_PATHS`], not alerted this run.
+    pub paths_left_out: usize,
     /// Whether the inventory could be saved for the detector.
     pub saved: bool,
 }
@@ -79,6 +81,10 @@ impl From<RunError> for lambda_runtime::Diagnostic {
         }
     }
 }
+
+/// The most attack paths one run alerts (the most severe; paths multiply with the resources
+/// they join, and a pager should not get thousands). The rest are counted and logged.
+pub const MAX_PATHS: usize = 200;
 
 /// How long an account's index of open markers lives without a run: 30 days.
 pub const INDEX_SECS: i64 = 30 * 86_400;
@@ -109,17 +115,18 @@ where
     S: StateStore + Records,
     P: Publisher,
 {
-    /// The failures of an inventory: each posture check's finding on each resource, then each
-    /// attack path as a finding about its first resource.
-    pub fn failures(&self, inventory: &Inventory) -> Vec<Finding> {
+    /// The failures of an inventory: each posture check's finding on each resource, then the
+    /// [`MAX_PATHS`] most severe attack paths as findings; and how many paths were left out.
+    pub fn failures(&self, inventory: &Inventory) -> (Vec<Finding>, usize) {
         let mut failures: Vec<Finding> = inventory
             .resources
             .iter()
             .flat_map(|r| self.pipeline.assess(r))
             .collect();
         let paths = aidr_engine::paths::find(inventory, self.pipeline.organization());
-        failures.extend(paths.iter().filter_map(|p| p.finding(inventory)));
-        failures
+        let left_out = paths.len().saturating_sub(MAX_PATHS);
+        failures.extend(paths.iter().take(MAX_PATHS).filter_map(|p| p.finding(inventory)));
+        (failures, left_out)
     }
 
     /// One run at `now` (Unix seconds).
@@ -141,8 +148,16 @@ where
             Ok(_) => summary.saved = true,
             Err(e) => error!(error = %e, "the inventory could not be saved for the detector's lookups"),
         }
-        let failures = self.failures(&inventory);
+        let (failures, left_out) = self.failures(&inventory);
         summary.failures = failures.len();
+        summary.paths_left_out = left_out;
+        if left_out > 0 {
+            warn!(
+                left_out,
+                max = MAX_PATHS,
+                "attack paths beyond the most severe were not alerted: see `aidr paths`"
+            );
+        }
         summary.hidden = self.keep_hidden_open(&inventory, now).await;
         let mut open: BTreeMap<String, Vec<String>> = BTreeMap::new();
         let mut mark_open = |f: &Finding, key: &str| {

@@ -15,7 +15,7 @@ use aidr_engine::ports::{FailureKind, InventorySource, MemoryStore, Records, now
 use aidr_engine::time::format_secs;
 use aidr_engine::{Finding, Organization, Pipeline, Registry, Severity, paths};
 use aidr_testkit::recording::RecordingPublisher;
-use inventory::handler::{InventoryRun, REOPEN_AFTER_SECS, RunError, Summary};
+use inventory::handler::{InventoryRun, MAX_PATHS, REOPEN_AFTER_SECS, RunError, Summary};
 
 /// 2026-03-10T08:00:00Z, when the sample inventories were collected.
 const NOW: i64 = 1_773_129_600;
@@ -386,4 +386,38 @@ fn failures_below_the_minimum_severity_alert_once_it_is_lowered() {
     let lowered = handle(&run, NOW + 2 * DAY).unwrap();
     assert_eq!((lowered.alerted, lowered.open), (all.len() - high, high));
     assert_eq!(alerted(&run), keys(&all));
+}
+
+/// Paths multiply with what they join: one run alerts the most severe `MAX_PATHS` and counts
+/// the rest, so a large account does not page thousands of times.
+#[test]
+fn a_run_alerts_at_most_max_paths_attack_paths() {
+    let mut inventory = load("paths/llmjacking.json");
+    let found = paths::find(&inventory, &Organization::default());
+    let path = found
+        .iter()
+        .find(|p| p.kind == "path.llmjacking_without_trace")
+        .expect("the fixture's path");
+    let user = inventory.by_arn(&path.steps[0].arn).unwrap().clone();
+    for i in 0..MAX_PATHS {
+        let mut copy = user.clone();
+        copy.arn = format!("{}-{i}", user.arn);
+        copy.name = Some(format!("{}-{i}", user.display_name()));
+        inventory.resources.push(copy);
+    }
+    let all = paths::find(&inventory, &Organization::default());
+    assert!(all.len() > MAX_PATHS);
+    let posture = Pipeline::new(Registry::builtin(), Organization::default(), None);
+    let failures: usize = inventory.resources.iter().map(|r| posture.assess(r).len()).sum();
+    let run = run_on(Accounts::new(inventory));
+    let summary = handle(&run, NOW).unwrap();
+    assert_eq!(summary.paths_left_out, all.len() - MAX_PATHS);
+    assert_eq!(summary.alerted, failures + MAX_PATHS, "{summary:?}");
+    let path_alerts = run
+        .publisher
+        .alerts()
+        .iter()
+        .filter(|a| a.rule_id.starts_with("path."))
+        .count();
+    assert_eq!(path_alerts, MAX_PATHS);
 }
