@@ -10,7 +10,9 @@ use std::collections::BTreeSet;
 
 use aidr_aws::DynamoStore;
 use aidr_aws::inventory::{CollectOptions, RESOURCE_PREFIX, RUN_PREFIX, collect, save};
-use aidr_e2e::inventory::{MOTO_CANNOT_LIST, MOTO_LACKS_PER_ACCOUNT, MOTO_LACKS_PER_REGION};
+use aidr_e2e::inventory::{
+    MOTO_CANNOT_LIST, MOTO_LACKS_PER_ACCOUNT, MOTO_LACKS_PER_REGION, find, policy, runtime_artifact, training_job,
+};
 use aidr_e2e::respond::{in_region, member_config};
 use aidr_e2e::{Stack, emulator, fresh_account};
 use aidr_engine::inventory::{Gap, GapReason, Inventory, types};
@@ -36,10 +38,6 @@ fn options(account: &str, regions: &[&str]) -> CollectOptions {
         // moto answers the calls it lacks with HTTP 500: no retries, or each waits.
         retry: RetryConfig::standard().with_max_attempts(1),
     }
-}
-
-fn policy(statements: Value) -> String {
-    json!({"Version": "2012-10-17", "Statement": statements}).to_string()
 }
 
 fn allow(action: &str) -> String {
@@ -204,44 +202,8 @@ async fn seed(config: &SdkConfig, account: &str) -> Seeded {
         .send()
         .await
         .unwrap();
-    east.create_training_job()
-        .training_job_name("fraud-training")
-        .algorithm_specification(
-            sm::AlgorithmSpecification::builder()
-                .training_image("123456789012.dkr.ecr.us-east-1.amazonaws.com/train:1")
-                .training_input_mode(sm::TrainingInputMode::File)
-                .build(),
-        )
-        .role_arn(&notebook_role)
-        .input_data_config(
-            sm::Channel::builder()
-                .channel_name("train")
-                .data_source(
-                    sm::DataSource::builder()
-                        .s3_data_source(
-                            sm::S3DataSource::builder()
-                                .s3_data_type(sm::S3DataType::S3Prefix)
-                                .s3_uri("s3://training-data/fraud/")
-                                .build(),
-                        )
-                        .build(),
-                )
-                .build(),
-        )
-        .output_data_config(
-            sm::OutputDataConfig::builder()
-                .s3_output_path("s3://models/fraud/")
-                .build(),
-        )
-        .resource_config(
-            sm::ResourceConfig::builder()
-                .instance_type(sm::TrainingInstanceType::MlM5Large)
-                .instance_count(1)
-                .volume_size_in_gb(10)
-                .build(),
-        )
-        .stopping_condition(sm::StoppingCondition::builder().max_runtime_in_seconds(3600).build())
-        .send()
+    training_job("fraud-training", &notebook_role, "training-data")
+        .send_with(&east)
         .await
         .unwrap();
     east.create_model_package_group()
@@ -335,12 +297,7 @@ async fn seed_agents(config: &SdkConfig, role: &str) {
     agentcore
         .create_agent_runtime()
         .agent_runtime_name("support_runtime")
-        .agent_runtime_artifact(ac::AgentRuntimeArtifact::ContainerConfiguration(
-            ac::ContainerConfiguration::builder()
-                .container_uri("123456789012.dkr.ecr.us-east-1.amazonaws.com/agent:1")
-                .build()
-                .unwrap(),
-        ))
+        .agent_runtime_artifact(runtime_artifact())
         .role_arn(role)
         .network_configuration(
             ac::NetworkConfiguration::builder()
@@ -395,14 +352,6 @@ async fn seed_agents(config: &SdkConfig, role: &str) {
 
 /// The Lambda function the gateway's target calls.
 const LOOKUP: &str = "arn:aws:lambda:us-east-1:111122223333:function:lookup";
-
-/// The snapshot of `resource_type` named `name`.
-fn find<'a>(inventory: &'a Inventory, resource_type: &'a str, name: &str) -> &'a ResourceSnapshot {
-    inventory
-        .of_type(resource_type)
-        .find(|r| r.name.as_deref() == Some(name))
-        .unwrap_or_else(|| panic!("no {resource_type} {name} in {:#?}", inventory.resources))
-}
 
 /// The names of the snapshots of `resource_type`, with their regions.
 fn names(inventory: &Inventory, resource_type: &str) -> BTreeSet<(String, String)> {

@@ -15,6 +15,7 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use aidr_aws::inventory::{CollectOptions, RESOURCE_PREFIX, RUN_PREFIX, collect};
+use aidr_e2e::inventory::{find, policy, runtime_artifact, training_job};
 use aidr_e2e::respond::{ADMIN, in_region, member_config};
 use aidr_e2e::runtime_api::{Reply, Runtime, function_binary};
 use aidr_e2e::{Stack, emulator, fresh_account};
@@ -44,10 +45,6 @@ const OUTSIDE: &str = "999988887777";
 const TRAINING_DATA: &str = "fraud-training-data";
 /// The bucket the compliant training job reads.
 const PRIVATE_DATA: &str = "private-training-data";
-
-fn policy(statements: Value) -> String {
-    json!({"Version": "2012-10-17", "Statement": statements}).to_string()
-}
 
 fn allow(action: &str, resource: &str) -> Value {
     json!({"Effect": "Allow", "Action": action, "Resource": resource})
@@ -122,59 +119,6 @@ async fn invocation_logging(config: &SdkConfig, text: bool) {
         .send()
         .await
         .unwrap();
-}
-
-fn training_job(
-    name: &str,
-    role: &str,
-    data: &str,
-) -> aws_sdk_sagemaker::operation::create_training_job::builders::CreateTrainingJobInputBuilder {
-    aws_sdk_sagemaker::operation::create_training_job::CreateTrainingJobInput::builder()
-        .training_job_name(name)
-        .algorithm_specification(
-            sm::AlgorithmSpecification::builder()
-                .training_image("123456789012.dkr.ecr.us-east-1.amazonaws.com/train:1")
-                .training_input_mode(sm::TrainingInputMode::File)
-                .build(),
-        )
-        .role_arn(role)
-        .input_data_config(
-            sm::Channel::builder()
-                .channel_name("train")
-                .data_source(
-                    sm::DataSource::builder()
-                        .s3_data_source(
-                            sm::S3DataSource::builder()
-                                .s3_data_type(sm::S3DataType::S3Prefix)
-                                .s3_uri(format!("s3://{data}/fraud/"))
-                                .build(),
-                        )
-                        .build(),
-                )
-                .build(),
-        )
-        .output_data_config(
-            sm::OutputDataConfig::builder()
-                .s3_output_path("s3://models/fraud/")
-                .build(),
-        )
-        .resource_config(
-            sm::ResourceConfig::builder()
-                .instance_type(sm::TrainingInstanceType::MlM5Large)
-                .instance_count(1)
-                .volume_size_in_gb(10)
-                .build(),
-        )
-        .stopping_condition(sm::StoppingCondition::builder().max_runtime_in_seconds(3600).build())
-}
-
-fn runtime_artifact() -> ac::AgentRuntimeArtifact {
-    ac::AgentRuntimeArtifact::ContainerConfiguration(
-        ac::ContainerConfiguration::builder()
-            .container_uri("123456789012.dkr.ecr.us-east-1.amazonaws.com/agent:1")
-            .build()
-            .unwrap(),
-    )
 }
 
 /// Populates `account` (in [`EAST`]) with resources that pass every check moto can exercise:
@@ -483,14 +427,6 @@ fn keys<'a>(items: impl IntoIterator<Item = (&'a str, &'a str)>) -> Vec<(String,
 }
 
 /// The snapshot of `resource_type` named `name` (for the Bedrock settings: the region).
-fn find<'a>(inventory: &'a Inventory, resource_type: &'a str, name: &str) -> &'a ResourceSnapshot {
-    let found = inventory.of_type(resource_type).find(|r| match resource_type {
-        types::BEDROCK_SETTINGS => r.region == name,
-        _ => r.name.as_deref() == Some(name),
-    });
-    found.unwrap_or_else(|| panic!("no {resource_type} {name} in {:#?}", inventory.resources))
-}
-
 /// The posture failures the exposed account must show: (check, resource type, resource).
 const FAILING: &[(&str, &str, &str)] = &[
     (
