@@ -166,17 +166,17 @@ fn guardrail_json(g: &GetGuardrailOutput) -> Value {
 }
 
 /// The enabled and action fields every guardrail filter has.
-fn actions(
-    o: Obj,
-    input_action: Option<&str>,
-    output_action: Option<&str>,
-    input_enabled: Option<bool>,
-    output_enabled: Option<bool>,
-) -> Obj {
-    o.put("inputAction", input_action)
-        .put("outputAction", output_action)
-        .put("inputEnabled", input_enabled)
-        .put("outputEnabled", output_enabled)
+/// `o` with the item's `inputAction`, `outputAction`, `inputEnabled` and `outputEnabled`, built:
+/// every guardrail policy item has the four, each kind with its own action type.
+macro_rules! with_actions {
+    ($o:expr, $item:expr) => {{
+        let item = $item;
+        $o.put("inputAction", item.input_action.as_ref().map(|a| a.as_str()))
+            .put("outputAction", item.output_action.as_ref().map(|a| a.as_str()))
+            .put("inputEnabled", item.input_enabled)
+            .put("outputEnabled", item.output_enabled)
+            .build()
+    }};
 }
 
 fn content_policy(p: &GuardrailContentPolicy) -> Obj {
@@ -185,15 +185,7 @@ fn content_policy(p: &GuardrailContentPolicy) -> Obj {
             .put("type", f.r#type.as_str())
             .put("inputStrength", f.input_strength.as_str())
             .put("outputStrength", f.output_strength.as_str());
-        let (ia, oa) = (f.input_action.as_ref(), f.output_action.as_ref());
-        actions(
-            o,
-            ia.map(|a| a.as_str()),
-            oa.map(|a| a.as_str()),
-            f.input_enabled,
-            f.output_enabled,
-        )
-        .build()
+        with_actions!(o, f)
     });
     Obj::new().put("filters", filters)
 }
@@ -205,15 +197,7 @@ fn topic_policy(p: &GuardrailTopicPolicy) -> Obj {
             .put("definition", &t.definition)
             .put("examples", t.examples.as_ref())
             .put("type", t.r#type.as_ref().map(|t| t.as_str()));
-        let (ia, oa) = (t.input_action.as_ref(), t.output_action.as_ref());
-        actions(
-            o,
-            ia.map(|a| a.as_str()),
-            oa.map(|a| a.as_str()),
-            t.input_enabled,
-            t.output_enabled,
-        )
-        .build()
+        with_actions!(o, t)
     });
     Obj::new().put("topics", topics)
 }
@@ -221,27 +205,11 @@ fn topic_policy(p: &GuardrailTopicPolicy) -> Obj {
 fn word_policy(p: &GuardrailWordPolicy) -> Obj {
     let words = list(p.words.as_deref(), |w| {
         let o = Obj::new().put("text", &w.text);
-        let (ia, oa) = (w.input_action.as_ref(), w.output_action.as_ref());
-        actions(
-            o,
-            ia.map(|a| a.as_str()),
-            oa.map(|a| a.as_str()),
-            w.input_enabled,
-            w.output_enabled,
-        )
-        .build()
+        with_actions!(o, w)
     });
     let managed = list(p.managed_word_lists.as_deref(), |w| {
         let o = Obj::new().put("type", w.r#type.as_str());
-        let (ia, oa) = (w.input_action.as_ref(), w.output_action.as_ref());
-        actions(
-            o,
-            ia.map(|a| a.as_str()),
-            oa.map(|a| a.as_str()),
-            w.input_enabled,
-            w.output_enabled,
-        )
-        .build()
+        with_actions!(o, w)
     });
     Obj::new().put("words", words).put("managedWordLists", managed)
 }
@@ -251,30 +219,14 @@ fn sensitive_information_policy(p: &GuardrailSensitiveInformationPolicy) -> Obj 
         let o = Obj::new()
             .put("type", e.r#type.as_str())
             .put("action", e.action.as_str());
-        let (ia, oa) = (e.input_action.as_ref(), e.output_action.as_ref());
-        actions(
-            o,
-            ia.map(|a| a.as_str()),
-            oa.map(|a| a.as_str()),
-            e.input_enabled,
-            e.output_enabled,
-        )
-        .build()
+        with_actions!(o, e)
     });
     let regexes = list(p.regexes.as_deref(), |r| {
         let o = Obj::new()
             .put("name", &r.name)
             .put("pattern", &r.pattern)
             .put("action", r.action.as_str());
-        let (ia, oa) = (r.input_action.as_ref(), r.output_action.as_ref());
-        actions(
-            o,
-            ia.map(|a| a.as_str()),
-            oa.map(|a| a.as_str()),
-            r.input_enabled,
-            r.output_enabled,
-        )
-        .build()
+        with_actions!(o, r)
     });
     Obj::new().put("piiEntities", entities).put("regexes", regexes)
 }
