@@ -14,6 +14,8 @@ mod assume;
 #[cfg(any(feature = "respond", feature = "inventory"))]
 mod bedrock_logging;
 mod failure;
+#[cfg(all(test, any(feature = "respond", feature = "lookup", feature = "inventory")))]
+mod mock;
 #[cfg(feature = "accounts")]
 mod sdk_error;
 

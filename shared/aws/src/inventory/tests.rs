@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use aidr_engine::inventory::{GapReason, types};
-use aws_smithy_mocks::{MockResponseInterceptor, Rule, RuleMode, create_mock_http_client, mock};
+use aws_smithy_mocks::{Rule, mock};
 use aws_smithy_runtime_api::http::{Response, StatusCode};
 use aws_smithy_types::body::SdkBody;
 use serde_json::{Value, json};
@@ -24,26 +24,15 @@ const GUARDRAIL: &str = "arn:aws:bedrock:us-east-1:111122223333:guardrail/gr0abc
 /// A client of SDK crate `$sdk` answered by the mock `$rules` (any order), with up to 3
 /// attempts a call and a 1 ms backoff (so retries are quick).
 macro_rules! client {
-    ($sdk:ident, $rules:expr) => {{
-        let mut interceptor = MockResponseInterceptor::new().rule_mode(RuleMode::MatchAny);
-        for rule in $rules {
-            interceptor = interceptor.with_rule(rule);
-        }
-        $sdk::Client::from_conf(
-            $sdk::Config::builder()
-                .behavior_version($sdk::config::BehaviorVersion::latest())
-                .region($sdk::config::Region::new(REGION))
-                .credentials_provider($sdk::config::Credentials::new("AKIDTEST", "secret", None, None, "test"))
-                .http_client(create_mock_http_client())
-                .interceptor(interceptor)
-                .retry_config(
-                    $sdk::config::retry::RetryConfig::standard()
-                        .with_max_attempts(3)
-                        .with_initial_backoff(Duration::from_millis(1)),
-                )
-                .build(),
+    ($sdk:ident, $rules:expr) => {
+        crate::mock::mock_client!(
+            $sdk,
+            $rules,
+            $sdk::config::retry::RetryConfig::standard()
+                .with_max_attempts(3)
+                .with_initial_backoff(Duration::from_millis(1))
         )
-    }};
+    };
 }
 
 fn found(region: &str) -> Found {

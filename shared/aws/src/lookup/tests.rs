@@ -5,7 +5,7 @@
 use aidr_engine::ports::{DefaultVersion, Lookup};
 use aidr_engine::response::PrincipalKind;
 use aws_config::{BehaviorVersion, SdkConfig};
-use aws_smithy_mocks::{MockResponseInterceptor, Rule, RuleMode, create_mock_http_client, mock};
+use aws_smithy_mocks::{Rule, mock};
 use aws_smithy_runtime_api::http::{Response, StatusCode};
 use aws_smithy_types::body::SdkBody;
 use serde_json::json;
@@ -16,25 +16,7 @@ use crate::accounts::Identity;
 const ACCOUNT: &str = "111122223333";
 const REGION: &str = "us-east-1";
 
-/// A client of SDK crate `$sdk` answered by the mock `$rules` (any order), without retries.
-macro_rules! client {
-    ($sdk:ident, $rules:expr) => {{
-        let mut interceptor = MockResponseInterceptor::new().rule_mode(RuleMode::MatchAny);
-        for rule in $rules {
-            interceptor = interceptor.with_rule(rule);
-        }
-        $sdk::Client::from_conf(
-            $sdk::Config::builder()
-                .behavior_version($sdk::config::BehaviorVersion::latest())
-                .region($sdk::config::Region::new(REGION))
-                .credentials_provider($sdk::config::Credentials::new("AKIDTEST", "secret", None, None, "test"))
-                .http_client(create_mock_http_client())
-                .interceptor(interceptor)
-                .retry_config($sdk::config::retry::RetryConfig::disabled())
-                .build(),
-        )
-    }};
-}
+use crate::mock::mock_client as client;
 
 fn lookup(iam: &[&Rule], bedrock: &[&Rule]) -> AwsLookup {
     let config = SdkConfig::builder().behavior_version(BehaviorVersion::latest()).build();

@@ -10,7 +10,7 @@ use aidr_engine::ports::{ActionError, ApiKey, Before, CloudActions, FailureKind,
 use aidr_engine::response::{ACTIVE, Call, INACTIVE, Target};
 use aws_config::{BehaviorVersion, SdkConfig};
 use aws_sdk_iam::types::StatusType;
-use aws_smithy_mocks::{MockResponseInterceptor, Rule, RuleMode, create_mock_http_client, mock};
+use aws_smithy_mocks::{Rule, mock};
 use aws_smithy_runtime_api::http::{Response, StatusCode};
 use aws_smithy_types::body::SdkBody;
 use serde_json::{Value, json};
@@ -26,25 +26,7 @@ const MODEL: &str = "arn:aws:bedrock:us-east-1:111122223333:custom-model/amazon.
 const GROUP: &str = "fraud-models";
 const POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::999999999999:root"},"Action":"bedrock:InvokeModel","Resource":"*"}]}"#;
 
-/// A client of SDK crate `$sdk` answered by the mock `$rules` (any order), without retries.
-macro_rules! client {
-    ($sdk:ident, $rules:expr) => {{
-        let mut interceptor = MockResponseInterceptor::new().rule_mode(RuleMode::MatchAny);
-        for rule in $rules {
-            interceptor = interceptor.with_rule(rule);
-        }
-        $sdk::Client::from_conf(
-            $sdk::Config::builder()
-                .behavior_version($sdk::config::BehaviorVersion::latest())
-                .region($sdk::config::Region::new(REGION))
-                .credentials_provider($sdk::config::Credentials::new("AKIDTEST", "secret", None, None, "test"))
-                .http_client(create_mock_http_client())
-                .interceptor(interceptor)
-                .retry_config($sdk::config::retry::RetryConfig::disabled())
-                .build(),
-        )
-    }};
-}
+use crate::mock::mock_client as client;
 
 /// Actions in [`ACCOUNT`] whose clients are answered by these rules.
 fn actions(iam: &[&Rule], bedrock: &[&Rule], sagemaker: &[&Rule]) -> AwsActions {
