@@ -8,12 +8,12 @@ use std::time::Duration;
 
 use aidr_engine::inventory::{GapReason, types};
 use aws_smithy_mocks::{Rule, mock};
-use aws_smithy_runtime_api::http::{Response, StatusCode};
-use aws_smithy_types::body::SdkBody;
+use aws_smithy_runtime_api::http::Response;
 use serde_json::{Value, json};
 
 use super::found::{Clock, Found};
 use super::{agentcore, bedrock, iam};
+use crate::mock::{iam_ok, json_error, json_ok};
 
 const ACCOUNT: &str = "111122223333";
 const REGION: &str = "us-east-1";
@@ -39,37 +39,11 @@ fn found(region: &str) -> Found {
     Found::new(ACCOUNT, region, "aws", Clock::new(NOW))
 }
 
-fn http(status: u16, content_type: &str, body: String) -> Response {
-    let mut response = Response::new(StatusCode::try_from(status).unwrap(), SdkBody::from(body));
-    response.headers_mut().insert("content-type", content_type.to_owned());
-    response
-}
-
-/// A REST JSON answer (Bedrock, AgentCore).
-fn ok(body: Value) -> Response {
-    http(200, "application/json", body.to_string())
-}
-
-/// A REST JSON error: the code in `x-amzn-ErrorType`.
-fn error(status: u16, code: &str, message: &str) -> Response {
-    let mut response = http(status, "application/json", json!({ "message": message }).to_string());
-    response.headers_mut().insert("x-amzn-ErrorType", code.to_owned());
-    response
-}
-
-/// An IAM (query protocol) answer to `action` with `result` inside its `<…Result>`.
-fn iam_ok(action: &str, result: &str) -> Response {
-    let body = format!(
-        r#"<{action}Response xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><{action}Result>{result}</{action}Result><ResponseMetadata><RequestId>7a62c49f-347e-4fc4-9331-6e8eEXAMPLE</RequestId></ResponseMetadata></{action}Response>"#
-    );
-    http(200, "text/xml", body)
-}
-
 /// Bedrock answering with one provisioned throughput and one guardrail (a content policy with
 /// the prompt-attack filter), no models or profiles, and no logging configuration;
 /// `ListGuardrails` throttled `throttled` times first.
 fn bedrock_rules(throttled: usize) -> Vec<Rule> {
-    let empty_models = || ok(json!({"modelSummaries": []}));
+    let empty_models = || json_ok(json!({"modelSummaries": []}));
     let provisioned = json!({"provisionedModelSummaries": [{
         "provisionedModelName": "claims-pt",
         "provisionedModelArn": "arn:aws:bedrock:us-east-1:111122223333:provisioned-model/pt0abc123",
@@ -99,22 +73,23 @@ fn bedrock_rules(throttled: usize) -> Vec<Rule> {
     let mut list = mock!(aws_sdk_bedrock::Client::list_guardrails).sequence();
     if throttled > 0 {
         list = list
-            .http_response(|| error(400, "ThrottlingException", "Rate exceeded"))
+            .http_response(|| json_error(400, "ThrottlingException", "Rate exceeded"))
             .times(throttled);
     }
     vec![
         mock!(aws_sdk_bedrock::Client::list_custom_models).then_http_response(empty_models),
         mock!(aws_sdk_bedrock::Client::list_imported_models).then_http_response(empty_models),
         mock!(aws_sdk_bedrock::Client::list_provisioned_model_throughputs)
-            .then_http_response(move || ok(provisioned.clone())),
-        list.http_response(move || ok(guardrails.clone())).build(),
+            .then_http_response(move || json_ok(provisioned.clone())),
+        list.http_response(move || json_ok(guardrails.clone())).build(),
         mock!(aws_sdk_bedrock::Client::get_guardrail)
             .match_requests(|r| r.guardrail_identifier() == Some("gr0abc123def") && r.guardrail_version().is_none())
-            .then_http_response(move || ok(guardrail.clone())),
+            .then_http_response(move || json_ok(guardrail.clone())),
         mock!(aws_sdk_bedrock::Client::list_inference_profiles)
             .match_requests(|r| r.type_equals().map(|t| t.as_str()) == Some("APPLICATION"))
-            .then_http_response(|| ok(json!({"inferenceProfileSummaries": []}))),
-        mock!(aws_sdk_bedrock::Client::get_model_invocation_logging_configuration).then_http_response(|| ok(json!({}))),
+            .then_http_response(|| json_ok(json!({"inferenceProfileSummaries": []}))),
+        mock!(aws_sdk_bedrock::Client::get_model_invocation_logging_configuration)
+            .then_http_response(|| json_ok(json!({}))),
     ]
 }
 
@@ -203,7 +178,7 @@ async fn a_public_runtime_and_a_gateway_without_authorizer_are_read_and_a_refusa
     let runtime_arn = "arn:aws:bedrock-agentcore:us-east-1:111122223333:runtime/support-a1b2c3";
     let role = "arn:aws:iam::111122223333:role/agent-runtime";
     let list_runtimes = mock!(aws_sdk_bedrockagentcorecontrol::Client::list_agent_runtimes).then_http_response(move || {
-        ok(json!({"agentRuntimes": [{
+        json_ok(json!({"agentRuntimes": [{
             "agentRuntimeArn": runtime_arn, "agentRuntimeId": "support-a1b2c3", "agentRuntimeVersion": "1",
             "agentRuntimeName": "support", "description": "", "lastUpdatedAt": "2026-02-01T09:00:00Z", "status": "READY"
         }]}))
@@ -211,7 +186,7 @@ async fn a_public_runtime_and_a_gateway_without_authorizer_are_read_and_a_refusa
     let get_runtime = mock!(aws_sdk_bedrockagentcorecontrol::Client::get_agent_runtime)
         .match_requests(|r| r.agent_runtime_id() == Some("support-a1b2c3"))
         .then_http_response(move || {
-            ok(json!({
+            json_ok(json!({
                 "agentRuntimeArn": runtime_arn, "agentRuntimeName": "support", "agentRuntimeId": "support-a1b2c3",
                 "agentRuntimeVersion": "1", "createdAt": "2026-02-01T09:00:00Z", "lastUpdatedAt": "2026-02-01T09:00:00Z",
                 "roleArn": role, "networkConfiguration": {"networkMode": "PUBLIC"}, "status": "READY",
@@ -220,7 +195,7 @@ async fn a_public_runtime_and_a_gateway_without_authorizer_are_read_and_a_refusa
         });
     let gateway_arn = "arn:aws:bedrock-agentcore:us-east-1:111122223333:gateway/tools-0abc";
     let list_gateways = mock!(aws_sdk_bedrockagentcorecontrol::Client::list_gateways).then_http_response(|| {
-        ok(json!({"items": [{
+        json_ok(json!({"items": [{
             "gatewayId": "tools-0abc", "name": "tools", "status": "READY", "createdAt": "2026-02-01T09:00:00Z",
             "updatedAt": "2026-02-01T09:00:00Z", "authorizerType": "NONE", "protocolType": "MCP"
         }]}))
@@ -228,7 +203,7 @@ async fn a_public_runtime_and_a_gateway_without_authorizer_are_read_and_a_refusa
     let get_gateway = mock!(aws_sdk_bedrockagentcorecontrol::Client::get_gateway)
         .match_requests(|r| r.gateway_identifier() == Some("tools-0abc"))
         .then_http_response(move || {
-            ok(json!({
+            json_ok(json!({
                 "gatewayArn": gateway_arn, "gatewayId": "tools-0abc", "name": "tools", "status": "READY",
                 "gatewayUrl": "https://tools-0abc.gateway.bedrock-agentcore.us-east-1.amazonaws.com/mcp",
                 "createdAt": "2026-02-01T09:00:00Z", "updatedAt": "2026-02-01T09:00:00Z",
@@ -236,7 +211,7 @@ async fn a_public_runtime_and_a_gateway_without_authorizer_are_read_and_a_refusa
             }))
         });
     let list_targets = mock!(aws_sdk_bedrockagentcorecontrol::Client::list_gateway_targets).then_http_response(|| {
-        error(
+        json_error(
             403,
             "AccessDeniedException",
             "User is not authorized to perform: bedrock-agentcore:ListGatewayTargets",

@@ -6,12 +6,12 @@ use aidr_engine::ports::{DefaultVersion, Lookup};
 use aidr_engine::response::PrincipalKind;
 use aws_config::{BehaviorVersion, SdkConfig};
 use aws_smithy_mocks::{Rule, mock};
-use aws_smithy_runtime_api::http::{Response, StatusCode};
-use aws_smithy_types::body::SdkBody;
+use aws_smithy_runtime_api::http::Response;
 use serde_json::json;
 
 use super::{AwsLookup, seconds};
 use crate::accounts::Identity;
+use crate::mock::{http, iam_error, iam_ok};
 
 const ACCOUNT: &str = "111122223333";
 const REGION: &str = "us-east-1";
@@ -32,27 +32,6 @@ fn lookup(iam: &[&Rule], bedrock: &[&Rule]) -> AwsLookup {
         client!(aws_sdk_bedrock, bedrock),
     );
     lookup
-}
-
-fn http(status: u16, content_type: &str, body: String) -> Response {
-    let mut response = Response::new(StatusCode::try_from(status).unwrap(), SdkBody::from(body));
-    response.headers_mut().insert("content-type", content_type.to_owned());
-    response
-}
-
-fn iam_ok(action: &str, result: &str) -> Response {
-    let xmlns = "https://iam.amazonaws.com/doc/2010-05-08/";
-    let body = format!(
-        r#"<{action}Response xmlns="{xmlns}"><{action}Result>{result}</{action}Result><ResponseMetadata><RequestId>7a62c49f-347e-4fc4-9331-6e8eEXAMPLE</RequestId></ResponseMetadata></{action}Response>"#
-    );
-    http(200, "text/xml", body)
-}
-
-fn iam_error(status: u16, code: &str, message: &str) -> Response {
-    let body = format!(
-        r#"<ErrorResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error><RequestId>7a62c49f-347e-4fc4-9331-6e8eEXAMPLE</RequestId></ErrorResponse>"#
-    );
-    http(status, "text/xml", body)
 }
 
 /// A `GetGuardrail` answer as the Bedrock API reference shows it.

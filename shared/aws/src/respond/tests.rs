@@ -11,13 +11,14 @@ use aidr_engine::response::{ACTIVE, Call, INACTIVE, Target};
 use aws_config::{BehaviorVersion, SdkConfig};
 use aws_sdk_iam::types::StatusType;
 use aws_smithy_mocks::{Rule, mock};
-use aws_smithy_runtime_api::http::{Response, StatusCode};
+use aws_smithy_runtime_api::http::Response;
 use aws_smithy_types::body::SdkBody;
 use serde_json::{Value, json};
 
 use super::AwsActions;
 use super::Regional;
 use crate::accounts::Identity;
+use crate::mock::{http, iam_error, iam_ok, json_error, json_ok};
 
 const ACCOUNT: &str = "111122223333";
 const MEMBER: &str = "444455556666";
@@ -53,28 +54,6 @@ fn scope() -> Scope {
     }
 }
 
-fn http(status: u16, content_type: &str, body: String) -> Response {
-    let mut response = Response::new(StatusCode::try_from(status).unwrap(), SdkBody::from(body));
-    response.headers_mut().insert("content-type", content_type.to_owned());
-    response
-}
-
-/// An IAM (query protocol) answer to `action` with `result` inside its `<…Result>`.
-fn iam_ok(action: &str, result: &str) -> Response {
-    let xmlns = "https://iam.amazonaws.com/doc/2010-05-08/";
-    let body = format!(
-        r#"<{action}Response xmlns="{xmlns}"><{action}Result>{result}</{action}Result><ResponseMetadata><RequestId>7a62c49f-347e-4fc4-9331-6e8eEXAMPLE</RequestId></ResponseMetadata></{action}Response>"#
-    );
-    http(200, "text/xml", body)
-}
-
-fn iam_error(status: u16, code: &str, message: &str) -> Response {
-    let body = format!(
-        r#"<ErrorResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error><RequestId>7a62c49f-347e-4fc4-9331-6e8eEXAMPLE</RequestId></ErrorResponse>"#
-    );
-    http(status, "text/xml", body)
-}
-
 /// A `ListServiceSpecificCredentials` page of alice's Bedrock API keys `(id, status)`.
 fn credentials_page(keys: &[(&str, &str)], marker: Option<&str>) -> Response {
     let members: String = keys
@@ -93,16 +72,6 @@ fn credentials_page(keys: &[(&str, &str)], marker: Option<&str>) -> Response {
         "ListServiceSpecificCredentials",
         &format!("<ServiceSpecificCredentials>{members}</ServiceSpecificCredentials>{more}"),
     )
-}
-
-fn bedrock_ok(body: Value) -> Response {
-    http(200, "application/json", body.to_string())
-}
-
-fn bedrock_error(status: u16, error_type: &str, message: &str) -> Response {
-    let mut response = http(status, "application/json", json!({ "message": message }).to_string());
-    response.headers_mut().insert("x-amzn-ErrorType", error_type.to_owned());
-    response
 }
 
 fn sagemaker_ok(body: Value) -> Response {
@@ -222,10 +191,10 @@ async fn a_denied_update_is_permanent_and_a_throttled_one_transient() {
 async fn a_bedrock_resource_policy_is_kept_before_it_is_deleted() {
     let get = mock!(aws_sdk_bedrock::Client::get_resource_policy)
         .match_requests(|r| r.resource_arn() == Some(MODEL))
-        .then_http_response(|| bedrock_ok(json!({"resourcePolicy": POLICY})));
+        .then_http_response(|| json_ok(json!({"resourcePolicy": POLICY})));
     let delete = mock!(aws_sdk_bedrock::Client::delete_resource_policy)
         .match_requests(|r| r.resource_arn() == Some(MODEL))
-        .then_http_response(|| bedrock_ok(json!({})));
+        .then_http_response(|| json_ok(json!({})));
     let actions = actions(&[], &[&get, &delete], &[]);
     let call = Call::DeleteResourcePolicy {
         resource_arn: MODEL.into(),
@@ -253,16 +222,16 @@ async fn a_bedrock_resource_policy_is_kept_before_it_is_deleted() {
 #[tokio::test]
 async fn without_a_bedrock_resource_policy_a_delete_is_in_effect_and_a_put_is_made() {
     let get = mock!(aws_sdk_bedrock::Client::get_resource_policy).then_http_response(|| {
-        bedrock_error(
+        json_error(
             404,
             "ResourceNotFoundException",
             "The specified resource ARN was not found.",
         )
     });
-    let delete = mock!(aws_sdk_bedrock::Client::delete_resource_policy).then_http_response(|| bedrock_ok(json!({})));
+    let delete = mock!(aws_sdk_bedrock::Client::delete_resource_policy).then_http_response(|| json_ok(json!({})));
     let put = mock!(aws_sdk_bedrock::Client::put_resource_policy)
         .match_requests(|r| r.resource_arn() == Some(MODEL) && r.resource_policy() == Some(POLICY))
-        .then_http_response(|| bedrock_ok(json!({"resourceArn": MODEL})));
+        .then_http_response(|| json_ok(json!({"resourceArn": MODEL})));
     let actions = actions(&[], &[&get, &delete, &put], &[]);
     let remove = Call::DeleteResourcePolicy {
         resource_arn: MODEL.into(),
@@ -291,7 +260,7 @@ async fn without_a_bedrock_resource_policy_a_delete_is_in_effect_and_a_put_is_ma
 #[tokio::test]
 async fn the_same_bedrock_policy_spaced_otherwise_is_in_effect() {
     let get = mock!(aws_sdk_bedrock::Client::get_resource_policy)
-        .then_http_response(|| bedrock_ok(json!({"resourcePolicy": POLICY})));
+        .then_http_response(|| json_ok(json!({"resourcePolicy": POLICY})));
     let actions = actions(&[], &[&get], &[]);
     let pretty = serde_json::to_string_pretty(&serde_json::from_str::<Value>(POLICY).unwrap()).unwrap();
     let call = Call::PutResourcePolicy {
@@ -311,7 +280,7 @@ async fn bedrock_failures_keep_their_kind_and_name_the_resource() {
     ];
     for (status, error_type, kind) in cases {
         let get = mock!(aws_sdk_bedrock::Client::get_resource_policy)
-            .then_http_response(move || bedrock_error(status, error_type, "Not now"));
+            .then_http_response(move || json_error(status, error_type, "Not now"));
         let actions = actions(&[], &[&get], &[]);
         let call = Call::DeleteResourcePolicy {
             resource_arn: MODEL.into(),
@@ -409,7 +378,7 @@ async fn sagemaker_failures_keep_their_kind() {
 async fn tags_of_bedrock_resources_and_model_package_groups() {
     let bedrock_tags = mock!(aws_sdk_bedrock::Client::list_tags_for_resource)
         .match_requests(|r| r.resource_arn() == Some(MODEL))
-        .then_http_response(|| bedrock_ok(json!({"tags": [{"key": "owner", "value": "ml-platform"}]})));
+        .then_http_response(|| json_ok(json!({"tags": [{"key": "owner", "value": "ml-platform"}]})));
     let group_tags = mock!(aws_sdk_sagemaker::Client::list_tags)
         .match_requests(|r| {
             r.resource_arn() == Some("arn:aws:sagemaker:us-east-1:111122223333:model-package-group/fraud-models")
