@@ -133,7 +133,7 @@ fn write_stdout(bytes: &[u8]) -> std::io::Result<()> {
 /// account id.
 fn organization(accounts: &[String]) -> Result<Organization, ExitCode> {
     for account in accounts {
-        if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+        if !aidr_engine::aws_ids::is_account_id(account) {
             eprintln!("aidr: --org-account {account:?} is not a 12-digit AWS account id");
             return Err(ExitCode::from(2));
         }

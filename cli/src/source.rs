@@ -45,13 +45,7 @@ pub struct Source {
 
 /// A region name: `us-east-1`, `us-gov-west-1`.
 fn region(value: &str) -> Result<String, String> {
-    let parts: Vec<&str> = value.split('-').collect();
-    let ok = parts.len() >= 3
-        && parts
-            .iter()
-            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
-        && parts.last().is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit()));
-    match ok {
+    match aidr_engine::aws_ids::is_region_name(value) {
         true => Ok(value.to_owned()),
         false => Err("not a region name (us-east-1)".into()),
     }
@@ -59,7 +53,7 @@ fn region(value: &str) -> Result<String, String> {
 
 /// A 12-digit account id.
 fn account(value: &str) -> Result<String, String> {
-    match value.len() == 12 && value.bytes().all(|b| b.is_ascii_digit()) {
+    match aidr_engine::aws_ids::is_account_id(value) {
         true => Ok(value.to_owned()),
         false => Err("not a 12-digit AWS account id".into()),
     }

@@ -4,6 +4,7 @@
 pub use aidr_aws::config::ConfigError;
 use aidr_aws::config::{Env, account_ids, check_role_name, list};
 use aidr_aws::sns::check_topic_arn;
+use aidr_engine::aws_ids::is_region_name;
 use aidr_engine::{Organization, Severity};
 
 pub use aidr_aws::inventory::DEFAULT_ROLE_NAME;
@@ -43,15 +44,7 @@ pub struct InventoryConfig {
 
 fn regions(value: Option<String>) -> Result<Vec<String>, ConfigError> {
     let names = list(value);
-    let is_region = |r: &String| {
-        let parts: Vec<&str> = r.split('-').collect();
-        parts.len() >= 3
-            && parts
-                .iter()
-                .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
-            && parts.last().is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit()))
-    };
-    match names.iter().find(|r| !is_region(r)) {
+    match names.iter().find(|r| !is_region_name(r)) {
         Some(bad) => Err(ConfigError::Invalid {
             var: "AIDR_INVENTORY_REGIONS",
             why: format!("{bad:?} is not a region name (us-east-1)"),

@@ -144,7 +144,7 @@ impl<R: Clone> Accounts<R> {
         if account == own.account {
             return Ok(self.base.clone());
         }
-        if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+        if !aidr_engine::aws_ids::is_account_id(account) {
             return Err(ActionError::permanent(format!("{account:?} is not an AWS account id")));
         }
         if let Some(config) = lock(&self.configs).get(account) {

@@ -77,10 +77,7 @@ pub fn list(value: Option<String>) -> Vec<String> {
 /// [`ConfigError::Invalid`] naming `var` and the first item that is no account id.
 pub fn account_ids(var: &'static str, value: Option<String>) -> Result<Vec<String>, ConfigError> {
     let ids = list(value);
-    match ids
-        .iter()
-        .find(|id| id.len() != 12 || !id.bytes().all(|b| b.is_ascii_digit()))
-    {
+    match ids.iter().find(|id| !aidr_engine::aws_ids::is_account_id(id)) {
         Some(bad) => Err(ConfigError::Invalid {
             var,
             why: format!("{bad:?} is not a 12-digit AWS account id"),

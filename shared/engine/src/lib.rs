@@ -19,6 +19,7 @@
 
 pub mod alerting;
 pub mod asff;
+pub mod aws_ids;
 pub mod cloudtrail;
 pub mod detection;
 pub mod enrich;

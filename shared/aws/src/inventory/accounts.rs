@@ -73,7 +73,7 @@ impl Members {
     /// # Errors
     /// When `account` is not a 12-digit account id, or the role cannot be assumed.
     pub async fn config(&self, account: &str, partition: &str) -> Result<SdkConfig, Refusal> {
-        if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+        if !aidr_engine::aws_ids::is_account_id(account) {
             return Err((GapReason::Failed, format!("{account:?} is not an AWS account id")));
         }
         let role_arn = format!("arn:{partition}:iam::{account}:role/{}", self.role_name);

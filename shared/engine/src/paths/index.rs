@@ -115,7 +115,5 @@ impl<'a> Index<'a> {
 
 /// The account field of an ARN (`arn:aws:iam::111122223333:role/x`), when it is one.
 pub(super) fn arn_account(arn: &str) -> Option<&str> {
-    arn.split(':')
-        .nth(4)
-        .filter(|a| a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit()))
+    arn.split(':').nth(4).filter(|a| crate::aws_ids::is_account_id(a))
 }

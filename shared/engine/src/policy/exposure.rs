@@ -24,6 +24,7 @@
 //! conditions are combined, every account they name is counted.
 
 use super::{Condition, Policy};
+use crate::aws_ids::is_account_id;
 
 /// Whom the Allow statements of a resource or trust policy open to.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -69,10 +70,6 @@ pub fn principal_account(value: &str) -> Option<&str> {
         value
     };
     is_account_id(id).then_some(id)
-}
-
-fn is_account_id(id: &str) -> bool {
-    id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// Keys that can limit who uses a public principal.
