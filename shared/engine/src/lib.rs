@@ -14,6 +14,7 @@
 //!   keeps text within limits);
 //! - [`inventory`]: the AI inventory (resource snapshots of a collection run); [`paths`]: the
 //!   attack paths joined from it, as JSON, DOT and Mermaid;
+//! - [`trail`]: the organization trail's log files in S3 and the messages that name them;
 //! - [`policy`]: the IAM policy-document analyzer rules share; [`patterns`]: the EventBridge
 //!   patterns generated from the registry.
 
@@ -42,6 +43,7 @@ pub mod severity;
 pub mod stateful;
 pub mod text;
 pub mod time;
+pub mod trail;
 
 pub use cloudtrail::{Credential, Event, Principal, Record};
 pub use detection::{AlertScope, DedupeScope, DetectionKind, Hit, Metadata, Organization, Samples};

@@ -1,6 +1,6 @@
 //! Ports: what the engine needs from the outside world, as traits, with the errors they may
 //! return. Adapters implement them on AWS (`aidr-aws`: DynamoDB, SNS, SQS, Secrets Manager,
-//! Security Hub, IAM and Bedrock reads, the inventory collector); the in-memory state store here
+//! Security Hub, IAM and Bedrock reads, the inventory collector, S3 objects); the in-memory state store here
 //! serves the CLI.
 
 mod actions;
@@ -8,6 +8,7 @@ mod findings;
 mod inventory;
 mod lookup;
 mod memory;
+mod objects;
 mod publish;
 mod records;
 mod secrets;
@@ -18,6 +19,7 @@ pub use findings::{FailedFinding, FindingsHub, ImportResult};
 pub use inventory::InventorySource;
 pub use lookup::{DefaultVersion, Lookup, LookupError};
 pub use memory::{MemoryStore, now_or_never};
+pub use objects::{ObjectError, Objects};
 pub use publish::{DeadLetters, PublishError, Publisher, Topics};
 pub use records::Records;
 pub use secrets::{SecretError, SecretStore};
