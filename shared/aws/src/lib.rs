@@ -5,7 +5,8 @@
 //! `respond::AwsActions`; with the `lookup` feature, the detector's reads of IAM policies and
 //! Bedrock guardrails: `lookup::AwsLookup`. Both reach member accounts through a role they
 //! assume there (the `accounts` module they share). With the `inventory` feature, the AI
-//! inventory collector: `inventory::collect`.
+//! inventory collector: `inventory::collect`. With the `s3` feature, S3 objects: `s3::S3Objects`
+//! (the organization trail's log files, back-test findings).
 
 #[cfg(feature = "accounts")]
 mod accounts;
@@ -28,6 +29,8 @@ pub mod inventory;
 pub mod lookup;
 #[cfg(feature = "respond")]
 pub mod respond;
+#[cfg(feature = "s3")]
+pub mod s3;
 pub mod secrets;
 pub mod securityhub;
 pub mod sns;

@@ -106,6 +106,54 @@ pub fn classify(key: &str) -> ObjectKind {
     }
 }
 
+/// Whether objects under `prefix` (a key prefix ending in `/`, as S3 lists common prefixes)
+/// may include CloudTrail log files of days `from..=to` (days since 1970-01-01; `None` is
+/// open): what a listing of a trail walks into. Prefixes above `AWSLogs/` may; under it, the
+/// parts must follow CloudTrail's layout (organization, account, `CloudTrail`, region, year,
+/// month, day) and the dates overlap the range.
+pub fn may_hold_log_files(prefix: &str, from: Option<i64>, to: Option<i64>) -> bool {
+    let Some(at) = prefix
+        .find("AWSLogs/")
+        .filter(|&i| i == 0 || prefix.as_bytes()[i - 1] == b'/')
+    else {
+        return true;
+    };
+    let mut parts: Vec<&str> = prefix[at + "AWSLogs/".len()..].split('/').collect();
+    parts.pop_if(|last| last.is_empty());
+    if parts.first().is_some_and(|p| is_organization_id(p)) {
+        parts.remove(0);
+    }
+    let (from, to) = (from.unwrap_or(i64::MIN), to.unwrap_or(i64::MAX));
+    let overlaps = |first: Option<i64>, last: Option<i64>| match (first, last) {
+        (Some(first), Some(last)) => first <= to && last >= from,
+        _ => false,
+    };
+    let num = |s: &str| s.parse::<i64>().ok().filter(|_| s.bytes().all(|b| b.is_ascii_digit()));
+    match parts[..] {
+        [] => true,
+        [account, ..] if !is_account_id(account) => false,
+        [_, kind, ..] if kind != "CloudTrail" => false,
+        [_, _, region, ..] if !is_region_name(region) => false,
+        [_, _, _, y] => {
+            num(y).is_some_and(|y| overlaps(Some(days_from_civil(y, 1, 1)), Some(days_from_civil(y, 12, 31))))
+        }
+        [_, _, _, y, m] => match (num(y), num(m)) {
+            (Some(y), Some(m)) if (1..=12).contains(&m) => {
+                let next = if m == 12 {
+                    days_from_civil(y + 1, 1, 1)
+                } else {
+                    days_from_civil(y, m + 1, 1)
+                };
+                overlaps(Some(days_from_civil(y, m, 1)), Some(next - 1))
+            }
+            _ => false,
+        },
+        [_, _, _, y, m, d] => day_of(y, m, d).is_some_and(|day| overlaps(Some(day), Some(day))),
+        [_, _, _, _, _, _, _, ..] => false,
+        _ => true,
+    }
+}
+
 /// An AWS Organizations id: `o-` and 10 to 32 lowercase letters or digits.
 pub fn is_organization_id(s: &str) -> bool {
     s.strip_prefix("o-").is_some_and(|rest| {
@@ -340,6 +388,45 @@ mod tests {
         ] {
             assert_eq!(classify(other), ObjectKind::Other, "{other}");
         }
+    }
+
+    #[test]
+    fn listing_walks_only_into_prefixes_that_may_hold_log_files_of_the_range() {
+        let (from, to) = (Some(days_from_civil(2026, 9, 30)), Some(days_from_civil(2026, 10, 2)));
+        let may = |p: &str| may_hold_log_files(p, from, to);
+        for yes in [
+            "",
+            "trails/",
+            "AWSLogs/",
+            "AWSLogs/o-aa111bb222/",
+            "AWSLogs/o-aa111bb222/111122223333/",
+            "AWSLogs/111122223333/CloudTrail/",
+            "AWSLogs/111122223333/CloudTrail/us-east-1/",
+            "AWSLogs/111122223333/CloudTrail/us-east-1/2026/",
+            "AWSLogs/111122223333/CloudTrail/us-east-1/2026/09/",
+            "AWSLogs/111122223333/CloudTrail/us-east-1/2026/10/02/",
+        ] {
+            assert!(may(yes), "{yes}");
+        }
+        for no in [
+            "AWSLogs/o-aa111bb222/111122223333/CloudTrail-Digest/",
+            "AWSLogs/111122223333/CloudTrail-Insight/",
+            "AWSLogs/111122223333/Config/",
+            "AWSLogs/not-an-account/",
+            "AWSLogs/111122223333/CloudTrail/not-a-region/",
+            "AWSLogs/111122223333/CloudTrail/us-east-1/2025/",
+            "AWSLogs/111122223333/CloudTrail/us-east-1/2026/11/",
+            "AWSLogs/111122223333/CloudTrail/us-east-1/2026/09/29/",
+            "AWSLogs/111122223333/CloudTrail/us-east-1/2026/10/03/",
+            "AWSLogs/111122223333/CloudTrail/us-east-1/2026/10/01/deeper/",
+        ] {
+            assert!(!may(no), "{no}");
+        }
+        assert!(may_hold_log_files(
+            "AWSLogs/111122223333/CloudTrail/us-east-1/2019/",
+            None,
+            None
+        ));
     }
 
     #[test]
