@@ -270,10 +270,11 @@ fn message_of(v: &Value, unwrap_sns: bool) -> Message {
         });
         return Message::Objects(objects.collect());
     }
-    if unwrap_sns && text("/Type") == Some("Notification") {
-        if let Some(Ok(inner)) = text("/Message").map(serde_json::from_str::<Value>) {
-            return message_of(&inner, false);
-        }
+    if unwrap_sns
+        && text("/Type") == Some("Notification")
+        && let Some(Ok(inner)) = text("/Message").map(serde_json::from_str::<Value>)
+    {
+        return message_of(&inner, false);
     }
     Message::Other
 }
