@@ -20,12 +20,15 @@ fn sample(name: &str) -> String {
 
 fn bench(c: &mut Criterion) {
     let detector = Detector {
-        pipeline: Pipeline::new(Registry::builtin(), Organization::default(), Some(Default::default())),
+        pipeline: Pipeline::new(Registry::builtin(), Organization::default(), Some(Default::default())).into(),
         store: MemoryStore::default(),
         publisher: RecordingPublisher::default(),
         dead_letters: RecordingDeadLetters::default(),
         policy: AlertPolicy::default(),
         lookups: None::<aidr_engine::enrich::Resolver<aidr_aws::lookup::AwsLookup>>,
+        objects: aidr_testkit::objects::MemoryObjects::default(),
+        trail_buckets: Vec::new(),
+        mode: detector::handler::Mode::Live,
     };
     let run = |payload: &RawValue| now_or_never(detector.handle(payload, 1_800_000_000)).unwrap().unwrap();
     let mut benign: serde_json::Value = serde_json::from_str(&sample("iam/AttachRolePolicy-readonly.json")).unwrap();

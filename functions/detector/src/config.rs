@@ -10,13 +10,22 @@ use aidr_engine::alerting::{AlertPolicy, UPDATE_INTERVAL_SECS};
 use aidr_engine::stateful::StatefulSettings;
 use aidr_engine::{Organization, Registry, Severity};
 
+use crate::handler::Mode;
+
 /// Validated settings.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DetectorConfig {
     /// `AIDR_STATE_TABLE`: the DynamoDB table.
     pub table: String,
-    /// `AIDR_ALERT_TOPIC_ARN`: the SNS topic alerts go to.
-    pub topic_arn: String,
+    /// `AIDR_ALERT_TOPIC_ARN`: the SNS topic alerts go to (required in live mode; unused in
+    /// back-test mode).
+    pub topic_arn: Option<String>,
+    /// `AIDR_MODE`: `live` (default) or `backtest`, which needs `AIDR_BACKTEST_BUCKET` and
+    /// takes `AIDR_BACKTEST_PREFIX` (default [`DEFAULT_BACKTEST_PREFIX`]); lookups are off in
+    /// back-test mode (they would read today's configuration for yesterday's events).
+    pub mode: Mode,
+    /// `AIDR_TRAIL_BUCKETS`: the buckets log files may be read from (empty: any).
+    pub trail_buckets: Vec<String>,
     /// `AIDR_DEAD_LETTER_QUEUE_URL`: the SQS queue for input that can never be processed.
     pub dead_letter_queue_url: String,
     pub policy: AlertPolicy,
@@ -50,6 +59,9 @@ impl LookupSettings {
     }
 }
 
+/// Default of `AIDR_BACKTEST_PREFIX`.
+pub const DEFAULT_BACKTEST_PREFIX: &str = "findings/";
+
 /// Default of `AIDR_LOOKUP_TIMEOUT_MS`.
 pub const DEFAULT_LOOKUP_TIMEOUT_MS: u64 = 2000;
 /// Accepted range of `AIDR_LOOKUP_TIMEOUT_MS`: the detector's Lambda timeout is 60 s.
@@ -74,8 +86,25 @@ impl DetectorConfig {
                 .ok_or(ConfigError::Missing(var, what))
         };
         let table = required("AIDR_STATE_TABLE", "DynamoDB state table")?;
-        let topic_arn = required("AIDR_ALERT_TOPIC_ARN", "SNS topic that receives alerts")?;
-        if !topic_arn.starts_with("arn:") || !topic_arn.contains(":sns:") {
+        let mode = match get("AIDR_MODE").map(|v| v.trim().to_ascii_lowercase()).as_deref() {
+            None | Some("" | "live") => Mode::Live,
+            Some("backtest") => Mode::Backtest {
+                bucket: required("AIDR_BACKTEST_BUCKET", "S3 bucket back-test findings are written to")?,
+                prefix: get("AIDR_BACKTEST_PREFIX")
+                    .map(|p| p.trim().to_owned())
+                    .filter(|p| !p.is_empty())
+                    .unwrap_or_else(|| DEFAULT_BACKTEST_PREFIX.to_owned()),
+            },
+            Some(other) => {
+                let why = format!("{other:?} is neither live nor backtest");
+                return Err(ConfigError::Invalid { var: "AIDR_MODE", why });
+            }
+        };
+        let topic_arn = match mode {
+            Mode::Live => Some(required("AIDR_ALERT_TOPIC_ARN", "SNS topic that receives alerts")?),
+            Mode::Backtest { .. } => get("AIDR_ALERT_TOPIC_ARN").filter(|v| !v.trim().is_empty()),
+        };
+        if let Some(topic_arn) = topic_arn.as_ref().filter(|t| !t.starts_with("arn:") || !t.contains(":sns:")) {
             let why = format!("{topic_arn:?} is not an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME)");
             return Err(ConfigError::Invalid {
                 var: "AIDR_ALERT_TOPIC_ARN",
@@ -179,12 +208,14 @@ impl DetectorConfig {
         }
         Ok(DetectorConfig {
             stateful: stateful.then_some(settings),
-            lookups: lookups.then(|| LookupSettings {
+            lookups: (lookups && mode == Mode::Live).then(|| LookupSettings {
                 timeout: Duration::from_millis(timeout_ms),
                 member_role_name,
             }),
             table,
             topic_arn,
+            mode,
+            trail_buckets: list(get("AIDR_TRAIL_BUCKETS")),
             dead_letter_queue_url,
             policy: AlertPolicy {
                 min_severity,
@@ -284,6 +315,33 @@ mod tests {
         let mut vars = BASE.to_vec();
         vars.push(("AIDR_STATEFUL_SETTINGS", "probe_threshold=25"));
         assert_eq!(config(&vars).unwrap().stateful.map(|s| s.probe_threshold), Some(25));
+    }
+
+    #[test]
+    fn backtest_mode_needs_a_bucket_not_a_topic_and_turns_lookups_off() {
+        let c = config(&BASE).unwrap();
+        assert_eq!((c.mode, c.trail_buckets.len()), (Mode::Live, 0));
+        let vars = [
+            ("AIDR_STATE_TABLE", "aidr-state"),
+            ("AIDR_DEAD_LETTER_QUEUE_URL", "https://sqs.us-east-1.amazonaws.com/111122223333/dlq"),
+            ("AIDR_MODE", "backtest"),
+            ("AIDR_BACKTEST_BUCKET", "aidr-backtest"),
+            ("AIDR_TRAIL_BUCKETS", "org-trail, other-trail"),
+        ];
+        let c = config(&vars).unwrap();
+        let expected = Mode::Backtest {
+            bucket: "aidr-backtest".into(),
+            prefix: DEFAULT_BACKTEST_PREFIX.into(),
+        };
+        assert_eq!((c.mode, c.topic_arn, c.lookups), (expected, None, None));
+        assert_eq!(c.trail_buckets, ["org-trail", "other-trail"]);
+        let missing = config(&vars[..3]).unwrap_err().to_string();
+        assert!(missing.contains("AIDR_BACKTEST_BUCKET"), "{missing}");
+        let no_topic = config(&[vars[0], vars[1]]).unwrap_err().to_string();
+        assert!(no_topic.contains("AIDR_ALERT_TOPIC_ARN"), "live mode needs the topic: {no_topic}");
+        let mut odd = BASE.to_vec();
+        odd.push(("AIDR_MODE", "replay"));
+        assert!(config(&odd).unwrap_err().to_string().contains("AIDR_MODE"));
     }
 
     #[test]

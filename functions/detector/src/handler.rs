@@ -18,14 +18,34 @@
 //! it, not with itself; two puts of one configuration in the same SQS batch are both compared
 //! with the one before the batch). A lookup that fails or times out is an answer too: the
 //! finding goes out saying what was not checked.
+//!
+//! A message that names objects (an S3 event notification, directly or through SNS or
+//! EventBridge; CloudTrail's SNS notification; an `aidr backfill` message: see
+//! `aidr_engine::trail`) is one input per CloudTrail log file it names: each is streamed from
+//! S3 and read off the async runtime in bounded memory; digest, Insights and other objects are
+//! skipped. A file that cannot be opened for good (missing, access denied) or read (corrupt
+//! gzip, bad JSON) goes to the dead-letter queue with its `s3://` location, after the findings
+//! of the records it did hold; a download that broke is retried. Events seen both live and
+//! in the trail are alerted once: delivery is idempotent by CloudTrail event id.
+//!
+//! In back-test mode ([`Mode::Backtest`]) nobody is alerted: the findings of each input are
+//! written to S3 as OCSF JSON lines, and the stateful detections keep their state under
+//! [`BACKTEST_NAMESPACE`]. Either way, an object queued by a backfill run counts towards the
+//! run's progress (`aidr_engine::trail::Progress`) once, when it is done or dead-lettered.
 
 use std::borrow::Cow;
+use std::io::{self, Read};
+use std::sync::{Arc, Mutex};
 
 use aidr_engine::alerting::{AlertPolicy, Outcome, deliver};
 use aidr_engine::enrich::{Answers, LookupRequest, Resolver};
 use aidr_engine::input::Layout;
-use aidr_engine::ports::{DeadLetters, FailureKind, Lookup, Publisher, Records, StateStore};
+use aidr_engine::ocsf::to_ocsf;
+use aidr_engine::ports::{
+    DeadLetters, FailureKind, Lookup, Namespaced, Objects, Publisher, Records, StateError, StateStore,
+};
 use aidr_engine::response::RECORD_TTL_SECS;
+use aidr_engine::trail::{self, LogObject, Message, Progress};
 use aidr_engine::{Evaluation, Finding, FindingSink, Pipeline};
 use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse};
 use serde::{Deserialize, Serialize};
@@ -33,9 +53,10 @@ use serde_json::value::RawValue;
 use tracing::{error, info, warn};
 
 /// Everything one invocation needs; built once per cold start.
-pub struct Detector<S, P, D, L = aidr_aws::lookup::AwsLookup> {
-    /// Built [`Pipeline::with_lookups`] when `lookups` is set.
-    pub pipeline: Pipeline,
+pub struct Detector<S, P, D, L = aidr_aws::lookup::AwsLookup, O = aidr_aws::s3::S3Objects> {
+    /// Built [`Pipeline::with_lookups`] when `lookups` is set; shared with the threads that
+    /// read log files.
+    pub pipeline: Arc<Pipeline>,
     pub store: S,
     pub publisher: P,
     pub dead_letters: D,
@@ -44,7 +65,28 @@ pub struct Detector<S, P, D, L = aidr_aws::lookup::AwsLookup> {
     /// `None` when lookups are off: a record set aside is then judged with every lookup
     /// unanswered.
     pub lookups: Option<Resolver<L>>,
+    /// Where log files are read (and back-test findings written).
+    pub objects: O,
+    /// `AIDR_TRAIL_BUCKETS`: the buckets log files may be read from; empty: any the role can
+    /// read.
+    pub trail_buckets: Vec<String>,
+    pub mode: Mode,
 }
+
+/// Where findings go.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Mode {
+    /// Alerted through the alerting protocol (`AIDR_MODE=live`, the default).
+    #[default]
+    Live,
+    /// Back-test (`AIDR_MODE=backtest`): each input's findings (those the alert policy would
+    /// not silence) are written as OCSF JSON lines at
+    /// `s3://bucket/` [`trail::results_key`]`(prefix, run, key)`; nobody is alerted.
+    Backtest { bucket: String, prefix: String },
+}
+
+/// The key prefix of the back-test detector's stateful state.
+pub const BACKTEST_NAMESPACE: &str = "backtest#";
 
 /// What stopped an input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,6 +131,11 @@ pub struct Summary {
     pub updated: usize,
     pub duplicates: usize,
     pub silenced: usize,
+    /// CloudTrail log files read.
+    pub log_files: usize,
+    /// Objects named that are not log files (digests, Insights, other prefixes), and S3 test
+    /// events.
+    pub objects_skipped: usize,
     /// Inputs that can never be processed, kept in the dead-letter queue.
     pub dead_lettered: usize,
     /// Inputs to be delivered again.
@@ -138,13 +185,15 @@ fn event_id_of(body: &str) -> String {
         .to_owned()
 }
 
-/// One input of an invocation: the event itself, or one SQS message (whose body is read
-/// again from the payload only if it must go to the dead-letter queue, so one body at a time
-/// is held in memory).
+/// One input of an invocation: the event itself, one SQS message (whose body is read again
+/// from the payload only if it must go to the dead-letter queue, so one body at a time is held
+/// in memory), or one log file a message names.
 struct Input<'a> {
     /// `event`, or the SQS message id.
     origin: String,
     source: Source<'a>,
+    /// The log file to read, when the message names objects.
+    object: Option<LogObject>,
 }
 
 enum Source<'a> {
@@ -154,7 +203,47 @@ enum Source<'a> {
     Message(&'a RawValue),
 }
 
-impl Input<'_> {
+impl<'a> Input<'a> {
+    /// The inputs of one message: the log files it names, none when it names no log file
+    /// (`skipped` counts the objects left out), or the message itself.
+    fn of_message(origin: String, source: Source<'a>, skipped: &mut usize) -> Vec<Input<'a>> {
+        let input = Input {
+            origin,
+            source,
+            object: None,
+        };
+        let message = match input.body() {
+            Ok(body) => trail::message(&body),
+            Err(_) => Message::Other,
+        };
+        let objects = match message {
+            Message::Other => return vec![input],
+            Message::Test => {
+                info!(origin = %input.origin, "S3 test event; nothing to read");
+                *skipped += 1;
+                return Vec::new();
+            }
+            Message::Objects(objects) => objects,
+        };
+        let mut inputs = Vec::new();
+        for object in objects {
+            if let Some(why) = trail::classify(&object.key).skip_reason() {
+                info!(origin = %input.origin, bucket = %object.bucket, key = %object.key, why, "object skipped");
+                *skipped += 1;
+                continue;
+            }
+            inputs.push(Input {
+                origin: input.origin.clone(),
+                source: match input.source {
+                    Source::Event(text) => Source::Event(text),
+                    Source::Message(raw) => Source::Message(raw),
+                },
+                object: Some(object),
+            });
+        }
+        inputs
+    }
+
     /// The input as received: the event, or the message's body.
     fn body(&self) -> Result<Cow<'_, str>, String> {
         match self.source {
@@ -168,7 +257,7 @@ impl Input<'_> {
     }
 }
 
-impl<S: StateStore + Records, P: Publisher, D: DeadLetters, L: Lookup> Detector<S, P, D, L> {
+impl<S: StateStore + Records, P: Publisher, D: DeadLetters, L: Lookup, O: Objects> Detector<S, P, D, L, O> {
     /// Handles one invocation payload: an SQS batch (answered with the ids of the messages to
     /// retry) or an EventBridge event (answered with a summary). `now` is wall-clock Unix
     /// seconds.
@@ -182,12 +271,13 @@ impl<S: StateStore + Records, P: Publisher, D: DeadLetters, L: Lookup> Detector<
             let response = self.handle_batch(&messages, now).await;
             return serde_json::to_value(response).map_err(|e| HandlerError::Response(e.to_string()));
         }
-        let input = Input {
-            origin: "event".into(),
-            source: Source::Event(text),
-        };
-        let (summary, mut results) = self.handle_inputs(vec![input], now).await;
-        match results.pop().flatten() {
+        let mut skipped = 0;
+        let inputs = Input::of_message("event".into(), Source::Event(text), &mut skipped);
+        let (mut summary, results) = self.handle_inputs(inputs, now).await;
+        summary.objects_skipped += skipped;
+        let mut failures: Vec<Failure> = results.into_iter().flatten().collect();
+        failures.sort_by_key(|f| !f.kind.is_transient());
+        match failures.into_iter().next() {
             Some(failure) => Err(HandlerError::Retry(failure)),
             None => serde_json::to_value(summary).map_err(|e| HandlerError::Response(e.to_string())),
         }
@@ -196,20 +286,22 @@ impl<S: StateStore + Records, P: Publisher, D: DeadLetters, L: Lookup> Detector<
     /// Handles the messages of an SQS batch: each through the pipeline, the stateful
     /// detections once over all of them. Only the messages to retry are reported.
     async fn handle_batch(&self, messages: &[&RawValue], now: i64) -> SqsBatchResponse {
+        let mut skipped = 0;
         let inputs: Vec<Input> = messages
             .iter()
-            .map(|&raw| Input {
-                origin: serde_json::from_str::<SqsMessageHead>(raw.get())
+            .flat_map(|&raw| {
+                let origin = serde_json::from_str::<SqsMessageHead>(raw.get())
                     .map(|m| m.message_id.into_owned())
-                    .unwrap_or_default(),
-                source: Source::Message(raw),
+                    .unwrap_or_default();
+                Input::of_message(origin, Source::Message(raw), &mut skipped)
             })
             .collect();
         let origins: Vec<String> = inputs.iter().map(|i| i.origin.clone()).collect();
         let (_, results) = self.handle_inputs(inputs, now).await;
         let mut response = SqsBatchResponse::default();
         for (origin, result) in origins.into_iter().zip(results) {
-            if result.is_some() {
+            let reported = response.batch_item_failures.iter().any(|f| f.item_identifier == origin);
+            if result.is_some() && !reported {
                 let mut failure = BatchItemFailure::default();
                 failure.item_identifier = origin;
                 response.batch_item_failures.push(failure);
@@ -226,12 +318,21 @@ impl<S: StateStore + Records, P: Publisher, D: DeadLetters, L: Lookup> Detector<
             now,
             summary: Summary::default(),
             failures: vec![None; inputs.len()],
+            found: vec![0; inputs.len()],
+            kept: vec![Vec::new(); inputs.len()],
         };
         let mut evaluations = Vec::with_capacity(inputs.len());
         for (i, input) in inputs.iter().enumerate() {
-            let evaluation = match input.body() {
-                Ok(body) => self.pipeline.read(body.as_bytes(), Layout::Stream, &input.origin),
-                Err(why) => {
+            let evaluation = match (&input.object, input.body()) {
+                (Some(object), _) => {
+                    alerts.summary.log_files += 1;
+                    self.read_object(object).await.unwrap_or_else(|failure| {
+                        alerts.fail(i, failure.kind, failure.cause, failure.message);
+                        Evaluation::default()
+                    })
+                }
+                (None, Ok(body)) => self.pipeline.read(body.as_bytes(), Layout::Stream, &input.origin),
+                (None, Err(why)) => {
                     alerts.fail(i, FailureKind::Permanent, Cause::Unreadable, why);
                     Evaluation::default()
                 }
@@ -246,29 +347,152 @@ impl<S: StateStore + Records, P: Publisher, D: DeadLetters, L: Lookup> Detector<
             }
             if let Some(first) = evaluation.errors.first() {
                 let count = evaluation.errors.len();
-                let message = format!("unreadable event: {first} ({count} error(s))");
+                let what = if input.object.is_some() { "unreadable log file" } else { "unreadable event" };
+                let message = format!("{what}: {first} ({count} error(s))");
                 alerts.fail(i, FailureKind::Permanent, Cause::Unreadable, message);
             }
             evaluations.push(evaluation);
         }
         self.enrich(&mut evaluations, now).await;
-        if let Err(failure) = self.pipeline.finish(&mut evaluations, &self.store, &mut alerts).await {
+        let namespaced = Namespaced::new(&self.store, BACKTEST_NAMESPACE);
+        let state: &dyn StateStore = match self.mode {
+            Mode::Live => &self.store,
+            Mode::Backtest { .. } => &namespaced,
+        };
+        if let Err(failure) = self.pipeline.finish(&mut evaluations, state, &mut alerts).await {
             error!(inputs = failure.inputs.len(), error = %failure.error, "stateful detections failed");
             for &i in &failure.inputs {
                 let message = format!("stateful detections: {}", failure.error);
                 alerts.fail(i, failure.error.kind, Cause::State, message);
             }
         }
-        self.keep_configurations(&evaluations, &mut alerts, now).await;
+        match &self.mode {
+            Mode::Live => self.keep_configurations(&evaluations, &mut alerts, now).await,
+            Mode::Backtest { bucket, prefix } => self.write_results(&inputs, &mut alerts, bucket, prefix).await,
+        }
         let Alerts {
-            mut summary, failures, ..
+            mut summary,
+            failures,
+            found,
+            ..
         } = alerts;
         let mut results = Vec::with_capacity(failures.len());
-        for (input, failure) in inputs.iter().zip(failures) {
-            results.push(self.settle(input, failure, &mut summary).await);
+        for ((input, failure), found) in inputs.iter().zip(failures).zip(found) {
+            let failed = failure.is_some();
+            let mut result = self.settle(input, failure, &mut summary).await;
+            if let (Some(object), None) = (&input.object, &result) {
+                result = self.count_progress(object, failed, found, now).await;
+            }
+            results.push(result);
         }
         info!(summary = ?summary, "done");
         (summary, results)
+    }
+
+    /// Reads one log file, streamed, on a thread of its own: its evaluation, or why it could
+    /// not be read.
+    async fn read_object(&self, object: &LogObject) -> Result<Evaluation, Failure> {
+        let at = format!("s3://{}/{}", object.bucket, object.key);
+        let fail = |kind: FailureKind, why: &str| Failure {
+            kind,
+            cause: Cause::Unreadable,
+            message: if why.contains(&at) { why.to_owned() } else { format!("{at}: {why}") },
+        };
+        if !self.trail_buckets.is_empty() && !self.trail_buckets.contains(&object.bucket) {
+            return Err(fail(FailureKind::Permanent, "the bucket is not one of AIDR_TRAIL_BUCKETS"));
+        }
+        let reader = self
+            .objects
+            .open(&object.bucket, &object.key)
+            .await
+            .map_err(|e| fail(e.kind, &e.message))?;
+        let broke = Arc::new(Mutex::new(None));
+        let watched = Watched {
+            inner: reader,
+            broke: Arc::clone(&broke),
+        };
+        let (pipeline, origin) = (Arc::clone(&self.pipeline), at.clone());
+        let read = tokio::task::spawn_blocking(move || {
+            let mut input = aidr_engine::input::open(io::BufReader::with_capacity(READ_BUFFER, watched))?;
+            Ok::<_, io::Error>(pipeline.read_from(&mut input, Layout::Stream, &origin, &mut |_| {}))
+        })
+        .await;
+        if let Some(e) = broke.lock().ok().and_then(|mut b| b.take()) {
+            return Err(fail(FailureKind::Transient, &format!("the download broke: {e}")));
+        }
+        match read {
+            Ok(Ok(evaluation)) => Ok(evaluation),
+            Ok(Err(e)) => Err(fail(FailureKind::Permanent, &e.to_string())),
+            Err(e) if e.is_panic() => Err(fail(FailureKind::Permanent, &format!("the reader failed: {e}"))),
+            Err(e) => Err(fail(FailureKind::Transient, &format!("the reader was stopped: {e}"))),
+        }
+    }
+
+    /// Back-test mode: writes each input's findings to S3 as OCSF JSON lines (an input that
+    /// failed already, or has none, writes nothing); an input whose findings were not written
+    /// fails.
+    async fn write_results(&self, inputs: &[Input<'_>], alerts: &mut Alerts<'_, S, P, D, L, O>, bucket: &str, prefix: &str) {
+        for (i, input) in inputs.iter().enumerate() {
+            let findings = std::mem::take(&mut alerts.kept[i]);
+            if findings.is_empty() || alerts.failures[i].is_some() {
+                continue;
+            }
+            let key = match &input.object {
+                Some(object) => trail::results_key(prefix, object.run.as_deref(), &object.key),
+                None => {
+                    let body = input.body().unwrap_or_default();
+                    format!("{prefix}events/{}.ocsf.ndjson", event_id_of(&body))
+                }
+            };
+            let mut body = Vec::new();
+            for finding in &findings {
+                body.extend(to_ocsf(finding).to_string().into_bytes());
+                body.push(b'\n');
+            }
+            match self.objects.put(bucket, &key, body, "application/x-ndjson").await {
+                Ok(()) => info!(bucket, key, findings = findings.len(), "back-test findings written"),
+                Err(e) => alerts.fail(i, e.kind, Cause::Alert, format!("writing s3://{bucket}/{key}: {e}")),
+            }
+        }
+    }
+
+    /// Counts an object queued by a backfill run towards the run's progress, once: done (with
+    /// its `found` findings) or, when it `failed` and was dead-lettered, failed. A done
+    /// object whose count could not be written (for a reason that may pass) is retried.
+    async fn count_progress(&self, object: &LogObject, failed: bool, found: usize, now: i64) -> Option<Failure> {
+        let run = object.run.as_deref()?;
+        let counter = if failed { Progress::Failed } else { Progress::Done };
+        let counted = async {
+            let expires = now + trail::PROGRESS_TTL_SECS;
+            if !self
+                .store
+                .insert_if_absent(&trail::counted_key(run, &object.key), 1, expires, now)
+                .await?
+            {
+                return Ok::<_, StateError>(());
+            }
+            self.store.add(&counter.key(run), 1, expires, now).await?;
+            if found > 0 {
+                let found = i64::try_from(found).unwrap_or(i64::MAX);
+                self.store.add(&Progress::Findings.key(run), found, expires, now).await?;
+            }
+            Ok(())
+        };
+        match counted.await {
+            Ok(()) => None,
+            Err(e) if !failed && e.kind.is_transient() => {
+                error!(run, key = %object.key, error = %e, "backfill progress not counted; the object will be read again");
+                Some(Failure {
+                    kind: e.kind,
+                    cause: Cause::State,
+                    message: format!("backfill progress of {run}: {e}"),
+                })
+            }
+            Err(e) => {
+                error!(run, key = %object.key, error = %e, "backfill progress not counted");
+                None
+            }
+        }
     }
 
     /// Answers the lookups the records set aside asked (all inputs' at once, each request
@@ -307,7 +531,7 @@ impl<S: StateStore + Records, P: Publisher, D: DeadLetters, L: Lookup> Detector<
     /// an input that will be delivered again keeps nothing yet, so that its retry is still
     /// compared with the configuration before it. An input whose configuration could not be
     /// kept fails like a state failure.
-    async fn keep_configurations(&self, evaluations: &[Evaluation], alerts: &mut Alerts<'_, S, P, D, L>, now: i64) {
+    async fn keep_configurations(&self, evaluations: &[Evaluation], alerts: &mut Alerts<'_, S, P, D, L, O>, now: i64) {
         for (i, evaluation) in evaluations.iter().enumerate() {
             if alerts.failures[i].is_some() {
                 continue;
@@ -358,17 +582,41 @@ impl<S: StateStore + Records, P: Publisher, D: DeadLetters, L: Lookup> Detector<
     }
 }
 
-/// The detector's [`FindingSink`]: the alerting protocol, with one log line per finding and
-/// the failures of each input.
-struct Alerts<'d, S, P, D, L> {
-    detector: &'d Detector<S, P, D, L>,
+/// The detector's [`FindingSink`]: the alerting protocol (or, in back-test mode, the findings
+/// kept per input), with one log line per finding and the failures of each input.
+struct Alerts<'d, S, P, D, L, O> {
+    detector: &'d Detector<S, P, D, L, O>,
     now: i64,
     summary: Summary,
     /// Per input, the failure that decides its fate (a transient one wins).
     failures: Vec<Option<Failure>>,
+    /// Per input, its findings (a stateful finding counts for the first input it came from).
+    found: Vec<usize>,
+    /// Per input, back-test mode's findings to write.
+    kept: Vec<Vec<Finding>>,
 }
 
-impl<S, P, D, L> Alerts<'_, S, P, D, L> {
+/// A log file's download, remembering whether it broke (so a broken download is retried,
+/// while bad content is not).
+struct Watched {
+    inner: Box<dyn Read + Send>,
+    broke: Arc<Mutex<Option<io::Error>>>,
+}
+
+impl Read for Watched {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.inner.read(buf).inspect_err(|e| {
+            if let Ok(mut broke) = self.broke.lock() {
+                *broke = Some(io::Error::new(e.kind(), e.to_string()));
+            }
+        })
+    }
+}
+
+/// Bytes read from S3 at a time.
+const READ_BUFFER: usize = 256 * 1024;
+
+impl<S, P, D, L, O> Alerts<'_, S, P, D, L, O> {
     fn fail(&mut self, input: usize, kind: FailureKind, cause: Cause, message: String) {
         let slot = &mut self.failures[input];
         let replace = match slot {
@@ -381,10 +629,26 @@ impl<S, P, D, L> Alerts<'_, S, P, D, L> {
     }
 }
 
-impl<S: StateStore, P: Publisher, D: DeadLetters, L: Send + Sync> FindingSink for Alerts<'_, S, P, D, L> {
+impl<S: StateStore, P: Publisher, D: DeadLetters, L: Send + Sync, O: Send + Sync> FindingSink
+    for Alerts<'_, S, P, D, L, O>
+{
     async fn accept(&mut self, findings: Vec<Finding>, inputs: &[usize]) {
         let d = self.detector;
         self.summary.findings += findings.len();
+        let Some(&first) = inputs.first() else { return };
+        if let Mode::Backtest { .. } = d.mode {
+            for finding in findings {
+                match d.policy.silenced(&finding) {
+                    Some(_) => self.summary.silenced += 1,
+                    None => {
+                        self.found[first] += 1;
+                        self.kept[first].push(finding);
+                    }
+                }
+            }
+            return;
+        }
+        self.found[first] += findings.len();
         for finding in &findings {
             let event_id = finding.event_ids().first().map(String::as_str).unwrap_or("-");
             match deliver(finding, &d.store, &d.publisher, &d.policy, self.now).await {
@@ -444,22 +708,27 @@ mod tests {
     use aidr_engine::ports::{DefaultVersion, LookupError, MemoryStore, now_or_never};
     use aidr_engine::response::PrincipalKind;
     use aidr_engine::{Organization, Registry};
+    use aidr_aws::lookup::AwsLookup;
+    use aidr_testkit::objects::MemoryObjects;
     use aidr_testkit::recording::{RecordingDeadLetters, RecordingPublisher};
     use aidr_testkit::samples::events_dir;
     use serde_json::{Value, json};
 
     use super::*;
 
-    type TestDetector = Detector<MemoryStore, RecordingPublisher, RecordingDeadLetters>;
+    type TestDetector = Detector<MemoryStore, RecordingPublisher, RecordingDeadLetters, AwsLookup, MemoryObjects>;
 
     fn detector() -> TestDetector {
         Detector {
-            pipeline: Pipeline::new(Registry::builtin(), Organization::default(), Some(Default::default())),
+            pipeline: Pipeline::new(Registry::builtin(), Organization::default(), Some(Default::default())).into(),
             store: MemoryStore::default(),
             publisher: RecordingPublisher::default(),
             dead_letters: RecordingDeadLetters::default(),
             policy: AlertPolicy::default(),
             lookups: None,
+            objects: MemoryObjects::default(),
+            trail_buckets: Vec::new(),
+            mode: Mode::Live,
         }
     }
 
@@ -540,19 +809,22 @@ mod tests {
         }
     }
 
-    fn enriching() -> Detector<MemoryStore, RecordingPublisher, RecordingDeadLetters, TimingOut> {
+    fn enriching() -> Detector<MemoryStore, RecordingPublisher, RecordingDeadLetters, TimingOut, MemoryObjects> {
         Detector {
-            pipeline: Pipeline::new(Registry::builtin(), Organization::default(), None).with_lookups(),
+            pipeline: Pipeline::new(Registry::builtin(), Organization::default(), None).with_lookups().into(),
             store: MemoryStore::default(),
             publisher: RecordingPublisher::default(),
             dead_letters: RecordingDeadLetters::default(),
             policy: AlertPolicy::default(),
             lookups: Some(Resolver::new(TimingOut, std::time::Duration::from_secs(4))),
+            objects: MemoryObjects::default(),
+            trail_buckets: Vec::new(),
+            mode: Mode::Live,
         }
     }
 
     fn run<L: Lookup>(
-        d: &Detector<MemoryStore, RecordingPublisher, RecordingDeadLetters, L>,
+        d: &Detector<MemoryStore, RecordingPublisher, RecordingDeadLetters, L, MemoryObjects>,
         payload: &Value,
     ) -> Value {
         let raw = RawValue::from_string(payload.to_string()).unwrap();

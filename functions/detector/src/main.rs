@@ -1,11 +1,14 @@
-//! The aidr detector Lambda: CloudTrail events from EventBridge (or SQS batches of them) go
+//! The aidr detector Lambda: CloudTrail events from EventBridge (or SQS batches of them), and
+//! the organization trail's log files named by S3 notifications or backfill messages, go
 //! through the pipeline (reading in IAM and Bedrock what an event does not show, unless
-//! lookups are off); new findings are recorded in DynamoDB and alerted on SNS; events that can
-//! never be processed go to the dead-letter queue.
+//! lookups are off); new findings are recorded in DynamoDB and alerted on SNS (or, in
+//! back-test mode, written to S3); input that can never be processed goes to the dead-letter
+//! queue.
 
 #![recursion_limit = "256"]
 
 use aidr_aws::lookup::AwsLookup;
+use aidr_aws::s3::S3Objects;
 use aidr_aws::{DynamoStore, SnsPublisher, SqsDeadLetters};
 use aidr_engine::enrich::Resolver;
 use aidr_engine::time::now_secs;
@@ -33,12 +36,16 @@ async fn main() -> Result<(), Error> {
         None => (pipeline, None),
     };
     let detector = Detector {
-        pipeline,
+        pipeline: pipeline.into(),
         store: DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), config.table),
-        publisher: SnsPublisher::new(aws_sdk_sns::Client::new(&aws), config.topic_arn),
+        // Back-test mode publishes nothing: its topic may be unset.
+        publisher: SnsPublisher::new(aws_sdk_sns::Client::new(&aws), config.topic_arn.unwrap_or_default()),
         dead_letters: SqsDeadLetters::new(&aws, config.dead_letter_queue_url),
         policy: config.policy,
         lookups,
+        objects: S3Objects::new(&aws),
+        trail_buckets: config.trail_buckets,
+        mode: config.mode,
     };
     let detector = &detector;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Box<RawValue>>| async move {

@@ -7,11 +7,12 @@
 //!   made to fail; [`flaky`]: a state store that fails on demand;
 //! - [`secrets`]: a secret store on a map; [`receiver`]: local HTTP receivers that answer
 //!   like Slack and PagerDuty;
-//! - [`sns`]: alerts in the SNS events their subscribers get.
+//! - [`sns`]: alerts in the SNS events their subscribers get; [`objects`]: buckets in memory.
 
 pub mod cloud;
 pub mod conformance;
 pub mod flaky;
+pub mod objects;
 pub mod receiver;
 pub mod recording;
 pub mod samples;
