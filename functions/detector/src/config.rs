@@ -104,7 +104,10 @@ impl DetectorConfig {
             Mode::Live => Some(required("AIDR_ALERT_TOPIC_ARN", "SNS topic that receives alerts")?),
             Mode::Backtest { .. } => get("AIDR_ALERT_TOPIC_ARN").filter(|v| !v.trim().is_empty()),
         };
-        if let Some(topic_arn) = topic_arn.as_ref().filter(|t| !t.starts_with("arn:") || !t.contains(":sns:")) {
+        if let Some(topic_arn) = topic_arn
+            .as_ref()
+            .filter(|t| !t.starts_with("arn:") || !t.contains(":sns:"))
+        {
             let why = format!("{topic_arn:?} is not an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME)");
             return Err(ConfigError::Invalid {
                 var: "AIDR_ALERT_TOPIC_ARN",
@@ -323,7 +326,10 @@ mod tests {
         assert_eq!((c.mode, c.trail_buckets.len()), (Mode::Live, 0));
         let vars = [
             ("AIDR_STATE_TABLE", "aidr-state"),
-            ("AIDR_DEAD_LETTER_QUEUE_URL", "https://sqs.us-east-1.amazonaws.com/111122223333/dlq"),
+            (
+                "AIDR_DEAD_LETTER_QUEUE_URL",
+                "https://sqs.us-east-1.amazonaws.com/111122223333/dlq",
+            ),
             ("AIDR_MODE", "backtest"),
             ("AIDR_BACKTEST_BUCKET", "aidr-backtest"),
             ("AIDR_TRAIL_BUCKETS", "org-trail, other-trail"),
@@ -338,7 +344,10 @@ mod tests {
         let missing = config(&vars[..3]).unwrap_err().to_string();
         assert!(missing.contains("AIDR_BACKTEST_BUCKET"), "{missing}");
         let no_topic = config(&[vars[0], vars[1]]).unwrap_err().to_string();
-        assert!(no_topic.contains("AIDR_ALERT_TOPIC_ARN"), "live mode needs the topic: {no_topic}");
+        assert!(
+            no_topic.contains("AIDR_ALERT_TOPIC_ARN"),
+            "live mode needs the topic: {no_topic}"
+        );
         let mut odd = BASE.to_vec();
         odd.push(("AIDR_MODE", "replay"));
         assert!(config(&odd).unwrap_err().to_string().contains("AIDR_MODE"));

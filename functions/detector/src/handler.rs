@@ -347,7 +347,11 @@ impl<S: StateStore + Records, P: Publisher, D: DeadLetters, L: Lookup, O: Object
             }
             if let Some(first) = evaluation.errors.first() {
                 let count = evaluation.errors.len();
-                let what = if input.object.is_some() { "unreadable log file" } else { "unreadable event" };
+                let what = if input.object.is_some() {
+                    "unreadable log file"
+                } else {
+                    "unreadable event"
+                };
                 let message = format!("{what}: {first} ({count} error(s))");
                 alerts.fail(i, FailureKind::Permanent, Cause::Unreadable, message);
             }
@@ -396,10 +400,17 @@ impl<S: StateStore + Records, P: Publisher, D: DeadLetters, L: Lookup, O: Object
         let fail = |kind: FailureKind, why: &str| Failure {
             kind,
             cause: Cause::Unreadable,
-            message: if why.contains(&at) { why.to_owned() } else { format!("{at}: {why}") },
+            message: if why.contains(&at) {
+                why.to_owned()
+            } else {
+                format!("{at}: {why}")
+            },
         };
         if !self.trail_buckets.is_empty() && !self.trail_buckets.contains(&object.bucket) {
-            return Err(fail(FailureKind::Permanent, "the bucket is not one of AIDR_TRAIL_BUCKETS"));
+            return Err(fail(
+                FailureKind::Permanent,
+                "the bucket is not one of AIDR_TRAIL_BUCKETS",
+            ));
         }
         let reader = self
             .objects
@@ -431,7 +442,13 @@ impl<S: StateStore + Records, P: Publisher, D: DeadLetters, L: Lookup, O: Object
     /// Back-test mode: writes each input's findings to S3 as OCSF JSON lines (an input that
     /// failed already, or has none, writes nothing); an input whose findings were not written
     /// fails.
-    async fn write_results(&self, inputs: &[Input<'_>], alerts: &mut Alerts<'_, S, P, D, L, O>, bucket: &str, prefix: &str) {
+    async fn write_results(
+        &self,
+        inputs: &[Input<'_>],
+        alerts: &mut Alerts<'_, S, P, D, L, O>,
+        bucket: &str,
+        prefix: &str,
+    ) {
         for (i, input) in inputs.iter().enumerate() {
             let findings = std::mem::take(&mut alerts.kept[i]);
             if findings.is_empty() || alerts.failures[i].is_some() {
@@ -474,7 +491,9 @@ impl<S: StateStore + Records, P: Publisher, D: DeadLetters, L: Lookup, O: Object
             self.store.add(&counter.key(run), 1, expires, now).await?;
             if found > 0 {
                 let found = i64::try_from(found).unwrap_or(i64::MAX);
-                self.store.add(&Progress::Findings.key(run), found, expires, now).await?;
+                self.store
+                    .add(&Progress::Findings.key(run), found, expires, now)
+                    .await?;
             }
             Ok(())
         };
@@ -705,10 +724,10 @@ impl From<HandlerError> for lambda_runtime::Diagnostic {
 
 #[cfg(test)]
 mod tests {
+    use aidr_aws::lookup::AwsLookup;
     use aidr_engine::ports::{DefaultVersion, LookupError, MemoryStore, now_or_never};
     use aidr_engine::response::PrincipalKind;
     use aidr_engine::{Organization, Registry};
-    use aidr_aws::lookup::AwsLookup;
     use aidr_testkit::objects::MemoryObjects;
     use aidr_testkit::recording::{RecordingDeadLetters, RecordingPublisher};
     use aidr_testkit::samples::events_dir;
@@ -811,7 +830,9 @@ mod tests {
 
     fn enriching() -> Detector<MemoryStore, RecordingPublisher, RecordingDeadLetters, TimingOut, MemoryObjects> {
         Detector {
-            pipeline: Pipeline::new(Registry::builtin(), Organization::default(), None).with_lookups().into(),
+            pipeline: Pipeline::new(Registry::builtin(), Organization::default(), None)
+                .with_lookups()
+                .into(),
             store: MemoryStore::default(),
             publisher: RecordingPublisher::default(),
             dead_letters: RecordingDeadLetters::default(),

@@ -51,7 +51,11 @@ impl MemoryObjects {
     /// Every key in `bucket`, sorted.
     pub fn keys(&self, bucket: &str) -> Vec<String> {
         let objects = self.objects.lock().map(|o| o.clone()).unwrap_or_default();
-        objects.into_keys().filter(|(b, _)| b == bucket).map(|(_, k)| k).collect()
+        objects
+            .into_keys()
+            .filter(|(b, _)| b == bucket)
+            .map(|(_, k)| k)
+            .collect()
     }
 
     fn store(&self, bucket: &str, key: &str, stored: Stored) {
@@ -67,7 +71,10 @@ struct Breaking(io::Cursor<Vec<u8>>);
 impl Read for Breaking {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         match self.0.read(buf)? {
-            0 => Err(io::Error::new(io::ErrorKind::ConnectionReset, "connection reset by peer")),
+            0 => Err(io::Error::new(
+                io::ErrorKind::ConnectionReset,
+                "connection reset by peer",
+            )),
             n => Ok(n),
         }
     }
@@ -75,7 +82,11 @@ impl Read for Breaking {
 
 impl Objects for MemoryObjects {
     async fn open(&self, bucket: &str, key: &str) -> Result<Box<dyn Read + Send>, ObjectError> {
-        let stored = self.objects.lock().ok().and_then(|o| o.get(&(bucket.into(), key.into())).cloned());
+        let stored = self
+            .objects
+            .lock()
+            .ok()
+            .and_then(|o| o.get(&(bucket.into(), key.into())).cloned());
         match stored {
             Some(Stored::Bytes(b)) => Ok(Box::new(io::Cursor::new(b))),
             Some(Stored::Breaks(b)) => Ok(Box::new(Breaking(io::Cursor::new(b)))),

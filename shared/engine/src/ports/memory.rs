@@ -42,6 +42,33 @@ impl MemoryStore {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+
+    /// The keys of every stored item, window, set and record, expired ones included, sorted.
+    pub fn keys(&self) -> Vec<String> {
+        let mut keys = Vec::new();
+        keys.extend(
+            lock(&self.items)
+                .map(|m| m.keys().cloned().collect::<Vec<_>>())
+                .unwrap_or_default(),
+        );
+        keys.extend(
+            lock(&self.windows)
+                .map(|m| m.keys().cloned().collect::<Vec<_>>())
+                .unwrap_or_default(),
+        );
+        keys.extend(
+            lock(&self.sets)
+                .map(|m| m.keys().cloned().collect::<Vec<_>>())
+                .unwrap_or_default(),
+        );
+        keys.extend(
+            lock(&self.records)
+                .map(|m| m.keys().cloned().collect::<Vec<_>>())
+                .unwrap_or_default(),
+        );
+        keys.sort();
+        keys
+    }
 }
 
 impl StateStore for MemoryStore {

@@ -89,7 +89,11 @@ impl<S: StateStore + ?Sized> StateStore for Namespaced<'_, S> {
         expires_at: i64,
     ) -> StoreFuture<'a, Window> {
         let key = self.key(key);
-        Box::pin(async move { self.inner.count_in_window(&key, event_id, at, window_end, expires_at).await })
+        Box::pin(async move {
+            self.inner
+                .count_in_window(&key, event_id, at, window_end, expires_at)
+                .await
+        })
     }
 }
 
@@ -107,8 +111,13 @@ mod tests {
         assert_eq!(run(store.add("llm#probe#1", 1, 100, 0)), 1, "the live counter is apart");
         let got = now_or_never(store.get("backtest#llm#probe#1", 0)).unwrap().unwrap();
         assert_eq!(got.map(|i| i.value), Some(3));
-        let many = now_or_never(scoped.get_many(&["llm#probe#1".into(), "x".into()], 0)).unwrap().unwrap();
-        assert_eq!(many.iter().map(|i| i.as_ref().map(|i| i.value)).collect::<Vec<_>>(), [Some(3), None]);
+        let many = now_or_never(scoped.get_many(&["llm#probe#1".into(), "x".into()], 0))
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            many.iter().map(|i| i.as_ref().map(|i| i.value)).collect::<Vec<_>>(),
+            [Some(3), None]
+        );
         assert!(now_or_never(scoped.insert_if_absent("m", 1, 100, 0)).unwrap().unwrap());
         assert!(!now_or_never(scoped.insert_if_absent("m", 1, 100, 0)).unwrap().unwrap());
         assert!(now_or_never(store.insert_if_absent("m", 1, 100, 0)).unwrap().unwrap());

@@ -1,0 +1,264 @@
+//! The detector on the organization trail's log files, with the ports in memory: S3
+//! notifications in their forms, objects skipped, files that cannot be read, events seen live
+//! and in the trail, and back-test mode with a backfill run's progress.
+
+use std::io::Write;
+
+use aidr_engine::alerting::AlertPolicy;
+use aidr_engine::ports::{MemoryStore, ObjectError, StateStore};
+use aidr_engine::trail::{Progress, backfill_message};
+use aidr_engine::{Organization, Pipeline, Registry};
+use aidr_testkit::objects::MemoryObjects;
+use aidr_testkit::recording::{RecordingDeadLetters, RecordingPublisher};
+use aidr_testkit::samples::events_dir;
+use detector::handler::{BACKTEST_NAMESPACE, Detector, Mode};
+use serde_json::value::RawValue;
+use serde_json::{Value, json};
+
+type TestDetector =
+    Detector<MemoryStore, RecordingPublisher, RecordingDeadLetters, aidr_aws::lookup::AwsLookup, MemoryObjects>;
+
+const NOW: i64 = 1_800_000_000;
+const BUCKET: &str = "org-trail";
+const DAY: &str = "AWSLogs/o-aa111bb222/111122223333/CloudTrail/us-east-1/2026/10/01";
+
+fn detector(mode: Mode) -> TestDetector {
+    Detector {
+        pipeline: Pipeline::new(Registry::builtin(), Organization::default(), Some(Default::default())).into(),
+        store: MemoryStore::default(),
+        publisher: RecordingPublisher::default(),
+        dead_letters: RecordingDeadLetters::default(),
+        policy: AlertPolicy::default(),
+        lookups: None,
+        objects: MemoryObjects::default(),
+        trail_buckets: Vec::new(),
+        mode,
+    }
+}
+
+fn event(name: &str) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(events_dir().join(name)).unwrap()).unwrap()
+}
+
+/// A gzip CloudTrail log file of the records of these samples.
+fn log_file(samples: &[&str]) -> Vec<u8> {
+    let records: Vec<Value> = samples.iter().map(|s| event(s)["detail"].clone()).collect();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(json!({ "Records": records }).to_string().as_bytes())
+        .unwrap();
+    gz.finish().unwrap()
+}
+
+fn s3_notification(keys: &[&str]) -> String {
+    let records: Vec<Value> = keys
+        .iter()
+        .map(|k| {
+            json!({"eventVersion": "2.1", "eventSource": "aws:s3", "eventName": "ObjectCreated:Put",
+            "s3": {"bucket": {"name": BUCKET}, "object": {"key": k, "size": 10}}})
+        })
+        .collect();
+    json!({ "Records": records }).to_string()
+}
+
+fn sqs(bodies: &[(&str, String)]) -> Value {
+    let records: Vec<Value> = bodies
+        .iter()
+        .map(|(id, body)| {
+            json!({"messageId": id, "receiptHandle": "r", "body": body, "eventSource": "aws:sqs",
+            "eventSourceARN": "arn:aws:sqs:us-east-1:111122223333:aidr-trail", "awsRegion": "us-east-1"})
+        })
+        .collect();
+    json!({ "Records": records })
+}
+
+async fn invoke(d: &TestDetector, payload: &Value) -> Value {
+    let raw = RawValue::from_string(payload.to_string()).unwrap();
+    d.handle(&raw, NOW).await.unwrap()
+}
+
+fn failed(out: &Value) -> Vec<&str> {
+    out["batchItemFailures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["itemIdentifier"].as_str().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_log_file_named_by_s3_alerts_and_other_objects_are_skipped() {
+    let d = detector(Mode::Live);
+    let key = format!("{DAY}/111122223333_CloudTrail_us-east-1_20261001T0000Z_a.json.gz");
+    let file = log_file(&["bedrock/DeleteGuardrail.json", "iam/AttachRolePolicy-readonly.json"]);
+    d.objects.insert(BUCKET, &key, file);
+    let digest = "AWSLogs/o-aa111bb222/111122223333/CloudTrail-Digest/us-east-1/2026/10/01/d.json.gz";
+    let insight = "AWSLogs/111122223333/CloudTrail-Insight/us-east-1/2026/10/01/i.json.gz";
+    let test_event = json!({"Service": "Amazon S3", "Event": "s3:TestEvent", "Bucket": BUCKET}).to_string();
+    let out = invoke(
+        &d,
+        &sqs(&[
+            ("m1", s3_notification(&[&key, digest, insight, "exports/x.json.gz"])),
+            ("m2", test_event),
+        ]),
+    )
+    .await;
+    assert!(failed(&out).is_empty(), "{out}");
+    assert_eq!(d.publisher.sent_rules(), ["bedrock.guardrail_deleted"]);
+    assert!(d.dead_letters.kept().is_empty());
+}
+
+#[tokio::test]
+async fn an_event_seen_live_and_in_the_trail_is_alerted_once() {
+    let d = detector(Mode::Live);
+    let live = invoke(&d, &event("bedrock/DeleteGuardrail.json")).await;
+    assert_eq!(live["alerted"], 1);
+    let key = format!("{DAY}/f.json.gz");
+    d.objects
+        .insert(BUCKET, &key, log_file(&["bedrock/DeleteGuardrail.json"]));
+    let eventbridge = json!({"source": "aws.s3", "detail-type": "Object Created",
+        "detail": {"bucket": {"name": BUCKET}, "object": {"key": key}}});
+    let trail = invoke(&d, &eventbridge).await;
+    assert_eq!(
+        (trail["log_files"].as_u64(), trail["duplicates"].as_u64()),
+        (Some(1), Some(1)),
+        "{trail}"
+    );
+    assert_eq!(d.publisher.sent_rules().len(), 1);
+}
+
+#[tokio::test]
+async fn unreadable_files_are_dead_lettered_with_their_location_and_the_rest_goes_on() {
+    let d = detector(Mode::Live);
+    let good = format!("{DAY}/good.json.gz");
+    let corrupt = format!("{DAY}/corrupt.json.gz");
+    let denied = format!("{DAY}/denied.json.gz");
+    let throttled = format!("{DAY}/throttled.json.gz");
+    let broken = format!("{DAY}/broken.json.gz");
+    d.objects
+        .insert(BUCKET, &good, log_file(&["bedrock/DeleteGuardrail.json"]));
+    let mut bad = log_file(&["bedrock/DeleteGuardrail.json"]);
+    bad.truncate(bad.len() / 2);
+    d.objects.insert(BUCKET, &corrupt, bad);
+    d.objects
+        .refuse(BUCKET, &denied, ObjectError::permanent("AccessDenied: Access Denied"));
+    d.objects.refuse(
+        BUCKET,
+        &throttled,
+        ObjectError::transient("SlowDown: Please reduce your request rate"),
+    );
+    let whole = log_file(&["bedrock/DeleteGuardrail.json"]);
+    d.objects
+        .break_after(BUCKET, &broken, whole[..whole.len() / 2].to_vec());
+    let out = invoke(
+        &d,
+        &sqs(&[
+            ("good", s3_notification(&[&good])),
+            ("corrupt", s3_notification(&[&corrupt])),
+            ("denied", s3_notification(&[&denied])),
+            ("throttled", s3_notification(&[&throttled])),
+            ("broken", s3_notification(&[&broken])),
+        ]),
+    )
+    .await;
+    assert_eq!(failed(&out), ["throttled", "broken"], "what may pass is retried");
+    let kept = d.dead_letters.kept();
+    let reasons: Vec<&str> = kept.iter().map(|k| k.reason.as_str()).collect();
+    assert_eq!(kept.len(), 2, "{reasons:?}");
+    assert!(
+        reasons[0].contains(&format!("s3://{BUCKET}/{corrupt}")) && reasons[0].contains("gzip"),
+        "{}",
+        reasons[0]
+    );
+    assert!(
+        reasons[1].contains(&format!("s3://{BUCKET}/{denied}")) && reasons[1].contains("AccessDenied"),
+        "{}",
+        reasons[1]
+    );
+    assert_eq!(kept[0].origin, "corrupt");
+    assert_eq!(
+        d.publisher.sent_rules(),
+        ["bedrock.guardrail_deleted"],
+        "the good file alerted"
+    );
+}
+
+#[tokio::test]
+async fn buckets_outside_the_trail_buckets_are_refused() {
+    let mut d = detector(Mode::Live);
+    d.trail_buckets = vec!["another-trail".into()];
+    let key = format!("{DAY}/good.json.gz");
+    d.objects
+        .insert(BUCKET, &key, log_file(&["bedrock/DeleteGuardrail.json"]));
+    let out = invoke(&d, &sqs(&[("m", s3_notification(&[&key]))])).await;
+    assert!(failed(&out).is_empty());
+    assert!(d.dead_letters.kept()[0].reason.contains("AIDR_TRAIL_BUCKETS"));
+    assert!(d.publisher.sent().is_empty());
+}
+
+#[tokio::test]
+async fn backtest_writes_ocsf_findings_to_s3_counts_progress_once_and_alerts_nobody() {
+    let d = detector(Mode::Backtest {
+        bucket: "results".into(),
+        prefix: "findings/".into(),
+    });
+    let keys: Vec<String> = (0..3).map(|i| format!("{DAY}/f{i}.json.gz")).collect();
+    for key in &keys {
+        d.objects.insert(
+            BUCKET,
+            key,
+            log_file(&["bedrock/DeleteGuardrail.json", "iam/AttachRolePolicy-readonly.json"]),
+        );
+    }
+    d.objects
+        .insert(BUCKET, &format!("{DAY}/bad.json.gz"), b"not gzip, not json".to_vec());
+    let mut bodies: Vec<(&str, String)> = keys
+        .iter()
+        .map(|k| ("m", backfill_message("run-1", BUCKET, k)))
+        .collect();
+    bodies.push(("bad", backfill_message("run-1", BUCKET, &format!("{DAY}/bad.json.gz"))));
+    let batch = sqs(&bodies);
+    assert!(failed(&invoke(&d, &batch).await).is_empty());
+    invoke(&d, &batch).await; // a redelivery counts nothing twice
+    assert!(d.publisher.sent().is_empty(), "back-test mode pages nobody");
+    let written = d.objects.keys("results");
+    assert_eq!(written.len(), 3, "{written:?}");
+    assert_eq!(written[0], format!("findings/run-1/{DAY}/f0.ocsf.ndjson"));
+    let lines = String::from_utf8(d.objects.get("results", &written[0]).unwrap()).unwrap();
+    let finding: Value = serde_json::from_str(lines.lines().next().unwrap()).unwrap();
+    assert_eq!(finding["class_uid"], 2004, "an OCSF Detection Finding");
+    let keys: Vec<String> = Progress::ALL.iter().map(|p| p.key("run-1")).collect();
+    let counts: Vec<Option<i64>> = d
+        .store
+        .get_many(&keys, NOW)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|i| i.map(|i| i.value))
+        .collect();
+    assert_eq!(
+        counts,
+        [None, Some(3), Some(1), Some(3)],
+        "queued (set by the CLI), done, failed, findings"
+    );
+    assert_eq!(d.dead_letters.kept().len(), 2, "the bad file, once per delivery");
+}
+
+#[tokio::test]
+async fn backtest_state_stays_in_its_own_namespace() {
+    let d = detector(Mode::Backtest {
+        bucket: "results".into(),
+        prefix: "findings/".into(),
+    });
+    let key = format!("{DAY}/llm.json.gz");
+    d.objects
+        .insert(BUCKET, &key, log_file(&["bedrock/InvokeModel-long-term-key.json"]));
+    invoke(&d, &sqs(&[("m", backfill_message("run-2", BUCKET, &key))])).await;
+    let live = detector(Mode::Live);
+    assert!(live.store.is_empty());
+    let llm_keys: Vec<String> = d.store.keys().into_iter().filter(|k| k.contains("llm#")).collect();
+    assert!(!llm_keys.is_empty(), "the stateful detections kept state");
+    assert!(
+        llm_keys.iter().all(|k| k.starts_with(BACKTEST_NAMESPACE)),
+        "{llm_keys:?}"
+    );
+}
