@@ -468,34 +468,40 @@ fn posture_findings_are_ocsf_compliance_findings() {
 
 #[test]
 fn template_patterns_match_the_catalog() {
-    let path = root().join("infra/template.yaml");
-    let template = std::fs::read_to_string(&path).unwrap();
     let patterns: Value = serde_json::from_slice(&aidr(&["patterns"]).stdout).unwrap();
-    let mut lines: Vec<String> = template.lines().map(str::to_owned).collect();
-    for which in ["write", "read"] {
-        let marker = format!("# aidr patterns: {which}");
-        let at = lines
-            .iter()
-            .position(|l| l.trim() == marker)
-            .unwrap_or_else(|| panic!("no `{marker}` line"));
-        let indent: String = lines[at].chars().take_while(|c| *c == ' ').collect();
-        if std::env::var_os("AIDR_BLESS").is_some() {
-            lines[at + 1] = format!("{indent}EventPattern: {}", patterns[which]);
-            continue;
+    // Every copy of the patterns: the central stack's rules on the default bus and on the
+    // organization's bus, and the member accounts' forwarding rules.
+    for (file, copies) in [("infra/template.yaml", 2), ("infra/member.yaml", 1)] {
+        let path = root().join(file);
+        let template = std::fs::read_to_string(&path).unwrap();
+        let mut lines: Vec<String> = template.lines().map(str::to_owned).collect();
+        for which in ["write", "read"] {
+            let marker = format!("# aidr patterns: {which}");
+            let at: Vec<usize> = (0..lines.len()).filter(|&i| lines[i].trim() == marker).collect();
+            assert_eq!(at.len(), copies, "{file}: {} `{marker}` lines, not {copies}", at.len());
+            for at in at {
+                let indent: String = lines[at].chars().take_while(|c| *c == ' ').collect();
+                if std::env::var_os("AIDR_BLESS").is_some() {
+                    lines[at + 1] = format!("{indent}EventPattern: {}", patterns[which]);
+                    continue;
+                }
+                // Compared as JSON: the key order of the text depends on serde_json's features.
+                let line = lines[at + 1].trim_start();
+                let pattern = line
+                    .strip_prefix("EventPattern: ")
+                    .unwrap_or_else(|| panic!("{file}:{}: no pattern after `{marker}`", at + 2));
+                let pattern: Value = serde_json::from_str(pattern).unwrap();
+                assert_eq!(
+                    pattern,
+                    patterns[which],
+                    "{file}:{}: the {which} pattern differs from `aidr patterns`: run `AIDR_BLESS=1 cargo test -p aidr --test cli template`",
+                    at + 2
+                );
+            }
         }
-        // Compared as JSON: the key order of the text depends on serde_json's features.
-        let line = lines[at + 1].trim_start();
-        let pattern = line
-            .strip_prefix("EventPattern: ")
-            .unwrap_or_else(|| panic!("no pattern after `{marker}`"));
-        let pattern: Value = serde_json::from_str(pattern).unwrap();
-        assert_eq!(
-            pattern, patterns[which],
-            "infra/template.yaml {which} pattern differs from `aidr patterns`: run `AIDR_BLESS=1 cargo test -p aidr --test cli template`"
-        );
-    }
-    if std::env::var_os("AIDR_BLESS").is_some() {
-        std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+        if std::env::var_os("AIDR_BLESS").is_some() {
+            std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+        }
     }
 }
 

@@ -1,10 +1,13 @@
 //! The responder's infrastructure in step with the engine's playbooks: the IAM permissions of
-//! the responder's role (`infra/template.yaml`) and of the member role (`infra/member-role.yaml`),
+//! the responder's role (`infra/template.yaml`) and of the member role (`infra/member.yaml`),
 //! split into reads, writes and undo-only calls; the rule ids of its subscription's filter
 //! policy; and the permissions table of `infra/README.md`, generated from both. The inventory's
 //! infrastructure in step with its function: the collector's reads in both templates, its
 //! schedule, and its environment. And what holds for all of aidr's roles: only they publish
-//! alerts, the responder never acts on them, and the alert key encrypts their log groups.
+//! alerts, the responder never acts on them, and the alert key encrypts their log groups. The
+//! organization: the bus only the organization may put events on, the member accounts' rules
+//! and the role that forwards their events, the member roles created in one region; the trail
+//! and back-test detectors, their environment, queues and reads of the trail's log files.
 //!
 //! The templates use CloudFormation's short tags (`!If`, `!Sub`), so they are read as text, in
 //! the layout they are written in: a statement per `Sid`, under `!If [<condition>, …]`.
@@ -362,7 +365,7 @@ fn the_responder_role_grants_each_playbook_its_permissions_by_mode() {
 #[test]
 fn the_member_role_grants_each_playbook_its_permissions_by_mode() {
     let central = check_role("infra/template.yaml", "ResponderFunctionRole");
-    let member = check_role("infra/member-role.yaml", "ResponderRole");
+    let member = check_role("infra/member.yaml", "ResponderRole");
     for (playbook, g) in &central {
         let m = &member[playbook];
         assert!(
@@ -375,10 +378,10 @@ fn the_member_role_grants_each_playbook_its_permissions_by_mode() {
 #[test]
 fn both_templates_take_a_mode_per_playbook() {
     let template = read("infra/template.yaml");
-    let member = read("infra/member-role.yaml");
+    let member = read("infra/member.yaml");
     for playbook in Playbook::ALL {
         let c = camel(playbook.id());
-        for (path, text) in [("infra/template.yaml", &template), ("infra/member-role.yaml", &member)] {
+        for (path, text) in [("infra/template.yaml", &template), ("infra/member.yaml", &member)] {
             assert!(
                 text.contains(&format!("\n  {c}Mode:\n")),
                 "{path}: no {c}Mode parameter"
@@ -596,14 +599,19 @@ fn only_aidrs_alerting_functions_publish_to_the_alert_topic() {
     let publishers: Vec<String> = roles(&template)
         .into_iter()
         .filter(|role| {
-            policy_statements(&resource(&template, role)).iter().any(|s| {
+            granted_statements(&template, role).iter().any(|s| {
                 !s.deny && s.actions.contains("sns:Publish") && s.resources.iter().any(|r| r == "!Ref AlertTopic")
             })
         })
         .collect();
     assert_eq!(
         publishers,
-        ["DetectorRole", "ResponderFunctionRole", "InventoryFunctionRole"],
+        [
+            "DetectorRole",
+            "ResponderFunctionRole",
+            "InventoryFunctionRole",
+            "TrailDetectorRole"
+        ],
         "the roles allowed to publish alerts"
     );
     for role in &publishers {
@@ -617,6 +625,31 @@ fn only_aidrs_alerting_functions_publish_to_the_alert_topic() {
         "alarms must still publish: {deny}"
     );
     assert!(policy.contains("Service: cloudwatch.amazonaws.com"), "{policy}");
+}
+
+/// The managed policies of this template that a role attaches (`ManagedPolicyArns`, each
+/// `!Ref <policy>`, or under `!If`).
+fn managed_policies(role: &[&str]) -> Vec<String> {
+    role.iter()
+        .skip_while(|l| l.trim() != "ManagedPolicyArns:")
+        .skip(1)
+        .take_while(|l| l.trim().starts_with("- "))
+        .filter_map(|l| l.split("!Ref ").nth(1))
+        .map(|r| r.split([',', ']']).next().unwrap().trim().to_owned())
+        .filter(|r| !r.starts_with("AWS::"))
+        .collect()
+}
+
+/// The statements a role of `template` is granted: those of the managed policies it attaches,
+/// then its own policies'.
+fn granted_statements(template: &str, role: &str) -> Vec<Statement> {
+    let lines = resource(template, role);
+    let mut out: Vec<Statement> = managed_policies(&lines)
+        .iter()
+        .flat_map(|policy| statements(&resource(template, policy)))
+        .collect();
+    out.extend(policy_statements(&lines));
+    out
 }
 
 /// The logical ids of the IAM roles of `template`, in order.
@@ -657,7 +690,7 @@ fn the_responder_never_acts_on_aidrs_own_roles() {
         );
     }
     // The member roles, named by the same parameters in both templates.
-    let member = read("infra/member-role.yaml");
+    let member = read("infra/member.yaml");
     let names: Vec<&str> = member
         .lines()
         .filter_map(|l| l.trim().strip_prefix("RoleName: !Ref "))
@@ -877,15 +910,15 @@ fn the_inventory_role_grants_exactly_the_collectors_calls() {
 #[test]
 fn the_member_inventory_role_grants_the_same_reads() {
     let template = read("infra/template.yaml");
-    let member = read("infra/member-role.yaml");
+    let member = read("infra/member.yaml");
     let central = policy_statements(&resource(&template, "InventoryFunctionRole"));
     let role = resource(&member, "InventoryRole");
     let statements = policy_statements(&role);
-    check_collect_statements("infra/member-role.yaml", "InventoryRole", &statements);
+    check_collect_statements("infra/member.yaml", "InventoryRole", &statements);
     assert_eq!(
         statements.len(),
         collect_statements(&statements).len(),
-        "infra/member-role.yaml: InventoryRole grants the collector's reads and nothing else"
+        "infra/member.yaml: InventoryRole grants the collector's reads and nothing else"
     );
     assert_eq!(
         collect_statements(&central),
@@ -902,15 +935,11 @@ fn the_member_inventory_role_grants_the_same_reads() {
     ] {
         assert!(
             text.contains(expected),
-            "infra/member-role.yaml: InventoryRole lacks {expected:?}"
+            "infra/member.yaml: InventoryRole lacks {expected:?}"
         );
     }
     let trust = statements_of_trust(&role);
-    assert_eq!(
-        trust,
-        ["sts:AssumeRole"],
-        "infra/member-role.yaml: InventoryRole's trust"
-    );
+    assert_eq!(trust, ["sts:AssumeRole"], "infra/member.yaml: InventoryRole's trust");
 }
 
 /// The actions of a role's trust policy.
@@ -940,7 +969,7 @@ fn default(template: &str, name: &str) -> String {
 #[test]
 fn the_inventory_defaults_are_the_functions() {
     let template = read("infra/template.yaml");
-    let member = read("infra/member-role.yaml");
+    let member = read("infra/member.yaml");
     let config = read("functions/inventory/src/config.rs");
     let role = default(&template, "InventoryRoleName");
     assert_eq!(
@@ -1086,7 +1115,7 @@ fn the_schedule_starts_the_inventory_function_and_only_it() {
 /// the member inventory role.
 fn inventory_permissions_table() -> String {
     let template = read("infra/template.yaml");
-    let member = read("infra/member-role.yaml");
+    let member = read("infra/member.yaml");
     let member_sids: BTreeSet<String> = policy_statements(&resource(&member, "InventoryRole"))
         .into_iter()
         .map(|s| s.sid)
@@ -1120,4 +1149,624 @@ fn inventory_permissions_table() -> String {
 #[test]
 fn readme_inventory_permissions_table_matches_the_roles() {
     check_readme_section("inventory-permissions", &inventory_permissions_table());
+}
+
+// ---------------------------------------------------------------- organization
+
+/// The resource-level `Condition:` of resource `name` (not a policy statement's).
+fn resource_condition(template: &str, name: &str) -> Option<String> {
+    resource(template, name)
+        .iter()
+        .find_map(|l| l.strip_prefix("    Condition: "))
+        .map(|c| c.trim().to_owned())
+}
+
+/// The single-line definitions of the conditions of `template`: name -> definition.
+fn conditions(template: &str) -> BTreeMap<String, String> {
+    template
+        .lines()
+        .skip_while(|l| *l != "Conditions:")
+        .skip(1)
+        .take_while(|l| l.is_empty() || l.starts_with(' '))
+        .filter_map(|l| l.strip_prefix("  ")?.split_once(": "))
+        .filter(|(name, _)| !name.starts_with(' ') && !name.starts_with('#'))
+        .map(|(name, definition)| (name.to_owned(), definition.trim().to_owned()))
+        .collect()
+}
+
+#[test]
+fn the_organization_bus_admits_the_organization_only() {
+    let template = read("infra/template.yaml");
+    let parameter = resource(&template, "OrganizationId").join("\n");
+    assert!(
+        parameter.contains("Default: \"\"") && parameter.contains("AllowedPattern: \"^(o-[a-z0-9]{10,32})?$\""),
+        "{parameter}"
+    );
+    assert!(template.contains("\n  OrgOn: !Not [!Equals [!Ref OrganizationId, \"\"]]\n"));
+    let bus = resource(&template, "OrgEventBus");
+    let text = bus.join("\n");
+    assert_eq!(resource_condition(&template, "OrgEventBus").as_deref(), Some("OrgOn"));
+    assert!(text.contains("Type: AWS::Events::EventBus"), "{text}");
+    assert!(text.contains("Name: !Sub ${AWS::StackName}-org"), "{text}");
+    let granted: Vec<(String, bool, BTreeSet<String>, Vec<String>)> = statements(&bus)
+        .into_iter()
+        .map(|s| (s.sid, s.deny, s.actions, s.resources))
+        .collect();
+    assert_eq!(
+        granted,
+        [(
+            "OrganizationPutsEvents".to_owned(),
+            false,
+            set(&["events:PutEvents"]),
+            vec![
+                "!Sub arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/${AWS::StackName}-org"
+                    .to_owned()
+            ]
+        )],
+        "the bus policy: PutEvents on the bus, nothing else"
+    );
+    // Anyone, on the condition that they are of the organization: the only condition.
+    let policy = text.split("- Sid: OrganizationPutsEvents").nth(1).unwrap();
+    assert!(policy.contains("Principal: \"*\""), "{policy}");
+    let condition: Vec<&str> = policy
+        .lines()
+        .skip_while(|l| l.trim() != "Condition:")
+        .skip(1)
+        .map(str::trim)
+        .collect();
+    assert_eq!(
+        condition,
+        ["StringEquals:", "aws:PrincipalOrgID: !Ref OrganizationId"],
+        "the bus admits the organization only"
+    );
+    assert!(
+        template.contains("  OrgEventBusArn:\n    Condition: OrgOn\n")
+            && resource(&template, "OrgEventBusArn")
+                .join("\n")
+                .contains("Value: !GetAtt OrgEventBus.Arn"),
+        "the bus ARN is an output"
+    );
+}
+
+#[test]
+fn every_copy_of_the_patterns_sits_in_a_rule_that_sends_it_on() {
+    let template = read("infra/template.yaml");
+    let member = read("infra/member.yaml");
+    // (file, text, rule, which patterns, its bus, its target)
+    let rules = [
+        (
+            "infra/template.yaml",
+            &template,
+            "WriteEventsRule",
+            "write",
+            None,
+            "Arn: !GetAtt DetectorFunction.Arn",
+        ),
+        (
+            "infra/template.yaml",
+            &template,
+            "ReadEventsRule",
+            "read",
+            None,
+            "Arn: !GetAtt BatchQueue.Arn",
+        ),
+        (
+            "infra/template.yaml",
+            &template,
+            "OrgWriteEventsRule",
+            "write",
+            Some("!Ref OrgEventBus"),
+            "Arn: !GetAtt DetectorFunction.Arn",
+        ),
+        (
+            "infra/template.yaml",
+            &template,
+            "OrgReadEventsRule",
+            "read",
+            Some("!Ref OrgEventBus"),
+            "Arn: !GetAtt BatchQueue.Arn",
+        ),
+        (
+            "infra/member.yaml",
+            &member,
+            "ForwardWriteEventsRule",
+            "write",
+            None,
+            "Arn: !Ref CentralEventBusArn",
+        ),
+        (
+            "infra/member.yaml",
+            &member,
+            "ForwardReadEventsRule",
+            "read",
+            None,
+            "Arn: !Ref CentralEventBusArn",
+        ),
+    ];
+    for (file, text, rule, which, bus, target) in rules {
+        let lines = resource(text, rule).join("\n");
+        assert!(
+            lines.contains(&format!("      # aidr patterns: {which}\n      EventPattern: ")),
+            "{file}: {rule} has no `# aidr patterns: {which}` marker (checked by cli.rs)"
+        );
+        assert!(
+            lines.contains("State: ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS"),
+            "{file}: {rule} must take read-only management events"
+        );
+        match bus {
+            Some(bus) => assert!(lines.contains(&format!("EventBusName: {bus}")), "{file}: {rule}"),
+            None => assert!(!lines.contains("EventBusName:"), "{file}: {rule} is on the default bus"),
+        }
+        assert!(lines.contains(target), "{file}: {rule} must target {target}");
+    }
+    for (file, text) in [("infra/template.yaml", &template), ("infra/member.yaml", &member)] {
+        let markers = text.matches("# aidr patterns: ").count();
+        let expected = rules.iter().filter(|r| r.0 == file).count();
+        assert_eq!(markers, expected, "{file}: a pattern marker outside the rules above");
+    }
+    // The organization's rules may deliver: the function, the batch queue, the DLQ.
+    let permission = resource(&template, "OrgWriteEventsRulePermission").join("\n");
+    assert!(
+        permission.contains("SourceArn: !GetAtt OrgWriteEventsRule.Arn")
+            && permission.contains("FunctionName: !GetAtt DetectorFunction.Arn"),
+        "{permission}"
+    );
+    let batch = resource(&template, "BatchQueuePolicy").join("\n");
+    assert!(batch.contains("!GetAtt OrgReadEventsRule.Arn"), "{batch}");
+    let dlq = resource(&template, "EventsDeadLetterQueuePolicy").join("\n");
+    for rule in ["OrgWriteEventsRule", "OrgReadEventsRule"] {
+        assert!(dlq.contains(&format!("!GetAtt {rule}.Arn")), "{dlq}");
+    }
+}
+
+#[test]
+fn the_member_forwarding_role_may_only_put_events_on_the_central_bus() {
+    let member = read("infra/member.yaml");
+    let role = resource(&member, "EventForwardingRole");
+    let text = role.join("\n");
+    assert_eq!(
+        resource_condition(&member, "EventForwardingRole").as_deref(),
+        Some("ForwardingOn")
+    );
+    assert!(
+        !text.contains("RoleName:"),
+        "the forwarding role is created in every region: it cannot have a fixed name"
+    );
+    let granted: Vec<(String, bool, BTreeSet<String>, Vec<String>)> = policy_statements(&role)
+        .into_iter()
+        .map(|s| (s.sid, s.deny, s.actions, s.resources))
+        .collect();
+    assert_eq!(
+        granted,
+        [(
+            "PutEventsOnCentralBus".to_owned(),
+            false,
+            set(&["events:PutEvents"]),
+            vec!["!Ref CentralEventBusArn".to_owned()]
+        )],
+        "EventForwardingRole may put events on the central bus and do nothing else"
+    );
+    assert!(managed_policies(&role).is_empty() && !text.contains("ManagedPolicyArns"));
+    assert_eq!(statements_of_trust(&role), ["sts:AssumeRole"]);
+    for expected in [
+        "Service: events.amazonaws.com",
+        "aws:SourceAccount: !Ref AWS::AccountId",
+        "aws:SourceArn: !Sub arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:rule/*",
+        "- Key: aidr:response\n          Value: skip",
+    ] {
+        assert!(
+            text.contains(expected),
+            "EventForwardingRole lacks {expected:?}:\n{text}"
+        );
+    }
+    for rule in ["ForwardWriteEventsRule", "ForwardReadEventsRule"] {
+        let lines = resource(&member, rule).join("\n");
+        assert!(
+            lines.contains("RoleArn: !GetAtt EventForwardingRole.Arn"),
+            "{rule} puts events with the forwarding role"
+        );
+        assert_eq!(resource_condition(&member, rule).as_deref(), Some("ForwardingOn"));
+    }
+    let parameter = resource(&member, "CentralEventBusArn").join("\n");
+    assert!(parameter.contains("event-bus/"), "{parameter}");
+    assert!(member.contains("\n  ForwardingOn: !Not [!Equals [!Ref CentralEventBusArn, \"\"]]\n"));
+}
+
+#[test]
+fn the_member_roles_are_created_in_the_roles_region_only() {
+    let member = read("infra/member.yaml");
+    assert_eq!(default(&member, "RolesRegion"), "us-east-1");
+    let conditions = conditions(&member);
+    assert_eq!(
+        conditions.get("InRolesRegion").map(String::as_str),
+        Some("!Equals [!Ref AWS::Region, !Ref RolesRegion]")
+    );
+    let in_roles_region = |condition: &str| {
+        condition == "InRolesRegion"
+            || conditions.get(condition).is_some_and(|d| {
+                d.starts_with("!And [")
+                    && d.trim_start_matches("!And [")
+                        .trim_end_matches(']')
+                        .split(',')
+                        .any(|c| c.trim() == "!Condition InRolesRegion")
+            })
+    };
+    let roles = roles(&member);
+    assert_eq!(roles, ["ResponderRole", "InventoryRole", "EventForwardingRole"]);
+    for role in &roles {
+        let named = resource(&member, role)
+            .iter()
+            .any(|l| l.trim().starts_with("RoleName:"));
+        let condition = resource_condition(&member, role).unwrap_or_default();
+        assert_eq!(
+            named,
+            in_roles_region(&condition),
+            "infra/member.yaml: {role}: a named role must be created in RolesRegion only, and only a named one (condition {condition:?})"
+        );
+    }
+    // The outputs of those roles go with them.
+    for output in ["ResponderRoleArn", "InventoryRoleArn"] {
+        let condition = resource_condition(&member, output).unwrap_or_default();
+        assert!(in_roles_region(&condition), "{output}: {condition:?}");
+    }
+}
+
+/// The `Environment: Variables:` of function `name`: variable -> value as written.
+fn environment(template: &str, name: &str) -> BTreeMap<String, String> {
+    let lines = resource(template, name);
+    let mut rest = lines.iter().skip_while(|l| l.trim() != "Variables:");
+    let header = rest.next().unwrap_or_else(|| panic!("{name} has no environment"));
+    let depth = header.len() - header.trim_start().len() + 2;
+    rest.take_while(|l| l.len() - l.trim_start().len() >= depth)
+        .filter(|l| l.len() - l.trim_start().len() == depth)
+        .filter_map(|l| l.trim().split_once(": "))
+        .map(|(k, v)| (k.to_owned(), v.trim().to_owned()))
+        .collect()
+}
+
+/// The value of property `key` (at the function's property depth) of function `name`.
+fn property(template: &str, name: &str, key: &str) -> Option<String> {
+    resource(template, name)
+        .iter()
+        .find_map(|l| l.strip_prefix(&format!("      {key}: ")))
+        .map(|v| v.trim().to_owned())
+}
+
+#[test]
+fn the_trail_and_backtest_functions_are_the_detector_with_their_own_variables() {
+    let template = read("infra/template.yaml");
+    let detector = environment(&template, "DetectorFunction");
+    let trail = environment(&template, "TrailDetectorFunction");
+    let backtest = environment(&template, "BacktestDetectorFunction");
+    // The trail detector: the detector's environment and the buckets it may read.
+    let mut expected = detector.clone();
+    expected.insert("AIDR_TRAIL_BUCKETS".into(), "!Ref TrailBucketName".into());
+    assert_eq!(trail, expected, "TrailDetectorFunction's environment");
+    // The back-test detector: the detector's, without the alert topic, in back-test mode,
+    // with its results bucket and prefix and its own dead-letter queue.
+    let mut expected = detector.clone();
+    expected.remove("AIDR_ALERT_TOPIC_ARN");
+    for (k, v) in [
+        ("AIDR_MODE", "backtest"),
+        ("AIDR_BACKTEST_BUCKET", "!Ref BacktestBucket"),
+        ("AIDR_BACKTEST_PREFIX", "findings/"),
+        ("AIDR_TRAIL_BUCKETS", "!Ref TrailBucketName"),
+        ("AIDR_DEAD_LETTER_QUEUE_URL", "!Ref BackfillDeadLetterQueue"),
+    ] {
+        expected.insert(k.into(), v.into());
+    }
+    assert_eq!(backtest, expected, "BacktestDetectorFunction's environment");
+    assert_eq!(
+        detector.get("AIDR_DEAD_LETTER_QUEUE_URL").map(String::as_str),
+        Some("!Ref EventsDeadLetterQueue"),
+        "the trail detector dead-letters to the events DLQ, as the detector"
+    );
+    // The same binary and runtime; their own size, role and log group.
+    for (function, role, group) in [
+        ("TrailDetectorFunction", "TrailDetectorRole", "TrailDetectorLogGroup"),
+        (
+            "BacktestDetectorFunction",
+            "BacktestDetectorRole",
+            "BacktestDetectorLogGroup",
+        ),
+    ] {
+        for key in ["CodeUri", "Handler", "Runtime", "Architectures"] {
+            assert_eq!(
+                property(&template, function, key),
+                property(&template, "DetectorFunction", key),
+                "{function}: {key}"
+            );
+        }
+        let text = resource(&template, function).join("\n");
+        assert!(
+            text.contains("BuildProperties:\n        Binary: detector"),
+            "{function}"
+        );
+        assert_eq!(property(&template, function, "MemorySize").as_deref(), Some("1024"));
+        assert_eq!(property(&template, function, "Timeout").as_deref(), Some("300"));
+        assert_eq!(
+            property(&template, function, "Role"),
+            Some(format!("!GetAtt {role}.Arn")),
+            "{function}"
+        );
+        assert!(text.contains(&format!("LogGroup: !Ref {group}")), "{function}");
+    }
+    assert_eq!(
+        resource_condition(&template, "TrailDetectorFunction").as_deref(),
+        Some("TrailOn")
+    );
+    assert_eq!(
+        resource_condition(&template, "BacktestDetectorFunction").as_deref(),
+        Some("BackfillOn")
+    );
+    assert!(
+        template.contains("\n  BackfillOn: !And [!Equals [!Ref EnableBackfill, \"true\"], !Condition TrailOn]\n"),
+        "a backfill reads the trail bucket: it needs TrailBucketName"
+    );
+}
+
+#[test]
+fn the_trail_and_backfill_queues_report_batch_item_failures() {
+    let template = read("infra/template.yaml");
+    for (function, queue, dlq, concurrency) in [
+        (
+            "TrailDetectorFunction",
+            "TrailQueue",
+            "TrailDeadLetterQueue",
+            "TrailMaximumConcurrency",
+        ),
+        (
+            "BacktestDetectorFunction",
+            "BackfillQueue",
+            "BackfillDeadLetterQueue",
+            "BackfillMaximumConcurrency",
+        ),
+    ] {
+        let lines = resource(&template, function);
+        let events: Vec<&str> = lines
+            .iter()
+            .skip_while(|l| l.trim() != "Events:")
+            .skip(1)
+            .map(|l| l.trim())
+            .filter(|l| !l.is_empty())
+            .collect();
+        assert_eq!(
+            events,
+            [
+                &format!("{queue}:")[..],
+                "Type: SQS",
+                "Properties:",
+                &format!("Queue: !GetAtt {queue}.Arn"),
+                "BatchSize: 10",
+                "FunctionResponseTypes: [ReportBatchItemFailures]",
+                "ScalingConfig:",
+                &format!("MaximumConcurrency: !Ref {concurrency}"),
+            ],
+            "{function}'s event source mapping"
+        );
+        let parameter = resource(&template, concurrency).join("\n");
+        assert!(
+            parameter.contains("Type: Number")
+                && parameter.contains("MinValue: 2")
+                && parameter.contains("MaxValue: 1000"),
+            "{parameter}"
+        );
+        // SQS: a visibility timeout of at least six times the function's timeout; five
+        // receives, then the dead-letter queue.
+        let timeout: u32 = property(&template, function, "Timeout").unwrap().parse().unwrap();
+        let q = resource(&template, queue).join("\n");
+        let visibility: u32 = q
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("VisibilityTimeout: "))
+            .and_then(|v| v.split(" #").next())
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(visibility >= 6 * timeout, "{queue}: {visibility} s");
+        assert!(
+            q.contains(&format!("deadLetterTargetArn: !GetAtt {dlq}.Arn")) && q.contains("maxReceiveCount: 5"),
+            "{q}"
+        );
+        assert!(
+            q.contains("SqsManagedSseEnabled: true"),
+            "{queue} is encrypted as the other queues"
+        );
+        // The function's role may consume its queue.
+        let role = property(&template, function, "Role").unwrap();
+        let role = role.trim_start_matches("!GetAtt ").trim_end_matches(".Arn");
+        assert!(
+            policy_statements(&resource(&template, role)).iter().any(|s| {
+                s.actions.contains("sqs:ReceiveMessage") && s.resources == [format!("!GetAtt {queue}.Arn")]
+            }),
+            "{role} may not consume {queue}"
+        );
+    }
+    // The trail queue takes the trail bucket's notifications (from another account: no
+    // aws:SourceAccount), this stack's Object Created rules, and the trail's topic when given.
+    let policy = resource(&template, "TrailQueuePolicy").join("\n");
+    let s3 = policy.split("- Sid: TrailBucketNotifies").nth(1).unwrap();
+    let s3 = s3.split("- Sid: ").next().unwrap();
+    assert!(
+        s3.contains("Service: s3.amazonaws.com")
+            && s3.contains("aws:SourceArn: !Sub arn:${AWS::Partition}:s3:::${TrailBucketName}")
+            && !s3.contains("aws:SourceAccount"),
+        "{s3}"
+    );
+    assert!(
+        policy.contains("- HasTrailTopic\n            - Sid: TrailTopicNotifies"),
+        "{policy}"
+    );
+    assert!(policy.contains("aws:SourceArn: !Ref TrailTopicArn"), "{policy}");
+    assert!(
+        policy.contains("- !GetAtt TrailObjectsRule.Arn")
+            && policy.contains("- !If [OrgOn, !GetAtt OrgTrailObjectsRule.Arn, !Ref AWS::NoValue]"),
+        "{policy}"
+    );
+    assert!(
+        !template.contains("BackfillQueuePolicy"),
+        "only this account's principals send to the backfill queue"
+    );
+}
+
+/// The statements of `role` that grant `service:` actions: (sid, actions, resources).
+fn grants_of(statements: &[Statement], service: &str) -> Vec<(String, BTreeSet<String>, Vec<String>)> {
+    statements
+        .iter()
+        .filter(|s| s.actions.iter().any(|a| a.starts_with(service)))
+        .map(|s| (s.sid.clone(), s.actions.clone(), s.resources.clone()))
+        .collect()
+}
+
+#[test]
+fn the_trail_and_backtest_functions_may_read_only_the_trails_log_files() {
+    let template = read("infra/template.yaml");
+    let logs = "!Sub arn:${AWS::Partition}:s3:::${TrailBucketName}/${TrailKeyPrefix}AWSLogs/*";
+    for role in ["TrailDetectorRole", "BacktestDetectorRole"] {
+        let granted = granted_statements(&template, role);
+        let mut expected = vec![(
+            "ReadTrailLogs".to_owned(),
+            set(&["s3:GetObject"]),
+            vec![logs.to_owned()],
+        )];
+        if role == "BacktestDetectorRole" {
+            expected.push((
+                "WriteFindings".to_owned(),
+                set(&["s3:PutObject"]),
+                vec!["!Sub ${BacktestBucket.Arn}/findings/*".to_owned()],
+            ));
+        }
+        assert_eq!(grants_of(&granted, "s3:"), expected, "{role}'s S3 grants");
+        let kms: Vec<&Statement> = granted
+            .iter()
+            .filter(|s| s.actions.iter().any(|a| a.starts_with("kms:")))
+            .collect();
+        let decrypt = kms
+            .iter()
+            .find(|s| s.sid == "DecryptTrailLogs")
+            .expect("DecryptTrailLogs");
+        assert_eq!(decrypt.condition.as_deref(), Some("HasTrailKmsKey"));
+        assert_eq!(decrypt.actions, set(&["kms:Decrypt"]));
+        assert_eq!(decrypt.resources, ["!Ref TrailKmsKeyArn"]);
+        let text = resource(&template, role).join("\n");
+        let decrypt = text.split("Sid: DecryptTrailLogs").nth(1).unwrap();
+        assert!(
+            decrypt.contains("kms:ViaService: !Sub\n                        - s3.${KeyRegion}.amazonaws.com"),
+            "{role}: the trail's key through S3 only:\n{decrypt}"
+        );
+    }
+    // The trail detector holds the detector's grants, with its own log group and queue and
+    // the log files instead of the batch queue.
+    let key = |s: &Statement| {
+        (
+            s.sid.clone(),
+            s.condition.clone(),
+            s.deny,
+            s.actions.clone(),
+            s.resources.clone(),
+        )
+    };
+    let detector: Vec<_> = granted_statements(&template, "DetectorRole")
+        .iter()
+        .filter(|s| !["OwnLogs", "ConsumeBatchQueue"].contains(&s.sid.as_str()))
+        .map(key)
+        .collect();
+    let trail: Vec<_> = granted_statements(&template, "TrailDetectorRole")
+        .iter()
+        .filter(|s| !["OwnLogs", "ConsumeTrailQueue", "ReadTrailLogs", "DecryptTrailLogs"].contains(&s.sid.as_str()))
+        .map(key)
+        .collect();
+    assert_eq!(trail, detector, "the trail detector's other grants are the detector's");
+    assert_eq!(
+        managed_policies(&resource(&template, "TrailDetectorRole")),
+        managed_policies(&resource(&template, "DetectorRole"))
+    );
+    let own = |role: &str| -> Vec<(String, Vec<String>)> {
+        policy_statements(&resource(&template, role))
+            .into_iter()
+            .filter(|s| s.sid == "OwnLogs")
+            .map(|s| (s.sid, s.resources))
+            .collect()
+    };
+    assert_eq!(
+        own("TrailDetectorRole"),
+        [(
+            "OwnLogs".to_owned(),
+            vec!["!GetAtt TrailDetectorLogGroup.Arn".to_owned()]
+        )]
+    );
+    assert_eq!(
+        own("BacktestDetectorRole"),
+        [(
+            "OwnLogs".to_owned(),
+            vec!["!GetAtt BacktestDetectorLogGroup.Arn".to_owned()]
+        )]
+    );
+}
+
+#[test]
+fn the_backtest_function_never_alerts_and_keeps_to_its_own_state() {
+    let template = read("infra/template.yaml");
+    let granted = granted_statements(&template, "BacktestDetectorRole");
+    for s in &granted {
+        assert!(
+            !s.actions.iter().any(|a| a.starts_with("sns:")),
+            "BacktestDetectorRole: {} grants {:?}",
+            s.sid,
+            s.actions
+        );
+        assert!(
+            !s.resources
+                .iter()
+                .any(|r| r.contains("AlertTopic") || r.contains("AlertKey")),
+            "BacktestDetectorRole: {} names the alert topic or its key",
+            s.sid
+        );
+    }
+    assert!(!environment(&template, "BacktestDetectorFunction").contains_key("AIDR_ALERT_TOPIC_ARN"));
+    // Lookups, as the detectors; nothing else of theirs.
+    assert_eq!(
+        managed_policies(&resource(&template, "BacktestDetectorRole")),
+        ["DetectorLookupsPolicy"]
+    );
+    let role = resource(&template, "BacktestDetectorRole").join("\n");
+    let state = role
+        .split("- Sid: BacktestState")
+        .nth(1)
+        .unwrap()
+        .split("- Sid: ")
+        .next()
+        .unwrap();
+    assert!(
+        state.contains("ForAllValues:StringLike:\n                    dynamodb:LeadingKeys:\n                      - \"backtest#*\"\n                      - \"backfill#*\"\n"),
+        "the back-test may only touch its own items:\n{state}"
+    );
+    let dynamo: Vec<&Statement> = granted
+        .iter()
+        .filter(|s| s.actions.iter().any(|a| a.starts_with("dynamodb:")))
+        .collect();
+    assert_eq!(
+        dynamo.len(),
+        1,
+        "BacktestDetectorRole: one DynamoDB statement, BacktestState"
+    );
+    // The bucket of results: private, TLS only, expiring.
+    let bucket = resource(&template, "BacktestBucket").join("\n");
+    for expected in [
+        "BlockPublicAcls: true",
+        "BlockPublicPolicy: true",
+        "IgnorePublicAcls: true",
+        "RestrictPublicBuckets: true",
+        "ExpirationInDays: 90",
+        "ServerSideEncryptionByDefault:",
+    ] {
+        assert!(bucket.contains(expected), "BacktestBucket lacks {expected:?}");
+    }
+    let policy = resource(&template, "BacktestBucketPolicy").join("\n");
+    assert!(
+        policy.contains("Effect: Deny") && policy.contains("aws:SecureTransport: \"false\""),
+        "{policy}"
+    );
+    // Not a publisher: the alert topic's policy does not list it.
+    let topic = resource(&template, "AlertTopicPolicy").join("\n");
+    assert!(!topic.contains("BacktestDetectorRole"), "{topic}");
 }
