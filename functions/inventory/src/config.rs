@@ -33,7 +33,7 @@ pub struct InventoryConfig {
     pub min_severity: Severity,
     /// `AIDR_ORG_ACCOUNTS`: the organization's accounts; a trust outside them is external.
     /// The accounts the function lists (`AIDR_INVENTORY_ACCOUNTS`) and its own (the alert
-    /// topic's) count too: the member roles of `member-role.yaml` trust the central account,
+    /// topic's) count too: the member roles of `member.yaml` trust the central account,
     /// and without them aidr's own roles would fail `iam.ai_role_trusted_outside_organization`
     /// in every member account.
     pub organization: Organization,
