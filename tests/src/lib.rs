@@ -6,6 +6,7 @@ pub mod inventory;
 pub mod notify;
 pub mod respond;
 pub mod runtime_api;
+pub mod trail;
 
 use std::collections::HashMap;
 use std::path::PathBuf;

@@ -262,3 +262,55 @@ async fn backtest_state_stays_in_its_own_namespace() {
         "{llm_keys:?}"
     );
 }
+
+/// The same change in two accounts of the organization: each account has its own dedupe
+/// window and stateful state, and a suppression of one account leaves the other alerted.
+#[tokio::test]
+async fn two_accounts_keep_apart_dedupe_state_and_suppressions() {
+    let in_account = |account: &str, id: &str| {
+        let text = serde_json::to_string(&event("bedrock/InvokeModel-long-term-key.json"))
+            .unwrap()
+            .replace("111122223333", account);
+        let mut event: Value = serde_json::from_str(&text).unwrap();
+        event["detail"]["eventID"] = id.into();
+        event
+    };
+    let guardrail = |account: &str, id: &str| {
+        let text = serde_json::to_string(&event("bedrock/DeleteGuardrail.json"))
+            .unwrap()
+            .replace("111122223333", account);
+        let mut event: Value = serde_json::from_str(&text).unwrap();
+        event["detail"]["eventID"] = id.into();
+        event
+    };
+    let d = detector(Mode::Live);
+    invoke(&d, &guardrail("444455556666", "g-1")).await;
+    invoke(&d, &guardrail("777788889999", "g-2")).await;
+    let accounts: Vec<Option<String>> = d.publisher.sent().into_iter().map(|f| f.account).collect();
+    assert_eq!(
+        accounts,
+        [Some("444455556666".into()), Some("777788889999".into())],
+        "one alert per account"
+    );
+    invoke(&d, &in_account("444455556666", "i-1")).await;
+    invoke(&d, &in_account("777788889999", "i-2")).await;
+    let state = d.store.keys();
+    for account in ["444455556666", "777788889999"] {
+        assert!(
+            state.iter().any(|k| k.starts_with("llm#") && k.contains(account)),
+            "{state:?}"
+        );
+    }
+
+    let mut policy = AlertPolicy::default();
+    policy.suppress_accounts = vec!["444455556666".into()];
+    let d = Detector {
+        policy,
+        ..detector(Mode::Live)
+    };
+    let out = invoke(&d, &guardrail("444455556666", "g-3")).await;
+    assert_eq!(out["silenced"], 1);
+    invoke(&d, &guardrail("777788889999", "g-4")).await;
+    let accounts: Vec<Option<String>> = d.publisher.sent().into_iter().map(|f| f.account).collect();
+    assert_eq!(accounts, [Some("777788889999".into())]);
+}
