@@ -302,8 +302,10 @@ async fn two_accounts_keep_apart_dedupe_state_and_suppressions() {
         );
     }
 
-    let mut policy = AlertPolicy::default();
-    policy.suppress_accounts = vec!["444455556666".into()];
+    let policy = AlertPolicy {
+        suppress_accounts: vec!["444455556666".into()],
+        ..AlertPolicy::default()
+    };
     let d = Detector {
         policy,
         ..detector(Mode::Live)
