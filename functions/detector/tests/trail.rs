@@ -267,22 +267,17 @@ async fn backtest_state_stays_in_its_own_namespace() {
 /// window and stateful state, and a suppression of one account leaves the other alerted.
 #[tokio::test]
 async fn two_accounts_keep_apart_dedupe_state_and_suppressions() {
-    let in_account = |account: &str, id: &str| {
-        let text = serde_json::to_string(&event("bedrock/InvokeModel-long-term-key.json"))
+    // A sample moved to `account`, with event id `id`.
+    let moved = |sample: &str, account: &str, id: &str| {
+        let text = serde_json::to_string(&event(sample))
             .unwrap()
             .replace("111122223333", account);
         let mut event: Value = serde_json::from_str(&text).unwrap();
         event["detail"]["eventID"] = id.into();
         event
     };
-    let guardrail = |account: &str, id: &str| {
-        let text = serde_json::to_string(&event("bedrock/DeleteGuardrail.json"))
-            .unwrap()
-            .replace("111122223333", account);
-        let mut event: Value = serde_json::from_str(&text).unwrap();
-        event["detail"]["eventID"] = id.into();
-        event
-    };
+    let guardrail = |account: &str, id: &str| moved("bedrock/DeleteGuardrail.json", account, id);
+    let in_account = |account: &str, id: &str| moved("bedrock/InvokeModel-long-term-key.json", account, id);
     let d = detector(Mode::Live);
     invoke(&d, &guardrail("444455556666", "g-1")).await;
     invoke(&d, &guardrail("777788889999", "g-2")).await;

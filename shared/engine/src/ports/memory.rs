@@ -45,27 +45,10 @@ impl MemoryStore {
 
     /// The keys of every stored item, window, set and record, expired ones included, sorted.
     pub fn keys(&self) -> Vec<String> {
-        let mut keys = Vec::new();
-        keys.extend(
-            lock(&self.items)
-                .map(|m| m.keys().cloned().collect::<Vec<_>>())
-                .unwrap_or_default(),
-        );
-        keys.extend(
-            lock(&self.windows)
-                .map(|m| m.keys().cloned().collect::<Vec<_>>())
-                .unwrap_or_default(),
-        );
-        keys.extend(
-            lock(&self.sets)
-                .map(|m| m.keys().cloned().collect::<Vec<_>>())
-                .unwrap_or_default(),
-        );
-        keys.extend(
-            lock(&self.records)
-                .map(|m| m.keys().cloned().collect::<Vec<_>>())
-                .unwrap_or_default(),
-        );
+        fn of<V>(map: &Mutex<HashMap<String, V>>) -> Vec<String> {
+            lock(map).map(|m| m.keys().cloned().collect()).unwrap_or_default()
+        }
+        let mut keys = [of(&self.items), of(&self.windows), of(&self.sets), of(&self.records)].concat();
         keys.sort();
         keys
     }
