@@ -1,7 +1,9 @@
-//! `aidr`: scan CloudTrail files with the detection catalog, list the catalog, show an inventory
-//! (collected live, or saved) and judge its posture, write an HTML report, and read and undo
-//! the responder's actions.
+//! `aidr`: scan CloudTrail files (local, or a trail's bucket in S3) with the detection catalog,
+//! list the catalog, show an inventory (collected live, or saved) and judge its posture, write
+//! an HTML report, read and undo the responder's actions, and queue a trail's history for the
+//! detector (backfill).
 
+mod backfill;
 mod catalog;
 mod gate;
 mod inventory;
@@ -11,6 +13,7 @@ mod posture;
 mod read_ahead;
 mod report;
 mod respond;
+mod s3;
 mod scan;
 mod source;
 
@@ -34,8 +37,9 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Replay CloudTrail files (EventBridge events, CloudTrail log files .json/.json.gz, JSON
-    /// lines; folders recursively; `-` for stdin) through the detections; AWS Config
-    /// configuration items in the same files go through the posture checks.
+    /// lines; folders recursively; `-` for stdin; a trail's log files in S3,
+    /// `s3://bucket/prefix/`, in a build with `--features aws`) through the detections; AWS
+    /// Config configuration items in the same files go through the posture checks.
     Scan(ScanArgs),
     /// Print the detection catalog: event rules, stateful detections, posture checks.
     Rules {
@@ -60,13 +64,28 @@ enum Command {
     /// The responder's audit: list recent decisions, show one, undo a reversible action
     /// (needs a build with `--features aws`, AWS credentials and the state table).
     Respond(respond::RespondArgs),
+    /// Queue a trail's CloudTrail log files in S3 (a prefix, a range of days) for the deployed
+    /// detector, counted under a run id; `backfill status RUN` follows the run (needs a build
+    /// with `--features aws`, AWS credentials, the queue and the state table).
+    Backfill(backfill::BackfillArgs),
 }
 
 #[derive(clap::Args)]
 struct ScanArgs {
-    /// Files, folders, or `-` for standard input.
+    /// Files, folders, `-` for standard input, or `s3://bucket/prefix/` (the CloudTrail log
+    /// files under it).
     #[arg(required = true)]
     paths: Vec<PathBuf>,
+    /// s3://: only log files of this day or later (UTC, by the date in their key), YYYY-MM-DD.
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = aidr_engine::trail::parse_day)]
+    from: Option<i64>,
+    /// s3://: only log files of this day or earlier, YYYY-MM-DD.
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = aidr_engine::trail::parse_day)]
+    to: Option<i64>,
+    /// s3://: objects opened at once, ahead of the readers (1 to 64).
+    #[arg(long, value_name = "N", default_value_t = s3::DEFAULT_CONCURRENCY,
+          value_parser = clap::value_parser!(u16).range(1..=64))]
+    concurrency: u16,
     #[arg(long, value_enum, default_value_t = output::Format::Table)]
     format: output::Format,
     #[command(flatten)]
@@ -113,11 +132,21 @@ fn main() -> ExitCode {
         Command::Paths(args) => paths::main(args),
         Command::Report(args) => report::main(args),
         Command::Respond(args) => return respond::main(args),
+        Command::Backfill(args) => return backfill::main(args),
     };
     result.unwrap_or_else(|e| {
         eprintln!("aidr: {e}");
         ExitCode::from(2)
     })
+}
+
+/// Without the `aws` feature `what` cannot reach AWS: says how to build it; exit status 2.
+#[cfg(not(feature = "aws"))]
+fn without_aws(what: &str) -> ExitCode {
+    eprintln!(
+        "aidr: this build has no AWS support (the scan needs none); build {what} with `cargo install --path cli --features aws`"
+    );
+    ExitCode::from(2)
 }
 
 fn write_stdout(bytes: &[u8]) -> std::io::Result<()> {
@@ -143,10 +172,37 @@ fn organization(accounts: &[String]) -> Result<Organization, ExitCode> {
     })
 }
 
+/// The local paths and the S3 URLs of `scan`'s arguments, checked with `--from` and `--to`.
+///
+/// # Errors
+/// A message when an S3 URL is malformed, `--from` is after `--to`, or they are given
+/// without an S3 URL.
+fn scan_sources(args: &ScanArgs) -> Result<(Vec<PathBuf>, Vec<s3::S3Url>), String> {
+    let (mut local, mut urls) = (Vec::new(), Vec::new());
+    for path in &args.paths {
+        match path.to_str().filter(|p| s3::is_s3_url(p)) {
+            Some(url) => urls.push(s3::parse_url(url)?),
+            None => local.push(path.clone()),
+        }
+    }
+    backfill::check_days(args.from, args.to)?;
+    if urls.is_empty() && (args.from.is_some() || args.to.is_some()) {
+        return Err("--from and --to choose the days of the log files of s3:// URLs, and no s3:// URL is given".into());
+    }
+    Ok((local, urls))
+}
+
 fn run_scan(args: ScanArgs) -> std::io::Result<ExitCode> {
     let organization = match args.gate.organization() {
         Ok(o) => o,
         Err(code) => return Ok(code),
+    };
+    let (local, urls) = match scan_sources(&args) {
+        Ok(sources) => sources,
+        Err(e) => {
+            eprintln!("aidr: {e}");
+            return Ok(ExitCode::from(2));
+        }
     };
     let mut settings = StatefulSettings::default();
     for setting in &args.stateful_settings {
@@ -164,7 +220,16 @@ fn run_scan(args: ScanArgs) -> std::io::Result<ExitCode> {
     if let Some(page) = out.page_mut() {
         page.sources = args.paths.iter().map(|p| p.display().to_string()).collect();
     }
-    let report = scan::run(&pipeline, &args.paths, args.threads.map(usize::from), &mut out)?;
+    let remote = match urls.is_empty() {
+        true => None,
+        false => Some(s3::scan_inputs(
+            &urls,
+            args.from,
+            args.to,
+            usize::from(args.concurrency),
+        )?),
+    };
+    let report = scan::run(&pipeline, &local, remote, args.threads.map(usize::from), &mut out)?;
     report.print_summary(&mut std::io::stderr());
     let failed = args.gate.fails(out.highest());
     Ok(if report.io_errors > 0 {
@@ -174,4 +239,95 @@ fn run_scan(args: ScanArgs) -> std::io::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("aidr").chain(args.iter().copied()))
+    }
+
+    fn scan_args(args: &[&str]) -> ScanArgs {
+        match parse(&[&["scan"], args].concat()).unwrap().command {
+            Command::Scan(args) => args,
+            _ => panic!("not a scan"),
+        }
+    }
+
+    #[test]
+    fn backfill_and_its_status_parse_and_check_their_flags() {
+        let queue = ["backfill", "--bucket", "trail-logs", "--queue-url", "https://sqs/q"];
+        let Command::Backfill(args) = parse(&queue).unwrap().command else {
+            panic!()
+        };
+        assert!(args.command.is_none());
+        assert_eq!(
+            (args.queue.bucket.as_deref(), args.queue.prefix.as_str()),
+            (Some("trail-logs"), "")
+        );
+        let Command::Backfill(args) = parse(&["backfill", "status", "r-1", "--table", "t", "--json"])
+            .unwrap()
+            .command
+        else {
+            panic!()
+        };
+        let Some(backfill::BackfillCommand::Status(status)) = args.command else {
+            panic!()
+        };
+        assert_eq!(
+            (status.run.as_str(), status.table.as_deref(), status.json),
+            ("r-1", Some("t"), true)
+        );
+
+        // A dry run needs no queue; a real one does, and a bucket.
+        assert!(parse(&["backfill", "--bucket", "trail-logs", "--dry-run"]).is_ok());
+        assert!(parse(&["backfill", "--bucket", "trail-logs"]).is_err());
+        assert!(parse(&["backfill", "--queue-url", "https://sqs/q"]).is_err());
+        for bad in [
+            &[&queue[..], &["--run", "has space"]].concat()[..],
+            &[&queue[..], &["--from", "2026-13-01"]].concat(),
+            &["backfill", "--bucket", "a/b", "--dry-run"],
+            &["backfill", "status", "bad/run"],
+            &["backfill", "status"],
+            &[&queue[..], &["status", "r1"]].concat(),
+        ] {
+            assert!(parse(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn scan_splits_s3_urls_from_paths_and_checks_the_days() {
+        let args = scan_args(&[
+            "events/",
+            "s3://trail-logs/AWSLogs/",
+            "--from",
+            "2026-10-01",
+            "--to",
+            "2026-10-02",
+        ]);
+        let (local, urls) = scan_sources(&args).unwrap();
+        assert_eq!(local, [PathBuf::from("events/")]);
+        assert_eq!(urls[0].bucket, "trail-logs");
+        assert_eq!(args.concurrency, s3::DEFAULT_CONCURRENCY);
+        let only_local = scan_args(&["events/", "--from", "2026-10-01"]);
+        assert!(scan_sources(&only_local).unwrap_err().contains("no s3:// URL"));
+        let reversed = scan_args(&["s3://trail-logs/", "--from", "2026-10-02", "--to", "2026-10-01"]);
+        assert!(scan_sources(&reversed).unwrap_err().contains("is after"));
+        assert!(scan_sources(&scan_args(&["s3://x"])).is_err());
+        assert!(parse(&["scan", "s3://trail-logs/", "--concurrency", "0"]).is_err());
+    }
+
+    #[test]
+    fn organization_goes_with_neither_accounts_nor_a_saved_inventory() {
+        assert!(parse(&["inventory", "--organization", "--region", "us-east-1"]).is_ok());
+        assert!(parse(&["paths", "--organization", "--role-name", "reader"]).is_ok());
+        for command in ["inventory", "posture", "paths", "report"] {
+            assert!(parse(&[command, "--organization", "--account", "111122223333"]).is_err());
+            assert!(parse(&[command, "--organization", "--from", "inv.json"]).is_err());
+        }
+    }
 }

@@ -237,10 +237,7 @@ pub fn main(args: RespondArgs) -> std::process::ExitCode {
 /// Without the `aws` feature the commands cannot reach AWS: says how to build them.
 #[cfg(not(feature = "aws"))]
 pub fn main(_: RespondArgs) -> std::process::ExitCode {
-    eprintln!(
-        "aidr: this build has no AWS support (the scan needs none); build the respond commands with `cargo install --path cli --features aws`"
-    );
-    std::process::ExitCode::from(2)
+    crate::without_aws("the respond commands")
 }
 
 #[cfg(test)]

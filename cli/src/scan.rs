@@ -1,8 +1,9 @@
-//! `aidr scan`: finds the input files, streams them through the pipeline on all cores (many
-//! files side by side, and a large JSON-lines file cut into chunks at line ends), finishes it
-//! (the stateful detections, in event-time order over all files, on an in-memory store), and
-//! gathers findings (in a stable order) and counts. Memory stays bounded whatever the size of
-//! the input: a buffer per file being read, a chunk per thread, and what was found.
+//! `aidr scan`: finds the input files (and takes the objects listed in S3), streams them
+//! through the pipeline on all cores (many files side by side, and a large JSON-lines file cut
+//! into chunks at line ends), finishes it (the stateful detections, in event-time order over
+//! all files, on an in-memory store), and gathers findings (in a stable order) and counts.
+//! Memory stays bounded whatever the size of the input: a buffer per file being read, a chunk
+//! per thread, and what was found.
 
 use std::collections::{BTreeMap, HashSet};
 use std::fs::File;
@@ -26,11 +27,20 @@ const MAX_ERRORS_SHOWN: u64 = 50;
 /// The size of the chunks a JSON-lines input is cut into for reading on many threads.
 const CHUNK: usize = 8 << 20;
 
-/// One input: a file or standard input.
+/// One input: a file, standard input, or an object read from elsewhere ([`Remote`]).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 enum Input {
     File(PathBuf),
     Stdin,
+    Remote { name: String, size: u64 },
+}
+
+/// Objects read from elsewhere (S3), after the local inputs, in this order: each one's name
+/// (what errors name: `s3://bucket/key`) and size in bytes, and what opens them: each call
+/// gives the stored bytes (gzip or not) of the next one, streamed.
+pub struct Remote {
+    pub objects: Vec<(String, u64)>,
+    pub open: Box<dyn FnMut() -> std::io::Result<Box<dyn Read + Send>> + Send>,
 }
 
 /// Counts the bytes read from an input, for the progress indicator.
@@ -52,13 +62,19 @@ impl Input {
         match self {
             Input::File(p) => p.display().to_string(),
             Input::Stdin => "-".into(),
+            Input::Remote { name, .. } => name.clone(),
         }
     }
 
     /// The input's bytes (gunzipped when gzip) and their layout: by file name, or for stdin
     /// from the first bytes. With `spare_cores`, a large gzip input is decompressed on a
-    /// thread of its own.
-    fn open(&self, done: &Arc<AtomicU64>, spare_cores: bool) -> std::io::Result<(Bytes, Layout)> {
+    /// thread of its own. A remote input is the next one `remote` opens.
+    fn open(
+        &self,
+        done: &Arc<AtomicU64>,
+        spare_cores: bool,
+        remote: &mut dyn FnMut() -> std::io::Result<Bytes>,
+    ) -> std::io::Result<(Bytes, Layout)> {
         let (raw, size): (Box<dyn Read + Send>, _) = match self {
             Input::File(p) => {
                 let file = File::open(p)?;
@@ -66,6 +82,7 @@ impl Input {
                 (Box::new(file), size)
             }
             Input::Stdin => (Box::new(std::io::stdin()), u64::MAX),
+            Input::Remote { size, .. } => (remote()?, *size),
         };
         let mut raw = BufReader::new(Counted {
             inner: raw,
@@ -79,6 +96,7 @@ impl Input {
         let mut bytes = BufReader::with_capacity(1 << 16, decoded);
         let layout = match self {
             Input::File(p) => Layout::for_name(&p.to_string_lossy()),
+            Input::Remote { name, .. } => Layout::for_name(name),
             // Unreadable from the start (corrupt gzip): reading says so, like for a file.
             Input::Stdin => std::io::BufRead::fill_buf(&mut bytes).map_or(Layout::Stream, Layout::sniff),
         };
@@ -179,6 +197,8 @@ struct Units {
     chunks: Option<(Arc<str>, LineChunks<Bytes>, bool)>,
     done: Arc<AtomicU64>,
     spare_cores: bool,
+    /// Opens the remote inputs, in order.
+    remote: Box<dyn FnMut() -> std::io::Result<Bytes> + Send>,
 }
 
 impl Iterator for Units {
@@ -200,7 +220,9 @@ impl Iterator for Units {
             }
             let input = self.inputs.next()?;
             let name = input.name();
-            match input.open(&self.done, self.spare_cores) {
+            match input.open(&self.done, self.spare_cores, &mut self.remote) {
+                // A remote input's error names it already.
+                Err(e) if matches!(input, Input::Remote { .. }) => return Some(Unit::Unopened(e.to_string())),
                 Err(e) => return Some(Unit::Unopened(format!("{name}: {e}"))),
                 Ok((bytes, Layout::Lines)) => self.chunks = Some((name.into(), LineChunks::new(bytes, CHUNK), false)),
                 Ok((bytes, _)) => return Some(Unit::Whole { name, bytes }),
@@ -332,16 +354,18 @@ fn hand_out(at: Place<'_>, style: &Style, part: &mut Evaluation) {
 /// Where a unit is: the window, its sequence number, and the channel to the writer.
 type Place<'a> = (&'a Window, usize, &'a mpsc::Sender<(usize, Message)>);
 
-/// Scans `paths` with `pipeline` on `threads` workers (all cores when `None`), handing
-/// findings to `out` in input order (inputs sorted by name, records in file order), then the
-/// stateful detections' findings in event-time order. Unreadable files and records are
-/// reported on stderr and counted in the [`Report`], not returned as errors.
+/// Scans `paths` and then the `remote` objects with `pipeline` on `threads` workers (all cores
+/// when `None`), handing findings to `out` in input order (local inputs sorted by name, then
+/// the remote ones in their order; records in file order), then the stateful detections'
+/// findings in event-time order. Unreadable files, objects and records are reported on
+/// stderr and counted in the [`Report`], not returned as errors.
 ///
 /// # Errors
 /// When the worker pool cannot start, or `out` cannot be written.
 pub fn run(
     pipeline: &Pipeline,
     paths: &[PathBuf],
+    remote: Option<Remote>,
     threads: Option<usize>,
     out: &mut Output,
 ) -> std::io::Result<Report> {
@@ -360,11 +384,19 @@ pub fn run(
     }
     inputs.sort();
     inputs.dedup();
+    let open_remote = match remote {
+        Some(Remote { objects, open }) => {
+            inputs.extend(objects.into_iter().map(|(name, size)| Input::Remote { name, size }));
+            open
+        }
+        None => Box::new(|| Err(std::io::Error::other("no remote input"))),
+    };
     let total_bytes: u64 = inputs
         .iter()
         .filter_map(|i| match i {
             Input::File(p) => std::fs::metadata(p).ok().map(|m| m.len()),
             Input::Stdin => None,
+            Input::Remote { size, .. } => Some(*size),
         })
         .sum();
     let mut report = Report {
@@ -392,6 +424,7 @@ pub fn run(
         chunks: None,
         done: done_bytes.clone(),
         spare_cores: pool.current_num_threads() > 1,
+        remote: open_remote,
     };
     let mut evaluations = Vec::new();
     let written: std::io::Result<()> = std::thread::scope(|s| {

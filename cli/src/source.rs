@@ -33,6 +33,11 @@ pub struct Source {
     /// account). Others are reached through `--role-name`.
     #[arg(long = "account", value_name = "ACCOUNT_ID", value_delimiter = ',', value_parser = account, conflicts_with = "from")]
     pub accounts: Vec<String>,
+    /// Live: every active account of your organization (`organizations:ListAccounts`, allowed
+    /// to its management account and delegated administrators), a few at a time; others than
+    /// your credentials' own are reached through `--role-name`.
+    #[arg(long, conflicts_with_all = ["from", "accounts"])]
+    pub organization: bool,
     /// Live: the role assumed in accounts other than your credentials' own.
     #[arg(long, value_name = "NAME", default_value = DEFAULT_ROLE_NAME, conflicts_with = "from")]
     pub role_name: String,
@@ -95,15 +100,14 @@ fn live(source: &Source) -> std::io::Result<Inventory> {
 
 #[cfg(feature = "aws")]
 mod aws {
-    //! The live collection: the standard credential chain, one account after the other.
+    //! The live collection: the standard credential chain, a few accounts at a time
+    //! (`aidr_aws::inventory::ACCOUNTS_AT_ONCE`), each reported as it is done.
 
     use std::time::{Duration, Instant};
 
-    use aidr_aws::inventory::{CollectOptions, collect as collect_accounts};
+    use aidr_aws::inventory::{CollectOptions, collect_reporting, organization_accounts};
     use aidr_engine::inventory::Inventory;
     use aidr_engine::time::now_secs;
-    use aws_config::BehaviorVersion;
-    use aws_config::timeout::TimeoutConfig;
 
     use super::Source;
 
@@ -137,49 +141,27 @@ mod aws {
     /// Collects the inventory of `source`'s accounts and regions; says on stderr what it
     /// collects, each account's counts and gaps as they come, and a summary.
     pub fn collect(source: &Source) -> std::io::Result<Inventory> {
-        let options = options(source)?;
+        let mut options = options(source)?;
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-        eprintln!(
-            "aidr: collecting the AI inventory live: accounts {}; regions {}; role {} in other accounts; jobs of the last {} days",
-            list(&options.accounts, "(your credentials' own)"),
-            list(&options.regions, "(every enabled region)"),
-            options.role_name,
-            options.recent_days,
-        );
         let started = Instant::now();
         let inventory = runtime.block_on(async {
-            // The SDK bounds only the connection by default: a call that gets no answer would
-            // wait for ever. A call may take its retries (throttling) for about a minute.
-            let timeouts = TimeoutConfig::builder()
-                .connect_timeout(Duration::from_secs(5))
-                .operation_attempt_timeout(Duration::from_secs(30))
-                .operation_timeout(Duration::from_secs(90))
-                .build();
-            let config = aws_config::defaults(BehaviorVersion::latest())
-                .timeout_config(timeouts)
-                .load()
-                .await;
-            // One account at a time, to report each as it is done.
-            let accounts: Vec<Vec<String>> = match options.accounts.is_empty() {
-                true => vec![Vec::new()],
-                false => options.accounts.iter().map(|a| vec![a.clone()]).collect(),
-            };
-            let mut all: Option<Inventory> = None;
-            for accounts in accounts {
-                let one = CollectOptions {
-                    accounts,
-                    ..options.clone()
-                };
-                let account_started = Instant::now();
-                let found = collect_accounts(&config, &one, now_secs()).await;
-                report(&found, account_started.elapsed());
-                match &mut all {
-                    Some(all) => all.extend(found),
-                    None => all = Some(found),
-                }
+            let config = crate::s3::aws::config().await;
+            if source.organization {
+                options.accounts = organization_accounts(&config).await.map_err(std::io::Error::other)?;
+                eprintln!(
+                    "aidr: the organization has {} active accounts",
+                    options.accounts.len()
+                );
             }
-            all.unwrap_or_default()
-        });
+            eprintln!(
+                "aidr: collecting the AI inventory live: accounts {}; regions {}; role {} in other accounts; jobs of the last {} days",
+                list(&options.accounts, "(your credentials' own)"),
+                list(&options.regions, "(every enabled region)"),
+                options.role_name,
+                options.recent_days,
+            );
+            Ok::<_, std::io::Error>(collect_reporting(&config, &options, now_secs(), report).await)
+        })?;
         if inventory.scopes.is_empty() {
             // Only when the caller's identity could not be learnt: the one gap says why.
             let why = inventory

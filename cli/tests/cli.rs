@@ -515,6 +515,24 @@ fn respond_without_the_aws_feature_says_how_to_build_it() {
 }
 
 #[test]
+#[cfg(not(feature = "aws"))]
+fn s3_and_backfill_without_the_aws_feature_say_how_to_build_them() {
+    for args in [
+        &["scan", "events/", "s3://trail-logs/AWSLogs/"][..],
+        &["backfill", "--bucket", "trail-logs", "--dry-run"],
+        &["backfill", "status", "r1"],
+    ] {
+        let out = aidr(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("--features aws"), "{args:?}: {stderr}");
+    }
+    let out = aidr(&["scan", "events/", "--from", "2026-10-01"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no s3:// URL"));
+}
+
+#[test]
 #[cfg(feature = "aws")]
 fn respond_gives_up_on_an_endpoint_that_never_answers() {
     use std::time::{Duration, Instant};

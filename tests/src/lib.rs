@@ -2,6 +2,7 @@
 //! `scripts/test`, reached through the real SDK clients with `AWS_ENDPOINT_URL`), and a Lambda
 //! Runtime API that drives the real Lambda binaries.
 
+pub mod cli;
 pub mod inventory;
 pub mod notify;
 pub mod respond;

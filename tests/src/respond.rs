@@ -4,7 +4,7 @@
 //! another account; CloudTrail samples moved to the account, region and names of those
 //! targets; the audit records and follow-ups the responder leaves; the `aidr` command line.
 
-use std::process::{Command, Output};
+use std::process::Output;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
@@ -14,7 +14,6 @@ use aws_config::sts::AssumeRoleProvider;
 use aws_sdk_iam::types::Tag;
 use serde_json::{Value, json};
 
-use crate::runtime_api::function_binary;
 use crate::{Stack, sample};
 
 /// moto's default account, the one its plain credentials act in.
@@ -287,20 +286,8 @@ pub fn action_id(follow_up: &Value) -> String {
 pub fn aidr(stack: &Stack, args: &[&str]) -> Output {
     let mut env = stack.detector_env();
     env.retain(|(k, _)| k.starts_with("AWS_"));
-    let out = Command::new(function_binary("aidr", "debug"))
-        .args(args)
-        .args(["--table", &stack.table])
-        .env_remove("AIDR_STATE_TABLE")
-        .env_remove("AIDR_RESPONDER_ROLE_NAME")
-        .envs(env)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        !(out.status.code() == Some(2) && stderr.contains("--features aws")),
-        "the aidr binary was built without the respond commands: build it with `cargo build -p aidr --features aidr/aws` (scripts/test does)\n{stderr}"
-    );
-    out
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    crate::cli::aidr_with(&[args, &["--table", &stack.table]].concat(), &env)
 }
 
 /// [`aidr`], which must succeed; returns what it printed.

@@ -7,13 +7,12 @@
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
-use std::process::{Command, Output};
 
+use aidr_e2e::cli::{aidr, aidr_ok};
 use aidr_e2e::emulator;
 use aidr_e2e::fresh_account;
 use aidr_e2e::inventory::{MOTO_LACKS_PER_ACCOUNT, MOTO_LACKS_PER_REGION};
 use aidr_e2e::respond::{in_region, member_config};
-use aidr_e2e::runtime_api::function_binary;
 use aidr_engine::inventory::{Inventory, types};
 use aws_config::SdkConfig;
 use aws_sdk_sagemaker::types as sm;
@@ -77,31 +76,6 @@ async fn seed(config: &SdkConfig) -> String {
         .await
         .unwrap();
     account
-}
-
-/// Runs the real `aidr` with the emulator's environment; calls are not retried (moto answers
-/// the calls it lacks with HTTP 500).
-fn aidr(args: &[&str]) -> Output {
-    let out = Command::new(function_binary("aidr", "debug"))
-        .args(args)
-        .env("AWS_MAX_ATTEMPTS", "1")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        !(out.status.code() == Some(2) && stderr.contains("--features aws")),
-        "the aidr binary was built without live collection: build it with `cargo build -p aidr --features aidr/aws` (scripts/test does)\n{stderr}"
-    );
-    out
-}
-
-/// [`aidr`], which must exit 0; returns stdout and stderr.
-fn aidr_ok(args: &[&str]) -> (String, String) {
-    let out = aidr(args);
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert_eq!(out.status.code(), Some(0), "aidr {args:?}:\n{stderr}");
-    (String::from_utf8(out.stdout).unwrap(), stderr)
 }
 
 /// The live flags for the member account in both regions.

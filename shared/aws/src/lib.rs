@@ -6,7 +6,8 @@
 //! Bedrock guardrails: `lookup::AwsLookup`. Both reach member accounts through a role they
 //! assume there (the `accounts` module they share). With the `inventory` feature, the AI
 //! inventory collector: `inventory::collect`. With the `s3` feature, S3 objects: `s3::S3Objects`
-//! (the organization trail's log files, back-test findings).
+//! (the organization trail's log files, back-test findings), and `backfill`, which queues a
+//! trail's log files for the detector.
 
 #[cfg(feature = "accounts")]
 mod accounts;
@@ -15,11 +16,16 @@ mod assume;
 #[cfg(any(feature = "respond", feature = "inventory"))]
 mod bedrock_logging;
 mod failure;
-#[cfg(all(test, any(feature = "respond", feature = "lookup", feature = "inventory")))]
+#[cfg(all(
+    test,
+    any(feature = "respond", feature = "lookup", feature = "inventory", feature = "s3")
+))]
 mod mock;
 #[cfg(feature = "accounts")]
 mod sdk_error;
 
+#[cfg(feature = "s3")]
+pub mod backfill;
 pub mod config;
 pub mod dynamo;
 pub mod init_error;

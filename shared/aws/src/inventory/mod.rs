@@ -17,9 +17,9 @@
 //! | `iam` (region `global`) | `GetAccountAuthorizationDetails` (without AWS managed policies: the catalogue is large), `GetPolicy`+`GetPolicyVersion` of the AWS managed policies principals attach, `ListAccessKeys`+`GetAccessKeyLastUsed`, `ListServiceSpecificCredentials` | roles and users that may use AI services; roles the resources run as; roles open to other accounts that may reach the resources' training data |
 //! | `account`, `sts` | `ListRegions`, `GetCallerIdentity`, `AssumeRole` | |
 //!
-//! Throttling is left to the SDK's retries ([`CollectOptions::retry`]); a few regions of an
-//! account are collected at a time ([`REGIONS_AT_ONCE`]), the calls of one region one after
-//! the other.
+//! Throttling is left to the SDK's retries ([`CollectOptions::retry`]); a few accounts are
+//! collected at a time ([`ACCOUNTS_AT_ONCE`]), a few regions of each account at a time
+//! ([`REGIONS_AT_ONCE`]), the calls of one region one after the other.
 //!
 //! The collecting identity needs the permissions of those calls, listed in [`PERMISSIONS`]; in
 //! other accounts, the role [`CollectOptions::role_name`] must have them and trust the caller
@@ -33,6 +33,7 @@ mod found;
 mod gap;
 mod iam;
 mod json;
+mod organization;
 mod permissions;
 mod regions;
 mod sagemaker;
@@ -41,7 +42,7 @@ mod save;
 #[cfg(test)]
 mod tests;
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use aidr_engine::inventory::{Gap, Inventory, Scope};
 use aidr_engine::ports::InventorySource;
@@ -53,6 +54,7 @@ use aws_types::sdk_config::SharedTimeSource;
 use futures_util::StreamExt;
 use futures_util::stream;
 
+pub use organization::{ORGANIZATION_PERMISSIONS, organization_accounts};
 pub use permissions::PERMISSIONS;
 pub use save::{RESOURCE_PREFIX, RUN_PREFIX, SAVED_FOR, save};
 
@@ -81,6 +83,9 @@ impl InventorySource for AwsInventory {
 
 use accounts::{Identity, Members};
 use found::{Clock, Found};
+
+/// How many accounts are collected at the same time.
+pub const ACCOUNTS_AT_ONCE: usize = 8;
 
 /// How many regions of an account are collected at the same time.
 pub const REGIONS_AT_ONCE: usize = 4;
@@ -142,6 +147,18 @@ impl Default for CollectOptions {
 /// collected unless `options.accounts` names some; those are then all reached through the role
 /// (partition `aws`).
 pub async fn collect(config: &SdkConfig, options: &CollectOptions, now: i64) -> Inventory {
+    collect_reporting(config, options, now, |_, _| {}).await
+}
+
+/// [`collect`], handing each account's inventory to `done` as soon as that account is
+/// collected (accounts finish in any order), with the time it took; the inventory returned
+/// has the accounts in the order of `options.accounts`.
+pub async fn collect_reporting(
+    config: &SdkConfig,
+    options: &CollectOptions,
+    now: i64,
+    mut done: impl FnMut(&Inventory, Duration) + Send,
+) -> Inventory {
     let clock = Clock::new(now);
     let mut builder = config.to_builder();
     builder.set_retry_config(Some(options.retry.clone()));
@@ -172,11 +189,34 @@ pub async fn collect(config: &SdkConfig, options: &CollectOptions, now: i64) -> 
         (_, false) => options.accounts.clone(),
     };
     let members = Members::new(&base, &options.role_name);
-    for account in &accounts {
-        let found = collect_account(&base, own.as_ref().ok(), &members, account, options, clock).await;
+    let own = own.as_ref().ok();
+    // Made first (not polled): a closure of the stream making them would hold the borrows
+    // for any lifetime, which the `Send` future of `AwsInventory` cannot show.
+    let each: Vec<_> = accounts
+        .iter()
+        .enumerate()
+        .map(|(i, account)| timed(i, collect_account(&base, own, &members, account, options, clock)))
+        .collect();
+    let mut collected: Vec<(usize, Inventory)> = stream::iter(each)
+        .buffer_unordered(ACCOUNTS_AT_ONCE)
+        .map(|(i, found, took)| {
+            done(&found, took);
+            (i, found)
+        })
+        .collect()
+        .await;
+    collected.sort_by_key(|(i, _)| *i);
+    for (_, found) in collected {
         inventory.extend(found);
     }
     inventory
+}
+
+/// `collect`'s account `i`, with the time it took.
+async fn timed(i: usize, collect: impl Future<Output = Inventory>) -> (usize, Inventory, Duration) {
+    let started = Instant::now();
+    let found = collect.await;
+    (i, found, started.elapsed())
 }
 
 /// The inventory of one account: its regions, then IAM.

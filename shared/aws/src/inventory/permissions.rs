@@ -62,6 +62,7 @@ pub const PERMISSIONS: &[&str] = &[
 mod tests {
     use std::collections::BTreeSet;
 
+    use super::super::ORGANIZATION_PERMISSIONS;
     use super::PERMISSIONS;
 
     /// `list_agent_runtimes` -> `ListAgentRuntimes`.
@@ -112,6 +113,8 @@ mod tests {
         calls
     }
 
+    /// Every SDK call in `src/inventory` is the collector's, but for `aidr inventory
+    /// --organization`'s listing of the accounts, whose action is kept apart.
     #[test]
     fn every_sdk_call_of_the_collector_has_its_permission_and_no_more() {
         let listed: BTreeSet<String> = PERMISSIONS
@@ -120,6 +123,15 @@ mod tests {
             .map(|p| p.split_once(':').unwrap().1.to_owned())
             .collect();
         assert_eq!(listed.len() + 2, PERMISSIONS.len(), "a permission is listed twice");
+        assert!(ORGANIZATION_PERMISSIONS.iter().all(|p| !PERMISSIONS.contains(p)));
+        let listed: BTreeSet<String> = listed
+            .into_iter()
+            .chain(
+                ORGANIZATION_PERMISSIONS
+                    .iter()
+                    .map(|p| p.split_once(':').unwrap().1.to_owned()),
+            )
+            .collect();
         let called = calls_in_source();
         assert!(called.contains("ListAgentRuntimes") && called.contains("GetAccountAuthorizationDetails"));
         let called: BTreeSet<String> = called.into_iter().filter(|c| c != "GetCallerIdentity").collect();
