@@ -1,8 +1,8 @@
 //! `aidr backfill`: queues the CloudTrail log files of a trail's bucket (a prefix, a range of
-//! days) for the detector, one message per file, and counts them in the state table under a
-//! run id; `aidr backfill status RUN` reads the run's counters (queued, done, failed,
-//! findings). With the `aws` feature the commands reach S3, SQS and DynamoDB with the caller's
-//! AWS credentials; the sending is `aidr_aws::backfill`'s.
+//! days) for the back-test detector, one message per file, and counts them in the state table
+//! under a run id; `aidr backfill status RUN` reads the run's counters (queued, done, failed,
+//! findings). With the `aws` feature the commands reach S3, SQS and DynamoDB with the
+//! caller's AWS credentials; the sending is `aidr_aws::backfill`'s.
 
 // Without the `aws` feature only the tests run the status on a store.
 #![cfg_attr(not(feature = "aws"), allow(dead_code))]
@@ -45,7 +45,7 @@ pub struct QueueArgs {
     /// The last day of log files, YYYY-MM-DD.
     #[arg(long, value_name = "YYYY-MM-DD", value_parser = trail::parse_day)]
     pub to: Option<i64>,
-    /// The detector's trail queue.
+    /// The backfill queue (the stack's `BackfillQueueUrl`).
     #[arg(long, value_name = "URL", required_unless_present = "dry_run")]
     pub queue_url: Option<String>,
     /// The state table (default: `AIDR_STATE_TABLE`).

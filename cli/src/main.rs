@@ -65,8 +65,8 @@ enum Command {
     /// (needs a build with `--features aws`, AWS credentials and the state table).
     Respond(respond::RespondArgs),
     /// Queue a trail's CloudTrail log files in S3 (a prefix, a range of days) for the deployed
-    /// detector, counted under a run id; `backfill status RUN` follows the run (needs a build
-    /// with `--features aws`, AWS credentials, the queue and the state table).
+    /// back-test detector, counted under a run id; `backfill status RUN` follows the run
+    /// (needs a build with `--features aws`, AWS credentials, the queue and the state table).
     Backfill(backfill::BackfillArgs),
 }
 

@@ -5,38 +5,35 @@
 //! count; `aidr inventory --organization` collects every account of moto's organization.
 
 use std::collections::BTreeSet;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use aidr_e2e::cli::{aidr, aidr_ok, aidr_ok_with, aidr_with};
 use aidr_e2e::respond::member_config;
+use aidr_e2e::trail::{client, log_file, log_key, put};
 use aidr_e2e::{Stack, emulator, fresh_account, receive, sample, unique};
 use aidr_engine::inventory::Inventory;
 use aidr_engine::trail::backfill_message;
 use aws_config::SdkConfig;
 use aws_sdk_iam::config::ProvideCredentials;
-use aws_sdk_s3::primitives::ByteStream;
 use serde_json::{Value, json};
 
 const ORG: &str = "o-aa111bb222";
 const A: &str = "111122223333";
 const B: &str = "444455556666";
 
-/// A log file's key in the organization trail's layout.
-fn log_key(kind: &str, account: &str, region: &str, day: u32, n: u32) -> String {
-    format!(
-        "AWSLogs/{ORG}/{account}/{kind}/{region}/2026/10/{day:02}/{account}_{kind}_{region}_202610{day:02}T0{n}05Z_a{n}.json.gz"
-    )
+/// The key of log file `n` of `account` in `region` on October `day` 2026, of `kind`
+/// (`CloudTrail`, `CloudTrail-Digest`, `CloudTrail-Insight`).
+fn key(kind: &str, account: &str, region: &str, day: u32, n: u32) -> String {
+    let key = log_key(account, region, &format!("2026/10/{day:02}"), &format!("a{n}"));
+    assert!(key.starts_with(&format!("AWSLogs/{ORG}/")), "{key}");
+    key.replacen("/CloudTrail/", &format!("/{kind}/"), 1)
 }
 
 /// A gzip CloudTrail log file holding the records of the sample events `samples`.
-fn log_file(samples: &[&str]) -> Vec<u8> {
+fn records(samples: &[&str]) -> Vec<u8> {
     let records: Vec<Value> = samples.iter().map(|s| sample(s)["detail"].clone()).collect();
-    let body = json!({ "Records": records }).to_string();
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    gz.write_all(body.as_bytes()).unwrap();
-    gz.finish().unwrap()
+    log_file(&records)
 }
 
 /// Samples that make findings (and one that makes none).
@@ -54,33 +51,26 @@ const ELSEWHERE: &[&str] = &["iam/CreateRole-external-account.json"];
 /// bucket and the log files (key, bytes) of days 1 to 3.
 async fn trail_bucket(config: &SdkConfig) -> (String, Vec<(String, Vec<u8>)>) {
     let bucket = unique("aidr-trail");
-    let s3 = aws_sdk_s3::Client::new(config);
-    s3.create_bucket().bucket(&bucket).send().await.unwrap();
+    client(config).create_bucket().bucket(&bucket).send().await.unwrap();
     let logs = vec![
-        (log_key("CloudTrail", A, "us-east-1", 1, 1), log_file(DAY1)),
-        (log_key("CloudTrail", A, "us-east-1", 2, 2), log_file(DAY2)),
-        (log_key("CloudTrail", A, "us-east-1", 3, 3), log_file(DAY3)),
-        (log_key("CloudTrail", B, "eu-west-1", 2, 4), log_file(DAY1)),
+        (key("CloudTrail", A, "us-east-1", 1, 1), records(DAY1)),
+        (key("CloudTrail", A, "us-east-1", 2, 2), records(DAY2)),
+        (key("CloudTrail", A, "us-east-1", 3, 3), records(DAY3)),
+        (key("CloudTrail", B, "eu-west-1", 2, 4), records(DAY1)),
     ];
-    let mut corrupt = log_file(DAY3);
+    let mut corrupt = records(DAY3);
     corrupt.truncate(corrupt.len() / 2);
     let others = [
-        (log_key("CloudTrail", A, "us-east-1", 4, 5), corrupt),
-        (log_key("CloudTrail-Digest", A, "us-east-1", 2, 6), log_file(ELSEWHERE)),
-        (log_key("CloudTrail-Insight", A, "us-east-1", 2, 7), log_file(ELSEWHERE)),
+        (key("CloudTrail", A, "us-east-1", 4, 5), corrupt),
+        (key("CloudTrail-Digest", A, "us-east-1", 2, 6), records(ELSEWHERE)),
+        (key("CloudTrail-Insight", A, "us-east-1", 2, 7), records(ELSEWHERE)),
         (
-            format!("elsewhere/{}", log_key("CloudTrail", A, "us-east-1", 2, 8)),
-            log_file(ELSEWHERE),
+            format!("elsewhere/{}", key("CloudTrail", A, "us-east-1", 2, 8)),
+            records(ELSEWHERE),
         ),
     ];
     for (key, body) in logs.iter().chain(others.iter()) {
-        s3.put_object()
-            .bucket(&bucket)
-            .key(key)
-            .body(ByteStream::from(body.clone()))
-            .send()
-            .await
-            .unwrap();
+        put(config, &bucket, key, body.clone()).await;
     }
     (bucket, logs)
 }
@@ -154,7 +144,7 @@ async fn scan_of_s3_gives_the_findings_of_the_same_files_on_disk() {
     let out = aidr(&["scan", &url, "--from", "2026-10-04"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
-    let bad = format!("s3://{bucket}/{}", log_key("CloudTrail", A, "us-east-1", 4, 5));
+    let bad = format!("s3://{bucket}/{}", key("CloudTrail", A, "us-east-1", 4, 5));
     assert!(stderr.contains(&format!("error: {bad}")), "{stderr}");
     assert!(stderr.contains("aidr: 1 files, "), "{stderr}");
 

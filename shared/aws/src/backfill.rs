@@ -1,8 +1,9 @@
 //! `aidr backfill`'s queuing (feature `s3`): one message per log file
-//! ([`aidr_engine::trail::backfill_message`]) sent to the detector's trail queue with SQS
-//! `SendMessageBatch`, ten a call and a few calls in flight; entries SQS reports failed are sent
-//! again with backoff; after each call the objects it queued are added to the run's `queued`
-//! counter in the state store ([`aidr_engine::trail::Progress::Queued`]).
+//! ([`aidr_engine::trail::backfill_message`]) sent to the backfill queue (read by the
+//! back-test detector) with SQS `SendMessageBatch`, ten a call and a few calls in flight;
+//! entries SQS reports failed are sent again with backoff; after each call the objects it
+//! queued are added to the run's `queued` counter in the state store
+//! ([`aidr_engine::trail::Progress::Queued`]).
 
 use std::time::Duration;
 
