@@ -7,9 +7,10 @@
 
 use std::time::Duration;
 
+use aidr_e2e::cli::aidr_ok;
 use aidr_e2e::respond::{member_config, sample_at};
 use aidr_e2e::runtime_api::{Runtime, detector_binary};
-use aidr_e2e::trail::{log_file, log_key, notifying_bucket, put, sqs_event};
+use aidr_e2e::trail::{client, log_file, log_key, notifying_bucket, put, sqs_event};
 use aidr_e2e::{Stack, create_queue, emulator, fresh_account, receive_messages, sample, unique};
 use aidr_engine::{Registry, patterns};
 use aws_sdk_eventbridge::types::{PutEventsRequestEntry, Target};
@@ -213,4 +214,97 @@ async fn events_on_member_buses_reach_the_central_bus_and_alert_with_their_own_a
     let mut expected = members.to_vec();
     expected.sort();
     assert_eq!(alert_accounts(&alerts), expected);
+}
+
+/// `aidr backfill` over 50 log files, the back-test detector fed the queue's messages in
+/// batches of ten as the event source mapping would: 50 done, the expected findings written
+/// to the results bucket as OCSF, nobody alerted, and the progress what `aidr backfill status`
+/// reports.
+#[tokio::test]
+async fn backfill_of_fifty_files_reports_fifty_done_and_the_expected_findings() {
+    let Some(config) = emulator().await else { return };
+    let stack = Stack::create(config, true).await;
+    let trail = unique("org-trail");
+    let results = unique("aidr-backtest");
+    let s3 = client(&stack.config);
+    for bucket in [&trail, &results] {
+        s3.create_bucket().bucket(bucket).send().await.unwrap();
+    }
+    // Each file: one alerting record of its own, and a benign one.
+    let benign = sample("iam/AttachRolePolicy-readonly.json")["detail"].clone();
+    for i in 0..50 {
+        let alerting = sample_at("bedrock/DeleteGuardrail.json", "111122223333", "us-east-1")["detail"].clone();
+        let day = format!("2026/10/{:02}", 1 + i % 5);
+        let key = log_key("111122223333", "us-east-1", &day, &format!("f{i}"));
+        put(&stack.config, &trail, &key, log_file(&[alerting, benign.clone()])).await;
+    }
+    let (queue, _) = create_queue(&stack.config, &unique("aidr-backfill")).await;
+    let run = unique("run");
+    let (out, _) = aidr_ok(&[
+        "backfill",
+        "--bucket",
+        &trail,
+        "--prefix",
+        "AWSLogs/",
+        "--from",
+        "2026-10-01",
+        "--to",
+        "2026-10-05",
+        "--queue-url",
+        &queue,
+        "--table",
+        &stack.table,
+        "--run",
+        &run,
+    ]);
+    assert!(out.contains("queued 50 of 50"), "{out}");
+
+    let mut env = stack.detector_env();
+    env.retain(|(k, _)| *k != "AIDR_ALERT_TOPIC_ARN");
+    env.extend([
+        ("AIDR_MODE", "backtest".to_owned()),
+        ("AIDR_BACKTEST_BUCKET", results.clone()),
+        ("AIDR_TRAIL_BUCKETS", trail.clone()),
+    ]);
+    let mut detector = Runtime::start(&detector_binary("debug"), &env);
+    let messages = receive_messages(&stack.config, &queue, 50, Duration::from_secs(20)).await;
+    assert_eq!(messages.len(), 50);
+    let bodies: Vec<String> = messages.into_iter().map(|m| m.body).collect();
+    for batch in bodies.chunks(10) {
+        let out = detector.invoke(&sqs_event(batch)).ok();
+        assert_eq!(
+            out["batchItemFailures"],
+            serde_json::json!([]),
+            "{out}\n{}",
+            detector.log()
+        );
+    }
+    // A redelivery of a batch counts nothing twice.
+    detector.invoke(&sqs_event(&bodies[..10])).ok();
+
+    let (status, _) = aidr_ok(&["backfill", "status", &run, "--table", &stack.table, "--json"]);
+    let status: Value = serde_json::from_str(&status).unwrap();
+    let counts = ["queued", "done", "failed", "findings", "in_flight"].map(|k| status[k].as_i64());
+    assert_eq!(counts, [Some(50), Some(50), Some(0), Some(50), Some(0)], "{status}");
+    let listed = s3
+        .list_objects_v2()
+        .bucket(&results)
+        .prefix(format!("findings/{run}/"))
+        .send()
+        .await
+        .unwrap();
+    let written: Vec<String> = listed
+        .contents()
+        .iter()
+        .filter_map(|o| o.key().map(str::to_owned))
+        .collect();
+    assert_eq!(written.len(), 50, "one findings object per log file");
+    let object = s3.get_object().bucket(&results).key(&written[0]).send().await.unwrap();
+    let text = String::from_utf8(object.body.collect().await.unwrap().to_vec()).unwrap();
+    let finding: Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    assert_eq!(finding["finding_info"]["title"], "Bedrock guardrail deleted");
+    assert!(
+        stack.alerts(0, Duration::from_secs(2)).await.is_empty(),
+        "a back-test pages nobody"
+    );
 }
