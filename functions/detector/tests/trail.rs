@@ -311,3 +311,38 @@ async fn two_accounts_keep_apart_dedupe_state_and_suppressions() {
     let accounts: Vec<Option<String>> = d.publisher.sent().into_iter().map(|f| f.account).collect();
     assert_eq!(accounts, [Some("777788889999".into())]);
 }
+
+/// Denied Bedrock calls seen live and again in the trail count once towards the probing
+/// threshold (10): six of them, twice over, alert nothing; twelve distinct ones do.
+#[tokio::test]
+async fn calls_seen_live_and_in_the_trail_count_once_in_the_stateful_detections() {
+    let denied = |i: usize| {
+        let mut event = event("bedrock/InvokeModel-long-term-key.json");
+        event["detail"]["eventID"] = format!("denied-{i}").into();
+        event["detail"]["errorCode"] = "AccessDeniedException".into();
+        event["detail"]["errorMessage"] = "You don't have access to the model".into();
+        event
+    };
+    let probing = |d: &TestDetector| {
+        d.publisher
+            .sent_rules()
+            .into_iter()
+            .filter(|r| r.contains("probing"))
+            .count()
+    };
+    let d = detector(Mode::Live);
+    let live: Vec<(&str, String)> = (0..6).map(|i| ("live", denied(i).to_string())).collect();
+    invoke(&d, &sqs(&live)).await;
+    let details: Vec<Value> = (0..6).map(|i| denied(i)["detail"].clone()).collect();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(json!({ "Records": details }).to_string().as_bytes())
+        .unwrap();
+    let key = format!("{DAY}/denied.json.gz");
+    d.objects.insert(BUCKET, &key, gz.finish().unwrap());
+    invoke(&d, &sqs(&[("trail", s3_notification(&[&key]))])).await;
+    invoke(&d, &sqs(&live)).await; // and a redelivery of the live batch
+    assert_eq!(probing(&d), 0, "6 calls, not 18: {:?}", d.publisher.sent_rules());
+    let more: Vec<(&str, String)> = (6..12).map(|i| ("live", denied(i).to_string())).collect();
+    invoke(&d, &sqs(&more)).await;
+    assert_eq!(probing(&d), 1, "12 distinct calls cross the threshold");
+}

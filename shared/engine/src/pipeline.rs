@@ -250,8 +250,20 @@ impl Pipeline {
         };
         stateful::sort(&mut observations);
         let detections = self.registry.stateful();
-        for batch in observations.chunks_mut(STATEFUL_BATCH) {
-            match stateful::judge(&detections, batch, store, settings).await {
+        let mut observations = observations.into_iter().peekable();
+        while observations.peek().is_some() {
+            let batch: Vec<Observation> = observations.by_ref().take(STATEFUL_BATCH).collect();
+            let judged = match stateful::first_sightings(batch, store).await {
+                Ok((mut batch, marks)) => {
+                    let judged = stateful::judge(&detections, &mut batch, store, settings).await;
+                    if judged.is_err() {
+                        stateful::forget(&marks, store).await;
+                    }
+                    judged
+                }
+                Err(error) => Err(error),
+            };
+            match judged {
                 Ok(findings) if findings.is_empty() => {}
                 Ok(findings) => sink.accept(findings, &contributors).await,
                 Err(error) => {

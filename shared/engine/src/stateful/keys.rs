@@ -9,7 +9,8 @@
 //! - `llm#probe#acct#id`: failed-call counter (sliding window);
 //! - `llm#vol#acct#principal#model#hour`: invocations in that hour (kept for the history);
 //! - `llm#regions#acct#id`: regions invoked (sliding window);
-//! - `llm#incident#acct#id`: the incident's signals and event ids (sliding window).
+//! - `llm#incident#acct#id`: the incident's signals and event ids (sliding window);
+//! - `llm#obs#acct#event id`: the event was observed (`sightings.rs`: each event counts once).
 
 /// The key `llm#part#part…`.
 pub fn key(parts: &[&str]) -> String {

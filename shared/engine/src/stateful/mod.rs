@@ -21,6 +21,7 @@ mod keys;
 mod observation;
 mod sequence;
 mod settings;
+mod sightings;
 
 mod breadth;
 mod enablement_then_use;
@@ -38,6 +39,7 @@ pub use batch::{Batch, Group, GroupKey, Invocations, sort};
 pub use incident::{INCIDENT_EVENTS, INCIDENT_GROUP};
 pub use observation::{Interner, Observation, ip_prefix, observe};
 pub use settings::StatefulSettings;
+pub use sightings::{SEEN_TTL_SECS, first_sightings, forget};
 
 use crate::detection::Metadata;
 use crate::finding::Finding;
