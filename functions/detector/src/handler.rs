@@ -29,15 +29,15 @@
 //! in the trail are alerted once: delivery is idempotent by CloudTrail event id.
 //!
 //! In back-test mode ([`Mode::Backtest`]) nobody is alerted: the findings of each input are
-//! written to S3 as OCSF JSON lines, and the stateful detections keep their state under
-//! [`BACKTEST_NAMESPACE`]. Either way, an object queued by a backfill run counts towards the
+//! written to S3 as OCSF JSON lines, and the stateful detections keep each run's state apart,
+//! under [`BACKTEST_NAMESPACE`] and the run id. Either way, an object queued by a backfill run counts towards the
 //! run's progress (`aidr_engine::trail::Progress`) once, when it is done or dead-lettered.
 
 use std::borrow::Cow;
 use std::io::{self, Read};
 use std::sync::{Arc, Mutex};
 
-use aidr_engine::alerting::{AlertPolicy, Outcome, deliver};
+use aidr_engine::alerting::{AlertPolicy, Outcome, deliver, event_key};
 use aidr_engine::enrich::{Answers, LookupRequest, Resolver};
 use aidr_engine::input::Layout;
 use aidr_engine::ocsf::to_ocsf;
@@ -46,7 +46,7 @@ use aidr_engine::ports::{
 };
 use aidr_engine::response::RECORD_TTL_SECS;
 use aidr_engine::trail::{self, LogObject, Message, Progress};
-use aidr_engine::{Evaluation, Finding, FindingSink, Pipeline};
+use aidr_engine::{DetectionKind, Evaluation, Finding, FindingSink, Pipeline};
 use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
@@ -85,7 +85,8 @@ pub enum Mode {
     Backtest { bucket: String, prefix: String },
 }
 
-/// The key prefix of the back-test detector's stateful state.
+/// The key prefix of the back-test detector's stateful state; each run's is
+/// `backtest#<run>#` (`backtest#-#` for objects no run queued).
 pub const BACKTEST_NAMESPACE: &str = "backtest#";
 
 /// What stopped an input.
@@ -358,16 +359,39 @@ impl<S: StateStore + Records, P: Publisher, D: DeadLetters, L: Lookup, O: Object
             evaluations.push(evaluation);
         }
         self.enrich(&mut evaluations, now).await;
-        let namespaced = Namespaced::new(&self.store, BACKTEST_NAMESPACE);
-        let state: &dyn StateStore = match self.mode {
-            Mode::Live => &self.store,
-            Mode::Backtest { .. } => &namespaced,
-        };
-        if let Err(failure) = self.pipeline.finish(&mut evaluations, state, &mut alerts).await {
-            error!(inputs = failure.inputs.len(), error = %failure.error, "stateful detections failed");
-            for &i in &failure.inputs {
-                let message = format!("stateful detections: {}", failure.error);
-                alerts.fail(i, failure.error.kind, Cause::State, message);
+        // Live: one state for all. Back-test: each run's inputs apart, in the run's own
+        // namespace, so runs neither see nor change each other's (nor live) state.
+        let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
+        for (i, input) in inputs.iter().enumerate() {
+            let namespace = match self.mode {
+                Mode::Live => String::new(),
+                Mode::Backtest { .. } => {
+                    let run = input.object.as_ref().and_then(|o| o.run.as_deref()).unwrap_or("-");
+                    format!("{BACKTEST_NAMESPACE}{run}#")
+                }
+            };
+            match groups.iter_mut().find(|(n, _)| *n == namespace) {
+                Some((_, members)) => members.push(i),
+                None => groups.push((namespace, vec![i])),
+            }
+        }
+        for (namespace, members) in &groups {
+            let mut group: Vec<Evaluation> = members.iter().map(|&i| std::mem::take(&mut evaluations[i])).collect();
+            let store = Namespaced::new(&self.store, namespace);
+            let mut sink = Remapped {
+                inner: &mut alerts,
+                members,
+            };
+            let finished = self.pipeline.finish(&mut group, &store, &mut sink).await;
+            if let Err(failure) = finished {
+                error!(inputs = failure.inputs.len(), error = %failure.error, "stateful detections failed");
+                for &i in &failure.inputs {
+                    let message = format!("stateful detections: {}", failure.error);
+                    alerts.fail(members[i], failure.error.kind, Cause::State, message);
+                }
+            }
+            for (&i, evaluation) in members.iter().zip(group) {
+                evaluations[i] = evaluation;
             }
         }
         match &self.mode {
@@ -439,9 +463,12 @@ impl<S: StateStore + Records, P: Publisher, D: DeadLetters, L: Lookup, O: Object
         }
     }
 
-    /// Back-test mode: writes each input's findings to S3 as OCSF JSON lines (an input that
-    /// failed already, or has none, writes nothing); an input whose findings were not written
-    /// fails.
+    /// Back-test mode: writes each input's findings to S3 as OCSF JSON lines: the event rules'
+    /// in one object per input (the same on every redelivery), each stateful detection's
+    /// finding in an object of its own (a redelivery, whose events were observed already,
+    /// finds it no more and must not overwrite it). An input to be retried writes nothing yet;
+    /// one dead-lettered for bad records still writes the findings of the records it held. An
+    /// input whose findings were not written fails, and counts none.
     async fn write_results(
         &self,
         inputs: &[Input<'_>],
@@ -451,24 +478,47 @@ impl<S: StateStore + Records, P: Publisher, D: DeadLetters, L: Lookup, O: Object
     ) {
         for (i, input) in inputs.iter().enumerate() {
             let findings = std::mem::take(&mut alerts.kept[i]);
-            if findings.is_empty() || alerts.failures[i].is_some() {
+            if findings.is_empty() || alerts.failures[i].as_ref().is_some_and(|f| f.kind.is_transient()) {
                 continue;
             }
-            let key = match &input.object {
-                Some(object) => trail::results_key(prefix, object.run.as_deref(), &object.key),
-                None => {
-                    let body = input.body().unwrap_or_default();
-                    format!("{prefix}events/{}.ocsf.ndjson", event_id_of(&body))
-                }
+            let run = input.object.as_ref().and_then(|o| o.run.as_deref());
+            let stateful = |f: &Finding| {
+                let detection = self.pipeline.registry().get(&f.rule_id);
+                detection.is_some_and(|d| d.kind() == DetectionKind::Stateful)
             };
-            let mut body = Vec::new();
-            for finding in &findings {
-                body.extend(to_ocsf(finding).to_string().into_bytes());
-                body.push(b'\n');
+            let (apart, together): (Vec<Finding>, Vec<Finding>) = findings.into_iter().partition(|f| stateful(f));
+            let mut objects: Vec<(String, &[Finding])> = apart
+                .iter()
+                .map(|f| {
+                    (
+                        trail::stateful_results_key(prefix, run, &f.rule_id, &event_key(f)),
+                        std::slice::from_ref(f),
+                    )
+                })
+                .collect();
+            if !together.is_empty() {
+                let key = match &input.object {
+                    Some(object) => trail::results_key(prefix, run, &object.key),
+                    None => {
+                        let body = input.body().unwrap_or_default();
+                        format!("{prefix}events/{}.ocsf.ndjson", event_id_of(&body))
+                    }
+                };
+                objects.push((key, &together));
             }
-            match self.objects.put(bucket, &key, body, "application/x-ndjson").await {
-                Ok(()) => info!(bucket, key, findings = findings.len(), "back-test findings written"),
-                Err(e) => alerts.fail(i, e.kind, Cause::Alert, format!("writing s3://{bucket}/{key}: {e}")),
+            for (key, findings) in objects {
+                let mut body = Vec::new();
+                for finding in findings {
+                    body.extend(to_ocsf(finding).to_string().into_bytes());
+                    body.push(b'\n');
+                }
+                match self.objects.put(bucket, &key, body, "application/x-ndjson").await {
+                    Ok(()) => info!(bucket, key, findings = findings.len(), "back-test findings written"),
+                    Err(e) => {
+                        alerts.found[i] = 0;
+                        alerts.fail(i, e.kind, Cause::Alert, format!("writing s3://{bucket}/{key}: {e}"));
+                    }
+                }
             }
         }
     }
@@ -613,6 +663,19 @@ struct Alerts<'d, S, P, D, L, O> {
     found: Vec<usize>,
     /// Per input, back-test mode's findings to write.
     kept: Vec<Vec<Finding>>,
+}
+
+/// A sink for a group of the inputs: positions in the group are the inputs at `members`.
+struct Remapped<'a, K> {
+    inner: &'a mut K,
+    members: &'a [usize],
+}
+
+impl<K: FindingSink> FindingSink for Remapped<'_, K> {
+    async fn accept(&mut self, findings: Vec<Finding>, inputs: &[usize]) {
+        let inputs: Vec<usize> = inputs.iter().map(|&i| self.members[i]).collect();
+        self.inner.accept(findings, &inputs).await;
+    }
 }
 
 /// A log file's download, remembering whether it broke (so a broken download is retried,

@@ -347,12 +347,22 @@ pub fn counted_key(run: &str, key: &str) -> String {
 /// How long a backfill run's counters and markers live: 90 days, in seconds.
 pub const PROGRESS_TTL_SECS: i64 = 90 * 86_400;
 
-/// Where back-test mode writes the findings of one log file: under `prefix`, the run, then
-/// the log file's key with `.json.gz` replaced by `.ocsf.ndjson` (one OCSF finding per line;
-/// the same key on every redelivery, so a retry replaces it).
+/// Where back-test mode writes the event rules' findings of one log file: under `prefix`, the
+/// run (`-` for objects no run queued), then the log file's key with `.json.gz` replaced by
+/// `.ocsf.ndjson` (one OCSF finding per line; the same key on every redelivery, so a retry
+/// replaces it).
 pub fn results_key(prefix: &str, run: Option<&str>, key: &str) -> String {
     let stem = key.strip_suffix(".json.gz").unwrap_or(key);
-    format!("{prefix}{}/{stem}.ocsf.ndjson", run.unwrap_or("live"))
+    format!("{prefix}{}/{stem}.ocsf.ndjson", run.unwrap_or("-"))
+}
+
+/// Where back-test mode writes one stateful detection's finding: under `prefix`, the run,
+/// `stateful/`, the rule id and the event that raised it.
+pub fn stateful_results_key(prefix: &str, run: Option<&str>, rule_id: &str, event_key: &str) -> String {
+    format!(
+        "{prefix}{}/stateful/{rule_id}/{event_key}.ocsf.ndjson",
+        run.unwrap_or("-")
+    )
 }
 
 #[cfg(test)]
@@ -516,6 +526,10 @@ mod tests {
         assert_eq!(
             results_key("aidr-backtest/", Some("r1"), "AWSLogs/1/CloudTrail/x.json.gz"),
             "aidr-backtest/r1/AWSLogs/1/CloudTrail/x.ocsf.ndjson"
+        );
+        assert_eq!(
+            stateful_results_key("findings/", None, "bedrock.llmjacking_probing", "ev-1"),
+            "findings/-/stateful/bedrock.llmjacking_probing/ev-1.ocsf.ndjson"
         );
         assert_eq!(Progress::Done.key("r1"), "backfill#r1#done");
         assert_eq!(counted_key("r1", "k"), "backfill#r1#object#k");
