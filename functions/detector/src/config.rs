@@ -90,10 +90,18 @@ impl DetectorConfig {
             None | Some("" | "live") => Mode::Live,
             Some("backtest") => Mode::Backtest {
                 bucket: required("AIDR_BACKTEST_BUCKET", "S3 bucket back-test findings are written to")?,
-                prefix: get("AIDR_BACKTEST_PREFIX")
-                    .map(|p| p.trim().to_owned())
-                    .filter(|p| !p.is_empty())
-                    .unwrap_or_else(|| DEFAULT_BACKTEST_PREFIX.to_owned()),
+                prefix: match get("AIDR_BACKTEST_PREFIX").map(|p| p.trim().to_owned()) {
+                    None => DEFAULT_BACKTEST_PREFIX.to_owned(),
+                    Some(p) if p.is_empty() => DEFAULT_BACKTEST_PREFIX.to_owned(),
+                    Some(p) if p.ends_with('/') && !p.starts_with('/') => p,
+                    Some(p) => {
+                        let why = format!("{p:?} is not a key prefix ending in / (such as {DEFAULT_BACKTEST_PREFIX})");
+                        return Err(ConfigError::Invalid {
+                            var: "AIDR_BACKTEST_PREFIX",
+                            why,
+                        });
+                    }
+                },
             },
             Some(other) => {
                 let why = format!("{other:?} is neither live nor backtest");
@@ -347,6 +355,13 @@ mod tests {
         assert!(
             no_topic.contains("AIDR_ALERT_TOPIC_ARN"),
             "live mode needs the topic: {no_topic}"
+        );
+        let no_slash = [vars[0], vars[1], vars[2], vars[3], ("AIDR_BACKTEST_PREFIX", "results")];
+        assert!(
+            config(&no_slash)
+                .unwrap_err()
+                .to_string()
+                .contains("AIDR_BACKTEST_PREFIX")
         );
         let mut odd = BASE.to_vec();
         odd.push(("AIDR_MODE", "replay"));

@@ -274,8 +274,7 @@ impl<S: StateStore + Records, P: Publisher, D: DeadLetters, L: Lookup, O: Object
         }
         let mut skipped = 0;
         let inputs = Input::of_message("event".into(), Source::Event(text), &mut skipped);
-        let (mut summary, results) = self.handle_inputs(inputs, now).await;
-        summary.objects_skipped += skipped;
+        let (summary, results) = self.handle_inputs(inputs, skipped, now).await;
         let mut failures: Vec<Failure> = results.into_iter().flatten().collect();
         failures.sort_by_key(|f| !f.kind.is_transient());
         match failures.into_iter().next() {
@@ -298,7 +297,7 @@ impl<S: StateStore + Records, P: Publisher, D: DeadLetters, L: Lookup, O: Object
             })
             .collect();
         let origins: Vec<String> = inputs.iter().map(|i| i.origin.clone()).collect();
-        let (_, results) = self.handle_inputs(inputs, now).await;
+        let (_, results) = self.handle_inputs(inputs, skipped, now).await;
         let mut response = SqsBatchResponse::default();
         for (origin, result) in origins.into_iter().zip(results) {
             let reported = response.batch_item_failures.iter().any(|f| f.item_identifier == origin);
@@ -312,12 +311,16 @@ impl<S: StateStore + Records, P: Publisher, D: DeadLetters, L: Lookup, O: Object
     }
 
     /// Runs `inputs` through the pipeline and settles each: `None` when done or
-    /// dead-lettered, `Some(failure)` when it must be retried.
-    async fn handle_inputs(&self, inputs: Vec<Input<'_>>, now: i64) -> (Summary, Vec<Option<Failure>>) {
+    /// dead-lettered, `Some(failure)` when it must be retried. `skipped` objects were left out
+    /// of the inputs already.
+    async fn handle_inputs(&self, inputs: Vec<Input<'_>>, skipped: usize, now: i64) -> (Summary, Vec<Option<Failure>>) {
         let mut alerts = Alerts {
             detector: self,
             now,
-            summary: Summary::default(),
+            summary: Summary {
+                objects_skipped: skipped,
+                ..Summary::default()
+            },
             failures: vec![None; inputs.len()],
             found: vec![0; inputs.len()],
             kept: vec![Vec::new(); inputs.len()],

@@ -124,6 +124,14 @@ async fn an_event_seen_live_and_in_the_trail_is_alerted_once() {
         "{trail}"
     );
     assert_eq!(d.publisher.sent_rules().len(), 1);
+    let mut digest = eventbridge.clone();
+    digest["detail"]["object"]["key"] = key.replace("/CloudTrail/", "/CloudTrail-Digest/").into();
+    let out = invoke(&d, &digest).await;
+    assert_eq!(
+        (out["objects_skipped"].as_u64(), out["log_files"].as_u64()),
+        (Some(1), Some(0)),
+        "{out}"
+    );
 }
 
 #[tokio::test]

@@ -51,7 +51,8 @@ fn pair(hi: u8, lo: u8) -> Option<i64> {
 }
 
 /// Days in month `m` (1–12) of year `y` (proleptic Gregorian).
-fn days_in_month(y: i64, m: i64) -> i64 {
+/// Days in month `m` (1-12) of year `y` (proleptic Gregorian).
+pub fn days_in_month(y: i64, m: i64) -> i64 {
     match m {
         2 if y % 4 == 0 && (y % 100 != 0 || y % 400 == 0) => 29,
         2 => 28,

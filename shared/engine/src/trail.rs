@@ -13,7 +13,7 @@ use std::borrow::Cow;
 use serde_json::Value;
 
 use crate::aws_ids::{is_account_id, is_region_name};
-use crate::time::days_from_civil;
+use crate::time::{days_from_civil, days_in_month};
 
 /// An object a message points at.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -165,7 +165,7 @@ fn day_of(y: &str, m: &str, d: &str) -> Option<i64> {
     let num =
         |s: &str, len: usize| (s.len() == len && s.bytes().all(|b| b.is_ascii_digit())).then(|| s.parse().ok())?;
     let (y, m, d): (i64, i64, i64) = (num(y, 4)?, num(m, 2)?, num(d, 2)?);
-    ((1..=12).contains(&m) && (1..=31).contains(&d)).then(|| days_from_civil(y, m, d))
+    ((1..=12).contains(&m) && (1..=days_in_month(y, m)).contains(&d)).then(|| days_from_civil(y, m, d))
 }
 
 /// Parses a `YYYY-MM-DD` date into days since 1970-01-01.
@@ -446,6 +446,8 @@ mod tests {
         assert!(parse_day("2026-1-01").unwrap_err().contains("YYYY-MM-DD"));
         assert!(parse_day("yesterday").is_err());
         assert!(parse_day("2026-10-01-02").is_err());
+        assert!(parse_day("2026-02-29").is_err() && parse_day("2026-04-31").is_err());
+        assert!(parse_day("2028-02-29").is_ok());
     }
 
     fn object(bucket: &str, key: &str) -> LogObject {
