@@ -228,10 +228,15 @@ impl Runtime {
 
     /// Invokes the function with `payload` and waits for its reply.
     pub fn invoke(&mut self, payload: &Value) -> Reply {
+        self.invoke_within(payload, Duration::from_secs(60))
+    }
+
+    /// [`Runtime::invoke`], waiting up to `patience` for the reply.
+    pub fn invoke_within(&mut self, payload: &Value, patience: Duration) -> Reply {
         self.next_id += 1;
         let id = format!("req-{}", self.next_id);
         self.invocations.send((id.clone(), payload.to_string())).unwrap();
-        let deadline = Instant::now() + Duration::from_secs(60);
+        let deadline = Instant::now() + patience;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             match self.events.recv_timeout(left) {
@@ -240,7 +245,11 @@ impl Runtime {
                     self.first_poll.get_or_insert(at);
                 }
                 Ok(other) => panic!("unexpected runtime event {other:?}\nfunction log:\n{}", self.log()),
-                Err(_) => panic!("no reply to {id} within 60 s\nfunction log:\n{}", self.log()),
+                Err(_) => panic!(
+                    "no reply to {id} within {} s\nfunction log:\n{}",
+                    patience.as_secs(),
+                    self.log()
+                ),
             }
         }
     }

@@ -32,7 +32,8 @@ pub const REGIONS: &[&str] = &[
     "ap-northeast-1",
     "sa-east-1",
 ];
-/// Share of records from the rule samples, percent.
+/// Share of records from the rule samples, percent (unless [`Traffic::with_sample_percent`]
+/// says otherwise).
 pub const SAMPLE_PERCENT: f64 = 5.0;
 /// 2026-10-01T00:00:00Z.
 pub const START_MS: u64 = 1_790_812_800_000;
@@ -52,6 +53,8 @@ pub struct Traffic {
     /// Running sums of the everyday weights.
     cumulative: Vec<u64>,
     samples: Vec<Template>,
+    /// Chance of a record being a rule sample.
+    sample_chance: f64,
 }
 
 impl Traffic {
@@ -103,7 +106,15 @@ impl Traffic {
             everyday,
             cumulative,
             samples,
+            sample_chance: SAMPLE_PERCENT / 100.0,
         })
+    }
+
+    /// The same traffic with `percent` of the records from the rule samples instead of
+    /// [`SAMPLE_PERCENT`] (quieter or noisier traffic; the default keeps the benchmark's data).
+    pub fn with_sample_percent(mut self, percent: f64) -> Traffic {
+        self.sample_chance = (percent / 100.0).clamp(0.0, 1.0);
+        self
     }
 
     pub fn everyday_templates(&self) -> usize {
@@ -116,7 +127,7 @@ impl Traffic {
 
     /// Appends one record (no separator) at `ctx`.
     pub fn record(&self, ctx: &Context, rng: &mut Rng, scratch: &mut Scratch, out: &mut String) {
-        let template = if rng.chance(SAMPLE_PERCENT / 100.0) {
+        let template = if rng.chance(self.sample_chance) {
             rng.pick_ref(&self.samples)
         } else {
             let total = *self.cumulative.last().unwrap_or(&1);

@@ -42,6 +42,9 @@ struct Args {
     big_gz: Option<u64>,
     #[arg(long, default_value_t = 7)]
     seed: u64,
+    /// Share of records from the rule samples, percent (the rest are everyday calls).
+    #[arg(long, value_name = "PERCENT", default_value_t = aidr_scanbench::traffic::SAMPLE_PERCENT)]
+    sample_percent: f64,
     /// The folder of rule samples (EventBridge events) [default: the repository's events/].
     #[arg(long)]
     events: Option<PathBuf>,
@@ -66,7 +69,14 @@ fn run(args: Args) -> Result<(), String> {
             .build_global()
             .map_err(|e| e.to_string())?;
     }
-    let traffic = Traffic::load(&args.events.unwrap_or_else(default_events_dir))?;
+    if !(0.0..=100.0).contains(&args.sample_percent) {
+        return Err(format!(
+            "--sample-percent {} is not between 0 and 100",
+            args.sample_percent
+        ));
+    }
+    let traffic =
+        Traffic::load(&args.events.unwrap_or_else(default_events_dir))?.with_sample_percent(args.sample_percent);
     let report = |w: Written| eprintln!("{}", w.to_json());
     let io = |e: std::io::Error| e.to_string();
     if let Some(bytes) = args.bytes {
