@@ -48,6 +48,7 @@ use aidr_engine::response::RECORD_TTL_SECS;
 use aidr_engine::trail::{self, LogObject, Message, Progress};
 use aidr_engine::{DetectionKind, Evaluation, Finding, FindingSink, Pipeline};
 use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse};
+use futures_util::stream::{self, StreamExt};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use tracing::{error, info, warn};
@@ -698,6 +699,9 @@ impl Read for Watched {
     }
 }
 
+/// Findings delivered at once.
+const DELIVERIES_AT_ONCE: usize = 16;
+
 /// Bytes read from S3 at a time.
 const READ_BUFFER: usize = 256 * 1024;
 
@@ -734,9 +738,17 @@ impl<S: StateStore, P: Publisher, D: DeadLetters, L: Send + Sync, O: Send + Sync
             return;
         }
         self.found[first] += findings.len();
+        // Findings are delivered a few at a time (a log file may hold thousands; each takes a
+        // handful of calls); the protocol is safe for concurrent deliveries of one dedupe key.
+        let now = self.now;
+        let mut deliveries = Vec::with_capacity(findings.len());
         for finding in &findings {
+            deliveries.push(deliver(finding, &d.store, &d.publisher, &d.policy, now));
+        }
+        let outcomes: Vec<_> = stream::iter(deliveries).buffered(DELIVERIES_AT_ONCE).collect().await;
+        for (finding, outcome) in findings.iter().zip(outcomes) {
             let event_id = finding.event_ids().first().map(String::as_str).unwrap_or("-");
-            match deliver(finding, &d.store, &d.publisher, &d.policy, self.now).await {
+            match outcome {
                 Ok(outcome) => {
                     let (count, name) = match outcome {
                         Outcome::Alerted => (&mut self.summary.alerted, "alerted"),
