@@ -1,7 +1,7 @@
 //! `aidr backfill`: queues the CloudTrail log files of a trail's bucket (a prefix, a range of
 //! days) for the back-test detector, one message per file, and counts them in the state table
-//! under a run id; `aidr backfill status RUN` reads the run's counters (queued, done, failed,
-//! findings). With the `aws` feature the commands reach S3, SQS and DynamoDB with the
+//! under a run id (a new one: a run that has counters is refused); `aidr backfill status RUN`
+//! reads the run's counters (queued, done, failed, findings). With the `aws` feature the commands reach S3, SQS and DynamoDB with the
 //! caller's AWS credentials; the sending is `aidr_aws::backfill`'s.
 
 // Without the `aws` feature only the tests run the status on a store.
@@ -45,13 +45,18 @@ pub struct QueueArgs {
     /// The last day of log files, YYYY-MM-DD.
     #[arg(long, value_name = "YYYY-MM-DD", value_parser = trail::parse_day)]
     pub to: Option<i64>,
+    /// The region of the bucket (default: `AWS_REGION`, the standard chain's, where the queue
+    /// and the state table are reached).
+    #[arg(long, value_name = "REGION", value_parser = crate::s3::region)]
+    pub bucket_region: Option<String>,
     /// The backfill queue (the stack's `BackfillQueueUrl`).
     #[arg(long, value_name = "URL", required_unless_present = "dry_run")]
     pub queue_url: Option<String>,
     /// The state table (default: `AIDR_STATE_TABLE`).
     #[arg(long)]
     pub table: Option<String>,
-    /// The run id (letters, digits, `-`, `_`; at most 64; default `backfill-<UTC date>-<8 hex>`).
+    /// The run id (letters, digits, `-`, `_`; at most 64; default `backfill-<UTC date>-<8 hex>`);
+    /// a new one: a run that has counters already is refused.
     #[arg(long, value_parser = run_id)]
     pub run: Option<String>,
     /// List and print what would be queued; send nothing.
@@ -184,24 +189,54 @@ impl Status {
 /// A message when the store cannot be read, or it has no counter of the run (unknown, or
 /// expired after [`trail::PROGRESS_TTL_SECS`]).
 pub async fn status<S: StateStore>(store: &S, run: &str, now: i64) -> Result<Status, String> {
+    existing(store, run, now).await?.ok_or_else(|| {
+        format!(
+            "no backfill run {run:?} in the state table (its counters live {} days)",
+            trail::PROGRESS_TTL_SECS / 86_400
+        )
+    })
+}
+
+/// The counters of `run` in `store`, when it has any.
+///
+/// # Errors
+/// A message when the store cannot be read.
+pub async fn existing<S: StateStore>(store: &S, run: &str, now: i64) -> Result<Option<Status>, String> {
     let keys: Vec<String> = Progress::ALL.iter().map(|p| p.key(run)).collect();
     let items = store.get_many(&keys, now).await.map_err(|e| e.to_string())?;
     if items.iter().all(Option::is_none) {
-        return Err(format!(
-            "no backfill run {run:?} in the state table (its counters live {} days)",
-            trail::PROGRESS_TTL_SECS / 86_400
-        ));
+        return Ok(None);
     }
     let value = |p: Progress| {
         let at = Progress::ALL.iter().position(|q| *q == p).unwrap_or_default();
         items.get(at).copied().flatten().map_or(0, |i| i.value)
     };
-    Ok(Status {
+    Ok(Some(Status {
         run: run.to_owned(),
         queued: value(Progress::Queued),
         done: value(Progress::Done),
         failed: value(Progress::Failed),
         findings: value(Progress::Findings),
+    }))
+}
+
+/// Why a new backfill may not go on under run `existing.run`, which has counters: its
+/// `queued` would count two listings and never be done.
+pub fn run_exists(existing: &Status) -> String {
+    let run = &existing.run;
+    format!(
+        "run {run} exists (queued {}): choose another --run, or see `aidr backfill status {run}`",
+        existing.queued
+    )
+}
+
+/// The region SQS and DynamoDB are reached in: the standard chain's (empty is none).
+///
+/// # Errors
+/// A message saying what to set when it gives none.
+pub fn stack_region(chain: Option<&str>) -> Result<&str, String> {
+    chain.filter(|r| !r.trim().is_empty()).ok_or_else(|| {
+        "no AWS region for the queue and the state table: set AWS_REGION (or `region` in your AWS profile) to the aidr stack's region".into()
     })
 }
 
@@ -289,13 +324,11 @@ mod aws {
 
     use aidr_aws::DynamoStore;
     use aidr_aws::backfill::queue_log_files;
-    use aidr_aws::s3::S3Objects;
-    use aidr_engine::ports::StateStore;
     use aidr_engine::time::now_secs;
-    use aidr_engine::trail::Progress;
 
     use super::{BackfillArgs, BackfillCommand, QueueArgs, StatusArgs};
-    use crate::s3::aws::config;
+    use crate::s3::aws::{config, s3_objects};
+    use crate::s3::{archived_note, listing_failed, readable};
 
     /// Most objects not queued printed one by one.
     const SHOWN: usize = 20;
@@ -340,9 +373,14 @@ mod aws {
     fn show(args: StatusArgs) -> Result<ExitCode, ExitCode> {
         let table = table(&args.table)?;
         let found = runtime()?.block_on(async {
-            let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&config().await), table);
-            super::status(&store, &args.run, now_secs()).await
-        });
+            let config = config().await;
+            if let Err(e) = super::stack_region(config.region().map(|r| r.as_ref())) {
+                eprintln!("aidr: {e}");
+                return Err(ExitCode::from(2));
+            }
+            let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&config), table);
+            Ok(super::status(&store, &args.run, now_secs()).await)
+        })?;
         match found {
             Ok(status) => Ok(print(&status.render(args.json))),
             Err(e) => {
@@ -379,12 +417,33 @@ mod aws {
                 (table(&args.table)?, url)
             }
         };
+        let usage = |message: String| {
+            eprintln!("aidr: {message}");
+            ExitCode::from(2)
+        };
         runtime()?.block_on(async {
             let config = config().await;
-            let listed = S3Objects::new(&config)
+            let s3 = s3_objects(&config, args.bucket_region.as_deref()).map_err(usage)?;
+            // The state table is read before the listing and anything sent: a wrong table
+            // fails here, and so does a run that has counters already.
+            let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&config), table.clone());
+            if !args.dry_run {
+                super::stack_region(config.region().map(|r| r.as_ref())).map_err(usage)?;
+                let existing = super::existing(&store, &run, now)
+                    .await
+                    .map_err(|e| fail(format!("{e} (table {table})")))?;
+                if let Some(existing) = existing {
+                    return Err(fail(super::run_exists(&existing)));
+                }
+            }
+            let listed = s3
                 .list_log_files(&bucket, &args.prefix, args.from, args.to)
                 .await
-                .map_err(|e| fail(e.message))?;
+                .map_err(|e| fail(listing_failed(e.message)))?;
+            let (listed, archived) = readable(listed, |o| o.archived);
+            if let Some(note) = archived_note(archived) {
+                eprintln!("{note}");
+            }
             let bytes: u64 = listed.iter().map(|o| o.size).sum();
             if args.dry_run {
                 let groups = super::groups(listed.iter().map(|o| (o.key.as_str(), o.size)));
@@ -392,15 +451,6 @@ mod aws {
             }
             if listed.is_empty() {
                 eprintln!("aidr: no CloudTrail log files in {source}: nothing queued");
-            }
-            // The state table is read before anything is sent: a wrong table fails here.
-            let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&config), table.clone());
-            let before = store
-                .get(&Progress::Queued.key(&run), now)
-                .await
-                .map_err(|e| fail(format!("{e} (table {table})")))?;
-            if let Some(before) = before {
-                eprintln!("aidr: run {run} has {} queued already: adding to it", before.value);
             }
             let keys: Vec<String> = listed.into_iter().map(|o| o.key).collect();
             let sqs = aws_sdk_sqs::Client::new(&config);
@@ -519,6 +569,36 @@ mod tests {
         };
         assert_eq!((early.in_flight(), early.percent_done()), (0, None));
         assert!(early.render(false).contains("complete            -\n"));
+    }
+
+    #[test]
+    fn a_run_with_counters_is_refused() {
+        let store = MemoryStore::default();
+        assert_eq!(now_or_never(existing(&store, "r1", NOW)).unwrap(), Ok(None));
+        // Any counter makes the run exist, even one the detector raised first.
+        now_or_never(store.add(&Progress::Done.key("r1"), 1, NOW + 100, NOW))
+            .unwrap()
+            .unwrap();
+        let found = now_or_never(existing(&store, "r1", NOW)).unwrap().unwrap().unwrap();
+        assert_eq!((found.queued, found.done), (0, 1));
+        now_or_never(store.add(&Progress::Queued.key("r1"), 50, NOW + 100, NOW))
+            .unwrap()
+            .unwrap();
+        let found = now_or_never(existing(&store, "r1", NOW)).unwrap().unwrap().unwrap();
+        assert_eq!(
+            run_exists(&found),
+            "run r1 exists (queued 50): choose another --run, or see `aidr backfill status r1`"
+        );
+        // Another run is new.
+        assert_eq!(now_or_never(existing(&store, "r2", NOW)).unwrap(), Ok(None));
+    }
+
+    #[test]
+    fn the_queue_and_the_table_need_the_chain_s_region() {
+        assert_eq!(stack_region(Some("us-east-1")), Ok("us-east-1"));
+        assert!(stack_region(Some(" ")).is_err());
+        let none = stack_region(None).unwrap_err();
+        assert!(none.contains("set AWS_REGION"), "{none}");
     }
 
     #[test]

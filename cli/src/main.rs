@@ -86,6 +86,9 @@ struct ScanArgs {
     #[arg(long, value_name = "N", default_value_t = s3::DEFAULT_CONCURRENCY,
           value_parser = clap::value_parser!(u16).range(1..=64))]
     concurrency: u16,
+    /// s3://: the region of the buckets (default: `AWS_REGION`, the standard chain's).
+    #[arg(long, value_name = "REGION", value_parser = s3::region)]
+    bucket_region: Option<String>,
     #[arg(long, value_enum, default_value_t = output::Format::Table)]
     format: output::Format,
     #[command(flatten)]
@@ -189,6 +192,9 @@ fn scan_sources(args: &ScanArgs) -> Result<(Vec<PathBuf>, Vec<s3::S3Url>), Strin
     if urls.is_empty() && (args.from.is_some() || args.to.is_some()) {
         return Err("--from and --to choose the days of the log files of s3:// URLs, and no s3:// URL is given".into());
     }
+    if urls.is_empty() && args.bucket_region.is_some() {
+        return Err("--bucket-region is the region of the buckets of s3:// URLs, and no s3:// URL is given".into());
+    }
     Ok((local, urls))
 }
 
@@ -227,6 +233,7 @@ fn run_scan(args: ScanArgs) -> std::io::Result<ExitCode> {
             args.from,
             args.to,
             usize::from(args.concurrency),
+            args.bucket_region.as_deref(),
         )?),
     };
     let report = scan::run(&pipeline, &local, remote, args.threads.map(usize::from), &mut out)?;
@@ -285,6 +292,14 @@ mod tests {
 
         // A dry run needs no queue; a real one does, and a bucket.
         assert!(parse(&["backfill", "--bucket", "trail-logs", "--dry-run"]).is_ok());
+        let Command::Backfill(args) = parse(&[&queue[..], &["--bucket-region", "eu-west-1"]].concat())
+            .unwrap()
+            .command
+        else {
+            panic!()
+        };
+        assert_eq!(args.queue.bucket_region.as_deref(), Some("eu-west-1"));
+        assert!(parse(&[&queue[..], &["--bucket-region", "eu_west_1"]].concat()).is_err());
         assert!(parse(&["backfill", "--bucket", "trail-logs"]).is_err());
         assert!(parse(&["backfill", "--queue-url", "https://sqs/q"]).is_err());
         for bad in [
@@ -319,6 +334,12 @@ mod tests {
         assert!(scan_sources(&reversed).unwrap_err().contains("is after"));
         assert!(scan_sources(&scan_args(&["s3://x"])).is_err());
         assert!(parse(&["scan", "s3://trail-logs/", "--concurrency", "0"]).is_err());
+        assert_eq!(args.bucket_region, None);
+        let elsewhere = scan_args(&["s3://trail-logs/", "--bucket-region", "eu-west-1"]);
+        assert_eq!(elsewhere.bucket_region.as_deref(), Some("eu-west-1"));
+        assert!(parse(&["scan", "s3://trail-logs/", "--bucket-region", "Ireland"]).is_err());
+        let only_local = scan_args(&["events/", "--bucket-region", "eu-west-1"]);
+        assert!(scan_sources(&only_local).unwrap_err().contains("no s3:// URL"));
     }
 
     #[test]

@@ -11,6 +11,7 @@ use aidr_engine::trail::{self, ObjectKind};
 use aws_sdk_s3::Client;
 use aws_sdk_s3::error::DisplayErrorContext;
 use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::types::ObjectStorageClass;
 use aws_types::SdkConfig;
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use tokio_util::io::SyncIoBridge;
@@ -35,6 +36,10 @@ pub struct Listed {
     pub key: String,
     /// Bytes.
     pub size: u64,
+    /// In an archive storage class (S3 Glacier Flexible Retrieval, `GLACIER`, or Deep
+    /// Archive, `DEEP_ARCHIVE`): unreadable without a restore. (Glacier Instant Retrieval,
+    /// `GLACIER_IR`, reads as any object.)
+    pub archived: bool,
 }
 
 impl S3Objects {
@@ -90,14 +95,30 @@ impl S3Objects {
             .send();
         let (mut objects, mut prefixes) = (Vec::new(), Vec::new());
         while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| ObjectError {
-                kind: failure_kind(&e),
-                message: format!("S3 ListObjectsV2 of s3://{bucket}/{prefix}: {}", DisplayErrorContext(e)),
+            let page = page.map_err(|e| {
+                // S3 answers a client of another region than the bucket's with a redirect
+                // naming the bucket's region, which the SDK does not follow.
+                let elsewhere = e
+                    .raw_response()
+                    .and_then(|r| r.headers().get("x-amz-bucket-region"))
+                    .map(|region| format!(" (the bucket is in region {region})"))
+                    .unwrap_or_default();
+                ObjectError {
+                    kind: failure_kind(&e),
+                    message: format!(
+                        "S3 ListObjectsV2 of s3://{bucket}/{prefix}: {}{elsewhere}",
+                        DisplayErrorContext(e)
+                    ),
+                }
             })?;
             objects.extend(page.contents().iter().filter_map(|o| {
                 Some(Listed {
                     key: o.key()?.to_owned(),
                     size: o.size().and_then(|s| u64::try_from(s).ok()).unwrap_or(0),
+                    archived: matches!(
+                        o.storage_class(),
+                        Some(ObjectStorageClass::Glacier | ObjectStorageClass::DeepArchive)
+                    ),
                 })
             }));
             prefixes.extend(
@@ -140,5 +161,71 @@ impl Objects for S3Objects {
                 kind: failure_kind(&e),
                 message: format!("S3 PutObject s3://{bucket}/{key}: {}", DisplayErrorContext(e)),
             })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_s3::operation::list_objects_v2::ListObjectsV2Output;
+    use aws_sdk_s3::types::Object;
+    use aws_smithy_mocks::mock;
+
+    use super::*;
+
+    fn object(n: u8, class: ObjectStorageClass) -> Object {
+        let key = format!(
+            "AWSLogs/111122223333/CloudTrail/us-east-1/2026/10/01/111122223333_CloudTrail_us-east-1_20261001T0005Z_{n}.json.gz"
+        );
+        Object::builder().key(key).size(100).storage_class(class).build()
+    }
+
+    #[tokio::test]
+    async fn objects_in_archive_storage_classes_are_marked() {
+        let page = mock!(aws_sdk_s3::Client::list_objects_v2)
+            .match_requests(|r| r.bucket() == Some("trail") && r.delimiter() == Some("/"))
+            .then_output(|| {
+                ListObjectsV2Output::builder()
+                    .contents(object(1, ObjectStorageClass::Standard))
+                    .contents(object(2, ObjectStorageClass::Glacier))
+                    .contents(object(3, ObjectStorageClass::DeepArchive))
+                    .contents(object(4, ObjectStorageClass::GlacierIr))
+                    .contents(object(5, ObjectStorageClass::StandardIa))
+                    .contents(
+                        Object::builder()
+                            .key(object(6, ObjectStorageClass::Standard).key().unwrap())
+                            .build(),
+                    )
+                    .build()
+            });
+        let s3 = S3Objects {
+            client: crate::mock::mock_client!(aws_sdk_s3, [&page]),
+        };
+        let listed = s3.list_log_files("trail", "", None, None).await.unwrap();
+        let archived: Vec<bool> = listed.iter().map(|o| o.archived).collect();
+        // No storage class (as some S3-compatible stores list): read as any object.
+        assert_eq!(archived, [false, true, true, false, false, false]);
+        assert_eq!(listed[0].size, 100);
+        assert_eq!(page.num_calls(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_bucket_of_another_region_is_named_in_the_error() {
+        let redirect = mock!(aws_sdk_s3::Client::list_objects_v2).then_http_response(|| {
+            let body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>PermanentRedirect</Code><Message>The bucket you are attempting to access must be addressed using the specified endpoint.</Message><Bucket>trail</Bucket></Error>";
+            let mut response = crate::mock::http(301, "application/xml", body.to_owned());
+            response.headers_mut().insert("x-amz-bucket-region", "eu-west-1");
+            response
+        });
+        let s3 = S3Objects {
+            client: crate::mock::mock_client!(aws_sdk_s3, [&redirect]),
+        };
+        let error = s3.list_log_files("trail", "AWSLogs/", None, None).await.unwrap_err();
+        assert!(
+            error.message.starts_with("S3 ListObjectsV2 of s3://trail/AWSLogs/: ")
+                && error.message.contains("PermanentRedirect")
+                && error.message.ends_with(" (the bucket is in region eu-west-1)"),
+            "{}",
+            error.message
+        );
     }
 }
