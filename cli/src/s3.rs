@@ -136,23 +136,8 @@ pub fn scan_inputs(
     )))
 }
 
-/// The scan's inputs of `urls`: their log files delivered on days `from..=to` (those in an
-/// archive storage class left out, counted on stderr), opened `concurrency` ahead of the
-/// readers, from S3 in `bucket_region` (default the standard chain's region).
-///
-/// # Errors
-/// When no region is known, or a listing fails (no bucket, access denied): the message names
-/// the bucket and prefix.
 #[cfg(feature = "aws")]
-pub fn scan_inputs(
-    urls: &[S3Url],
-    from: Option<i64>,
-    to: Option<i64>,
-    concurrency: usize,
-    bucket_region: Option<&str>,
-) -> std::io::Result<Remote> {
-    aws::scan_inputs(urls, from, to, concurrency, bucket_region)
-}
+pub use aws::scan_inputs;
 
 #[cfg(feature = "aws")]
 pub mod aws {
@@ -223,7 +208,13 @@ pub mod aws {
         }
     }
 
-    /// See [`super::scan_inputs`].
+    /// The scan's inputs of `urls`: their log files delivered on days `from..=to` (those in an
+    /// archive storage class left out, counted on stderr), opened `concurrency` ahead of the
+    /// readers, from S3 in `bucket_region` (default the standard chain's region).
+    ///
+    /// # Errors
+    /// When no region is known, or a listing fails (no bucket, access denied): the message
+    /// names the bucket and prefix.
     pub fn scan_inputs(
         urls: &[S3Url],
         from: Option<i64>,
