@@ -9,6 +9,7 @@
 // Without the `aws` feature only the checks are used.
 #![cfg_attr(not(feature = "aws"), allow(dead_code))]
 
+#[cfg(not(feature = "aws"))]
 use crate::scan::Remote;
 
 /// Objects opened ahead of the scan's readers by default.
