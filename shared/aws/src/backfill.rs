@@ -5,13 +5,13 @@
 //! queued are added to the run's `queued` counter in the state store
 //! ([`aidr_engine::trail::Progress::Queued`]).
 
+use crate::failure::detail;
 use std::time::Duration;
 
 use aidr_engine::ports::StateStore;
 use aidr_engine::trail::{PROGRESS_TTL_SECS, Progress, backfill_message};
 use aws_sdk_sqs::Client;
 use aws_sdk_sqs::config::AsyncSleep;
-use aws_sdk_sqs::error::DisplayErrorContext;
 use aws_sdk_sqs::types::SendMessageBatchRequestEntry;
 use futures_util::stream::{FuturesUnordered, StreamExt};
 
@@ -153,10 +153,7 @@ async fn send_batch(sqs: &Client, queue_url: &str, run: &str, bucket: &str, keys
             Ok(out) => out,
             Err(e) => {
                 batch.not_sent += pending.len();
-                batch.stopped = Some(format!(
-                    "SQS SendMessageBatch to {queue_url}: {}",
-                    DisplayErrorContext(e)
-                ));
+                batch.stopped = Some(format!("SQS SendMessageBatch to {queue_url}: {}", detail(&e)));
                 return batch;
             }
         };

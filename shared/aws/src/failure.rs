@@ -3,6 +3,9 @@
 //! and lost connections are transient; the rest (validation, access denied, no such table or
 //! topic) is permanent.
 
+#[cfg(any(feature = "accounts", feature = "s3"))]
+use std::error::Error;
+
 use aidr_engine::ports::FailureKind;
 use aws_runtime::retries::classifiers::{THROTTLING_ERRORS, TRANSIENT_ERRORS};
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;
@@ -45,4 +48,40 @@ pub(crate) fn failure_kind<E: ProvideErrorMetadata>(error: &SdkError<E, Response
         // Timeouts, connections that failed or broke, responses that could not be read.
         _ => FailureKind::Transient,
     }
+}
+
+/// The error code and message of a service error (`NoSuchEntity`, `ResourceNotFoundException`).
+#[cfg(any(feature = "accounts", feature = "s3"))]
+pub(crate) fn service_error<E: ProvideErrorMetadata, R>(error: &SdkError<E, R>) -> Option<(&str, &str)> {
+    let e = error.as_service_error()?;
+    Some((e.code().unwrap_or(""), e.message().unwrap_or("")))
+}
+
+/// `Code: message` of a service error (with the HTTP status when there is no code); the chain
+/// of causes otherwise (timeouts, connections).
+#[cfg(any(feature = "accounts", feature = "s3"))]
+pub(crate) fn detail<E: ProvideErrorMetadata + Error + 'static>(error: &SdkError<E, Response>) -> String {
+    match (service_error(error), error.raw_response()) {
+        (Some((code, message)), _) if !code.is_empty() => {
+            if message.is_empty() {
+                code.to_owned()
+            } else {
+                format!("{code}: {message}")
+            }
+        }
+        (_, Some(raw)) => format!("HTTP {}: {}", raw.status().as_u16(), causes(error)),
+        _ => causes(error),
+    }
+}
+
+#[cfg(any(feature = "accounts", feature = "s3"))]
+fn causes(error: &(dyn Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut next = error.source();
+    while let Some(e) = next {
+        text.push_str(": ");
+        text.push_str(&e.to_string());
+        next = e.source();
+    }
+    text
 }

@@ -9,14 +9,13 @@ use std::io::Read;
 use aidr_engine::ports::{ObjectError, Objects};
 use aidr_engine::trail::{self, ObjectKind};
 use aws_sdk_s3::Client;
-use aws_sdk_s3::error::DisplayErrorContext;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::ObjectStorageClass;
 use aws_types::SdkConfig;
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use tokio_util::io::SyncIoBridge;
 
-use crate::failure::failure_kind;
+use crate::failure::{detail, failure_kind};
 
 /// IAM actions of the calls made here, for the templates' test.
 pub const PERMISSIONS: &[&str] = &["s3:GetObject", "s3:PutObject", "s3:ListBucket"];
@@ -105,10 +104,7 @@ impl S3Objects {
                     .unwrap_or_default();
                 ObjectError {
                     kind: failure_kind(&e),
-                    message: format!(
-                        "S3 ListObjectsV2 of s3://{bucket}/{prefix}: {}{elsewhere}",
-                        DisplayErrorContext(e)
-                    ),
+                    message: format!("S3 ListObjectsV2 of s3://{bucket}/{prefix}: {}{elsewhere}", detail(&e)),
                 }
             })?;
             objects.extend(page.contents().iter().filter_map(|o| {
@@ -142,7 +138,7 @@ impl Objects for S3Objects {
             .await
             .map_err(|e| ObjectError {
                 kind: failure_kind(&e),
-                message: format!("S3 GetObject s3://{bucket}/{key}: {}", DisplayErrorContext(e)),
+                message: format!("S3 GetObject s3://{bucket}/{key}: {}", detail(&e)),
             })?;
         Ok(Box::new(SyncIoBridge::new(object.body.into_async_read())))
     }
@@ -159,7 +155,7 @@ impl Objects for S3Objects {
             .map(|_| ())
             .map_err(|e| ObjectError {
                 kind: failure_kind(&e),
-                message: format!("S3 PutObject s3://{bucket}/{key}: {}", DisplayErrorContext(e)),
+                message: format!("S3 PutObject s3://{bucket}/{key}: {}", detail(&e)),
             })
     }
 }

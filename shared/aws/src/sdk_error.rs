@@ -11,6 +11,7 @@ use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_runtime_api::http::Response;
 
 use crate::failure::failure_kind;
+pub(crate) use crate::failure::{detail, service_error};
 
 /// What the SDK reports when the member role could not be assumed (inside the error of the
 /// call that needed its credentials).
@@ -56,12 +57,6 @@ pub(crate) fn odd_response(api: &str, entity: &str, field: &str) -> ActionError 
     ActionError::permanent(format!("{api} {entity}: the response has no {field}"))
 }
 
-/// The error code and message of a service error (`NoSuchEntity`, `ResourceNotFoundException`).
-pub(crate) fn service_error<E: ProvideErrorMetadata, R>(error: &SdkError<E, R>) -> Option<(&str, &str)> {
-    let e = error.as_service_error()?;
-    Some((e.code().unwrap_or(""), e.message().unwrap_or("")))
-}
-
 /// The STS failure somewhere in the sources of `error`, if its credentials could not be had.
 pub(crate) fn assume_role_failure<'a>(error: &'a (dyn Error + 'static)) -> Option<&'a AssumeRoleFailure> {
     let mut next = error.source();
@@ -72,31 +67,4 @@ pub(crate) fn assume_role_failure<'a>(error: &'a (dyn Error + 'static)) -> Optio
         next = e.source();
     }
     None
-}
-
-/// `Code: message` of a service error (with the HTTP status when there is no code); the chain
-/// of causes otherwise (timeouts, connections).
-pub(crate) fn detail<E: ProvideErrorMetadata + Error + 'static>(error: &SdkError<E, Response>) -> String {
-    match (service_error(error), error.raw_response()) {
-        (Some((code, message)), _) if !code.is_empty() => {
-            if message.is_empty() {
-                code.to_owned()
-            } else {
-                format!("{code}: {message}")
-            }
-        }
-        (_, Some(raw)) => format!("HTTP {}: {}", raw.status().as_u16(), causes(error)),
-        _ => causes(error),
-    }
-}
-
-fn causes(error: &(dyn Error + 'static)) -> String {
-    let mut text = error.to_string();
-    let mut next = error.source();
-    while let Some(e) = next {
-        text.push_str(": ");
-        text.push_str(&e.to_string());
-        next = e.source();
-    }
-    text
 }
