@@ -198,6 +198,7 @@ struct Input<'a> {
     object: Option<LogObject>,
 }
 
+#[derive(Clone, Copy)]
 enum Source<'a> {
     /// The invocation payload is the input.
     Event(&'a str),
@@ -236,10 +237,7 @@ impl<'a> Input<'a> {
             }
             inputs.push(Input {
                 origin: input.origin.clone(),
-                source: match input.source {
-                    Source::Event(text) => Source::Event(text),
-                    Source::Message(raw) => Source::Message(raw),
-                },
+                source: input.source,
                 object: Some(object),
             });
         }
@@ -381,12 +379,13 @@ impl<S: StateStore + Records, P: Publisher, D: DeadLetters, L: Lookup, O: Object
         }
         for (namespace, members) in &groups {
             let mut group: Vec<Evaluation> = members.iter().map(|&i| std::mem::take(&mut evaluations[i])).collect();
-            let store = Namespaced::new(&self.store, namespace);
+            let namespaced = Namespaced::new(&self.store, namespace);
+            let store: &dyn StateStore = if namespace.is_empty() { &self.store } else { &namespaced };
             let mut sink = Remapped {
                 inner: &mut alerts,
                 members,
             };
-            let finished = self.pipeline.finish(&mut group, &store, &mut sink).await;
+            let finished = self.pipeline.finish(&mut group, store, &mut sink).await;
             if let Err(failure) = finished {
                 error!(inputs = failure.inputs.len(), error = %failure.error, "stateful detections failed");
                 for &i in &failure.inputs {

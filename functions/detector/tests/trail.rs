@@ -43,10 +43,20 @@ fn event(name: &str) -> Value {
 /// A gzip CloudTrail log file of the records of these samples.
 fn log_file(samples: &[&str]) -> Vec<u8> {
     let records: Vec<Value> = samples.iter().map(|s| event(s)["detail"].clone()).collect();
+    gzip(&json!({ "Records": records }).to_string())
+}
+
+fn gzip(text: &str) -> Vec<u8> {
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    gz.write_all(json!({ "Records": records }).to_string().as_bytes())
-        .unwrap();
+    gz.write_all(text.as_bytes()).unwrap();
     gz.finish().unwrap()
+}
+
+/// A backfill run's counters, in the order of `Progress::ALL`.
+async fn progress(d: &TestDetector, run: &str) -> Vec<Option<i64>> {
+    let keys: Vec<String> = Progress::ALL.iter().map(|p| p.key(run)).collect();
+    let items = d.store.get_many(&keys, NOW).await.unwrap();
+    items.into_iter().map(|i| i.map(|i| i.value)).collect()
 }
 
 fn s3_notification(keys: &[&str]) -> String {
@@ -234,15 +244,7 @@ async fn backtest_writes_ocsf_findings_to_s3_counts_progress_once_and_alerts_nob
     let lines = String::from_utf8(d.objects.get("results", &written[0]).unwrap()).unwrap();
     let finding: Value = serde_json::from_str(lines.lines().next().unwrap()).unwrap();
     assert_eq!(finding["class_uid"], 2004, "an OCSF Detection Finding");
-    let keys: Vec<String> = Progress::ALL.iter().map(|p| p.key("run-1")).collect();
-    let counts: Vec<Option<i64>> = d
-        .store
-        .get_many(&keys, NOW)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|i| i.map(|i| i.value))
-        .collect();
+    let counts = progress(&d, "run-1").await;
     assert_eq!(
         counts,
         [None, Some(3), Some(1), Some(3)],
@@ -342,11 +344,9 @@ async fn calls_seen_live_and_in_the_trail_count_once_in_the_stateful_detections(
     let live: Vec<(&str, String)> = (0..6).map(|i| ("live", denied(i).to_string())).collect();
     invoke(&d, &sqs(&live)).await;
     let details: Vec<Value> = (0..6).map(|i| denied(i)["detail"].clone()).collect();
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    gz.write_all(json!({ "Records": details }).to_string().as_bytes())
-        .unwrap();
     let key = format!("{DAY}/denied.json.gz");
-    d.objects.insert(BUCKET, &key, gz.finish().unwrap());
+    d.objects
+        .insert(BUCKET, &key, gzip(&json!({ "Records": details }).to_string()));
     invoke(&d, &sqs(&[("trail", s3_notification(&[&key]))])).await;
     invoke(&d, &sqs(&live)).await; // and a redelivery of the live batch
     assert_eq!(probing(&d), 0, "6 calls, not 18: {:?}", d.publisher.sent_rules());
@@ -411,22 +411,12 @@ async fn backtest_writes_the_findings_of_a_file_with_a_bad_record_and_counts_it_
     let d = backtest();
     let good = event("bedrock/DeleteGuardrail.json")["detail"].to_string();
     let text = format!(r#"{{"Records":[{good},{{"eventName":7}}]}}"#);
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    gz.write_all(text.as_bytes()).unwrap();
     let key = format!("{DAY}/bad-record.json.gz");
-    d.objects.insert(BUCKET, &key, gz.finish().unwrap());
+    d.objects.insert(BUCKET, &key, gzip(&text));
     let out = invoke(&d, &sqs(&[("m", backfill_message("run-c", BUCKET, &key))])).await;
     assert!(failed(&out).is_empty(), "{out}");
     assert_eq!(d.dead_letters.kept().len(), 1);
     assert_eq!(written(&d, "run-c").len(), 1);
-    let keys: Vec<String> = Progress::ALL.iter().map(|p| p.key("run-c")).collect();
-    let counts: Vec<Option<i64>> = d
-        .store
-        .get_many(&keys, NOW)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|i| i.map(|i| i.value))
-        .collect();
+    let counts = progress(&d, "run-c").await;
     assert_eq!(counts, [None, None, Some(1), Some(1)]);
 }

@@ -3,7 +3,7 @@
 //! and lost connections are transient; the rest (validation, access denied, no such table or
 //! topic) is permanent.
 
-#[cfg(any(feature = "accounts", feature = "s3"))]
+#[cfg(any(feature = "accounts", feature = "s3", feature = "inventory"))]
 use std::error::Error;
 
 use aidr_engine::ports::FailureKind;
@@ -74,8 +74,9 @@ pub(crate) fn detail<E: ProvideErrorMetadata + Error + 'static>(error: &SdkError
     }
 }
 
-#[cfg(any(feature = "accounts", feature = "s3"))]
-fn causes(error: &(dyn Error + 'static)) -> String {
+/// `error` and its chain of causes, `: `-separated (timeouts, connections, credentials).
+#[cfg(any(feature = "accounts", feature = "s3", feature = "inventory"))]
+pub(crate) fn causes(error: &(dyn Error + 'static)) -> String {
     let mut text = error.to_string();
     let mut next = error.source();
     while let Some(e) = next {

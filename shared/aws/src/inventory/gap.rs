@@ -20,6 +20,8 @@ use aws_smithy_runtime_api::client::endpoint::error::ResolveEndpointError;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_runtime_api::http::Response;
 
+use crate::failure::causes;
+
 /// Error codes of a caller the service does not accept.
 const NOT_PERMITTED: &[&str] = &[
     "AccessDenied",
@@ -107,17 +109,6 @@ fn detail<E: ProvideErrorMetadata + Error + 'static>(error: &SdkError<E, Respons
         },
         _ => causes(error),
     }
-}
-
-fn causes(error: &(dyn Error + 'static)) -> String {
-    let mut text = error.to_string();
-    let mut next = error.source();
-    while let Some(e) = next {
-        text.push_str(": ");
-        text.push_str(&e.to_string());
-        next = e.source();
-    }
-    text
 }
 
 #[cfg(test)]
