@@ -16,7 +16,8 @@
 //!   attack paths joined from it, as JSON, DOT and Mermaid;
 //! - [`trail`]: the organization trail's log files in S3 and the messages that name them;
 //! - [`policy`]: the IAM policy-document analyzer rules share; [`patterns`]: the EventBridge
-//!   patterns generated from the registry.
+//!   patterns generated from the registry;
+//! - [`user_rules`]: detections users write as YAML, run as event rules of the registry.
 
 pub mod alerting;
 pub mod asff;
@@ -44,6 +45,7 @@ pub mod stateful;
 pub mod text;
 pub mod time;
 pub mod trail;
+pub mod user_rules;
 
 pub use cloudtrail::{Credential, Event, Principal, Record};
 pub use detection::{AlertScope, DedupeScope, DetectionKind, Hit, Metadata, Organization, Samples};
