@@ -17,3 +17,4 @@ pub struct SourceFile {
     pub origin: String,
     pub text: String,
 }
+pub mod known_fields;
