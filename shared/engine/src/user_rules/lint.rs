@@ -1,0 +1,261 @@
+//! `aidr rules lint`: every problem of a set of rule files at once, each with its file, line
+//! and a hint, where [`super::load`] stops at the first. Every file is linted, whatever the
+//! others hold.
+//!
+//! Errors (the rules would not load): YAML and schema errors (unknown keys, wrong types), what
+//! does not compile (a bad path, regular expression, template…), ids that collide with a
+//! built-in detection or its namespace, ids defined twice.
+//!
+//! Warnings (the rules load, but may not do what is meant): a field under one of the four
+//! free-form sections that no known record of the rule's events has, nor its samples; a rule
+//! without samples (`aidr rules test` cannot check it); an event source that is not an AWS
+//! service's (`….amazonaws.com`).
+
+mod fields;
+mod locate;
+
+use std::collections::{BTreeSet, HashMap};
+use std::fmt;
+
+use serde::Serialize;
+
+use self::locate::Place;
+use super::{LoadError, RuleDoc, SourceFile};
+use crate::registry::Registry;
+
+/// How bad a problem is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    /// The rules would not load.
+    Error,
+    /// The rules load, but a rule may not do what is meant.
+    Warning,
+}
+
+impl Level {
+    /// `error` or `warning`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Error => "error",
+            Level::Warning => "warning",
+        }
+    }
+}
+
+/// One problem: where (file, line and column from 1 when known, the rule's id), how bad, what
+/// and how to fix it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Diagnostic {
+    pub origin: String,
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    pub rule: Option<String>,
+    pub level: Level,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl From<LoadError> for Diagnostic {
+    fn from(e: LoadError) -> Diagnostic {
+        Diagnostic {
+            origin: e.origin,
+            line: e.line,
+            column: e.column,
+            rule: e.rule,
+            level: Level::Error,
+            message: e.message,
+            hint: e.hint,
+        }
+    }
+}
+
+/// `file:line:column: level: message`, then `  hint: …` on a line of its own.
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.origin)?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+            if let Some(column) = self.column {
+                write!(f, ":{column}")?;
+            }
+        }
+        write!(f, ": {}: ", self.level.as_str())?;
+        if let Some(rule) = &self.rule {
+            write!(f, "rule {rule}: ")?;
+        }
+        write!(f, "{}", self.message)?;
+        if let Some(hint) = &self.hint {
+            write!(f, "\n  hint: {hint}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Every problem of `files`, file by file in the order given, each file's by line. `builtin` is
+/// the catalog whose ids and namespaces user rules must keep clear of.
+pub fn lint(files: &[SourceFile], builtin: &Registry) -> Vec<Diagnostic> {
+    let namespaces: BTreeSet<&str> = builtin
+        .detections()
+        .iter()
+        .filter_map(|d| d.metadata().id.split_once('.').map(|(ns, _)| ns))
+        .collect();
+    let mut defined: HashMap<String, (String, usize)> = HashMap::new();
+    let mut out = Vec::new();
+    for file in files {
+        let mut found = Vec::new();
+        match super::parse(file) {
+            Err(e) => found.push(Diagnostic::from(e)),
+            Ok(docs) => {
+                for doc in &docs {
+                    let rule = RuleLint {
+                        file,
+                        doc,
+                        start: locate::rule_start(&file.text, &doc.id),
+                        found: &mut found,
+                    };
+                    rule.check(builtin, &namespaces, &mut defined);
+                }
+            }
+        }
+        found.sort_by_key(|d| d.line);
+        out.append(&mut found);
+    }
+    out
+}
+
+/// The checks of one rule of a file that parses.
+struct RuleLint<'a> {
+    file: &'a SourceFile,
+    doc: &'a RuleDoc,
+    /// Byte offset of the rule's start in the file's text.
+    start: usize,
+    found: &'a mut Vec<Diagnostic>,
+}
+
+impl RuleLint<'_> {
+    fn check(
+        mut self,
+        builtin: &Registry,
+        namespaces: &BTreeSet<&str>,
+        defined: &mut HashMap<String, (String, usize)>,
+    ) {
+        if let Err(e) = super::compile(self.doc.clone()) {
+            let place = e.text.as_deref().and_then(|t| self.find(t)).or_else(|| self.find_key(&e.at));
+            self.push(place, Level::Error, e.message.clone(), e.hint.clone());
+        }
+        self.id(builtin, namespaces, defined);
+        self.fields();
+        self.samples();
+        self.sources();
+    }
+
+    /// The place of `text` in the rule (or else in the file).
+    fn find(&self, text: &str) -> Option<Place> {
+        locate::find(&self.file.text, text, self.start)
+    }
+
+    /// The place of the last key of a key path (`condition.all[1].regex` -> `regex:`).
+    fn find_key(&self, at: &str) -> Option<Place> {
+        let key = at.rsplit(['.', '[']).next()?.trim_end_matches(']');
+        match key.parse::<usize>() {
+            Ok(_) => self.find(at.split(['.', '[']).next()?),
+            Err(_) => self.find(&format!("{key}:")),
+        }
+        .or_else(|| Some(locate::place(&self.file.text, self.start)))
+    }
+
+    fn push(&mut self, place: Option<Place>, level: Level, message: String, hint: Option<String>) {
+        self.found.push(Diagnostic {
+            origin: self.file.origin.clone(),
+            line: place.map(|p| p.line),
+            column: place.map(|p| p.column),
+            rule: Some(self.doc.id.clone()),
+            level,
+            message,
+            hint,
+        });
+    }
+
+    /// Ids clear of the built-in catalog (its ids and their namespaces) and defined once.
+    fn id(
+        &mut self,
+        builtin: &Registry,
+        namespaces: &BTreeSet<&str>,
+        defined: &mut HashMap<String, (String, usize)>,
+    ) {
+        let id = &self.doc.id;
+        let place = self.find(id);
+        let namespace = id.split_once('.').map_or(id.as_str(), |(ns, _)| ns);
+        if let Some(d) = builtin.get(id) {
+            let message = format!("id {id} is the built-in detection {id:?} ({})", d.metadata().title);
+            let hint = format!("use your own namespace: acme.{}", id.split_once('.').map_or(id.as_str(), |(_, n)| n));
+            self.push(place, Level::Error, message, Some(hint));
+        } else if namespaces.contains(namespace) {
+            let message = format!("id {id} is in the built-in namespace {namespace:?}");
+            let hint = "a user rule's id is `namespace.name` in your own namespace (acme.…, secops.…), apart from the built-in services'";
+            self.push(place, Level::Error, message, Some(hint.into()));
+        }
+        let line = place.map_or(0, |p| p.line);
+        match defined.get(id) {
+            Some((origin, first)) => {
+                let message = format!("id {id} is defined twice");
+                let hint = format!("first defined at {origin}:{first}; give each rule its own id");
+                self.push(place, Level::Error, message, Some(hint));
+            }
+            None => {
+                defined.insert(id.clone(), (self.file.origin.clone(), line));
+            }
+        }
+    }
+
+    /// Section fields that no known record of the rule's events has.
+    fn fields(&mut self) {
+        let Some(known) = fields::Known::of(self.doc) else {
+            return;
+        };
+        let mut warned = BTreeSet::new();
+        for used in fields::fields_read(self.doc) {
+            if known.knows(&used.path) || !warned.insert(used.path.clone()) {
+                continue;
+            }
+            let message = format!(
+                "{} field {} is in none of {}: the rule may never see it",
+                used.key,
+                used.path,
+                known.described()
+            );
+            let hint = match known.nearest(&used.path) {
+                Some(near) => format!("did you mean {near}?"),
+                None => "check the field's name against a real record of the event, and add one as a sample".into(),
+            };
+            let place = self.find(&used.path);
+            self.push(place, Level::Warning, message, Some(hint));
+        }
+    }
+
+    fn samples(&mut self) {
+        let samples = &self.doc.samples;
+        if samples.must_match.is_empty() && samples.must_not_match.is_empty() {
+            let place = self.find(&self.doc.id);
+            let message = "the rule has no samples: `aidr rules test` cannot check it".to_owned();
+            let hint = "add `samples: {match: [...], no_match: [...]}`: records it must match and must not";
+            self.push(place, Level::Warning, message, Some(hint.into()));
+        }
+    }
+
+    /// Event sources of AWS services end in `.amazonaws.com`.
+    fn sources(&mut self) {
+        for events in &self.doc.events {
+            if !events.source.ends_with(".amazonaws.com") {
+                let place = self.find(&events.source);
+                let message = format!(
+                    "event source {:?} is not an AWS service's: CloudTrail writes sources such as `sagemaker.amazonaws.com`",
+                    events.source
+                );
+                let hint = format!("{}.amazonaws.com?", events.source.trim_end_matches('.'));
+                self.push(place, Level::Warning, message, Some(hint));
+            }
+        }
+    }
+}
