@@ -147,10 +147,11 @@ impl Finding {
         let principal = event.principal().clone();
         let account = event.account().map(str::to_owned);
         let region = s(&r.aws_region).map(str::to_owned);
+        let head = hit
+            .summary
+            .unwrap_or_else(|| format!("{} {}", principal.name, hit.action));
         let mut summary = format!(
-            "{} {} in account {} ({})",
-            principal.name,
-            hit.action,
+            "{head} in account {} ({})",
             account.as_deref().unwrap_or("unknown"),
             region.as_deref().unwrap_or("unknown region"),
         );
@@ -158,7 +159,7 @@ impl Finding {
             summary.push_str(&format!(" [failed: {code}]"));
         }
         let actor = principal.arn.clone().unwrap_or_else(|| principal.name.clone());
-        let first_resource = hit.resources.first().cloned();
+        let object = hit.dedupe.or_else(|| hit.resources.first().cloned());
         let report = Report {
             severity: hit.severity,
             summary,
@@ -168,7 +169,7 @@ impl Finding {
             dedupe: Dedupe {
                 group: metadata.id,
                 actor: &actor,
-                object: first_resource.as_deref(),
+                object: object.as_deref(),
             },
         };
         let evidence = Evidence {
