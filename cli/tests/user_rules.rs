@@ -89,11 +89,21 @@ fn a_clean_rule_lints_tests_and_scans() {
     let out = aidr(&["rules", "test", &file]);
     assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
     let text = stdout(&out);
-    assert!(text.contains("test acme.service_user_created sample match[0] ... ok\n"), "{text}");
-    assert!(text.contains("test acme.service_user_created sample no_match[0] ... ok\n"), "{text}");
+    assert!(
+        text.contains("test acme.service_user_created sample match[0] ... ok\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("test acme.service_user_created sample no_match[0] ... ok\n"),
+        "{text}"
+    );
     assert!(text.ends_with("test result: ok. 2 passed; 0 failed\n"), "{text}");
 
-    let records = write(&dir, "records.jsonl", &format!("{}\n{}\n", create_user("svc-a"), create_user("bob")));
+    let records = write(
+        &dir,
+        "records.jsonl",
+        &format!("{}\n{}\n", create_user("svc-a"), create_user("bob")),
+    );
     let out = aidr(&["scan", "--format", "ndjson", "--rules", &file, &records]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let findings = ndjson(&out);
@@ -114,15 +124,29 @@ fn a_clean_rule_lints_tests_and_scans() {
     // The folder form, next to the catalog.
     let out = aidr(&["scan", "--format", "ndjson", "--rules", dir.to_str().unwrap(), &records]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert_eq!(ndjson(&out).iter().filter(|f| f["rule_id"] == "acme.service_user_created").count(), 1);
+    assert_eq!(
+        ndjson(&out)
+            .iter()
+            .filter(|f| f["rule_id"] == "acme.service_user_created")
+            .count(),
+        1
+    );
 }
 
 #[test]
 fn lint_reports_every_error_of_every_file_with_its_line() {
     let dir = scratch("errors");
     let good = rule();
-    let unknown_key = write(&dir, "a_unknown_key.yaml", &good.replace("  starts_with: svc-", "  startswith: svc-"));
-    let wrong_type = write(&dir, "b_wrong_type.yaml", &good.replace("severity: medium", "severity: [medium]"));
+    let unknown_key = write(
+        &dir,
+        "a_unknown_key.yaml",
+        &good.replace("  starts_with: svc-", "  startswith: svc-"),
+    );
+    let wrong_type = write(
+        &dir,
+        "b_wrong_type.yaml",
+        &good.replace("severity: medium", "severity: [medium]"),
+    );
     let bad_regex = write(
         &dir,
         "c_bad_regex.yaml",
@@ -135,12 +159,23 @@ fn lint_reports_every_error_of_every_file_with_its_line() {
         "d_builtin.yaml",
         &good.replace("acme.service_user_created", "bedrock.guardrail_deleted"),
     );
-    let namespace = write(&dir, "e_namespace.yaml", &good.replace("acme.service_user_created", "iam.svc_user"));
-    let first = write(&dir, "f_first.yaml", &good.replace("acme.service_user_created", "acme.twice"));
+    let namespace = write(
+        &dir,
+        "e_namespace.yaml",
+        &good.replace("acme.service_user_created", "iam.svc_user"),
+    );
+    let first = write(
+        &dir,
+        "f_first.yaml",
+        &good.replace("acme.service_user_created", "acme.twice"),
+    );
     let second = write(
         &dir,
         "g_second.yaml",
-        &format!("# the same id again\n{}", good.replace("acme.service_user_created", "acme.twice")),
+        &format!(
+            "# the same id again\n{}",
+            good.replace("acme.service_user_created", "acme.twice")
+        ),
     );
     let bad_path = write(
         &dir,
@@ -163,19 +198,43 @@ fn lint_reports_every_error_of_every_file_with_its_line() {
         rest.lines().next().unwrap().to_owned()
     };
     let e = error_line(&unknown_key);
-    assert!(e.starts_with(&format!("{unknown_key}:11:3: error: unknown field `startswith`, expected one of")), "{e}");
+    assert!(
+        e.starts_with(&format!(
+            "{unknown_key}:11:3: error: condition: unknown field `startswith`, expected one of"
+        )),
+        "{e}"
+    );
     assert!(e.contains("`starts_with`"), "the expected keys are listed: {e}");
     assert!(hint_after(&e).starts_with("  hint: "), "{text}");
     let e = error_line(&wrong_type);
-    assert!(e.starts_with(&format!("{wrong_type}:3:")), "{e}");
+    assert!(e.starts_with(&format!("{wrong_type}:3:11: error: severity: ")), "{e}");
+    assert_eq!(
+        hint_after(&e),
+        "  hint: severity takes one of info, low, medium, high, critical; see docs/rules.md"
+    );
     let e = error_line(&bad_regex);
-    assert!(e.starts_with(&format!("{bad_regex}:11:10: error: rule acme.regex: ")), "{e}");
+    assert!(
+        e.starts_with(&format!("{bad_regex}:11:11: error: rule acme.regex: ")),
+        "{e}"
+    );
     assert!(e.contains("regular expression"), "{e}");
+    let (_, rest) = text.split_once(&format!("{e}\n")).unwrap();
+    let until_hint: Vec<&str> = rest.lines().take_while(|l| !l.starts_with("  hint: ")).collect();
+    assert!(
+        until_hint.iter().all(|l| l.starts_with("    ")),
+        "the message's lines indented: {until_hint:?}"
+    );
     let e = error_line(&builtin);
-    assert!(e.starts_with(&format!("{builtin}:1:5: error: rule bedrock.guardrail_deleted: ")), "{e}");
+    assert!(
+        e.starts_with(&format!("{builtin}:1:5: error: rule bedrock.guardrail_deleted: ")),
+        "{e}"
+    );
     assert!(e.contains("is the built-in detection"), "{e}");
     let e = error_line(&namespace);
-    assert!(e.starts_with(&format!("{namespace}:1:5: error: rule iam.svc_user: ")), "{e}");
+    assert!(
+        e.starts_with(&format!("{namespace}:1:5: error: rule iam.svc_user: ")),
+        "{e}"
+    );
     assert!(e.contains("built-in"), "{e}");
     assert!(hint_after(&e).contains("acme.svc_user"), "{text}");
     assert!(!text.lines().any(|l| l.starts_with(&format!("{first}:"))), "{text}");
@@ -183,20 +242,38 @@ fn lint_reports_every_error_of_every_file_with_its_line() {
     assert!(e.starts_with(&format!("{second}:2:5: error: rule acme.twice: ")), "{e}");
     assert!(hint_after(&e).contains(&format!("{first}:1")), "{text}");
     let e = error_line(&bad_path);
-    assert!(e.starts_with(&format!("{bad_path}:10:10: error: rule acme.path: ")), "{e}");
     assert!(
-        text.ends_with("8 files linted: 8 errors, 0 warnings\n"),
+        e.starts_with(&format!("{bad_path}:10:10: error: rule acme.path: ")),
+        "{e}"
+    );
+    assert!(
+        text.ends_with("8 files linted: 7 errors, 0 warnings\n"),
         "one error each, none hidden by another file's: {text}"
     );
 
     let out = aidr(&["rules", "lint", "--format", "json", &unknown_key, &bad_regex]);
     assert_eq!(out.status.code(), Some(1));
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!((report["files"].as_u64(), report["errors"].as_u64()), (Some(2), Some(2)));
+    assert_eq!(
+        (report["files"].as_u64(), report["errors"].as_u64()),
+        (Some(2), Some(2))
+    );
     let d = &report["diagnostics"][1];
     assert_eq!(
-        (d["origin"].as_str(), d["line"].as_u64(), d["column"].as_u64(), d["rule"].as_str(), d["level"].as_str()),
-        (Some(bad_regex.as_str()), Some(11), Some(10), Some("acme.regex"), Some("error"))
+        (
+            d["origin"].as_str(),
+            d["line"].as_u64(),
+            d["column"].as_u64(),
+            d["rule"].as_str(),
+            d["level"].as_str()
+        ),
+        (
+            Some(bad_regex.as_str()),
+            Some(11),
+            Some(11),
+            Some("acme.regex"),
+            Some("error")
+        )
     );
 }
 
@@ -206,7 +283,11 @@ fn lint_warnings_pass_unless_denied() {
     let misspelt = rule()
         .replace("field: requestParameters.userName", "field: requestParameters.username")
         .replace("{requestParameters.userName}", "{requestParameters.usrName}");
-    let without_samples = rule().split("samples:").next().unwrap().replace("acme.service_user_created", "acme.bare");
+    let without_samples = rule()
+        .split("samples:")
+        .next()
+        .unwrap()
+        .replace("acme.service_user_created", "acme.bare");
     let foreign = rule()
         .replace("acme.service_user_created", "acme.foreign")
         .replace("source: iam.amazonaws.com", "source: iam");
@@ -220,12 +301,20 @@ fn lint_warnings_pass_unless_denied() {
     let text = stdout(&out);
     let warning = |prefix: &str| -> (String, String) {
         let mut lines = text.lines().skip_while(|l| !l.starts_with(prefix));
-        let line = lines.next().unwrap_or_else(|| panic!("no line starting {prefix} in:\n{text}"));
+        let line = lines
+            .next()
+            .unwrap_or_else(|| panic!("no line starting {prefix} in:\n{text}"));
         (line.to_owned(), lines.next().unwrap_or("").to_owned())
     };
-    let (w, hint) = warning(&format!("{}:10:10: warning: rule acme.service_user_created: ", files[0]));
+    let (w, hint) = warning(&format!(
+        "{}:10:10: warning: rule acme.service_user_created: ",
+        files[0]
+    ));
     assert!(w.contains("requestParameters.username"), "{w}");
-    assert!(w.contains("iam.amazonaws.com CreateUser"), "names the events checked: {w}");
+    assert!(
+        w.contains("iam.amazonaws.com CreateUser"),
+        "names the events checked: {w}"
+    );
     assert_eq!(hint, "  hint: did you mean requestParameters.userName?");
     let (w, hint) = warning(&format!("{}:12:", files[0]));
     assert!(w.contains("requestParameters.usrName"), "{w}");
@@ -240,7 +329,10 @@ fn lint_warnings_pass_unless_denied() {
     let denied = aidr(&["rules", "lint", "--deny-warnings", dir.to_str().unwrap()]);
     assert_eq!(denied.status.code(), Some(1));
     let clean = write(&scratch("clean-denied"), "rule.yaml", &rule());
-    assert_eq!(aidr(&["rules", "lint", "--deny-warnings", &clean]).status.code(), Some(0));
+    assert_eq!(
+        aidr(&["rules", "lint", "--deny-warnings", &clean]).status.code(),
+        Some(0)
+    );
 }
 
 #[test]
@@ -263,15 +355,17 @@ fn rules_test_reports_failures_like_a_test_runner() {
     let bare = write(
         &dir,
         "bare.yaml",
-        &rule().split("samples:").next().unwrap().replace("acme.service_user_created", "acme.bare"),
+        &rule()
+            .split("samples:")
+            .next()
+            .unwrap()
+            .replace("acme.service_user_created", "acme.bare"),
     );
     let out = aidr(&["rules", "test", &file, &bare]);
     assert_eq!(out.status.code(), Some(1), "{}{}", stdout(&out), stderr(&out));
     let text = stdout(&out);
     assert!(
-        text.contains(
-            "test acme.service_user_created sample match[0] ... FAILED\n    expected a finding, got none\n"
-        ),
+        text.contains("test acme.service_user_created sample match[0] ... FAILED\n    expected a finding, got none\n"),
         "{text}"
     );
     assert!(
@@ -279,11 +373,17 @@ fn rules_test_reports_failures_like_a_test_runner() {
         "{text}"
     );
     assert!(text.contains("test acme.bare ... no samples\n"), "{text}");
-    assert!(text.ends_with("test result: FAILED. 0 passed; 2 failed; 1 without samples\n"), "{text}");
+    assert!(
+        text.ends_with("test result: FAILED. 0 passed; 2 failed; 1 without samples\n"),
+        "{text}"
+    );
 
     let out = aidr(&["rules", "test", "--format", "json", &file]);
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!((report["passed"].as_u64(), report["failed"].as_u64()), (Some(0), Some(2)));
+    assert_eq!(
+        (report["passed"].as_u64(), report["failed"].as_u64()),
+        (Some(0), Some(2))
+    );
     assert_eq!(report["results"][0]["sample"], "match[0]");
     assert_eq!(report["results"][0]["reason"], "expected a finding, got none");
 
@@ -292,7 +392,11 @@ fn rules_test_reports_failures_like_a_test_runner() {
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
 
     // Rules that do not load: exit 2, the error on stderr.
-    let broken = write(&dir, "broken.yaml", &rule().replace("severity: medium", "severity: urgent"));
+    let broken = write(
+        &dir,
+        "broken.yaml",
+        &rule().replace("severity: medium", "severity: urgent"),
+    );
     let out = aidr(&["rules", "test", &broken]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains(&format!("{broken}:3:")), "{}", stderr(&out));
@@ -335,15 +439,26 @@ fn import_sigma_writes_rules_that_lint_clean_and_reports_refusals() {
     let windows = write(&input, "b_windows.yml", SIGMA_WINDOWS);
     let out_dir = dir.join("out");
 
-    let out = aidr(&["rules", "import-sigma", input.to_str().unwrap(), "--out", out_dir.to_str().unwrap()]);
+    let out = aidr(&[
+        "rules",
+        "import-sigma",
+        input.to_str().unwrap(),
+        "--out",
+        out_dir.to_str().unwrap(),
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let err = stderr(&out);
     assert!(
-        err.contains(&format!("{windows}: rule \"Not CloudTrail\": cannot convert logsource: ")),
+        err.contains(&format!(
+            "{windows}: rule \"Not CloudTrail\": cannot convert logsource: "
+        )),
         "{err}"
     );
     assert!(err.contains("converted 1 of 2 rules (1 refused)"), "{err}");
-    let written: Vec<PathBuf> = std::fs::read_dir(&out_dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let written: Vec<PathBuf> = std::fs::read_dir(&out_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     assert_eq!(written.len(), 1, "{written:?}");
     let name = written[0].file_name().unwrap().to_str().unwrap().to_owned();
     assert!(name.ends_with(".yaml"), "{name}");
@@ -352,13 +467,35 @@ fn import_sigma_writes_rules_that_lint_clean_and_reports_refusals() {
     let out = aidr(&["rules", "lint", out_dir.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
     assert!(stdout(&out).contains("0 errors"), "{}", stdout(&out));
-    let records = write(&dir, "records.jsonl", &format!("{}\n{}\n", create_user("svc-a"), create_user("bob")));
-    let out = aidr(&["scan", "--format", "ndjson", "--rules", out_dir.to_str().unwrap(), &records]);
+    let records = write(
+        &dir,
+        "records.jsonl",
+        &format!("{}\n{}\n", create_user("svc-a"), create_user("bob")),
+    );
+    let out = aidr(&[
+        "scan",
+        "--format",
+        "ndjson",
+        "--rules",
+        out_dir.to_str().unwrap(),
+        &records,
+    ]);
     let id = name.trim_end_matches(".yaml");
-    assert_eq!(ndjson(&out).iter().filter(|f| f["rule_id"] == id).count(), 1, "{}", stderr(&out));
+    assert_eq!(
+        ndjson(&out).iter().filter(|f| f["rule_id"] == id).count(),
+        1,
+        "{}",
+        stderr(&out)
+    );
 
     // Existing files are not overwritten without --force.
-    let again = aidr(&["rules", "import-sigma", input.to_str().unwrap(), "--out", out_dir.to_str().unwrap()]);
+    let again = aidr(&[
+        "rules",
+        "import-sigma",
+        input.to_str().unwrap(),
+        "--out",
+        out_dir.to_str().unwrap(),
+    ]);
     assert_eq!(again.status.code(), Some(2));
     assert!(stderr(&again).contains("not overwriting"), "{}", stderr(&again));
     let forced = aidr(&[
@@ -374,7 +511,11 @@ fn import_sigma_writes_rules_that_lint_clean_and_reports_refusals() {
     // To stdout: the YAML of the rule.
     let out = aidr(&["rules", "import-sigma", &write(&dir, "one.yml", SIGMA)]);
     assert_eq!(out.status.code(), Some(0));
-    assert!(stdout(&out).lines().any(|l| l == format!("id: {id}")), "{}", stdout(&out));
+    assert!(
+        stdout(&out).lines().any(|l| l == format!("id: {id}")),
+        "{}",
+        stdout(&out)
+    );
 
     // Nothing converted: exit 1; unreadable input: exit 2.
     assert_eq!(aidr(&["rules", "import-sigma", &windows]).status.code(), Some(1));
@@ -389,7 +530,14 @@ fn scan_with_sigma_converts_on_the_fly() {
     write(&sigma, "user.yml", SIGMA);
     write(&sigma, "windows.yml", SIGMA_WINDOWS);
     let records = write(&dir, "records.jsonl", &format!("{}\n", create_user("svc-a")));
-    let out = aidr(&["scan", "--format", "ndjson", "--sigma", sigma.to_str().unwrap(), &records]);
+    let out = aidr(&[
+        "scan",
+        "--format",
+        "ndjson",
+        "--sigma",
+        sigma.to_str().unwrap(),
+        &records,
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let findings = ndjson(&out);
     assert!(
@@ -397,19 +545,29 @@ fn scan_with_sigma_converts_on_the_fly() {
         "{findings:?}"
     );
     let err = stderr(&out);
-    assert!(err.contains("warning: ") && err.contains("cannot convert logsource"), "{err}");
+    assert!(
+        err.contains("warning: ") && err.contains("cannot convert logsource"),
+        "{err}"
+    );
     assert!(err.contains("windows.yml: no rule converted from Sigma"), "{err}");
 }
 
 #[test]
 fn scan_with_a_rule_that_does_not_load_scans_nothing() {
     let dir = scratch("scan-broken");
-    let broken = write(&dir, "broken.yaml", &rule().replace("  starts_with: svc-", "  regex: '(svc'"));
+    let broken = write(
+        &dir,
+        "broken.yaml",
+        &rule().replace("  starts_with: svc-", "  regex: '(svc'"),
+    );
     let out = aidr(&["scan", "--format", "ndjson", "--rules", &broken, "events/"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(out.stdout.is_empty(), "nothing scanned: {}", stdout(&out));
     let err = stderr(&out);
-    assert!(err.contains(&format!("{broken}:11:10: rule acme.service_user_created")), "{err}");
+    assert!(
+        err.contains(&format!("{broken}:11:11: rule acme.service_user_created")),
+        "{err}"
+    );
     let out = aidr(&["scan", "--rules", "no/such/rules", "events/"]);
     assert_eq!(out.status.code(), Some(2));
 }
@@ -430,19 +588,32 @@ fn patterns_and_the_catalog_include_user_rules() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let with: Value = serde_json::from_slice(&out.stdout).unwrap();
     let has = |p: &Value, what: &str, value: &str| {
-        p["write"]["detail"][what].as_array().unwrap().iter().any(|v| v == value)
+        p["write"]["detail"][what]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|v| v == value)
     };
     assert!(!has(&builtin, "eventName", "StartThing"));
     assert!(has(&with, "eventName", "StartThing"));
     assert!(has(&with, "eventSource", "acme-ml.amazonaws.com"));
-    assert!(with["write"]["source"].as_array().unwrap().iter().any(|v| v == "aws.acme-ml"));
+    assert!(
+        with["write"]["source"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|v| v == "aws.acme-ml")
+    );
 
     let out = aidr(&["patterns", "--rules", &file, "--only-user-rules"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let text = stdout(&out);
     assert_eq!(text.lines().count(), 1, "one line: {text}");
     let only: Value = serde_json::from_str(&text).unwrap();
-    assert_eq!(only["detail"]["eventName"], serde_json::json!(["CreateUser", "StartThing"]));
+    assert_eq!(
+        only["detail"]["eventName"],
+        serde_json::json!(["CreateUser", "StartThing"])
+    );
     assert_eq!(
         only["detail"]["eventSource"],
         serde_json::json!(["acme-ml.amazonaws.com", "iam.amazonaws.com"])
@@ -462,12 +633,23 @@ fn patterns_and_the_catalog_include_user_rules() {
         .to_owned();
     assert!(line.contains(" event ") && line.contains(&file), "{line}");
     assert!(stdout(&out).lines().next().unwrap().contains("SOURCE"));
-    let json: Vec<Value> = serde_json::from_slice(&aidr(&["rules", "--format", "json", "--rules", &file]).stdout).unwrap();
+    let json: Vec<Value> =
+        serde_json::from_slice(&aidr(&["rules", "--format", "json", "--rules", &file]).stdout).unwrap();
     let user = json.iter().find(|r| r["id"] == "acme.service_user_created").unwrap();
-    assert_eq!((user["kind"].as_str(), user["origin"].as_str()), (Some("event"), Some(file.as_str())));
-    assert!(json.iter().filter(|r| r["id"] != "acme.service_user_created").all(|r| r["origin"].is_null()));
+    assert_eq!(
+        (user["kind"].as_str(), user["origin"].as_str()),
+        (Some("event"), Some(file.as_str()))
+    );
+    assert!(
+        json.iter()
+            .filter(|r| r["id"] != "acme.service_user_created")
+            .all(|r| r["origin"].is_null())
+    );
     // Without user rules, the listing is as it always was.
     assert!(!stdout(&aidr(&["rules"])).contains("SOURCE"));
     // `rules` takes either its own flags or a subcommand.
-    assert_eq!(aidr(&["rules", "--format", "json", "lint", &file]).status.code(), Some(2));
+    assert_eq!(
+        aidr(&["rules", "--format", "json", "lint", &file]).status.code(),
+        Some(2)
+    );
 }

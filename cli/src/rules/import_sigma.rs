@@ -138,7 +138,11 @@ fn write_files(dir: &Path, converted: &[Converted], force: bool) -> Result<(), S
     }
     for c in converted {
         let path = target(c);
-        let text = format!("# Converted from the Sigma rule in {}\n{}", c.origin, sigma::to_yaml(&c.doc));
+        let text = format!(
+            "# Converted from the Sigma rule in {}\n{}",
+            c.origin,
+            sigma::to_yaml(&c.doc)
+        );
         std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
     }
     Ok(())

@@ -69,9 +69,10 @@ pub fn main(args: TestArgs) -> std::io::Result<ExitCode> {
     let results: Vec<Result> = rules
         .iter()
         .flat_map(|rule| {
-            user_rules::run_samples(rule)
-                .into_iter()
-                .map(|outcome| Result { rule: rule.id(), outcome })
+            user_rules::run_samples(rule).into_iter().map(|outcome| Result {
+                rule: rule.id(),
+                outcome,
+            })
         })
         .collect();
     let without: Vec<&str> = rules
@@ -109,7 +110,11 @@ pub fn main(args: TestArgs) -> std::io::Result<ExitCode> {
         }
     };
     crate::write_stdout(text.as_bytes())?;
-    Ok(if failed > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if failed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// The report for people: a line per sample (the reason under a failure), the rules without

@@ -48,7 +48,9 @@ fn matchers(mut values: Vec<String>) -> Vec<Value> {
         .collect()
 }
 
-fn pattern(keys: &[EventKey]) -> Option<Value> {
+/// One EventBridge pattern routing the CloudTrail events of `keys` (API calls, from AWS);
+/// `None` when there are none.
+pub fn pattern(keys: &[EventKey]) -> Option<Value> {
     if keys.is_empty() {
         return None;
     }

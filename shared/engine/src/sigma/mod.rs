@@ -79,7 +79,10 @@ struct Problem {
 
 impl Problem {
     fn new(part: impl Into<String>, reason: impl Into<String>) -> Self {
-        Problem { part: part.into(), reason: reason.into() }
+        Problem {
+            part: part.into(),
+            reason: reason.into(),
+        }
     }
 }
 

@@ -6,9 +6,9 @@ use std::collections::HashMap;
 use serde_json::Value as Json;
 use yaml_serde::{Mapping, Value};
 
+use super::Problem;
 use super::condition::{self, Expr, Pattern};
 use super::tree::{self, Node, Op, Test};
-use super::Problem;
 
 /// The record fields a keyword (a search that is a plain list of values) is looked for in.
 /// CloudTrail records have no message field; these are the top-level texts that name the call,
@@ -39,7 +39,7 @@ pub(super) fn detection_condition(detection: &Mapping) -> Result<Node, Problem> 
                     "detection.timeframe",
                     "a time window over several events is not converted: aidr's stateful \
                      detections cover thresholds over time",
-                ))
+                ));
             }
             _ => searches.push((key.to_string(), value)),
         }
@@ -49,11 +49,22 @@ pub(super) fn detection_condition(detection: &Mapping) -> Result<Node, Problem> 
         Some(Value::String(s)) => vec![s.as_str()],
         Some(Value::Sequence(items)) if !items.is_empty() => items
             .iter()
-            .map(|v| v.as_str().ok_or_else(|| Problem::new("detection.condition", "a condition must be text")))
+            .map(|v| {
+                v.as_str()
+                    .ok_or_else(|| Problem::new("detection.condition", "a condition must be text"))
+            })
             .collect::<Result<_, _>>()?,
-        Some(_) => return Err(Problem::new("detection.condition", "a condition must be text or a list of texts")),
+        Some(_) => {
+            return Err(Problem::new(
+                "detection.condition",
+                "a condition must be text or a list of texts",
+            ));
+        }
     };
-    let mut resolver = Resolver { searches, converted: HashMap::new() };
+    let mut resolver = Resolver {
+        searches,
+        converted: HashMap::new(),
+    };
     let mut parts = Vec::new();
     for text in texts {
         let expr = condition::parse(text)?;
@@ -85,8 +96,12 @@ impl Resolver<'_> {
     }
 
     fn matching(&mut self, pattern: &Pattern) -> Result<Vec<Node>, Problem> {
-        let names: Vec<String> =
-            self.searches.iter().map(|(n, _)| n.clone()).filter(|n| pattern.matches(n)).collect();
+        let names: Vec<String> = self
+            .searches
+            .iter()
+            .map(|(n, _)| n.clone())
+            .filter(|n| pattern.matches(n))
+            .collect();
         if names.is_empty() {
             let shown = match pattern {
                 Pattern::Them => "them".to_string(),
@@ -104,9 +119,17 @@ impl Resolver<'_> {
         if let Some(node) = self.converted.get(name) {
             return Ok(node.clone());
         }
-        let value = self.searches.iter().find(|(n, _)| n == name).map(|(_, v)| *v).ok_or_else(|| {
-            Problem::new("detection.condition", format!("the condition names `{name}`, which the detection does not define"))
-        })?;
+        let value = self
+            .searches
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| *v)
+            .ok_or_else(|| {
+                Problem::new(
+                    "detection.condition",
+                    format!("the condition names `{name}`, which the detection does not define"),
+                )
+            })?;
         let node = search(&format!("detection.{name}"), value)?;
         self.converted.insert(name.to_string(), node.clone());
         Ok(node)
@@ -132,7 +155,10 @@ fn search(part: &str, value: &Value) -> Result<Node, Problem> {
             }
         }
         Value::String(_) | Value::Number(_) => keywords(part, std::slice::from_ref(value)),
-        _ => Err(Problem::new(part, "a search is a field map, a list of field maps or a list of keywords")),
+        _ => Err(Problem::new(
+            part,
+            "a search is a field map, a list of field maps or a list of keywords",
+        )),
     }
 }
 
@@ -142,7 +168,9 @@ fn field_map(part: &str, map: &Mapping) -> Result<Node, Problem> {
     }
     let mut tests = Vec::new();
     for (key, value) in map {
-        let key = key.as_str().ok_or_else(|| Problem::new(part, "a field name must be text"))?;
+        let key = key
+            .as_str()
+            .ok_or_else(|| Problem::new(part, "a field name must be text"))?;
         tests.push(field(&format!("{part}.{key}"), key, value)?);
     }
     Ok(tree::all(tests))
@@ -173,7 +201,12 @@ enum Kind {
 }
 
 fn modifiers(part: &str, names: &[&str]) -> Result<Modifiers, Problem> {
-    let mut m = Modifiers { kind: Kind::Equals, all: false, cased: false, flags: String::new() };
+    let mut m = Modifiers {
+        kind: Kind::Equals,
+        all: false,
+        cased: false,
+        flags: String::new(),
+    };
     for &name in names {
         let kind = match name {
             "contains" => Kind::Contains,
@@ -201,7 +234,10 @@ fn modifiers(part: &str, names: &[&str]) -> Result<Modifiers, Problem> {
             _ => return Err(Problem::new(part, unsupported_modifier(name))),
         };
         if m.kind != Kind::Equals {
-            return Err(Problem::new(part, format!("modifier `{name}` after another matching modifier")));
+            return Err(Problem::new(
+                part,
+                format!("modifier `{name}` after another matching modifier"),
+            ));
         }
         m.kind = kind;
     }
@@ -228,7 +264,10 @@ fn field(part: &str, key: &str, value: &Value) -> Result<Node, Problem> {
     let mut names = key.split('|');
     let field = names.next().unwrap_or_default();
     if field.is_empty() {
-        return Err(Problem::new(part, "a modifier without a field name (a keyword with modifiers) is not supported"));
+        return Err(Problem::new(
+            part,
+            "a modifier without a field name (a keyword with modifiers) is not supported",
+        ));
     }
     let mods = modifiers(part, &names.collect::<Vec<_>>())?;
     let values: Vec<&Value> = match value {
@@ -238,7 +277,10 @@ fn field(part: &str, key: &str, value: &Value) -> Result<Node, Problem> {
         Value::Sequence(items) => items.iter().collect(),
         v => vec![v],
     };
-    let tests = values.into_iter().map(|v| value_test(part, field, &mods, v)).collect::<Result<Vec<_>, _>>()?;
+    let tests = values
+        .into_iter()
+        .map(|v| value_test(part, field, &mods, v))
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(if mods.all { tree::all(tests) } else { tree::any(tests) })
 }
 
@@ -264,7 +306,9 @@ fn value_test(part: &str, field: &str, mods: &Modifiers, value: &Value) -> Resul
             _ => wrong("a map or list"),
         },
         Kind::Contains | Kind::StartsWith | Kind::EndsWith => {
-            let Some(text) = text else { return wrong("null or a map") };
+            let Some(text) = text else {
+                return wrong("null or a map");
+            };
             let anchor = match mods.kind {
                 Kind::Contains => Anchor::Inside,
                 Kind::StartsWith => Anchor::Start,
@@ -273,8 +317,14 @@ fn value_test(part: &str, field: &str, mods: &Modifiers, value: &Value) -> Resul
             Ok(string_test(field, &Sigma::parse(&text), anchor, ignore_case))
         }
         Kind::Regex => {
-            let Value::String(re) = value else { return wrong("anything but a regular expression text") };
-            let pattern = if mods.flags.is_empty() { re.clone() } else { format!("(?{}){re}", mods.flags) };
+            let Value::String(re) = value else {
+                return wrong("anything but a regular expression text");
+            };
+            let pattern = if mods.flags.is_empty() {
+                re.clone()
+            } else {
+                format!("(?{}){re}", mods.flags)
+            };
             regex::Regex::new(&pattern).map_err(|e| {
                 Problem::new(
                     part,
@@ -287,7 +337,9 @@ fn value_test(part: &str, field: &str, mods: &Modifiers, value: &Value) -> Resul
             Ok(Test::new(field, Op::Regex(vec![pattern]), false))
         }
         Kind::Cidr => {
-            let Value::String(net) = value else { return wrong("anything but a network text") };
+            let Value::String(net) = value else {
+                return wrong("anything but a network text");
+            };
             net.parse::<ipnet::IpNet>()
                 .map_err(|e| Problem::new(part, format!("`{net}` is not a network (`10.0.0.0/8`): {e}")))?;
             Ok(Test::new(field, Op::Cidr(vec![net.clone()]), false))
@@ -331,7 +383,11 @@ fn keywords(part: &str, items: &[Value]) -> Result<Node, Problem> {
             _ => return Err(Problem::new(part, "a keyword must be text")),
         };
         let sigma = Sigma::parse(&text);
-        tests.extend(KEYWORD_FIELDS.iter().map(|f| string_test(f, &sigma, Anchor::Inside, true)));
+        tests.extend(
+            KEYWORD_FIELDS
+                .iter()
+                .map(|f| string_test(f, &sigma, Anchor::Inside, true)),
+        );
     }
     Ok(tree::any(tests))
 }
@@ -384,7 +440,10 @@ impl Sigma {
     }
 
     fn literal(&self) -> String {
-        self.0.iter().filter_map(|p| if let Piece::Char(c) = p { Some(*c) } else { None }).collect()
+        self.0
+            .iter()
+            .filter_map(|p| if let Piece::Char(c) = p { Some(*c) } else { None })
+            .collect()
     }
 }
 

@@ -41,7 +41,11 @@ pub(super) enum Op {
 
 impl Test {
     pub fn new(field: &str, op: Op, ignore_case: bool) -> Node {
-        Node::Test(Test { field: field.to_string(), op, ignore_case })
+        Node::Test(Test {
+            field: field.to_string(),
+            op,
+            ignore_case,
+        })
     }
 
     /// Adds `other`'s alternatives to this test when both test the same field with the same
@@ -139,14 +143,21 @@ impl Node {
                 any: Some(parts.into_iter().map(Node::into_doc).collect()),
                 ..Default::default()
             },
-            Node::Not(inner) => ConditionDoc { not: Some(Box::new(inner.into_doc())), ..Default::default() },
+            Node::Not(inner) => ConditionDoc {
+                not: Some(Box::new(inner.into_doc())),
+                ..Default::default()
+            },
             Node::Test(t) => t.into_doc(),
         }
     }
 }
 
 fn one_or_many<T>(mut v: Vec<T>) -> Option<OneOrMany<T>> {
-    Some(if v.len() == 1 { OneOrMany::One(v.remove(0)) } else { OneOrMany::Many(v) })
+    Some(if v.len() == 1 {
+        OneOrMany::One(v.remove(0))
+    } else {
+        OneOrMany::Many(v)
+    })
 }
 
 impl Test {

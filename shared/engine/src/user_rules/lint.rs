@@ -3,8 +3,9 @@
 //! others hold.
 //!
 //! Errors (the rules would not load): YAML and schema errors (unknown keys, wrong types), what
-//! does not compile (a bad path, regular expression, template…), ids that collide with a
-//! built-in detection or its namespace, ids defined twice.
+//! does not compile (a bad path, regular expression, template…, placed as [`super::load`]
+//! places them), ids that are a built-in detection's or in a built-in namespace
+//! ([`super::builtin_namespaces`]), ids defined twice.
 //!
 //! Warnings (the rules load, but may not do what is meant): a field under one of the four
 //! free-form sections that no known record of the rule's events has, nor its samples; a rule
@@ -12,6 +13,7 @@
 //! service's (`….amazonaws.com`).
 
 mod fields;
+mod hints;
 mod locate;
 
 use std::collections::{BTreeSet, HashMap};
@@ -20,7 +22,8 @@ use std::fmt;
 use serde::Serialize;
 
 use self::locate::Place;
-use super::{LoadError, RuleDoc, SourceFile};
+use super::load::documents;
+use super::{LoadError, RuleDoc, SourceFile, compile};
 use crate::registry::Registry;
 
 /// How bad a problem is.
@@ -70,7 +73,8 @@ impl From<LoadError> for Diagnostic {
     }
 }
 
-/// `file:line:column: level: message`, then `  hint: …` on a line of its own.
+/// `file:line:column: level: rule <id>: message` (the message's further lines indented), then
+/// `  hint: …` on a line of its own.
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.origin)?;
@@ -84,7 +88,8 @@ impl fmt::Display for Diagnostic {
         if let Some(rule) = &self.rule {
             write!(f, "rule {rule}: ")?;
         }
-        write!(f, "{}", self.message)?;
+        // A message of several lines (a regular expression's error) goes on indented.
+        write!(f, "{}", self.message.trim_end().replace('\n', "\n    "))?;
         if let Some(hint) = &self.hint {
             write!(f, "\n  hint: {hint}")?;
         }
@@ -93,19 +98,18 @@ impl fmt::Display for Diagnostic {
 }
 
 /// Every problem of `files`, file by file in the order given, each file's by line. `builtin` is
-/// the catalog whose ids and namespaces user rules must keep clear of.
+/// the catalog whose ids user rules must keep clear of.
 pub fn lint(files: &[SourceFile], builtin: &Registry) -> Vec<Diagnostic> {
-    let namespaces: BTreeSet<&str> = builtin
-        .detections()
-        .iter()
-        .filter_map(|d| d.metadata().id.split_once('.').map(|(ns, _)| ns))
-        .collect();
     let mut defined: HashMap<String, (String, usize)> = HashMap::new();
     let mut out = Vec::new();
     for file in files {
         let mut found = Vec::new();
-        match super::parse(file) {
-            Err(e) => found.push(Diagnostic::from(e)),
+        match documents(file) {
+            Err(e) => {
+                let mut d = Diagnostic::from(e);
+                d.hint = d.hint.or_else(|| hints::expected_shape(&d.message));
+                found.push(d);
+            }
             Ok(docs) => {
                 for doc in &docs {
                     let rule = RuleLint {
@@ -114,7 +118,7 @@ pub fn lint(files: &[SourceFile], builtin: &Registry) -> Vec<Diagnostic> {
                         start: locate::rule_start(&file.text, &doc.id),
                         found: &mut found,
                     };
-                    rule.check(builtin, &namespaces, &mut defined);
+                    rule.check(builtin, &mut defined);
                 }
             }
         }
@@ -134,17 +138,21 @@ struct RuleLint<'a> {
 }
 
 impl RuleLint<'_> {
-    fn check(
-        mut self,
-        builtin: &Registry,
-        namespaces: &BTreeSet<&str>,
-        defined: &mut HashMap<String, (String, usize)>,
-    ) {
-        if let Err(e) = super::compile(self.doc.clone()) {
-            let place = e.text.as_deref().and_then(|t| self.find(t)).or_else(|| self.find_key(&e.at));
-            self.push(place, Level::Error, e.message.clone(), e.hint.clone());
+    fn check(mut self, builtin: &Registry, defined: &mut HashMap<String, (String, usize)>) {
+        if let Err(e) = compile(self.doc) {
+            match builtin.get(&self.doc.id) {
+                // The id is refused for its namespace; say whose it is.
+                Some(d) if e.at == "id" => {
+                    let id = &self.doc.id;
+                    let message = format!("id {id} is the built-in detection \"{}\"", d.metadata().title);
+                    let name = id.split_once('.').map_or(id.as_str(), |(_, n)| n);
+                    let hint = format!("use your own namespace, e.g. acme.{name}");
+                    self.push(self.find(id), Level::Error, message, Some(hint));
+                }
+                _ => self.found.push(LoadError::compile(self.file, &self.doc.id, e).into()),
+            }
         }
-        self.id(builtin, namespaces, defined);
+        self.unique(defined);
         self.fields();
         self.samples();
         self.sources();
@@ -153,16 +161,6 @@ impl RuleLint<'_> {
     /// The place of `text` in the rule (or else in the file).
     fn find(&self, text: &str) -> Option<Place> {
         locate::find(&self.file.text, text, self.start)
-    }
-
-    /// The place of the last key of a key path (`condition.all[1].regex` -> `regex:`).
-    fn find_key(&self, at: &str) -> Option<Place> {
-        let key = at.rsplit(['.', '[']).next()?.trim_end_matches(']');
-        match key.parse::<usize>() {
-            Ok(_) => self.find(at.split(['.', '[']).next()?),
-            Err(_) => self.find(&format!("{key}:")),
-        }
-        .or_else(|| Some(locate::place(&self.file.text, self.start)))
     }
 
     fn push(&mut self, place: Option<Place>, level: Level, message: String, hint: Option<String>) {
@@ -177,34 +175,18 @@ impl RuleLint<'_> {
         });
     }
 
-    /// Ids clear of the built-in catalog (its ids and their namespaces) and defined once.
-    fn id(
-        &mut self,
-        builtin: &Registry,
-        namespaces: &BTreeSet<&str>,
-        defined: &mut HashMap<String, (String, usize)>,
-    ) {
+    /// An id defined once across the files.
+    fn unique(&mut self, defined: &mut HashMap<String, (String, usize)>) {
         let id = &self.doc.id;
         let place = self.find(id);
-        let namespace = id.split_once('.').map_or(id.as_str(), |(ns, _)| ns);
-        if let Some(d) = builtin.get(id) {
-            let message = format!("id {id} is the built-in detection {id:?} ({})", d.metadata().title);
-            let hint = format!("use your own namespace: acme.{}", id.split_once('.').map_or(id.as_str(), |(_, n)| n));
-            self.push(place, Level::Error, message, Some(hint));
-        } else if namespaces.contains(namespace) {
-            let message = format!("id {id} is in the built-in namespace {namespace:?}");
-            let hint = "a user rule's id is `namespace.name` in your own namespace (acme.…, secops.…), apart from the built-in services'";
-            self.push(place, Level::Error, message, Some(hint.into()));
-        }
-        let line = place.map_or(0, |p| p.line);
         match defined.get(id) {
             Some((origin, first)) => {
                 let message = format!("id {id} is defined twice");
-                let hint = format!("first defined at {origin}:{first}; give each rule its own id");
+                let hint = format!("first defined at {origin}:{first}; rule ids are unique across every file loaded");
                 self.push(place, Level::Error, message, Some(hint));
             }
             None => {
-                defined.insert(id.clone(), (self.file.origin.clone(), line));
+                defined.insert(id.clone(), (self.file.origin.clone(), place.map_or(1, |p| p.line)));
             }
         }
     }
@@ -220,7 +202,7 @@ impl RuleLint<'_> {
                 continue;
             }
             let message = format!(
-                "{} field {} is in none of {}: the rule may never see it",
+                "{} reads {}, which is in {}: the rule may never see it",
                 used.key,
                 used.path,
                 known.described()

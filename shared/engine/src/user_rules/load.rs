@@ -83,7 +83,7 @@ impl LoadError {
 
     /// A rule that does not compile: placed on the line of the offending text (else the key)
     /// nearest after the rule's id.
-    fn compile(file: &SourceFile, id: &str, error: CompileError) -> LoadError {
+    pub(crate) fn compile(file: &SourceFile, id: &str, error: CompileError) -> LoadError {
         let key = error
             .at
             .rsplit('.')
@@ -130,7 +130,7 @@ fn locate(text: &str, from: Option<usize>, needle: &str) -> Option<(usize, Optio
 }
 
 /// The rule documents of one file, in order.
-fn documents(file: &SourceFile) -> Result<Vec<RuleDoc>, LoadError> {
+pub(crate) fn documents(file: &SourceFile) -> Result<Vec<RuleDoc>, LoadError> {
     let value: yaml_serde::Value = yaml_serde::from_str(&file.text).map_err(|e| LoadError::yaml(file, &e))?;
     let docs = match value {
         yaml_serde::Value::Mapping(_) => {

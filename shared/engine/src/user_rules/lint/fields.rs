@@ -38,10 +38,12 @@ pub fn fields_read(doc: &RuleDoc) -> Vec<FieldUse> {
     if let Some(c) = &doc.condition {
         condition(c, &mut out);
     }
-    let uses = |paths: &[String], key| paths.iter().map(move |p| FieldUse { path: p.clone(), key });
+    fn uses<'a>(paths: &'a [String], key: &'static str) -> impl Iterator<Item = FieldUse> + 'a {
+        paths.iter().map(move |p| FieldUse { path: p.clone(), key })
+    }
     out.extend(uses(&doc.resources, "resources"));
     if let Some(summary) = &doc.summary {
-        out.extend(placeholders(summary).map(|p| FieldUse {
+        out.extend(placeholders(summary).into_iter().map(|p| FieldUse {
             path: p.to_owned(),
             key: "summary",
         }));
@@ -52,14 +54,24 @@ pub fn fields_read(doc: &RuleDoc) -> Vec<FieldUse> {
     out
 }
 
-/// The `{field.path}` placeholders of a summary template.
-fn placeholders(template: &str) -> impl Iterator<Item = &str> {
-    template
-        .split('{')
-        .skip(1)
-        .filter_map(|part| part.split_once('}'))
-        .map(|(path, _)| path.trim())
-        .filter(|path| !path.is_empty())
+/// The `{field.path}` placeholders of a summary template (`{{` and `}}` are braces).
+fn placeholders(template: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        if let Some(escaped) = after.strip_prefix('{') {
+            rest = escaped;
+            continue;
+        }
+        let Some(close) = after.find('}') else { break };
+        let path = after[..close].trim();
+        if !path.is_empty() {
+            out.push(path);
+        }
+        rest = &after[close + 1..];
+    }
+    out
 }
 
 /// What is known of the records a rule consumes: the section paths of the catalog's records
@@ -109,7 +121,12 @@ impl Known {
     /// distance when it is close enough to be a misspelling.
     pub fn nearest(&self, path: &str) -> Option<&str> {
         let path = section_path(path)?;
-        let all = || self.catalog.iter().copied().chain(self.samples.iter().map(String::as_str));
+        let all = || {
+            self.catalog
+                .iter()
+                .copied()
+                .chain(self.samples.iter().map(String::as_str))
+        };
         if let Some(same) = all().find(|k| k.eq_ignore_ascii_case(&path)) {
             return Some(same);
         }
@@ -122,19 +139,19 @@ impl Known {
         (distance <= (last / 3).max(1)).then_some(best)
     }
 
-    /// Where the rule's field was looked for, for messages.
+    /// Where the field was looked for and not found, for messages: `no known record of
+    /// <events>, nor the rule's samples`.
     pub fn described(&self) -> String {
-        let mut parts = Vec::new();
-        if !self.checked.is_empty() {
-            parts.push(format!("the known records of {}", self.checked.join(", ")));
+        let samples = if self.samples.is_empty() {
+            ""
+        } else {
+            "the rule's samples"
+        };
+        match (self.checked.is_empty(), samples) {
+            (false, "") => format!("no known record of {}", self.checked.join(", ")),
+            (false, samples) => format!("no known record of {}, nor {samples}", self.checked.join(", ")),
+            (true, _) => "none of the rule's samples (aidr knows no record of its events)".to_owned(),
         }
-        if !self.samples.is_empty() {
-            parts.push("the rule's samples".to_owned());
-        }
-        if parts.is_empty() {
-            parts.push("the rule's samples (which have no such section)".to_owned());
-        }
-        parts.join(" nor in ")
     }
 }
 
@@ -173,7 +190,7 @@ mod tests {
         let doc = rule(&format!(
             "{BASE}condition: {{all: [{{field: requestParameters.a, exists: true}}, \
              {{not: {{field: userIdentity.arn, equals: x}}}}]}}\n\
-             resources: [requestParameters.b]\nsummary: '{{userIdentity.arn}} made {{ responseElements.c }}'\n\
+             resources: [requestParameters.b]\nsummary: '{{userIdentity.arn}} made {{ responseElements.c }} {{{{x}}}}'\n\
              dedupe: {{fields: [requestParameters.d]}}\n"
         ));
         let read: Vec<(String, &str)> = fields_read(&doc).into_iter().map(|f| (f.path, f.key)).collect();
