@@ -254,3 +254,46 @@ impl Finding {
         self.time().and_then(parse_millis)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cloudtrail::Record;
+
+    #[test]
+    fn a_hit_may_give_the_whole_summary_and_the_dedupe_object() {
+        let metadata = Metadata {
+            id: "test.made",
+            ..Metadata::EMPTY
+        };
+        let text = r#"{"eventID":"e1","recipientAccountId":"111122223333","awsRegion":"us-east-1",
+            "errorCode":"AccessDenied","userIdentity":{"arn":"arn:aws:iam::111122223333:user/a","userName":"a"}}"#;
+        let record: Record = serde_json::from_str(text).unwrap();
+        let event = Event::new(&record);
+        let plain = Hit::new(Severity::Low, "made x").resource(Some("r1"));
+        let finding = Finding::of_event(&metadata, plain.clone(), &event);
+        assert_eq!(
+            finding.summary,
+            "a made x in account 111122223333 (us-east-1) [failed: AccessDenied]"
+        );
+        assert_eq!(
+            finding.dedupe_key,
+            "test.made|111122223333|arn:aws:iam::111122223333:user/a|r1"
+        );
+        let told = Hit {
+            summary: Some("someone made x".into()),
+            dedupe: Some("cfg|prod".into()),
+            ..plain
+        };
+        let finding = Finding::of_event(&metadata, told, &event);
+        assert_eq!(
+            finding.summary,
+            "someone made x in account 111122223333 (us-east-1) [failed: AccessDenied]"
+        );
+        assert_eq!(
+            finding.dedupe_key,
+            "test.made|111122223333|arn:aws:iam::111122223333:user/a|cfg|prod"
+        );
+        assert_eq!(finding.resources, ["r1"]);
+    }
+}

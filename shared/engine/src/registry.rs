@@ -188,10 +188,13 @@ impl WildcardKey {
 /// remembered; past it they are worked out at each look-up.
 pub const MAX_MET: usize = 4096;
 
+/// The consumers of keys outside the index of one source, by name (`None`: nobody).
+type MetNames = FxHashMap<Box<str>, Option<Arc<Consumers>>>;
+
 /// Consumers of keys outside the index, by source then name, as met.
 #[derive(Debug, Default)]
 struct Met {
-    by_event: FxHashMap<Box<str>, FxHashMap<Box<str>, Option<Arc<Consumers>>>>,
+    by_event: FxHashMap<Box<str>, MetNames>,
     len: usize,
 }
 
@@ -336,9 +339,12 @@ impl Registry {
         let consumers = consumers.map(Arc::new);
         if !full {
             let mut met = self.met.write().unwrap_or_else(PoisonError::into_inner);
-            let names = met.by_event.entry(source.into()).or_default();
-            if names.insert(name.into(), consumers.clone()).is_none() {
-                met.len += 1;
+            // Checked again: other threads may have filled it since.
+            if met.len < MAX_MET {
+                let names = met.by_event.entry(source.into()).or_default();
+                if names.insert(name.into(), consumers.clone()).is_none() {
+                    met.len += 1;
+                }
             }
         }
         consumers
@@ -507,6 +513,77 @@ mod tests {
         assert!(new_key.wants(person));
         let plain = Registry::new(vec![rule(ALWAYS)]).unwrap();
         assert!(plain.consumers_of("s.amazonaws.com", "Do").unwrap().wants(b"{}"));
+    }
+
+    #[test]
+    fn wildcard_keys_merge_into_the_index_and_serve_the_rest() {
+        let exact = rule(Metadata {
+            id: "test.exact",
+            events: &[("s.amazonaws.com", "DeleteThing")],
+            ..ALWAYS
+        });
+        let pattern = rule(Metadata {
+            id: "test.pattern",
+            events: &[
+                ("s.amazonaws.com", "Delete*"),
+                ("*.amazonaws.com", "*Thing"),
+                ("t.amazonaws.com", "Wipe?"),
+            ],
+            ..ALWAYS
+        });
+        let registry = Registry::new(vec![pattern, exact]).unwrap();
+        let merged = registry.consumers_of("s.amazonaws.com", "DeleteThing").unwrap();
+        assert_eq!(merged.rules, [0, 1], "exact and pattern, each once, in rule order");
+        assert!(matches!(merged, ConsumersRef::Indexed(_)));
+        let only = registry.consumers_of("s.amazonaws.com", "DeleteOther").unwrap();
+        assert_eq!(only.rules, [0], "two patterns of one rule match: the rule once");
+        let again = registry.consumers_of("s.amazonaws.com", "DeleteOther").unwrap();
+        match (&only, &again) {
+            (ConsumersRef::Met(a), ConsumersRef::Met(b)) => assert!(Arc::ptr_eq(a, b), "remembered"),
+            _ => panic!("pattern-only keys are met, not indexed"),
+        }
+        assert_eq!(registry.consumers_of("u.amazonaws.com", "MyThing").unwrap().rules, [0]);
+        assert!(registry.consumers_of("t.amazonaws.com", "WipeX").is_some());
+        assert!(registry.consumers_of("t.amazonaws.com", "WipeXY").is_none());
+        assert!(registry.consumers_of("s.amazonaws.com", "Create").is_none());
+        assert!(
+            registry.consumers_of("s.amazonaws.com", "Create").is_none(),
+            "a remembered miss"
+        );
+        let keys = registry.event_keys();
+        assert!(keys.contains(&("s.amazonaws.com", "Delete*")) && keys.contains(&("s.amazonaws.com", "DeleteThing")));
+    }
+
+    #[test]
+    fn keys_met_are_remembered_up_to_a_bound_from_many_threads() {
+        let pattern = rule(Metadata {
+            events: &[("s.amazonaws.com", "Do*")],
+            ..ALWAYS
+        });
+        let registry = Registry::new(vec![pattern]).unwrap();
+        std::thread::scope(|scope| {
+            for t in 0..4 {
+                let registry = &registry;
+                scope.spawn(move || {
+                    for i in 0..MAX_MET {
+                        let name = format!("Do{}", i * 4 + t);
+                        assert_eq!(registry.consumers_of("s.amazonaws.com", &name).unwrap().rules, [0]);
+                        assert!(registry.consumers_of("s.amazonaws.com", &format!("Not{i}")).is_none());
+                    }
+                });
+            }
+        });
+        let met = registry.met.read().unwrap();
+        assert_eq!(met.len, MAX_MET);
+        drop(met);
+        assert!(
+            registry.consumers_of("s.amazonaws.com", "DoMore").is_some(),
+            "past the bound: still right"
+        );
+        assert!(
+            Registry::builtin().wildcards.is_empty(),
+            "the catalog takes the fast path alone"
+        );
     }
 
     #[test]

@@ -320,7 +320,7 @@ impl Test {
                 Comparison::Lt => n < *bound,
                 Comparison::Lte => n <= *bound,
             }),
-            Test::Exists(expected) => !value.is_null() == *expected,
+            Test::Exists(expected) => value.is_null() != *expected,
             Test::Policy(test) => policy_holds(*test, value, event, org),
         }
     }

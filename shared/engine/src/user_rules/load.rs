@@ -130,6 +130,8 @@ fn locate(text: &str, from: Option<usize>, needle: &str) -> Option<(usize, Optio
 }
 
 /// The rule documents of one file, in order.
+// A load error is made at most once per load: its size does not matter.
+#[allow(clippy::result_large_err)]
 pub(crate) fn documents(file: &SourceFile) -> Result<Vec<RuleDoc>, LoadError> {
     let value: yaml_serde::Value = yaml_serde::from_str(&file.text).map_err(|e| LoadError::yaml(file, &e))?;
     let docs = match value {
@@ -156,6 +158,7 @@ pub(crate) fn documents(file: &SourceFile) -> Result<Vec<RuleDoc>, LoadError> {
 /// of the wrong type (each with its line and column), a rule that does not compile (with its
 /// id, and the line of what is wrong where it can be found), or an id defined twice (naming
 /// both files). No rule is returned then: never half a catalog.
+#[allow(clippy::result_large_err)] // made at most once per load
 pub fn load(files: &[SourceFile]) -> Result<Vec<UserRule>, LoadError> {
     let mut rules = Vec::new();
     let mut seen: HashMap<String, &str> = HashMap::new();

@@ -358,7 +358,7 @@ mod tests {
     }
 
     fn error(extra: &str) -> CompileError {
-        compile(&doc(extra)).err().expect("a compile error")
+        compile(&doc(extra)).expect_err("a compile error")
     }
 
     fn hit(rule: &UserRule, record: &Value) -> Option<Hit> {
