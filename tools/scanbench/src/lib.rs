@@ -1,5 +1,6 @@
 //! Scan benchmark tools: [`traffic`] generates realistic CloudTrail traffic, [`layouts`]
-//! writes it in the layouts `aidr scan` reads, [`baseline`] reads it the plain way to compare.
+//! writes it in the layouts `aidr scan` reads, [`baseline`] reads it the plain way to compare,
+//! [`user_rules`] writes user rules to scan it with next to the catalog.
 
 pub mod baseline;
 pub mod everyday;
@@ -7,6 +8,7 @@ pub mod layouts;
 pub mod mangle;
 pub mod template;
 pub mod traffic;
+pub mod user_rules;
 
 /// Parses a size: bytes, or a number with `K`, `M`, `G` or `T` (powers of 1024), e.g. `5G`.
 ///

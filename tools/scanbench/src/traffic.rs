@@ -125,6 +125,16 @@ impl Traffic {
         self.samples.len()
     }
 
+    /// The everyday templates, in [`EVERYDAY`] order.
+    pub fn everyday(&self) -> &[Template] {
+        &self.everyday
+    }
+
+    /// The templates of the rule samples, in file name order.
+    pub fn samples(&self) -> &[Template] {
+        &self.samples
+    }
+
     /// Appends one record (no separator) at `ctx`.
     pub fn record(&self, ctx: &Context, rng: &mut Rng, scratch: &mut Scratch, out: &mut String) {
         let template = if rng.chance(self.sample_chance) {
