@@ -6,6 +6,11 @@
 //! Exact keys are looked up in one hash index, into which each wildcard key is merged, at
 //! build time, wherever it matches; a record whose key is not in the index meets the wildcard
 //! keys themselves (their consumers remembered per key met, up to [`MAX_MET`] keys).
+//!
+//! A record whose key is consumed is parsed only when one of its consumers may fire on it: a
+//! consumer that declares needles ([`EventRule::needles`]) needs one text of each of its lists
+//! in the record's raw JSON, searched before parsing; a record that escapes a character (`\`)
+//! is parsed whatever the needles say.
 
 use std::collections::{HashMap, HashSet};
 use std::ops::Deref;
@@ -16,7 +21,7 @@ use rustc_hash::FxHashMap;
 
 use crate::detection::{DetectionKind, EventKey, Metadata};
 use crate::posture::PostureCheck;
-use crate::rules::EventRule;
+use crate::rules::{EventRule, Needle, Needles};
 use crate::stateful::StatefulDetection;
 use crate::user_rules::{UserRule, wildcard};
 
@@ -78,22 +83,24 @@ pub(crate) struct Consumers {
     pub rules: Vec<usize>,
     /// Bit `i`: the `i`-th stateful detection (of [`Registry::stateful`]).
     pub stateful: u64,
-    /// Text one of which a record must hold to be worth parsing, when every consumer declares
-    /// one ([`EventRule::needle`]); empty when some consumer wants every record.
-    needles: Vec<&'static str>,
+    /// The needles of each consumer ([`EventRule::needles`]), when every consumer declares
+    /// some: a record is worth parsing when it holds one text of each list of one consumer.
+    /// Empty when some consumer wants every record.
+    needles: Vec<Needles>,
+    /// The needles compiled ([`Consumers::seal`]).
+    search: Option<Search>,
     /// Some consumer wants every record of this kind.
     every: bool,
 }
 
 impl Consumers {
     /// Whether a record of this kind, as raw JSON text, is worth parsing: some consumer wants
-    /// every record, or the text holds a needle.
+    /// every record, the text holds the needles of one consumer, or it escapes a character
+    /// (`\`: a string's text may then differ from its raw JSON, so needles cannot tell).
     pub fn wants(&self, record: &[u8]) -> bool {
         self.every
-            || self
-                .needles
-                .iter()
-                .any(|n| memchr::memmem::find(record, n.as_bytes()).is_some())
+            || self.search.as_ref().is_some_and(|search| search.finds(record))
+            || memchr::memchr(b'\\', record).is_some()
     }
 
     fn new(event: EventKey) -> Consumers {
@@ -102,19 +109,22 @@ impl Consumers {
             rules: Vec::new(),
             stateful: 0,
             needles: Vec::new(),
+            search: None,
             every: false,
         }
     }
 
-    /// Adds an event rule (once, whether it consumes the key exactly and by patterns).
-    fn add_rule(&mut self, index: usize, needle: Option<&'static str>) {
+    /// Adds an event rule with its needles (once, whether it consumes the key exactly and by
+    /// patterns).
+    fn add_rule(&mut self, index: usize, needles: &Needles) {
         if self.rules.contains(&index) {
             return;
         }
         self.rules.push(index);
-        match needle {
-            Some(n) if !self.every => self.needles.push(n),
-            _ => self.every_record(),
+        if needles.is_empty() {
+            self.every_record();
+        } else if !self.every && !self.needles.contains(needles) {
+            self.needles.push(needles.clone());
         }
     }
 
@@ -122,6 +132,71 @@ impl Consumers {
         self.every = true;
         self.needles.clear();
     }
+
+    /// Compiles the needles, once every consumer is added; needles too many to compile make
+    /// every record wanted.
+    fn seal(&mut self) {
+        if self.every {
+            return;
+        }
+        self.search = Search::new(&self.needles);
+        if self.search.is_none() && !self.rules.is_empty() {
+            self.every_record();
+        }
+    }
+}
+
+/// The needles of a set of consumers compiled for searching: one search for the first list of
+/// every consumer (what most records lack), then each consumer's lists.
+#[derive(Debug)]
+struct Search {
+    first: regex::bytes::Regex,
+    consumers: Vec<Vec<regex::bytes::Regex>>,
+}
+
+impl Search {
+    /// `None` for no needles, or needles too many to compile (every record is then wanted).
+    fn new(needles: &[Needles]) -> Option<Search> {
+        let firsts: Vec<Needle> = needles
+            .iter()
+            .filter_map(|lists| lists.first())
+            .flatten()
+            .copied()
+            .collect();
+        Some(Search {
+            first: any_of(&firsts)?,
+            consumers: needles
+                .iter()
+                .map(|lists| lists.iter().map(|list| any_of(list)).collect())
+                .collect::<Option<_>>()?,
+        })
+    }
+
+    /// Whether `record` holds one text of each list of some consumer.
+    fn finds(&self, record: &[u8]) -> bool {
+        self.first.is_match(record)
+            && self
+                .consumers
+                .iter()
+                .any(|lists| lists.iter().all(|list| list.is_match(record)))
+    }
+}
+
+/// A search for any of `needles` (ASCII case ignored where they say so); `None` when there is
+/// none or they are too many to compile. The `regex` crate searches alternatives of literal
+/// text with SIMD.
+fn any_of(needles: &[Needle]) -> Option<regex::bytes::Regex> {
+    if needles.is_empty() {
+        return None;
+    }
+    let alternatives: Vec<String> = needles
+        .iter()
+        .map(|n| match n.ignore_ascii_case {
+            false => regex::escape(n.text),
+            true => format!("(?i-u:{})", regex::escape(n.text)),
+        })
+        .collect();
+    regex::bytes::Regex::new(&alternatives.join("|")).ok()
 }
 
 /// The consumers of one (eventSource, eventName): those of the index, or those of the
@@ -173,9 +248,9 @@ struct WildcardKey {
     key: EventKey,
     source: Part,
     name: Part,
-    /// Index of the rule (into [`Registry::event_rules`]) and its needle.
+    /// Index of the rule (into [`Registry::event_rules`]) and its needles.
     rule: usize,
-    needle: Option<&'static str>,
+    needles: Needles,
 }
 
 impl WildcardKey {
@@ -266,9 +341,9 @@ impl Registry {
             match detection.kind() {
                 DetectionKind::Event => {
                     let index = registry.rules.len();
-                    let needle = match detection {
-                        Detection::Event(rule) => rule.needle(),
-                        _ => None,
+                    let needles = match detection {
+                        Detection::Event(rule) => rule.needles(),
+                        _ => Needles::new(),
                     };
                     for &(source, name) in m.events {
                         if wildcard::is_pattern(source) || wildcard::is_pattern(name) {
@@ -277,10 +352,10 @@ impl Registry {
                                 source: Part::of(source, m.id)?,
                                 name: Part::of(name, m.id)?,
                                 rule: index,
-                                needle,
+                                needles: needles.clone(),
                             });
                         } else {
-                            registry.consumers(source, name).add_rule(index, needle);
+                            registry.consumers(source, name).add_rule(index, &needles);
                         }
                     }
                     registry.rules.push(i);
@@ -305,6 +380,11 @@ impl Registry {
             }
         }
         registry.merge_wildcards();
+        registry
+            .by_event
+            .values_mut()
+            .flat_map(|names| names.values_mut())
+            .for_each(Consumers::seal);
         registry.detections = detections;
         Ok(registry)
     }
@@ -315,7 +395,7 @@ impl Registry {
         for (source, names) in &mut self.by_event {
             for (name, consumers) in names {
                 for w in self.wildcards.iter().filter(|w| w.matches(source, name)) {
-                    consumers.add_rule(w.rule, w.needle);
+                    consumers.add_rule(w.rule, &w.needles);
                 }
                 consumers.rules.sort_unstable();
             }
@@ -334,9 +414,12 @@ impl Registry {
         for w in self.wildcards.iter().filter(|w| w.matches(source, name)) {
             consumers
                 .get_or_insert_with(|| Consumers::new(w.key))
-                .add_rule(w.rule, w.needle);
+                .add_rule(w.rule, &w.needles);
         }
-        let consumers = consumers.map(Arc::new);
+        let consumers = consumers.map(|mut c| {
+            c.seal();
+            Arc::new(c)
+        });
         if !full {
             let mut met = self.met.write().unwrap_or_else(PoisonError::into_inner);
             // Checked again: other threads may have filled it since.
@@ -584,6 +667,53 @@ mod tests {
             Registry::builtin().wildcards.is_empty(),
             "the catalog takes the fast path alone"
         );
+    }
+
+    fn user_rule(id: &str, names: &str, condition: &str) -> UserRule {
+        let yaml = format!(
+            "id: {id}\ntitle: t\nseverity: low\narea: data\ndescription: d\n\
+             events: [{{source: s.amazonaws.com, names: [{names}]}}]\ncondition: {condition}"
+        );
+        crate::user_rules::compile(&yaml_serde::from_str(&yaml).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn user_rules_need_one_needle_of_each_list() {
+        let rule = user_rule(
+            "acme.a",
+            "Do",
+            "{all: [{field: requestParameters.bucket, equals: [pii-data, hr-data]}, {field: userAgent, contains: CURL, ignore_case: true}]}",
+        );
+        let registry = Registry::with_user_rules(vec![rule]).unwrap();
+        let wants = |text: &str| {
+            registry
+                .consumers_of("s.amazonaws.com", "Do")
+                .unwrap()
+                .wants(text.as_bytes())
+        };
+        assert!(wants(
+            r#"{"requestParameters":{"bucket":"hr-data"},"userAgent":"Curl/8"}"#
+        ));
+        assert!(!wants(
+            r#"{"requestParameters":{"bucket":"hr-data"},"userAgent":"Boto3"}"#
+        ));
+        assert!(!wants(
+            r#"{"requestParameters":{"bucket":"logs"},"userAgent":"curl/8"}"#
+        ));
+        assert!(
+            wants(r#"{"requestParameters":{"bucket":"hr\u002ddata"},"userAgent":"curl/8"}"#),
+            "escaped"
+        );
+        // With a wildcard rule without needles on the same key, every record is parsed.
+        let rules = vec![
+            user_rule("acme.a", "Do", "{field: userAgent, contains: curl}"),
+            user_rule("acme.b", "D*", "{field: requestParameters.size, gt: 5}"),
+        ];
+        let registry = Registry::with_user_rules(rules).unwrap();
+        assert!(registry.consumers_of("s.amazonaws.com", "Do").unwrap().wants(b"{}"));
+        let only_a =
+            Registry::with_user_rules(vec![user_rule("acme.a", "Do", "{field: userAgent, contains: curl}")]).unwrap();
+        assert!(!only_a.consumers_of("s.amazonaws.com", "Do").unwrap().wants(b"{}"));
     }
 
     #[test]

@@ -25,6 +25,33 @@ pub trait EventRule: Send + Sync {
     fn needle(&self) -> Option<&'static str> {
         None
     }
+    /// Lists of text: every record the rule can fire on holds one text of each list (a rule
+    /// that tests several fields, a test that accepts several values or ignores case: user
+    /// rules). Empty: every record of its kinds. By default, the [`EventRule::needle`].
+    fn needles(&self) -> Needles {
+        self.needle().map(|t| vec![vec![Needle::exact(t)]]).unwrap_or_default()
+    }
+}
+
+/// Lists of needles that a record's raw JSON holds one of each of ([`EventRule::needles`]).
+pub type Needles = Vec<Vec<Needle>>;
+
+/// Text a record's raw JSON holds when a rule can fire on it ([`EventRule::needles`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Needle {
+    pub text: &'static str,
+    /// ASCII letters of the text match in either case.
+    pub ignore_ascii_case: bool,
+}
+
+impl Needle {
+    /// Text held as it is.
+    pub fn exact(text: &'static str) -> Needle {
+        Needle {
+            text,
+            ignore_ascii_case: false,
+        }
+    }
 }
 
 /// A compiled-in event rule: metadata plus a check function.

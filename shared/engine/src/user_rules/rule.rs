@@ -10,13 +10,14 @@ use std::sync::OnceLock;
 use super::condition::Condition;
 use super::error::CompileError;
 use super::field::Field;
+use super::needle;
 use super::schema::{Adjustments, RuleDoc, SamplesDoc};
 use super::template::{MISSING, Template};
 use super::wildcard;
 use crate::cloudtrail::Event;
 use crate::detection::{AlertScope, DAY, DedupeScope, EventKey, HOUR, Hit, Metadata, Organization};
 use crate::registry::valid_id;
-use crate::rules::EventRule;
+use crate::rules::{EventRule, Needles};
 use crate::severity::Severity;
 
 /// A compiled user rule.
@@ -29,6 +30,9 @@ pub struct UserRule {
     resources: Vec<Field>,
     dedupe: Vec<Field>,
     samples: SamplesDoc,
+    /// Lists of text every record the condition holds on contains one of each of
+    /// ([`super::needle`]); empty when none is known.
+    needles: Needles,
 }
 
 /// When a severity adjustment applies.
@@ -276,6 +280,7 @@ pub fn compile(doc: &RuleDoc) -> Result<UserRule, CompileError> {
         resources,
         dedupe,
         samples: doc.samples.clone(),
+        needles: doc.condition.as_ref().and_then(needle::needles).unwrap_or_default(),
     })
 }
 
@@ -306,6 +311,10 @@ impl UserRule {
 impl EventRule for UserRule {
     fn metadata(&self) -> &Metadata {
         &self.metadata
+    }
+
+    fn needles(&self) -> Needles {
+        self.needles.clone()
     }
 
     /// A hit when the condition holds: action "called <eventName>", the summary from the

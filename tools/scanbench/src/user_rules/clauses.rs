@@ -93,19 +93,22 @@ const RARE_PRINCIPALS: &[&str] = &[
     "IncidentResponse",
 ];
 
-/// Clients that rarely call.
-const RARE_AGENTS: &[&str] = &[
-    "curl/8.4.0",
-    "python-requests/2.31.0",
-    "aws-cli/1.16.0 Python/2.7.18 Linux/4.14.0 botocore/1.12.0",
-    "Go-http-client/1.1",
+/// Clients that rarely call, with the start of their text that tells them apart.
+const RARE_AGENTS: &[(&str, &str)] = &[
+    ("curl/8.4.0", "curl/"),
+    ("python-requests/2.31.0", "python-requests/"),
+    (
+        "aws-cli/1.16.0 Python/2.7.18 Linux/4.14.0 botocore/1.12.0",
+        "aws-cli/1.",
+    ),
+    ("Go-http-client/1.1", "Go-http-client/"),
 ];
 
 /// Networks nobody at the company calls from (documentation and hosting ranges).
 const RARE_NETWORKS: &[(&str, &str)] = &[
     ("185.220.101.7", "185.220.101.0/24"),
     ("45.155.205.33", "45.155.205.0/24"),
-    ("203.0.113.77", "203.0.113.0/24"),
+    ("91.219.236.15", "91.219.236.0/24"),
 ];
 
 /// Marks of sensitive resources in names.
@@ -148,20 +151,14 @@ pub fn rare(leaf: &Leaf, rng: &mut Rng) -> Option<(Value, Clause)> {
             ))
         }
         Shape::Agent => {
-            let agent = rng.pick(RARE_AGENTS);
-            let product = agent.split('/').next().unwrap_or(agent);
+            let (agent, start) = rng.pick(RARE_AGENTS);
             if rng.chance(0.5) {
-                doc.starts_with = Some(OneOrMany::One(format!("{product}/")));
+                doc.starts_with = Some(OneOrMany::One(start.to_owned()));
             } else {
-                doc.regex = Some(OneOrMany::One(format!("^{}/", regex::escape(product))));
+                doc.regex = Some(OneOrMany::One(format!("^{}", regex::escape(start))));
             }
-            Some((
-                Value::from(agent),
-                Clause {
-                    doc,
-                    phrase: format!("from {product}"),
-                },
-            ))
+            let phrase = format!("from {}", start.trim_end_matches('/'));
+            Some((Value::from(agent), Clause { doc, phrase }))
         }
         Shape::Address => {
             let (ip, net) = rng.pick(RARE_NETWORKS);
@@ -452,7 +449,7 @@ fn plain(leaf: &Leaf, text: &str, holds: bool, rng: &mut Rng) -> Clause {
     let phrase;
     let other = lookalikes(text, rng);
     match rng.below(8) {
-        0 | 1 | 2 => {
+        0..=2 => {
             let mut values: Vec<String> = if holds { vec![text.to_owned()] } else { Vec::new() };
             values.extend(other);
             let ignore_case = rng.chance(0.15);

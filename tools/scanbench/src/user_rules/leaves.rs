@@ -160,7 +160,12 @@ fn shape_of(path: &str, value: &Value) -> Option<Shape> {
         Value::Bool(_) => Some(Shape::Flag),
         Value::Number(n) if n.as_f64().is_some_and(f64::is_finite) => Some(Shape::Number),
         Value::String(s) if is_policy_key(path) && s.contains("Statement") => Some(Shape::Policy),
-        Value::String(s) if s.is_empty() || s.len() > MAX_TEXT || key.contains("token") => None,
+        Value::String(s)
+            if s.is_empty() || s.len() > MAX_TEXT || key.contains("token") || IGNORED_KEYS.contains(&key.as_str()) =>
+        {
+            None
+        }
+        Value::String(s) if !s.starts_with("arn:") && volatile(s) => None,
         Value::String(s) if s.starts_with("arn:") => Some(Shape::Arn),
         Value::String(s) if path == "sourceIPAddress" => {
             s.parse::<std::net::IpAddr>().is_ok().then_some(Shape::Address)
@@ -169,6 +174,33 @@ fn shape_of(path: &str, value: &Value) -> Option<Shape> {
         Value::String(_) => Some(Shape::Text),
         _ => None,
     }
+}
+
+/// Keys (lower case) whose values no rule tests: transport details, expiry times.
+const IGNORED_KEYS: &[&str] = &[
+    "expiration",
+    "x-amz-id-2",
+    "ciphersuite",
+    "signatureversion",
+    "authenticationmethod",
+    "creationdate",
+];
+
+/// True for text that changes with every call: ids, keys, random tokens, times.
+fn volatile(text: &str) -> bool {
+    let tokens = text.split(|c: char| !c.is_ascii_alphanumeric());
+    let mut year = false;
+    for token in tokens {
+        let digits = token.chars().filter(char::is_ascii_digit).count();
+        if token.len() >= 20 || (token.len() >= 8 && digits > 0 && digits < token.len() && token.len() >= 12) {
+            return true;
+        }
+        if token.len() >= 8 && digits >= 6 && digits < token.len() {
+            return true;
+        }
+        year |= token.len() == 4 && (token.starts_with("19") || token.starts_with("20")) && digits == 4;
+    }
+    year && text.contains(':')
 }
 
 /// Applies `edit` to every value at `path` in `record` (arrays crossed); false when there is
@@ -219,7 +251,9 @@ mod tests {
             "userIdentity": {"type": "AssumedRole", "arn": "arn:aws:sts::111122223333:assumed-role/Dev/alice"},
             "requestParameters": {
                 "roleName": "app", "policyDocument": "{\"Statement\":[]}", "count": 3, "clientToken": "x",
-                "tags": [{"key": "env"}, {"key": "team"}], "nothing": null, "flag": true
+                "tags": [{"key": "env"}, {"key": "team"}], "nothing": null, "flag": true,
+                "session": "AROAQZU4ER5QKWEH5N3IQ:botocore-session-286290702", "when": "Oct 1, 2026, 1:00:00 PM",
+                "modelId": "anthropic.claude-3-5-sonnet-20240620-v1:0"
             }
         })
     }
@@ -238,6 +272,9 @@ mod tests {
         assert_eq!(shape("requestParameters.tags.key"), Some(Shape::Text));
         assert_eq!(shape("requestParameters.clientToken"), None);
         assert_eq!(shape("requestParameters.nothing"), None);
+        assert_eq!(shape("requestParameters.session"), None);
+        assert_eq!(shape("requestParameters.when"), None);
+        assert_eq!(shape("requestParameters.modelId"), Some(Shape::Text));
         assert_eq!(
             found.iter().filter(|l| l.path == "requestParameters.tags.key").count(),
             1

@@ -120,7 +120,7 @@ pub fn generate(traffic: &Traffic, count: usize, seed: u64) -> Result<Vec<Genera
                 _ => (rng.pick_ref(traffic.samples()), false),
             };
             last.clone_from(&template.name);
-            let record = render(template, i, &mut rng)?;
+            let record = trimmed(render(template, i, &mut rng)?);
             let doc = rule(kind, &record, is_everyday, &keys, i, &used, &mut rng)?;
             check(&doc).ok()?;
             Some(Generated {
@@ -159,6 +159,42 @@ fn render(template: &Template, i: usize, rng: &mut Rng) -> Option<Value> {
     let mut text = String::new();
     template.render(&ctx, rng, &mut Scratch::default(), &mut text);
     serde_json::from_str(&text).ok()
+}
+
+/// Top-level fields a rule's samples keep (as the repository's example rule does): what rules
+/// read and what says which call it was; the transport details and ids of the rest go.
+const SAMPLE_FIELDS: &[&str] = &[
+    "eventVersion",
+    "eventTime",
+    "eventSource",
+    "eventName",
+    "awsRegion",
+    "sourceIPAddress",
+    "userAgent",
+    "errorCode",
+    "errorMessage",
+    "eventID",
+    "recipientAccountId",
+    "userIdentity",
+    "requestParameters",
+    "responseElements",
+    "additionalEventData",
+    "serviceEventDetails",
+];
+
+/// `record` with the fields of [`SAMPLE_FIELDS`] only, and its caller's session without its
+/// attributes.
+fn trimmed(mut record: Value) -> Value {
+    if let Some(map) = record.as_object_mut() {
+        map.retain(|key, _| SAMPLE_FIELDS.contains(&key.as_str()));
+    }
+    if let Some(session) = record
+        .pointer_mut("/userIdentity/sessionContext")
+        .and_then(Value::as_object_mut)
+    {
+        session.retain(|key, _| key == "sessionIssuer");
+    }
+    record
 }
 
 fn text<'v>(record: &'v Value, key: &str) -> &'v str {
@@ -303,7 +339,7 @@ fn select(record: &mut Value, rng: &mut Rng) -> Option<Clause> {
     let all = leaves::leaves(record);
     let resources: Vec<&Leaf> = all
         .iter()
-        .filter(|l| l.in_section() && l.shape == Shape::Text)
+        .filter(|l| l.shape == Shape::Text && l.names_resource())
         .collect();
     let callers: Vec<&Leaf> = all
         .iter()
