@@ -508,11 +508,27 @@ fn import_sigma_writes_rules_that_lint_clean_and_reports_refusals() {
     ]);
     assert_eq!(forced.status.code(), Some(0), "{}", stderr(&forced));
 
-    // To stdout: the YAML of the rule.
-    let out = aidr(&["rules", "import-sigma", &write(&dir, "one.yml", SIGMA)]);
-    assert_eq!(out.status.code(), Some(0));
+    // To stdout: YAML documents separated by `---`, a file that loads as it is.
+    let two = dir.join("two");
+    std::fs::create_dir_all(&two).unwrap();
+    write(&two, "a.yml", SIGMA);
+    write(
+        &two,
+        "b.yml",
+        &SIGMA
+            .replace("Service User Created", "Other User Created")
+            .replace("5f0b", "6f0b"),
+    );
+    let out = aidr(&["rules", "import-sigma", two.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert_eq!(text.lines().filter(|l| *l == "---").count(), 1, "{text}");
+    assert!(text.lines().any(|l| l == format!("id: {id}")), "{text}");
+    let all = write(&dir, "all.yaml", &text);
+    let out = aidr(&["rules", "lint", &all]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
     assert!(
-        stdout(&out).lines().any(|l| l == format!("id: {id}")),
+        stdout(&out).ends_with("1 file linted: 0 errors, 2 warnings\n"),
         "{}",
         stdout(&out)
     );
@@ -651,5 +667,60 @@ fn patterns_and_the_catalog_include_user_rules() {
     assert_eq!(
         aidr(&["rules", "--format", "json", "lint", &file]).status.code(),
         Some(2)
+    );
+}
+
+/// The first fenced block of `language` in `text`.
+fn fenced<'t>(text: &'t str, language: &str) -> &'t str {
+    let open = format!("```{language}\n");
+    let (_, rest) = text.split_once(&open).unwrap_or_else(|| panic!("no {language} block"));
+    rest.split_once("```").unwrap().0
+}
+
+#[test]
+fn the_readme_example_rule_tests_and_finds() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let (_, section) = readme
+        .split_once("\n## Write your own rule\n")
+        .expect("README has a \"Write your own rule\" section");
+    let section = section.split("\n## ").next().unwrap();
+    let dir = scratch("readme");
+    let rules = dir.join("rules");
+    std::fs::create_dir_all(&rules).unwrap();
+    let rule = write(&rules, "endpoint.yaml", fenced(section, "yaml"));
+    let trail = write(&dir, "trail.json", fenced(section, "json"));
+
+    let out = aidr(&["rules", "lint", "--deny-warnings", &rule]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    let out = aidr(&["rules", "test", rules.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(
+        stdout(&out).ends_with("test result: ok. 2 passed; 0 failed\n"),
+        "{}",
+        stdout(&out)
+    );
+
+    let out = aidr(&["scan", "--format", "ndjson", "--rules", rules.to_str().unwrap(), &trail]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let findings = ndjson(&out);
+    let ours: Vec<&Value> = findings
+        .iter()
+        .filter(|f| f["rule_id"] == "acme.sagemaker_endpoint_outside_ml_platform")
+        .collect();
+    assert_eq!(ours.len(), 1, "{findings:?}");
+    assert_eq!(ours[0]["severity"], "high");
+    let summary = ours[0]["summary"].as_str().unwrap();
+    assert_eq!(
+        summary,
+        "arn:aws:sts::111122223333:assumed-role/DataScientist/alice created endpoint fraud-llm outside the ML platform in account 111122223333 (us-east-1)"
+    );
+    // The summary the README quotes is the one the scan writes.
+    assert!(
+        section
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .contains(summary),
+        "README quotes {summary:?}"
     );
 }

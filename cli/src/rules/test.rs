@@ -120,7 +120,12 @@ pub fn main(args: TestArgs) -> std::io::Result<ExitCode> {
 /// The report for people: a line per sample (the reason under a failure), the rules without
 /// samples, the summary line.
 fn text(results: &[Result], without: &[&str], rules: usize) -> String {
-    let mut out = format!("running {} samples of {rules} rules\n", results.len());
+    let plural = |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
+    let mut out = format!(
+        "running {} of {}\n",
+        plural(results.len(), "sample"),
+        plural(rules, "rule")
+    );
     for r in results {
         let verdict = if r.outcome.passed() { "ok" } else { "FAILED" };
         out += &format!("test {} sample {} ... {verdict}\n", r.rule, r.sample());
