@@ -78,8 +78,8 @@ fn errors_name_the_file_line_and_column_with_a_hint() {
         (
             "suppressions:\n  - rule: a.b\n    expires: 2027-01-01\n    reason: r\n    rules: x\n",
             5,
-            "unknown field `rules`",
-            "keys are rule, principal",
+            "suppressions[0]: unknown field `rules`, expected one of `rule`, `principal`",
+            "",
         ),
         (
             "suppresions: []\n",

@@ -438,8 +438,8 @@ fn hint(message: &str) -> Option<&'static str> {
             "the file holds one key, suppressions: a list of entries",
         ),
         (
-            "unknown field",
-            "an entry's keys are rule, principal, account, resource, expires and reason; the file's only key is suppressions",
+            "expected `suppressions`",
+            "the file's only key is suppressions, a list of entries",
         ),
         ("not a date", "write the day as YYYY-MM-DD, such as 2027-03-31"),
         (
