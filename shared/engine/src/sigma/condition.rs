@@ -40,7 +40,9 @@ fn glob_matches(pattern: &[u8], text: &[u8]) -> bool {
     match pattern.split_first() {
         None => text.is_empty(),
         Some((b'*', rest)) => (0..=text.len()).any(|i| glob_matches(rest, &text[i..])),
-        Some((c, rest)) => text.split_first().is_some_and(|(t, tail)| t == c && glob_matches(rest, tail)),
+        Some((c, rest)) => text
+            .split_first()
+            .is_some_and(|(t, tail)| t == c && glob_matches(rest, tail)),
     }
 }
 
@@ -65,7 +67,10 @@ pub(super) fn parse(text: &str) -> Result<Expr, Problem> {
         )));
     }
     let tokens = tokenize(text);
-    if tokens.iter().any(|t| matches!(t, Token::Word(w) if w.eq_ignore_ascii_case("near"))) {
+    if tokens
+        .iter()
+        .any(|t| matches!(t, Token::Word(w) if w.eq_ignore_ascii_case("near")))
+    {
         return Err(problem(
             "`near` (events close in time) is not converted: aidr's stateful detections cover \
              sequences"
@@ -126,7 +131,11 @@ impl Parser {
             self.at += 1;
             parts.push(self.and()?);
         }
-        Ok(if parts.len() == 1 { parts.remove(0) } else { Expr::Or(parts) })
+        Ok(if parts.len() == 1 {
+            parts.remove(0)
+        } else {
+            Expr::Or(parts)
+        })
     }
 
     fn and(&mut self) -> Result<Expr, String> {
@@ -135,7 +144,11 @@ impl Parser {
             self.at += 1;
             parts.push(self.not()?);
         }
-        Ok(if parts.len() == 1 { parts.remove(0) } else { Expr::And(parts) })
+        Ok(if parts.len() == 1 {
+            parts.remove(0)
+        } else {
+            Expr::And(parts)
+        })
     }
 
     fn not(&mut self) -> Result<Expr, String> {
@@ -200,11 +213,17 @@ mod tests {
     #[test]
     fn precedence_is_not_then_and_then_or() {
         let e = parse("a or not b and c").unwrap();
-        assert_eq!(e, Expr::Or(vec![id("a"), Expr::And(vec![Expr::Not(Box::new(id("b"))), id("c")])]));
+        assert_eq!(
+            e,
+            Expr::Or(vec![id("a"), Expr::And(vec![Expr::Not(Box::new(id("b"))), id("c")])])
+        );
         let e = parse("(a or b) and not (c or d)").unwrap();
         assert_eq!(
             e,
-            Expr::And(vec![Expr::Or(vec![id("a"), id("b")]), Expr::Not(Box::new(Expr::Or(vec![id("c"), id("d")])))])
+            Expr::And(vec![
+                Expr::Or(vec![id("a"), id("b")]),
+                Expr::Not(Box::new(Expr::Or(vec![id("c"), id("d")])))
+            ])
         );
     }
 

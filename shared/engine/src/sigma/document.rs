@@ -25,7 +25,10 @@ pub(super) fn rule_documents(text: &str) -> Vec<RuleDocument> {
         let value = match Value::deserialize(de) {
             Ok(v) => v,
             Err(e) => {
-                out.push(RuleDocument { number, value: Err(Problem::new("yaml", e.to_string())) });
+                out.push(RuleDocument {
+                    number,
+                    value: Err(Problem::new("yaml", e.to_string())),
+                });
                 break;
             }
         };
@@ -64,7 +67,10 @@ pub(super) fn rule_documents(text: &str) -> Vec<RuleDocument> {
             }
         };
         previous = Some(rule.clone());
-        out.push(RuleDocument { number, value: Ok(rule) });
+        out.push(RuleDocument {
+            number,
+            value: Ok(rule),
+        });
     }
     out
 }

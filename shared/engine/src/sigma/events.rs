@@ -9,8 +9,8 @@
 //! pinned but not its source gets source `*`; one whose source is pinned but not its name gets
 //! name `*`; one pinning neither refuses the rule.
 
-use super::tree::{Node, Op, Test};
 use super::Problem;
+use super::tree::{Node, Op, Test};
 use crate::user_rules::schema::EventsDoc;
 
 /// A source and a name pattern; `None` is not pinned.
@@ -53,7 +53,10 @@ pub(super) fn derive(node: &Node) -> Result<Vec<EventsDoc>, Problem> {
                     e.names.push(name)
                 }
             }
-            None => out.push(EventsDoc { source, names: vec![name] }),
+            None => out.push(EventsDoc {
+                source,
+                names: vec![name],
+            }),
         }
     }
     Ok(out)
@@ -86,7 +89,9 @@ fn pairs(node: &Node) -> Result<Vec<Pair>, Problem> {
                 let mut combined = Vec::new();
                 for a in &acc {
                     for b in &next {
-                        let (Some(s), Some(n)) = (meet(&a.0, &b.0), meet(&a.1, &b.1)) else { continue };
+                        let (Some(s), Some(n)) = (meet(&a.0, &b.0), meet(&a.1, &b.1)) else {
+                            continue;
+                        };
                         if !combined.contains(&(s.clone(), n.clone())) {
                             combined.push((s, n));
                         }
@@ -155,46 +160,55 @@ fn glob_matches(pattern: &str, text: &str) -> bool {
     go(&p, &t)
 }
 
-/// Whether the condition tests the call's outcome (`errorCode`, `errorMessage`): then failed
-/// calls must reach the rule.
-pub(super) fn tests_failure(node: &Node) -> bool {
-    node.tests().iter().any(|t| matches!(t.field.as_str(), "errorCode" | "errorMessage"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sigma::tree::{all, any, not};
+    use crate::sigma::tree::{self, all, any, not};
     use serde_json::json;
 
     fn eq(field: &str, values: &[&str]) -> Node {
-        Test::new(field, Op::Equals(values.iter().map(|v| json!(v)).collect()), true)
+        tree::test(field, Op::Equals(values.iter().map(|v| json!(v)).collect()), true)
     }
 
     fn ev(source: &str, names: &[&str]) -> EventsDoc {
-        EventsDoc { source: source.into(), names: names.iter().map(|n| n.to_string()).collect() }
+        EventsDoc {
+            source: source.into(),
+            names: names.iter().map(|n| n.to_string()).collect(),
+        }
     }
 
     #[test]
     fn sources_and_names_combine_across_and_and_or() {
         let node = any(vec![
-            all(vec![eq("eventSource", &["iam.amazonaws.com"]), eq("eventName", &["CreateUser", "DeleteUser"])]),
+            all(vec![
+                eq("eventSource", &["iam.amazonaws.com"]),
+                eq("eventName", &["CreateUser", "DeleteUser"]),
+            ]),
             all(vec![
                 eq("eventSource", &["s3.amazonaws.com"]),
-                Test::new("eventName", Op::StartsWith(vec!["Delete".into()]), true),
+                tree::test("eventName", Op::StartsWith(vec!["Delete".into()]), true),
                 not(eq("eventName", &["DeleteObject"])),
             ]),
         ]);
         assert_eq!(
             derive(&node).unwrap(),
-            vec![ev("iam.amazonaws.com", &["CreateUser", "DeleteUser"]), ev("s3.amazonaws.com", &["Delete*"])]
+            vec![
+                ev("iam.amazonaws.com", &["CreateUser", "DeleteUser"]),
+                ev("s3.amazonaws.com", &["Delete*"])
+            ]
         );
     }
 
     #[test]
     fn one_pinned_part_gives_a_wildcard_for_the_other() {
-        assert_eq!(derive(&eq("eventName", &["ConsoleLogin"])).unwrap(), vec![ev("*", &["ConsoleLogin"])]);
-        assert_eq!(derive(&eq("eventSource", &["kms.amazonaws.com"])).unwrap(), vec![ev("kms.amazonaws.com", &["*"])]);
+        assert_eq!(
+            derive(&eq("eventName", &["ConsoleLogin"])).unwrap(),
+            vec![ev("*", &["ConsoleLogin"])]
+        );
+        assert_eq!(
+            derive(&eq("eventSource", &["kms.amazonaws.com"])).unwrap(),
+            vec![ev("kms.amazonaws.com", &["*"])]
+        );
     }
 
     #[test]
@@ -203,7 +217,10 @@ mod tests {
         assert!(derive(&node).unwrap_err().reason.contains("does not name the events"));
         let node = all(vec![eq("eventName", &["A"]), eq("eventName", &["B"])]);
         assert!(derive(&node).unwrap_err().reason.contains("no event can match"));
-        let node = all(vec![eq("eventName", &["PutBucketPolicy"]), Test::new("eventName", Op::Wildcard(vec!["Put*".into()]), true)]);
+        let node = all(vec![
+            eq("eventName", &["PutBucketPolicy"]),
+            tree::test("eventName", Op::Wildcard(vec!["Put*".into()]), true),
+        ]);
         assert_eq!(derive(&node).unwrap(), vec![ev("*", &["PutBucketPolicy"])]);
     }
 }

@@ -11,9 +11,16 @@ const MAX_NAME: usize = 64;
 /// [`MAX_NAME`] characters (cut at an `_`). A title with no letter or digit uses the Sigma id.
 pub(super) fn rule_id(title: &str, sigma_id: Option<&str>) -> Result<String, Problem> {
     let name = snake_case(title);
-    let name = if name.is_empty() { sigma_id.map(snake_case).unwrap_or_default() } else { name };
+    let name = if name.is_empty() {
+        sigma_id.map(snake_case).unwrap_or_default()
+    } else {
+        name
+    };
     if name.is_empty() {
-        return Err(Problem::new("title", "the title has no letter or digit to make the rule id from"));
+        return Err(Problem::new(
+            "title",
+            "the title has no letter or digit to make the rule id from",
+        ));
     }
     Ok(format!("sigma.{}", truncate(&name)))
 }
@@ -47,7 +54,9 @@ fn truncate(name: &str) -> &str {
 /// `informational` is `info`; `low`, `medium`, `high`, `critical` are themselves; a rule
 /// without a level is `medium`.
 pub(super) fn severity(level: Option<&str>) -> Result<Severity, Problem> {
-    let Some(level) = level else { return Ok(Severity::Medium) };
+    let Some(level) = level else {
+        return Ok(Severity::Medium);
+    };
     match level.to_ascii_lowercase().as_str() {
         "informational" => Ok(Severity::Info),
         "low" => Ok(Severity::Low),
@@ -95,7 +104,10 @@ pub(super) fn area(sources: &[&str], tags: &[String]) -> Area {
     ];
     let by_source = sources.iter().find_map(|s| {
         let service = s.split('.').next().unwrap_or_default();
-        BY_SOURCE.iter().find(|(name, _)| service.eq_ignore_ascii_case(name)).map(|(_, a)| *a)
+        BY_SOURCE
+            .iter()
+            .find(|(name, _)| service.eq_ignore_ascii_case(name))
+            .map(|(_, a)| *a)
     });
     let by_tactic = || {
         tags.iter().find_map(|t| {
@@ -110,7 +122,9 @@ pub(super) fn area(sources: &[&str], tags: &[String]) -> Area {
 pub(super) fn techniques(tags: &[String]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for tag in tags {
-        let Some(id) = tag.strip_prefix("attack.").filter(|id| is_technique(id)) else { continue };
+        let Some(id) = tag.strip_prefix("attack.").filter(|id| is_technique(id)) else {
+            continue;
+        };
         let id = id.to_ascii_uppercase();
         if !out.contains(&id) {
             out.push(id);
@@ -146,10 +160,16 @@ mod tests {
 
     #[test]
     fn ids_are_snake_case_and_cut_at_a_word() {
-        assert_eq!(rule_id("AWS EC2 Startup-Script Change!", None).unwrap(), "sigma.aws_ec2_startup_script_change");
+        assert_eq!(
+            rule_id("AWS EC2 Startup-Script Change!", None).unwrap(),
+            "sigma.aws_ec2_startup_script_change"
+        );
         let long = "An Extremely Long Title That Goes On And On About Many Things In The Cloud Trail";
         let id = rule_id(long, None).unwrap();
-        assert_eq!(id, "sigma.an_extremely_long_title_that_goes_on_and_on_about_many_things_in");
+        assert_eq!(
+            id,
+            "sigma.an_extremely_long_title_that_goes_on_and_on_about_many_things_in"
+        );
         assert_eq!(rule_id("???", Some("ABC-12")).unwrap(), "sigma.abc_12");
         assert!(rule_id("???", None).is_err());
     }
@@ -158,12 +178,20 @@ mod tests {
     fn levels_areas_techniques() {
         assert_eq!(severity(Some("informational")).unwrap(), Severity::Info);
         assert!(severity(Some("severe")).is_err());
-        let tags = vec!["attack.persistence".to_string(), "attack.t1098.001".into(), "attack.t1098.001".into(), "attack.g0016".into()];
+        let tags = vec![
+            "attack.persistence".to_string(),
+            "attack.t1098.001".into(),
+            "attack.t1098.001".into(),
+            "attack.g0016".into(),
+        ];
         assert_eq!(techniques(&tags), vec!["T1098.001"]);
         assert_eq!(area(&["bedrock.amazonaws.com"], &tags), Area::Model);
         assert_eq!(area(&["ec2.amazonaws.com"], &tags), Area::Access);
         assert_eq!(area(&["*"], &[]), Area::Application);
         assert_eq!(remediation(&["Unknown".into()]), "");
-        assert_eq!(remediation(&["Admins rotating keys.".into(), "CI".into()]), "Known false positives: Admins rotating keys; CI.");
+        assert_eq!(
+            remediation(&["Admins rotating keys.".into(), "CI".into()]),
+            "Known false positives: Admins rotating keys; CI."
+        );
     }
 }

@@ -6,9 +6,9 @@ use std::collections::HashMap;
 use serde_json::Value as Json;
 use yaml_serde::{Mapping, Value};
 
-use super::condition::{self, Expr, Pattern};
-use super::tree::{self, Node, Op, Test};
 use super::Problem;
+use super::condition::{self, Expr, Pattern};
+use super::tree::{self, Node, Op};
 
 /// The record fields a keyword (a search that is a plain list of values) is looked for in.
 /// CloudTrail records have no message field; these are the top-level texts that name the call,
@@ -24,8 +24,17 @@ pub const KEYWORD_FIELDS: [&str; 7] = [
     "userIdentity.arn",
 ];
 
+/// A detection section, converted.
+pub(super) struct Detection {
+    /// The condition as a tree over the record's fields.
+    pub node: Node,
+    /// Whether a field map the condition uses tests `errorCode` or `errorMessage` (keyword
+    /// lists, which look into them too, do not count).
+    pub tests_failure: bool,
+}
+
 /// The detection's condition as a tree over the record's fields.
-pub(super) fn detection_condition(detection: &Mapping) -> Result<Node, Problem> {
+pub(super) fn detection_condition(detection: &Mapping) -> Result<Detection, Problem> {
     let mut searches: Vec<(String, &Value)> = Vec::new();
     let mut conditions = None;
     for (key, value) in detection {
@@ -39,7 +48,7 @@ pub(super) fn detection_condition(detection: &Mapping) -> Result<Node, Problem> 
                     "detection.timeframe",
                     "a time window over several events is not converted: aidr's stateful \
                      detections cover thresholds over time",
-                ))
+                ));
             }
             _ => searches.push((key.to_string(), value)),
         }
@@ -49,23 +58,39 @@ pub(super) fn detection_condition(detection: &Mapping) -> Result<Node, Problem> 
         Some(Value::String(s)) => vec![s.as_str()],
         Some(Value::Sequence(items)) if !items.is_empty() => items
             .iter()
-            .map(|v| v.as_str().ok_or_else(|| Problem::new("detection.condition", "a condition must be text")))
+            .map(|v| {
+                v.as_str()
+                    .ok_or_else(|| Problem::new("detection.condition", "a condition must be text"))
+            })
             .collect::<Result<_, _>>()?,
-        Some(_) => return Err(Problem::new("detection.condition", "a condition must be text or a list of texts")),
+        Some(_) => {
+            return Err(Problem::new(
+                "detection.condition",
+                "a condition must be text or a list of texts",
+            ));
+        }
     };
-    let mut resolver = Resolver { searches, converted: HashMap::new() };
+    let mut resolver = Resolver {
+        searches,
+        converted: HashMap::new(),
+        tests_failure: false,
+    };
     let mut parts = Vec::new();
     for text in texts {
         let expr = condition::parse(text)?;
         parts.push(resolver.expand(&expr)?);
     }
-    Ok(tree::any(parts))
+    Ok(Detection {
+        node: tree::any(parts),
+        tests_failure: resolver.tests_failure,
+    })
 }
 
 /// Turns identifiers of a parsed condition into their converted searches, each converted once.
 struct Resolver<'a> {
     searches: Vec<(String, &'a Value)>,
     converted: HashMap<String, Node>,
+    tests_failure: bool,
 }
 
 impl Resolver<'_> {
@@ -85,8 +110,12 @@ impl Resolver<'_> {
     }
 
     fn matching(&mut self, pattern: &Pattern) -> Result<Vec<Node>, Problem> {
-        let names: Vec<String> =
-            self.searches.iter().map(|(n, _)| n.clone()).filter(|n| pattern.matches(n)).collect();
+        let names: Vec<String> = self
+            .searches
+            .iter()
+            .map(|(n, _)| n.clone())
+            .filter(|n| pattern.matches(n))
+            .collect();
         if names.is_empty() {
             let shown = match pattern {
                 Pattern::Them => "them".to_string(),
@@ -104,12 +133,36 @@ impl Resolver<'_> {
         if let Some(node) = self.converted.get(name) {
             return Ok(node.clone());
         }
-        let value = self.searches.iter().find(|(n, _)| n == name).map(|(_, v)| *v).ok_or_else(|| {
-            Problem::new("detection.condition", format!("the condition names `{name}`, which the detection does not define"))
-        })?;
+        let value = self
+            .searches
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| *v)
+            .ok_or_else(|| {
+                Problem::new(
+                    "detection.condition",
+                    format!("the condition names `{name}`, which the detection does not define"),
+                )
+            })?;
         let node = search(&format!("detection.{name}"), value)?;
+        self.tests_failure |= names_failure_field(value);
         self.converted.insert(name.to_string(), node.clone());
         Ok(node)
+    }
+}
+
+/// Whether a search's field maps name `errorCode` or `errorMessage`.
+fn names_failure_field(value: &Value) -> bool {
+    let map_names = |m: &Mapping| {
+        m.keys().filter_map(Value::as_str).any(|k| {
+            let field = k.split('|').next().unwrap_or_default();
+            field == "errorCode" || field == "errorMessage"
+        })
+    };
+    match value {
+        Value::Mapping(m) => map_names(m),
+        Value::Sequence(items) => items.iter().any(|i| matches!(i, Value::Mapping(m) if map_names(m))),
+        _ => false,
     }
 }
 
@@ -132,7 +185,10 @@ fn search(part: &str, value: &Value) -> Result<Node, Problem> {
             }
         }
         Value::String(_) | Value::Number(_) => keywords(part, std::slice::from_ref(value)),
-        _ => Err(Problem::new(part, "a search is a field map, a list of field maps or a list of keywords")),
+        _ => Err(Problem::new(
+            part,
+            "a search is a field map, a list of field maps or a list of keywords",
+        )),
     }
 }
 
@@ -142,7 +198,9 @@ fn field_map(part: &str, map: &Mapping) -> Result<Node, Problem> {
     }
     let mut tests = Vec::new();
     for (key, value) in map {
-        let key = key.as_str().ok_or_else(|| Problem::new(part, "a field name must be text"))?;
+        let key = key
+            .as_str()
+            .ok_or_else(|| Problem::new(part, "a field name must be text"))?;
         tests.push(field(&format!("{part}.{key}"), key, value)?);
     }
     Ok(tree::all(tests))
@@ -173,7 +231,12 @@ enum Kind {
 }
 
 fn modifiers(part: &str, names: &[&str]) -> Result<Modifiers, Problem> {
-    let mut m = Modifiers { kind: Kind::Equals, all: false, cased: false, flags: String::new() };
+    let mut m = Modifiers {
+        kind: Kind::Equals,
+        all: false,
+        cased: false,
+        flags: String::new(),
+    };
     for &name in names {
         let kind = match name {
             "contains" => Kind::Contains,
@@ -201,7 +264,10 @@ fn modifiers(part: &str, names: &[&str]) -> Result<Modifiers, Problem> {
             _ => return Err(Problem::new(part, unsupported_modifier(name))),
         };
         if m.kind != Kind::Equals {
-            return Err(Problem::new(part, format!("modifier `{name}` after another matching modifier")));
+            return Err(Problem::new(
+                part,
+                format!("modifier `{name}` after another matching modifier"),
+            ));
         }
         m.kind = kind;
     }
@@ -228,7 +294,10 @@ fn field(part: &str, key: &str, value: &Value) -> Result<Node, Problem> {
     let mut names = key.split('|');
     let field = names.next().unwrap_or_default();
     if field.is_empty() {
-        return Err(Problem::new(part, "a modifier without a field name (a keyword with modifiers) is not supported"));
+        return Err(Problem::new(
+            part,
+            "a modifier without a field name (a keyword with modifiers) is not supported",
+        ));
     }
     let mods = modifiers(part, &names.collect::<Vec<_>>())?;
     let values: Vec<&Value> = match value {
@@ -238,7 +307,10 @@ fn field(part: &str, key: &str, value: &Value) -> Result<Node, Problem> {
         Value::Sequence(items) => items.iter().collect(),
         v => vec![v],
     };
-    let tests = values.into_iter().map(|v| value_test(part, field, &mods, v)).collect::<Result<Vec<_>, _>>()?;
+    let tests = values
+        .into_iter()
+        .map(|v| value_test(part, field, &mods, v))
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(if mods.all { tree::all(tests) } else { tree::any(tests) })
 }
 
@@ -254,17 +326,37 @@ fn value_test(part: &str, field: &str, mods: &Modifiers, value: &Value) -> Resul
     let wrong = |what: &str| Err(Problem::new(part, format!("{what} cannot be a value here")));
     match mods.kind {
         Kind::Equals => match value {
-            Value::Null => Ok(Test::new(field, Op::Exists(false), false)),
-            Value::Bool(b) => Ok(Test::new(field, Op::Equals(vec![Json::Bool(*b)]), false)),
+            Value::Null => Ok(tree::test(field, Op::Exists(false), false)),
+            Value::Bool(b) => Ok(tree::test(
+                field,
+                Op::Equals(vec![Json::Bool(*b), Json::String(b.to_string())]),
+                true,
+            )),
             Value::Number(n) => match number(n) {
-                Some(j) => Ok(Test::new(field, Op::Equals(vec![j]), false)),
+                Some(j) => Ok(tree::test(
+                    field,
+                    Op::Equals(vec![j, Json::String(n.to_string())]),
+                    true,
+                )),
                 None => wrong("a non-finite number"),
             },
-            Value::String(s) => Ok(string_test(field, &Sigma::parse(s), Anchor::Whole, ignore_case)),
+            Value::String(s) => {
+                let sigma = Sigma::parse(s);
+                match typed_twin(&sigma) {
+                    Some(typed) => Ok(tree::test(
+                        field,
+                        Op::Equals(vec![Json::String(sigma.literal()), typed]),
+                        ignore_case,
+                    )),
+                    None => Ok(string_test(field, &sigma, Anchor::Whole, ignore_case)),
+                }
+            }
             _ => wrong("a map or list"),
         },
         Kind::Contains | Kind::StartsWith | Kind::EndsWith => {
-            let Some(text) = text else { return wrong("null or a map") };
+            let Some(text) = text else {
+                return wrong("null or a map");
+            };
             let anchor = match mods.kind {
                 Kind::Contains => Anchor::Inside,
                 Kind::StartsWith => Anchor::Start,
@@ -273,8 +365,14 @@ fn value_test(part: &str, field: &str, mods: &Modifiers, value: &Value) -> Resul
             Ok(string_test(field, &Sigma::parse(&text), anchor, ignore_case))
         }
         Kind::Regex => {
-            let Value::String(re) = value else { return wrong("anything but a regular expression text") };
-            let pattern = if mods.flags.is_empty() { re.clone() } else { format!("(?{}){re}", mods.flags) };
+            let Value::String(re) = value else {
+                return wrong("anything but a regular expression text");
+            };
+            let pattern = if mods.flags.is_empty() {
+                re.clone()
+            } else {
+                format!("(?{}){re}", mods.flags)
+            };
             regex::Regex::new(&pattern).map_err(|e| {
                 Problem::new(
                     part,
@@ -284,16 +382,18 @@ fn value_test(part: &str, field: &str, mods: &Modifiers, value: &Value) -> Resul
                     ),
                 )
             })?;
-            Ok(Test::new(field, Op::Regex(vec![pattern]), false))
+            Ok(tree::test(field, Op::Regex(vec![pattern]), false))
         }
         Kind::Cidr => {
-            let Value::String(net) = value else { return wrong("anything but a network text") };
+            let Value::String(net) = value else {
+                return wrong("anything but a network text");
+            };
             net.parse::<ipnet::IpNet>()
                 .map_err(|e| Problem::new(part, format!("`{net}` is not a network (`10.0.0.0/8`): {e}")))?;
-            Ok(Test::new(field, Op::Cidr(vec![net.clone()]), false))
+            Ok(tree::test(field, Op::Cidr(vec![net.clone()]), false))
         }
         Kind::Exists => match value {
-            Value::Bool(b) => Ok(Test::new(field, Op::Exists(*b), false)),
+            Value::Bool(b) => Ok(tree::test(field, Op::Exists(*b), false)),
             _ => wrong("anything but true or false"),
         },
         Kind::Gt | Kind::Gte | Kind::Lt | Kind::Lte => {
@@ -306,9 +406,22 @@ fn value_test(part: &str, field: &str, mods: &Modifiers, value: &Value) -> Resul
                 Kind::Lt => Op::Lt(n),
                 _ => Op::Lte(n),
             };
-            Ok(Test::new(field, op, false))
+            Ok(tree::test(field, op, false))
         }
     }
+}
+
+/// The JSON boolean or integer a Sigma string value spells (`'false'`, `'0'`): Sigma compares
+/// values as text, while CloudTrail records hold typed JSON, so equality takes both.
+fn typed_twin(value: &Sigma) -> Option<Json> {
+    if value.has_wildcards() {
+        return None;
+    }
+    let text = value.literal();
+    if text.eq_ignore_ascii_case("true") || text.eq_ignore_ascii_case("false") {
+        return Some(Json::Bool(text.eq_ignore_ascii_case("true")));
+    }
+    text.parse::<i64>().ok().map(Json::from)
 }
 
 fn number(n: &yaml_serde::Number) -> Option<Json> {
@@ -331,7 +444,11 @@ fn keywords(part: &str, items: &[Value]) -> Result<Node, Problem> {
             _ => return Err(Problem::new(part, "a keyword must be text")),
         };
         let sigma = Sigma::parse(&text);
-        tests.extend(KEYWORD_FIELDS.iter().map(|f| string_test(f, &sigma, Anchor::Inside, true)));
+        tests.extend(
+            KEYWORD_FIELDS
+                .iter()
+                .map(|f| string_test(f, &sigma, Anchor::Inside, true)),
+        );
     }
     Ok(tree::any(tests))
 }
@@ -384,7 +501,10 @@ impl Sigma {
     }
 
     fn literal(&self) -> String {
-        self.0.iter().filter_map(|p| if let Piece::Char(c) = p { Some(*c) } else { None }).collect()
+        self.0
+            .iter()
+            .filter_map(|p| if let Piece::Char(c) = p { Some(*c) } else { None })
+            .collect()
     }
 }
 
@@ -400,7 +520,7 @@ fn string_test(field: &str, value: &Sigma, anchor: Anchor, ignore_case: bool) ->
             Anchor::End => Op::EndsWith(vec![text]),
             Anchor::Inside => Op::Contains(vec![text]),
         };
-        return Test::new(field, op, ignore_case);
+        return tree::test(field, op, ignore_case);
     }
     let lead = matches!(anchor, Anchor::End | Anchor::Inside);
     let trail = matches!(anchor, Anchor::Start | Anchor::Inside);
@@ -420,7 +540,11 @@ fn string_test(field: &str, value: &Sigma, anchor: Anchor, ignore_case: bool) ->
         if trail {
             pattern.push('*');
         }
-        return Test::new(field, Op::Wildcard(vec![pattern]), ignore_case);
+        // `**` matches what `*` matches.
+        while pattern.contains("**") {
+            pattern = pattern.replace("**", "*");
+        }
+        return tree::test(field, Op::Wildcard(vec![pattern]), ignore_case);
     }
     let mut re = String::from(if ignore_case { "(?is)" } else { "(?s)" });
     if !lead {
@@ -436,5 +560,5 @@ fn string_test(field: &str, value: &Sigma, anchor: Anchor, ignore_case: bool) ->
     if !trail {
         re.push('$');
     }
-    Test::new(field, Op::Regex(vec![re]), false)
+    tree::test(field, Op::Regex(vec![re]), false)
 }

@@ -40,10 +40,6 @@ pub(super) enum Op {
 }
 
 impl Test {
-    pub fn new(field: &str, op: Op, ignore_case: bool) -> Node {
-        Node::Test(Test { field: field.to_string(), op, ignore_case })
-    }
-
     /// Adds `other`'s alternatives to this test when both test the same field with the same
     /// list operator and case rule; otherwise gives `other` back.
     fn absorb(&mut self, other: Test) -> Result<(), Test> {
@@ -62,6 +58,15 @@ impl Test {
         }
         Ok(())
     }
+}
+
+/// A test of one field.
+pub(super) fn test(field: &str, op: Op, ignore_case: bool) -> Node {
+    Node::Test(Test {
+        field: field.to_string(),
+        op,
+        ignore_case,
+    })
 }
 
 /// Every part holds: nested `all`s flattened, one part is itself.
@@ -120,15 +125,6 @@ pub(super) fn not(part: Node) -> Node {
 }
 
 impl Node {
-    /// Every test in the tree, wherever it is.
-    pub fn tests(&self) -> Vec<&Test> {
-        match self {
-            Node::All(parts) | Node::Any(parts) => parts.iter().flat_map(Node::tests).collect(),
-            Node::Not(inner) => inner.tests(),
-            Node::Test(t) => vec![t],
-        }
-    }
-
     pub fn into_doc(self) -> ConditionDoc {
         match self {
             Node::All(parts) => ConditionDoc {
@@ -139,14 +135,21 @@ impl Node {
                 any: Some(parts.into_iter().map(Node::into_doc).collect()),
                 ..Default::default()
             },
-            Node::Not(inner) => ConditionDoc { not: Some(Box::new(inner.into_doc())), ..Default::default() },
+            Node::Not(inner) => ConditionDoc {
+                not: Some(Box::new(inner.into_doc())),
+                ..Default::default()
+            },
             Node::Test(t) => t.into_doc(),
         }
     }
 }
 
 fn one_or_many<T>(mut v: Vec<T>) -> Option<OneOrMany<T>> {
-    Some(if v.len() == 1 { OneOrMany::One(v.remove(0)) } else { OneOrMany::Many(v) })
+    Some(if v.len() == 1 {
+        OneOrMany::One(v.remove(0))
+    } else {
+        OneOrMany::Many(v)
+    })
 }
 
 impl Test {
