@@ -63,11 +63,16 @@ fn main() {
     }
 }
 
-/// The reason up to its first colon or semicolon: the kind of refusal, without details.
-fn first_clause(reason: &str) -> &str {
+/// The kind of refusal: the reason up to its first colon or semicolon, without the condition
+/// text it quotes.
+fn first_clause(reason: &str) -> String {
     let reason = reason
         .strip_prefix('`')
         .and_then(|r| r.split_once("`: ").map(|(_, rest)| rest))
         .unwrap_or(reason);
-    reason.split([':', ';', '`']).next().unwrap_or(reason)
+    let head = reason.split([':', ';']).next().unwrap_or(reason);
+    match head.split_once("`|") {
+        Some((before, after)) => format!("{before}{}", after.split_once('`').map(|(_, rest)| rest).unwrap_or("")),
+        None => head.to_string(),
+    }
 }

@@ -485,3 +485,27 @@ fn a_refused_document_of_several_is_named_by_its_number() {
     assert_eq!(r.origin, "two.yml (document 2)");
     assert_eq!(r.rule_title.as_deref(), Some("Any Call From A Scanner"));
 }
+
+#[test]
+fn sigmahq_check_files_hold_expectations_and_records() {
+    let dir = repo_root().join("samples/sigma/sigmahq-checks");
+    let mut files = 0;
+    for entry in std::fs::read_dir(&dir).expect("sigmahq-checks") {
+        let path = entry.expect("entry").path();
+        let text = std::fs::read_to_string(&path).expect("readable");
+        let checks: Vec<serde_json::Value> =
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let expects: Vec<&str> = checks.iter().filter_map(|c| c["expect"].as_str()).collect();
+        assert_eq!(expects.len(), checks.len(), "{}", path.display());
+        assert!(
+            expects.contains(&"match") && expects.contains(&"no_match"),
+            "{}",
+            path.display()
+        );
+        for check in &checks {
+            assert!(check["record"]["eventSource"].is_string() && check["record"]["eventName"].is_string());
+        }
+        files += 1;
+    }
+    assert_eq!(files, 5);
+}
