@@ -160,22 +160,14 @@ fn glob_matches(pattern: &str, text: &str) -> bool {
     go(&p, &t)
 }
 
-/// Whether the condition tests the call's outcome (`errorCode`, `errorMessage`): then failed
-/// calls must reach the rule.
-pub(super) fn tests_failure(node: &Node) -> bool {
-    node.tests()
-        .iter()
-        .any(|t| matches!(t.field.as_str(), "errorCode" | "errorMessage"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sigma::tree::{all, any, not};
+    use crate::sigma::tree::{self, all, any, not};
     use serde_json::json;
 
     fn eq(field: &str, values: &[&str]) -> Node {
-        Test::new(field, Op::Equals(values.iter().map(|v| json!(v)).collect()), true)
+        tree::test(field, Op::Equals(values.iter().map(|v| json!(v)).collect()), true)
     }
 
     fn ev(source: &str, names: &[&str]) -> EventsDoc {
@@ -194,7 +186,7 @@ mod tests {
             ]),
             all(vec![
                 eq("eventSource", &["s3.amazonaws.com"]),
-                Test::new("eventName", Op::StartsWith(vec!["Delete".into()]), true),
+                tree::test("eventName", Op::StartsWith(vec!["Delete".into()]), true),
                 not(eq("eventName", &["DeleteObject"])),
             ]),
         ]);
@@ -227,7 +219,7 @@ mod tests {
         assert!(derive(&node).unwrap_err().reason.contains("no event can match"));
         let node = all(vec![
             eq("eventName", &["PutBucketPolicy"]),
-            Test::new("eventName", Op::Wildcard(vec!["Put*".into()]), true),
+            tree::test("eventName", Op::Wildcard(vec!["Put*".into()]), true),
         ]);
         assert_eq!(derive(&node).unwrap(), vec![ev("*", &["PutBucketPolicy"])]);
     }

@@ -23,8 +23,10 @@
 //! - keyword lists: CloudTrail records have no message field, so a keyword matches when any of
 //!   [`KEYWORD_FIELDS`] contains it (ignoring case);
 //! - the events: the condition must require eventSource or eventName values (see the `events` module);
-//! - `failed_calls` is true when the condition tests `errorCode` or `errorMessage` (a Sigma
-//!   rule that does not mention them never reaches failed calls in aidr).
+//! - `failed_calls` is true when a field map of the condition tests `errorCode` or
+//!   `errorMessage` (a Sigma rule that does not name them never sees failed calls in aidr);
+//! - a value that spells a boolean or an integer (`'false'`, `'0'`) also equals the typed
+//!   JSON value, and a typed one its text: Sigma compares text, CloudTrail records hold JSON.
 //!
 //! What is refused: other log sources, aggregations (`| count() > 5`) and `timeframe`
 //! (aidr's stateful detections cover thresholds), `near`, correlation rules, the encoding
@@ -135,7 +137,7 @@ fn convert_rule(rule: &document::SigmaRule) -> Result<RuleDoc, Problem> {
         .detection
         .as_ref()
         .ok_or_else(|| Problem::new("detection", "a Sigma rule needs a detection section"))?;
-    let node = search::detection_condition(detection)?;
+    let search::Detection { node, tests_failure } = search::detection_condition(detection)?;
     let events = events::derive(&node)?;
     let sources: Vec<&str> = events.iter().map(|e| e.source.as_str()).collect();
     Ok(RuleDoc {
@@ -151,7 +153,7 @@ fn convert_rule(rule: &document::SigmaRule) -> Result<RuleDoc, Problem> {
             .unwrap_or_else(|| title.clone()),
         remediation: metadata::remediation(&rule.falsepositives),
         controls: rule.id.iter().map(|id| format!("sigma:{id}")).collect(),
-        failed_calls: events::tests_failure(&node),
+        failed_calls: tests_failure,
         events,
         condition: Some(node.into_doc()),
         title,
