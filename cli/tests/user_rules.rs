@@ -724,3 +724,29 @@ fn the_readme_example_rule_tests_and_finds() {
         "README quotes {summary:?}"
     );
 }
+
+#[test]
+fn the_sigma_samples_convert_to_rules_that_lint_without_errors() {
+    let out_dir = scratch("sigma-samples").join("rules");
+    let out = aidr(&[
+        "rules",
+        "import-sigma",
+        "samples/sigma",
+        "--out",
+        out_dir.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let written = std::fs::read_dir(&out_dir).unwrap().count();
+    assert!(
+        stderr(&out).contains(&format!("aidr: converted {written} of ")),
+        "{}",
+        stderr(&out)
+    );
+    let out = aidr(&["rules", "lint", out_dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains(&format!("{written} files linted: 0 errors")),
+        "{}",
+        stdout(&out)
+    );
+}

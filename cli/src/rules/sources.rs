@@ -140,18 +140,10 @@ pub fn read_all(paths: &[PathBuf]) -> Result<Vec<SourceFile>, String> {
     Ok(files)
 }
 
-/// The rule files of one path: a file as it is, a folder's YAML files.
+/// The rule files of one path: a file as it is, a folder's YAML files (recursively).
 ///
 /// # Errors
 /// A message naming the path that cannot be read.
 pub fn read(path: &Path) -> Result<Vec<SourceFile>, String> {
-    let named = |e: std::io::Error| format!("{}: {e}", path.display());
-    if path.is_dir() {
-        return user_rules::read_dir(path).map_err(named);
-    }
-    let text = std::fs::read_to_string(path).map_err(named)?;
-    Ok(vec![SourceFile {
-        origin: path.display().to_string(),
-        text,
-    }])
+    user_rules::read_dir(path).map_err(|e| format!("{}: {e}", path.display()))
 }

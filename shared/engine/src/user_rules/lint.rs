@@ -241,3 +241,76 @@ impl RuleLint<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(origin: &str, text: &str) -> SourceFile {
+        SourceFile {
+            origin: origin.into(),
+            text: text.into(),
+        }
+    }
+
+    fn rule(id: &str, field: &str) -> String {
+        format!(
+            "- id: {id}\n  title: T\n  severity: low\n  area: access\n  description: d\n\
+             \x20 events: [{{source: iam.amazonaws.com, names: [CreateUser]}}]\n\
+             \x20 condition: {{field: {field}, exists: true}}\n"
+        )
+    }
+
+    #[test]
+    fn each_rule_of_a_list_is_placed_on_its_own_lines() {
+        let text = format!(
+            "{}{}",
+            rule("acme.one", "requestParameters.usrName"),
+            rule("acme.two", "requestParameters.usrName")
+        );
+        let found = lint(&[file("x.yaml", &text)], &Registry::builtin());
+        let placed: Vec<(Option<usize>, Level, Option<&str>)> =
+            found.iter().map(|d| (d.line, d.level, d.rule.as_deref())).collect();
+        // Each rule: no samples (its id's line), an unknown field (its condition's line).
+        assert_eq!(
+            placed,
+            [
+                (Some(1), Level::Warning, Some("acme.one")),
+                (Some(7), Level::Warning, Some("acme.one")),
+                (Some(8), Level::Warning, Some("acme.two")),
+                (Some(14), Level::Warning, Some("acme.two")),
+            ],
+            "{found:#?}"
+        );
+        assert_eq!(
+            found[1].hint.as_deref(),
+            Some("did you mean requestParameters.userName?")
+        );
+    }
+
+    #[test]
+    fn a_file_that_does_not_parse_hides_nothing_of_the_others() {
+        let files = [
+            file("a.yaml", "id: [unclosed"),
+            file("b.yaml", &rule("bedrock.mine", "eventName")),
+            file("c.yaml", &rule("acme.x", "eventName")),
+            file("d.yaml", &rule("acme.x", "eventName")),
+        ];
+        let found = lint(&files, &Registry::builtin());
+        let errors: Vec<(&str, Option<usize>)> = found
+            .iter()
+            .filter(|d| d.level == Level::Error)
+            .map(|d| (d.origin.as_str(), d.line))
+            .collect();
+        // The parser names the end of the text, where the sequence is still open.
+        assert_eq!(errors, [("a.yaml", Some(2)), ("b.yaml", Some(1)), ("d.yaml", Some(1))]);
+        let shown = found
+            .iter()
+            .find(|d| d.origin == "d.yaml" && d.level == Level::Error)
+            .unwrap();
+        assert_eq!(
+            shown.to_string(),
+            "d.yaml:1:7: error: rule acme.x: id acme.x is defined twice\n  hint: first defined at c.yaml:1; rule ids are unique across every file loaded"
+        );
+    }
+}
