@@ -333,6 +333,19 @@ fn events_pinned_by_only_a_source_or_only_a_name() {
 }
 
 #[test]
+fn a_rule_that_names_no_event_consumes_every_event() {
+    let doc = rule("every_event.yml");
+    assert_eq!(doc.events, events(&[("*", &["*"])]));
+}
+
+/// The `title:` of a Sigma file.
+fn rules_title(path: &str) -> String {
+    let text = read(path);
+    let line = text.lines().find(|l| l.starts_with("title:")).expect("a title");
+    line["title:".len()..].trim().to_owned()
+}
+
+#[test]
 fn several_documents_and_rule_collections() {
     let ids: Vec<String> = rules("multi_document.yml").into_iter().map(|d| d.id).collect();
     assert_eq!(
@@ -426,16 +439,16 @@ fn refused_constructs_name_the_part_and_the_reason() {
             "a time window over several events",
         ),
         (
-            "no_events.yml",
-            "detection.condition",
-            "does not name the events it consumes",
-        ),
-        (
             "regex_lookaround.yml",
             "detection.selection.requestParameters.roleName|re",
             "does not compile",
         ),
         ("correlation.yml", "correlation", "correlation rules"),
+        (
+            "field_unknown.yml",
+            "detection (condition.all[2].field)",
+            "field path \"status\" names no field aidr reads",
+        ),
         (
             "undefined_identifier.yml",
             "detection.condition",
@@ -476,14 +489,14 @@ fn a_refused_document_of_several_is_named_by_its_number() {
     let text = format!(
         "{}---\n{}",
         read("supported/events_name_only.yml"),
-        read("refused/no_events.yml")
+        read("refused/near.yml")
     );
     let results = convert(&text, "two.yml");
     assert_eq!(results.len(), 2);
     assert!(results[0].is_ok());
     let r = results[1].clone().unwrap_err();
     assert_eq!(r.origin, "two.yml (document 2)");
-    assert_eq!(r.rule_title.as_deref(), Some("Any Call From A Scanner"));
+    assert_eq!(r.rule_title.as_deref(), Some(rules_title("refused/near.yml").as_str()));
 }
 
 #[test]

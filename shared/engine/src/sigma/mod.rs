@@ -140,6 +140,11 @@ fn convert_rule(rule: &document::SigmaRule) -> Result<RuleDoc, Problem> {
     let search::Detection { node, tests_failure } = search::detection_condition(detection)?;
     let events = events::derive(&node)?;
     let sources: Vec<&str> = events.iter().map(|e| e.source.as_str()).collect();
+    let condition = node.into_doc();
+    // What aidr cannot evaluate (a field no CloudTrail record has, such as `status`) is
+    // refused here, so a folder of converted rules always loads.
+    crate::user_rules::condition::Condition::compile(&condition, "condition")
+        .map_err(|e| Problem::new(format!("detection ({})", e.at), e.message))?;
     Ok(RuleDoc {
         id: metadata::rule_id(&title, rule.id.as_deref())?,
         severity: metadata::severity(rule.level.as_deref())?,
@@ -155,7 +160,7 @@ fn convert_rule(rule: &document::SigmaRule) -> Result<RuleDoc, Problem> {
         controls: rule.id.iter().map(|id| format!("sigma:{id}")).collect(),
         failed_calls: tests_failure,
         events,
-        condition: Some(node.into_doc()),
+        condition: Some(condition),
         title,
         adjustments: Default::default(),
         summary: None,

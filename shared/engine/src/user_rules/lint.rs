@@ -10,7 +10,7 @@
 //! Warnings (the rules load, but may not do what is meant): a field under one of the four
 //! free-form sections that no known record of the rule's events has, nor its samples; a rule
 //! without samples (`aidr rules test` cannot check it); an event source that is not an AWS
-//! service's (`….amazonaws.com`).
+//! service's (`….amazonaws.com`); a rule that consumes every event.
 
 mod fields;
 mod hints;
@@ -226,10 +226,18 @@ impl RuleLint<'_> {
         }
     }
 
-    /// Event sources of AWS services end in `.amazonaws.com`.
+    /// Event sources of AWS services end in `.amazonaws.com`; a rule over every event costs
+    /// every record's parsing.
     fn sources(&mut self) {
         for events in &self.doc.events {
-            if !events.source.ends_with(".amazonaws.com") {
+            if events.source == "*" && events.names.iter().any(|n| n == "*") {
+                let place = self.find("names");
+                let message = "the rule consumes every event (source `*`, name `*`): every record is parsed \
+                               for it, and its EventBridge pattern sends every CloudTrail event to the detector"
+                    .to_owned();
+                let hint = "name the events (eventSource and eventName) if the condition allows it".to_owned();
+                self.push(place, Level::Warning, message, Some(hint));
+            } else if !events.source.ends_with(".amazonaws.com") && !super::wildcard::is_pattern(&events.source) {
                 let place = self.find(&events.source);
                 let message = format!(
                     "event source {:?} is not an AWS service's: CloudTrail writes sources such as `sagemaker.amazonaws.com`",
@@ -285,6 +293,29 @@ mod tests {
         assert_eq!(
             found[1].hint.as_deref(),
             Some("did you mean requestParameters.userName?")
+        );
+    }
+
+    #[test]
+    fn a_rule_over_every_event_is_warned_of_and_wildcard_sources_are_not() {
+        let every = rule("acme.every", "eventName").replace(
+            "{source: iam.amazonaws.com, names: [CreateUser]}",
+            "{source: '*', names: ['*']}",
+        );
+        let found = lint(&[file("x.yaml", &every)], &Registry::builtin());
+        let messages: Vec<&str> = found.iter().map(|d| d.message.as_str()).collect();
+        assert!(
+            messages.iter().any(|m| m.contains("consumes every event")),
+            "{found:#?}"
+        );
+        assert!(!messages.iter().any(|m| m.contains("not an AWS service")), "{found:#?}");
+        let some = rule("acme.some", "eventName").replace("iam.amazonaws.com", "'*'");
+        let found = lint(&[file("y.yaml", &some)], &Registry::builtin());
+        assert!(
+            !found
+                .iter()
+                .any(|d| d.message.contains("every event") || d.message.contains("not an AWS")),
+            "{found:#?}"
         );
     }
 
