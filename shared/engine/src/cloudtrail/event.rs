@@ -287,7 +287,10 @@ mod tests {
         let text = r#"{"eventName":"X","tlsDetails":{"tlsVersion":"TLSv1.3"}}"#;
         let record: Record = serde_json::from_str(text).unwrap();
         let ev = Event::new(&record).with_raw(text.as_bytes());
-        assert_eq!(lookup(ev.whole().unwrap(), "tlsDetails.tlsVersion"), Some(&Value::from("TLSv1.3")));
+        assert_eq!(
+            lookup(ev.whole().unwrap(), "tlsDetails.tlsVersion"),
+            Some(&Value::from("TLSv1.3"))
+        );
         assert!(Event::new(&record).whole().is_none());
         assert!(Event::new(&record).with_raw(b"").whole().is_none());
         assert!(Event::new(&record).with_raw(b"[1]").whole().is_none());

@@ -1,6 +1,6 @@
 //! Field paths of user rules (`eventName`, `userIdentity.arn`,
 //! `requestParameters.tags.key`), resolved once at load into a [`Field`] that reads its values
-//! out of an [`Event`] without allocating.
+//! out of an [`Event`] without allocating (beyond the event's parsing, once, of what it reads).
 //!
 //! A path starts with a field of the CloudTrail record ([`RECORD_FIELDS`]) and is read one of
 //! three ways:
@@ -284,7 +284,7 @@ impl Field {
         } else if RECORD_FIELDS.contains(&head) {
             Place::Whole(segments(path))
         } else {
-            let message = format!("field path {path:?} names no field of a CloudTrail record");
+            let message = format!("field path {path:?} names no field aidr reads");
             return Err(bad(message).hint(hint(head, rest)));
         };
         Ok(Field {
@@ -438,13 +438,19 @@ mod tests {
         );
         assert_eq!(err("tlsDetail").hint.as_deref(), Some("did you mean `tlsDetails`?"));
         let e = err("status.code");
-        assert_eq!(e.message, r#"field path "status.code" names no field of a CloudTrail record"#);
+        assert_eq!(e.message, r#"field path "status.code" names no field aidr reads"#);
         let hint = e.hint.unwrap();
-        assert!(hint.starts_with("a path starts with a record field: eventTime, "), "{hint}");
+        assert!(
+            hint.starts_with("a path starts with a record field: eventTime, "),
+            "{hint}"
+        );
         assert!(hint.contains("tlsDetails") && hint.len() < 500, "{hint}");
         assert!(err("detail.eventName").hint.unwrap().contains("requestParameters"));
         let e = err("eventName.x");
-        assert!(e.message.contains("goes under `eventName`, which holds a single value"), "{e:?}");
+        assert!(
+            e.message.contains("goes under `eventName`, which holds a single value"),
+            "{e:?}"
+        );
         assert_eq!(e.hint.as_deref(), Some("use `eventName`"));
         assert!(err("a..b").message.contains("empty part"));
         assert!(err("").message.contains("empty part"));
@@ -466,7 +472,10 @@ mod tests {
         let r = CONSOLE_LOGIN;
         let mfa = "userIdentity.sessionContext.attributes.mfaAuthenticated";
         assert_eq!(values(mfa, r), ["true"]);
-        assert_eq!(values("userIdentity.sessionContext.sessionIssuer.principalId", r), ["AROAEXAMPLE"]);
+        assert_eq!(
+            values("userIdentity.sessionContext.sessionIssuer.principalId", r),
+            ["AROAEXAMPLE"]
+        );
         assert_eq!(
             values("userIdentity.sessionContext.webIdFederationData.federatedProvider", r),
             ["accounts.google.com"]
@@ -475,7 +484,10 @@ mod tests {
         assert_eq!(values("resources.type", r), ["AWS::S3::Bucket"]);
         assert_eq!(values("resources.1.ARN", r), ["arn:aws:s3:::b"]);
         assert_eq!(values("tlsDetails.tlsVersion", r), ["TLSv1.3"]);
-        assert_eq!(values("tlsDetails.clientProvidedHostHeader", r), ["signin.aws.amazon.com"]);
+        assert_eq!(
+            values("tlsDetails.clientProvidedHostHeader", r),
+            ["signin.aws.amazon.com"]
+        );
         assert_eq!(values("vpcEndpointId", r), ["vpce-1"]);
         assert_eq!(values("vpcEndpointAccountId", r), ["111122223333"]);
         assert_eq!(values("sharedEventID", r), ["s-1"]);
@@ -501,7 +513,11 @@ mod tests {
     fn an_event_without_its_text_has_no_whole_record_values() {
         let record: Record = serde_json::from_str(CONSOLE_LOGIN).unwrap();
         let event = Event::new(&record);
-        for path in ["tlsDetails.tlsVersion", "resources.ARN", "userIdentity.sessionContext.attributes.mfaAuthenticated"] {
+        for path in [
+            "tlsDetails.tlsVersion",
+            "resources.ARN",
+            "userIdentity.sessionContext.attributes.mfaAuthenticated",
+        ] {
             assert!(Field::compile(path).unwrap().texts(&event).is_empty(), "{path}");
         }
         // The typed fields and sections do not need it.
