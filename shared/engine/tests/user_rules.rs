@@ -332,9 +332,9 @@ fn compile_errors_name_file_line_rule_and_hint() {
         ),
         (
             "acme.x",
-            "condition:\n  field: userIdentity.sessionContext.attributes.mfaAuthenticated\n  equals: 'true'\n",
+            "condition:\n  field: useridentity.sessionContext.attributes.mfaAuthenticated\n  equals: 'true'\n",
             Some(8),
-            "hint: userIdentity holds only these fields",
+            "hint: did you mean `userIdentity.sessionContext.attributes.mfaAuthenticated`?",
         ),
         (
             "acme.x",
