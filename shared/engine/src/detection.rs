@@ -197,6 +197,11 @@ pub struct Hit {
     pub action: String,
     /// ARNs or names of the resources concerned; the first one keys deduplication.
     pub resources: Vec<String>,
+    /// The whole summary sentence, in place of "<caller> <action>" (event rules whose
+    /// summary is a template: user rules); the account, region and failure are still added.
+    pub summary: Option<String>,
+    /// Overrides the object part of the dedupe key (in place of the first resource).
+    pub dedupe: Option<String>,
 }
 
 impl Hit {
@@ -206,6 +211,8 @@ impl Hit {
             severity,
             action: action.into(),
             resources: Vec::new(),
+            summary: None,
+            dedupe: None,
         }
     }
 

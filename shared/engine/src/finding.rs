@@ -147,10 +147,11 @@ impl Finding {
         let principal = event.principal().clone();
         let account = event.account().map(str::to_owned);
         let region = s(&r.aws_region).map(str::to_owned);
+        let head = hit
+            .summary
+            .unwrap_or_else(|| format!("{} {}", principal.name, hit.action));
         let mut summary = format!(
-            "{} {} in account {} ({})",
-            principal.name,
-            hit.action,
+            "{head} in account {} ({})",
             account.as_deref().unwrap_or("unknown"),
             region.as_deref().unwrap_or("unknown region"),
         );
@@ -158,7 +159,7 @@ impl Finding {
             summary.push_str(&format!(" [failed: {code}]"));
         }
         let actor = principal.arn.clone().unwrap_or_else(|| principal.name.clone());
-        let first_resource = hit.resources.first().cloned();
+        let object = hit.dedupe.or_else(|| hit.resources.first().cloned());
         let report = Report {
             severity: hit.severity,
             summary,
@@ -168,7 +169,7 @@ impl Finding {
             dedupe: Dedupe {
                 group: metadata.id,
                 actor: &actor,
-                object: first_resource.as_deref(),
+                object: object.as_deref(),
             },
         };
         let evidence = Evidence {
@@ -251,5 +252,48 @@ impl Finding {
     /// [`Finding::time`] in milliseconds since the epoch, when parseable.
     pub fn time_millis(&self) -> Option<i64> {
         self.time().and_then(parse_millis)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cloudtrail::Record;
+
+    #[test]
+    fn a_hit_may_give_the_whole_summary_and_the_dedupe_object() {
+        let metadata = Metadata {
+            id: "test.made",
+            ..Metadata::EMPTY
+        };
+        let text = r#"{"eventID":"e1","recipientAccountId":"111122223333","awsRegion":"us-east-1",
+            "errorCode":"AccessDenied","userIdentity":{"arn":"arn:aws:iam::111122223333:user/a","userName":"a"}}"#;
+        let record: Record = serde_json::from_str(text).unwrap();
+        let event = Event::new(&record);
+        let plain = Hit::new(Severity::Low, "made x").resource(Some("r1"));
+        let finding = Finding::of_event(&metadata, plain.clone(), &event);
+        assert_eq!(
+            finding.summary,
+            "a made x in account 111122223333 (us-east-1) [failed: AccessDenied]"
+        );
+        assert_eq!(
+            finding.dedupe_key,
+            "test.made|111122223333|arn:aws:iam::111122223333:user/a|r1"
+        );
+        let told = Hit {
+            summary: Some("someone made x".into()),
+            dedupe: Some("cfg|prod".into()),
+            ..plain
+        };
+        let finding = Finding::of_event(&metadata, told, &event);
+        assert_eq!(
+            finding.summary,
+            "someone made x in account 111122223333 (us-east-1) [failed: AccessDenied]"
+        );
+        assert_eq!(
+            finding.dedupe_key,
+            "test.made|111122223333|arn:aws:iam::111122223333:user/a|cfg|prod"
+        );
+        assert_eq!(finding.resources, ["r1"]);
     }
 }

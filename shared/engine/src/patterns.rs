@@ -1,6 +1,11 @@
 //! EventBridge event patterns derived from the catalog: the deployed rules route exactly the
 //! CloudTrail events some detection consumes, and only events from AWS (`source` `aws.*`,
 //! which PutEvents callers cannot forge).
+//!
+//! A wildcard key (user rules: `Delete*`) becomes an EventBridge wildcard matcher
+//! (`{"wildcard": "Delete*"}`; EventBridge knows only `*`, so a `?` widens to `*`, and the
+//! rule itself still matches exactly). It is routed with the read calls when its literal
+//! start makes it one (`Get*`), else with the others.
 
 use serde_json::{Value, json};
 
@@ -8,6 +13,7 @@ use crate::detection::EventKey;
 use crate::input::API_CALL_DETAIL_TYPE;
 use crate::registry::Registry;
 use crate::stateful::bedrock;
+use crate::user_rules::wildcard::is_pattern;
 
 /// True for the calls routed through an SQS queue in batches, never one Lambda invocation
 /// each: model invocations (high volume) and read-only calls (`Get*`, `List*`, `Describe*`:
@@ -27,19 +33,28 @@ pub fn eventbridge_source(event_source: &str) -> String {
     )
 }
 
+/// The values EventBridge matches: the exact ones sorted, then a wildcard matcher for each
+/// pattern, sorted.
+fn matchers(mut values: Vec<String>) -> Vec<Value> {
+    values.sort_unstable();
+    values.dedup();
+    let (patterns, exact): (Vec<String>, Vec<String>) = values.into_iter().partition(|v| is_pattern(v));
+    let mut wildcards: Vec<String> = patterns.iter().map(|p| p.replace('?', "*")).collect();
+    wildcards.dedup();
+    exact
+        .into_iter()
+        .map(Value::String)
+        .chain(wildcards.into_iter().map(|w| json!({ "wildcard": w })))
+        .collect()
+}
+
 fn pattern(keys: &[EventKey]) -> Option<Value> {
     if keys.is_empty() {
         return None;
     }
-    let mut sources: Vec<String> = keys.iter().map(|(s, _)| eventbridge_source(s)).collect();
-    let mut event_sources: Vec<&str> = keys.iter().map(|(s, _)| *s).collect();
-    let mut names: Vec<&str> = keys.iter().map(|(_, n)| *n).collect();
-    for list in [&mut event_sources, &mut names] {
-        list.sort_unstable();
-        list.dedup();
-    }
-    sources.sort_unstable();
-    sources.dedup();
+    let sources = matchers(keys.iter().map(|(s, _)| eventbridge_source(s)).collect());
+    let event_sources = matchers(keys.iter().map(|(s, _)| (*s).to_owned()).collect());
+    let names = matchers(keys.iter().map(|(_, n)| (*n).to_owned()).collect());
     // Keys in sorted order here and below: serde_json keeps insertion order when a crate in
     // the build turns on its `preserve_order` feature (the AWS SDK's test utilities do), and
     // sorts otherwise; written sorted, the patterns print the same either way.
@@ -103,6 +118,27 @@ mod tests {
             Value::Array(items) => items.iter().all(keys_sorted),
             _ => true,
         }
+    }
+
+    #[test]
+    fn wildcard_keys_become_wildcard_matchers() {
+        let keys = [
+            ("sagemaker.amazonaws.com", "CreateEndpoint"),
+            ("sagemaker.amazonaws.com", "Delete*"),
+            ("sagemaker.amazonaws.com", "Stop?Job"),
+            ("*.amazonaws.com", "CreateEndpoint"),
+        ];
+        let p = pattern(&keys).unwrap();
+        assert_eq!(
+            p["detail"]["eventName"],
+            json!(["CreateEndpoint", {"wildcard": "Delete*"}, {"wildcard": "Stop*Job"}])
+        );
+        assert_eq!(
+            p["detail"]["eventSource"],
+            json!(["sagemaker.amazonaws.com", {"wildcard": "*.amazonaws.com"}])
+        );
+        assert_eq!(p["source"], json!(["aws.sagemaker", {"wildcard": "aws.*"}]));
+        assert!(high_volume(&("s3.amazonaws.com", "Get*")) && !high_volume(&("s3.amazonaws.com", "*")));
     }
 
     #[test]

@@ -1,15 +1,24 @@
 //! The registry: every detection, of every kind, checked once when it is built and indexed by
 //! what it consumes, so a record meets only the event rules and stateful detections that
 //! consume its (eventSource, eventName), and a resource only the posture checks of its type.
+//!
+//! Event rules may consume wildcard keys (`*` and `?` in the source or name: user rules).
+//! Exact keys are looked up in one hash index, into which each wildcard key is merged, at
+//! build time, wherever it matches; a record whose key is not in the index meets the wildcard
+//! keys themselves (their consumers remembered per key met, up to [`MAX_MET`] keys).
 
 use std::collections::{HashMap, HashSet};
+use std::ops::Deref;
+use std::sync::{Arc, PoisonError, RwLock};
 
+use regex::Regex;
 use rustc_hash::FxHashMap;
 
 use crate::detection::{DetectionKind, EventKey, Metadata};
 use crate::posture::PostureCheck;
 use crate::rules::EventRule;
 use crate::stateful::StatefulDetection;
+use crate::user_rules::{UserRule, wildcard};
 
 /// One detection of any kind.
 pub enum Detection {
@@ -53,6 +62,8 @@ pub enum RegistryError {
     DuplicateInput(String, String),
     #[error("more than {MAX_STATEFUL} stateful detections")]
     TooManyStateful,
+    #[error("detection {0:?} consumes the pattern {1:?}, which does not compile")]
+    BadPattern(String, String),
 }
 
 /// Most stateful detections a registry holds (one bit each in an observation).
@@ -85,7 +96,21 @@ impl Consumers {
                 .any(|n| memchr::memmem::find(record, n.as_bytes()).is_some())
     }
 
+    fn new(event: EventKey) -> Consumers {
+        Consumers {
+            event,
+            rules: Vec::new(),
+            stateful: 0,
+            needles: Vec::new(),
+            every: false,
+        }
+    }
+
+    /// Adds an event rule (once, whether it consumes the key exactly and by patterns).
     fn add_rule(&mut self, index: usize, needle: Option<&'static str>) {
+        if self.rules.contains(&index) {
+            return;
+        }
         self.rules.push(index);
         match needle {
             Some(n) if !self.every => self.needles.push(n),
@@ -99,6 +124,80 @@ impl Consumers {
     }
 }
 
+/// The consumers of one (eventSource, eventName): those of the index, or those of the
+/// wildcard keys alone (shared with the memo of keys met).
+#[derive(Debug)]
+pub(crate) enum ConsumersRef<'r> {
+    Indexed(&'r Consumers),
+    Met(Arc<Consumers>),
+}
+
+impl Deref for ConsumersRef<'_> {
+    type Target = Consumers;
+    fn deref(&self) -> &Consumers {
+        match self {
+            ConsumersRef::Indexed(c) => c,
+            ConsumersRef::Met(c) => c,
+        }
+    }
+}
+
+/// One part of a wildcard key: text to equal, or a pattern to match.
+#[derive(Debug)]
+enum Part {
+    Exact(&'static str),
+    Pattern(Regex),
+}
+
+impl Part {
+    fn of(text: &'static str, id: &str) -> Result<Part, RegistryError> {
+        if !wildcard::is_pattern(text) {
+            return Ok(Part::Exact(text));
+        }
+        wildcard::compile(&[text], false)
+            .map(Part::Pattern)
+            .map_err(|_| RegistryError::BadPattern(id.into(), text.into()))
+    }
+
+    fn matches(&self, text: &str) -> bool {
+        match self {
+            Part::Exact(exact) => *exact == text,
+            Part::Pattern(pattern) => pattern.is_match(text),
+        }
+    }
+}
+
+/// An event rule's wildcard key.
+#[derive(Debug)]
+struct WildcardKey {
+    key: EventKey,
+    source: Part,
+    name: Part,
+    /// Index of the rule (into [`Registry::event_rules`]) and its needle.
+    rule: usize,
+    needle: Option<&'static str>,
+}
+
+impl WildcardKey {
+    fn matches(&self, source: &str, name: &str) -> bool {
+        self.source.matches(source) && self.name.matches(name)
+    }
+}
+
+/// Most (eventSource, eventName) keys outside the index whose wildcard consumers are
+/// remembered; past it they are worked out at each look-up.
+pub const MAX_MET: usize = 4096;
+
+/// The consumers of keys outside the index of one source, by name (`None`: nobody).
+type MetNames = FxHashMap<Box<str>, Option<Arc<Consumers>>>;
+
+/// Consumers of keys outside the index, by source then name, as met.
+#[derive(Debug, Default)]
+struct Met {
+    by_event: FxHashMap<Box<str>, MetNames>,
+    len: usize,
+}
+
 /// Every detection, indexed.
 pub struct Registry {
     detections: Vec<Detection>,
@@ -107,9 +206,12 @@ pub struct Registry {
     /// Looked up for every record read: a fast hash (the keys are the catalog's own).
     by_event: FxHashMap<&'static str, FxHashMap<&'static str, Consumers>>,
     by_resource_type: HashMap<&'static str, Vec<usize>>,
+    /// Wildcard keys of event rules (also merged into `by_event` where they match).
+    wildcards: Vec<WildcardKey>,
+    met: RwLock<Met>,
 }
 
-fn valid_id(id: &str) -> bool {
+pub(crate) fn valid_id(id: &str) -> bool {
     let mut parts = id.split('.');
     let ok = |p: Option<&str>| {
         p.is_some_and(|p| {
@@ -133,6 +235,8 @@ impl Registry {
             stateful: Vec::new(),
             by_event: FxHashMap::default(),
             by_resource_type: HashMap::new(),
+            wildcards: Vec::new(),
+            met: RwLock::default(),
         };
         let mut seen = HashSet::new();
         for (i, detection) in detections.iter().enumerate() {
@@ -167,7 +271,17 @@ impl Registry {
                         _ => None,
                     };
                     for &(source, name) in m.events {
-                        registry.consumers(source, name).add_rule(index, needle);
+                        if wildcard::is_pattern(source) || wildcard::is_pattern(name) {
+                            registry.wildcards.push(WildcardKey {
+                                key: (source, name),
+                                source: Part::of(source, m.id)?,
+                                name: Part::of(name, m.id)?,
+                                rule: index,
+                                needle,
+                            });
+                        } else {
+                            registry.consumers(source, name).add_rule(index, needle);
+                        }
                     }
                     registry.rules.push(i);
                 }
@@ -190,8 +304,50 @@ impl Registry {
                 }
             }
         }
+        registry.merge_wildcards();
         registry.detections = detections;
         Ok(registry)
+    }
+
+    /// Adds each wildcard key's rule to the consumers of every indexed key it matches, in
+    /// rule order.
+    fn merge_wildcards(&mut self) {
+        for (source, names) in &mut self.by_event {
+            for (name, consumers) in names {
+                for w in self.wildcards.iter().filter(|w| w.matches(source, name)) {
+                    consumers.add_rule(w.rule, w.needle);
+                }
+                consumers.rules.sort_unstable();
+            }
+        }
+    }
+
+    /// The consumers of a key outside the index: the rules of the wildcard keys it matches.
+    fn wildcard_consumers(&self, source: &str, name: &str) -> Option<Arc<Consumers>> {
+        let met = self.met.read().unwrap_or_else(PoisonError::into_inner);
+        if let Some(known) = met.by_event.get(source).and_then(|names| names.get(name)) {
+            return known.clone();
+        }
+        let full = met.len >= MAX_MET;
+        drop(met);
+        let mut consumers: Option<Consumers> = None;
+        for w in self.wildcards.iter().filter(|w| w.matches(source, name)) {
+            consumers
+                .get_or_insert_with(|| Consumers::new(w.key))
+                .add_rule(w.rule, w.needle);
+        }
+        let consumers = consumers.map(Arc::new);
+        if !full {
+            let mut met = self.met.write().unwrap_or_else(PoisonError::into_inner);
+            // Checked again: other threads may have filled it since.
+            if met.len < MAX_MET {
+                let names = met.by_event.entry(source.into()).or_default();
+                if names.insert(name.into(), consumers.clone()).is_none() {
+                    met.len += 1;
+                }
+            }
+        }
+        consumers
     }
 
     fn consumers(&mut self, source: &'static str, name: &'static str) -> &mut Consumers {
@@ -199,22 +355,32 @@ impl Registry {
             .entry(source)
             .or_default()
             .entry(name)
-            .or_insert_with(|| Consumers {
-                event: (source, name),
-                rules: Vec::new(),
-                stateful: 0,
-                needles: Vec::new(),
-                every: false,
-            })
+            .or_insert_with(|| Consumers::new((source, name)))
+    }
+
+    /// The built-in catalog's detections: event rules, stateful detections, posture checks.
+    fn builtin_detections() -> Vec<Detection> {
+        let rules = crate::rules::all().into_iter().map(Detection::Event);
+        let stateful = crate::stateful::all().into_iter().map(Detection::Stateful);
+        let posture = crate::posture::all().into_iter().map(Detection::Posture);
+        rules.chain(stateful).chain(posture).collect()
     }
 
     /// The built-in catalog: event rules, stateful detections, posture checks.
     pub fn builtin() -> Registry {
-        let rules = crate::rules::all().into_iter().map(Detection::Event);
-        let stateful = crate::stateful::all().into_iter().map(Detection::Stateful);
-        let posture = crate::posture::all().into_iter().map(Detection::Posture);
-        Registry::new(rules.chain(stateful).chain(posture).collect())
-            .expect("the built-in catalog is valid (checked by tests)")
+        Registry::new(Registry::builtin_detections()).expect("the built-in catalog is valid (checked by tests)")
+    }
+
+    /// The built-in catalog and, after it, `rules` (compiled user rules, see
+    /// [`crate::user_rules`]).
+    ///
+    /// # Errors
+    /// A [`RegistryError`]: [`RegistryError::DuplicateId`] for a user rule with a built-in
+    /// rule's id or another user rule's.
+    pub fn with_user_rules(rules: Vec<UserRule>) -> Result<Registry, RegistryError> {
+        let mut detections = Registry::builtin_detections();
+        detections.extend(rules.into_iter().map(|r| Detection::Event(Box::new(r))));
+        Registry::new(detections)
     }
 
     /// Every detection, in catalog order.
@@ -255,9 +421,17 @@ impl Registry {
         })
     }
 
-    /// Who consumes an (eventSource, eventName), if anyone (two map look-ups).
-    pub(crate) fn consumers_of(&self, source: &str, name: &str) -> Option<&Consumers> {
-        self.by_event.get(source)?.get(name)
+    /// Who consumes an (eventSource, eventName), if anyone: two map look-ups, and for a key
+    /// outside the index, when some rule consumes wildcard keys, two more (under a shared
+    /// lock) once the key was met.
+    pub(crate) fn consumers_of(&self, source: &str, name: &str) -> Option<ConsumersRef<'_>> {
+        if let Some(consumers) = self.by_event.get(source).and_then(|names| names.get(name)) {
+            return Some(ConsumersRef::Indexed(consumers));
+        }
+        if self.wildcards.is_empty() {
+            return None;
+        }
+        self.wildcard_consumers(source, name).map(ConsumersRef::Met)
     }
 
     /// The event rule at `index` of [`Registry::event_rules`].
@@ -268,7 +442,8 @@ impl Registry {
         }
     }
 
-    /// Every (eventSource, eventName) some detection consumes, sorted.
+    /// Every (eventSource, eventName) some detection consumes, sorted; wildcard keys as
+    /// written.
     pub fn event_keys(&self) -> Vec<EventKey> {
         let mut keys: Vec<EventKey> = self
             .detections
@@ -338,6 +513,77 @@ mod tests {
         assert!(new_key.wants(person));
         let plain = Registry::new(vec![rule(ALWAYS)]).unwrap();
         assert!(plain.consumers_of("s.amazonaws.com", "Do").unwrap().wants(b"{}"));
+    }
+
+    #[test]
+    fn wildcard_keys_merge_into_the_index_and_serve_the_rest() {
+        let exact = rule(Metadata {
+            id: "test.exact",
+            events: &[("s.amazonaws.com", "DeleteThing")],
+            ..ALWAYS
+        });
+        let pattern = rule(Metadata {
+            id: "test.pattern",
+            events: &[
+                ("s.amazonaws.com", "Delete*"),
+                ("*.amazonaws.com", "*Thing"),
+                ("t.amazonaws.com", "Wipe?"),
+            ],
+            ..ALWAYS
+        });
+        let registry = Registry::new(vec![pattern, exact]).unwrap();
+        let merged = registry.consumers_of("s.amazonaws.com", "DeleteThing").unwrap();
+        assert_eq!(merged.rules, [0, 1], "exact and pattern, each once, in rule order");
+        assert!(matches!(merged, ConsumersRef::Indexed(_)));
+        let only = registry.consumers_of("s.amazonaws.com", "DeleteOther").unwrap();
+        assert_eq!(only.rules, [0], "two patterns of one rule match: the rule once");
+        let again = registry.consumers_of("s.amazonaws.com", "DeleteOther").unwrap();
+        match (&only, &again) {
+            (ConsumersRef::Met(a), ConsumersRef::Met(b)) => assert!(Arc::ptr_eq(a, b), "remembered"),
+            _ => panic!("pattern-only keys are met, not indexed"),
+        }
+        assert_eq!(registry.consumers_of("u.amazonaws.com", "MyThing").unwrap().rules, [0]);
+        assert!(registry.consumers_of("t.amazonaws.com", "WipeX").is_some());
+        assert!(registry.consumers_of("t.amazonaws.com", "WipeXY").is_none());
+        assert!(registry.consumers_of("s.amazonaws.com", "Create").is_none());
+        assert!(
+            registry.consumers_of("s.amazonaws.com", "Create").is_none(),
+            "a remembered miss"
+        );
+        let keys = registry.event_keys();
+        assert!(keys.contains(&("s.amazonaws.com", "Delete*")) && keys.contains(&("s.amazonaws.com", "DeleteThing")));
+    }
+
+    #[test]
+    fn keys_met_are_remembered_up_to_a_bound_from_many_threads() {
+        let pattern = rule(Metadata {
+            events: &[("s.amazonaws.com", "Do*")],
+            ..ALWAYS
+        });
+        let registry = Registry::new(vec![pattern]).unwrap();
+        std::thread::scope(|scope| {
+            for t in 0..4 {
+                let registry = &registry;
+                scope.spawn(move || {
+                    for i in 0..MAX_MET {
+                        let name = format!("Do{}", i * 4 + t);
+                        assert_eq!(registry.consumers_of("s.amazonaws.com", &name).unwrap().rules, [0]);
+                        assert!(registry.consumers_of("s.amazonaws.com", &format!("Not{i}")).is_none());
+                    }
+                });
+            }
+        });
+        let met = registry.met.read().unwrap();
+        assert_eq!(met.len, MAX_MET);
+        drop(met);
+        assert!(
+            registry.consumers_of("s.amazonaws.com", "DoMore").is_some(),
+            "past the bound: still right"
+        );
+        assert!(
+            Registry::builtin().wildcards.is_empty(),
+            "the catalog takes the fast path alone"
+        );
     }
 
     #[test]

@@ -17,6 +17,7 @@ pub struct Event<'r, 'a> {
     request: OnceCell<Option<Value>>,
     response: OnceCell<Option<Value>>,
     additional: OnceCell<Option<Value>>,
+    service_details: OnceCell<Option<Value>>,
     /// The answers to the lookups of the rules, when the event is judged again with them.
     answers: Option<&'r Answers>,
     /// What the rules asked (without answers), at most [`MAX_PER_EVENT`].
@@ -66,6 +67,7 @@ impl<'r, 'a> Event<'r, 'a> {
             request: OnceCell::new(),
             response: OnceCell::new(),
             additional: OnceCell::new(),
+            service_details: OnceCell::new(),
             answers: None,
             asked: RefCell::default(),
         }
@@ -155,6 +157,13 @@ impl<'r, 'a> Event<'r, 'a> {
     pub fn additional(&self) -> Option<&Value> {
         self.additional
             .get_or_init(|| parse_section(self.record.additional_event_data))
+            .as_ref()
+    }
+
+    /// `serviceEventDetails`, unless absent or null.
+    pub fn service_details(&self) -> Option<&Value> {
+        self.service_details
+            .get_or_init(|| parse_section(self.record.service_event_details))
             .as_ref()
     }
 

@@ -54,7 +54,11 @@ pub fn judge(rule: &dyn EventRule, event: &Event<'_, '_>, org: &Organization) ->
     let mut hit = rule.evaluate(event, org)?;
     if let Some(service) = event.principal().aws_service() {
         hit.severity = hit.severity.min(ON_BEHALF_CEILING);
-        hit.action = format!("{} (made by {service} on the customer's behalf)", hit.action);
+        let note = format!(" (made by {service} on the customer's behalf)");
+        hit.action.push_str(&note);
+        if let Some(summary) = &mut hit.summary {
+            summary.push_str(&note);
+        }
     }
     Some(hit)
 }

@@ -126,21 +126,28 @@ pub struct ConditionDoc {
     pub ignore_case: bool,
 }
 
-/// What the policy analyzer is asked about a policy document.
+/// What the policy analyzer ([`crate::policy`]) is asked about a policy document. Deny
+/// statements without conditions take grants back; conditions of Allow statements are not
+/// weighed by the grant tests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PolicyTest {
-    /// Allows every action on every resource (`*:*`), or `iam:*` / `sts:AssumeRole` on `*`.
+    /// Allows every action on every resource: `*`, `*:*`, or `NotAction` allowing the rest
+    /// ([`crate::policy::Grant::Admin`]).
     GrantsAdmin,
-    /// Allows any broad grant: a service wildcard (`s3:*`) or a wildcard resource on writes.
+    /// Allows any dangerous grant of [`crate::policy::Policy::broad_grants`]: admin, a
+    /// privilege-escalation path, `iam:PassRole` on any role, or a `service:*` on every
+    /// resource.
     BroadGrant,
-    /// A resource or trust policy that admits anyone (`"Principal": "*"` without a limiting
-    /// condition).
+    /// A resource or trust policy that admits anyone (`"Principal": "*"` or `NotPrincipal`
+    /// without a condition limiting the caller's organization, account, ARN or network).
     PublicPrincipal,
-    /// A resource or trust policy that admits an account outside the organization.
+    /// A resource or trust policy that admits an account outside the organization (named as
+    /// a principal, or in a condition on a public principal).
     ExternalPrincipal,
-    /// Grants an action that escalates privileges (`iam:PassRole` with a service that runs
-    /// code, `iam:CreatePolicyVersion`, …).
+    /// Opens a privilege-escalation path of [`crate::policy::escalation`]: an escalating IAM
+    /// action on every resource of its kind (`iam:CreatePolicyVersion`, …) or `iam:PassRole`
+    /// on any role together with a service call that runs code under it.
     Escalation,
 }
 

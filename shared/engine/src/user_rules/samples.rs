@@ -1,0 +1,118 @@
+//! Running a rule's own samples through the real path: a registry holding just the rule, a
+//! pipeline without the stateful detections, [`Pipeline::read`] of each sample's JSON text
+//! (a bare CloudTrail record or an EventBridge event with the record in `detail`).
+
+use super::rule::UserRule;
+use crate::detection::Organization;
+use crate::input::Layout;
+use crate::pipeline::Pipeline;
+use crate::registry::{Detection, Registry};
+
+/// What one sample gave.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SampleOutcome {
+    /// Its position in its list (`match` or `no_match`), from 0.
+    pub index: usize,
+    /// True for a `match` sample (the rule must fire), false for a `no_match` one.
+    pub expected: bool,
+    /// Whether the rule fired.
+    pub got: bool,
+    /// The first finding's summary, when it fired.
+    pub summary: Option<String>,
+    /// Why the sample could not be read as a record, if it could not (the sample fails).
+    pub error: Option<String>,
+}
+
+impl SampleOutcome {
+    /// True when the rule did what the sample expects, on a sample that was read.
+    pub fn passed(&self) -> bool {
+        self.error.is_none() && self.got == self.expected
+    }
+}
+
+/// Runs every `match` sample, then every `no_match` sample, of `rule`.
+pub fn run_samples(rule: &UserRule) -> Vec<SampleOutcome> {
+    let registry = Registry::new(vec![Detection::Event(Box::new(rule.clone()))])
+        .expect("a compiled rule forms a registry on its own");
+    let pipeline = Pipeline::new(registry, Organization::default(), None);
+    let samples = rule.samples();
+    let expected = samples.must_match.iter().map(|s| (true, s));
+    let unexpected = samples.must_not_match.iter().map(|s| (false, s));
+    let mut counts = [0, 0];
+    expected
+        .chain(unexpected)
+        .map(|(expected, sample)| {
+            let index = counts[usize::from(expected)];
+            counts[usize::from(expected)] += 1;
+            let text = sample.to_string();
+            let evaluation = pipeline.read(text.as_bytes(), Layout::Stream, rule.id());
+            let error = if let Some(e) = evaluation.errors.first() {
+                Some(e.message.clone())
+            } else if evaluation.records == 0 {
+                Some("not a CloudTrail record, nor an EventBridge event of an API call holding one".into())
+            } else {
+                None
+            };
+            SampleOutcome {
+                index,
+                expected,
+                got: !evaluation.findings.is_empty(),
+                summary: evaluation.findings.first().map(|f| f.summary.clone()),
+                error,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::user_rules::{RuleDoc, compile};
+
+    fn rule(samples: &str) -> UserRule {
+        let yaml = format!(
+            "id: acme.user_created\ntitle: User created\nseverity: low\narea: access\ndescription: d\n\
+             events: [{{source: iam.amazonaws.com, names: [CreateUser]}}]\n\
+             condition: {{field: requestParameters.userName, starts_with: svc-}}\n\
+             summary: 'created {{requestParameters.userName}}'\nsamples:\n{samples}"
+        );
+        compile(&yaml_serde::from_str::<RuleDoc>(&yaml).unwrap()).unwrap()
+    }
+
+    const SVC: &str = r#"{eventSource: iam.amazonaws.com, eventName: CreateUser, recipientAccountId: "111122223333", awsRegion: us-east-1, requestParameters: {userName: svc-a}}"#;
+    const BOB: &str = r#"{eventSource: iam.amazonaws.com, eventName: CreateUser, requestParameters: {userName: bob}}"#;
+
+    #[test]
+    fn passing_and_failing_samples() {
+        let bridge = format!(r#"{{source: aws.iam, detail-type: AWS API Call via CloudTrail, detail: {SVC}}}"#);
+        let r = rule(&format!(
+            "  match: [{SVC}, {bridge}, {BOB}]\n  no_match: [{BOB}, {SVC}]\n"
+        ));
+        let outcomes = run_samples(&r);
+        let passed: Vec<(bool, usize, bool)> = outcomes.iter().map(|o| (o.expected, o.index, o.passed())).collect();
+        assert_eq!(
+            passed,
+            [
+                (true, 0, true),
+                (true, 1, true),
+                (true, 2, false),
+                (false, 0, true),
+                (false, 1, false)
+            ]
+        );
+        assert_eq!(
+            outcomes[0].summary.as_deref(),
+            Some("created svc-a in account 111122223333 (us-east-1)")
+        );
+        assert!(outcomes[2].error.is_none() && !outcomes[2].got);
+    }
+
+    #[test]
+    fn unreadable_samples_fail_with_a_reason() {
+        let r = rule("  match: ['not json', 7, {source: aws.iam, detail-type: Other, detail: {}}]\n");
+        for outcome in run_samples(&r) {
+            assert!(!outcome.passed(), "{outcome:?}");
+            assert!(outcome.error.is_some(), "{outcome:?}");
+        }
+    }
+}
