@@ -343,6 +343,7 @@ impl DetectorConfig {
                 suppress_rules,
                 suppress_principals: list(get("AIDR_SUPPRESS_PRINCIPALS")),
                 suppress_accounts: account_ids("AIDR_SUPPRESS_ACCOUNTS", get("AIDR_SUPPRESS_ACCOUNTS"))?,
+                allowlist: Default::default(),
                 update_interval_secs,
             },
             organization: Organization {

@@ -119,7 +119,7 @@ fn policy_silences_without_touching_state() {
     ];
     for (policy, reason) in policies {
         let outcome = now_or_never(deliver(&f, &store, &out, &policy, NOW)).unwrap();
-        assert_eq!(outcome, Ok(Outcome::Silenced(reason)));
+        assert_eq!(outcome, Ok(Outcome::Silenced(reason.to_owned())));
     }
     assert!(store.is_empty());
 }
