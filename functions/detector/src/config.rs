@@ -343,6 +343,7 @@ impl DetectorConfig {
                 suppress_rules,
                 suppress_principals: list(get("AIDR_SUPPRESS_PRINCIPALS")),
                 suppress_accounts: account_ids("AIDR_SUPPRESS_ACCOUNTS", get("AIDR_SUPPRESS_ACCOUNTS"))?,
+                // `AIDR_ALLOWLIST`: loaded with the user rules (`crate::catalog`), set by main.
                 allowlist: Default::default(),
                 update_interval_secs,
             },
@@ -561,11 +562,25 @@ mod tests {
     #[test]
     fn suppressed_rules_may_be_user_rules_of_the_registry_given() {
         let mut vars = BASE.to_vec();
-        vars.push(("AIDR_SUPPRESS_RULES", "acme.endpoint_outside_platform"));
+        vars.push((
+            "AIDR_SUPPRESS_RULES",
+            "acme.endpoint_created, bedrock.guardrail_deleted",
+        ));
         let err = config(&vars).unwrap_err().to_string();
-        assert!(
-            err.contains("\"acme.endpoint_outside_platform\" is not a rule id"),
-            "{err}"
+        assert!(err.contains("\"acme.endpoint_created\" is not a rule id"), "{err}");
+        let rule = aidr_engine::user_rules::SourceFile {
+            origin: "rules/endpoints.yaml".into(),
+            text: "id: acme.endpoint_created\ntitle: Endpoint created\nseverity: medium\narea: model\n\
+                   description: An endpoint was created.\nevents:\n  - source: sagemaker.amazonaws.com\n    names: [CreateEndpoint]\n"
+                .into(),
+        };
+        let rules = aidr_engine::user_rules::load(&[rule]).unwrap();
+        let registry = Registry::with_user_rules(rules).unwrap();
+        let lookup = |k: &str| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| (*v).to_owned());
+        let c = DetectorConfig::from_lookup(lookup, &registry).unwrap();
+        assert_eq!(
+            c.policy.suppress_rules,
+            ["acme.endpoint_created", "bedrock.guardrail_deleted"]
         );
     }
 
