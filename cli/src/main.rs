@@ -5,7 +5,6 @@
 
 mod allowlist;
 mod backfill;
-mod catalog;
 mod gate;
 mod inventory;
 mod output;
@@ -14,6 +13,7 @@ mod posture;
 mod read_ahead;
 mod report;
 mod respond;
+mod rules;
 mod s3;
 mod scan;
 mod source;
@@ -24,8 +24,8 @@ use std::process::ExitCode;
 
 use aidr_engine::alerting::Day;
 use aidr_engine::stateful::StatefulSettings;
-use aidr_engine::{Organization, Pipeline, Registry};
-use clap::{Parser, Subcommand, ValueEnum};
+use aidr_engine::{Organization, Pipeline};
+use clap::{Parser, Subcommand};
 
 /// AI detection & response for AWS: finds risky changes to Bedrock, SageMaker and IAM in
 /// CloudTrail.
@@ -43,11 +43,9 @@ enum Command {
     /// `s3://bucket/prefix/`, in a build with `--features aws`) through the detections; AWS
     /// Config configuration items in the same files go through the posture checks.
     Scan(ScanArgs),
-    /// Print the detection catalog: event rules, stateful detections, posture checks.
-    Rules {
-        #[arg(long, value_enum, default_value_t = CatalogFormat::Table)]
-        format: CatalogFormat,
-    },
+    /// Print the detection catalog: event rules, stateful detections, posture checks, and the
+    /// user rules of `--rules`/`--sigma`; `lint`, `test` and `import-sigma` user rules.
+    Rules(rules::RulesArgs),
     /// Show the inventory of AI resources, collected live from AWS (a build with `--features
     /// aws`) or saved (`--from`): a table, JSON, or a CycloneDX 1.6 ML-BOM.
     Inventory(inventory::InventoryArgs),
@@ -61,8 +59,9 @@ enum Command {
     /// findings, findings of `scan`, and attack paths.
     Report(report::ReportArgs),
     /// Print the EventBridge event patterns the deployed stack uses, generated from the
-    /// catalog: `write` events go to the detector directly, high-volume `read` events via SQS.
-    Patterns,
+    /// catalog and the user rules of `--rules`/`--sigma`: `write` events go to the detector
+    /// directly, high-volume `read` events via SQS.
+    Patterns(PatternsArgs),
     /// The responder's audit: list recent decisions, show one, undo a reversible action
     /// (needs a build with `--features aws`, AWS credentials and the state table).
     Respond(respond::RespondArgs),
@@ -110,33 +109,26 @@ struct ScanArgs {
     /// and the --fail-on gate, and counted in the summary.
     #[arg(long, value_name = "FILE")]
     allowlist: Option<PathBuf>,
+    #[command(flatten)]
+    user: rules::sources::UserRuleArgs,
 }
 
-#[derive(Clone, Copy, ValueEnum)]
-enum CatalogFormat {
-    Table,
-    Json,
-    Markdown,
+#[derive(clap::Args)]
+struct PatternsArgs {
+    #[command(flatten)]
+    user: rules::sources::UserRuleArgs,
+    /// Print one EventBridge pattern (JSON, one line) of the user rules' events only, for the
+    /// template's user rules parameter.
+    #[arg(long)]
+    only_user_rules: bool,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Scan(args) => run_scan(args),
-        Command::Rules { format } => {
-            let registry = Registry::builtin();
-            let text = match format {
-                CatalogFormat::Table => catalog::table(&registry),
-                CatalogFormat::Json => catalog::json(&registry),
-                CatalogFormat::Markdown => catalog::markdown(&registry),
-            };
-            write_stdout(text.as_bytes()).map(|()| ExitCode::SUCCESS)
-        }
-        Command::Patterns => {
-            let patterns = aidr_engine::patterns::patterns(&Registry::builtin());
-            let text = serde_json::to_string_pretty(&patterns).unwrap_or_default() + "\n";
-            write_stdout(text.as_bytes()).map(|()| ExitCode::SUCCESS)
-        }
+        Command::Rules(args) => rules::main(args),
+        Command::Patterns(args) => run_patterns(args),
         Command::Inventory(args) => inventory::main(args),
         Command::Posture(args) => posture::main(args),
         Command::Paths(args) => paths::main(args),
@@ -205,6 +197,29 @@ fn scan_sources(args: &ScanArgs) -> Result<(Vec<PathBuf>, Vec<s3::S3Url>), Strin
     Ok((local, urls))
 }
 
+/// `aidr patterns`: the two patterns of the catalog and the user rules, pretty JSON; or with
+/// `--only-user-rules`, one pattern of the user rules' events, on one line.
+fn run_patterns(args: PatternsArgs) -> std::io::Result<ExitCode> {
+    let loaded = match args.user.load() {
+        Ok(loaded) => loaded,
+        Err(code) => return Ok(code),
+    };
+    let text = if args.only_user_rules {
+        let keys = loaded.user_event_keys();
+        match aidr_engine::patterns::pattern(&keys) {
+            Some(pattern) => pattern.to_string() + "\n",
+            None => {
+                eprintln!("aidr: --only-user-rules: no user rule is loaded (give --rules or --sigma)");
+                return Ok(ExitCode::from(2));
+            }
+        }
+    } else {
+        let patterns = aidr_engine::patterns::patterns(&loaded.registry);
+        serde_json::to_string_pretty(&patterns).unwrap_or_default() + "\n"
+    };
+    write_stdout(text.as_bytes()).map(|()| ExitCode::SUCCESS)
+}
+
 fn run_scan(args: ScanArgs) -> std::io::Result<ExitCode> {
     let organization = match args.gate.organization() {
         Ok(o) => o,
@@ -225,7 +240,11 @@ fn run_scan(args: ScanArgs) -> std::io::Result<ExitCode> {
         }
     }
     let stateful = (!args.no_stateful).then_some(settings);
-    let pipeline = Pipeline::new(Registry::builtin(), organization, stateful);
+    let registry = match args.user.load() {
+        Ok(loaded) => loaded.registry,
+        Err(code) => return Ok(code),
+    };
+    let pipeline = Pipeline::new(registry, organization, stateful);
     let today = Day::of_unix_secs(aidr_engine::time::now_secs());
     let allowlist = match args.allowlist.as_deref() {
         None => None,

@@ -17,7 +17,8 @@
 //! - [`trail`]: the organization trail's log files in S3 and the messages that name them;
 //! - [`policy`]: the IAM policy-document analyzer rules share; [`patterns`]: the EventBridge
 //!   patterns generated from the registry;
-//! - [`user_rules`]: detections users write as YAML, run as event rules of the registry.
+//! - [`user_rules`]: detections users write as YAML, run as event rules of the registry;
+//!   [`sigma`] converts Sigma CloudTrail rules into them.
 
 pub mod alerting;
 pub mod asff;
@@ -41,6 +42,7 @@ pub mod resource;
 pub mod response;
 pub mod rules;
 pub mod severity;
+pub mod sigma;
 pub mod stateful;
 pub mod text;
 pub mod time;

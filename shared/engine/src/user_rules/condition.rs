@@ -253,11 +253,7 @@ impl Test {
         };
         match key {
             "equals" => {
-                // `OneOrMany<Value>` reads a list as one value (a JSON array): its items are the values.
-                let list = match doc.equals.as_ref().unwrap() {
-                    OneOrMany::One(Value::Array(items)) => items.as_slice(),
-                    other => other.as_slice(),
-                };
+                let list = doc.equals.as_ref().map_or(&[][..], OneOrMany::as_slice);
                 if list.is_empty() {
                     return Err(CompileError::new(key, "an empty list: give at least one value"));
                 }

@@ -33,10 +33,11 @@ pub fn paths_of(source: &str, name: &str) -> Option<impl Iterator<Item = &'stati
 /// True when `path` (a section path such as `requestParameters.a.b`) is one of the known
 /// paths, or lies under a known key that holds text (a section or value written as a JSON
 /// string, whose inside the catalog cannot see).
-pub fn knows(paths: impl Iterator<Item = &'static str>, path: &str) -> bool {
-    paths
-        .into_iter()
-        .any(|known| known == path || path.strip_prefix(known).is_some_and(|rest| rest.starts_with('.')))
+pub fn knows<S: AsRef<str>>(paths: impl IntoIterator<Item = S>, path: &str) -> bool {
+    paths.into_iter().any(|known| {
+        let known = known.as_ref();
+        known == path || path.strip_prefix(known).is_some_and(|rest| rest.starts_with('.'))
+    })
 }
 
 /// Every section path of one record, arrays crossed without an index, into `out`.

@@ -83,7 +83,7 @@ impl LoadError {
 
     /// A rule that does not compile: placed on the line of the offending text (else the key)
     /// nearest after the rule's id.
-    fn compile(file: &SourceFile, id: &str, error: CompileError) -> LoadError {
+    pub(crate) fn compile(file: &SourceFile, id: &str, error: CompileError) -> LoadError {
         let key = error
             .at
             .rsplit('.')
@@ -129,23 +129,35 @@ fn locate(text: &str, from: Option<usize>, needle: &str) -> Option<(usize, Optio
         .or_else(|| text.lines().enumerate().take(from).find_map(found))
 }
 
-/// The rule documents of one file, in order.
+/// The rule documents of one file, in order: each YAML document of it (documents are
+/// separated by `---` lines) is one rule or a list of rules.
 // A load error is made at most once per load: its size does not matter.
 #[allow(clippy::result_large_err)]
-fn documents(file: &SourceFile) -> Result<Vec<RuleDoc>, LoadError> {
-    let value: yaml_serde::Value = yaml_serde::from_str(&file.text).map_err(|e| LoadError::yaml(file, &e))?;
-    let docs = match value {
-        yaml_serde::Value::Mapping(_) => {
-            vec![yaml_serde::from_str::<RuleDoc>(&file.text).map_err(|e| LoadError::yaml(file, &e))?]
+pub(crate) fn documents(file: &SourceFile) -> Result<Vec<RuleDoc>, LoadError> {
+    use serde::Deserialize;
+    use yaml_serde::{Deserializer, Value};
+
+    let yaml = |e: yaml_serde::Error| LoadError::yaml(file, &e);
+    // Read twice: once for each document's shape, then into rules, so that errors keep the
+    // place the parser names.
+    let shapes: Vec<Value> = Deserializer::from_str(&file.text)
+        .map(Value::deserialize)
+        .collect::<Result<_, _>>()
+        .map_err(yaml)?;
+    let mut docs = Vec::new();
+    for (document, shape) in Deserializer::from_str(&file.text).zip(&shapes) {
+        match shape {
+            Value::Mapping(_) => docs.push(RuleDoc::deserialize(document).map_err(yaml)?),
+            Value::Sequence(_) => docs.extend(Vec::<RuleDoc>::deserialize(document).map_err(yaml)?),
+            _ => {}
         }
-        yaml_serde::Value::Sequence(_) => {
-            yaml_serde::from_str::<Vec<RuleDoc>>(&file.text).map_err(|e| LoadError::yaml(file, &e))?
-        }
-        _ => Vec::new(),
-    };
+    }
     if docs.is_empty() {
         let mut error = LoadError::whole(file, "the file holds no rule");
-        error.hint = Some("a file holds one rule (a mapping with `id:`) or a list of rules".into());
+        error.hint = Some(
+            "a file holds one rule (a mapping with `id:`), a list of rules, or documents of them separated by `---`"
+                .into(),
+        );
         return Err(error);
     }
     Ok(docs)
@@ -243,6 +255,22 @@ mod tests {
         let two = load(&[file("b.yaml", &list)]).unwrap();
         let ids: Vec<&str> = two.iter().map(UserRule::id).collect();
         assert_eq!(ids, ["acme.one", "acme.two"]);
+    }
+
+    #[test]
+    fn documents_separated_by_dashes() {
+        let (two, three) = (
+            RULE.replace("acme.one", "acme.two"),
+            RULE.replace("acme.one", "acme.three"),
+        );
+        let text = format!("---\n{RULE}---\n- {}\n---\n", three.replace('\n', "\n  ").trim_end());
+        let rules = load(&[file("a.yaml", &format!("{text}{two}"))]).unwrap();
+        let ids: Vec<&str> = rules.iter().map(UserRule::id).collect();
+        assert_eq!(ids, ["acme.one", "acme.three", "acme.two"]);
+        // Errors are placed in the whole file.
+        let bad = format!("{RULE}---\n{}", two.replace("severity: low", "severity: urgent"));
+        let e = load(&[file("a.yaml", &bad)]).unwrap_err();
+        assert_eq!(e.line, Some(RULE.lines().count() + 4), "{e}");
     }
 
     #[test]

@@ -6,7 +6,9 @@
 //! - [`compile`]: a [`RuleDoc`] becomes a [`UserRule`], an [`crate::rules::EventRule`];
 //! - [`load`]: rule files (origin and text) become rules, or the first error with its file,
 //!   line and a hint — never half a catalog;
-//! - [`run_samples`]: a rule's own samples, run through the real pipeline.
+//! - [`run_samples`]: a rule's own samples, run through the real pipeline;
+//! - [`lint`]: every problem of rule files at once, errors and warnings, for `aidr rules lint`;
+//!   [`known_fields`]: the fields known in records of each event, which it checks against.
 //!
 //! Compiling resolves field paths ([`field`]), conditions ([`condition`]) and the summary
 //! template ([`template`]); a rule then joins the registry with
@@ -16,6 +18,8 @@
 pub mod condition;
 pub mod error;
 pub mod field;
+pub mod known_fields;
+pub mod lint;
 pub mod load;
 pub mod rule;
 pub mod samples;
@@ -35,4 +39,3 @@ pub struct SourceFile {
     pub origin: String,
     pub text: String,
 }
-pub mod known_fields;

@@ -30,7 +30,8 @@ impl SampleOutcome {
     }
 }
 
-/// Runs every `match` sample, then every `no_match` sample, of `rule`.
+/// Runs every `match` sample, then every `no_match` sample, of `rule`. The organization is
+/// unknown: only a record's own account counts as own (for `policy: external_principal`).
 pub fn run_samples(rule: &UserRule) -> Vec<SampleOutcome> {
     let registry = Registry::new(vec![Detection::Event(Box::new(rule.clone()))])
         .expect("a compiled rule forms a registry on its own");

@@ -155,8 +155,10 @@ pub enum PolicyTest {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum OneOrMany<T> {
-    One(T),
+    // A list is tried first, so that a list under `equals` (whose values may be any JSON)
+    // reads as the values, not as one list value.
     Many(Vec<T>),
+    One(T),
 }
 
 impl<T> OneOrMany<T> {
