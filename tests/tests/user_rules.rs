@@ -1,25 +1,31 @@
 //! User rules and the YAML allowlist through the real detector binary against moto: rules read
 //! at cold start from an S3 prefix or a local folder (as bundled in the deployment package or a
-//! layer) alert like the built-in catalog; an allowlist read from S3 silences what it names and
+//! layer) alert like the built-in catalog; the pattern `aidr patterns --only-user-rules` prints
+//! routes their events on EventBridge; an allowlist read from S3 silences what it names and
 //! nothing else; a broken rule file or allowlist stops the function with an init error naming
 //! the file and the line.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
+use aidr_e2e::cli::aidr_ok;
 use aidr_e2e::runtime_api::{Runtime, detector_binary};
 use aidr_e2e::trail::{client, put};
-use aidr_e2e::{Stack, emulator, unique};
+use aidr_e2e::{Stack, create_queue, emulator, receive, unique};
+use aidr_engine::{Registry, patterns};
+use aws_sdk_eventbridge::types::{PutEventsRequestEntry, Target};
 use serde_json::{Value, json};
 
 /// The example rule of the repository: SageMaker endpoints created in production (account
 /// 111122223333) by anyone but the ML platform's role.
 const RULE_ID: &str = "acme.sagemaker_endpoint_outside_ml_platform";
 
+fn example_rules() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../samples/user-rules")
+}
+
 fn example_rule() -> String {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../samples/user-rules/sagemaker_endpoint_outside_ml_platform.yaml");
-    std::fs::read_to_string(path).unwrap()
+    std::fs::read_to_string(example_rules().join("sagemaker_endpoint_outside_ml_platform.yaml")).unwrap()
 }
 
 /// The 1-based number of the first line of `text` that starts with `prefix`.
@@ -187,6 +193,70 @@ async fn rules_in_a_local_folder_alert_the_same() {
     the_example_rule_alerts(&stack, &mut detector).await;
     assert!(detector.log().contains("user rules loaded"));
     std::fs::remove_dir_all(&folder).unwrap();
+}
+
+#[tokio::test]
+async fn the_printed_pattern_routes_the_rules_events_to_the_detector() {
+    let Some(config) = emulator().await else { return };
+    let stack = Stack::create(config, true).await;
+    let rules = example_rules().display().to_string();
+    let (pattern, _) = aidr_ok(&["patterns", "--rules", &rules, "--only-user-rules"]);
+    assert_eq!(
+        pattern.lines().count(),
+        1,
+        "one line, for the template's parameter: {pattern}"
+    );
+    let builtin = patterns::patterns(&Registry::builtin());
+    assert!(
+        !builtin.to_string().contains("\"CreateEndpoint\""),
+        "the built-in patterns do not send CreateEndpoint: the rule needs its own"
+    );
+    // UserRulesEventsRule, with the pattern as the parameter holds it; a queue stands for the
+    // detector.
+    let eb = aws_sdk_eventbridge::Client::new(&stack.config);
+    let bus = unique("aidr-bus");
+    eb.create_event_bus().name(&bus).send().await.unwrap();
+    let (queue, queue_arn) = create_queue(&stack.config, &unique("aidr-user-rules")).await;
+    let rule = unique("aidr-user-rules");
+    eb.put_rule()
+        .name(&rule)
+        .event_bus_name(&bus)
+        .event_pattern(pattern.trim())
+        .send()
+        .await
+        .unwrap();
+    let target = Target::builder().id("detector").arn(queue_arn).build().unwrap();
+    eb.put_targets()
+        .rule(&rule)
+        .event_bus_name(&bus)
+        .targets(target)
+        .send()
+        .await
+        .unwrap();
+    let entry = |event: &Value, source: &str| {
+        PutEventsRequestEntry::builder()
+            .event_bus_name(&bus)
+            .source(source)
+            .detail_type("AWS API Call via CloudTrail")
+            .detail(event["detail"].to_string())
+            .build()
+    };
+    let created = create_endpoint(21, session("DataScientist", "alice"), "churn-xgb");
+    let mut config_created = created.clone();
+    config_created["detail"]["eventName"] = "CreateEndpointConfig".into();
+    let entries = vec![
+        entry(&created, "aws.sagemaker"),
+        entry(&config_created, "aws.sagemaker"),
+        entry(&created, "custom.sagemaker"),
+    ];
+    let out = eb.put_events().set_entries(Some(entries)).send().await.unwrap();
+    assert_eq!(out.failed_entry_count, 0);
+    let routed = receive(&stack.config, &queue, 0, Duration::from_secs(3)).await;
+    assert_eq!(routed.len(), 1, "CreateEndpoint from aws.sagemaker only: {routed:?}");
+    // The routed event, to the detector with the rules bundled.
+    let mut detector = start(&stack, &[("AIDR_RULES", rules)]);
+    let note = stack.alert_on(&mut detector, &routed[0]).await;
+    assert_eq!(attribute(&note, "rule_id"), RULE_ID);
 }
 
 #[tokio::test]
