@@ -635,7 +635,11 @@ fn patterns_and_the_catalog_include_user_rules() {
         serde_json::json!(["acme-ml.amazonaws.com", "iam.amazonaws.com"])
     );
     assert_eq!(only["source"], serde_json::json!(["aws.acme-ml", "aws.iam"]));
-    assert_eq!(only["detail-type"], serde_json::json!(["AWS API Call via CloudTrail"]));
+    assert_eq!(
+        only["detail-type"],
+        serde_json::json!(aidr_engine::input::CLOUDTRAIL_DETAIL_TYPES),
+        "console sign-ins and service events are routed too"
+    );
     let out = aidr(&["patterns", "--only-user-rules"]);
     assert_eq!(out.status.code(), Some(2), "no user rules: {}", stdout(&out));
 

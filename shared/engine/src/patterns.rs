@@ -13,7 +13,7 @@
 use serde_json::{Value, json};
 
 use crate::detection::EventKey;
-use crate::input::API_CALL_DETAIL_TYPE;
+use crate::input::CLOUDTRAIL_DETAIL_TYPES;
 use crate::registry::Registry;
 use crate::stateful::bedrock;
 use crate::user_rules::wildcard::{self, is_pattern};
@@ -63,7 +63,8 @@ fn matchers(mut values: Vec<String>) -> Vec<Value> {
         .collect()
 }
 
-/// One EventBridge pattern routing the CloudTrail events of `keys` (API calls, from AWS);
+/// One EventBridge pattern routing the CloudTrail events of `keys` (of every CloudTrail
+/// detail-type: API calls, console sign-ins and actions, service events; from AWS);
 /// `None` when there are none.
 pub fn pattern(keys: &[EventKey]) -> Option<Value> {
     if keys.is_empty() {
@@ -77,7 +78,7 @@ pub fn pattern(keys: &[EventKey]) -> Option<Value> {
     // sorts otherwise; written sorted, the patterns print the same either way.
     Some(json!({
         "detail": { "eventName": names, "eventSource": event_sources },
-        "detail-type": [API_CALL_DETAIL_TYPE],
+        "detail-type": CLOUDTRAIL_DETAIL_TYPES,
         "source": sources,
     }))
 }
@@ -115,7 +116,7 @@ mod tests {
                 .iter()
                 .all(|s| s.as_str().unwrap().starts_with("aws."))
         );
-        assert_eq!(p["write"]["detail-type"][0], API_CALL_DETAIL_TYPE);
+        assert_eq!(p["write"]["detail-type"], json!(CLOUDTRAIL_DETAIL_TYPES));
         for (_, name) in registry.event_keys() {
             assert!(
                 write.contains(&name.to_owned()) || read.contains(&name.to_owned()),
