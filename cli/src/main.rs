@@ -183,7 +183,7 @@ fn scan_sources(args: &ScanArgs) -> Result<(Vec<PathBuf>, Vec<s3::S3Url>), Strin
     let (mut local, mut urls) = (Vec::new(), Vec::new());
     for path in &args.paths {
         match path.to_str().filter(|p| s3::is_s3_url(p)) {
-            Some(url) => urls.push(s3::parse_url(url)?),
+            Some(url) => urls.push(s3::S3Url::parse(url)?),
             None => local.push(path.clone()),
         }
     }

@@ -196,7 +196,8 @@ pub fn load(files: &[SourceFile]) -> Result<Vec<UserRule>, LoadError> {
 /// [`SourceFile::origin`] is the path as displayed.
 ///
 /// # Errors
-/// The first I/O error (a missing path, an unreadable file or folder, text not UTF-8).
+/// The first I/O error (a missing path, an unreadable file or folder, text not UTF-8); one of a
+/// file found in the folder names that file.
 pub fn read_dir(path: &Path) -> std::io::Result<Vec<SourceFile>> {
     let mut paths = Vec::new();
     if std::fs::metadata(path)?.is_dir() {
@@ -208,8 +209,12 @@ pub fn read_dir(path: &Path) -> std::io::Result<Vec<SourceFile>> {
     paths
         .into_iter()
         .map(|p| {
+            let text = std::fs::read_to_string(&p).map_err(|e| match p == path {
+                true => e,
+                false => std::io::Error::new(e.kind(), format!("{}: {e}", p.display())),
+            })?;
             Ok(SourceFile {
-                text: std::fs::read_to_string(&p)?,
+                text,
                 origin: p.display().to_string(),
             })
         })
@@ -352,6 +357,12 @@ mod tests {
         let one = read_dir(&dir.join("notes.txt")).unwrap();
         assert_eq!(one.len(), 1, "a file named directly is read whatever its name");
         assert!(read_dir(&dir.join("missing")).is_err());
+        std::fs::write(dir.join("sub/binary.yaml"), [0xff, 0xfe]).unwrap();
+        let e = read_dir(&dir).unwrap_err().to_string();
+        assert!(
+            e.starts_with(&dir.join("sub/binary.yaml").display().to_string()),
+            "the file in the folder is named: {e}"
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
