@@ -182,7 +182,7 @@ fn lint_reports_every_error_of_every_file_with_its_line() {
         "h_bad_path.yaml",
         &good
             .replace("acme.service_user_created", "acme.path")
-            .replace("field: requestParameters.userName", "field: userIdentity.nosuch"),
+            .replace("field: requestParameters.userName", "field: status.code"),
     );
     let out = aidr(&["rules", "lint", dir.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1), "{}{}", stdout(&out), stderr(&out));
