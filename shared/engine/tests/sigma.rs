@@ -105,7 +105,8 @@ fn metadata_comes_from_the_sigma_rule() {
         doc.events,
         events(&[("sagemaker.amazonaws.com", &["CreateNotebookInstance"])])
     );
-    assert!(!doc.failed_calls);
+    // A Sigma rule matches failed calls too.
+    assert!(doc.failed_calls);
     assert_eq!((doc.summary, doc.resources, doc.dedupe), (None, vec![], None));
     let expected = all_with(
         "sagemaker.amazonaws.com",
@@ -175,14 +176,13 @@ all:
 }
 
 #[test]
-fn null_is_absent_and_makes_failed_calls_reach_the_rule() {
+fn null_is_absent() {
     let doc = rule("null_value.yml");
     let more = "- {field: errorCode, exists: false}";
     assert_condition(
         &doc.condition,
         all_with("sagemaker.amazonaws.com", "DeleteModelPackage", more),
     );
-    assert!(doc.failed_calls);
     let doc = rule("failed_calls.yml");
     assert!(doc.failed_calls);
 }
@@ -314,8 +314,7 @@ fn keywords_are_looked_for_in_the_textual_fields() {
         .map(|f| condition(&format!("{{field: {f}, wildcard: '*cloud*fox*', ignore_case: true}}")))
         .collect();
     assert_eq!(*keyword_tests, [contains, wildcard].concat());
-    // Keywords look into errorCode, but do not make the rule about failed calls.
-    assert!(!doc.failed_calls);
+    assert!(doc.failed_calls);
 }
 
 #[test]
@@ -393,6 +392,28 @@ fn converted_rules_are_valid_rule_files() {
             assert_eq!(to_yaml(&back), text, "{name}");
         }
     }
+}
+
+#[test]
+fn a_converted_rule_matches_failed_calls_too() {
+    // The notebook rule does not name errorCode; Sigma still means it for failed calls.
+    let mut doc = rule("modifier_contains.yml");
+    assert!(doc.failed_calls);
+    let record = |error: Option<&str>| {
+        let mut r = serde_json::json!({
+            "eventSource": "sagemaker.amazonaws.com", "eventName": "CreateNotebookInstance",
+            "recipientAccountId": "111122223333", "awsRegion": "us-east-1",
+            "requestParameters": {"lifecycleConfigName": "run-as-root"}
+        });
+        if let Some(code) = error {
+            r["errorCode"] = serde_json::json!(code);
+        }
+        r
+    };
+    doc.samples.must_match = vec![record(Some("AccessDenied")), record(None)];
+    let compiled = aidr_engine::user_rules::compile(&doc).expect("compiles");
+    let outcomes = aidr_engine::user_rules::run_samples(&compiled);
+    assert!(outcomes.iter().all(|o| o.passed()), "{outcomes:?}");
 }
 
 #[test]

@@ -23,8 +23,8 @@
 //! - keyword lists: CloudTrail records have no message field, so a keyword matches when any of
 //!   [`KEYWORD_FIELDS`] contains it (ignoring case);
 //! - the events: the condition must require eventSource or eventName values (see the `events` module);
-//! - `failed_calls` is true when a field map of the condition tests `errorCode` or
-//!   `errorMessage` (a Sigma rule that does not name them never sees failed calls in aidr);
+//! - `failed_calls` is true: a Sigma rule matches every record its condition holds for,
+//!   failed calls included (its condition may test `errorCode` to tell them apart);
 //! - a value that spells a boolean or an integer (`'false'`, `'0'`) also equals the typed
 //!   JSON value, and a typed one its text: Sigma compares text, CloudTrail records hold JSON.
 //!
@@ -137,7 +137,7 @@ fn convert_rule(rule: &document::SigmaRule) -> Result<RuleDoc, Problem> {
         .detection
         .as_ref()
         .ok_or_else(|| Problem::new("detection", "a Sigma rule needs a detection section"))?;
-    let search::Detection { node, tests_failure } = search::detection_condition(detection)?;
+    let node = search::detection_condition(detection)?;
     let events = events::derive(&node)?;
     let sources: Vec<&str> = events.iter().map(|e| e.source.as_str()).collect();
     let condition = node.into_doc();
@@ -158,7 +158,7 @@ fn convert_rule(rule: &document::SigmaRule) -> Result<RuleDoc, Problem> {
             .unwrap_or_else(|| title.clone()),
         remediation: metadata::remediation(&rule.falsepositives),
         controls: rule.id.iter().map(|id| format!("sigma:{id}")).collect(),
-        failed_calls: tests_failure,
+        failed_calls: true,
         events,
         condition: Some(condition),
         title,
