@@ -320,6 +320,33 @@ mod tests {
     }
 
     #[test]
+    fn equals_null_and_unquoted_numbers_lint_clean() {
+        let text = rule("acme.null", "requestParameters.userName")
+            .replace("exists: true", "equals: null")
+            .replace(
+                "\n  title",
+                "\n  samples: {match: [{eventSource: iam.amazonaws.com}]}\n  title",
+            );
+        let found = lint(&[file("x.yaml", &text)], &Registry::builtin());
+        assert!(found.is_empty(), "{found:#?}");
+        let text = text.replace("equals: null", "contains: 111122223333");
+        let found = lint(&[file("x.yaml", &text)], &Registry::builtin());
+        assert!(found.is_empty(), "{found:#?}");
+        let text = text.replace("contains: 111122223333", "contains: {a: 1}");
+        let found = lint(&[file("x.yaml", &text)], &Registry::builtin());
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert_eq!((found[0].level, found[0].line), (Level::Error, Some(8)));
+        assert!(
+            found[0]
+                .hint
+                .as_deref()
+                .unwrap_or_default()
+                .starts_with("contains takes a string"),
+            "{found:#?}"
+        );
+    }
+
+    #[test]
     fn a_file_that_does_not_parse_hides_nothing_of_the_others() {
         let files = [
             file("a.yaml", "id: [unclosed"),

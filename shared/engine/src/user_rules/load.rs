@@ -301,6 +301,59 @@ mod tests {
     }
 
     #[test]
+    fn operands_of_the_wrong_type_are_said_in_words_at_their_line() {
+        let cases = [
+            (
+                "contains: {a: 1}",
+                11,
+                "condition.contains: invalid type: map, expected a string (numbers and booleans are read as their text), or a list of them",
+            ),
+            (
+                "contains: null",
+                11,
+                "condition.contains: invalid type: unit value, expected a string",
+            ),
+            (
+                "regex: [a, [b]]",
+                11,
+                "condition.regex[1]: invalid type: sequence, expected a string, number or boolean",
+            ),
+            (
+                "equals: [.nan]",
+                11,
+                "condition.equals[0]: invalid value: floating point `NaN`, expected a finite number",
+            ),
+            (
+                "equals: {a: 1}",
+                11,
+                "condition.equals: invalid type: map, expected a string, number, boolean or null",
+            ),
+            (
+                "gt: many",
+                11,
+                "condition.gt: invalid type: string \"many\", expected a number",
+            ),
+        ];
+        for (operand, line, message) in cases {
+            let text = format!("{RULE}condition:\n  field: requestParameters.userName\n  {operand}\n");
+            let e = load(&[file("x.yaml", &text)]).unwrap_err();
+            assert_eq!(e.line, Some(line), "{operand}: {e}");
+            assert!(e.message.starts_with(message), "{operand}: {e}");
+        }
+        for shape in ["condition: [x]", "condition:\n  not: [x]", "condition:\n  all: [x]"] {
+            let e = load(&[file("x.yaml", &format!("{RULE}{shape}\n"))]).unwrap_err();
+            assert!(
+                e.message.contains("expected a condition: a mapping of `field:`"),
+                "{shape}: {e}"
+            );
+        }
+        let e = load(&[file("x.yaml", "- just text\n")]).unwrap_err();
+        assert!(e.message.contains("expected a rule: a mapping of id"), "{e}");
+        let text = format!("{RULE}condition: {{field: requestParameters.userName, equals: null}}\n");
+        assert_eq!(load(&[file("x.yaml", &text)]).unwrap().len(), 1);
+    }
+
+    #[test]
     fn compile_errors_name_the_rule_and_line() {
         let text = format!("{RULE}condition:\n  any:\n    - field: eventName\n      regex: '(oops'\n");
         let e = load(&[file("x.yaml", &text)]).unwrap_err();

@@ -21,6 +21,7 @@ pub mod field;
 pub mod known_fields;
 pub mod lint;
 pub mod load;
+mod operands;
 pub mod rule;
 pub mod samples;
 pub mod schema;
