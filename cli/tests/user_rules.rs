@@ -566,6 +566,57 @@ fn scan_with_sigma_converts_on_the_fly() {
         "{err}"
     );
     assert!(err.contains("windows.yml: no rule converted from Sigma"), "{err}");
+
+    // A later Sigma rule with the same title (so the same id) is refused, as import-sigma does.
+    let first = sigma.join("user.yml").display().to_string();
+    let later = write(&sigma, "z_same_title.yml", &SIGMA.replace("5f0b", "6f0b"));
+    let out = aidr(&[
+        "scan",
+        "--format",
+        "ndjson",
+        "--sigma",
+        sigma.to_str().unwrap(),
+        &records,
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!(
+            "aidr: warning: {later}: rule \"Service User Created\": cannot convert id: sigma.service_user_created is also the id of a rule of {first}"
+        )),
+        "{err}"
+    );
+    let import = aidr(&["rules", "import-sigma", sigma.to_str().unwrap()]);
+    assert!(
+        stderr(&import).contains(&format!("{later}: rule \"Service User Created\": cannot convert id:")),
+        "{}",
+        stderr(&import)
+    );
+}
+
+#[test]
+fn a_folder_without_rule_files_is_an_error_everywhere() {
+    let empty = scratch("no-rule-files");
+    write(&empty, "notes.txt", "not a rule");
+    let dir = empty.to_str().unwrap();
+    let commands: [&[&str]; 6] = [
+        &["rules", "test", dir],
+        &["rules", "lint", dir],
+        &["scan", "--rules", dir, "events/"],
+        &["scan", "--sigma", dir, "events/"],
+        &["patterns", "--rules", dir],
+        &["rules", "--sigma", dir],
+    ];
+    for args in commands {
+        let out = aidr(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            stderr(&out).contains(&format!("no rule files under {dir}")),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+        assert!(out.stdout.is_empty() || args[1] == "lint", "{args:?}: {}", stdout(&out));
+    }
 }
 
 #[test]

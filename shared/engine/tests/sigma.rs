@@ -418,7 +418,7 @@ fn a_converted_rule_matches_failed_calls_too() {
 
 #[test]
 fn refused_constructs_name_the_part_and_the_reason() {
-    let cases: [(&str, &str, &str); 16] = [
+    let cases: [(&str, &str, &str); 17] = [
         (
             "logsource_windows.yml",
             "logsource",
@@ -469,6 +469,11 @@ fn refused_constructs_name_the_part_and_the_reason() {
             "field_unknown.yml",
             "detection (condition.all[2].field)",
             "field path \"status\" names no field aidr reads",
+        ),
+        (
+            "event_name_space.yml",
+            "detection (events[0].names[0])",
+            "\"Create User\" is not an eventName",
         ),
         (
             "undefined_identifier.yml",

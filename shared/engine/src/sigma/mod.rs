@@ -31,8 +31,9 @@
 //! What is refused: other log sources, aggregations (`| count() > 5`) and `timeframe`
 //! (aidr's stateful detections cover thresholds), `near`, correlation rules, the encoding
 //! modifiers (`base64`, `base64offset`, `utf16*`, `wide`, `windash`), `expand`, `fieldref`,
-//! regular expressions Rust's `regex` cannot compile (look-around, back-references), and rules
-//! whose events cannot be derived.
+//! regular expressions Rust's `regex` cannot compile (look-around, back-references), rules
+//! whose events cannot be derived, and any rule that would not load as a user rule (a field
+//! aidr cannot read, an event name with a space): every converted rule compiles.
 
 mod condition;
 mod document;
@@ -141,11 +142,7 @@ fn convert_rule(rule: &document::SigmaRule) -> Result<RuleDoc, Problem> {
     let events = events::derive(&node)?;
     let sources: Vec<&str> = events.iter().map(|e| e.source.as_str()).collect();
     let condition = node.into_doc();
-    // What aidr cannot evaluate (a field no CloudTrail record has, such as `status`) is
-    // refused here, so a folder of converted rules always loads.
-    crate::user_rules::condition::Condition::compile(&condition, "condition")
-        .map_err(|e| Problem::new(format!("detection ({})", e.at), e.message))?;
-    Ok(RuleDoc {
+    let doc = RuleDoc {
         id: metadata::rule_id(&title, rule.id.as_deref())?,
         severity: metadata::severity(rule.level.as_deref())?,
         area: metadata::area(&sources, &rule.tags),
@@ -167,7 +164,11 @@ fn convert_rule(rule: &document::SigmaRule) -> Result<RuleDoc, Problem> {
         resources: Vec::new(),
         dedupe: None,
         samples: Default::default(),
-    })
+    };
+    // What would not load (a field no CloudTrail record has, such as `status`; an event name
+    // with a space) is refused here, so a folder of converted rules always loads.
+    crate::user_rules::validate(&doc).map_err(|e| Problem::new(format!("detection ({})", e.at), e.message))?;
+    Ok(doc)
 }
 
 /// The rule in the user rule format (YAML).
