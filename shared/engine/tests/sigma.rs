@@ -511,6 +511,21 @@ fn refused_constructs_name_the_part_and_the_reason() {
 }
 
 #[test]
+fn a_byte_order_mark_is_ignored_and_deep_nesting_refused() {
+    let text = format!("\u{feff}{}", read("supported/failed_calls.yml"));
+    let [Ok(doc)] = &convert(&text, "bom.yml")[..] else {
+        panic!("one rule converted")
+    };
+    assert_eq!(doc.title, "Access Denied On Model Invocation");
+    let deep = format!("title: Deep\ndetection:\n  selection: {}", "{a: ".repeat(100_000));
+    let [Err(r)] = &convert(&deep, "deep.yml")[..] else {
+        panic!("one refusal")
+    };
+    assert_eq!(r.part, "yaml");
+    assert!(r.reason.starts_with("line 3 column 270: more than 64"), "{r}");
+}
+
+#[test]
 fn a_refused_document_of_several_is_named_by_its_number() {
     let text = format!(
         "{}---\n{}",

@@ -91,10 +91,21 @@ impl Problem {
 
 /// Converts the Sigma rules of one file: one entry per rule document, in order (the
 /// `action: global` and `action: reset` documents of a rule collection are not rules and give
-/// no entry). A file that is not YAML gives one refusal (part `yaml`, with the line).
+/// no entry). A file that is not YAML, or nests too deep to read fast
+/// ([`crate::yaml_text::check_nesting`]), gives one refusal (part `yaml`, with the line). A
+/// byte order mark at the start of `text` is dropped.
 ///
 /// `origin` names the file in refusals.
 pub fn convert(text: &str, origin: &str) -> Vec<Result<RuleDoc, Refusal>> {
+    let text = crate::yaml_text::without_bom(text);
+    if let Err(deep) = crate::yaml_text::check_nesting(text) {
+        return vec![Err(Refusal {
+            origin: origin.to_string(),
+            rule_title: None,
+            part: "yaml".into(),
+            reason: format!("{deep} ({})", crate::yaml_text::TooDeep::HINT),
+        })];
+    }
     let documents = document::rule_documents(text);
     let several = documents.len() > 1;
     documents

@@ -22,7 +22,7 @@ use std::fmt;
 use serde::Serialize;
 
 use self::locate::Place;
-use super::load::documents;
+use super::load::{documents, without_bom};
 use super::{LoadError, RuleDoc, SourceFile, compile};
 use crate::registry::Registry;
 
@@ -103,6 +103,7 @@ pub fn lint(files: &[SourceFile], builtin: &Registry) -> Vec<Diagnostic> {
     let mut defined: HashMap<String, (String, usize)> = HashMap::new();
     let mut out = Vec::new();
     for file in files {
+        let file = &*without_bom(file);
         let mut found = Vec::new();
         match documents(file) {
             Err(e) => {
@@ -344,6 +345,24 @@ mod tests {
                 .starts_with("contains takes a string"),
             "{found:#?}"
         );
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_ignored_and_deep_nesting_refused() {
+        let text = format!("\u{feff}{}", rule("acme.one", "requestParameters.usrName"));
+        let found = lint(&[file("x.yaml", &text)], &Registry::builtin());
+        let placed: Vec<(Option<usize>, Option<usize>, Level)> =
+            found.iter().map(|d| (d.line, d.column, d.level)).collect();
+        assert_eq!(
+            placed,
+            [(Some(1), Some(7), Level::Warning), (Some(7), Some(22), Level::Warning)],
+            "{found:#?}"
+        );
+        let deep = format!("{}\n  samples: {}", text, "[".repeat(100_000));
+        let found = lint(&[file("x.yaml", &deep)], &Registry::builtin());
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert_eq!((found[0].level, found[0].line), (Level::Error, Some(9)));
+        assert!(found[0].message.contains("more than 64"), "{found:#?}");
     }
 
     #[test]
