@@ -98,7 +98,11 @@ fn leak_all(texts: &[String]) -> &'static [&'static str] {
     Box::leak(texts.iter().map(|t| leak(t)).collect())
 }
 
-/// Parses a dedupe window: `30m`, `1h`, `1d`, `90s` or a number of seconds; positive.
+/// The longest dedupe window: a year, leap day included.
+const MAX_WINDOW_DAYS: i64 = 366;
+
+/// Parses a dedupe window: `30m`, `1h`, `1d`, `90s` or a number of seconds; positive, at most
+/// [`MAX_WINDOW_DAYS`].
 fn window_secs(text: &str) -> Result<i64, CompileError> {
     let text = text.trim();
     let (number, unit) = match text.char_indices().last() {
@@ -112,7 +116,7 @@ fn window_secs(text: &str) -> Result<i64, CompileError> {
         "d" => Some(DAY),
         _ => None,
     };
-    scale
+    let secs = scale
         .zip(number.trim().parse::<i64>().ok())
         .and_then(|(scale, n)| n.checked_mul(scale))
         .filter(|secs| *secs > 0)
@@ -120,7 +124,18 @@ fn window_secs(text: &str) -> Result<i64, CompileError> {
             CompileError::new("dedupe.window", format!("{text:?} is not a window"))
                 .hint("write a positive duration: 30m, 1h, 1d, or a number of seconds such as \"3600\"")
                 .text(text)
-        })
+        })?;
+    if secs > MAX_WINDOW_DAYS * DAY {
+        return Err(CompileError::new(
+            "dedupe.window",
+            format!("{text:?} is longer than {MAX_WINDOW_DAYS} days"),
+        )
+        .hint(format!(
+            "one alert per {MAX_WINDOW_DAYS} days at most: write {MAX_WINDOW_DAYS}d or less"
+        ))
+        .text(text));
+    }
+    Ok(secs)
 }
 
 fn alert_scope(doc: &RuleDoc) -> Result<AlertScope, CompileError> {
@@ -436,6 +451,15 @@ mod tests {
         assert_eq!(validate(&doc("")), Ok(()));
         for bad in ["0", "-5m", "h", "", "1.5h"] {
             assert!(window_secs(bad).is_err(), "{bad}");
+        }
+        assert_eq!(window_secs("366d").unwrap(), 366 * DAY);
+        for too_long in ["367d", "9000h", "9223372036854775807", "527041m"] {
+            let e = window_secs(too_long).unwrap_err();
+            assert!(e.message.contains("longer than 366 days"), "{too_long}: {e}");
+            assert_eq!(
+                e.hint.as_deref(),
+                Some("one alert per 366 days at most: write 366d or less")
+            );
         }
         let e = error("dedupe: {per: resource}");
         assert_eq!(e.at, "dedupe.per");
