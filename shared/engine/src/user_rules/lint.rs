@@ -10,7 +10,9 @@
 //! Warnings (the rules load, but may not do what is meant): a field under one of the four
 //! free-form sections that no known record of the rule's events has, nor its samples; a rule
 //! without samples (`aidr rules test` cannot check it); an event source that is not an AWS
-//! service's (`….amazonaws.com`); a rule that consumes every event.
+//! service's (`….amazonaws.com`); a rule that consumes every event; an event name starting
+//! with a lower-case letter; a rule that tests `errorCode` or `errorMessage`, or adjusts the
+//! severity of failed calls, without `failed_calls: true`.
 
 mod fields;
 mod hints;
@@ -157,6 +159,8 @@ impl RuleLint<'_> {
         self.fields();
         self.samples();
         self.sources();
+        self.names();
+        self.failed_calls();
     }
 
     /// The place of `text` in the rule (or else in the file).
@@ -225,6 +229,45 @@ impl RuleLint<'_> {
             let hint = "add `samples: {match: [...], no_match: [...]}`: records it must match and must not";
             self.push(place, Level::Warning, message, Some(hint.into()));
         }
+    }
+
+    /// CloudTrail's event names are the API's PascalCase names, compared exactly:
+    /// `createEndpoint` never matches `CreateEndpoint`.
+    fn names(&mut self) {
+        let names: Vec<&String> = self.doc.events.iter().flat_map(|e| &e.names).collect();
+        for name in names {
+            let mut chars = name.chars();
+            let Some(first) = chars.next().filter(char::is_ascii_lowercase) else {
+                continue;
+            };
+            let place = self.find(name);
+            let message = format!(
+                "event name {name} starts with a lower-case letter: CloudTrail writes the API's name in \
+                 PascalCase, and names compare exactly"
+            );
+            let hint = format!("{}{}?", first.to_ascii_uppercase(), chars.as_str());
+            self.push(place, Level::Warning, message, Some(hint));
+        }
+    }
+
+    /// A rule that tests how a call failed, without `failed_calls: true`, is never given a
+    /// failed call.
+    fn failed_calls(&mut self) {
+        if self.doc.failed_calls {
+            return;
+        }
+        let tested = fields::fields_read(self.doc)
+            .into_iter()
+            .find(|u| u.key == "condition" && matches!(u.path.as_str(), "errorCode" | "errorMessage"));
+        let (needle, what) = match (tested, &self.doc.adjustments.failed_call) {
+            (Some(used), _) => (used.path.clone(), format!("the condition tests {}", used.path)),
+            (None, Some(_)) => ("failed_call".to_owned(), "adjustments.failed_call is set".to_owned()),
+            (None, None) => return,
+        };
+        let place = self.find(&needle);
+        let message = format!("{what}, but failed calls never reach this rule: set failed_calls: true");
+        let hint = "without `failed_calls: true` only calls that succeeded (no errorCode) reach the rule".to_owned();
+        self.push(place, Level::Warning, message, Some(hint));
     }
 
     /// Event sources of AWS services end in `.amazonaws.com`; a rule over every event costs
@@ -363,6 +406,67 @@ mod tests {
         assert_eq!(found.len(), 1, "{found:#?}");
         assert_eq!((found[0].level, found[0].line), (Level::Error, Some(9)));
         assert!(found[0].message.contains("more than 64"), "{found:#?}");
+    }
+
+    fn warnings(text: &str) -> Vec<(Option<usize>, String, Option<String>)> {
+        lint(&[file("x.yaml", text)], &Registry::builtin())
+            .into_iter()
+            .filter(|d| !d.message.contains("no samples"))
+            .map(|d| {
+                assert_eq!(d.level, Level::Warning, "{d}");
+                (d.line, d.message, d.hint)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn failed_calls_tested_without_reaching_the_rule() {
+        let text = rule("acme.denied", "errorCode");
+        let found = warnings(&text);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert_eq!(found[0].0, Some(7));
+        assert_eq!(
+            found[0].1,
+            "the condition tests errorCode, but failed calls never reach this rule: set failed_calls: true"
+        );
+        assert!(warnings(&format!("{text}  failed_calls: true\n")).is_empty());
+        let adjusted = format!(
+            "{}  adjustments: {{failed_call: high}}\n",
+            rule("acme.adj", "eventName")
+        );
+        let found = warnings(&adjusted);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert_eq!(found[0].0, Some(8));
+        assert!(
+            found[0]
+                .1
+                .starts_with("adjustments.failed_call is set, but failed calls never")
+        );
+        let message = rule("acme.msg", "requestParameters.x").replace(
+            "field: requestParameters.x",
+            "any: [{field: eventName, exists: true}, {not: {field: errorMessage, exists: true}}]",
+        );
+        let message = message.replace(", exists: true}\n", "}\n");
+        assert!(
+            warnings(&message)
+                .iter()
+                .any(|w| w.1.starts_with("the condition tests errorMessage"))
+        );
+    }
+
+    #[test]
+    fn lower_case_event_names_are_warned_of() {
+        let text = rule("acme.lower", "eventName").replace("names: [CreateUser]", "names: [createUser, Delete*, '*']");
+        let found = warnings(&text);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert_eq!(found[0].0, Some(6));
+        assert!(
+            found[0]
+                .1
+                .starts_with("event name createUser starts with a lower-case letter"),
+            "{found:#?}"
+        );
+        assert_eq!(found[0].2.as_deref(), Some("CreateUser?"));
     }
 
     #[test]
