@@ -2,17 +2,19 @@
 //! and a hint, where [`super::load`] stops at the first. Every file is linted, whatever the
 //! others hold.
 //!
-//! Errors (the rules would not load): YAML and schema errors (unknown keys, wrong types), what
-//! does not compile (a bad path, regular expression, template…, placed as [`super::load`]
-//! places them), ids that are a built-in detection's or in a built-in namespace
-//! ([`super::builtin_namespaces`]), ids defined twice.
+//! Errors (the rules would not load, or a sample cannot be run): YAML and schema errors
+//! (unknown keys, wrong types), what does not compile (a bad path, regular expression,
+//! template…, placed as [`super::load`] places them), ids that are a built-in detection's or
+//! in a built-in namespace ([`super::builtin_namespaces`]), ids defined twice, samples that
+//! are not records.
 //!
 //! Warnings (the rules load, but may not do what is meant): a field under one of the four
 //! free-form sections that no known record of the rule's events has, nor its samples; a rule
-//! without samples (`aidr rules test` cannot check it); an event source that is not an AWS
-//! service's (`….amazonaws.com`); a rule that consumes every event; an event name starting
-//! with a lower-case letter; a rule that tests `errorCode` or `errorMessage`, or adjusts the
-//! severity of failed calls, without `failed_calls: true`.
+//! without samples (`aidr rules test` cannot check it), or with samples of events it does not
+//! consume; an event source that is not an AWS service's (`….amazonaws.com`); a rule that
+//! consumes every event; an event name starting with a lower-case letter; a rule that tests
+//! `errorCode` or `errorMessage`, or adjusts the severity of failed calls, without
+//! `failed_calls: true`.
 
 mod fields;
 mod hints;
@@ -25,7 +27,8 @@ use serde::Serialize;
 
 use self::locate::Place;
 use super::load::{documents, without_bom};
-use super::{LoadError, RuleDoc, SourceFile, compile};
+use super::samples::{consumes, event_of, sample_record};
+use super::{LoadError, RuleDoc, SourceFile, validate};
 use crate::registry::Registry;
 
 /// How bad a problem is.
@@ -142,7 +145,7 @@ struct RuleLint<'a> {
 
 impl RuleLint<'_> {
     fn check(mut self, builtin: &Registry, defined: &mut HashMap<String, (String, usize)>) {
-        if let Err(e) = compile(self.doc) {
+        if let Err(e) = validate(self.doc) {
             match builtin.get(&self.doc.id) {
                 // The id is refused for its namespace; say whose it is.
                 Some(d) if e.at == "id" => {
@@ -221,6 +224,8 @@ impl RuleLint<'_> {
         }
     }
 
+    /// A rule without samples; samples that are no record (an error: `aidr rules test` fails
+    /// them), or are of an event the rule does not consume (it never sees them).
     fn samples(&mut self) {
         let samples = &self.doc.samples;
         if samples.must_match.is_empty() && samples.must_not_match.is_empty() {
@@ -228,6 +233,38 @@ impl RuleLint<'_> {
             let message = "the rule has no samples: `aidr rules test` cannot check it".to_owned();
             let hint = "add `samples: {match: [...], no_match: [...]}`: records it must match and must not";
             self.push(place, Level::Warning, message, Some(hint.into()));
+        }
+        let doc = self.doc;
+        let lists = [
+            ("match", &doc.samples.must_match),
+            ("no_match", &doc.samples.must_not_match),
+        ];
+        let keys = || {
+            doc.events
+                .iter()
+                .flat_map(|e| e.names.iter().map(|n| (e.source.as_str(), n.as_str())))
+        };
+        for (list, samples) in lists {
+            let place = self.find(&format!("{list}:"));
+            for (i, sample) in samples.iter().enumerate() {
+                if !sample.is_object() {
+                    let message = format!("samples.{list}[{i}] is not a record: {sample}");
+                    let hint = "write a CloudTrail record (a mapping with eventSource, eventName, …) or an EventBridge event holding one in `detail`".to_owned();
+                    self.push(place, Level::Error, message, Some(hint));
+                    continue;
+                }
+                let Some(event) = event_of(sample_record(sample)) else {
+                    continue;
+                };
+                if !consumes(keys(), event) {
+                    let message = format!(
+                        "samples.{list}[{i}] is a record of {} {}, which the rule does not consume: it never sees it",
+                        event.0, event.1
+                    );
+                    let hint = "add the event to `events`, or use a record of one of the rule's events".to_owned();
+                    self.push(place, Level::Warning, message, Some(hint));
+                }
+            }
         }
     }
 
@@ -451,6 +488,30 @@ mod tests {
             warnings(&message)
                 .iter()
                 .any(|w| w.1.starts_with("the condition tests errorMessage"))
+        );
+    }
+
+    #[test]
+    fn samples_that_are_no_record_or_of_other_events() {
+        let text = rule("acme.samples", "eventName").replace(
+            "\n  title",
+            "\n  samples:\n    match: [{eventSource: iam.amazonaws.com, eventName: CreateUser}, 7]\n    \
+             no_match: [{detail: {eventSource: iam.amazonaws.com, eventName: DeleteUser}}]\n  title",
+        );
+        let found = lint(&[file("x.yaml", &text)], &Registry::builtin());
+        let got: Vec<(Level, Option<usize>, &str)> =
+            found.iter().map(|d| (d.level, d.line, d.message.as_str())).collect();
+        assert_eq!(
+            got,
+            [
+                (Level::Error, Some(3), "samples.match[1] is not a record: 7"),
+                (
+                    Level::Warning,
+                    Some(4),
+                    "samples.no_match[0] is a record of iam.amazonaws.com DeleteUser, which the rule does not consume: it never sees it"
+                ),
+            ],
+            "{found:#?}"
         );
     }
 
