@@ -4,8 +4,8 @@
 //! ```yaml
 //! suppressions:
 //!   - rule: acme.sagemaker_*                      # rule id or pattern (required)
-//!     principal: arn:aws:sts::*:assumed-role/MLPlatform/*   # caller ARN pattern
-//!     account: "111122223333"                     # one account id or a list
+//!     principal: arn:aws:sts::111122223333:assumed-role/MLPlatform/*   # caller ARN pattern
+//!     account: "111122223333"                     # the finding's account: one id or a list
 //!     resource: arn:aws:sagemaker:*:*:endpoint/prod-*       # any of the finding's resources
 //!     expires: 2027-03-31                         # required: last day it applies (UTC)
 //!     reason: ML platform deploys endpoints       # required
