@@ -324,7 +324,13 @@ fn lint_warnings_pass_unless_denied() {
     let (w, hint) = warning(&format!("{}:7:13: warning: rule acme.foreign: ", files[2]));
     assert!(w.contains("not an AWS service"), "{w}");
     assert!(hint.contains("iam.amazonaws.com"), "{hint}");
-    assert!(text.ends_with("3 files linted: 0 errors, 4 warnings\n"), "{text}");
+    // Its samples are of iam.amazonaws.com, which it does not consume.
+    let (w, _) = warning(&format!("{}:14:3: warning: rule acme.foreign: ", files[2]));
+    assert!(
+        w.contains("samples.match[0] is a record of iam.amazonaws.com CreateUser"),
+        "{w}"
+    );
+    assert!(text.ends_with("3 files linted: 0 errors, 6 warnings\n"), "{text}");
 
     let denied = aidr(&["rules", "lint", "--deny-warnings", dir.to_str().unwrap()]);
     assert_eq!(denied.status.code(), Some(1));
@@ -386,6 +392,22 @@ fn rules_test_reports_failures_like_a_test_runner() {
     );
     assert_eq!(report["results"][0]["sample"], "match[0]");
     assert_eq!(report["results"][0]["reason"], "expected a finding, got none");
+
+    // A match sample the rule never sees says why.
+    let unseen = rule().replace("acme.service_user_created", "acme.unseen").replace(
+        &create_user("svc-deploy"),
+        &create_user("svc-deploy").replace("\"CreateUser\"", "\"DeleteUser\""),
+    );
+    let unseen = write(&dir, "unseen.yaml", &unseen);
+    let out = aidr(&["rules", "test", &unseen]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains(
+            "test acme.unseen sample match[0] ... FAILED\n    expected a finding, got none: iam.amazonaws.com DeleteUser is not among the rule's events (iam.amazonaws.com CreateUser): the rule never sees it\n"
+        ),
+        "{}",
+        stdout(&out)
+    );
 
     // Only rules without samples: nothing fails.
     let out = aidr(&["rules", "test", &bare]);
@@ -566,6 +588,57 @@ fn scan_with_sigma_converts_on_the_fly() {
         "{err}"
     );
     assert!(err.contains("windows.yml: no rule converted from Sigma"), "{err}");
+
+    // A later Sigma rule with the same title (so the same id) is refused, as import-sigma does.
+    let first = sigma.join("user.yml").display().to_string();
+    let later = write(&sigma, "z_same_title.yml", &SIGMA.replace("5f0b", "6f0b"));
+    let out = aidr(&[
+        "scan",
+        "--format",
+        "ndjson",
+        "--sigma",
+        sigma.to_str().unwrap(),
+        &records,
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!(
+            "aidr: warning: {later}: rule \"Service User Created\": cannot convert id: sigma.service_user_created is also the id of a rule of {first}"
+        )),
+        "{err}"
+    );
+    let import = aidr(&["rules", "import-sigma", sigma.to_str().unwrap()]);
+    assert!(
+        stderr(&import).contains(&format!("{later}: rule \"Service User Created\": cannot convert id:")),
+        "{}",
+        stderr(&import)
+    );
+}
+
+#[test]
+fn a_folder_without_rule_files_is_an_error_everywhere() {
+    let empty = scratch("no-rule-files");
+    write(&empty, "notes.txt", "not a rule");
+    let dir = empty.to_str().unwrap();
+    let commands: [&[&str]; 6] = [
+        &["rules", "test", dir],
+        &["rules", "lint", dir],
+        &["scan", "--rules", dir, "events/"],
+        &["scan", "--sigma", dir, "events/"],
+        &["patterns", "--rules", dir],
+        &["rules", "--sigma", dir],
+    ];
+    for args in commands {
+        let out = aidr(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            stderr(&out).contains(&format!("no rule files under {dir}")),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+        assert!(out.stdout.is_empty() || args[1] == "lint", "{args:?}: {}", stdout(&out));
+    }
 }
 
 #[test]

@@ -322,19 +322,18 @@ impl<P: Publisher> Delivery<'_, P> {
     async fn count_and_act(&self, claim: Marker) -> Result<Outcome, AlertError> {
         let f = self.finding;
         let at = f.time_millis().map_or(self.now, |ms| ms.div_euclid(1000));
-        let window_end = at + self.policy.window_secs(f);
+        // Saturating: a window or time near the ends of i64 (no rule loads one) cannot overflow.
+        let window_end = at.saturating_add(self.policy.window_secs(f));
         let id = delivery_id(f);
         let key = format!("dedupe#{}", f.dedupe_key);
-        let window = self
-            .store
-            .count_in_window(&key, &id, at, window_end, window_end.max(self.now) + 86_400)
-            .await?;
+        let expires = window_end.max(self.now).saturating_add(86_400);
+        let window = self.store.count_in_window(&key, &id, at, window_end, expires).await?;
         if window.opened_by == id {
             let publishing = Marker::Publishing(self.now);
             self.take_over(claim, publishing).await?;
             return self.publish(publishing).await;
         }
-        let window_start = window.window_end - self.policy.window_secs(f);
+        let window_start = window.window_end.saturating_sub(self.policy.window_secs(f));
         let updated = match self.update(at, window_start, window.count).await {
             Ok(updated) => updated,
             Err(e) => {
@@ -361,15 +360,15 @@ impl<P: Publisher> Delivery<'_, P> {
         }
         // Due one interval after the alert that opened this window (checked first: it needs
         // no read) and after the last update, when that is later.
-        if at - window_start < interval {
+        if at.saturating_sub(window_start) < interval {
             return Ok(false);
         }
         let key = format!("update#{}", self.finding.dedupe_key);
         let last = self.store.get(&key, self.now).await?.map(|item| item.value);
-        if last.is_some_and(|last| at - last < interval) {
+        if last.is_some_and(|last| at.saturating_sub(last) < interval) {
             return Ok(false);
         }
-        let expiry = at.max(self.now) + interval + 86_400;
+        let expiry = at.max(self.now).saturating_add(interval).saturating_add(86_400);
         let won = match last {
             None => self.store.insert_if_absent(&key, at, expiry, self.now).await?,
             Some(previous) => self.store.compare_and_set(&key, previous, at, expiry, self.now).await?,

@@ -72,6 +72,17 @@ fn a_full_entry_parses() {
 }
 
 #[test]
+fn a_byte_order_mark_is_ignored_and_deep_nesting_refused() {
+    let text = "\u{feff}suppressions:\n  - rule: a.b\n    expires: 2027-01-01\n    reason: r\n";
+    assert_eq!(Allowlist::parse(text, "bom.yaml").unwrap().entries().len(), 1);
+    assert!(Allowlist::parse("\u{feff}\n", "bom.yaml").unwrap().is_empty());
+    let deep = format!("suppressions:\n  - rule: {}", "[".repeat(100_000));
+    let e = Allowlist::parse(&deep, "deep.yaml").unwrap_err();
+    assert_eq!((e.line, e.column), (Some(2), Some(75)), "{e}");
+    assert!(e.message.contains("more than 64"), "{e}");
+}
+
+#[test]
 fn errors_name_the_file_line_and_column_with_a_hint() {
     // (text, line, what the message says, what the hint says)
     let cases = [

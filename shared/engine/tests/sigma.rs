@@ -105,7 +105,8 @@ fn metadata_comes_from_the_sigma_rule() {
         doc.events,
         events(&[("sagemaker.amazonaws.com", &["CreateNotebookInstance"])])
     );
-    assert!(!doc.failed_calls);
+    // A Sigma rule matches failed calls too.
+    assert!(doc.failed_calls);
     assert_eq!((doc.summary, doc.resources, doc.dedupe), (None, vec![], None));
     let expected = all_with(
         "sagemaker.amazonaws.com",
@@ -175,14 +176,13 @@ all:
 }
 
 #[test]
-fn null_is_absent_and_makes_failed_calls_reach_the_rule() {
+fn null_is_absent() {
     let doc = rule("null_value.yml");
     let more = "- {field: errorCode, exists: false}";
     assert_condition(
         &doc.condition,
         all_with("sagemaker.amazonaws.com", "DeleteModelPackage", more),
     );
-    assert!(doc.failed_calls);
     let doc = rule("failed_calls.yml");
     assert!(doc.failed_calls);
 }
@@ -314,8 +314,7 @@ fn keywords_are_looked_for_in_the_textual_fields() {
         .map(|f| condition(&format!("{{field: {f}, wildcard: '*cloud*fox*', ignore_case: true}}")))
         .collect();
     assert_eq!(*keyword_tests, [contains, wildcard].concat());
-    // Keywords look into errorCode, but do not make the rule about failed calls.
-    assert!(!doc.failed_calls);
+    assert!(doc.failed_calls);
 }
 
 #[test]
@@ -396,8 +395,30 @@ fn converted_rules_are_valid_rule_files() {
 }
 
 #[test]
+fn a_converted_rule_matches_failed_calls_too() {
+    // The notebook rule does not name errorCode; Sigma still means it for failed calls.
+    let mut doc = rule("modifier_contains.yml");
+    assert!(doc.failed_calls);
+    let record = |error: Option<&str>| {
+        let mut r = serde_json::json!({
+            "eventSource": "sagemaker.amazonaws.com", "eventName": "CreateNotebookInstance",
+            "recipientAccountId": "111122223333", "awsRegion": "us-east-1",
+            "requestParameters": {"lifecycleConfigName": "run-as-root"}
+        });
+        if let Some(code) = error {
+            r["errorCode"] = serde_json::json!(code);
+        }
+        r
+    };
+    doc.samples.must_match = vec![record(Some("AccessDenied")), record(None)];
+    let compiled = aidr_engine::user_rules::compile(&doc).expect("compiles");
+    let outcomes = aidr_engine::user_rules::run_samples(&compiled);
+    assert!(outcomes.iter().all(|o| o.passed()), "{outcomes:?}");
+}
+
+#[test]
 fn refused_constructs_name_the_part_and_the_reason() {
-    let cases: [(&str, &str, &str); 16] = [
+    let cases: [(&str, &str, &str); 17] = [
         (
             "logsource_windows.yml",
             "logsource",
@@ -450,6 +471,11 @@ fn refused_constructs_name_the_part_and_the_reason() {
             "field path \"status\" names no field aidr reads",
         ),
         (
+            "event_name_space.yml",
+            "detection (events[0].names[0])",
+            "\"Create User\" is not an eventName",
+        ),
+        (
             "undefined_identifier.yml",
             "detection.condition",
             "names `filter`, which the detection does not define",
@@ -482,6 +508,21 @@ fn refused_constructs_name_the_part_and_the_reason() {
         refusal("near.yml").rule_title.as_deref(),
         Some("Key Created Near A Login")
     );
+}
+
+#[test]
+fn a_byte_order_mark_is_ignored_and_deep_nesting_refused() {
+    let text = format!("\u{feff}{}", read("supported/failed_calls.yml"));
+    let [Ok(doc)] = &convert(&text, "bom.yml")[..] else {
+        panic!("one rule converted")
+    };
+    assert_eq!(doc.title, "Access Denied On Model Invocation");
+    let deep = format!("title: Deep\ndetection:\n  selection: {}", "{a: ".repeat(100_000));
+    let [Err(r)] = &convert(&deep, "deep.yml")[..] else {
+        panic!("one refusal")
+    };
+    assert_eq!(r.part, "yaml");
+    assert!(r.reason.starts_with("line 3 column 270: more than 64"), "{r}");
 }
 
 #[test]

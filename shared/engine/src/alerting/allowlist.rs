@@ -4,8 +4,8 @@
 //! ```yaml
 //! suppressions:
 //!   - rule: acme.sagemaker_*                      # rule id or pattern (required)
-//!     principal: arn:aws:sts::*:assumed-role/MLPlatform/*   # caller ARN pattern
-//!     account: "111122223333"                     # one account id or a list
+//!     principal: arn:aws:sts::111122223333:assumed-role/MLPlatform/*   # caller ARN pattern
+//!     account: "111122223333"                     # the finding's account: one id or a list
 //!     resource: arn:aws:sagemaker:*:*:endpoint/prod-*       # any of the finding's resources
 //!     expires: 2027-03-31                         # required: last day it applies (UTC)
 //!     reason: ML platform deploys endpoints       # required
@@ -100,14 +100,26 @@ struct AllowlistDoc {
 }
 
 impl Allowlist {
-    /// Reads an allowlist file's `text`; `origin` (a path, an `s3://` URL) is named in errors
-    /// and reasons. A file without content (blank, or only comments) is an empty allowlist.
+    /// Reads an allowlist file's `text` (a byte order mark at its start is dropped); `origin`
+    /// (a path, an `s3://` URL) is named in errors and reasons. A file without content (blank,
+    /// or only comments) is an empty allowlist.
     ///
     /// # Errors
-    /// The first error, with its line and column and a hint: YAML syntax, an unknown key, a
+    /// The first error, with its line and column and a hint: nesting too deep to read
+    /// ([`crate::yaml_text::check_nesting`]), YAML syntax, an unknown key, a
     /// missing `rule`, `expires` or `reason`, a date that is not `YYYY-MM-DD`, an empty or
     /// malformed pattern, an account that is not a 12-digit id.
     pub fn parse(text: &str, origin: &str) -> Result<Allowlist, AllowlistError> {
+        let text = crate::yaml_text::without_bom(text);
+        if let Err(deep) = crate::yaml_text::check_nesting(text) {
+            return Err(AllowlistError {
+                origin: origin.to_owned(),
+                line: Some(deep.line),
+                column: Some(deep.column),
+                message: deep.message,
+                hint: Some(crate::yaml_text::TooDeep::HINT.to_owned()),
+            });
+        }
         let blank = text
             .lines()
             .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#') || l.trim() == "---");

@@ -24,17 +24,8 @@ pub const KEYWORD_FIELDS: [&str; 7] = [
     "userIdentity.arn",
 ];
 
-/// A detection section, converted.
-pub(super) struct Detection {
-    /// The condition as a tree over the record's fields.
-    pub node: Node,
-    /// Whether a field map the condition uses tests `errorCode` or `errorMessage` (keyword
-    /// lists, which look into them too, do not count).
-    pub tests_failure: bool,
-}
-
 /// The detection's condition as a tree over the record's fields.
-pub(super) fn detection_condition(detection: &Mapping) -> Result<Detection, Problem> {
+pub(super) fn detection_condition(detection: &Mapping) -> Result<Node, Problem> {
     let mut searches: Vec<(String, &Value)> = Vec::new();
     let mut conditions = None;
     for (key, value) in detection {
@@ -73,24 +64,19 @@ pub(super) fn detection_condition(detection: &Mapping) -> Result<Detection, Prob
     let mut resolver = Resolver {
         searches,
         converted: HashMap::new(),
-        tests_failure: false,
     };
     let mut parts = Vec::new();
     for text in texts {
         let expr = condition::parse(text)?;
         parts.push(resolver.expand(&expr)?);
     }
-    Ok(Detection {
-        node: tree::any(parts),
-        tests_failure: resolver.tests_failure,
-    })
+    Ok(tree::any(parts))
 }
 
 /// Turns identifiers of a parsed condition into their converted searches, each converted once.
 struct Resolver<'a> {
     searches: Vec<(String, &'a Value)>,
     converted: HashMap<String, Node>,
-    tests_failure: bool,
 }
 
 impl Resolver<'_> {
@@ -145,24 +131,8 @@ impl Resolver<'_> {
                 )
             })?;
         let node = search(&format!("detection.{name}"), value)?;
-        self.tests_failure |= names_failure_field(value);
         self.converted.insert(name.to_string(), node.clone());
         Ok(node)
-    }
-}
-
-/// Whether a search's field maps name `errorCode` or `errorMessage`.
-fn names_failure_field(value: &Value) -> bool {
-    let map_names = |m: &Mapping| {
-        m.keys().filter_map(Value::as_str).any(|k| {
-            let field = k.split('|').next().unwrap_or_default();
-            field == "errorCode" || field == "errorMessage"
-        })
-    };
-    match value {
-        Value::Mapping(m) => map_names(m),
-        Value::Sequence(items) => items.iter().any(|i| matches!(i, Value::Mapping(m) if map_names(m))),
-        _ => false,
     }
 }
 
