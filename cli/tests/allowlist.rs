@@ -2,18 +2,12 @@
 //! out of the output and the --fail-on gate and counted in the summary, an expired entry is
 //! warned about and suppresses nothing, and a bad file stops the scan (exit 2) naming its line.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+mod common;
+
+use common::aidr;
+use std::process::Output;
 
 use serde_json::Value;
-
-fn aidr(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_aidr"))
-        .args(args)
-        .current_dir(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".."))
-        .output()
-        .unwrap()
-}
 
 /// Writes `text` to a file of its own under the temporary folder; returns its path.
 fn file(name: &str, text: &str) -> String {
