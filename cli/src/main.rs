@@ -3,6 +3,7 @@
 //! an HTML report, read and undo the responder's actions, and queue a trail's history for the
 //! detector (backfill).
 
+mod allowlist;
 mod backfill;
 mod gate;
 mod inventory;
@@ -21,6 +22,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use aidr_engine::alerting::Day;
 use aidr_engine::stateful::StatefulSettings;
 use aidr_engine::{Organization, Pipeline};
 use clap::{Parser, Subcommand};
@@ -102,6 +104,11 @@ struct ScanArgs {
     /// (repeatable; names and defaults in the README).
     #[arg(long = "stateful-setting", value_name = "NAME=VALUE")]
     stateful_settings: Vec<String>,
+    /// A YAML allowlist of expected findings (rule, caller, account, resource, last day,
+    /// reason; see docs/rules.md): the findings it suppresses today are left out of the output
+    /// and the --fail-on gate, and counted in the summary.
+    #[arg(long, value_name = "FILE")]
+    allowlist: Option<PathBuf>,
     #[command(flatten)]
     user: rules::sources::UserRuleArgs,
 }
@@ -176,7 +183,7 @@ fn scan_sources(args: &ScanArgs) -> Result<(Vec<PathBuf>, Vec<s3::S3Url>), Strin
     let (mut local, mut urls) = (Vec::new(), Vec::new());
     for path in &args.paths {
         match path.to_str().filter(|p| s3::is_s3_url(p)) {
-            Some(url) => urls.push(s3::parse_url(url)?),
+            Some(url) => urls.push(s3::S3Url::parse(url)?),
             None => local.push(path.clone()),
         }
     }
@@ -238,6 +245,18 @@ fn run_scan(args: ScanArgs) -> std::io::Result<ExitCode> {
         Err(code) => return Ok(code),
     };
     let pipeline = Pipeline::new(registry, organization, stateful);
+    let today = Day::of_unix_secs(aidr_engine::time::now_secs());
+    let allowlist = match args.allowlist.as_deref() {
+        None => None,
+        Some(path) => match allowlist::load(path, pipeline.registry(), today) {
+            Ok(allowlist) => Some(allowlist),
+            Err(e) => {
+                eprintln!("aidr: --allowlist {e}");
+                return Ok(ExitCode::from(2));
+            }
+        },
+    };
+    let allowed = allowlist.as_ref().map(|allowlist| scan::Allowed { allowlist, today });
     let rule_ids = pipeline.registry().detections().iter().map(|d| d.metadata().id);
     let stdout = Box::new(std::io::BufWriter::with_capacity(1 << 16, std::io::stdout()));
     let style = output::Style::new(args.format, args.gate.min_severity, rule_ids);
@@ -255,7 +274,14 @@ fn run_scan(args: ScanArgs) -> std::io::Result<ExitCode> {
             args.bucket_region.as_deref(),
         )?),
     };
-    let report = scan::run(&pipeline, &local, remote, args.threads.map(usize::from), &mut out)?;
+    let report = scan::run(
+        &pipeline,
+        &local,
+        remote,
+        args.threads.map(usize::from),
+        allowed,
+        &mut out,
+    )?;
     report.print_summary(&mut std::io::stderr());
     let failed = args.gate.fails(out.highest());
     Ok(if report.io_errors > 0 {

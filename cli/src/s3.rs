@@ -15,52 +15,19 @@ use crate::scan::Remote;
 /// Objects opened ahead of the scan's readers by default.
 pub const DEFAULT_CONCURRENCY: u16 = 8;
 
-/// An `s3://bucket/prefix` argument.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct S3Url {
-    pub bucket: String,
-    /// The key prefix, possibly empty (the whole bucket).
-    pub prefix: String,
-}
-
-impl std::fmt::Display for S3Url {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "s3://{}/{}", self.bucket, self.prefix)
-    }
-}
+pub use aidr_engine::aws_ids::S3Url;
 
 /// True for an argument that names S3 (`s3://…`) rather than a local path.
 pub fn is_s3_url(arg: &str) -> bool {
     arg.starts_with("s3://")
 }
 
-/// Parses `s3://bucket[/prefix]`.
-///
-/// # Errors
-/// A message naming the argument when it is not such a URL or the bucket is no bucket name.
-pub fn parse_url(arg: &str) -> Result<S3Url, String> {
-    let rest = arg
-        .strip_prefix("s3://")
-        .ok_or_else(|| format!("{arg:?} is not an S3 URL (s3://BUCKET/PREFIX)"))?;
-    let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
-    let bucket = bucket_name(bucket).map_err(|e| format!("{arg:?}: {e}"))?;
-    Ok(S3Url {
-        bucket,
-        prefix: prefix.to_owned(),
-    })
-}
-
-/// A bucket name: 3 to 255 letters, digits, `.`, `-` or `_` (the rules of today's buckets are
-/// narrower; older buckets in us-east-1 may have capitals and underscores).
+/// `--bucket`: a bucket name (see [`aidr_engine::aws_ids::is_bucket_name`]).
 ///
 /// # Errors
 /// A message when it is not one.
 pub fn bucket_name(name: &str) -> Result<String, String> {
-    let fits = (3..=255).contains(&name.len())
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'));
-    match fits {
+    match aidr_engine::aws_ids::is_bucket_name(name) {
         true => Ok(name.to_owned()),
         false => Err(format!("{name:?} is not an S3 bucket name")),
     }
@@ -236,7 +203,7 @@ pub mod aws {
             let (mut objects, mut archived) = (Vec::new(), 0);
             for url in urls {
                 let listed = s3
-                    .list_log_files(&url.bucket, &url.prefix, from, to)
+                    .list_log_files(&url.bucket, &url.key, from, to)
                     .await
                     .map_err(|e| std::io::Error::other(super::listing_failed(e.message)))?;
                 if listed.is_empty() {
@@ -292,14 +259,14 @@ mod tests {
 
     #[test]
     fn s3_urls_and_bucket_names_are_checked() {
-        let url = parse_url("s3://trail-bucket/AWSLogs/o-aa111bb222/").unwrap();
+        let url = S3Url::parse("s3://trail-bucket/AWSLogs/o-aa111bb222/").unwrap();
         assert_eq!(
-            (url.bucket.as_str(), url.prefix.as_str()),
+            (url.bucket.as_str(), url.key.as_str()),
             ("trail-bucket", "AWSLogs/o-aa111bb222/")
         );
         assert_eq!(url.to_string(), "s3://trail-bucket/AWSLogs/o-aa111bb222/");
-        assert_eq!(parse_url("s3://trail-bucket").unwrap().prefix, "");
-        assert_eq!(parse_url("s3://trail-bucket/").unwrap().prefix, "");
+        assert_eq!(S3Url::parse("s3://trail-bucket").unwrap().key, "");
+        assert_eq!(S3Url::parse("s3://trail-bucket/").unwrap().key, "");
         for bad in [
             "s3://",
             "s3:///AWSLogs/",
@@ -307,7 +274,7 @@ mod tests {
             "s3://has space/x",
             "trail-bucket/x",
         ] {
-            assert!(parse_url(bad).is_err(), "{bad}");
+            assert!(S3Url::parse(bad).is_err(), "{bad}");
         }
         assert!(is_s3_url("s3://b/k") && !is_s3_url("events/s3/x.json") && !is_s3_url("./s3://x"));
         assert!(bucket_name("Legacy_Bucket.1").is_ok());

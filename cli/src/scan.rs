@@ -13,6 +13,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
+use aidr_engine::alerting::{Allowlist, Day};
 use aidr_engine::input::{self, Chunk, IgnoredFields, InputError, Layout, LineChunks};
 use aidr_engine::ports::{MemoryStore, now_or_never};
 use aidr_engine::{Evaluation, Finding, FindingSink, Pipeline, Severity};
@@ -146,11 +147,29 @@ fn walk(dir: &Path, out: &mut Vec<Input>, problems: &mut Vec<String>, seen: &mut
     }
 }
 
+/// An allowlist applied to a scan: findings it silences on `today` (UTC, the wall-clock day)
+/// are left out of the output and counted.
+#[derive(Clone, Copy)]
+pub struct Allowed<'a> {
+    pub allowlist: &'a Allowlist,
+    pub today: Day,
+}
+
+/// How a worker turns findings into a [`Piece`]: leaves out those the allowlist silences,
+/// renders the rest with `style`.
+#[derive(Clone, Copy)]
+struct Sift<'a> {
+    style: Style,
+    allowed: Option<Allowed<'a>>,
+}
+
 /// What a scan found and counted.
 #[derive(Default)]
 pub struct Report {
-    /// Findings by severity (all of them, whatever was shown).
+    /// Findings by severity (all of them, whatever was shown), but those the allowlist left out.
     pub by_severity: [u64; Severity::ALL.len()],
+    /// With an allowlist: the findings it left out.
+    pub allowlisted: Option<u64>,
     pub files: usize,
     pub records: u64,
     pub resources: u64,
@@ -234,11 +253,16 @@ impl Iterator for Units {
 impl Unit {
     /// Reads the unit: what it gave, or why it could not be read at all. A whole input hands
     /// findings and errors to `flush` as they pile up.
-    fn read(self, pipeline: &Pipeline, style: &Style, flush: &mut dyn FnMut(&mut Evaluation)) -> Result<Piece, String> {
+    fn read(
+        self,
+        pipeline: &Pipeline,
+        sift: &Sift<'_>,
+        flush: &mut dyn FnMut(&mut Evaluation),
+    ) -> Result<Piece, String> {
         match self {
             Unit::Whole { name, mut bytes } => {
                 let evaluation = pipeline.read_from(&mut bytes, Layout::Stream, &name, flush);
-                Ok(Piece::of(evaluation, style))
+                Ok(Piece::of(evaluation, sift))
             }
             Unit::Chunk { name, chunk, first } => {
                 let (evaluation, lines) = match chunk {
@@ -256,7 +280,7 @@ impl Unit {
                 };
                 Ok(Piece {
                     chunk: Some((first, lines)),
-                    ..Piece::of(evaluation, style)
+                    ..Piece::of(evaluation, sift)
                 })
             }
             Unit::Unopened(problem) => Err(problem),
@@ -299,27 +323,33 @@ impl Window {
 }
 
 /// A unit's evaluation ready to write: its findings counted and rendered by the worker
-/// (taken out of the evaluation).
+/// (taken out of the evaluation), but those the allowlist left out (counted).
 struct Piece {
     evaluation: Evaluation,
     rendered: Rendered,
     by_severity: [u64; Severity::ALL.len()],
+    allowlisted: u64,
     /// For a chunk of a JSON-lines input: whether it is the first, and its lines (its errors'
     /// lines count from its start).
     chunk: Option<(bool, u64)>,
 }
 
 impl Piece {
-    fn of(mut evaluation: Evaluation, style: &Style) -> Piece {
-        let findings = std::mem::take(&mut evaluation.findings);
+    fn of(mut evaluation: Evaluation, sift: &Sift<'_>) -> Piece {
+        let mut findings = std::mem::take(&mut evaluation.findings);
+        let found = findings.len();
+        if let Some(Allowed { allowlist, today }) = sift.allowed {
+            findings.retain(|f| allowlist.matches(f, today).is_none());
+        }
         let mut by_severity = [0; Severity::ALL.len()];
         for f in &findings {
             by_severity[f.severity as usize] += 1;
         }
         Piece {
-            rendered: style.render(&findings),
+            rendered: sift.style.render(&findings),
             evaluation,
             by_severity,
+            allowlisted: (found - findings.len()) as u64,
             chunk: None,
         }
     }
@@ -337,7 +367,7 @@ const HOLD: usize = 16 * aidr_engine::pipeline::FLUSH;
 
 /// Sends what piled up in `part` of unit `seq` once every unit before it is written; until
 /// then a unit keeps up to [`HOLD`] findings and errors, then waits.
-fn hand_out(at: Place<'_>, style: &Style, part: &mut Evaluation) {
+fn hand_out(at: Place<'_>, sift: &Sift<'_>, part: &mut Evaluation) {
     let (window, seq, sender) = at;
     if !window.is_head(seq) && part.findings.len() + part.errors.len() < HOLD {
         return;
@@ -348,7 +378,7 @@ fn hand_out(at: Place<'_>, style: &Style, part: &mut Evaluation) {
         errors: std::mem::take(&mut part.errors),
         ..Evaluation::default()
     };
-    let _ = sender.send((seq, Message::Part(Piece::of(piece, style))));
+    let _ = sender.send((seq, Message::Part(Piece::of(piece, sift))));
 }
 
 /// Where a unit is: the window, its sequence number, and the channel to the writer.
@@ -357,8 +387,9 @@ type Place<'a> = (&'a Window, usize, &'a mpsc::Sender<(usize, Message)>);
 /// Scans `paths` and then the `remote` objects with `pipeline` on `threads` workers (all cores
 /// when `None`), handing findings to `out` in input order (local inputs sorted by name, then
 /// the remote ones in their order; records in file order), then the stateful detections'
-/// findings in event-time order. Unreadable files, objects and records are reported on
-/// stderr and counted in the [`Report`], not returned as errors.
+/// findings in event-time order. With `allowed`, the findings its allowlist silences are left
+/// out and counted. Unreadable files, objects and records are reported on stderr and counted
+/// in the [`Report`], not returned as errors.
 ///
 /// # Errors
 /// When the worker pool cannot start, or `out` cannot be written.
@@ -367,6 +398,7 @@ pub fn run(
     paths: &[PathBuf],
     remote: Option<Remote>,
     threads: Option<usize>,
+    allowed: Option<Allowed<'_>>,
     out: &mut Output,
 ) -> std::io::Result<Report> {
     let start = Instant::now();
@@ -401,6 +433,7 @@ pub fn run(
         .sum();
     let mut report = Report {
         files: inputs.len(),
+        allowlisted: allowed.map(|_| 0),
         ..Report::default()
     };
     for problem in &problems {
@@ -433,7 +466,10 @@ pub fn run(
         }
         let (sender, results) = mpsc::channel();
         let window = &window;
-        let style = out.style();
+        let sift = Sift {
+            style: out.style(),
+            allowed,
+        };
         s.spawn(move || {
             pool.install(|| {
                 units
@@ -442,7 +478,7 @@ pub fn run(
                     .for_each_with(sender, |sender, (seq, unit)| {
                         window.enter(seq);
                         let at = (window, seq, &*sender);
-                        let result = unit.read(pipeline, &style, &mut |part| hand_out(at, &style, part));
+                        let result = unit.read(pipeline, &sift, &mut |part| hand_out(at, &sift, part));
                         let _ = sender.send((seq, Message::Done(result)));
                     });
             });
@@ -489,8 +525,13 @@ pub fn run(
         );
     }
     let store = MemoryStore::default();
+    let sift = Sift {
+        style: out.style(),
+        allowed,
+    };
     let mut stateful = Stateful {
         out,
+        sift,
         report: &mut report,
         written: Ok(()),
     };
@@ -506,6 +547,7 @@ pub fn run(
 /// Hands the stateful detections' findings to the output.
 struct Stateful<'a> {
     out: &'a mut Output,
+    sift: Sift<'a>,
     report: &'a mut Report,
     written: std::io::Result<()>,
 }
@@ -517,7 +559,7 @@ impl FindingSink for Stateful<'_> {
                 findings,
                 ..Evaluation::default()
             },
-            &self.out.style(),
+            &self.sift,
         );
         if let Err(e) = self.report.take(Ok(piece), self.out)
             && self.written.is_ok()
@@ -547,6 +589,7 @@ impl Report {
             mut evaluation,
             rendered,
             by_severity,
+            allowlisted,
             chunk,
         } = match result {
             Ok(piece) => piece,
@@ -579,6 +622,9 @@ impl Report {
         for (total, n) in self.by_severity.iter_mut().zip(by_severity) {
             *total += n;
         }
+        if let Some(total) = &mut self.allowlisted {
+            *total += allowlisted;
+        }
         out.write(rendered)?;
         Ok((!evaluation.observations.is_empty()).then_some(evaluation))
     }
@@ -599,7 +645,8 @@ impl Report {
     }
 
     /// Writes the summary: files, records (and resources, when there were any), skipped,
-    /// errors, findings by severity, speed (records and resources a second).
+    /// errors, findings by severity, those the allowlist left out (with one), speed (records
+    /// and resources a second).
     pub fn print_summary(&self, out: &mut impl Write) {
         let secs = self.elapsed.as_secs_f64().max(1e-9);
         let resources = match self.resources {
@@ -610,9 +657,13 @@ impl Report {
             0 => String::new(),
             n => format!(", {n} fields ignored"),
         };
+        let allowlisted = match self.allowlisted {
+            None => String::new(),
+            Some(n) => format!("; {n} findings suppressed by the allowlist"),
+        };
         let _ = writeln!(
             out,
-            "aidr: {} files, {} records{resources}, {} skipped, {} errors{ignored}; {} findings ({}); {:.2} s, {:.0} records/s",
+            "aidr: {} files, {} records{resources}, {} skipped, {} errors{ignored}; {} findings ({}){allowlisted}; {:.2} s, {:.0} records/s",
             self.files,
             self.records,
             self.skipped,

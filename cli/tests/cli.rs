@@ -2,23 +2,13 @@
 //! findings on the sample folders against their committed expected output, and the README's
 //! catalog table.
 
+mod common;
+
+use common::{aidr, root, scratch};
 use std::io::Write;
-use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn aidr(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_aidr"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .unwrap()
-}
 
 /// `aidr scan --format ndjson -` with `input` on standard input.
 fn scan_stdin(input: &[u8]) -> Output {
@@ -38,13 +28,6 @@ fn ndjson(out: &Output) -> Vec<Value> {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect()
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("aidr-cli-test-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 fn detail(sample: &str) -> Value {

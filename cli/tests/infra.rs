@@ -7,7 +7,9 @@
 //! alerts, the responder never acts on them, and the alert key encrypts their log groups. The
 //! organization: the bus only the organization may put events on, the member accounts' rules
 //! and the role that forwards their events, the member roles created in one region; the trail
-//! and back-test detectors, their environment, queues and reads of the trail's log files.
+//! and back-test detectors, their environment, queues and reads of the trail's log files. The
+//! user's rules and allowlist: every detector reads them from the same place, and may read
+//! nothing else of that bucket; the events their pattern names reach the detector from every bus.
 //!
 //! The templates use CloudFormation's short tags (`!If`, `!Sub`), so they are read as text, in
 //! the layout they are written in: a statement per `Sid`, under `!If [<condition>, …]`.
@@ -1470,7 +1472,7 @@ fn the_trail_and_backtest_functions_are_the_detector_with_their_own_variables() 
             "BacktestDetectorLogGroup",
         ),
     ] {
-        for key in ["CodeUri", "Handler", "Runtime", "Architectures"] {
+        for key in ["CodeUri", "Handler", "Runtime", "Architectures", "Layers"] {
             assert_eq!(
                 property(&template, function, key),
                 property(&template, "DetectorFunction", key),
@@ -1623,11 +1625,14 @@ fn the_trail_and_backtest_functions_may_read_only_the_trails_log_files() {
     let logs = "!Sub arn:${AWS::Partition}:s3:::${TrailBucketName}/${TrailKeyPrefix}AWSLogs/*";
     for role in ["TrailDetectorRole", "BacktestDetectorRole"] {
         let granted = granted_statements(&template, role);
-        let mut expected = vec![(
+        // The user's rules and allowlist (DetectorUserFilesPolicy, checked on its own), then
+        // the trail's log files.
+        let mut expected = user_files_grants();
+        expected.push((
             "ReadTrailLogs".to_owned(),
             set(&["s3:GetObject"]),
             vec![logs.to_owned()],
-        )];
+        ));
         if role == "BacktestDetectorRole" {
             expected.push((
                 "WriteFindings".to_owned(),
@@ -1723,8 +1728,12 @@ fn the_backtest_function_never_alerts_and_keeps_to_its_own_state() {
         );
     }
     assert!(!environment(&template, "BacktestDetectorFunction").contains_key("AIDR_ALERT_TOPIC_ARN"));
-    // Nothing of the detectors': no lookups either (back-test mode turns them off).
-    assert!(managed_policies(&resource(&template, "BacktestDetectorRole")).is_empty());
+    // Nothing of the detectors' but the user's rules and allowlist: no lookups either
+    // (back-test mode turns them off).
+    assert_eq!(
+        managed_policies(&resource(&template, "BacktestDetectorRole")),
+        ["DetectorUserFilesPolicy"]
+    );
     let role = resource(&template, "BacktestDetectorRole").join("\n");
     let state = role
         .split("- Sid: BacktestState")
@@ -1766,4 +1775,212 @@ fn the_backtest_function_never_alerts_and_keeps_to_its_own_state() {
     // Not a publisher: the alert topic's policy does not list it.
     let topic = resource(&template, "AlertTopicPolicy").join("\n");
     assert!(!topic.contains("BacktestDetectorRole"), "{topic}");
+}
+
+// ---------------------------------------------------------------- user rules and allowlist
+
+/// The S3 grants of `DetectorUserFilesPolicy`, as [`grants_of`] lists them.
+fn user_files_grants() -> Vec<(String, BTreeSet<String>, Vec<String>)> {
+    vec![
+        (
+            "ReadUserRules".to_owned(),
+            set(&["s3:GetObject"]),
+            vec!["!Sub arn:${AWS::Partition}:s3:::${UserRulesBucket}/${UserRulesPrefix}*".to_owned()],
+        ),
+        (
+            "ListUserRules".to_owned(),
+            set(&["s3:ListBucket"]),
+            vec!["!Sub arn:${AWS::Partition}:s3:::${UserRulesBucket}".to_owned()],
+        ),
+        // The object's ARN, from the URL (on the lines under `!Sub`).
+        (
+            "ReadAllowlist".to_owned(),
+            set(&["s3:GetObject"]),
+            vec!["!Sub".to_owned()],
+        ),
+    ]
+}
+
+#[test]
+fn every_detector_reads_the_users_rules_and_allowlist_and_only_them() {
+    let template = read("infra/template.yaml");
+    for parameter in [
+        "UserRulesBucket",
+        "UserRulesPrefix",
+        "UserRulesLayerArn",
+        "AllowlistLocation",
+        "UserRulesEventPattern",
+    ] {
+        assert_eq!(default(&template, parameter), "", "{parameter}: off by default");
+    }
+    // The same locations in every detector's environment, and the same layer.
+    for function in ["DetectorFunction", "TrailDetectorFunction", "BacktestDetectorFunction"] {
+        let env = environment(&template, function);
+        assert_eq!(
+            env.get("AIDR_RULES").map(String::as_str),
+            Some(
+                "!If [UserRulesInS3, !Sub \"s3://${UserRulesBucket}/${UserRulesPrefix}\", !If [UserRulesInLayer, /opt/rules, \"\"]]"
+            ),
+            "{function}"
+        );
+        assert_eq!(
+            env.get("AIDR_ALLOWLIST").map(String::as_str),
+            Some("!Ref AllowlistLocation"),
+            "{function}"
+        );
+        assert_eq!(
+            property(&template, function, "Layers").as_deref(),
+            Some("!If [UserRulesInLayer, [!Ref UserRulesLayerArn], !Ref AWS::NoValue]"),
+            "{function}"
+        );
+    }
+    let conditions = conditions(&template);
+    for (name, definition) in [
+        ("UserRulesInS3", "!Not [!Equals [!Ref UserRulesBucket, \"\"]]"),
+        ("UserRulesInLayer", "!Not [!Equals [!Ref UserRulesLayerArn, \"\"]]"),
+        (
+            "AllowlistInS3",
+            "!Equals [!Select [0, !Split [\"://\", !Ref AllowlistLocation]], s3]",
+        ),
+        (
+            "UserFilesInS3",
+            "!Or [!Condition UserRulesInS3, !Condition AllowlistInS3]",
+        ),
+    ] {
+        assert_eq!(conditions.get(name).map(String::as_str), Some(definition), "{name}");
+    }
+    // The policy: the rules' folder listed and read, the allowlist object read, each only when
+    // given; attached to every detector's role.
+    assert_eq!(
+        resource_condition(&template, "DetectorUserFilesPolicy").as_deref(),
+        Some("UserFilesInS3")
+    );
+    let policy = resource(&template, "DetectorUserFilesPolicy");
+    let statements = statements(&policy);
+    assert_eq!(grants_of(&statements, "s3:"), user_files_grants());
+    assert!(statements.iter().all(|s| !s.deny));
+    let when: Vec<Option<&str>> = statements.iter().map(|s| s.condition.as_deref()).collect();
+    assert_eq!(
+        when,
+        [Some("UserRulesInS3"), Some("UserRulesInS3"), Some("AllowlistInS3")]
+    );
+    let text = policy.join("\n");
+    assert!(
+        text.contains("StringLike:\n                  s3:prefix: !Sub ${UserRulesPrefix}*"),
+        "the rules' folder only:\n{text}"
+    );
+    assert!(
+        text.contains(
+            "- arn:${AWS::Partition}:s3:::${Object}\n                - Object: !Select [1, !Split [\"s3://\", !Ref AllowlistLocation]]"
+        ),
+        "the allowlist object only:\n{text}"
+    );
+    for role in ["DetectorRole", "TrailDetectorRole", "BacktestDetectorRole"] {
+        let lines = resource(&template, role).join("\n");
+        assert!(
+            lines.contains("- !If [UserFilesInS3, !Ref DetectorUserFilesPolicy, !Ref AWS::NoValue]"),
+            "{role}"
+        );
+    }
+    // A bucket needs its folder; one place for the rules.
+    for (rule, assertion) in [
+        ("UserRulesInTheirFolder", "!Not [!Equals [!Ref UserRulesPrefix, \"\"]]"),
+        ("UserRulesFromOnePlace", "!Equals [!Ref UserRulesBucket, \"\"]"),
+    ] {
+        let text = resource(&template, rule).join("\n");
+        assert!(text.contains(&format!("- Assert: {assertion}")), "{text}");
+    }
+}
+
+#[test]
+fn the_user_rules_pattern_sends_its_events_to_the_detector_from_every_bus() {
+    let template = read("infra/template.yaml");
+    let member = read("infra/member.yaml");
+    assert_eq!(default(&member, "UserRulesEventPattern"), "");
+    // (file, text, rule, condition, bus, target)
+    for (file, text, rule, condition, bus, target) in [
+        (
+            "infra/template.yaml",
+            &template,
+            "UserRulesEventsRule",
+            "UserRulesEventsOn",
+            None,
+            "Arn: !GetAtt DetectorFunction.Arn",
+        ),
+        (
+            "infra/template.yaml",
+            &template,
+            "OrgUserRulesEventsRule",
+            "OrgUserRulesEventsOn",
+            Some("!Ref OrgEventBus"),
+            "Arn: !GetAtt DetectorFunction.Arn",
+        ),
+        (
+            "infra/member.yaml",
+            &member,
+            "ForwardUserRulesEventsRule",
+            "ForwardUserRulesEventsOn",
+            None,
+            "Arn: !Ref CentralEventBusArn",
+        ),
+    ] {
+        assert_eq!(
+            resource_condition(text, rule).as_deref(),
+            Some(condition),
+            "{file}: {rule}"
+        );
+        let lines = resource(text, rule).join("\n");
+        for expected in [
+            "EventPattern: !Ref UserRulesEventPattern",
+            "State: ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS",
+            target,
+        ] {
+            assert!(lines.contains(expected), "{file}: {rule} lacks {expected:?}");
+        }
+        match bus {
+            Some(bus) => assert!(lines.contains(&format!("EventBusName: {bus}")), "{file}: {rule}"),
+            None => assert!(!lines.contains("EventBusName:"), "{file}: {rule} is on the default bus"),
+        }
+    }
+    let conditions = conditions(&template);
+    assert_eq!(
+        conditions.get("UserRulesEventsOn").map(String::as_str),
+        Some("!Not [!Equals [!Ref UserRulesEventPattern, \"\"]]")
+    );
+    assert_eq!(
+        conditions.get("OrgUserRulesEventsOn").map(String::as_str),
+        Some("!And [!Condition OrgOn, !Condition UserRulesEventsOn]")
+    );
+    assert!(
+        member.contains(
+            "\n  ForwardUserRulesEventsOn: !And [!Condition ForwardingOn, !Not [!Equals [!Ref UserRulesEventPattern, \"\"]]]\n"
+        ),
+        "the member stack forwards them only to a central bus"
+    );
+    assert!(
+        resource(&member, "ForwardUserRulesEventsRule")
+            .join("\n")
+            .contains("RoleArn: !GetAtt EventForwardingRole.Arn")
+    );
+    // The rules may invoke the detector and dead-letter to the events DLQ.
+    for (rule, condition) in [
+        ("UserRulesEventsRule", "UserRulesEventsOn"),
+        ("OrgUserRulesEventsRule", "OrgUserRulesEventsOn"),
+    ] {
+        let permission = format!("{rule}Permission");
+        assert_eq!(resource_condition(&template, &permission).as_deref(), Some(condition));
+        let text = resource(&template, &permission).join("\n");
+        assert!(
+            text.contains(&format!("SourceArn: !GetAtt {rule}.Arn"))
+                && text.contains("FunctionName: !GetAtt DetectorFunction.Arn"),
+            "{text}"
+        );
+        let dlq = resource(&template, "EventsDeadLetterQueuePolicy").join("\n");
+        assert!(
+            dlq.contains(&format!("- !If [{condition}, !GetAtt {rule}.Arn, !Ref AWS::NoValue]")),
+            "{dlq}"
+        );
+        let target = resource(&template, rule).join("\n");
+        assert!(target.contains("Arn: !GetAtt EventsDeadLetterQueue.Arn"), "{rule}");
+    }
 }

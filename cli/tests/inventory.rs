@@ -3,6 +3,9 @@
 //! against their committed expected output, the CycloneDX BOM through the official validator,
 //! and bad input.
 
+mod common;
+
+use common::{aidr, root, scratch, stderr};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -11,32 +14,9 @@ use serde_json::Value;
 
 const FIXTURE: &str = "samples/inventory/two-accounts.json";
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn aidr(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_aidr"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .unwrap()
-}
-
 fn stdout(out: &Output) -> String {
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8(out.stdout.clone()).unwrap()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("aidr-inventory-test-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 fn ndjson(text: &str) -> Vec<Value> {

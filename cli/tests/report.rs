@@ -4,33 +4,17 @@
 //! rendered. Run twice: normally, and with every host name unresolvable, which must change
 //! nothing.
 
+mod common;
+
+use common::{aidr, root, scratch};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
 const HOSTILE: &str = "</script><img src=x onerror=alert(1)><!--";
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("aidr-report-test-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn aidr(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_aidr"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .unwrap()
-}
 
 /// Chromium (`AIDR_CHROMIUM`, else Debian's `/usr/bin/chromium`), or `None` with a note when it
 /// is missing; under CI or the test command (`CI`, `AIDR_TEST_EMULATOR`) that fails the test.

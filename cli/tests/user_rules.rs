@@ -2,37 +2,16 @@
 //! line, exit codes), `rules test`, `rules import-sigma`, `scan --rules` / `--sigma`, `patterns
 //! --rules`, the catalog with user rules, and the README's "Write your own rule" example.
 
+mod common;
+
+use common::{aidr, root, scratch, stderr};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn aidr(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_aidr"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .unwrap()
-}
-
 fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-/// A fresh folder for one test.
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("aidr-user-rules-test-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 fn write(dir: &Path, name: &str, text: &str) -> String {
@@ -182,7 +161,7 @@ fn lint_reports_every_error_of_every_file_with_its_line() {
         "h_bad_path.yaml",
         &good
             .replace("acme.service_user_created", "acme.path")
-            .replace("field: requestParameters.userName", "field: userIdentity.nosuch"),
+            .replace("field: requestParameters.userName", "field: status.code"),
     );
     let out = aidr(&["rules", "lint", dir.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1), "{}{}", stdout(&out), stderr(&out));
@@ -324,7 +303,13 @@ fn lint_warnings_pass_unless_denied() {
     let (w, hint) = warning(&format!("{}:7:13: warning: rule acme.foreign: ", files[2]));
     assert!(w.contains("not an AWS service"), "{w}");
     assert!(hint.contains("iam.amazonaws.com"), "{hint}");
-    assert!(text.ends_with("3 files linted: 0 errors, 4 warnings\n"), "{text}");
+    // Its samples are of iam.amazonaws.com, which it does not consume.
+    let (w, _) = warning(&format!("{}:14:3: warning: rule acme.foreign: ", files[2]));
+    assert!(
+        w.contains("samples.match[0] is a record of iam.amazonaws.com CreateUser"),
+        "{w}"
+    );
+    assert!(text.ends_with("3 files linted: 0 errors, 6 warnings\n"), "{text}");
 
     let denied = aidr(&["rules", "lint", "--deny-warnings", dir.to_str().unwrap()]);
     assert_eq!(denied.status.code(), Some(1));
@@ -386,6 +371,22 @@ fn rules_test_reports_failures_like_a_test_runner() {
     );
     assert_eq!(report["results"][0]["sample"], "match[0]");
     assert_eq!(report["results"][0]["reason"], "expected a finding, got none");
+
+    // A match sample the rule never sees says why.
+    let unseen = rule().replace("acme.service_user_created", "acme.unseen").replace(
+        &create_user("svc-deploy"),
+        &create_user("svc-deploy").replace("\"CreateUser\"", "\"DeleteUser\""),
+    );
+    let unseen = write(&dir, "unseen.yaml", &unseen);
+    let out = aidr(&["rules", "test", &unseen]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains(
+            "test acme.unseen sample match[0] ... FAILED\n    expected a finding, got none: iam.amazonaws.com DeleteUser is not among the rule's events (iam.amazonaws.com CreateUser): the rule never sees it\n"
+        ),
+        "{}",
+        stdout(&out)
+    );
 
     // Only rules without samples: nothing fails.
     let out = aidr(&["rules", "test", &bare]);
@@ -508,11 +509,27 @@ fn import_sigma_writes_rules_that_lint_clean_and_reports_refusals() {
     ]);
     assert_eq!(forced.status.code(), Some(0), "{}", stderr(&forced));
 
-    // To stdout: the YAML of the rule.
-    let out = aidr(&["rules", "import-sigma", &write(&dir, "one.yml", SIGMA)]);
-    assert_eq!(out.status.code(), Some(0));
+    // To stdout: YAML documents separated by `---`, a file that loads as it is.
+    let two = dir.join("two");
+    std::fs::create_dir_all(&two).unwrap();
+    write(&two, "a.yml", SIGMA);
+    write(
+        &two,
+        "b.yml",
+        &SIGMA
+            .replace("Service User Created", "Other User Created")
+            .replace("5f0b", "6f0b"),
+    );
+    let out = aidr(&["rules", "import-sigma", two.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert_eq!(text.lines().filter(|l| *l == "---").count(), 1, "{text}");
+    assert!(text.lines().any(|l| l == format!("id: {id}")), "{text}");
+    let all = write(&dir, "all.yaml", &text);
+    let out = aidr(&["rules", "lint", &all]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
     assert!(
-        stdout(&out).lines().any(|l| l == format!("id: {id}")),
+        stdout(&out).ends_with("1 file linted: 0 errors, 2 warnings\n"),
         "{}",
         stdout(&out)
     );
@@ -550,6 +567,57 @@ fn scan_with_sigma_converts_on_the_fly() {
         "{err}"
     );
     assert!(err.contains("windows.yml: no rule converted from Sigma"), "{err}");
+
+    // A later Sigma rule with the same title (so the same id) is refused, as import-sigma does.
+    let first = sigma.join("user.yml").display().to_string();
+    let later = write(&sigma, "z_same_title.yml", &SIGMA.replace("5f0b", "6f0b"));
+    let out = aidr(&[
+        "scan",
+        "--format",
+        "ndjson",
+        "--sigma",
+        sigma.to_str().unwrap(),
+        &records,
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!(
+            "aidr: warning: {later}: rule \"Service User Created\": cannot convert id: sigma.service_user_created is also the id of a rule of {first}"
+        )),
+        "{err}"
+    );
+    let import = aidr(&["rules", "import-sigma", sigma.to_str().unwrap()]);
+    assert!(
+        stderr(&import).contains(&format!("{later}: rule \"Service User Created\": cannot convert id:")),
+        "{}",
+        stderr(&import)
+    );
+}
+
+#[test]
+fn a_folder_without_rule_files_is_an_error_everywhere() {
+    let empty = scratch("no-rule-files");
+    write(&empty, "notes.txt", "not a rule");
+    let dir = empty.to_str().unwrap();
+    let commands: [&[&str]; 6] = [
+        &["rules", "test", dir],
+        &["rules", "lint", dir],
+        &["scan", "--rules", dir, "events/"],
+        &["scan", "--sigma", dir, "events/"],
+        &["patterns", "--rules", dir],
+        &["rules", "--sigma", dir],
+    ];
+    for args in commands {
+        let out = aidr(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            stderr(&out).contains(&format!("no rule files under {dir}")),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+        assert!(out.stdout.is_empty() || args[1] == "lint", "{args:?}: {}", stdout(&out));
+    }
 }
 
 #[test]
@@ -619,7 +687,11 @@ fn patterns_and_the_catalog_include_user_rules() {
         serde_json::json!(["acme-ml.amazonaws.com", "iam.amazonaws.com"])
     );
     assert_eq!(only["source"], serde_json::json!(["aws.acme-ml", "aws.iam"]));
-    assert_eq!(only["detail-type"], serde_json::json!(["AWS API Call via CloudTrail"]));
+    assert_eq!(
+        only["detail-type"],
+        serde_json::json!(aidr_engine::input::CLOUDTRAIL_DETAIL_TYPES),
+        "console sign-ins and service events are routed too"
+    );
     let out = aidr(&["patterns", "--only-user-rules"]);
     assert_eq!(out.status.code(), Some(2), "no user rules: {}", stdout(&out));
 
@@ -651,5 +723,86 @@ fn patterns_and_the_catalog_include_user_rules() {
     assert_eq!(
         aidr(&["rules", "--format", "json", "lint", &file]).status.code(),
         Some(2)
+    );
+}
+
+/// The first fenced block of `language` in `text`.
+fn fenced<'t>(text: &'t str, language: &str) -> &'t str {
+    let open = format!("```{language}\n");
+    let (_, rest) = text.split_once(&open).unwrap_or_else(|| panic!("no {language} block"));
+    rest.split_once("```").unwrap().0
+}
+
+#[test]
+fn the_readme_example_rule_tests_and_finds() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let (_, section) = readme
+        .split_once("\n## Write your own rule\n")
+        .expect("README has a \"Write your own rule\" section");
+    let section = section.split("\n## ").next().unwrap();
+    let dir = scratch("readme");
+    let rules = dir.join("rules");
+    std::fs::create_dir_all(&rules).unwrap();
+    let rule = write(&rules, "endpoint.yaml", fenced(section, "yaml"));
+    let trail = write(&dir, "trail.json", fenced(section, "json"));
+
+    let out = aidr(&["rules", "lint", "--deny-warnings", &rule]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    let out = aidr(&["rules", "test", rules.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(
+        stdout(&out).ends_with("test result: ok. 2 passed; 0 failed\n"),
+        "{}",
+        stdout(&out)
+    );
+
+    let out = aidr(&["scan", "--format", "ndjson", "--rules", rules.to_str().unwrap(), &trail]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let findings = ndjson(&out);
+    let ours: Vec<&Value> = findings
+        .iter()
+        .filter(|f| f["rule_id"] == "acme.sagemaker_endpoint_outside_ml_platform")
+        .collect();
+    assert_eq!(ours.len(), 1, "{findings:?}");
+    assert_eq!(ours[0]["severity"], "high");
+    let summary = ours[0]["summary"].as_str().unwrap();
+    assert_eq!(
+        summary,
+        "arn:aws:sts::111122223333:assumed-role/DataScientist/alice created endpoint fraud-llm outside the ML platform in account 111122223333 (us-east-1)"
+    );
+    // The summary the README quotes is the one the scan writes.
+    assert!(
+        section
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .contains(summary),
+        "README quotes {summary:?}"
+    );
+}
+
+#[test]
+fn the_sigma_samples_convert_to_rules_that_lint_without_errors() {
+    let out_dir = scratch("sigma-samples").join("rules");
+    let out = aidr(&[
+        "rules",
+        "import-sigma",
+        "samples/sigma",
+        "--out",
+        out_dir.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let written = std::fs::read_dir(&out_dir).unwrap().count();
+    assert!(
+        stderr(&out).contains(&format!("aidr: converted {written} of ")),
+        "{}",
+        stderr(&out)
+    );
+    let out = aidr(&["rules", "lint", out_dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains(&format!("{written} files linted: 0 errors")),
+        "{}",
+        stdout(&out)
     );
 }

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use aidr_engine::sigma::{self, Refusal};
-use aidr_engine::user_rules::RuleDoc;
+use aidr_engine::user_rules::{RuleDoc, SourceFile};
 
 #[derive(clap::Args)]
 pub struct ImportArgs {
@@ -29,9 +29,47 @@ pub struct ImportArgs {
 }
 
 /// A converted rule and the Sigma file it came from.
-struct Converted {
-    origin: String,
-    doc: RuleDoc,
+pub struct Converted {
+    pub origin: String,
+    pub doc: RuleDoc,
+}
+
+/// The Sigma rules of `files` converted, in order, and why the others were not: each refusal
+/// as [`describe`] says it, and a rule whose id a rule converted before it has already taken
+/// (two Sigma rules with the same title), which is refused rather than stopping everything.
+pub struct Conversion {
+    pub converted: Vec<Converted>,
+    pub refusals: Vec<String>,
+}
+
+/// Converts every Sigma rule of `files` (see [`Conversion`]).
+pub fn convert_files(files: &[SourceFile]) -> Conversion {
+    let mut conversion = Conversion {
+        converted: Vec::new(),
+        refusals: Vec::new(),
+    };
+    let mut ids: HashMap<String, String> = HashMap::new();
+    for file in files {
+        for result in sigma::convert(&file.text, &file.origin) {
+            match result {
+                Ok(doc) => match ids.get(&doc.id) {
+                    Some(first) => conversion.refusals.push(format!(
+                        "{}: rule \"{}\": cannot convert id: {} is also the id of a rule of {first}",
+                        file.origin, doc.title, doc.id
+                    )),
+                    None => {
+                        ids.insert(doc.id.clone(), file.origin.clone());
+                        conversion.converted.push(Converted {
+                            origin: file.origin.clone(),
+                            doc,
+                        });
+                    }
+                },
+                Err(refusal) => conversion.refusals.push(describe(&refusal)),
+            }
+        }
+    }
+    conversion
 }
 
 /// Runs `aidr rules import-sigma`.
@@ -40,44 +78,17 @@ struct Converted {
 /// When stdout cannot be written.
 pub fn main(args: ImportArgs) -> std::io::Result<ExitCode> {
     let files = match super::sources::read(&args.path) {
-        Ok(files) if files.is_empty() => {
-            eprintln!("aidr: {}: no Sigma file (*.yml, *.yaml) in it", args.path.display());
-            return Ok(ExitCode::from(2));
-        }
         Ok(files) => files,
         Err(e) => {
             eprintln!("aidr: {e}");
             return Ok(ExitCode::from(2));
         }
     };
-    let (mut converted, mut refused) = (Vec::<Converted>::new(), 0usize);
-    let mut ids: HashMap<String, String> = HashMap::new();
-    for file in &files {
-        for result in sigma::convert(&file.text, &file.origin) {
-            match result {
-                Ok(doc) => match ids.get(&doc.id) {
-                    Some(first) => {
-                        eprintln!(
-                            "{}: rule \"{}\": cannot convert id: {} is also the id of a rule of {first}",
-                            file.origin, doc.title, doc.id
-                        );
-                        refused += 1;
-                    }
-                    None => {
-                        ids.insert(doc.id.clone(), file.origin.clone());
-                        converted.push(Converted {
-                            origin: file.origin.clone(),
-                            doc,
-                        });
-                    }
-                },
-                Err(refusal) => {
-                    eprintln!("{}", describe(&refusal));
-                    refused += 1;
-                }
-            }
-        }
+    let Conversion { converted, refusals } = convert_files(&files);
+    for refusal in &refusals {
+        eprintln!("{refusal}");
     }
+    let refused = refusals.len();
     let written = match &args.out {
         Some(dir) => write_files(dir, &converted, args.force),
         None => {

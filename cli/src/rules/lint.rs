@@ -41,10 +41,6 @@ pub fn main(args: LintArgs) -> std::io::Result<ExitCode> {
     let mut files = Vec::new();
     for path in &args.paths {
         match super::sources::read(path) {
-            Ok(read) if read.is_empty() => {
-                eprintln!("aidr: {}: no rule file (*.yaml, *.yml) in it", path.display());
-                unreadable = true;
-            }
             Ok(read) => files.extend(read),
             Err(e) => {
                 eprintln!("aidr: {e}");

@@ -10,6 +10,8 @@ use aidr_engine::Registry;
 use aidr_engine::detection::EventKey;
 use aidr_engine::user_rules::{self, SourceFile, UserRule};
 
+use super::import_sigma::Converted;
+
 /// The user rules of a command.
 #[derive(clap::Args, Default)]
 pub struct UserRuleArgs {
@@ -96,34 +98,36 @@ impl UserRuleArgs {
             let loaded = user_rules::load(std::slice::from_ref(&file)).map_err(|e| fail(e.to_string()))?;
             add(&file.origin, loaded).map_err(fail)?;
         }
-        for file in read_all(&self.sigma).map_err(fail)? {
-            add(&file.origin, sigma_rules(&file).map_err(fail)?).map_err(fail)?;
+        let sigma_files = read_all(&self.sigma).map_err(fail)?;
+        let converted = super::import_sigma::convert_files(&sigma_files);
+        for refusal in &converted.refusals {
+            eprintln!("aidr: warning: {refusal}");
+        }
+        for file in &sigma_files {
+            let rules = sigma_rules(&file.origin, &converted.converted).map_err(fail)?;
+            add(&file.origin, rules).map_err(fail)?;
         }
         let registry = Registry::with_user_rules(rules).map_err(|e| fail(format!("user rules: {e}")))?;
         Ok(Loaded { registry, user })
     }
 }
 
-/// The rules converted from one Sigma file; each refusal printed as a warning, and a file
-/// that converts to nothing too.
+/// The rules converted from the Sigma file `origin`, compiled; a file that converts to
+/// nothing is warned of.
 ///
 /// # Errors
-/// A message naming the file and the rule when a converted rule does not compile.
-fn sigma_rules(file: &SourceFile) -> Result<Vec<UserRule>, String> {
-    let mut rules = Vec::new();
-    for converted in aidr_engine::sigma::convert(&file.text, &file.origin) {
-        match converted {
-            Ok(doc) => {
-                let id = doc.id.clone();
-                let rule = user_rules::compile(&doc)
-                    .map_err(|e| format!("{}: rule {id} (converted from Sigma): {e}", file.origin))?;
-                rules.push(rule);
-            }
-            Err(refusal) => eprintln!("aidr: warning: {}", super::import_sigma::describe(&refusal)),
-        }
-    }
+/// A message naming the file and the rule when a converted rule does not compile (the
+/// converter checks that each does).
+fn sigma_rules(origin: &str, converted: &[Converted]) -> Result<Vec<UserRule>, String> {
+    let rules = converted
+        .iter()
+        .filter(|c| c.origin == origin)
+        .map(|c| {
+            user_rules::compile(&c.doc).map_err(|e| format!("{origin}: rule {} (converted from Sigma): {e}", c.doc.id))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     if rules.is_empty() {
-        eprintln!("aidr: warning: {}: no rule converted from Sigma", file.origin);
+        eprintln!("aidr: warning: {origin}: no rule converted from Sigma");
     }
     Ok(rules)
 }
@@ -131,7 +135,7 @@ fn sigma_rules(file: &SourceFile) -> Result<Vec<UserRule>, String> {
 /// The rule files of `paths`: a file as it is, a folder's YAML files.
 ///
 /// # Errors
-/// A message naming the path that cannot be read.
+/// The first error of [`read`].
 pub fn read_all(paths: &[PathBuf]) -> Result<Vec<SourceFile>, String> {
     let mut files = Vec::new();
     for path in paths {
@@ -140,18 +144,15 @@ pub fn read_all(paths: &[PathBuf]) -> Result<Vec<SourceFile>, String> {
     Ok(files)
 }
 
-/// The rule files of one path: a file as it is, a folder's YAML files.
+/// The rule files of one path: a file as it is, a folder's YAML files (recursively).
 ///
 /// # Errors
-/// A message naming the path that cannot be read.
+/// A message naming the path that cannot be read, or the folder that holds no `*.yaml` or
+/// `*.yml` file (rules given that are not there would be a silent gap in the catalog).
 pub fn read(path: &Path) -> Result<Vec<SourceFile>, String> {
-    let named = |e: std::io::Error| format!("{}: {e}", path.display());
-    if path.is_dir() {
-        return user_rules::read_dir(path).map_err(named);
+    match user_rules::read_dir(path) {
+        Err(e) => Err(format!("{}: {e}", path.display())),
+        Ok(files) if files.is_empty() => Err(format!("no rule files under {} (*.yaml, *.yml)", path.display())),
+        Ok(files) => Ok(files),
     }
-    let text = std::fs::read_to_string(path).map_err(named)?;
-    Ok(vec![SourceFile {
-        origin: path.display().to_string(),
-        text,
-    }])
 }

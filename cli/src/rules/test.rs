@@ -40,12 +40,16 @@ impl Result<'_> {
         format!("{list}[{}]", self.outcome.index)
     }
 
-    /// Why it failed: the record could not be read, or the rule did the opposite.
+    /// Why it failed: the record could not be read, or the rule did the opposite (with why the
+    /// rule never saw a `match` sample, when that is the reason).
     fn reason(&self) -> String {
         let o = &self.outcome;
         match (&o.error, o.expected, &o.summary) {
             (Some(e), _, _) => format!("the sample is not a record: {e}"),
-            (None, true, _) => "expected a finding, got none".to_owned(),
+            (None, true, _) => match &o.why_not {
+                Some(why) => format!("expected a finding, got none: {why}"),
+                None => "expected a finding, got none".to_owned(),
+            },
             (None, false, Some(summary)) => format!("expected no finding, got {summary:?}"),
             (None, false, None) => "expected no finding, got one".to_owned(),
         }
@@ -120,7 +124,12 @@ pub fn main(args: TestArgs) -> std::io::Result<ExitCode> {
 /// The report for people: a line per sample (the reason under a failure), the rules without
 /// samples, the summary line.
 fn text(results: &[Result], without: &[&str], rules: usize) -> String {
-    let mut out = format!("running {} samples of {rules} rules\n", results.len());
+    let plural = |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
+    let mut out = format!(
+        "running {} of {}\n",
+        plural(results.len(), "sample"),
+        plural(rules, "rule")
+    );
     for r in results {
         let verdict = if r.outcome.passed() { "ok" } else { "FAILED" };
         out += &format!("test {} sample {} ... {verdict}\n", r.rule, r.sample());

@@ -1,12 +1,17 @@
 //! The detector's settings, read from environment variables and validated at cold start; an
-//! error names the variable and what is wrong with it.
+//! error names the variable and what is wrong with it. [`UserFiles`] says where the user rules
+//! and the allowlist are read from, before the catalog exists; [`DetectorConfig`] the rest,
+//! checked against the catalog with the user rules in it.
 
 pub use aidr_aws::config::ConfigError;
+use std::fmt;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use aidr_aws::config::{account_ids, check_role_name, list};
 use aidr_aws::sqs::check_queue_url;
 use aidr_engine::alerting::{AlertPolicy, UPDATE_INTERVAL_SECS};
+use aidr_engine::aws_ids::S3Url;
 use aidr_engine::stateful::StatefulSettings;
 use aidr_engine::{Organization, Registry, Severity};
 
@@ -56,6 +61,110 @@ impl LookupSettings {
     /// timeouts).
     pub fn budget(&self) -> Duration {
         self.timeout * 2
+    }
+}
+
+/// Where a user file or files are read from at cold start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    /// A file or a folder in the function's file system, as an absolute path: in the
+    /// deployment package (`/var/task/rules`) or a layer (`/opt/rules`).
+    Local(PathBuf),
+    /// An object (`s3://bucket/key`), or every rule file under a prefix (`s3://bucket/prefix/`,
+    /// the key empty or ending in `/`).
+    S3(S3Url),
+}
+
+impl Location {
+    /// An `s3://` URL or an absolute path, read from `var`; `object` when it must name one
+    /// object (not a prefix).
+    fn parse(var: &'static str, value: &str, object: bool) -> Result<Location, ConfigError> {
+        let invalid = |why: String| ConfigError::Invalid { var, why };
+        if value.starts_with("s3://") {
+            let url = S3Url::parse(value).map_err(invalid)?;
+            let prefix = url.key.is_empty() || url.key.ends_with('/');
+            if object && prefix {
+                return Err(invalid(format!("{value:?} names no object (s3://BUCKET/KEY)")));
+            }
+            if !object && !prefix && !is_rule_file(&url.key) {
+                return Err(invalid(format!(
+                    "{value:?} is neither a prefix ending in / nor a .yaml or .yml object"
+                )));
+            }
+            return Ok(Location::S3(url));
+        }
+        let path = PathBuf::from(value);
+        if value.contains("://") || !path.is_absolute() {
+            let what = if object {
+                "an absolute path (/opt/aidr/allowlist.yaml)"
+            } else {
+                "an absolute path (/opt/rules)"
+            };
+            return Err(invalid(format!("{value:?} is neither an s3:// URL nor {what}")));
+        }
+        Ok(Location::Local(path))
+    }
+
+    /// Whether this names every rule file under an S3 prefix rather than one object.
+    pub fn is_s3_prefix(&self) -> bool {
+        matches!(self, Location::S3(url) if url.key.is_empty() || url.key.ends_with('/'))
+    }
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Location::Local(path) => write!(f, "{}", path.display()),
+            Location::S3(url) => write!(f, "{url}"),
+        }
+    }
+}
+
+/// The suffixes of rule files, in a folder or under a prefix (any case).
+pub const RULE_FILE_SUFFIXES: &[&str] = &[".yaml", ".yml"];
+
+/// Whether `name` is a rule file's name by its suffix.
+pub fn is_rule_file(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    RULE_FILE_SUFFIXES.iter().any(|s| lower.ends_with(s))
+}
+
+/// The user's files read at cold start, before the catalog is built.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UserFiles {
+    /// `AIDR_RULES`: a rule file or a folder of them (every `.yaml` and `.yml` file), or an
+    /// S3 prefix (every such object under it, at any depth) or object; `None` when unset.
+    pub rules: Option<Location>,
+    /// `AIDR_ALLOWLIST`: the allowlist file, local or in S3; `None` when unset.
+    pub allowlist: Option<Location>,
+}
+
+impl UserFiles {
+    /// Reads the locations through `get` (the process environment in the Lambda).
+    ///
+    /// # Errors
+    /// [`ConfigError::Invalid`] naming the variable whose value is neither an `s3://` URL of
+    /// the right shape nor an absolute path.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<UserFiles, ConfigError> {
+        let location = |var: &'static str, object: bool| {
+            get(var)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+                .map(|v| Location::parse(var, &v, object))
+                .transpose()
+        };
+        Ok(UserFiles {
+            rules: location("AIDR_RULES", false)?,
+            allowlist: location("AIDR_ALLOWLIST", true)?,
+        })
+    }
+
+    /// Reads the locations from the process environment.
+    ///
+    /// # Errors
+    /// See [`UserFiles::from_lookup`].
+    pub fn from_env() -> Result<UserFiles, ConfigError> {
+        UserFiles::from_lookup(|var| std::env::var(var).ok())
     }
 }
 
@@ -234,6 +343,8 @@ impl DetectorConfig {
                 suppress_rules,
                 suppress_principals: list(get("AIDR_SUPPRESS_PRINCIPALS")),
                 suppress_accounts: account_ids("AIDR_SUPPRESS_ACCOUNTS", get("AIDR_SUPPRESS_ACCOUNTS"))?,
+                // `AIDR_ALLOWLIST`: loaded with the user rules (`crate::catalog`), set by main.
+                allowlist: Default::default(),
                 update_interval_secs,
             },
             organization: Organization {
@@ -366,6 +477,111 @@ mod tests {
         let mut odd = BASE.to_vec();
         odd.push(("AIDR_MODE", "replay"));
         assert!(config(&odd).unwrap_err().to_string().contains("AIDR_MODE"));
+    }
+
+    fn user_files(vars: &[(&str, &str)]) -> Result<UserFiles, ConfigError> {
+        UserFiles::from_lookup(|k: &str| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| (*v).to_owned()))
+    }
+
+    #[test]
+    fn user_rules_and_the_allowlist_are_local_paths_or_s3_urls() {
+        assert_eq!(user_files(&[]).unwrap(), UserFiles::default());
+        assert_eq!(
+            user_files(&[("AIDR_RULES", " "), ("AIDR_ALLOWLIST", "")]).unwrap(),
+            UserFiles::default()
+        );
+        let s3 = |bucket: &str, key: &str| {
+            Location::S3(S3Url {
+                bucket: bucket.into(),
+                key: key.into(),
+            })
+        };
+        for (value, expected, prefix) in [
+            ("/var/task/rules", Location::Local("/var/task/rules".into()), false),
+            (
+                "/opt/rules/endpoints.yaml",
+                Location::Local("/opt/rules/endpoints.yaml".into()),
+                false,
+            ),
+            ("s3://aidr-config/rules/", s3("aidr-config", "rules/"), true),
+            ("s3://aidr-config", s3("aidr-config", ""), true),
+            (
+                "s3://aidr-config/rules/team/endpoints.YML",
+                s3("aidr-config", "rules/team/endpoints.YML"),
+                false,
+            ),
+        ] {
+            let files = user_files(&[("AIDR_RULES", value)]).unwrap();
+            let rules = files.rules.unwrap();
+            assert_eq!((rules.is_s3_prefix(), &rules), (prefix, &expected), "{value}");
+            assert_eq!(
+                rules.to_string(),
+                if value == "s3://aidr-config" {
+                    "s3://aidr-config/"
+                } else {
+                    value
+                }
+            );
+        }
+        let files = user_files(&[("AIDR_ALLOWLIST", "s3://aidr-config/allowlist.yaml")]).unwrap();
+        assert_eq!(files.allowlist, Some(s3("aidr-config", "allowlist.yaml")));
+        let files = user_files(&[("AIDR_ALLOWLIST", "/opt/aidr/allow.yml")]).unwrap();
+        assert_eq!(files.allowlist, Some(Location::Local("/opt/aidr/allow.yml".into())));
+    }
+
+    #[test]
+    fn bad_user_file_locations_name_the_variable_and_the_value() {
+        for (var, value, why) in [
+            ("AIDR_RULES", "rules", "is neither an s3:// URL nor an absolute path"),
+            ("AIDR_RULES", "./rules/", "is neither an s3:// URL nor an absolute path"),
+            ("AIDR_RULES", "https://example.com/rules/", "is neither an s3:// URL"),
+            (
+                "AIDR_RULES",
+                "s3://aidr-config/rules",
+                "is neither a prefix ending in / nor a .yaml or .yml object",
+            ),
+            ("AIDR_RULES", "s3://a/rules/", "is not an S3 bucket name"),
+            ("AIDR_RULES", "s3:///rules/", "is not an S3 bucket name"),
+            ("AIDR_ALLOWLIST", "s3://aidr-config/allow/", "names no object"),
+            ("AIDR_ALLOWLIST", "s3://aidr-config", "names no object"),
+            (
+                "AIDR_ALLOWLIST",
+                "allowlist.yaml",
+                "is neither an s3:// URL nor an absolute path",
+            ),
+        ] {
+            let err = user_files(&[(var, value)]).unwrap_err().to_string();
+            assert!(
+                err.starts_with(&format!("environment variable {var} is invalid: ")) && err.contains(why),
+                "{var}={value}: {err}"
+            );
+            assert!(err.contains(value.trim_end_matches('/')), "{err}");
+        }
+    }
+
+    #[test]
+    fn suppressed_rules_may_be_user_rules_of_the_registry_given() {
+        let mut vars = BASE.to_vec();
+        vars.push((
+            "AIDR_SUPPRESS_RULES",
+            "acme.endpoint_created, bedrock.guardrail_deleted",
+        ));
+        let err = config(&vars).unwrap_err().to_string();
+        assert!(err.contains("\"acme.endpoint_created\" is not a rule id"), "{err}");
+        let rule = aidr_engine::user_rules::SourceFile {
+            origin: "rules/endpoints.yaml".into(),
+            text: "id: acme.endpoint_created\ntitle: Endpoint created\nseverity: medium\narea: model\n\
+                   description: An endpoint was created.\nevents:\n  - source: sagemaker.amazonaws.com\n    names: [CreateEndpoint]\n"
+                .into(),
+        };
+        let rules = aidr_engine::user_rules::load(&[rule]).unwrap();
+        let registry = Registry::with_user_rules(rules).unwrap();
+        let lookup = |k: &str| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| (*v).to_owned());
+        let c = DetectorConfig::from_lookup(lookup, &registry).unwrap();
+        assert_eq!(
+            c.policy.suppress_rules,
+            ["acme.endpoint_created", "bedrock.guardrail_deleted"]
+        );
     }
 
     #[test]

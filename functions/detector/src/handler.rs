@@ -726,7 +726,7 @@ impl<S: StateStore, P: Publisher, D: DeadLetters, L: Send + Sync, O: Send + Sync
         let Some(&first) = inputs.first() else { return };
         if let Mode::Backtest { .. } = d.mode {
             for finding in findings {
-                match d.policy.silenced(&finding) {
+                match d.policy.silenced(&finding, self.now) {
                     Some(_) => self.summary.silenced += 1,
                     None => {
                         self.found[first] += 1;

@@ -3,30 +3,37 @@
 //! through the pipeline (reading in IAM and Bedrock what an event does not show, unless
 //! lookups are off); new findings are recorded in DynamoDB and alerted on SNS (or, in
 //! back-test mode, written to S3); input that can never be processed goes to the dead-letter
-//! queue.
+//! queue. The user rules and the allowlist are loaded at cold start, with the settings.
 
 #![recursion_limit = "256"]
 
 use aidr_aws::lookup::AwsLookup;
 use aidr_aws::s3::S3Objects;
 use aidr_aws::{DynamoStore, SnsPublisher, SqsDeadLetters};
+use aidr_engine::Pipeline;
 use aidr_engine::enrich::Resolver;
 use aidr_engine::time::now_secs;
-use aidr_engine::{Pipeline, Registry};
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use serde_json::value::RawValue;
 
-use detector::config::DetectorConfig;
+use detector::catalog::Catalog;
+use detector::config::{DetectorConfig, UserFiles};
 use detector::handler::Detector;
 use detector::init_error;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
-    let registry = Registry::builtin();
-    let config = init_error::config(|| DetectorConfig::from_env(&registry))?;
+    let files = init_error::config(UserFiles::from_env)?;
     let aws = aws_config::load_from_env().await;
-    let pipeline = Pipeline::new(registry, config.organization, config.stateful);
+    let objects = S3Objects::new(&aws);
+    // The user rules join the catalog before the settings are checked against it (a rule
+    // suppressed may be one of them).
+    let loaded = Catalog::load(&files, &objects, now_secs()).await;
+    let catalog = init_error::config(|| loaded)?;
+    let mut config = init_error::config(|| DetectorConfig::from_env(&catalog.registry))?;
+    config.policy.allowlist = catalog.allowlist;
+    let pipeline = Pipeline::new(catalog.registry, config.organization, config.stateful);
     let (pipeline, lookups) = match config.lookups {
         Some(settings) => {
             let budget = settings.budget();
@@ -43,7 +50,7 @@ async fn main() -> Result<(), Error> {
         dead_letters: SqsDeadLetters::new(&aws, config.dead_letter_queue_url),
         policy: config.policy,
         lookups,
-        objects: S3Objects::new(&aws),
+        objects,
         trail_buckets: config.trail_buckets,
         mode: config.mode,
     };

@@ -2,20 +2,27 @@
 //! (`GetObject`'s body bridged to a blocking reader, never held whole in memory), back-test
 //! findings written (`PutObject`), and a trail's log files listed (`ListObjectsV2`, walking
 //! the key hierarchy with `/` as delimiter and only into prefixes that may hold log files of
-//! the days asked: see [`aidr_engine::trail::may_hold_log_files`]).
+//! the days asked: see [`aidr_engine::trail::may_hold_log_files`]); and small text objects read
+//! whole, one or every one under a prefix (the detector's user rules and allowlist).
 
 use std::io::Read;
 
 use aidr_engine::ports::{ObjectError, Objects};
 use aidr_engine::trail::{self, ObjectKind};
 use aws_sdk_s3::Client;
+use aws_sdk_s3::error::SdkError;
+use aws_sdk_s3::operation::list_objects_v2::ListObjectsV2Error;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::ObjectStorageClass;
+use aws_smithy_runtime_api::http::Response as HttpResponse;
 use aws_types::SdkConfig;
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use tokio_util::io::SyncIoBridge;
 
 use crate::failure::{detail, failure_kind};
+
+mod text;
+pub use text::{MAX_TEXT_BYTES, MAX_TEXT_OBJECTS, TextError, TextObject};
 
 /// IAM actions of the calls made here, for the templates' test.
 pub const PERMISSIONS: &[&str] = &["s3:GetObject", "s3:PutObject", "s3:ListBucket"];
@@ -94,19 +101,7 @@ impl S3Objects {
             .send();
         let (mut objects, mut prefixes) = (Vec::new(), Vec::new());
         while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| {
-                // S3 answers a client of another region than the bucket's with a redirect
-                // naming the bucket's region, which the SDK does not follow.
-                let elsewhere = e
-                    .raw_response()
-                    .and_then(|r| r.headers().get("x-amz-bucket-region"))
-                    .map(|region| format!(" (the bucket is in region {region})"))
-                    .unwrap_or_default();
-                ObjectError {
-                    kind: failure_kind(&e),
-                    message: format!("S3 ListObjectsV2 of s3://{bucket}/{prefix}: {}{elsewhere}", detail(&e)),
-                }
-            })?;
+            let page = page.map_err(|e| list_error(&e, bucket, &prefix))?;
             objects.extend(page.contents().iter().filter_map(|o| {
                 Some(Listed {
                     key: o.key()?.to_owned(),
@@ -124,6 +119,24 @@ impl S3Objects {
             );
         }
         Ok((objects, prefixes))
+    }
+}
+
+/// The error of a `ListObjectsV2` call of `prefix` in `bucket`.
+fn list_error(error: &SdkError<ListObjectsV2Error, HttpResponse>, bucket: &str, prefix: &str) -> ObjectError {
+    // S3 answers a client of another region than the bucket's with a redirect naming the
+    // bucket's region, which the SDK does not follow.
+    let elsewhere = error
+        .raw_response()
+        .and_then(|r| r.headers().get("x-amz-bucket-region"))
+        .map(|region| format!(" (the bucket is in region {region})"))
+        .unwrap_or_default();
+    ObjectError {
+        kind: failure_kind(error),
+        message: format!(
+            "S3 ListObjectsV2 of s3://{bucket}/{prefix}: {}{elsewhere}",
+            detail(error)
+        ),
     }
 }
 

@@ -24,8 +24,10 @@
 //! can drop repeats by `event_ids`). A failure between steps 1 and 2 may count one occurrence
 //! twice in the window's total.
 
+pub mod allowlist;
 mod incoming;
 
+pub use allowlist::{Allowlist, AllowlistError, Day};
 pub use incoming::{Incoming, Received, SnsMessage, read_sns_event};
 
 use crate::finding::Finding;
@@ -106,6 +108,9 @@ pub struct AlertPolicy {
     pub suppress_principals: Vec<String>,
     /// Accounts whose findings never alert.
     pub suppress_accounts: Vec<String>,
+    /// Findings that are expected (by rule, caller, account and resource) until a day; see
+    /// [`allowlist`].
+    pub allowlist: Allowlist,
     /// A repeat merged into an open alert publishes an update (same dedupe key, the count so
     /// far, the latest event) at most once per this many seconds of event time per dedupe key,
     /// so responders see that it is still happening; `0` publishes none.
@@ -123,6 +128,7 @@ impl Default for AlertPolicy {
             suppress_rules: Vec::new(),
             suppress_principals: Vec::new(),
             suppress_accounts: Vec::new(),
+            allowlist: Allowlist::default(),
             update_interval_secs: UPDATE_INTERVAL_SECS,
         }
     }
@@ -170,31 +176,37 @@ impl AlertPolicy {
         self.dedupe_window_override_secs.unwrap_or(f.dedupe_window_secs)
     }
 
-    /// Why the finding must not alert, if it must not.
-    pub fn silenced(&self, f: &Finding) -> Option<&'static str> {
-        if f.severity < self.min_severity {
-            Some("below the minimum severity")
+    /// Why the finding must not alert at `now` (wall-clock Unix seconds: the allowlist's
+    /// entries apply up to their last day, UTC), if it must not: `below the minimum severity`,
+    /// `rule suppressed`, `account suppressed`, `principal suppressed`, or the allowlist
+    /// entry's [`allowlist::Entry::silence_reason`].
+    pub fn silenced(&self, f: &Finding, now: i64) -> Option<String> {
+        let fixed = if f.severity < self.min_severity {
+            "below the minimum severity"
         } else if self.suppress_rules.iter().any(|r| r == &f.rule_id) {
-            Some("rule suppressed")
+            "rule suppressed"
         } else if f.account.as_ref().is_some_and(|a| self.suppress_accounts.contains(a)) {
-            Some("account suppressed")
+            "account suppressed"
         } else if f
             .principal()
             .and_then(|p| p.arn.as_deref())
             .is_some_and(|arn| self.suppress_principals.iter().any(|p| wildcard_match(p, arn)))
         {
-            Some("principal suppressed")
+            "principal suppressed"
         } else {
-            None
-        }
+            let entry = self.allowlist.matches(f, Day::of_unix_secs(now))?;
+            return Some(entry.silence_reason());
+        };
+        Some(fixed.to_owned())
     }
 }
 
 /// What happened to a finding.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
-    /// Not alerted by policy, with the reason; no state was touched.
-    Silenced(&'static str),
+    /// Not alerted by policy, with the reason ([`AlertPolicy::silenced`]); no state was
+    /// touched.
+    Silenced(String),
     /// This event was handled before (a redelivery).
     Duplicate,
     /// Merged into the open window's alert; the window has now seen `count` occurrences.
@@ -249,7 +261,7 @@ pub async fn deliver<P: Publisher>(
     policy: &AlertPolicy,
     now: i64,
 ) -> Result<Outcome, AlertError> {
-    if let Some(reason) = policy.silenced(finding) {
+    if let Some(reason) = policy.silenced(finding, now) {
         return Ok(Outcome::Silenced(reason));
     }
     let delivery = Delivery {
@@ -310,19 +322,18 @@ impl<P: Publisher> Delivery<'_, P> {
     async fn count_and_act(&self, claim: Marker) -> Result<Outcome, AlertError> {
         let f = self.finding;
         let at = f.time_millis().map_or(self.now, |ms| ms.div_euclid(1000));
-        let window_end = at + self.policy.window_secs(f);
+        // Saturating: a window or time near the ends of i64 (no rule loads one) cannot overflow.
+        let window_end = at.saturating_add(self.policy.window_secs(f));
         let id = delivery_id(f);
         let key = format!("dedupe#{}", f.dedupe_key);
-        let window = self
-            .store
-            .count_in_window(&key, &id, at, window_end, window_end.max(self.now) + 86_400)
-            .await?;
+        let expires = window_end.max(self.now).saturating_add(86_400);
+        let window = self.store.count_in_window(&key, &id, at, window_end, expires).await?;
         if window.opened_by == id {
             let publishing = Marker::Publishing(self.now);
             self.take_over(claim, publishing).await?;
             return self.publish(publishing).await;
         }
-        let window_start = window.window_end - self.policy.window_secs(f);
+        let window_start = window.window_end.saturating_sub(self.policy.window_secs(f));
         let updated = match self.update(at, window_start, window.count).await {
             Ok(updated) => updated,
             Err(e) => {
@@ -349,15 +360,15 @@ impl<P: Publisher> Delivery<'_, P> {
         }
         // Due one interval after the alert that opened this window (checked first: it needs
         // no read) and after the last update, when that is later.
-        if at - window_start < interval {
+        if at.saturating_sub(window_start) < interval {
             return Ok(false);
         }
         let key = format!("update#{}", self.finding.dedupe_key);
         let last = self.store.get(&key, self.now).await?.map(|item| item.value);
-        if last.is_some_and(|last| at - last < interval) {
+        if last.is_some_and(|last| at.saturating_sub(last) < interval) {
             return Ok(false);
         }
-        let expiry = at.max(self.now) + interval + 86_400;
+        let expiry = at.max(self.now).saturating_add(interval).saturating_add(86_400);
         let won = match last {
             None => self.store.insert_if_absent(&key, at, expiry, self.now).await?,
             Some(previous) => self.store.compare_and_set(&key, previous, at, expiry, self.now).await?,

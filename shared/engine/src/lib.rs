@@ -18,7 +18,8 @@
 //! - [`policy`]: the IAM policy-document analyzer rules share; [`patterns`]: the EventBridge
 //!   patterns generated from the registry;
 //! - [`user_rules`]: detections users write as YAML, run as event rules of the registry;
-//!   [`sigma`] converts Sigma CloudTrail rules into them.
+//!   [`sigma`] converts Sigma CloudTrail rules into them; [`yaml_text`] guards the YAML text
+//!   they (and allowlists) are read from.
 
 pub mod alerting;
 pub mod asff;
@@ -48,6 +49,7 @@ pub mod text;
 pub mod time;
 pub mod trail;
 pub mod user_rules;
+pub mod yaml_text;
 
 pub use cloudtrail::{Credential, Event, Principal, Record};
 pub use detection::{AlertScope, DedupeScope, DetectionKind, Hit, Metadata, Organization, Samples};

@@ -4,25 +4,40 @@
 //!
 //! A wildcard key (user rules: `Delete*`) becomes an EventBridge wildcard matcher
 //! (`{"wildcard": "Delete*"}`; EventBridge knows only `*`, so a `?` widens to `*`, and the
-//! rule itself still matches exactly). It is routed with the read calls when its literal
-//! start makes it one (`Get*`), else with the others.
+//! rule itself still matches exactly). It is routed with the batched calls when its literal
+//! start makes it a read call (`Get*`) or it matches a model invocation (`Invoke*`, `*`
+//! on Bedrock), else with the others. EventBridge delivers an event once per pattern that
+//! matches it, so a wildcard that also matches calls routed the other way (`*` on Bedrock
+//! matches `DeleteGuardrail`) has those delivered twice.
 
 use serde_json::{Value, json};
 
 use crate::detection::EventKey;
-use crate::input::API_CALL_DETAIL_TYPE;
+use crate::input::CLOUDTRAIL_DETAIL_TYPES;
 use crate::registry::Registry;
 use crate::stateful::bedrock;
-use crate::user_rules::wildcard::is_pattern;
+use crate::user_rules::wildcard::{self, is_pattern};
 
 /// True for the calls routed through an SQS queue in batches, never one Lambda invocation
 /// each: model invocations (high volume) and read-only calls (`Get*`, `List*`, `Describe*`:
 /// discovery, which services and scripts make all day). EventBridge delivers read-only
 /// management events only to rules that opt in to them.
+/// A wildcard key is one when its name starts so, or it matches a model invocation.
 pub fn high_volume(key: &EventKey) -> bool {
     let (source, name) = *key;
     bedrock::is_in(bedrock::INVOKE, source, name)
         || ["Get", "List", "Describe"].iter().any(|verb| name.starts_with(verb))
+        || ((is_pattern(source) || is_pattern(name)) && matches_an_invocation(source, name))
+}
+
+/// Whether the wildcard key (`source`, `name`) matches a model invocation.
+fn matches_an_invocation(source: &str, name: &str) -> bool {
+    let (Ok(source), Ok(name)) = (wildcard::compile(&[source], false), wildcard::compile(&[name], false)) else {
+        return false;
+    };
+    bedrock::INVOKE
+        .iter()
+        .any(|(s, n)| source.is_match(s) && name.is_match(n))
 }
 
 /// The EventBridge `source` of a CloudTrail `eventSource`: `bedrock.amazonaws.com` -> `aws.bedrock`.
@@ -48,7 +63,8 @@ fn matchers(mut values: Vec<String>) -> Vec<Value> {
         .collect()
 }
 
-/// One EventBridge pattern routing the CloudTrail events of `keys` (API calls, from AWS);
+/// One EventBridge pattern routing the CloudTrail events of `keys` (of every CloudTrail
+/// detail-type: API calls, console sign-ins and actions, service events; from AWS);
 /// `None` when there are none.
 pub fn pattern(keys: &[EventKey]) -> Option<Value> {
     if keys.is_empty() {
@@ -62,7 +78,7 @@ pub fn pattern(keys: &[EventKey]) -> Option<Value> {
     // sorts otherwise; written sorted, the patterns print the same either way.
     Some(json!({
         "detail": { "eventName": names, "eventSource": event_sources },
-        "detail-type": [API_CALL_DETAIL_TYPE],
+        "detail-type": CLOUDTRAIL_DETAIL_TYPES,
         "source": sources,
     }))
 }
@@ -100,7 +116,7 @@ mod tests {
                 .iter()
                 .all(|s| s.as_str().unwrap().starts_with("aws."))
         );
-        assert_eq!(p["write"]["detail-type"][0], API_CALL_DETAIL_TYPE);
+        assert_eq!(p["write"]["detail-type"], json!(CLOUDTRAIL_DETAIL_TYPES));
         for (_, name) in registry.event_keys() {
             assert!(
                 write.contains(&name.to_owned()) || read.contains(&name.to_owned()),
@@ -141,6 +157,8 @@ mod tests {
         );
         assert_eq!(p["source"], json!(["aws.sagemaker", {"wildcard": "aws.*"}]));
         assert!(high_volume(&("s3.amazonaws.com", "Get*")) && !high_volume(&("s3.amazonaws.com", "*")));
+        assert!(high_volume(&("bedrock.amazonaws.com", "*")) && high_volume(&("*", "Converse?tream")));
+        assert!(!high_volume(&("bedrock.amazonaws.com", "Delete*")));
     }
 
     #[test]

@@ -154,7 +154,8 @@ impl Pipeline {
     }
 
     /// Stage 1 on one record already parsed (as [`input::read`] hands them out) from `raw`,
-    /// its JSON text: the event rules' findings go to `out` (or, with lookups asked and
+    /// its JSON text (which user rules' paths beyond the typed fields read: see
+    /// [`Event::whole`]; empty when unknown): the event rules' findings go to `out` (or, with lookups asked and
     /// [`Pipeline::with_lookups`], the record goes to [`Evaluation::deferred`]), and its
     /// observation when a stateful detection consumes it; `interner` shares repeated strings
     /// among the observations of one input. `read` is this for every record of an input; a
@@ -164,7 +165,7 @@ impl Pipeline {
             return;
         };
         if !consumers.rules.is_empty() {
-            let event = Event::new(record);
+            let event = Event::new(record).with_raw(raw);
             let before = out.findings.len();
             self.judge(&event, &consumers.rules, out);
             let asked = event.asked();
@@ -198,7 +199,7 @@ impl Pipeline {
         let Some(consumers) = self.registry.consumers_of(record.source(), record.name()) else {
             return;
         };
-        let event = Event::answered(&record, answers);
+        let event = Event::answered(&record, answers).with_raw(deferred.record.as_bytes());
         let before = out.findings.len();
         self.judge(&event, &consumers.rules, out);
         out.configurations

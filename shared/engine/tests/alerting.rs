@@ -70,6 +70,24 @@ fn in_flight_claims_wait_and_stale_claims_are_decided_again() {
 }
 
 #[test]
+fn a_window_at_the_end_of_time_does_not_overflow() {
+    let (store, out) = (MemoryStore::default(), RecordingPublisher::default());
+    let mut first = finding();
+    first.dedupe_window_secs = i64::MAX;
+    let mut second = first.clone();
+    if let Subject::Events(e) = &mut second.subject {
+        e.event_ids = vec!["another-event".into()];
+    }
+    assert_eq!(run(&first, &store, &out, NOW), Ok(Outcome::Alerted));
+    // The window's end is the end of time: the second event joins it.
+    let joined = run(&second, &store, &out, NOW + 10);
+    assert!(
+        matches!(joined, Ok(Outcome::Merged { count: 2 } | Outcome::Updated { count: 2 })),
+        "{joined:?}"
+    );
+}
+
+#[test]
 fn a_new_window_alerts_again() {
     let (store, out) = (MemoryStore::default(), RecordingPublisher::default());
     let first = finding();
@@ -119,7 +137,7 @@ fn policy_silences_without_touching_state() {
     ];
     for (policy, reason) in policies {
         let outcome = now_or_never(deliver(&f, &store, &out, &policy, NOW)).unwrap();
-        assert_eq!(outcome, Ok(Outcome::Silenced(reason)));
+        assert_eq!(outcome, Ok(Outcome::Silenced(reason.to_owned())));
     }
     assert!(store.is_empty());
 }

@@ -193,6 +193,16 @@ fn dedupe_fields_and_scope_shape_the_key() {
         f.summary,
         "bob called CreateEndpoint in account 111122223333 (eu-west-1)"
     );
+    // A call a service made on the caller's behalf: held low, and the summary says so.
+    let mut by_service = record("ep", "cfg");
+    by_service["userIdentity"] = json!({"type": "AWSService", "invokedBy": "cloudformation.amazonaws.com"});
+    let f = &findings(&pipeline, &by_service)[0];
+    assert_eq!(f.severity, Severity::Low);
+    assert_eq!(
+        f.summary,
+        "unknown created ep (made by cloudformation.amazonaws.com on the customer's behalf) \
+         in account 111122223333 (eu-west-1)"
+    );
     let rule = &rules(
         "acme.x",
         "[{source: s.amazonaws.com, names: [X]}]",
@@ -322,9 +332,9 @@ fn compile_errors_name_file_line_rule_and_hint() {
         ),
         (
             "acme.x",
-            "condition:\n  field: userIdentity.sessionContext.attributes.mfaAuthenticated\n  equals: 'true'\n",
+            "condition:\n  field: useridentity.sessionContext.attributes.mfaAuthenticated\n  equals: 'true'\n",
             Some(8),
-            "hint: userIdentity holds only these fields",
+            "hint: did you mean `userIdentity.sessionContext.attributes.mfaAuthenticated`?",
         ),
         (
             "acme.x",

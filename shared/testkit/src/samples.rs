@@ -171,8 +171,8 @@ fn shape_problems(
             let name = file.trim_end_matches(".json").split('-').next().unwrap_or("");
             checks.extend([
                 (
-                    field("/detail-type") == "AWS API Call via CloudTrail",
-                    "detail-type is not the CloudTrail API call".into(),
+                    aidr_engine::input::CLOUDTRAIL_DETAIL_TYPES.contains(&field("/detail-type").as_str()),
+                    "detail-type is not one of CloudTrail's".into(),
                 ),
                 (
                     field("/version") == "0" && !field("/id").is_empty(),

@@ -1,4 +1,5 @@
-//! What a rule sees: one parsed record, its principal, and its JSON sections parsed on demand.
+//! What a rule sees: one parsed record, its principal, its JSON sections parsed on demand,
+//! and (when its JSON text is given) the whole record as a JSON value, also parsed on demand.
 
 use std::cell::{OnceCell, RefCell};
 
@@ -10,9 +11,13 @@ use crate::cloudtrail::record::{Record, s};
 use crate::enrich::{Answer, Answers, LookupRequest, MAX_PER_EVENT};
 
 /// One record under evaluation. The free-form sections are parsed at most once, and only
-/// when a rule reads them.
+/// when a rule reads them; so is the whole record ([`Event::whole`]), from the JSON text
+/// given with [`Event::with_raw`].
 pub struct Event<'r, 'a> {
     pub record: &'r Record<'a>,
+    /// The JSON text `record` was parsed from, when known.
+    raw: Option<&'r [u8]>,
+    whole: OnceCell<Option<Value>>,
     principal: OnceCell<Principal>,
     request: OnceCell<Option<Value>>,
     response: OnceCell<Option<Value>>,
@@ -63,6 +68,8 @@ impl<'r, 'a> Event<'r, 'a> {
     pub fn new(record: &'r Record<'a>) -> Self {
         Event {
             record,
+            raw: None,
+            whole: OnceCell::new(),
             principal: OnceCell::new(),
             request: OnceCell::new(),
             response: OnceCell::new(),
@@ -71,6 +78,32 @@ impl<'r, 'a> Event<'r, 'a> {
             answers: None,
             asked: RefCell::default(),
         }
+    }
+
+    /// The same event with `raw`, the JSON text of the record (the object it was parsed
+    /// from: for an EventBridge event, its `detail`), which [`Event::whole`] reads. Empty
+    /// text counts as none.
+    pub fn with_raw(mut self, raw: &'r [u8]) -> Self {
+        self.raw = Some(raw).filter(|raw| !raw.is_empty());
+        self
+    }
+
+    /// The whole record as a JSON object, parsed from the text given with
+    /// [`Event::with_raw`] the first time it is asked for. `None` for an event without that
+    /// text, or whose text is not a JSON object.
+    pub fn whole(&self) -> Option<&Value> {
+        self.whole
+            .get_or_init(|| {
+                let value: Value = serde_json::from_slice(self.raw?).ok()?;
+                value.is_object().then_some(value)
+            })
+            .as_ref()
+    }
+
+    /// The whole record if it was parsed already (tests of laziness).
+    #[cfg(test)]
+    pub(crate) fn whole_parsed(&self) -> Option<&Option<Value>> {
+        self.whole.get()
     }
 
     /// Wraps a record to be judged again with the `answers` to its rules' lookups.
@@ -247,6 +280,20 @@ mod tests {
             let raw = RawValue::from_string(other.to_owned()).unwrap();
             assert!(parse_section(Some(&raw)).is_none(), "{other}");
         }
+    }
+
+    #[test]
+    fn the_whole_record_needs_its_text() {
+        let text = r#"{"eventName":"X","tlsDetails":{"tlsVersion":"TLSv1.3"}}"#;
+        let record: Record = serde_json::from_str(text).unwrap();
+        let ev = Event::new(&record).with_raw(text.as_bytes());
+        assert_eq!(
+            lookup(ev.whole().unwrap(), "tlsDetails.tlsVersion"),
+            Some(&Value::from("TLSv1.3"))
+        );
+        assert!(Event::new(&record).whole().is_none());
+        assert!(Event::new(&record).with_raw(b"").whole().is_none());
+        assert!(Event::new(&record).with_raw(b"[1]").whole().is_none());
     }
 
     #[test]

@@ -26,8 +26,19 @@ use crate::cloudtrail::record::{IgnoredField, Record};
 use crate::resource::ResourceSnapshot;
 use reader::{Memory, Reader, Streamed};
 
-/// The EventBridge detail-type of CloudTrail API calls; other detail-types are skipped.
+/// The EventBridge detail-type of CloudTrail API calls.
 pub const API_CALL_DETAIL_TYPE: &str = "AWS API Call via CloudTrail";
+
+/// The EventBridge detail-types of CloudTrail records, sorted: API calls, console actions,
+/// console sign-ins (`ConsoleLogin`) and AWS service events (Amazon EventBridge User Guide,
+/// "AWS service events delivered via AWS CloudTrail"). Events of other detail-types
+/// (Insights, services' own events) are skipped.
+pub const CLOUDTRAIL_DETAIL_TYPES: [&str; 4] = [
+    API_CALL_DETAIL_TYPE,
+    "AWS Console Action via CloudTrail",
+    "AWS Console Signin via CloudTrail",
+    "AWS Service Event via CloudTrail",
+];
 
 /// Arrays of records (or of log files, events, arrays) are read this many levels deep.
 pub const MAX_ARRAY_DEPTH: usize = 8;
@@ -349,6 +360,14 @@ mod tests {
         let other = r#"{"detail-type":"EC2 Instance State-change Notification","detail":{"state":"running"}}"#;
         let c = read_all(other, Layout::Stream);
         assert_eq!((c.records, c.skipped, c.errors.len()), (0, 1, 0));
+        // Console sign-ins, console actions and service events are CloudTrail records too;
+        // Insights events are not.
+        for kind in CLOUDTRAIL_DETAIL_TYPES {
+            let event = format!(r#"{{"detail-type":"{kind}","source":"aws.signin","detail":{REC}}}"#);
+            assert_eq!(read_all(&event, Layout::Stream).records, 1, "{kind}");
+        }
+        let insight = format!(r#"{{"detail-type":"AWS Insight via CloudTrail","detail":{REC}}}"#);
+        assert_eq!(read_all(&insight, Layout::Stream).skipped, 1);
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::io::{self, Read};
 use std::ops::Range;
 
 use super::json::{self, Keys, Stop};
-use super::{API_CALL_DETAIL_TYPE, InputError, MAX_ARRAY_DEPTH, Sink};
+use super::{CLOUDTRAIL_DETAIL_TYPES, InputError, MAX_ARRAY_DEPTH, Sink};
 use crate::cloudtrail::record::Record;
 use crate::resource::ResourceSnapshot;
 
@@ -539,8 +539,11 @@ impl<'s, F: Feed> Reader<'s, F> {
         if let Some(records) = keys.records.clone() {
             self.inner_array(records, |r| r.records());
         } else if keys.detail_type.is_present() {
-            let api_call = keys.detail_type.get(bytes) == Some(API_CALL_DETAIL_TYPE);
-            match (api_call, keys.detail.clone()) {
+            let cloudtrail = keys
+                .detail_type
+                .get(bytes)
+                .is_some_and(|t| CLOUDTRAIL_DETAIL_TYPES.contains(&t));
+            match (cloudtrail, keys.detail.clone()) {
                 (false, _) => self.sink.skipped(),
                 (true, Some(detail)) if bytes[detail.start] == b'{' => match json::object_keys(bytes, detail.start) {
                     Ok(detail_keys) => self.record(detail.start, &detail_keys, None),

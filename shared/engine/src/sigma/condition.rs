@@ -77,7 +77,11 @@ pub(super) fn parse(text: &str) -> Result<Expr, Problem> {
                 .to_string(),
         ));
     }
-    let mut parser = Parser { tokens, at: 0 };
+    let mut parser = Parser {
+        tokens,
+        at: 0,
+        depth: 0,
+    };
     let expr = parser.or().map_err(problem)?;
     match parser.tokens.get(parser.at) {
         None => Ok(expr),
@@ -115,9 +119,14 @@ fn show(t: &Token) -> String {
     }
 }
 
+/// Deeper nesting of parentheses and `not` is refused rather than parsed on the stack.
+const MAX_DEPTH: usize = 64;
+
 struct Parser {
     tokens: Vec<Token>,
     at: usize,
+    /// Parentheses and `not`s open around the current token.
+    depth: usize,
 }
 
 impl Parser {
@@ -154,9 +163,21 @@ impl Parser {
     fn not(&mut self) -> Result<Expr, String> {
         if self.peek_word("not") {
             self.at += 1;
-            return Ok(Expr::Not(Box::new(self.not()?)));
+            let inner = self.nested(Self::not)?;
+            return Ok(Expr::Not(Box::new(inner)));
         }
         self.primary()
+    }
+
+    /// Parses with one more level of nesting, refusing more than [`MAX_DEPTH`].
+    fn nested(&mut self, parse: fn(&mut Self) -> Result<Expr, String>) -> Result<Expr, String> {
+        if self.depth == MAX_DEPTH {
+            return Err(format!("parentheses and `not` nest deeper than {MAX_DEPTH}"));
+        }
+        self.depth += 1;
+        let result = parse(self);
+        self.depth -= 1;
+        result
     }
 
     fn primary(&mut self) -> Result<Expr, String> {
@@ -165,7 +186,7 @@ impl Parser {
         match token {
             None => Err("the condition ends where a search identifier was expected".to_string()),
             Some(Token::Open) => {
-                let inner = self.or()?;
+                let inner = self.nested(Self::or)?;
                 match self.tokens.get(self.at) {
                     Some(Token::Close) => {
                         self.at += 1;
@@ -251,6 +272,8 @@ mod tests {
             ("sel | count() > 5", "aggregation"),
             ("a near b", "`near`"),
             ("", "ends where"),
+            (&"(".repeat(10_000), "nest deeper than 64"),
+            (&"not ".repeat(100), "nest deeper than 64"),
         ] {
             let p = parse(text).unwrap_err();
             assert_eq!(p.part, "condition");

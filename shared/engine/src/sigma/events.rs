@@ -7,7 +7,9 @@
 //! `any` is the union of its parts' pairs; `all` combines its parts' pairs (a source from one
 //! part, a name from another); `not` and every other test pin nothing. A pair whose name is
 //! pinned but not its source gets source `*`; one whose source is pinned but not its name gets
-//! name `*`; one pinning neither refuses the rule.
+//! name `*`; one pinning neither (a rule over every event, such as any call by the root user)
+//! makes the rule consume every event (`*`, `*`), as Sigma means it, at the cost of parsing
+//! every record (`aidr rules lint` warns).
 
 use super::Problem;
 use super::tree::{Node, Op, Test};
@@ -19,15 +21,10 @@ type Pair = (Option<String>, Option<String>);
 /// Beyond this many pairs the rule is refused rather than indexed under a huge list.
 const MAX_PAIRS: usize = 1000;
 
-const UNPINNED: &str = "does not name the events it consumes; aidr rules are indexed by \
-                        eventSource and eventName (give eventName values, or eventSource values, \
-                        in every alternative of the condition)";
-
 /// The events of the condition, grouped by source in first-seen order.
 ///
 /// # Errors
-/// When an alternative of the condition pins neither eventSource nor eventName, when the
-/// condition can match no event (two different names required at once), or when it pins more
+/// When the condition can match no event (two different names required at once), or when it pins more
 /// than [`MAX_PAIRS`] pairs.
 pub(super) fn derive(node: &Node) -> Result<Vec<EventsDoc>, Problem> {
     let pairs = pairs(node)?;
@@ -38,11 +35,14 @@ pub(super) fn derive(node: &Node) -> Result<Vec<EventsDoc>, Problem> {
              event can match",
         ));
     }
+    if pairs.iter().any(|(source, name)| source.is_none() && name.is_none()) {
+        return Ok(vec![EventsDoc {
+            source: "*".into(),
+            names: vec!["*".into()],
+        }]);
+    }
     let mut out: Vec<EventsDoc> = Vec::new();
     for (source, name) in pairs {
-        if source.is_none() && name.is_none() {
-            return Err(Problem::new("detection.condition", UNPINNED));
-        }
         let source = source.unwrap_or_else(|| "*".to_string());
         let name = name.unwrap_or_else(|| "*".to_string());
         match out.iter_mut().find(|e| e.source == source) {
@@ -160,22 +160,14 @@ fn glob_matches(pattern: &str, text: &str) -> bool {
     go(&p, &t)
 }
 
-/// Whether the condition tests the call's outcome (`errorCode`, `errorMessage`): then failed
-/// calls must reach the rule.
-pub(super) fn tests_failure(node: &Node) -> bool {
-    node.tests()
-        .iter()
-        .any(|t| matches!(t.field.as_str(), "errorCode" | "errorMessage"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sigma::tree::{all, any, not};
+    use crate::sigma::tree::{self, all, any, not};
     use serde_json::json;
 
     fn eq(field: &str, values: &[&str]) -> Node {
-        Test::new(field, Op::Equals(values.iter().map(|v| json!(v)).collect()), true)
+        tree::test(field, Op::Equals(values.iter().map(|v| json!(v)).collect()), true)
     }
 
     fn ev(source: &str, names: &[&str]) -> EventsDoc {
@@ -194,7 +186,7 @@ mod tests {
             ]),
             all(vec![
                 eq("eventSource", &["s3.amazonaws.com"]),
-                Test::new("eventName", Op::StartsWith(vec!["Delete".into()]), true),
+                tree::test("eventName", Op::StartsWith(vec!["Delete".into()]), true),
                 not(eq("eventName", &["DeleteObject"])),
             ]),
         ]);
@@ -220,14 +212,14 @@ mod tests {
     }
 
     #[test]
-    fn unpinned_alternatives_and_contradictions_are_refused() {
+    fn unpinned_alternatives_consume_every_event_and_contradictions_are_refused() {
         let node = any(vec![eq("eventName", &["A"]), eq("userAgent", &["x"])]);
-        assert!(derive(&node).unwrap_err().reason.contains("does not name the events"));
+        assert_eq!(derive(&node).unwrap(), vec![ev("*", &["*"])]);
         let node = all(vec![eq("eventName", &["A"]), eq("eventName", &["B"])]);
         assert!(derive(&node).unwrap_err().reason.contains("no event can match"));
         let node = all(vec![
             eq("eventName", &["PutBucketPolicy"]),
-            Test::new("eventName", Op::Wildcard(vec!["Put*".into()]), true),
+            tree::test("eventName", Op::Wildcard(vec!["Put*".into()]), true),
         ]);
         assert_eq!(derive(&node).unwrap(), vec![ev("*", &["PutBucketPolicy"])]);
     }

@@ -23,14 +23,17 @@
 //! - keyword lists: CloudTrail records have no message field, so a keyword matches when any of
 //!   [`KEYWORD_FIELDS`] contains it (ignoring case);
 //! - the events: the condition must require eventSource or eventName values (see the `events` module);
-//! - `failed_calls` is true when the condition tests `errorCode` or `errorMessage` (a Sigma
-//!   rule that does not mention them never reaches failed calls in aidr).
+//! - `failed_calls` is true: a Sigma rule matches every record its condition holds for,
+//!   failed calls included (its condition may test `errorCode` to tell them apart);
+//! - a value that spells a boolean or an integer (`'false'`, `'0'`) also equals the typed
+//!   JSON value, and a typed one its text: Sigma compares text, CloudTrail records hold JSON.
 //!
 //! What is refused: other log sources, aggregations (`| count() > 5`) and `timeframe`
 //! (aidr's stateful detections cover thresholds), `near`, correlation rules, the encoding
 //! modifiers (`base64`, `base64offset`, `utf16*`, `wide`, `windash`), `expand`, `fieldref`,
-//! regular expressions Rust's `regex` cannot compile (look-around, back-references), and rules
-//! whose events cannot be derived.
+//! regular expressions Rust's `regex` cannot compile (look-around, back-references), rules
+//! whose events cannot be derived, and any rule that would not load as a user rule (a field
+//! aidr cannot read, an event name with a space): every converted rule compiles.
 
 mod condition;
 mod document;
@@ -88,10 +91,21 @@ impl Problem {
 
 /// Converts the Sigma rules of one file: one entry per rule document, in order (the
 /// `action: global` and `action: reset` documents of a rule collection are not rules and give
-/// no entry). A file that is not YAML gives one refusal (part `yaml`, with the line).
+/// no entry). A file that is not YAML, or nests too deep to read fast
+/// ([`crate::yaml_text::check_nesting`]), gives one refusal (part `yaml`, with the line). A
+/// byte order mark at the start of `text` is dropped.
 ///
 /// `origin` names the file in refusals.
 pub fn convert(text: &str, origin: &str) -> Vec<Result<RuleDoc, Refusal>> {
+    let text = crate::yaml_text::without_bom(text);
+    if let Err(deep) = crate::yaml_text::check_nesting(text) {
+        return vec![Err(Refusal {
+            origin: origin.to_string(),
+            rule_title: None,
+            part: "yaml".into(),
+            reason: format!("{deep} ({})", crate::yaml_text::TooDeep::HINT),
+        })];
+    }
     let documents = document::rule_documents(text);
     let several = documents.len() > 1;
     documents
@@ -138,7 +152,8 @@ fn convert_rule(rule: &document::SigmaRule) -> Result<RuleDoc, Problem> {
     let node = search::detection_condition(detection)?;
     let events = events::derive(&node)?;
     let sources: Vec<&str> = events.iter().map(|e| e.source.as_str()).collect();
-    Ok(RuleDoc {
+    let condition = node.into_doc();
+    let doc = RuleDoc {
         id: metadata::rule_id(&title, rule.id.as_deref())?,
         severity: metadata::severity(rule.level.as_deref())?,
         area: metadata::area(&sources, &rule.tags),
@@ -151,16 +166,20 @@ fn convert_rule(rule: &document::SigmaRule) -> Result<RuleDoc, Problem> {
             .unwrap_or_else(|| title.clone()),
         remediation: metadata::remediation(&rule.falsepositives),
         controls: rule.id.iter().map(|id| format!("sigma:{id}")).collect(),
-        failed_calls: events::tests_failure(&node),
+        failed_calls: true,
         events,
-        condition: Some(node.into_doc()),
+        condition: Some(condition),
         title,
         adjustments: Default::default(),
         summary: None,
         resources: Vec::new(),
         dedupe: None,
         samples: Default::default(),
-    })
+    };
+    // What would not load (a field no CloudTrail record has, such as `status`; an event name
+    // with a space) is refused here, so a folder of converted rules always loads.
+    crate::user_rules::validate(&doc).map_err(|e| Problem::new(format!("detection ({})", e.at), e.message))?;
+    Ok(doc)
 }
 
 /// The rule in the user rule format (YAML).

@@ -8,7 +8,7 @@ use yaml_serde::{Mapping, Value};
 
 use super::Problem;
 use super::condition::{self, Expr, Pattern};
-use super::tree::{self, Node, Op, Test};
+use super::tree::{self, Node, Op};
 
 /// The record fields a keyword (a search that is a plain list of values) is looked for in.
 /// CloudTrail records have no message field; these are the top-level texts that name the call,
@@ -296,13 +296,31 @@ fn value_test(part: &str, field: &str, mods: &Modifiers, value: &Value) -> Resul
     let wrong = |what: &str| Err(Problem::new(part, format!("{what} cannot be a value here")));
     match mods.kind {
         Kind::Equals => match value {
-            Value::Null => Ok(Test::new(field, Op::Exists(false), false)),
-            Value::Bool(b) => Ok(Test::new(field, Op::Equals(vec![Json::Bool(*b)]), false)),
+            Value::Null => Ok(tree::test(field, Op::Exists(false), false)),
+            Value::Bool(b) => Ok(tree::test(
+                field,
+                Op::Equals(vec![Json::Bool(*b), Json::String(b.to_string())]),
+                true,
+            )),
             Value::Number(n) => match number(n) {
-                Some(j) => Ok(Test::new(field, Op::Equals(vec![j]), false)),
+                Some(j) => Ok(tree::test(
+                    field,
+                    Op::Equals(vec![j, Json::String(n.to_string())]),
+                    true,
+                )),
                 None => wrong("a non-finite number"),
             },
-            Value::String(s) => Ok(string_test(field, &Sigma::parse(s), Anchor::Whole, ignore_case)),
+            Value::String(s) => {
+                let sigma = Sigma::parse(s);
+                match typed_twin(&sigma) {
+                    Some(typed) => Ok(tree::test(
+                        field,
+                        Op::Equals(vec![Json::String(sigma.literal()), typed]),
+                        ignore_case,
+                    )),
+                    None => Ok(string_test(field, &sigma, Anchor::Whole, ignore_case)),
+                }
+            }
             _ => wrong("a map or list"),
         },
         Kind::Contains | Kind::StartsWith | Kind::EndsWith => {
@@ -334,7 +352,7 @@ fn value_test(part: &str, field: &str, mods: &Modifiers, value: &Value) -> Resul
                     ),
                 )
             })?;
-            Ok(Test::new(field, Op::Regex(vec![pattern]), false))
+            Ok(tree::test(field, Op::Regex(vec![pattern]), false))
         }
         Kind::Cidr => {
             let Value::String(net) = value else {
@@ -342,10 +360,10 @@ fn value_test(part: &str, field: &str, mods: &Modifiers, value: &Value) -> Resul
             };
             net.parse::<ipnet::IpNet>()
                 .map_err(|e| Problem::new(part, format!("`{net}` is not a network (`10.0.0.0/8`): {e}")))?;
-            Ok(Test::new(field, Op::Cidr(vec![net.clone()]), false))
+            Ok(tree::test(field, Op::Cidr(vec![net.clone()]), false))
         }
         Kind::Exists => match value {
-            Value::Bool(b) => Ok(Test::new(field, Op::Exists(*b), false)),
+            Value::Bool(b) => Ok(tree::test(field, Op::Exists(*b), false)),
             _ => wrong("anything but true or false"),
         },
         Kind::Gt | Kind::Gte | Kind::Lt | Kind::Lte => {
@@ -358,9 +376,22 @@ fn value_test(part: &str, field: &str, mods: &Modifiers, value: &Value) -> Resul
                 Kind::Lt => Op::Lt(n),
                 _ => Op::Lte(n),
             };
-            Ok(Test::new(field, op, false))
+            Ok(tree::test(field, op, false))
         }
     }
+}
+
+/// The JSON boolean or integer a Sigma string value spells (`'false'`, `'0'`): Sigma compares
+/// values as text, while CloudTrail records hold typed JSON, so equality takes both.
+fn typed_twin(value: &Sigma) -> Option<Json> {
+    if value.has_wildcards() {
+        return None;
+    }
+    let text = value.literal();
+    if text.eq_ignore_ascii_case("true") || text.eq_ignore_ascii_case("false") {
+        return Some(Json::Bool(text.eq_ignore_ascii_case("true")));
+    }
+    text.parse::<i64>().ok().map(Json::from)
 }
 
 fn number(n: &yaml_serde::Number) -> Option<Json> {
@@ -459,7 +490,7 @@ fn string_test(field: &str, value: &Sigma, anchor: Anchor, ignore_case: bool) ->
             Anchor::End => Op::EndsWith(vec![text]),
             Anchor::Inside => Op::Contains(vec![text]),
         };
-        return Test::new(field, op, ignore_case);
+        return tree::test(field, op, ignore_case);
     }
     let lead = matches!(anchor, Anchor::End | Anchor::Inside);
     let trail = matches!(anchor, Anchor::Start | Anchor::Inside);
@@ -479,7 +510,11 @@ fn string_test(field: &str, value: &Sigma, anchor: Anchor, ignore_case: bool) ->
         if trail {
             pattern.push('*');
         }
-        return Test::new(field, Op::Wildcard(vec![pattern]), ignore_case);
+        // `**` matches what `*` matches.
+        while pattern.contains("**") {
+            pattern = pattern.replace("**", "*");
+        }
+        return tree::test(field, Op::Wildcard(vec![pattern]), ignore_case);
     }
     let mut re = String::from(if ignore_case { "(?is)" } else { "(?s)" });
     if !lead {
@@ -495,5 +530,5 @@ fn string_test(field: &str, value: &Sigma, anchor: Anchor, ignore_case: bool) ->
     if !trail {
         re.push('$');
     }
-    Test::new(field, Op::Regex(vec![re]), false)
+    tree::test(field, Op::Regex(vec![re]), false)
 }

@@ -40,14 +40,6 @@ pub(super) enum Op {
 }
 
 impl Test {
-    pub fn new(field: &str, op: Op, ignore_case: bool) -> Node {
-        Node::Test(Test {
-            field: field.to_string(),
-            op,
-            ignore_case,
-        })
-    }
-
     /// Adds `other`'s alternatives to this test when both test the same field with the same
     /// list operator and case rule; otherwise gives `other` back.
     fn absorb(&mut self, other: Test) -> Result<(), Test> {
@@ -66,6 +58,15 @@ impl Test {
         }
         Ok(())
     }
+}
+
+/// A test of one field.
+pub(super) fn test(field: &str, op: Op, ignore_case: bool) -> Node {
+    Node::Test(Test {
+        field: field.to_string(),
+        op,
+        ignore_case,
+    })
 }
 
 /// Every part holds: nested `all`s flattened, one part is itself.
@@ -124,15 +125,6 @@ pub(super) fn not(part: Node) -> Node {
 }
 
 impl Node {
-    /// Every test in the tree, wherever it is.
-    pub fn tests(&self) -> Vec<&Test> {
-        match self {
-            Node::All(parts) | Node::Any(parts) => parts.iter().flat_map(Node::tests).collect(),
-            Node::Not(inner) => inner.tests(),
-            Node::Test(t) => vec![t],
-        }
-    }
-
     pub fn into_doc(self) -> ConditionDoc {
         match self {
             Node::All(parts) => ConditionDoc {

@@ -102,7 +102,7 @@ impl Condition {
     /// A [`CompileError`] naming the key path: not exactly one of `all` / `any` / `not` /
     /// `field`, a field test without exactly one operator, `ignore_case` on a non-string
     /// operator, an empty list, an unsupported path, an invalid regular expression or
-    /// network, an `equals` value that is a list or object.
+    /// network, an `equals` value that is a list or object, a bound that is not finite.
     pub fn compile(doc: &ConditionDoc, at: &str) -> Result<Condition, CompileError> {
         let shapes: Vec<&str> = [
             ("all", doc.all.is_some()),
@@ -253,11 +253,7 @@ impl Test {
         };
         match key {
             "equals" => {
-                // `OneOrMany<Value>` reads a list as one value (a JSON array): its items are the values.
-                let list = match doc.equals.as_ref().unwrap() {
-                    OneOrMany::One(Value::Array(items)) => items.as_slice(),
-                    other => other.as_slice(),
-                };
+                let list = doc.equals.as_ref().map_or(&[][..], OneOrMany::as_slice);
                 if list.is_empty() {
                     return Err(CompileError::new(key, "an empty list: give at least one value"));
                 }
@@ -294,10 +290,10 @@ impl Test {
                 })
                 .collect::<Result<_, _>>()
                 .map(Test::Cidr),
-            "gt" => Ok(Test::Compare(Comparison::Gt, doc.gt.unwrap())),
-            "gte" => Ok(Test::Compare(Comparison::Gte, doc.gte.unwrap())),
-            "lt" => Ok(Test::Compare(Comparison::Lt, doc.lt.unwrap())),
-            "lte" => Ok(Test::Compare(Comparison::Lte, doc.lte.unwrap())),
+            "gt" => compare(Comparison::Gt, doc.gt, key),
+            "gte" => compare(Comparison::Gte, doc.gte, key),
+            "lt" => compare(Comparison::Lt, doc.lt, key),
+            "lte" => compare(Comparison::Lte, doc.lte, key),
             "exists" => Ok(Test::Exists(doc.exists.unwrap())),
             "policy" => Ok(Test::Policy(doc.policy.unwrap())),
             _ => unreachable!("every key of OPERATORS is handled"),
@@ -323,6 +319,22 @@ impl Test {
             Test::Exists(expected) => value.is_null() != *expected,
             Test::Policy(test) => policy_holds(*test, value, event, org),
         }
+    }
+}
+
+/// A numeric comparison with a finite bound (NaN compares false with everything, and an
+/// infinite bound holds for every number or none).
+fn compare(op: Comparison, bound: Option<f64>, key: &str) -> Result<Test, CompileError> {
+    match bound {
+        Some(bound) if bound.is_finite() => Ok(Test::Compare(op, bound)),
+        other => Err(CompileError::new(
+            key,
+            format!(
+                "{} is not a finite number",
+                other.map_or("nothing".into(), |b| b.to_string())
+            ),
+        )
+        .hint("compare with a number such as 5 or 0.5, not .nan or .inf")),
     }
 }
 
@@ -491,6 +503,28 @@ mod tests {
             ("{field: requestParameters.endpointName, equals: [null]}", false),
             ("{field: requestParameters.tags.key, equals: team}", true),
             ("{field: requestParameters.tags, equals: team}", false),
+            ("{field: requestParameters.nothing, equals: null}", true),
+            ("{field: requestParameters.missing, equals: null}", false),
+            ("{field: requestParameters.endpointName, equals: null}", false),
+            ("{field: requestParameters.nothing, equals: [x, null]}", true),
+        ]);
+    }
+
+    #[test]
+    fn string_operators_read_numbers_and_booleans_as_text() {
+        check(&[
+            ("{field: recipientAccountId, contains: 111122223333}", true),
+            ("{field: recipientAccountId, equals: 111122223333}", true),
+            (
+                "{field: userIdentity.arn, contains: [444455556666, 111122223333]}",
+                true,
+            ),
+            ("{field: userIdentity.arn, starts_with: 111122223333}", false),
+            ("{field: recipientAccountId, ends_with: 3333}", true),
+            ("{field: requestParameters.count, wildcard: 3}", true),
+            ("{field: requestParameters.enabled, regex: true}", true),
+            ("{field: requestParameters.enabled, starts_with: false}", false),
+            ("{field: requestParameters.size, contains: 12.5}", true),
         ]);
     }
 
@@ -685,11 +719,11 @@ mod tests {
         );
         assert!(error("{field: eventName, equals: []}").message.contains("empty list"));
         assert!(error("{field: eventName, contains: []}").message.contains("empty list"));
-        assert!(
-            error("{field: eventName, equals: [[1]]}")
-                .message
-                .contains("equals takes")
-        );
+        for bound in [".nan", ".inf", "-.inf"] {
+            let e = error(&format!("{{field: requestParameters.count, gte: {bound}}}"));
+            assert_eq!(e.at, "condition.gte", "{e}");
+            assert!(e.message.contains("not a finite number"), "{e}");
+        }
         assert!(
             error("{field: eventName, gt: 1, ignore_case: true}")
                 .message

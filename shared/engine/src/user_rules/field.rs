@@ -1,15 +1,23 @@
 //! Field paths of user rules (`eventName`, `userIdentity.arn`,
 //! `requestParameters.tags.key`), resolved once at load into a [`Field`] that reads its values
-//! out of an [`Event`] without allocating.
+//! out of an [`Event`] without allocating (beyond the event's parsing, once, of what it reads).
 //!
-//! Three kinds of paths are supported:
-//! - a top-level field of the record by its CloudTrail name ([`TOP_LEVEL`]);
-//! - a field of `userIdentity` that the record keeps ([`IDENTITY`]);
-//! - a path into one of the four free-form sections ([`SECTIONS`]), of any depth. The
-//!   section may be written as an object or as a string holding one (exports). A path that
-//!   meets an array goes on into each element, and a value that is an array yields each
-//!   element: a test of the field holds when it holds for any of them. A numeric segment on an
-//!   array picks that element (`requestParameters.items.0.name`).
+//! A path starts with a field of the CloudTrail record ([`RECORD_FIELDS`]) and is read one of
+//! three ways:
+//! - the top-level fields and `userIdentity` fields the parsed record keeps ([`TOP_LEVEL`],
+//!   [`IDENTITY`]) are read from it directly;
+//! - a path into one of the four free-form sections ([`SECTIONS`]), of any depth, is read from
+//!   the section parsed on its own. The section may be written as an object or as a string
+//!   holding one (exports);
+//! - any other path (`resources.ARN`, `tlsDetails.tlsVersion`,
+//!   `userIdentity.sessionContext.attributes.mfaAuthenticated`) is read from the whole record
+//!   parsed as JSON ([`Event::whole`]), which is parsed only when such a path is read, at most
+//!   once per event. An event built without the record's JSON text has no values there.
+//!
+//! Section and whole-record paths cross arrays: a path that meets an array goes on into each
+//! element, and a value that is an array yields each element: a test of the field holds when
+//! it holds for any of them. A numeric segment on an array picks that element
+//! (`requestParameters.items.0.name`).
 
 use std::borrow::Cow;
 
@@ -26,7 +34,8 @@ pub enum FieldValue<'v> {
     Text(&'v str),
     /// A boolean field of the record (`readOnly`, `managementEvent`).
     Flag(bool),
-    /// A value inside a section: never an array (arrays are crossed), possibly `null`.
+    /// A value inside a section or the whole record: never an array (arrays are crossed),
+    /// possibly `null`.
     Json(&'v Value),
 }
 
@@ -148,6 +157,41 @@ pub const SECTIONS: &[&str] = &[
     "serviceEventDetails",
 ];
 
+/// The fields of a CloudTrail record (its documented contents): every path starts with one.
+pub const RECORD_FIELDS: &[&str] = &[
+    "eventTime",
+    "eventVersion",
+    "userIdentity",
+    "eventSource",
+    "eventName",
+    "awsRegion",
+    "sourceIPAddress",
+    "userAgent",
+    "errorCode",
+    "errorMessage",
+    "requestParameters",
+    "responseElements",
+    "additionalEventData",
+    "requestID",
+    "eventID",
+    "eventType",
+    "apiVersion",
+    "managementEvent",
+    "readOnly",
+    "resources",
+    "recipientAccountId",
+    "serviceEventDetails",
+    "sharedEventID",
+    "vpcEndpointId",
+    "vpcEndpointAccountId",
+    "eventCategory",
+    "addendum",
+    "sessionCredentialFromConsole",
+    "edgeDeviceDetails",
+    "tlsDetails",
+    "insightDetails",
+];
+
 /// A free-form section of a record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Section {
@@ -178,7 +222,7 @@ impl Section {
     }
 }
 
-/// One step of a path into a section: an object key, which on an array is an index when it
+/// One step of a path into a JSON value: an object key, which on an array is an index when it
 /// is a number.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Segment {
@@ -190,6 +234,19 @@ struct Segment {
 enum Place {
     Typed(Getter),
     Section(Section, Box<[Segment]>),
+    /// A path from the top of the whole record ([`Event::whole`]).
+    Whole(Box<[Segment]>),
+}
+
+/// The steps of a dot path (`""` has none).
+fn segments(path: &str) -> Box<[Segment]> {
+    path.split('.')
+        .filter(|_| !path.is_empty())
+        .map(|key| Segment {
+            key: key.into(),
+            index: key.parse().ok(),
+        })
+        .collect()
 }
 
 /// A compiled field path.
@@ -203,9 +260,10 @@ impl Field {
     /// Resolves a dot path.
     ///
     /// # Errors
-    /// A [`CompileError`] (at the empty key path: the caller places it) for an empty segment
-    /// or a path that names no supported field, with a hint: the near miss it may mean, else
-    /// what is supported.
+    /// A [`CompileError`] (at the empty key path: the caller places it) for an empty segment,
+    /// a path that goes under a top-level field holding one value (`eventName.x`), or a path
+    /// that does not start with a record field, with a hint: the near miss it may mean, else
+    /// the record fields.
     pub fn compile(path: &str) -> Result<Field, CompileError> {
         let bad = |message: String| CompileError::new("", message).text(path);
         if path.is_empty() || path.split('.').any(str::is_empty) {
@@ -218,22 +276,21 @@ impl Field {
             });
         }
         let (head, rest) = path.split_once('.').map_or((path, ""), |(h, r)| (h, r));
-        if let Some(section) = Section::of(head) {
-            let segments = rest
-                .split('.')
-                .filter(|_| !rest.is_empty())
-                .map(|key| Segment {
-                    key: key.into(),
-                    index: key.parse().ok(),
-                })
-                .collect();
-            return Ok(Field {
-                path: path.into(),
-                place: Place::Section(section, segments),
-            });
-        }
-        let message = format!("field path {path:?} names no field aidr reads");
-        Err(bad(message).hint(hint(path)))
+        let place = if let Some(section) = Section::of(head) {
+            Place::Section(section, segments(rest))
+        } else if TOP_LEVEL.iter().any(|(name, _)| *name == head) {
+            let message = format!("field path {path:?} goes under `{head}`, which holds a single value");
+            return Err(bad(message).hint(format!("use `{head}`")));
+        } else if RECORD_FIELDS.contains(&head) {
+            Place::Whole(segments(path))
+        } else {
+            let message = format!("field path {path:?} names no field aidr reads");
+            return Err(bad(message).hint(hint(head, rest)));
+        };
+        Ok(Field {
+            path: path.into(),
+            place,
+        })
     }
 
     /// The path as written.
@@ -243,12 +300,15 @@ impl Field {
 
     /// Calls `test` on each value of the field in `event` until it returns true; true when
     /// one did. A missing field has no values; `null` is a value ([`FieldValue::is_null`]).
+    /// A path read from the whole record has no values in an event without its JSON text
+    /// ([`Event::with_raw`]).
     pub fn any<'e>(&self, event: &'e Event<'_, '_>, mut test: impl FnMut(FieldValue<'e>) -> bool) -> bool {
         match &self.place {
             Place::Typed(get) => get(event.record).is_some_and(test),
             Place::Section(section, segments) => {
                 section.read(event).is_some_and(|root| walk(root, segments, &mut test))
             }
+            Place::Whole(segments) => event.whole().is_some_and(|root| walk(root, segments, &mut test)),
         }
     }
 
@@ -287,47 +347,29 @@ fn distance(a: &str, b: &str) -> usize {
     strsim::levenshtein(&a.to_ascii_lowercase(), &b.to_ascii_lowercase())
 }
 
-/// The hint for an unsupported path: the supported path it most likely means, else the list.
-fn hint(path: &str) -> String {
+/// The hint for a path starting with `head`, not a record field, followed by `rest`: the
+/// record field it most likely means, else the list of them.
+fn hint(head: &str, rest: &str) -> String {
     const NEAR: usize = 2;
-    let typed = TOP_LEVEL
+    let near = RECORD_FIELDS
         .iter()
-        .chain(IDENTITY)
-        .map(|(name, _)| (distance(path, name), (*name).to_owned()));
-    let (head, rest) = path.split_once('.').map_or((path, None), |(h, r)| (h, Some(r)));
-    let sections = SECTIONS.iter().map(|name| {
-        let suggestion = rest.map_or_else(|| (*name).to_owned(), |rest| format!("{name}.{rest}"));
-        (distance(head, name), suggestion)
-    });
-    if let Some((_, best)) = typed
-        .chain(sections)
+        .map(|name| (distance(head, name), name))
         .filter(|(d, _)| *d <= NEAR)
-        .min_by_key(|(d, _)| *d)
-    {
-        return format!("did you mean `{best}`?");
+        .min_by_key(|(d, _)| *d);
+    match near {
+        Some((_, name)) if rest.is_empty() => format!("did you mean `{name}`?"),
+        Some((_, name)) => format!("did you mean `{name}.{rest}`?"),
+        None => format!("a path starts with a record field: {}", RECORD_FIELDS.join(", ")),
     }
-    let names = |list: &[(&str, Getter)]| list.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ");
-    let identity = if head == "userIdentity" {
-        "userIdentity holds only these fields: "
-    } else {
-        ""
-    };
-    format!(
-        "{identity}supported are the top-level fields {}; the userIdentity fields {}; and any path \
-         under {}",
-        names(TOP_LEVEL),
-        names(IDENTITY),
-        SECTIONS.join(", ")
-    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn values(path: &str, record: &str) -> Vec<String> {
-        let record: Record = serde_json::from_str(record).unwrap();
-        let event = Event::new(&record);
+    fn values(path: &str, text: &str) -> Vec<String> {
+        let record: Record = serde_json::from_str(text).unwrap();
+        let event = Event::new(&record).with_raw(text.as_bytes());
         let mut out = Vec::new();
         Field::compile(path).unwrap().any(&event, |v| {
             out.push(v.text().map_or_else(|| "null".to_owned(), Cow::into_owned));
@@ -389,14 +431,115 @@ mod tests {
             e.hint.as_deref(),
             Some("did you mean `requestParameters.endpointName`?")
         );
-        let e = err("userIdentity.sessionContext.attributes.mfaAuthenticated");
+        let e = err("useridentity.sessionContext.attributes.mfaAuthenticated");
+        assert_eq!(
+            e.hint.as_deref(),
+            Some("did you mean `userIdentity.sessionContext.attributes.mfaAuthenticated`?")
+        );
+        assert_eq!(err("tlsDetail").hint.as_deref(), Some("did you mean `tlsDetails`?"));
+        let e = err("status.code");
+        assert_eq!(e.message, r#"field path "status.code" names no field aidr reads"#);
         let hint = e.hint.unwrap();
-        assert!(hint.starts_with("userIdentity holds only these fields"), "{hint}");
-        assert!(hint.contains("userIdentity.sessionContext.sessionIssuer.arn"), "{hint}");
-        assert!(err("detail").hint.unwrap().contains("requestParameters"));
+        assert!(
+            hint.starts_with("a path starts with a record field: eventTime, "),
+            "{hint}"
+        );
+        assert!(hint.contains("tlsDetails") && hint.len() < 500, "{hint}");
+        assert!(err("detail.eventName").hint.unwrap().contains("requestParameters"));
+        let e = err("eventName.x");
+        assert!(
+            e.message.contains("goes under `eventName`, which holds a single value"),
+            "{e:?}"
+        );
+        assert_eq!(e.hint.as_deref(), Some("use `eventName`"));
         assert!(err("a..b").message.contains("empty part"));
         assert!(err("").message.contains("empty part"));
         assert!(err("requestParameters.").message.contains("empty part"));
+    }
+
+    const CONSOLE_LOGIN: &str = r#"{"eventName":"ConsoleLogin","apiVersion":"2015-01-01",
+        "userIdentity":{"type":"AssumedRole","arn":"a","sessionContext":{
+            "attributes":{"mfaAuthenticated":"true","creationDate":"2026-03-02T10:00:00Z"},
+            "sessionIssuer":{"type":"Role","principalId":"AROAEXAMPLE","arn":"role"},
+            "webIdFederationData":{"federatedProvider":"accounts.google.com","attributes":{"aud":"x"}}}},
+        "resources":[{"ARN":"arn:aws:s3:::a","type":"AWS::S3::Bucket"},{"ARN":"arn:aws:s3:::b"}],
+        "tlsDetails":{"tlsVersion":"TLSv1.3","clientProvidedHostHeader":"signin.aws.amazon.com"},
+        "vpcEndpointId":"vpce-1","vpcEndpointAccountId":"111122223333","sharedEventID":"s-1",
+        "sessionCredentialFromConsole":"true","addendum":{"reason":"DELIVERY_DELAY"},"readOnly":false}"#;
+
+    #[test]
+    fn other_record_fields_are_read_from_the_whole_record() {
+        let r = CONSOLE_LOGIN;
+        let mfa = "userIdentity.sessionContext.attributes.mfaAuthenticated";
+        assert_eq!(values(mfa, r), ["true"]);
+        assert_eq!(
+            values("userIdentity.sessionContext.sessionIssuer.principalId", r),
+            ["AROAEXAMPLE"]
+        );
+        assert_eq!(
+            values("userIdentity.sessionContext.webIdFederationData.federatedProvider", r),
+            ["accounts.google.com"]
+        );
+        assert_eq!(values("resources.ARN", r), ["arn:aws:s3:::a", "arn:aws:s3:::b"]);
+        assert_eq!(values("resources.type", r), ["AWS::S3::Bucket"]);
+        assert_eq!(values("resources.1.ARN", r), ["arn:aws:s3:::b"]);
+        assert_eq!(values("tlsDetails.tlsVersion", r), ["TLSv1.3"]);
+        assert_eq!(
+            values("tlsDetails.clientProvidedHostHeader", r),
+            ["signin.aws.amazon.com"]
+        );
+        assert_eq!(values("vpcEndpointId", r), ["vpce-1"]);
+        assert_eq!(values("vpcEndpointAccountId", r), ["111122223333"]);
+        assert_eq!(values("sharedEventID", r), ["s-1"]);
+        assert_eq!(values("apiVersion", r), ["2015-01-01"]);
+        assert_eq!(values("addendum.reason", r), ["DELIVERY_DELAY"]);
+        assert_eq!(values("sessionCredentialFromConsole", r), ["true"]);
+        // An object reads as its JSON text (compared as JSON: the key order depends on
+        // serde_json's features in the build).
+        let text = values("tlsDetails", r);
+        let object: Value = serde_json::from_str(&text[0]).unwrap();
+        assert_eq!(
+            object,
+            serde_json::json!({"clientProvidedHostHeader": "signin.aws.amazon.com", "tlsVersion": "TLSv1.3"})
+        );
+        assert!(values("edgeDeviceDetails", r).is_empty());
+        assert!(values("insightDetails.state", r).is_empty());
+        // The typed fields still read the parsed record.
+        assert_eq!(values("userIdentity.arn", r), ["a"]);
+        assert_eq!(values("readOnly", r), ["false"]);
+        // mfaAuthenticated is the string "true": it reads as a boolean too.
+        let record: Record = serde_json::from_str(r).unwrap();
+        let event = Event::new(&record).with_raw(r.as_bytes());
+        assert!(Field::compile(mfa).unwrap().any(&event, |v| v.as_bool() == Some(true)));
+    }
+
+    #[test]
+    fn an_event_without_its_text_has_no_whole_record_values() {
+        let record: Record = serde_json::from_str(CONSOLE_LOGIN).unwrap();
+        let event = Event::new(&record);
+        for path in [
+            "tlsDetails.tlsVersion",
+            "resources.ARN",
+            "userIdentity.sessionContext.attributes.mfaAuthenticated",
+        ] {
+            assert!(Field::compile(path).unwrap().texts(&event).is_empty(), "{path}");
+        }
+        // The typed fields and sections do not need it.
+        assert_eq!(Field::compile("userIdentity.arn").unwrap().texts(&event), ["a"]);
+        assert!(event.whole().is_none(), "nothing to parse");
+    }
+
+    #[test]
+    fn typed_paths_and_sections_leave_the_whole_record_unparsed() {
+        let text = r#"{"eventName":"X","userIdentity":{"arn":"a"},"requestParameters":{"k":"v"}}"#;
+        let record: Record = serde_json::from_str(text).unwrap();
+        let event = Event::new(&record).with_raw(text.as_bytes());
+        for path in ["eventName", "userIdentity.arn", "requestParameters.k"] {
+            assert_eq!(Field::compile(path).unwrap().texts(&event).len(), 1, "{path}");
+        }
+        assert!(event.whole_parsed().is_none(), "parsed without need");
+        assert!(Field::compile("userIdentity").unwrap().texts(&event)[0].contains("\"arn\""));
+        assert!(event.whole_parsed().is_some());
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Loading rule files: each file's text becomes rules, or the first error with its file, line
 //! and a hint. A file holds one rule (a mapping) or a list of them (a sequence).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 use std::path::Path;
@@ -9,6 +10,7 @@ use super::SourceFile;
 use super::error::CompileError;
 use super::rule::{UserRule, compile};
 use super::schema::RuleDoc;
+use crate::yaml_text::TooDeep;
 
 /// Why rule files could not be loaded.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -129,23 +131,56 @@ fn locate(text: &str, from: Option<usize>, needle: &str) -> Option<(usize, Optio
         .or_else(|| text.lines().enumerate().take(from).find_map(found))
 }
 
-/// The rule documents of one file, in order.
+/// `file` without a byte order mark at the start of its text, as every reader of rule files
+/// takes it (lines and columns then count from the text's first character).
+pub(crate) fn without_bom(file: &SourceFile) -> Cow<'_, SourceFile> {
+    match crate::yaml_text::without_bom(&file.text) {
+        text if text.len() == file.text.len() => Cow::Borrowed(file),
+        text => Cow::Owned(SourceFile {
+            origin: file.origin.clone(),
+            text: text.to_owned(),
+        }),
+    }
+}
+
+/// The rule documents of one file (without a byte order mark: [`without_bom`]), in order:
+/// each YAML document of it (documents are separated by `---` lines) is one rule or a list of
+/// rules. Nesting too deep to read fast ([`crate::yaml_text::check_nesting`]) is an error.
 // A load error is made at most once per load: its size does not matter.
 #[allow(clippy::result_large_err)]
 pub(crate) fn documents(file: &SourceFile) -> Result<Vec<RuleDoc>, LoadError> {
-    let value: yaml_serde::Value = yaml_serde::from_str(&file.text).map_err(|e| LoadError::yaml(file, &e))?;
-    let docs = match value {
-        yaml_serde::Value::Mapping(_) => {
-            vec![yaml_serde::from_str::<RuleDoc>(&file.text).map_err(|e| LoadError::yaml(file, &e))?]
+    use serde::Deserialize;
+    use yaml_serde::{Deserializer, Value};
+
+    if let Err(deep) = crate::yaml_text::check_nesting(&file.text) {
+        return Err(LoadError {
+            line: Some(deep.line),
+            column: Some(deep.column),
+            hint: Some(TooDeep::HINT.into()),
+            ..LoadError::whole(file, deep.message)
+        });
+    }
+    let yaml = |e: yaml_serde::Error| LoadError::yaml(file, &e);
+    // Read twice: once for each document's shape, then into rules, so that errors keep the
+    // place the parser names.
+    let shapes: Vec<Value> = Deserializer::from_str(&file.text)
+        .map(Value::deserialize)
+        .collect::<Result<_, _>>()
+        .map_err(yaml)?;
+    let mut docs = Vec::new();
+    for (document, shape) in Deserializer::from_str(&file.text).zip(&shapes) {
+        match shape {
+            Value::Mapping(_) => docs.push(RuleDoc::deserialize(document).map_err(yaml)?),
+            Value::Sequence(_) => docs.extend(Vec::<RuleDoc>::deserialize(document).map_err(yaml)?),
+            _ => {}
         }
-        yaml_serde::Value::Sequence(_) => {
-            yaml_serde::from_str::<Vec<RuleDoc>>(&file.text).map_err(|e| LoadError::yaml(file, &e))?
-        }
-        _ => Vec::new(),
-    };
+    }
     if docs.is_empty() {
         let mut error = LoadError::whole(file, "the file holds no rule");
-        error.hint = Some("a file holds one rule (a mapping with `id:`) or a list of rules".into());
+        error.hint = Some(
+            "a file holds one rule (a mapping with `id:`), a list of rules, or documents of them separated by `---`"
+                .into(),
+        );
         return Err(error);
     }
     Ok(docs)
@@ -161,11 +196,12 @@ pub(crate) fn documents(file: &SourceFile) -> Result<Vec<RuleDoc>, LoadError> {
 #[allow(clippy::result_large_err)] // made at most once per load
 pub fn load(files: &[SourceFile]) -> Result<Vec<UserRule>, LoadError> {
     let mut rules = Vec::new();
-    let mut seen: HashMap<String, &str> = HashMap::new();
+    let mut seen: HashMap<String, String> = HashMap::new();
     for file in files {
+        let file = &*without_bom(file);
         for doc in documents(file)? {
             let rule = compile(&doc).map_err(|e| LoadError::compile(file, &doc.id, e))?;
-            if let Some(first) = seen.insert(doc.id.clone(), &file.origin) {
+            if let Some(first) = seen.insert(doc.id.clone(), file.origin.clone()) {
                 let line = id_line(&file.text, &doc.id);
                 let mut error = LoadError::whole(file, format!("the id is defined twice: in {first} and here"));
                 error.rule = Some(doc.id.clone());
@@ -184,7 +220,8 @@ pub fn load(files: &[SourceFile]) -> Result<Vec<UserRule>, LoadError> {
 /// [`SourceFile::origin`] is the path as displayed.
 ///
 /// # Errors
-/// The first I/O error (a missing path, an unreadable file or folder, text not UTF-8).
+/// The first I/O error (a missing path, an unreadable file or folder, text not UTF-8); one of a
+/// file found in the folder names that file.
 pub fn read_dir(path: &Path) -> std::io::Result<Vec<SourceFile>> {
     let mut paths = Vec::new();
     if std::fs::metadata(path)?.is_dir() {
@@ -196,8 +233,12 @@ pub fn read_dir(path: &Path) -> std::io::Result<Vec<SourceFile>> {
     paths
         .into_iter()
         .map(|p| {
+            let text = std::fs::read_to_string(&p).map_err(|e| match p == path {
+                true => e,
+                false => std::io::Error::new(e.kind(), format!("{}: {e}", p.display())),
+            })?;
             Ok(SourceFile {
-                text: std::fs::read_to_string(&p)?,
+                text,
                 origin: p.display().to_string(),
             })
         })
@@ -246,6 +287,22 @@ mod tests {
     }
 
     #[test]
+    fn documents_separated_by_dashes() {
+        let (two, three) = (
+            RULE.replace("acme.one", "acme.two"),
+            RULE.replace("acme.one", "acme.three"),
+        );
+        let text = format!("---\n{RULE}---\n- {}\n---\n", three.replace('\n', "\n  ").trim_end());
+        let rules = load(&[file("a.yaml", &format!("{text}{two}"))]).unwrap();
+        let ids: Vec<&str> = rules.iter().map(UserRule::id).collect();
+        assert_eq!(ids, ["acme.one", "acme.three", "acme.two"]);
+        // Errors are placed in the whole file.
+        let bad = format!("{RULE}---\n{}", two.replace("severity: low", "severity: urgent"));
+        let e = load(&[file("a.yaml", &bad)]).unwrap_err();
+        assert_eq!(e.line, Some(RULE.lines().count() + 4), "{e}");
+    }
+
+    #[test]
     fn unknown_keys_have_their_line_and_column() {
         let text = format!("{RULE}condition:\n  field: eventName\n  equal: CreateUser\n");
         let e = load(&[file("rules/x.yaml", &text)]).unwrap_err();
@@ -273,6 +330,59 @@ mod tests {
     }
 
     #[test]
+    fn operands_of_the_wrong_type_are_said_in_words_at_their_line() {
+        let cases = [
+            (
+                "contains: {a: 1}",
+                11,
+                "condition.contains: invalid type: map, expected a string (numbers and booleans are read as their text), or a list of them",
+            ),
+            (
+                "contains: null",
+                11,
+                "condition.contains: invalid type: unit value, expected a string",
+            ),
+            (
+                "regex: [a, [b]]",
+                11,
+                "condition.regex[1]: invalid type: sequence, expected a string, number or boolean",
+            ),
+            (
+                "equals: [.nan]",
+                11,
+                "condition.equals[0]: invalid value: floating point `NaN`, expected a finite number",
+            ),
+            (
+                "equals: {a: 1}",
+                11,
+                "condition.equals: invalid type: map, expected a string, number, boolean or null",
+            ),
+            (
+                "gt: many",
+                11,
+                "condition.gt: invalid type: string \"many\", expected a number",
+            ),
+        ];
+        for (operand, line, message) in cases {
+            let text = format!("{RULE}condition:\n  field: requestParameters.userName\n  {operand}\n");
+            let e = load(&[file("x.yaml", &text)]).unwrap_err();
+            assert_eq!(e.line, Some(line), "{operand}: {e}");
+            assert!(e.message.starts_with(message), "{operand}: {e}");
+        }
+        for shape in ["condition: [x]", "condition:\n  not: [x]", "condition:\n  all: [x]"] {
+            let e = load(&[file("x.yaml", &format!("{RULE}{shape}\n"))]).unwrap_err();
+            assert!(
+                e.message.contains("expected a condition: a mapping of `field:`"),
+                "{shape}: {e}"
+            );
+        }
+        let e = load(&[file("x.yaml", "- just text\n")]).unwrap_err();
+        assert!(e.message.contains("expected a rule: a mapping of id"), "{e}");
+        let text = format!("{RULE}condition: {{field: requestParameters.userName, equals: null}}\n");
+        assert_eq!(load(&[file("x.yaml", &text)]).unwrap().len(), 1);
+    }
+
+    #[test]
     fn compile_errors_name_the_rule_and_line() {
         let text = format!("{RULE}condition:\n  any:\n    - field: eventName\n      regex: '(oops'\n");
         let e = load(&[file("x.yaml", &text)]).unwrap_err();
@@ -295,6 +405,34 @@ mod tests {
         let e = load(&[file("x.yaml", &text)]).unwrap_err();
         assert_eq!(e.line, Some(1));
         assert_eq!(e.hint.as_deref(), Some("use your own namespace, e.g. acme.one"));
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_ignored() {
+        let rules = load(&[file("a.yaml", &format!("\u{feff}{RULE}"))]).unwrap();
+        assert_eq!(rules[0].id(), "acme.one");
+        // Places count from the text after it.
+        let text = format!("\u{feff}{}", RULE.replace("acme.one", "bedrock.one"));
+        let e = load(&[file("a.yaml", &text)]).unwrap_err();
+        assert_eq!(e.line, Some(1), "{e}");
+    }
+
+    #[test]
+    fn nesting_too_deep_is_refused_before_parsing() {
+        let deep = format!("{RULE}condition: {}", "{not: ".repeat(100_000));
+        let e = load(&[file("deep.yaml", &deep)]).unwrap_err();
+        assert_eq!(e.line, Some(RULE.lines().count() + 1), "{e}");
+        assert!(e.message.contains("more than 64 `[` / `{` open at once"), "{e}");
+        let mut block = RULE.to_owned() + "condition:\n";
+        for level in 1..2_000 {
+            block += &format!("{}not:\n", " ".repeat(level));
+        }
+        let e = load(&[file("deep.yaml", &block)]).unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("deep.yaml:522:514: content starts at column 514"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -324,6 +462,12 @@ mod tests {
         let one = read_dir(&dir.join("notes.txt")).unwrap();
         assert_eq!(one.len(), 1, "a file named directly is read whatever its name");
         assert!(read_dir(&dir.join("missing")).is_err());
+        std::fs::write(dir.join("sub/binary.yaml"), [0xff, 0xfe]).unwrap();
+        let e = read_dir(&dir).unwrap_err().to_string();
+        assert!(
+            e.starts_with(&dir.join("sub/binary.yaml").display().to_string()),
+            "the file in the folder is named: {e}"
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

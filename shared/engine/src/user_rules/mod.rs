@@ -4,6 +4,7 @@
 //!
 //! - [`schema`]: the file format, as written;
 //! - [`compile`]: a [`RuleDoc`] becomes a [`UserRule`], an [`crate::rules::EventRule`];
+//!   [`validate`]: whether it would, without keeping anything;
 //! - [`load`]: rule files (origin and text) become rules, or the first error with its file,
 //!   line and a hint — never half a catalog;
 //! - [`run_samples`]: a rule's own samples, run through the real pipeline;
@@ -22,6 +23,7 @@ pub mod known_fields;
 pub mod lint;
 pub mod load;
 pub mod needle;
+mod operands;
 pub mod rule;
 pub mod samples;
 pub mod schema;
@@ -30,7 +32,7 @@ pub mod wildcard;
 
 pub use error::CompileError;
 pub use load::{LoadError, load, read_dir};
-pub use rule::{UserRule, builtin_namespaces, compile};
+pub use rule::{UserRule, builtin_namespaces, compile, validate};
 pub use samples::{SampleOutcome, run_samples};
 pub use schema::{Adjustments, ConditionDoc, DedupeDoc, EventsDoc, OneOrMany, PolicyTest, RuleDoc, SamplesDoc};
 

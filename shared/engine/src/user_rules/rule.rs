@@ -102,7 +102,11 @@ fn leak_all(texts: &[String]) -> &'static [&'static str] {
     Box::leak(texts.iter().map(|t| leak(t)).collect())
 }
 
-/// Parses a dedupe window: `30m`, `1h`, `1d`, `90s` or a number of seconds; positive.
+/// The longest dedupe window: a year, leap day included.
+const MAX_WINDOW_DAYS: i64 = 366;
+
+/// Parses a dedupe window: `30m`, `1h`, `1d`, `90s` or a number of seconds; positive, at most
+/// [`MAX_WINDOW_DAYS`].
 fn window_secs(text: &str) -> Result<i64, CompileError> {
     let text = text.trim();
     let (number, unit) = match text.char_indices().last() {
@@ -116,7 +120,7 @@ fn window_secs(text: &str) -> Result<i64, CompileError> {
         "d" => Some(DAY),
         _ => None,
     };
-    scale
+    let secs = scale
         .zip(number.trim().parse::<i64>().ok())
         .and_then(|(scale, n)| n.checked_mul(scale))
         .filter(|secs| *secs > 0)
@@ -124,7 +128,18 @@ fn window_secs(text: &str) -> Result<i64, CompileError> {
             CompileError::new("dedupe.window", format!("{text:?} is not a window"))
                 .hint("write a positive duration: 30m, 1h, 1d, or a number of seconds such as \"3600\"")
                 .text(text)
-        })
+        })?;
+    if secs > MAX_WINDOW_DAYS * DAY {
+        return Err(CompileError::new(
+            "dedupe.window",
+            format!("{text:?} is longer than {MAX_WINDOW_DAYS} days"),
+        )
+        .hint(format!(
+            "one alert per {MAX_WINDOW_DAYS} days at most: write {MAX_WINDOW_DAYS}d or less"
+        ))
+        .text(text));
+    }
+    Ok(secs)
 }
 
 fn alert_scope(doc: &RuleDoc) -> Result<AlertScope, CompileError> {
@@ -165,12 +180,13 @@ fn check_id(id: &str) -> Result<(), CompileError> {
     Ok(())
 }
 
-fn events(doc: &RuleDoc) -> Result<&'static [EventKey], CompileError> {
+/// The rule's (eventSource, eventName) pairs, checked.
+fn events(doc: &RuleDoc) -> Result<Vec<(&str, &str)>, CompileError> {
     if doc.events.is_empty() {
         return Err(CompileError::new("events", "the rule consumes no events")
             .hint("list at least one `source:` with its `names:`"));
     }
-    let mut keys: Vec<EventKey> = Vec::new();
+    let mut keys: Vec<(&str, &str)> = Vec::new();
     for (i, events) in doc.events.iter().enumerate() {
         let at = format!("events[{i}]");
         let blank = |s: &str| s.is_empty() || s.chars().any(char::is_whitespace);
@@ -205,10 +221,10 @@ fn events(doc: &RuleDoc) -> Result<&'static [EventKey], CompileError> {
                         .map_err(|e| CompileError::new(at.clone(), format!("pattern {part:?}: {e}")))?;
                 }
             }
-            keys.push((leak(&events.source), leak(name)));
+            keys.push((&events.source, name));
         }
     }
-    Ok(Box::leak(keys.into_boxed_slice()))
+    Ok(keys)
 }
 
 fn adjustments(doc: &Adjustments) -> Result<Vec<(Circumstance, Change)>, CompileError> {
@@ -233,31 +249,68 @@ fn fields(paths: &[String], at: &str) -> Result<Vec<Field>, CompileError> {
         .collect()
 }
 
+/// A rule checked and compiled, before anything of it is leaked.
+struct Prepared<'d> {
+    events: Vec<(&'d str, &'d str)>,
+    condition: Option<Condition>,
+    adjustments: Vec<(Circumstance, Change)>,
+    summary: Option<Template>,
+    resources: Vec<Field>,
+    dedupe: Vec<Field>,
+    alert: AlertScope,
+}
+
+/// Checks a rule and compiles its parts: nothing leaked (see the module's doc).
+fn prepare(doc: &RuleDoc) -> Result<Prepared<'_>, CompileError> {
+    check_id(&doc.id)?;
+    if doc.title.trim().is_empty() {
+        return Err(CompileError::new("title", "the title is empty"));
+    }
+    Ok(Prepared {
+        events: events(doc)?,
+        condition: doc
+            .condition
+            .as_ref()
+            .map(|c| Condition::compile(c, "condition"))
+            .transpose()?,
+        adjustments: adjustments(&doc.adjustments)?,
+        summary: doc
+            .summary
+            .as_deref()
+            .map(|t| Template::compile(t, "summary"))
+            .transpose()?,
+        resources: fields(&doc.resources, "resources")?,
+        dedupe: fields(doc.dedupe.as_ref().map_or(&[][..], |d| &d.fields), "dedupe.fields")?,
+        alert: alert_scope(doc)?,
+    })
+}
+
+/// Whether a rule compiles, without compiling it for good: nothing is leaked, so it may be
+/// called on any number of rules (the Sigma converter checks each rule it writes).
+///
+/// # Errors
+/// The [`CompileError`] [`compile`] would return.
+pub fn validate(doc: &RuleDoc) -> Result<(), CompileError> {
+    prepare(doc).map(drop)
+}
+
 /// Compiles a rule: checks its id, resolves its paths, compiles its condition, template,
 /// adjustments and dedupe settings.
 ///
 /// # Errors
 /// The first [`CompileError`], at its key path in the rule (`id`, `condition.all[1].regex`).
 pub fn compile(doc: &RuleDoc) -> Result<UserRule, CompileError> {
-    check_id(&doc.id)?;
-    if doc.title.trim().is_empty() {
-        return Err(CompileError::new("title", "the title is empty"));
-    }
-    let events = events(doc)?;
-    let condition = doc
-        .condition
-        .as_ref()
-        .map(|c| Condition::compile(c, "condition"))
-        .transpose()?;
-    let adjustments = adjustments(&doc.adjustments)?;
-    let summary = doc
-        .summary
-        .as_deref()
-        .map(|t| Template::compile(t, "summary"))
-        .transpose()?;
-    let resources = fields(&doc.resources, "resources")?;
-    let dedupe = fields(doc.dedupe.as_ref().map_or(&[][..], |d| &d.fields), "dedupe.fields")?;
-    let alert = alert_scope(doc)?;
+    let Prepared {
+        events,
+        condition,
+        adjustments,
+        summary,
+        resources,
+        dedupe,
+        alert,
+    } = prepare(doc)?;
+    let events: Vec<EventKey> = events.into_iter().map(|(s, n)| (leak(s), leak(n))).collect();
+    let events: &'static [EventKey] = Box::leak(events.into_boxed_slice());
     let metadata = Metadata {
         id: leak(&doc.id),
         title: leak(&doc.title),
@@ -403,8 +456,19 @@ mod tests {
         assert_eq!(e.at, "adjustments.root");
         let e = error("dedupe: {window: 10x}");
         assert_eq!((e.at.as_str(), e.text.as_deref()), ("dedupe.window", Some("10x")));
+        assert_eq!(validate(&doc("dedupe: {window: 10x}")), Err(e));
+        assert_eq!(validate(&doc("")), Ok(()));
         for bad in ["0", "-5m", "h", "", "1.5h"] {
             assert!(window_secs(bad).is_err(), "{bad}");
+        }
+        assert_eq!(window_secs("366d").unwrap(), 366 * DAY);
+        for too_long in ["367d", "9000h", "9223372036854775807", "527041m"] {
+            let e = window_secs(too_long).unwrap_err();
+            assert!(e.message.contains("longer than 366 days"), "{too_long}: {e}");
+            assert_eq!(
+                e.hint.as_deref(),
+                Some("one alert per 366 days at most: write 366d or less")
+            );
         }
         let e = error("dedupe: {per: resource}");
         assert_eq!(e.at, "dedupe.per");

@@ -2,11 +2,15 @@
 //! pipeline without the stateful detections, [`Pipeline::read`] of each sample's JSON text
 //! (a bare CloudTrail record or an EventBridge event with the record in `detail`).
 
+use serde_json::Value;
+
 use super::rule::UserRule;
+use super::wildcard;
 use crate::detection::Organization;
 use crate::input::Layout;
 use crate::pipeline::Pipeline;
 use crate::registry::{Detection, Registry};
+use crate::rules::EventRule;
 
 /// What one sample gave.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,6 +25,10 @@ pub struct SampleOutcome {
     pub summary: Option<String>,
     /// Why the sample could not be read as a record, if it could not (the sample fails).
     pub error: Option<String>,
+    /// Why a `match` sample that was read made no finding, when the reason lies outside the
+    /// condition: the record is not one of the rule's events, is a failed call the rule is not
+    /// given, or is no CloudTrail record (no `eventSource` / `eventName`).
+    pub why_not: Option<String>,
 }
 
 impl SampleOutcome {
@@ -30,7 +38,8 @@ impl SampleOutcome {
     }
 }
 
-/// Runs every `match` sample, then every `no_match` sample, of `rule`.
+/// Runs every `match` sample, then every `no_match` sample, of `rule`. The organization is
+/// unknown: only a record's own account counts as own (for `policy: external_principal`).
 pub fn run_samples(rule: &UserRule) -> Vec<SampleOutcome> {
     let registry = Registry::new(vec![Detection::Event(Box::new(rule.clone()))])
         .expect("a compiled rule forms a registry on its own");
@@ -53,15 +62,71 @@ pub fn run_samples(rule: &UserRule) -> Vec<SampleOutcome> {
             } else {
                 None
             };
+            let got = !evaluation.findings.is_empty();
+            let why_not = (expected && !got && error.is_none())
+                .then(|| why_not(rule, sample_record(sample)))
+                .flatten();
             SampleOutcome {
                 index,
                 expected,
-                got: !evaluation.findings.is_empty(),
+                got,
                 summary: evaluation.findings.first().map(|f| f.summary.clone()),
                 error,
+                why_not,
             }
         })
         .collect()
+}
+
+/// A sample's record: an EventBridge event's `detail`, or the sample itself.
+pub(crate) fn sample_record(sample: &Value) -> &Value {
+    sample.get("detail").filter(|d| d.is_object()).unwrap_or(sample)
+}
+
+/// Whether `text` is `part` of an event key: equal, or matching its wildcards.
+fn key_part_matches(part: &str, text: &str) -> bool {
+    if wildcard::is_pattern(part) {
+        wildcard::compile(&[part], false).is_ok_and(|r| r.is_match(text))
+    } else {
+        part == text
+    }
+}
+
+/// The record's (eventSource, eventName), when both are strings.
+pub(crate) fn event_of(record: &Value) -> Option<(&str, &str)> {
+    let text = |key: &str| record.get(key).and_then(Value::as_str);
+    text("eventSource").zip(text("eventName"))
+}
+
+/// Whether one of the (eventSource, eventName) `keys` (wildcards allowed) is the event.
+pub(crate) fn consumes<'k>(mut keys: impl Iterator<Item = (&'k str, &'k str)>, (source, name): (&str, &str)) -> bool {
+    keys.any(|(s, n)| key_part_matches(s, source) && key_part_matches(n, name))
+}
+
+/// Why `rule` is never given `record`, if it is not: not a CloudTrail record, not one of its
+/// events, or a failed call without `failed_calls`.
+pub(crate) fn why_not(rule: &UserRule, record: &Value) -> Option<String> {
+    let Some((source, name)) = event_of(record) else {
+        return Some("the sample is not a CloudTrail record: it has no eventSource and eventName strings".into());
+    };
+    let events = rule.metadata().events;
+    if !consumes(events.iter().copied(), (source, name)) {
+        let listed: Vec<String> = events.iter().map(|(s, n)| format!("{s} {n}")).collect();
+        return Some(format!(
+            "{source} {name} is not among the rule's events ({}): the rule never sees it",
+            listed.join(", ")
+        ));
+    }
+    let error = record
+        .get("errorCode")
+        .and_then(Value::as_str)
+        .filter(|c| !c.is_empty());
+    if let Some(code) = error.filter(|_| !rule.metadata().failed_calls) {
+        return Some(format!(
+            "the record is a failed call (errorCode {code}) and the rule has no `failed_calls: true`"
+        ));
+    }
+    None
 }
 
 #[cfg(test)]
@@ -105,6 +170,42 @@ mod tests {
             Some("created svc-a in account 111122223333 (us-east-1)")
         );
         assert!(outcomes[2].error.is_none() && !outcomes[2].got);
+    }
+
+    #[test]
+    fn a_match_sample_the_rule_never_sees_says_why() {
+        let other = SVC.replace("CreateUser", "DeleteUser");
+        let failed = SVC.replace(
+            "eventName: CreateUser",
+            "eventName: CreateUser, errorCode: AccessDenied",
+        );
+        let bare = "{requestParameters: {userName: svc-a}}";
+        let r = rule(&format!(
+            "  match: [{other}, {failed}, {bare}, {BOB}]\n  no_match: [{other}]\n"
+        ));
+        let outcomes = run_samples(&r);
+        // A sample the pipeline does not read as a record fails with that as its error.
+        assert!(
+            outcomes[2]
+                .error
+                .as_deref()
+                .unwrap_or_default()
+                .starts_with("not a CloudTrail record")
+        );
+        let why: Vec<Option<String>> = outcomes.into_iter().map(|o| o.why_not).collect();
+        assert_eq!(
+            why,
+            [
+                Some(
+                    "iam.amazonaws.com DeleteUser is not among the rule's events (iam.amazonaws.com CreateUser): the rule never sees it"
+                        .into()
+                ),
+                Some("the record is a failed call (errorCode AccessDenied) and the rule has no `failed_calls: true`".into()),
+                None,
+                None,
+                None,
+            ]
+        );
     }
 
     #[test]

@@ -8,11 +8,15 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::operands;
 use crate::severity::{Area, Severity};
 
 /// One user rule, as written in YAML.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a rule: a mapping of id, title, severity, area, description, events, …"
+)]
 pub struct RuleDoc {
     /// `namespace.snake_case_name`, in the user's own namespace (not a built-in service's).
     pub id: String,
@@ -57,7 +61,7 @@ pub struct RuleDoc {
 
 /// The (eventSource, eventName) pairs consumed: every name with the source.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "a mapping of `source:` and `names:`")]
 pub struct EventsDoc {
     /// `eventSource`: `sagemaker.amazonaws.com`.
     pub source: String,
@@ -69,10 +73,14 @@ pub struct EventsDoc {
 /// conditions) or `field` with exactly one operator (a test of one field). One mapping type
 /// with every key, so a misspelt key is reported with its line and the keys expected.
 ///
-/// The string operators take one value or a list (any of them matches); a field whose path
-/// crosses an array is tested on each element (any matches).
+/// The string operators take one value or a list (any of them matches), numbers and booleans
+/// read as their text; a field whose path crosses an array is tested on each element (any
+/// matches). `equals: null` is a value (the field is `null`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a condition: a mapping of `field:` with one operator, or of `all:`, `any:` or `not:`"
+)]
 pub struct ConditionDoc {
     /// Every condition holds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -88,31 +96,75 @@ pub struct ConditionDoc {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
     /// Equal to the value (string, number, boolean; numbers compare as numbers).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "operands::values",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub equals: Option<OneOrMany<Value>>,
     /// Matches the pattern, `*` any run of characters, `?` one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "operands::texts",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub wildcard: Option<OneOrMany<String>>,
     /// Matches the regular expression (Rust `regex` syntax, unanchored).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "operands::texts",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub regex: Option<OneOrMany<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "operands::texts",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub contains: Option<OneOrMany<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "operands::texts",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub starts_with: Option<OneOrMany<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "operands::texts",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub ends_with: Option<OneOrMany<String>>,
     /// An IP address inside the network (`10.0.0.0/8`, `2001:db8::/32`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "operands::texts",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub cidr: Option<OneOrMany<String>>,
     /// Numeric comparisons (a number, or a string holding one).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "operands::number",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub gt: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "operands::number",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub gte: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "operands::number",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub lt: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "operands::number",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub lte: Option<f64>,
     /// True: the field is present and not null; false: it is absent or null.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -155,8 +207,10 @@ pub enum PolicyTest {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum OneOrMany<T> {
-    One(T),
+    // A list is tried first, so that a list under `equals` (whose values may be any JSON)
+    // reads as the values, not as one list value.
     Many(Vec<T>),
+    One(T),
 }
 
 impl<T> OneOrMany<T> {
@@ -172,7 +226,7 @@ impl<T> OneOrMany<T> {
 /// Severity changes: each is a severity to set (`critical`) or a number of steps (`+1`,
 /// `-1`). When several apply, each applies in the order written here.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "a mapping of long_term_key, root, failed_call")]
 pub struct Adjustments {
     /// The caller used a long-term (`AKIA…`) access key.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -194,7 +248,7 @@ impl Adjustments {
 /// What one alert is about: findings of the rule with equal dedupe values, within `window`
 /// of the first, make one alert.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "a mapping of per, fields, window")]
 pub struct DedupeDoc {
     /// `principal_resource` (default), `principal` or `call`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -210,7 +264,7 @@ pub struct DedupeDoc {
 /// The rule's own samples: CloudTrail records (as in a log file's `Records`, or EventBridge
 /// events with the record in `detail`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "a mapping of match and no_match")]
 pub struct SamplesDoc {
     #[serde(default, rename = "match", skip_serializing_if = "Vec::is_empty")]
     pub must_match: Vec<Value>,

@@ -4,9 +4,8 @@
 
 use std::collections::BTreeSet;
 
-use serde_json::Value;
-
 use crate::user_rules::known_fields::{self, SECTIONS};
+use crate::user_rules::samples::sample_record;
 use crate::user_rules::wildcard::is_pattern;
 use crate::user_rules::{ConditionDoc, RuleDoc};
 
@@ -167,11 +166,6 @@ fn section_path(path: &str) -> Option<String> {
         .filter(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()))
         .collect();
     Some(parts.join("."))
-}
-
-/// The sample records' values as records (an EventBridge event's `detail`, or the record).
-pub fn sample_record(sample: &Value) -> &Value {
-    sample.get("detail").filter(|d| d.is_object()).unwrap_or(sample)
 }
 
 #[cfg(test)]

@@ -18,8 +18,10 @@ pub fn expected_shape(message: &str) -> Option<String> {
         "failed_calls" | "ignore_case" | "exists" => "true or false",
         "condition" | "not" => "a mapping: `field:` with one operator, or `all:`, `any:` or `not:`",
         "all" | "any" => "a list of conditions",
-        "equals" => "a value (string, number, boolean) or a list of them",
-        "wildcard" | "regex" | "contains" | "starts_with" | "ends_with" | "cidr" => "a string or a list of strings",
+        "equals" => "a value (string, number, boolean or null) or a list of them",
+        "wildcard" | "regex" | "contains" | "starts_with" | "ends_with" | "cidr" => {
+            "a string (numbers and booleans are read as their text) or a list of them"
+        }
         "gt" | "gte" | "lt" | "lte" => "a number",
         "policy" => "one of grants_admin, broad_grant, public_principal, external_principal, escalation",
         "adjustments" => "a mapping of long_term_key, root, failed_call",
