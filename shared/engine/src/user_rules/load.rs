@@ -160,6 +160,14 @@ pub(crate) fn documents(file: &SourceFile) -> Result<Vec<RuleDoc>, LoadError> {
             ..LoadError::whole(file, deep.message)
         });
     }
+    // Most files are documents of one rule each: read once as such. Anything else (a list of
+    // rules, an empty document, an error) is read again as below.
+    let rules: Result<Vec<RuleDoc>, _> = Deserializer::from_str(&file.text).map(RuleDoc::deserialize).collect();
+    if let Ok(docs) = rules
+        && !docs.is_empty()
+    {
+        return Ok(docs);
+    }
     let yaml = |e: yaml_serde::Error| LoadError::yaml(file, &e);
     // Read twice: once for each document's shape, then into rules, so that errors keep the
     // place the parser names.
