@@ -1,5 +1,6 @@
 //! What the CLI's integration tests share: the repository root, running the `aidr` binary,
-//! and scratch folders. Each test binary uses a part of it.
+//! scratch folders, the stack templates read as YAML ([`cfn`]) and the IAM actions granted on
+//! `"*"` ([`unscoped`]). Each test binary uses a part of it.
 #![allow(dead_code)]
 
 use std::path::PathBuf;
@@ -31,3 +32,6 @@ pub fn scratch(name: &str) -> PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+pub mod cfn;
+pub mod unscoped;
