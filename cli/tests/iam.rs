@@ -96,7 +96,11 @@ fn check(template: &Template) -> Report {
         }
         for policy in role.property("Policies").map(items).unwrap_or_default() {
             let name = policy.get("PolicyName").map(render).unwrap_or_default();
-            check_document(&format!("{at} policy {name}"), policy.get("PolicyDocument"), &mut report);
+            check_document(
+                &format!("{at} policy {name}"),
+                policy.get("PolicyDocument"),
+                &mut report,
+            );
         }
         for arn in role.property("ManagedPolicyArns").map(items).unwrap_or_default() {
             let ours = match intrinsic(arn) {
@@ -194,7 +198,11 @@ fn check_document(at: &str, document: Option<&Value>, report: &mut Report) {
                 .iter()
                 .any(|c| c.key.eq_ignore_ascii_case("iam:PassedToService"));
             if on_any || st.not_resource || !to_service {
-                report.find(Rule::OpenPassRole, &at, "iam:PassRole needs a role ARN and iam:PassedToService");
+                report.find(
+                    Rule::OpenPassRole,
+                    &at,
+                    "iam:PassRole needs a role ARN and iam:PassedToService",
+                );
             }
         }
     }
@@ -204,7 +212,11 @@ fn check_document(at: &str, document: Option<&Value>, report: &mut Report) {
 fn check_trust(at: &str, trust: &Value, report: &mut Report) {
     for (sid, st) in statements(&format!("{at} trust"), Some(trust), report) {
         if st.allow && (st.not_principal || st.principals.iter().any(|(_, p)| p == "*")) {
-            report.find(Rule::OpenTrust, &format!("{at} trust {sid}"), format!("{:?}", st.principals));
+            report.find(
+                Rule::OpenTrust,
+                &format!("{at} trust {sid}"),
+                format!("{:?}", st.principals),
+            );
         }
     }
 }
@@ -255,7 +267,8 @@ fn the_unscoped_list_holds_exactly_the_actions_granted_on_any_resource() {
     assert_eq!(granted, listed, "actions granted on \"*\" vs the documented list");
     for u in UNSCOPED {
         assert!(
-            u.source.starts_with("https://docs.aws.amazon.com/service-authorization/latest/reference/list_"),
+            u.source
+                .starts_with("https://docs.aws.amazon.com/service-authorization/latest/reference/list_"),
             "{}: the source is a page of the Service Authorization Reference",
             u.action
         );
@@ -319,7 +332,8 @@ fn a_scoped_role_passes() {
 
 #[test]
 fn wildcard_actions_are_found() {
-    let all = "              - Effect: Allow\n                Action: \"*\"\n                Resource: !GetAtt Queue.Arn\n";
+    let all =
+        "              - Effect: Allow\n                Action: \"*\"\n                Resource: !GetAtt Queue.Arn\n";
     // `*` grants iam:PassRole too, to any service.
     assert_eq!(rules_of_role(all), rules(&[Rule::AllActions, Rule::OpenPassRole]));
     let service = "              - Effect: Allow\n                Action: [sqs:SendMessage, SQS:*]\n                Resource: !GetAtt Queue.Arn\n";

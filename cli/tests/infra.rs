@@ -14,17 +14,16 @@
 //! The templates use CloudFormation's short tags (`!If`, `!Sub`), so they are read as text, in
 //! the layout they are written in: a statement per `Sid`, under `!If [<condition>, …]`.
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
 
 use aidr_engine::Registry;
 use aidr_engine::ports::Scope;
 use aidr_engine::response::{Call, LLMJACKING, Plan, Playbook, PrincipalKind, Target};
+use common::root;
+use common::unscoped::is_unscoped;
 use serde_json::json;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
 
 fn read(path: &str) -> String {
     std::fs::read_to_string(root().join(path)).unwrap()
@@ -765,33 +764,6 @@ const INVENTORY_FREE_CALLS: &[&str] = &["sts:GetCallerIdentity"];
 /// Calls that switch accounts rather than read one: granted to the function's role only.
 const INVENTORY_ASSUME_CALLS: &[&str] = &["sts:AssumeRole"];
 
-/// The reads granted on `"*"`: those without resource-level permissions in the Service
-/// Authorization Reference, and `bedrock:ListGuardrails`, whose list-everything form names no
-/// guardrail (see the template).
-const INVENTORY_UNSCOPED_READS: &[&str] = &[
-    "bedrock:ListCustomModels",
-    "bedrock:ListImportedModels",
-    "bedrock:ListProvisionedModelThroughputs",
-    "bedrock:ListGuardrails",
-    "bedrock:ListInferenceProfiles",
-    "bedrock:GetModelInvocationLoggingConfiguration",
-    "bedrock:ListAgents",
-    "bedrock:ListKnowledgeBases",
-    "bedrock-agentcore:ListAgentRuntimes",
-    "bedrock-agentcore:ListGateways",
-    "sagemaker:ListNotebookInstances",
-    "sagemaker:ListNotebookInstanceLifecycleConfigs",
-    "sagemaker:ListDomains",
-    "sagemaker:ListUserProfiles",
-    "sagemaker:ListEndpoints",
-    "sagemaker:ListEndpointConfigs",
-    "sagemaker:ListModels",
-    "sagemaker:ListModelPackageGroups",
-    "sagemaker:ListTrainingJobs",
-    "sagemaker:ListProcessingJobs",
-    "iam:GetAccountAuthorizationDetails",
-];
-
 fn set(items: &[&str]) -> BTreeSet<String> {
     items.iter().map(|s| s.to_string()).collect()
 }
@@ -813,8 +785,9 @@ fn collect_statements(statements: &[Statement]) -> Vec<(&str, &BTreeSet<String>,
         .collect()
 }
 
-/// Checks that `statements` grant the collector's reads exactly, read-only, on `"*"` only for
-/// [`INVENTORY_UNSCOPED_READS`] and otherwise on this account's resources.
+/// Checks that `statements` grant the collector's reads exactly, read-only, on `"*"` exactly
+/// those of them that take no resource ([`common::unscoped`]) and otherwise on this account's
+/// resources.
 fn check_collect_statements(path: &str, role: &str, statements: &[Statement]) {
     let reads = inventory_reads();
     let collect = collect_statements(statements);
@@ -848,9 +821,9 @@ fn check_collect_statements(path: &str, role: &str, statements: &[Statement]) {
         granted, reads,
         "{path}: {role} must grant exactly the collector's reads"
     );
+    let cannot_scope: BTreeSet<String> = reads.iter().filter(|a| is_unscoped(a)).cloned().collect();
     assert_eq!(
-        unscoped,
-        set(INVENTORY_UNSCOPED_READS),
+        unscoped, cannot_scope,
         "{path}: {role} grants on \"*\" exactly the reads IAM cannot scope"
     );
     for s in statements {

@@ -34,8 +34,7 @@ impl Template {
     /// Reads and parses `path`, relative to the repository root; panics naming the file when it
     /// cannot (these are tests).
     pub fn load(path: &str) -> Template {
-        let text = std::fs::read_to_string(super::root().join(path))
-            .unwrap_or_else(|e| panic!("{path}: {e}"));
+        let text = std::fs::read_to_string(super::root().join(path)).unwrap_or_else(|e| panic!("{path}: {e}"));
         Template::parse(path, &text).unwrap_or_else(|e| panic!("{e}"))
     }
 
@@ -142,9 +141,7 @@ pub fn alternatives(v: &Value) -> Vec<&Value> {
         return Vec::new();
     }
     match intrinsic(v) {
-        Some(("If", Value::Sequence(args))) if args.len() == 3 => {
-            args[1..].iter().flat_map(alternatives).collect()
-        }
+        Some(("If", Value::Sequence(args))) if args.len() == 3 => args[1..].iter().flat_map(alternatives).collect(),
         _ => vec![v],
     }
 }
@@ -173,10 +170,9 @@ pub fn render(v: &Value) -> String {
             Some(("Sub", Value::Sequence(args))) if !args.is_empty() => {
                 format!("!Sub {}", render(&args[0]))
             }
-            Some(("GetAtt", Value::Sequence(args))) => format!(
-                "!GetAtt {}",
-                args.iter().map(render).collect::<Vec<_>>().join(".")
-            ),
+            Some(("GetAtt", Value::Sequence(args))) => {
+                format!("!GetAtt {}", args.iter().map(render).collect::<Vec<_>>().join("."))
+            }
             Some((name, arg @ (Value::String(_) | Value::Number(_) | Value::Bool(_)))) => {
                 format!("!{name} {}", render(arg))
             }

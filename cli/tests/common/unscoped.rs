@@ -13,12 +13,12 @@ pub struct Unscoped {
     pub despite: Option<&'static str>,
 }
 
-const BEDROCK: &str =
-    "https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonbedrock.html";
-const AGENTCORE: &str = "https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonbedrockagentcore.html";
-const SAGEMAKER: &str =
-    "https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsagemaker.html";
-const IAM: &str = "https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsidentityandaccessmanagementiam.html";
+const BEDROCK: &str = "https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonbedrock.html";
+const AGENTCORE: &str =
+    "https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonbedrockagentcore.html";
+const SAGEMAKER: &str = "https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsagemaker.html";
+const IAM: &str =
+    "https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsidentityandaccessmanagementiam.html";
 
 const fn none(action: &'static str, source: &'static str) -> Unscoped {
     Unscoped {
