@@ -421,11 +421,8 @@ fn grants_outside_the_roles_policies_are_read_or_refused() {
   Role:
     Type: AWS::IAM::Role
     Properties:
-      AssumeRolePolicyDocument:
-        Statement:
-          - Effect: Allow
-            Principal: {AWS: "*"}
-            Action: sts:AssumeRole
+      # Anyone may assume it.
+      AssumeRolePolicyDocument: {Statement: [{Effect: Allow, Principal: {AWS: "*"}, Action: sts:AssumeRole}]}
       ManagedPolicyArns:
         - !Ref Shared
         - !Sub arn:${AWS::Partition}:iam::aws:policy/ReadOnlyAccess
