@@ -368,6 +368,13 @@ mod tests {
         }
         let insight = format!(r#"{{"detail-type":"AWS Insight via CloudTrail","detail":{REC}}}"#);
         assert_eq!(read_all(&insight, Layout::Stream).skipped, 1);
+        // Escapes in the keys or the detail-type (found by the property tests: skipped, or
+        // not a record).
+        let escaped = format!(r#"{{"detail\u002Dtype":"AWS API Call via Cloud\u0054rail","d\u0065tail":{REC}}}"#);
+        let c = read_all(&escaped, Layout::Stream);
+        assert_eq!((c.records, c.skipped, c.errors.len()), (1, 0, 0), "{:?}", c.errors);
+        let record = r#"{"\u0065ventSource":"bedrock.amazonaws.com","eventName":"A"}"#;
+        assert_eq!(read_all(&format!(r#"{{"Records":[{record}]}}"#), Layout::Stream).names, ["A"]);
     }
 
     #[test]
@@ -659,7 +666,7 @@ mod tests {
         let mut picky = Picky(Counts::default(), 0);
         read(text.as_bytes(), Layout::Lines, "t", &mut picky);
         assert_eq!(picky.1, 2);
-        assert_eq!(picky.0.names, ["A", "B"], "escaped names are parsed to be sure");
+        assert_eq!(picky.0.names, ["A", "B"], "escaped names are decoded");
     }
 
     #[test]

@@ -542,7 +542,7 @@ impl<'s, F: Feed> Reader<'s, F> {
             let cloudtrail = keys
                 .detail_type
                 .get(bytes)
-                .is_some_and(|t| CLOUDTRAIL_DETAIL_TYPES.contains(&t));
+                .is_some_and(|t| CLOUDTRAIL_DETAIL_TYPES.contains(&t.as_ref()));
             match (cloudtrail, keys.detail.clone()) {
                 (false, _) => self.sink.skipped(),
                 (true, Some(detail)) if bytes[detail.start] == b'{' => match json::object_keys(bytes, detail.start) {
@@ -579,7 +579,7 @@ impl<'s, F: Feed> Reader<'s, F> {
         if let (Some(source), Some(name)) = (keys.event_source.get(bytes), keys.event_name.get(bytes))
             && !source.is_empty()
             && !name.is_empty()
-            && !self.sink.wants(source, name, &bytes[start..keys.end])
+            && !self.sink.wants(&source, &name, &bytes[start..keys.end])
         {
             return self.sink.passed_over();
         }
