@@ -11,7 +11,10 @@ use proptest::prelude::*;
 use serde_json::Value;
 
 /// Every sample record, in file order.
-pub static RECORDS: LazyLock<Vec<Value>> = LazyLock::new(|| {
+pub static RECORDS: LazyLock<Vec<Value>> = LazyLock::new(|| SAMPLES.iter().flatten().cloned().collect());
+
+/// The records of each sample file, in file order.
+pub static SAMPLES: LazyLock<Vec<Vec<Value>>> = LazyLock::new(|| {
     let root = repo_root();
     let mut files = Vec::new();
     for folder in ["events", "samples/stateful"] {
@@ -23,8 +26,8 @@ pub static RECORDS: LazyLock<Vec<Value>> = LazyLock::new(|| {
         let text = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
         let value: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
         match (value.get("detail"), value.get("Records")) {
-            (Some(detail), _) => records.push(detail.clone()),
-            (_, Some(Value::Array(items))) => records.extend(items.iter().cloned()),
+            (Some(detail), _) => records.push(vec![detail.clone()]),
+            (_, Some(Value::Array(items))) => records.push(items.clone()),
             _ => panic!("{}: neither an EventBridge event nor a log file", file.display()),
         }
     }
@@ -93,6 +96,24 @@ pub fn policy_record() -> impl Strategy<Value = Value> {
     edited(carrying, edit)
 }
 
+/// The records of a sample sequence (a stateful detection's sample), each with up to two
+/// edits that leave who called what, when and where alone (unknown fields added).
+pub fn sequence() -> impl Strategy<Value = Vec<Value>> {
+    let sequences: Vec<usize> = (0..SAMPLES.len()).filter(|&i| SAMPLES[i].len() > 1).collect();
+    let extra = (any::<usize>(), unknown_key(), parameter()).prop_map(|(pick, key, value)| Edit::Extra { pick, key, value });
+    (
+        prop::sample::select(sequences),
+        prop::collection::vec(prop::collection::vec(extra, 0..2), 128),
+    )
+        .prop_map(|(i, edits)| {
+            let mut records = SAMPLES[i].clone();
+            for (record, edits) in records.iter_mut().zip(&edits) {
+                edits.iter().for_each(|edit| apply(record, edit));
+            }
+            records
+        })
+}
+
 /// One of the records at `indexes`, with up to four edits drawn from `edit`.
 fn edited(indexes: Vec<usize>, edit: impl Strategy<Value = Edit>) -> impl Strategy<Value = Value> {
     (prop::sample::select(indexes), prop::collection::vec(edit, 0..4)).prop_map(|(i, edits)| {
@@ -141,11 +162,15 @@ fn parameter() -> impl Strategy<Value = Value> {
     ]
 }
 
+/// The name of a field no record has (most likely), never one of [`NOT_RECORD_KEYS`].
+fn unknown_key() -> impl Strategy<Value = String> {
+    "[A-Za-z][A-Za-z0-9_-]{0,10}".prop_filter("a record stays a record", |k: &String| {
+        !NOT_RECORD_KEYS.contains(&k.as_str())
+    })
+}
+
 fn edit() -> impl Strategy<Value = Edit> {
     let name = "[A-Za-z][A-Za-z0-9+=,.@_-]{0,11}";
-    let key = "[A-Za-z][A-Za-z0-9_-]{0,10}".prop_filter("a record stays a record", |k: &String| {
-        !NOT_RECORD_KEYS.contains(&k.as_str())
-    });
     prop_oneof![
         (0..PRINCIPAL_KINDS, account(), name).prop_map(|(kind, account, name)| Edit::Principal {
             kind,
@@ -155,7 +180,7 @@ fn edit() -> impl Strategy<Value = Edit> {
         (account(), any::<bool>()).prop_map(|(account, caller)| Edit::Account { account, caller }),
         region().prop_map(Edit::Region),
         (any::<usize>(), parameter()).prop_map(|(pick, value)| Edit::Parameter { pick, value }),
-        (any::<usize>(), key, parameter()).prop_map(|(pick, key, value)| Edit::Extra { pick, key, value }),
+        (any::<usize>(), unknown_key(), parameter()).prop_map(|(pick, key, value)| Edit::Extra { pick, key, value }),
         any::<usize>().prop_map(|pick| Edit::Remove { pick }),
     ]
 }

@@ -90,12 +90,12 @@ fn forms(records: &[Value], kinds: &[usize], bare_bodies: &[bool], noise: &[usiz
     let envelopes: Vec<Value> = records
         .iter()
         .enumerate()
-        .map(|(i, r)| envelope(r, CLOUDTRAIL_DETAIL_TYPES[kinds[i] % CLOUDTRAIL_DETAIL_TYPES.len()]))
+        .map(|(i, r)| envelope(r, CLOUDTRAIL_DETAIL_TYPES[kinds[i % kinds.len()] % CLOUDTRAIL_DETAIL_TYPES.len()]))
         .collect();
     let log_file = json!({ "Records": records }).to_string();
     let mut lines = Vec::new();
     for (i, record) in compact.iter().enumerate() {
-        lines.push(OTHER_LINES[noise[i] % OTHER_LINES.len()].to_owned());
+        lines.push(OTHER_LINES[noise[i % noise.len()] % OTHER_LINES.len()].to_owned());
         lines.push(record.clone());
     }
     lines.push(OTHER_LINES[noise.last().copied().unwrap_or(0) % OTHER_LINES.len()].to_owned());
@@ -103,8 +103,14 @@ fn forms(records: &[Value], kinds: &[usize], bare_bodies: &[bool], noise: &[usiz
     let bodies: Vec<String> = envelopes
         .iter()
         .zip(&compact)
-        .zip(bare_bodies)
-        .map(|((envelope, record), &bare)| if bare { record.clone() } else { envelope.to_string() })
+        .enumerate()
+        .map(|(i, (envelope, record))| {
+            if bare_bodies[i % bare_bodies.len()] {
+                record.clone()
+            } else {
+                envelope.to_string()
+            }
+        })
         .collect();
     Ok(vec![
         ("log file".into(), vec![Input::stream(log_file.clone())]),
@@ -142,6 +148,9 @@ fn check(pipeline: &Pipeline, name: &str, records: &[Value], kinds: &[usize], ba
     let expected: Outcome = run(pipeline, &alone);
     for (form, inputs) in forms(records, kinds, bare, noise)? {
         let got = run(pipeline, &inputs);
+        if !form.starts_with("JSON lines") {
+            prop_assert_eq!((got.records, got.errors), (expected.records, expected.errors), "{}", form);
+        }
         prop_assert_eq!(
             &got.findings,
             &expected.findings,
@@ -163,6 +172,22 @@ proptest! {
         kinds in prop::collection::vec(0..4usize, 3),
         bare in prop::collection::vec(any::<bool>(), 3),
         noise in prop::collection::vec(0..4usize, 4),
+    ) {
+        check(&CLI, "CLI", &records, &kinds, &bare, &noise)?;
+        check(&DETECTOR, "detector", &records, &kinds, &bare, &noise)?;
+    }
+}
+
+proptest! {
+    #![proptest_config(config(12))]
+
+    /// Whole sequences that make the stateful detections fire, lightly edited.
+    #[test]
+    fn sequences_yield_the_same_findings_in_every_form(
+        records in corpus::sequence(),
+        kinds in prop::collection::vec(0..4usize, 8),
+        bare in prop::collection::vec(any::<bool>(), 8),
+        noise in prop::collection::vec(0..4usize, 8),
     ) {
         check(&CLI, "CLI", &records, &kinds, &bare, &noise)?;
         check(&DETECTOR, "detector", &records, &kinds, &bare, &noise)?;
