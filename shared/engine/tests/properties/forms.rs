@@ -6,14 +6,15 @@
 //! - each alone, one input each (as separate EventBridge invocations);
 //! - one CloudTrail log file (`{"Records":[…]}`), read in place and streamed from gzip;
 //! - JSON lines, among blank lines, events of other detail-types, records of services no
-//!   detection reads and a malformed line, read as lines and as a `.json` stream;
+//!   detection reads and a malformed line, read as lines, in pieces cut at line ends (as the
+//!   CLI reads large ones on many threads) and as a `.json` stream;
 //! - each in an EventBridge envelope of one of the CloudTrail detail-types, and all those
 //!   envelopes in one JSON array;
 //! - one SQS batch whose message bodies are those envelopes (or the bare records), split into
 //!   inputs as the detector splits a batch (see `functions/detector/src/handler.rs`).
 
 use aidr_engine::Pipeline;
-use aidr_engine::input::{CLOUDTRAIL_DETAIL_TYPES, Layout};
+use aidr_engine::input::{CLOUDTRAIL_DETAIL_TYPES, Layout, LineChunks};
 use aidr_engine::trail::{self, Message};
 use proptest::prelude::*;
 use serde_json::{Value, json};
@@ -84,21 +85,56 @@ const OTHER_LINES: [&str; 4] = [
     r#"{"eventSource": oops}"#,
 ];
 
+/// The choices of how records are wrapped, each used in turn (record `i` takes element
+/// `i` modulo the length).
+#[derive(Debug, Clone)]
+struct Wrapping {
+    /// Index into [`CLOUDTRAIL_DETAIL_TYPES`] of each envelope.
+    kinds: Vec<usize>,
+    /// Whether each SQS body is the bare record rather than its envelope.
+    bare_bodies: Vec<bool>,
+    /// Index into [`OTHER_LINES`] of the line before each record (and after the last).
+    noise: Vec<usize>,
+    /// Bytes of each piece the JSON lines are cut into, as the CLI cuts large ones.
+    chunk: usize,
+}
+
+fn wrapping() -> impl Strategy<Value = Wrapping> {
+    (
+        prop::collection::vec(0..CLOUDTRAIL_DETAIL_TYPES.len(), 1..8),
+        prop::collection::vec(any::<bool>(), 1..8),
+        prop::collection::vec(0..OTHER_LINES.len(), 1..8),
+        1..2000usize,
+    )
+        .prop_map(|(kinds, bare_bodies, noise, chunk)| Wrapping {
+            kinds,
+            bare_bodies,
+            noise,
+            chunk,
+        })
+}
+
 /// Every form of `records`, named.
-fn forms(records: &[Value], kinds: &[usize], bare_bodies: &[bool], noise: &[usize]) -> Result<Vec<(String, Vec<Input>)>, TestCaseError> {
+fn forms(records: &[Value], wrapping: &Wrapping) -> Result<Vec<(String, Vec<Input>)>, TestCaseError> {
+    let Wrapping {
+        kinds,
+        bare_bodies,
+        noise,
+        chunk,
+    } = wrapping;
     let compact: Vec<String> = records.iter().map(Value::to_string).collect();
     let envelopes: Vec<Value> = records
         .iter()
         .enumerate()
-        .map(|(i, r)| envelope(r, CLOUDTRAIL_DETAIL_TYPES[kinds[i % kinds.len()] % CLOUDTRAIL_DETAIL_TYPES.len()]))
+        .map(|(i, r)| envelope(r, CLOUDTRAIL_DETAIL_TYPES[kinds[i % kinds.len()]]))
         .collect();
     let log_file = json!({ "Records": records }).to_string();
     let mut lines = Vec::new();
     for (i, record) in compact.iter().enumerate() {
-        lines.push(OTHER_LINES[noise[i % noise.len()] % OTHER_LINES.len()].to_owned());
+        lines.push(OTHER_LINES[noise[i % noise.len()]].to_owned());
         lines.push(record.clone());
     }
-    lines.push(OTHER_LINES[noise.last().copied().unwrap_or(0) % OTHER_LINES.len()].to_owned());
+    lines.push(OTHER_LINES[noise[records.len() % noise.len()]].to_owned());
     let lines = lines.join("\n");
     let bodies: Vec<String> = envelopes
         .iter()
@@ -130,6 +166,16 @@ fn forms(records: &[Value], kinds: &[usize], bare_bodies: &[bool], noise: &[usiz
                 streamed: false,
             }],
         ),
+        (
+            format!("JSON lines in pieces of {chunk} bytes"),
+            LineChunks::new(lines.as_bytes(), *chunk)
+                .map(|piece| Input {
+                    text: piece.expect("in memory"),
+                    layout: Layout::Lines,
+                    streamed: false,
+                })
+                .collect(),
+        ),
         ("JSON lines in a .json file".into(), vec![Input::stream(lines)]),
         (
             "EventBridge envelopes".into(),
@@ -143,10 +189,10 @@ fn forms(records: &[Value], kinds: &[usize], bare_bodies: &[bool], noise: &[usiz
     ])
 }
 
-fn check(pipeline: &Pipeline, name: &str, records: &[Value], kinds: &[usize], bare: &[bool], noise: &[usize]) -> Result<(), TestCaseError> {
+fn check(pipeline: &Pipeline, name: &str, records: &[Value], wrapping: &Wrapping) -> Result<(), TestCaseError> {
     let alone: Vec<Input> = records.iter().map(|r| Input::stream(r.to_string())).collect();
     let expected: Outcome = run(pipeline, &alone);
-    for (form, inputs) in forms(records, kinds, bare, noise)? {
+    for (form, inputs) in forms(records, wrapping)? {
         let got = run(pipeline, &inputs);
         if !form.starts_with("JSON lines") {
             prop_assert_eq!((got.records, got.errors), (expected.records, expected.errors), "{}", form);
@@ -169,12 +215,10 @@ proptest! {
     #[test]
     fn records_yield_the_same_findings_in_every_form(
         records in prop::collection::vec(corpus::record(), 1..4),
-        kinds in prop::collection::vec(0..4usize, 3),
-        bare in prop::collection::vec(any::<bool>(), 3),
-        noise in prop::collection::vec(0..4usize, 4),
+        wrapping in wrapping(),
     ) {
-        check(&CLI, "CLI", &records, &kinds, &bare, &noise)?;
-        check(&DETECTOR, "detector", &records, &kinds, &bare, &noise)?;
+        check(&CLI, "CLI", &records, &wrapping)?;
+        check(&DETECTOR, "detector", &records, &wrapping)?;
     }
 }
 
@@ -185,11 +229,9 @@ proptest! {
     #[test]
     fn sequences_yield_the_same_findings_in_every_form(
         records in corpus::sequence(),
-        kinds in prop::collection::vec(0..4usize, 8),
-        bare in prop::collection::vec(any::<bool>(), 8),
-        noise in prop::collection::vec(0..4usize, 8),
+        wrapping in wrapping(),
     ) {
-        check(&CLI, "CLI", &records, &kinds, &bare, &noise)?;
-        check(&DETECTOR, "detector", &records, &kinds, &bare, &noise)?;
+        check(&CLI, "CLI", &records, &wrapping)?;
+        check(&DETECTOR, "detector", &records, &wrapping)?;
     }
 }
