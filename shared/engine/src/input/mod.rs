@@ -610,6 +610,28 @@ mod tests {
             assert_eq!(c.records, 2 + u64::from(n <= 100));
             assert_eq!(c.errors.len(), usize::from(n > 100), "{n}: {:?}", c.errors);
         }
+        // Found by the property tests: a record nested near the limit, read alone, was lost
+        // in an envelope or a log file (they hold it a level or two deeper).
+        let limit = json::MAX_DEPTH;
+        let near = format!(
+            r#"{{"eventSource":"s","eventName":"N","requestParameters":{{"x":{}{}}}}}"#,
+            "[".repeat(limit - 1),
+            "]".repeat(limit - 1)
+        );
+        let forms = [
+            near.clone(),
+            format!(r#"{{"detail-type":"AWS API Call via CloudTrail","detail":{near}}}"#),
+            format!(r#"{{"x":1,"Records":[{near}]}}"#),
+            format!(r#"{{"Records":[{near}]}}"#),
+        ];
+        for form in &forms {
+            let c = read_all(form, Layout::Stream);
+            assert_eq!((c.records, c.errors.len()), (1, 0), "{form}: {:?}", c.errors);
+        }
+        let deeper = near.replacen('[', "[[", 1).replacen(']', "]]", 1);
+        let c = read_all(&format!(r#"{{"x":1,"Records":[{deeper},{REC}]}}"#), Layout::Stream);
+        assert_eq!((c.records, c.errors.len()), (1, 1), "{:?}", c.errors);
+        assert_eq!(c.errors[0].location(), "line 1, record 0");
         let shallow = format!("[[{REC}],[[{REC}]]]");
         assert_eq!(read_all(&shallow, Layout::Stream).records, 2);
     }

@@ -72,6 +72,9 @@ pub enum Edit {
     Extra { pick: usize, key: String, value: Value },
     /// The `pick`-th field of any object of the record removed.
     Remove { pick: usize },
+    /// The `pick`-th parameter value replaced by arrays nested `depth` deep (near the
+    /// reader's and the parser's limits).
+    Deep { pick: usize, depth: usize },
 }
 
 /// A sample record with up to four edits.
@@ -182,6 +185,7 @@ fn edit() -> impl Strategy<Value = Edit> {
         (any::<usize>(), parameter()).prop_map(|(pick, value)| Edit::Parameter { pick, value }),
         (any::<usize>(), unknown_key(), parameter()).prop_map(|(pick, key, value)| Edit::Extra { pick, key, value }),
         any::<usize>().prop_map(|pick| Edit::Remove { pick }),
+        (any::<usize>(), 110..135usize).prop_map(|(pick, depth)| Edit::Deep { pick, depth }),
     ]
 }
 
@@ -229,6 +233,11 @@ pub fn apply(record: &mut Value, edit: &Edit) {
         }
         Edit::Region(region) => {
             fields.insert("awsRegion".into(), Value::String(region.clone()));
+        }
+        Edit::Deep { pick, depth } => {
+            let nested = format!("{}{}", "[".repeat(*depth), "]".repeat(*depth));
+            let value = serde_json::from_str(&nested).unwrap_or(Value::Null);
+            apply(record, &Edit::Parameter { pick: *pick, value });
         }
         Edit::Parameter { pick, value } => {
             let slots: Vec<String> = pointers(record, is_leaf)
