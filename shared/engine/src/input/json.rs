@@ -535,7 +535,11 @@ mod tests {
         assert_eq!(k.detail_type.get(b).as_deref(), Some("AWS API Call via CloudTrail"));
         assert_eq!(k.records.map(|r| &text[r]), Some("[]"));
         let bad = object_keys(br#"{"eventName":"\x"}"#, 0).unwrap();
-        assert_eq!(bad.event_name.get(br#"{"eventName":"\x"}"#), None, "left to the full parser");
+        assert_eq!(
+            bad.event_name.get(br#"{"eventName":"\x"}"#),
+            None,
+            "left to the full parser"
+        );
     }
 
     #[test]

@@ -374,7 +374,10 @@ mod tests {
         let c = read_all(&escaped, Layout::Stream);
         assert_eq!((c.records, c.skipped, c.errors.len()), (1, 0, 0), "{:?}", c.errors);
         let record = r#"{"\u0065ventSource":"bedrock.amazonaws.com","eventName":"A"}"#;
-        assert_eq!(read_all(&format!(r#"{{"Records":[{record}]}}"#), Layout::Stream).names, ["A"]);
+        assert_eq!(
+            read_all(&format!(r#"{{"Records":[{record}]}}"#), Layout::Stream).names,
+            ["A"]
+        );
     }
 
     #[test]

@@ -61,20 +61,39 @@ pub const NOT_RECORD_KEYS: [&str; 6] = [
 #[derive(Debug, Clone)]
 pub enum Edit {
     /// `userIdentity` replaced by a principal of kind `kind` (see [`principal`]).
-    Principal { kind: usize, account: String, name: String },
+    Principal {
+        kind: usize,
+        account: String,
+        name: String,
+    },
     /// `recipientAccountId`, and the caller's account when `caller`, set to `account`.
-    Account { account: String, caller: bool },
+    Account {
+        account: String,
+        caller: bool,
+    },
     Region(String),
     /// The `pick`-th value (modulo their number) under `requestParameters` and
     /// `responseElements` replaced by `value`.
-    Parameter { pick: usize, value: Value },
+    Parameter {
+        pick: usize,
+        value: Value,
+    },
     /// `key: value` added to the `pick`-th object of the record.
-    Extra { pick: usize, key: String, value: Value },
+    Extra {
+        pick: usize,
+        key: String,
+        value: Value,
+    },
     /// The `pick`-th field of any object of the record removed.
-    Remove { pick: usize },
+    Remove {
+        pick: usize,
+    },
     /// The `pick`-th parameter value replaced by arrays nested `depth` deep (near the
     /// reader's and the parser's limits).
-    Deep { pick: usize, depth: usize },
+    Deep {
+        pick: usize,
+        depth: usize,
+    },
 }
 
 /// A sample record with up to four edits.
@@ -90,9 +109,8 @@ pub fn policy_record() -> impl Strategy<Value = Value> {
         .collect();
     assert!(carrying.len() >= 20, "sample records with policies: {}", carrying.len());
     let edit = prop_oneof![
-        (0..PRINCIPAL_KINDS, account(), "[A-Za-z][A-Za-z0-9_-]{0,11}").prop_map(|(kind, account, name)| {
-            Edit::Principal { kind, account, name }
-        }),
+        (0..PRINCIPAL_KINDS, account(), "[A-Za-z][A-Za-z0-9_-]{0,11}")
+            .prop_map(|(kind, account, name)| { Edit::Principal { kind, account, name } }),
         (account(), any::<bool>()).prop_map(|(account, caller)| Edit::Account { account, caller }),
         region().prop_map(Edit::Region),
     ];
@@ -103,7 +121,8 @@ pub fn policy_record() -> impl Strategy<Value = Value> {
 /// edits that leave who called what, when and where alone (unknown fields added).
 pub fn sequence() -> impl Strategy<Value = Vec<Value>> {
     let sequences: Vec<usize> = (0..SAMPLES.len()).filter(|&i| SAMPLES[i].len() > 1).collect();
-    let extra = (any::<usize>(), unknown_key(), parameter()).prop_map(|(pick, key, value)| Edit::Extra { pick, key, value });
+    let extra =
+        (any::<usize>(), unknown_key(), parameter()).prop_map(|(pick, key, value)| Edit::Extra { pick, key, value });
     (
         prop::sample::select(sequences),
         prop::collection::vec(prop::collection::vec(extra, 0..2), 128),
@@ -175,11 +194,7 @@ fn unknown_key() -> impl Strategy<Value = String> {
 fn edit() -> impl Strategy<Value = Edit> {
     let name = "[A-Za-z][A-Za-z0-9+=,.@_-]{0,11}";
     prop_oneof![
-        (0..PRINCIPAL_KINDS, account(), name).prop_map(|(kind, account, name)| Edit::Principal {
-            kind,
-            account,
-            name
-        }),
+        (0..PRINCIPAL_KINDS, account(), name).prop_map(|(kind, account, name)| Edit::Principal { kind, account, name }),
         (account(), any::<bool>()).prop_map(|(account, caller)| Edit::Account { account, caller }),
         region().prop_map(Edit::Region),
         (any::<usize>(), parameter()).prop_map(|(pick, value)| Edit::Parameter { pick, value }),
@@ -196,8 +211,10 @@ const PRINCIPAL_KINDS: usize = 5;
 fn principal(kind: usize, account: &str, name: &str) -> Value {
     use serde_json::json;
     match kind {
-        0 => json!({"type": "IAMUser", "principalId": "AIDA3EXAMPLEUSERID99", "arn": format!("arn:aws:iam::{account}:user/{name}"),
-            "accountId": account, "accessKeyId": "AKIA3EXAMPLEKEY99999", "userName": name}),
+        0 => {
+            json!({"type": "IAMUser", "principalId": "AIDA3EXAMPLEUSERID99", "arn": format!("arn:aws:iam::{account}:user/{name}"),
+            "accountId": account, "accessKeyId": "AKIA3EXAMPLEKEY99999", "userName": name})
+        }
         1 => json!({"type": "AssumedRole", "principalId": format!("AROA3EXAMPLEROLEID99:{name}"),
             "arn": format!("arn:aws:sts::{account}:assumed-role/{name}/session"), "accountId": account,
             "accessKeyId": "ASIA3EXAMPLETEMP9999",
@@ -235,8 +252,10 @@ pub fn apply(record: &mut Value, edit: &Edit) {
             fields.insert("awsRegion".into(), Value::String(region.clone()));
         }
         Edit::Deep { pick, depth } => {
-            let nested = format!("{}{}", "[".repeat(*depth), "]".repeat(*depth));
-            let value = serde_json::from_str(&nested).unwrap_or(Value::Null);
+            let mut value = Value::Array(Vec::new());
+            for _ in 1..*depth {
+                value = Value::Array(vec![value]);
+            }
             apply(record, &Edit::Parameter { pick: *pick, value });
         }
         Edit::Parameter { pick, value } => {

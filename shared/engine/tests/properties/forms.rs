@@ -63,7 +63,12 @@ fn sqs_inputs(payload: &str) -> Result<Vec<Input>, TestCaseError> {
     for message in batch["Records"].as_array().into_iter().flatten() {
         prop_assert_eq!(message["eventSource"].as_str(), Some("aws:sqs"));
         let body = message["body"].as_str().unwrap_or_default();
-        prop_assert_eq!(trail::message(body), Message::Other, "a record taken for objects: {}", body);
+        prop_assert_eq!(
+            trail::message(body),
+            Message::Other,
+            "a record taken for objects: {}",
+            body
+        );
         inputs.push(Input::stream(body));
     }
     Ok(inputs)
@@ -195,7 +200,12 @@ fn check(pipeline: &Pipeline, name: &str, records: &[Value], wrapping: &Wrapping
     for (form, inputs) in forms(records, wrapping)? {
         let got = run(pipeline, &inputs);
         if !form.starts_with("JSON lines") {
-            prop_assert_eq!((got.records, got.errors), (expected.records, expected.errors), "{}", form);
+            prop_assert_eq!(
+                (got.records, got.errors),
+                (expected.records, expected.errors),
+                "{}",
+                form
+            );
         }
         prop_assert_eq!(
             &got.findings,

@@ -4,8 +4,8 @@
 //! case-sensitive", IAM User Guide, IAM JSON policy elements: Condition) and action names
 //! ("The prefix and the action name are case insensitive", IAM JSON policy elements: Action).
 
-use aidr_engine::input::{CLOUDTRAIL_DETAIL_TYPES, Layout};
 use aidr_engine::Pipeline;
+use aidr_engine::input::{CLOUDTRAIL_DETAIL_TYPES, Layout};
 use percent_encoding::{NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
@@ -20,7 +20,10 @@ fn documents(records: &[Value], kind: usize) -> Vec<(&'static str, Vec<Value>)> 
     let kind = CLOUDTRAIL_DETAIL_TYPES[kind % CLOUDTRAIL_DETAIL_TYPES.len()];
     vec![
         ("alone", records.to_vec()),
-        ("EventBridge envelopes", records.iter().map(|r| envelope(r, kind)).collect()),
+        (
+            "EventBridge envelopes",
+            records.iter().map(|r| envelope(r, kind)).collect(),
+        ),
         ("log file", vec![json!({ "Records": records })]),
     ]
 }
@@ -166,15 +169,16 @@ proptest! {
     fn json_lines_read_the_same_however_each_line_is_written(
         records in prop::collection::vec(corpus::record(), 1..4),
         style in style(true),
+        crlf in any::<bool>(),
     ) {
-        let lines = |write: &dyn Fn(&Value) -> String| -> Value {
-            Value::String(records.iter().map(write).collect::<Vec<_>>().join("\n"))
+        let lines = |write: &dyn Fn(&Value) -> String, end: &str| -> Value {
+            Value::String(records.iter().map(write).collect::<Vec<_>>().join(end))
         };
-        let expected = lines(&|v| v.to_string());
-        let got = lines(&|v| render(v, &style));
+        let expected = lines(&|v| v.to_string(), "\n");
+        let got = lines(&|v| render(v, &style), if crlf { "\r\n" } else { "\n" });
         let as_text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
         prop_assert_eq!(
-            outcomes(&[got.clone()], Layout::Lines, as_text),
+            outcomes(std::slice::from_ref(&got), Layout::Lines, as_text),
             outcomes(&[expected], Layout::Lines, as_text),
             "{}",
             as_text(&got)

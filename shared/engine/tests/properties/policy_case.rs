@@ -114,7 +114,10 @@ fn statement() -> impl Strategy<Value = Value> {
 fn judged(doc: &Value) -> Result<String, TestCaseError> {
     let policy = Policy::parse(doc).map_err(|e| TestCaseError::fail(e.to_string()))?;
     let mut exposure = policy.exposure(|a| a == "111122223333");
-    exposure.open_conditions.iter_mut().for_each(|k| k.make_ascii_lowercase());
+    exposure
+        .open_conditions
+        .iter_mut()
+        .for_each(|k| k.make_ascii_lowercase());
     exposure.open_conditions.sort(); // in the order of the keys, which a parsed map sorts
     let allowed: Vec<&str> = ACTIONS.iter().copied().filter(|a| policy.allows(a, "*")).collect();
     let denied: Vec<&str> = ACTIONS.iter().copied().filter(|a| policy.denies(a, "*")).collect();

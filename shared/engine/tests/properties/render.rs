@@ -21,9 +21,12 @@ pub enum Space {
     Compact,
     /// Two-space indentation, one member a line.
     Pretty,
-    /// Any JSON whitespace (or none) between any two tokens, chosen with this seed; newlines
-    /// only when `lines` is false.
-    Loose { seed: u64, lines: bool },
+    /// Any JSON whitespace (or none) between any two tokens and around the value, chosen with
+    /// this seed; line feeds only when `lines`.
+    Loose {
+        seed: u64,
+        lines: bool,
+    },
 }
 
 /// A style; `one_line` keeps the text on one line (JSON lines).
@@ -79,7 +82,9 @@ pub fn render(value: &Value, style: &Style) -> String {
             _ => None,
         },
     };
+    writer.gap(0, false);
     writer.value(value, 0);
+    writer.gap(0, false);
     writer.out
 }
 
@@ -104,8 +109,8 @@ impl Writer {
                 }
             }
             (Space::Loose { lines, .. }, Some(mix)) => {
-                const ANY: [&str; 7] = ["", "", " ", "\t", "   ", "\n", "\r\n"];
-                let choices = if lines { ANY.len() } else { 5 };
+                const ANY: [&str; 8] = ["", "", " ", "\t", "   ", "\r", "\n", "\r\n"];
+                let choices = if lines { ANY.len() } else { 6 };
                 let gap = ANY[mix.below(choices)];
                 self.out.push_str(gap);
             }
