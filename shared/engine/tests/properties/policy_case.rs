@@ -118,7 +118,10 @@ fn judged(doc: &Value) -> Result<String, TestCaseError> {
         .open_conditions
         .iter_mut()
         .for_each(|k| k.make_ascii_lowercase());
-    exposure.open_conditions.sort(); // in the order of the keys, which a parsed map sorts
+    // Both listed in the order of the keys, which a parsed map sorts (so by case): compared
+    // as sets.
+    exposure.open_conditions.sort();
+    exposure.external_accounts.sort();
     let allowed: Vec<&str> = ACTIONS.iter().copied().filter(|a| policy.allows(a, "*")).collect();
     let denied: Vec<&str> = ACTIONS.iter().copied().filter(|a| policy.denies(a, "*")).collect();
     Ok(format!(
