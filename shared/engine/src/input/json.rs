@@ -6,6 +6,7 @@
 //! The scan checks structure (strings closed, brackets matched, keys, colons and commas in
 //! place) but not the spelling of numbers and literals: the parser that builds a record does.
 
+use std::borrow::Cow;
 use std::ops::Range;
 
 /// Why a scan stopped before the end of a value.
@@ -223,6 +224,12 @@ fn skip_loose(b: &[u8], mut i: usize, mut depth: usize) -> Result<(usize, usize)
     }
 }
 
+/// The text of the JSON string `quoted` (quotes included) with its escapes decoded; `None`
+/// when it is not a valid string (the full parser reports it).
+fn decoded(quoted: &[u8]) -> Option<String> {
+    serde_json::from_slice(quoted).ok()
+}
+
 /// A top-level string value of an object, as the light scan sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub(crate) enum Text {
@@ -230,7 +237,9 @@ pub(crate) enum Text {
     Absent,
     /// A string without escapes: the range of its content.
     Plain(Range<usize>),
-    /// Present, but not a plain string (escapes, another type): the full parser decides.
+    /// A string with escapes: the range of the whole string, quotes included.
+    Escaped(Range<usize>),
+    /// Present, but not a string: the full parser decides.
     Other,
 }
 
@@ -238,14 +247,16 @@ impl Text {
     fn of(b: &[u8], value: Range<usize>, escaped: bool) -> Text {
         match b[value.start] {
             b'"' if !escaped => Text::Plain(value.start + 1..value.end - 1),
+            b'"' => Text::Escaped(value),
             _ => Text::Other,
         }
     }
 
-    /// The content, when plain UTF-8.
-    pub(crate) fn get<'b>(&self, b: &'b [u8]) -> Option<&'b str> {
+    /// The string's text (escapes decoded), when it is a valid UTF-8 string.
+    pub(crate) fn get<'b>(&self, b: &'b [u8]) -> Option<Cow<'b, str>> {
         match self {
-            Text::Plain(r) => std::str::from_utf8(&b[r.clone()]).ok(),
+            Text::Plain(r) => std::str::from_utf8(&b[r.clone()]).ok().map(Cow::Borrowed),
+            Text::Escaped(r) => decoded(&b[r.clone()]).map(Cow::Owned),
             _ => None,
         }
     }
@@ -304,8 +315,15 @@ pub(crate) fn object_keys(b: &[u8], open: usize) -> Result<Keys, Stop> {
             Some(b'"') => {}
             Some(_) => return invalid(i, "expected a key"),
         }
-        let (key_end, _) = string_end(b, i)?;
-        let name = &b[i + 1..key_end - 1];
+        let (key_end, key_escaped) = string_end(b, i)?;
+        // A key written with escapes (`"event\u0053ource"`) is the same key.
+        let unescaped;
+        let name = if key_escaped {
+            unescaped = decoded(&b[i..key_end]).unwrap_or_default();
+            unescaped.as_bytes()
+        } else {
+            &b[i + 1..key_end - 1]
+        };
         i = skip_ws(b, key_end);
         match b.get(i) {
             None => return Err(Stop::Incomplete),
@@ -493,8 +511,8 @@ mod tests {
             "Records":[1],"eventSource":"iam.amazonaws.com","eventName":"Attach\u0055serPolicy"} tail"#;
         let b = text.as_bytes();
         let k = object_keys(b, 0).unwrap();
-        assert_eq!(k.event_source.get(b), Some("iam.amazonaws.com"));
-        assert_eq!(k.event_name, Text::Other);
+        assert_eq!(k.event_source.get(b).as_deref(), Some("iam.amazonaws.com"));
+        assert_eq!(k.event_name.get(b).as_deref(), Some("AttachUserPolicy"));
         assert_eq!(&text[k.detail.clone().unwrap()], r#"{"x":1}"#);
         assert_eq!(&text[k.records.clone().unwrap()], "[1]");
         assert!(k.resource_type && !k.too_deep);
@@ -503,6 +521,25 @@ mod tests {
         assert_eq!(numbers.event_name, Text::Other);
         assert_eq!(object_keys(br#"{"a":1"#, 0), Err(Stop::Incomplete));
         assert_eq!(object_keys(br#"{"a":12"#, 0), Err(Stop::Incomplete));
+    }
+
+    #[test]
+    fn keys_and_values_written_with_escapes_are_read_as_their_text() {
+        // Found by the property tests: an escaped key was not seen, so the record was lost.
+        let text = r#"{"detail\u002dtype":"AWS API Call via Cloud\u0054rail","\u0052ecords":[],
+            "\u0065ventSource":"iam.amazonaws.com","event\u004eame":"Put\u0055serPolicy"}"#;
+        let b = text.as_bytes();
+        let k = object_keys(b, 0).unwrap();
+        assert_eq!(k.event_source.get(b).as_deref(), Some("iam.amazonaws.com"));
+        assert_eq!(k.event_name.get(b).as_deref(), Some("PutUserPolicy"));
+        assert_eq!(k.detail_type.get(b).as_deref(), Some("AWS API Call via CloudTrail"));
+        assert_eq!(k.records.map(|r| &text[r]), Some("[]"));
+        let bad = object_keys(br#"{"eventName":"\x"}"#, 0).unwrap();
+        assert_eq!(
+            bad.event_name.get(br#"{"eventName":"\x"}"#),
+            None,
+            "left to the full parser"
+        );
     }
 
     #[test]

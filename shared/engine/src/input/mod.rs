@@ -368,6 +368,16 @@ mod tests {
         }
         let insight = format!(r#"{{"detail-type":"AWS Insight via CloudTrail","detail":{REC}}}"#);
         assert_eq!(read_all(&insight, Layout::Stream).skipped, 1);
+        // Escapes in the keys or the detail-type (found by the property tests: skipped, or
+        // not a record).
+        let escaped = format!(r#"{{"detail\u002Dtype":"AWS API Call via Cloud\u0054rail","d\u0065tail":{REC}}}"#);
+        let c = read_all(&escaped, Layout::Stream);
+        assert_eq!((c.records, c.skipped, c.errors.len()), (1, 0, 0), "{:?}", c.errors);
+        let record = r#"{"\u0065ventSource":"bedrock.amazonaws.com","eventName":"A"}"#;
+        assert_eq!(
+            read_all(&format!(r#"{{"Records":[{record}]}}"#), Layout::Stream).names,
+            ["A"]
+        );
     }
 
     #[test]
@@ -603,6 +613,28 @@ mod tests {
             assert_eq!(c.records, 2 + u64::from(n <= 100));
             assert_eq!(c.errors.len(), usize::from(n > 100), "{n}: {:?}", c.errors);
         }
+        // Found by the property tests: a record nested near the limit, read alone, was lost
+        // in an envelope or a log file (they hold it a level or two deeper).
+        let limit = json::MAX_DEPTH;
+        let near = format!(
+            r#"{{"eventSource":"s","eventName":"N","requestParameters":{{"x":{}{}}}}}"#,
+            "[".repeat(limit - 1),
+            "]".repeat(limit - 1)
+        );
+        let forms = [
+            near.clone(),
+            format!(r#"{{"detail-type":"AWS API Call via CloudTrail","detail":{near}}}"#),
+            format!(r#"{{"x":1,"Records":[{near}]}}"#),
+            format!(r#"{{"Records":[{near}]}}"#),
+        ];
+        for form in &forms {
+            let c = read_all(form, Layout::Stream);
+            assert_eq!((c.records, c.errors.len()), (1, 0), "{form}: {:?}", c.errors);
+        }
+        let deeper = near.replacen('[', "[[", 1).replacen(']', "]]", 1);
+        let c = read_all(&format!(r#"{{"x":1,"Records":[{deeper},{REC}]}}"#), Layout::Stream);
+        assert_eq!((c.records, c.errors.len()), (1, 1), "{:?}", c.errors);
+        assert_eq!(c.errors[0].location(), "line 1, record 0");
         let shallow = format!("[[{REC}],[[{REC}]]]");
         assert_eq!(read_all(&shallow, Layout::Stream).records, 2);
     }
@@ -659,7 +691,7 @@ mod tests {
         let mut picky = Picky(Counts::default(), 0);
         read(text.as_bytes(), Layout::Lines, "t", &mut picky);
         assert_eq!(picky.1, 2);
-        assert_eq!(picky.0.names, ["A", "B"], "escaped names are parsed to be sure");
+        assert_eq!(picky.0.names, ["A", "B"], "escaped names are decoded");
     }
 
     #[test]

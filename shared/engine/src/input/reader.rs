@@ -530,19 +530,18 @@ impl<'s, F: Feed> Reader<'s, F> {
     }
 
     /// A whole object at `start`: a log file, an EventBridge event, a record, a configuration
-    /// item or a Config snapshot.
+    /// item or a Config snapshot. The nesting limit applies to each record and item, not to
+    /// what holds them (a record nested near the limit is read in an envelope or a log file
+    /// as it is alone).
     fn object(&mut self, start: usize, keys: &Keys) {
         let bytes = self.feed.bytes();
-        if keys.too_deep {
-            return self.too_deep(start, None);
-        }
         if let Some(records) = keys.records.clone() {
             self.inner_array(records, |r| r.records());
         } else if keys.detail_type.is_present() {
             let cloudtrail = keys
                 .detail_type
                 .get(bytes)
-                .is_some_and(|t| CLOUDTRAIL_DETAIL_TYPES.contains(&t));
+                .is_some_and(|t| CLOUDTRAIL_DETAIL_TYPES.contains(&t.as_ref()));
             match (cloudtrail, keys.detail.clone()) {
                 (false, _) => self.sink.skipped(),
                 (true, Some(detail)) if bytes[detail.start] == b'{' => match json::object_keys(bytes, detail.start) {
@@ -559,6 +558,8 @@ impl<'s, F: Feed> Reader<'s, F> {
         } else if let (Some(items), true) = (keys.resources.clone(), keys.collected_at) {
             // An aidr inventory (`aidr inventory --format json`): its snapshots.
             self.inner_array(items, |r| r.resources());
+        } else if keys.too_deep {
+            self.too_deep(start, None);
         } else if keys.resource_type {
             self.resource(start..keys.end, None);
         } else {
@@ -579,7 +580,7 @@ impl<'s, F: Feed> Reader<'s, F> {
         if let (Some(source), Some(name)) = (keys.event_source.get(bytes), keys.event_name.get(bytes))
             && !source.is_empty()
             && !name.is_empty()
-            && !self.sink.wants(source, name, &bytes[start..keys.end])
+            && !self.sink.wants(&source, &name, &bytes[start..keys.end])
         {
             return self.sink.passed_over();
         }
@@ -608,9 +609,13 @@ impl<'s, F: Feed> Reader<'s, F> {
     fn resources(&mut self) -> Result<(), Halt> {
         let (mut first, mut index) = (true, 0);
         while self.next_item(&mut first)? {
-            let end = self.complete(json::skip_inner)?.end;
-            self.resource(self.pos..end, Some(index));
-            self.pos = end;
+            let item = self.complete(json::skip_inner)?;
+            if item.too_deep {
+                self.too_deep(self.pos, Some(index));
+            } else {
+                self.resource(self.pos..item.end, Some(index));
+            }
+            self.pos = item.end;
             index += 1;
         }
         Ok(())

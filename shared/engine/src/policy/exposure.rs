@@ -211,7 +211,9 @@ impl Policy {
                         out.public = true;
                         for c in &st.conditions {
                             let key = c.key.to_ascii_lowercase();
-                            if CALLER_KEYS.contains(&key.as_str()) && !out.open_conditions.contains(&c.key) {
+                            // Keys are one whatever their case (IAM reads them so).
+                            let listed = out.open_conditions.iter().any(|k| k.eq_ignore_ascii_case(&c.key));
+                            if CALLER_KEYS.contains(&key.as_str()) && !listed {
                                 out.open_conditions.push(c.key.clone());
                             }
                         }
@@ -403,6 +405,16 @@ mod tests {
             assert!(e.open_conditions.is_empty());
             assert_eq!(e.describe(), "anyone (public)");
         }
+    }
+
+    #[test]
+    fn an_open_condition_key_is_named_once_whatever_its_case() {
+        // Found by the property tests: "its aws:SourceArn, AWS:SOURCEARN condition…".
+        let e = exp(json!({"Statement":[
+            {"Effect":"Allow","Principal":"*","Action":"x","Condition":{"StringLike":{"aws:SourceArn":"*"}}},
+            {"Effect":"Allow","Principal":"*","Action":"y","Condition":{"StringLike":{"AWS:SOURCEARN":"*"}}}]}));
+        assert!(is_public(&e));
+        assert_eq!(e.open_conditions, ["aws:SourceArn"]);
     }
 
     #[test]

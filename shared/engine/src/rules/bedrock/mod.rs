@@ -58,10 +58,12 @@ enum ApiKey {
 /// guide, "Monitor bedrock-mantle API calls using CloudTrail"; condition key values
 /// `LONG_TERM` / `SHORT_TERM` of `bedrock:BearerTokenType`).
 fn api_key(ev: &Event) -> Option<ApiKey> {
-    // Most calls carry no flag: look for its name in the raw sections before parsing them.
+    // Most calls carry no flag: look for its name in the raw sections before parsing them
+    // (a section with escapes may spell the name otherwise, so it is parsed).
     let r = ev.record;
     let raw = [r.additional_event_data, r.request_parameters];
-    if !raw.iter().flatten().any(|s| s.get().contains("callWithBearerToken")) {
+    let may_hold = |s: &str| s.contains("callWithBearerToken") || s.contains('\\');
+    if !raw.iter().flatten().any(|s| may_hold(s.get())) {
         return None;
     }
     let sections = [ev.additional(), ev.request()];
@@ -125,4 +127,25 @@ fn caller_note(ev: &Event) -> &'static str {
 /// The account named by an ARN or a bare account id, when it lies outside the organization.
 fn foreign_account<'v>(value: &'v str, ev: &Event, org: &Organization) -> Option<&'v str> {
     principal_account(value).filter(|a| !org.is_own_account(a, ev))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cloudtrail::Record;
+
+    #[test]
+    fn the_bearer_token_flag_is_seen_however_its_name_is_written() {
+        // Found by the property tests: an escaped name passed the raw pre-check unseen.
+        for flag in ["callWithBearerToken", "callWith\\u0042earerToken"] {
+            let text = format!(
+                r#"{{"eventSource":"bedrock.amazonaws.com","eventName":"DeleteGuardrail","additionalEventData":{{"{flag}":true}}}}"#
+            );
+            let record: Record = serde_json::from_str(&text).unwrap();
+            assert_eq!(api_key(&Event::new(&record)), Some(ApiKey::Unknown), "{text}");
+        }
+        let none = r#"{"eventSource":"bedrock.amazonaws.com","eventName":"DeleteGuardrail","additionalEventData":{"x":"\u0041"}}"#;
+        let record: Record = serde_json::from_str(none).unwrap();
+        assert_eq!(api_key(&Event::new(&record)), None);
+    }
 }
