@@ -1,6 +1,8 @@
 //! A Lambda Runtime API served by the test: the real detector binary connects to it as it
 //! would in Lambda (`AWS_LAMBDA_RUNTIME_API`), long-polls for invocations, and posts results,
-//! invocation errors and init errors back.
+//! invocation errors and init errors back. Each invocation carries its own deadline
+//! (`Lambda-Runtime-Deadline-Ms`): 60 s from when the function takes it, unless the test gives
+//! it less time ([`Runtime::invoke_with_time`]).
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -38,15 +40,21 @@ enum Event {
     InitError(Value),
 }
 
+/// One invocation waiting for the function: request id, payload, time it is given.
+type Queued = (String, String, Duration);
+
+/// The time an invocation is given unless the test says otherwise.
+const DEFAULT_TIME: Duration = Duration::from_secs(60);
+
 struct Shared {
-    queue: Mutex<Receiver<(String, String)>>,
+    queue: Mutex<Receiver<Queued>>,
     events: Mutex<Sender<Event>>,
 }
 
 /// The Runtime API server plus the function process attached to it.
 pub struct Runtime {
     pub addr: String,
-    invocations: Sender<(String, String)>,
+    invocations: Sender<Queued>,
     events: Receiver<Event>,
     child: Option<Child>,
     next_id: usize,
@@ -124,8 +132,8 @@ fn serve(stream: TcpStream, shared: Arc<Shared>) {
             ("GET", ["invocation", "next"]) => {
                 send(Event::Polled(Instant::now()));
                 let next = shared.queue.lock().unwrap().recv();
-                let Ok((id, payload)) = next else { return };
-                let deadline = std::time::SystemTime::now() + Duration::from_secs(60);
+                let Ok((id, payload, time)) = next else { return };
+                let deadline = std::time::SystemTime::now() + time;
                 let deadline_ms = deadline.duration_since(std::time::UNIX_EPOCH).unwrap().as_millis();
                 let headers = [
                     ("Lambda-Runtime-Aws-Request-Id", id),
@@ -233,9 +241,19 @@ impl Runtime {
 
     /// [`Runtime::invoke`], waiting up to `patience` for the reply.
     pub fn invoke_within(&mut self, payload: &Value, patience: Duration) -> Reply {
+        self.invoke_timed(payload, DEFAULT_TIME, patience)
+    }
+
+    /// Invokes the function with `payload`, giving it `time` (its deadline is `time` after it
+    /// takes the invocation), and waits for its reply up to `time` plus 30 s.
+    pub fn invoke_with_time(&mut self, payload: &Value, time: Duration) -> Reply {
+        self.invoke_timed(payload, time, time + Duration::from_secs(30))
+    }
+
+    fn invoke_timed(&mut self, payload: &Value, time: Duration, patience: Duration) -> Reply {
         self.next_id += 1;
         let id = format!("req-{}", self.next_id);
-        self.invocations.send((id.clone(), payload.to_string())).unwrap();
+        self.invocations.send((id.clone(), payload.to_string(), time)).unwrap();
         let deadline = Instant::now() + patience;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
