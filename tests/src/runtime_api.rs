@@ -2,7 +2,8 @@
 //! would in Lambda (`AWS_LAMBDA_RUNTIME_API`), long-polls for invocations, and posts results,
 //! invocation errors and init errors back. Each invocation carries its own deadline
 //! (`Lambda-Runtime-Deadline-Ms`): 60 s from when the function takes it, unless the test gives
-//! it less time ([`Runtime::invoke_with_time`]).
+//! it less time ([`Runtime::invoke_with_time`]); a reply posted after it comes back as
+//! Lambda's timeout error ([`TIMED_OUT`]).
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -49,6 +50,24 @@ const DEFAULT_TIME: Duration = Duration::from_secs(60);
 struct Shared {
     queue: Mutex<Receiver<Queued>>,
     events: Mutex<Sender<Event>>,
+    /// Each invocation's deadline, by request id: a reply posted after it is turned into the
+    /// timeout error Lambda reports (Lambda would have stopped the function).
+    deadlines: Mutex<HashMap<String, std::time::SystemTime>>,
+}
+
+/// What Lambda reports for an invocation that ran past its deadline.
+pub const TIMED_OUT: &str = "Sandbox.Timedout";
+
+/// `reply`, or Lambda's timeout error when it came after the deadline of `id`.
+fn in_time(shared: &Shared, id: &str, reply: Reply) -> Reply {
+    let deadline = shared.deadlines.lock().unwrap().remove(id);
+    match deadline {
+        Some(deadline) if std::time::SystemTime::now() > deadline => Reply::Error(serde_json::json!({
+            "errorType": TIMED_OUT,
+            "errorMessage": format!("Task timed out; the function replied late: {reply:?}"),
+        })),
+        _ => reply,
+    }
 }
 
 /// The Runtime API server plus the function process attached to it.
@@ -134,6 +153,7 @@ fn serve(stream: TcpStream, shared: Arc<Shared>) {
                 let next = shared.queue.lock().unwrap().recv();
                 let Ok((id, payload, time)) = next else { return };
                 let deadline = std::time::SystemTime::now() + time;
+                shared.deadlines.lock().unwrap().insert(id.clone(), deadline);
                 let deadline_ms = deadline.duration_since(std::time::UNIX_EPOCH).unwrap().as_millis();
                 let headers = [
                     ("Lambda-Runtime-Aws-Request-Id", id),
@@ -147,11 +167,11 @@ fn serve(stream: TcpStream, shared: Arc<Shared>) {
                 respond(&mut writer, "200 OK", &headers, payload.as_bytes())
             }
             ("POST", ["invocation", id, "response"]) => {
-                send(Event::Reply((*id).to_owned(), Reply::Response(json())));
+                send(Event::Reply((*id).to_owned(), in_time(&shared, id, Reply::Response(json()))));
                 respond(&mut writer, "202 Accepted", &[], b"{}")
             }
             ("POST", ["invocation", id, "error"]) => {
-                send(Event::Reply((*id).to_owned(), Reply::Error(json())));
+                send(Event::Reply((*id).to_owned(), in_time(&shared, id, Reply::Error(json()))));
                 respond(&mut writer, "202 Accepted", &[], b"{}")
             }
             ("POST", ["init", "error"]) => {
@@ -196,6 +216,7 @@ impl Runtime {
         let shared = Arc::new(Shared {
             queue: Mutex::new(queue),
             events: Mutex::new(events_tx),
+            deadlines: Mutex::new(HashMap::new()),
         });
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
