@@ -458,16 +458,16 @@ impl<A: CloudActions, R: Records, S: StateStore> Responder<'_, A, R, S> {
             }
             return Ok(before);
         }
-        let slot = &mut run.record.calls[i];
-        slot.before = before.state;
-        slot.attempted = true;
+        run.record.calls[i].before = before.state;
         let mut pending = run.record.clone();
+        pending.calls[i].attempted = true;
         pending.decision = Decision::Failed;
         pending.reason = Some(format!("{} was being called; its outcome is not known", call.api()));
         self.keep(&pending, now).await.map_err(|e| ActionError {
             kind: e.kind,
             message: format!("the record could not be kept before {}: {e}", call.api()),
         })?;
+        run.record.calls[i].attempted = true;
         let made = self.actions.apply(&plan.scope, &call).await?;
         let slot = &mut run.record.calls[i];
         slot.attempted = false;
