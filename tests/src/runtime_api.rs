@@ -167,11 +167,17 @@ fn serve(stream: TcpStream, shared: Arc<Shared>) {
                 respond(&mut writer, "200 OK", &headers, payload.as_bytes())
             }
             ("POST", ["invocation", id, "response"]) => {
-                send(Event::Reply((*id).to_owned(), in_time(&shared, id, Reply::Response(json()))));
+                send(Event::Reply(
+                    (*id).to_owned(),
+                    in_time(&shared, id, Reply::Response(json())),
+                ));
                 respond(&mut writer, "202 Accepted", &[], b"{}")
             }
             ("POST", ["invocation", id, "error"]) => {
-                send(Event::Reply((*id).to_owned(), in_time(&shared, id, Reply::Error(json()))));
+                send(Event::Reply(
+                    (*id).to_owned(),
+                    in_time(&shared, id, Reply::Error(json())),
+                ));
                 respond(&mut writer, "202 Accepted", &[], b"{}")
             }
             ("POST", ["init", "error"]) => {

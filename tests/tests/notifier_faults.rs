@@ -98,7 +98,11 @@ async fn rate_limits_are_waited_out_or_retried_and_each_message_arrives_once() {
     assert_eq!(s.seen(), [(4, 1), (3, 2)]);
     let out = notifier.invoke(&update).ok();
     assert_eq!(counts(&out), [1, 1, 0, 0], "{out}");
-    assert_eq!(s.seen(), [(5, 2), (3, 2)], "each of the 2 messages once per destination");
+    assert_eq!(
+        s.seen(),
+        [(5, 2), (3, 2)],
+        "each of the 2 messages once per destination"
+    );
 }
 
 #[tokio::test]
@@ -125,7 +129,11 @@ async fn server_errors_and_dropped_connections_are_retried_until_delivered_once(
     assert_eq!(counts(&out), [1, 1, 0, 0], "{out}");
     let out = notifier.invoke(&update).ok();
     assert_eq!(counts(&out), [0, 2, 0, 0], "{out}");
-    assert_eq!(s.seen(), [(8, 2), (3, 2)], "each of the 2 messages once per destination");
+    assert_eq!(
+        s.seen(),
+        [(8, 2), (3, 2)],
+        "each of the 2 messages once per destination"
+    );
 }
 
 #[tokio::test]
@@ -136,7 +144,12 @@ async fn permanent_refusals_are_dead_lettered_at_once_with_their_reason() {
     let cases = [
         (s.event.clone(), 403, "invalid_token", "HTTP 403: invalid_token"),
         (update_event(&s.event, 2), 404, "no_service", "HTTP 404: no_service"),
-        (update_event(&s.event, 3), 400, "invalid_payload", "HTTP 400: invalid_payload"),
+        (
+            update_event(&s.event, 3),
+            400,
+            "invalid_payload",
+            "HTTP 400: invalid_payload",
+        ),
     ];
     for (n, (event, status, said, expected)) in cases.into_iter().enumerate() {
         s.slack.answer_with(move |_| Reply::text(status, said));
@@ -152,9 +165,15 @@ async fn permanent_refusals_are_dead_lettered_at_once_with_their_reason() {
         let mut reasons: Vec<&str> = kept.iter().map(|m| m.attributes["aidr_reason"].as_str()).collect();
         reasons.sort_unstable();
         assert_eq!(reasons.len(), 2, "{reasons:?}");
-        assert!(reasons[0].starts_with("pagerduty: the Events API answered HTTP "), "{reasons:?}");
+        assert!(
+            reasons[0].starts_with("pagerduty: the Events API answered HTTP "),
+            "{reasons:?}"
+        );
         assert!(reasons[0].contains("Event object is invalid"), "{reasons:?}");
-        assert!(reasons[1].starts_with(&format!("slack: the webhook answered {expected}")), "{reasons:?}");
+        assert!(
+            reasons[1].starts_with(&format!("slack: the webhook answered {expected}")),
+            "{reasons:?}"
+        );
         assert!(kept.iter().all(|m| m.attributes["aidr_origin"] == origin));
         // Redelivered, it is neither sent nor dead-lettered again.
         let out = notifier.invoke(&event).ok();
@@ -197,7 +216,8 @@ async fn the_same_alert_published_twice_is_posted_once_even_when_delivered_at_on
     // sends, the other fails for a retry, which then finds the message sent.
     let update = update_event(&s.event, 2);
     let twice = [update.clone(), republished(&update, "m-update-again")];
-    s.slack.answer_with(|_| Reply::text(200, "ok").after(Duration::from_secs(3)));
+    s.slack
+        .answer_with(|_| Reply::text(200, "ok").after(Duration::from_secs(3)));
     s.pagerduty
         .answer_with(|_| Reply::json(202, &json!({"status": "success"})).after(Duration::from_secs(3)));
     let mut second = s.notifier();
@@ -209,7 +229,10 @@ async fn the_same_alert_published_twice_is_posted_once_even_when_delivered_at_on
         runs.map(|run| run.join().unwrap()).into()
     });
     let mut sent = 0;
-    for (outcome, (notifier, event)) in outcomes.into_iter().zip([(&mut first, &twice[0]), (&mut second, &twice[1])]) {
+    for (outcome, (notifier, event)) in outcomes
+        .into_iter()
+        .zip([(&mut first, &twice[0]), (&mut second, &twice[1])])
+    {
         match outcome {
             Outcome::Response(out) => sent += out["sent"].as_u64().unwrap_or(0),
             failed => {
@@ -221,7 +244,11 @@ async fn the_same_alert_published_twice_is_posted_once_even_when_delivered_at_on
         }
     }
     assert_eq!(sent, 2);
-    assert_eq!(s.seen(), [(2, 2), (2, 2)], "each of the 2 messages once per destination");
+    assert_eq!(
+        s.seen(),
+        [(2, 2), (2, 2)],
+        "each of the 2 messages once per destination"
+    );
 }
 
 #[tokio::test]

@@ -127,7 +127,10 @@ impl World {
         let calls = self.proxy.calls_to(service, operation);
         let forwarded = |fault: &Option<String>| fault.as_deref().is_none_or(|f| f.starts_with("forward-then-"));
         let on_target = |body: &str| body.contains(target.name());
-        calls.iter().filter(|c| forwarded(&c.fault) && on_target(&c.body)).count()
+        calls
+            .iter()
+            .filter(|c| forwarded(&c.fault) && on_target(&c.body))
+            .count()
     }
 
     /// The records of the action on `target`.
@@ -175,7 +178,10 @@ impl World {
         let (_, operation) = target.call();
         let published = follow_ups(&self.stack, 1).await;
         let line = published[0]["response"].as_str().unwrap_or("");
-        assert!(line.contains(&format!("called {}:{operation} on ", target.call().0)), "{line}");
+        assert!(
+            line.contains(&format!("called {}:{operation} on ", target.call().0)),
+            "{line}"
+        );
         let out = self.responder.invoke(alert).ok();
         assert_eq!(out["decisions"]["done"], 0, "{out}");
         assert_eq!(out["published"], 0, "{out}");
@@ -248,7 +254,10 @@ async fn a_call_that_hangs_past_the_deadline_fails_the_invocation_before_it() {
             Rule::new(service, operation, Fault::Hang),
             Duration::from_secs(12),
         );
-        assert!(why.contains("no answer before the invocation's time for calls ran out"), "{why}");
+        assert!(
+            why.contains("no answer before the invocation's time for calls ran out"),
+            "{why}"
+        );
         assert_eq!(w.reached(&target), 0);
         w.attempted(&target).await;
         w.recovers(&target, &alert).await;
@@ -259,11 +268,7 @@ async fn a_call_that_hangs_past_the_deadline_fails_the_invocation_before_it() {
 async fn dynamodb_throttled_on_the_claim_and_the_record_writes_takes_the_action_once() {
     let Some(mut w) = World::new().await else { return };
     // The claim, the record kept before the call, the record kept after it.
-    let writes = [
-        ("respond#act-", 0),
-        ("action#act-", 0),
-        (r#"\"decision\":\"done\""#, 1),
-    ];
+    let writes = [("respond#act-", 0), ("action#act-", 0), (r#"\"decision\":\"done\""#, 1)];
     for (needle, reached) in writes {
         let (target, alert) = w.target("key").await;
         let rule = Rule::new("dynamodb", "PutItem", Fault::Throttling)

@@ -42,8 +42,11 @@ impl<A: CloudActions> CloudActions for Deadlined<'_, A> {
     }
 
     async fn tags(&self, scope: &Scope, target: &Target) -> Result<Vec<(String, String)>, ActionError> {
-        self.within(|| format!("the tags of {}", target.describe()), self.actions.tags(scope, target))
-            .await
+        self.within(
+            || format!("the tags of {}", target.describe()),
+            self.actions.tags(scope, target),
+        )
+        .await
     }
 
     async fn api_keys(&self, scope: &Scope, user_name: &str) -> Result<Vec<ApiKey>, ActionError> {

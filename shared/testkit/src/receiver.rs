@@ -199,8 +199,17 @@ impl Receiver {
         let Ok(state) = self.state.lock() else {
             return Vec::new();
         };
-        let taken = state.statuses.iter().map(|s| s.is_some_and(|s| (200..300).contains(&s)));
-        state.requests.iter().zip(taken).filter(|(_, t)| *t).map(|(r, _)| r.clone()).collect()
+        let taken = state
+            .statuses
+            .iter()
+            .map(|s| s.is_some_and(|s| (200..300).contains(&s)));
+        state
+            .requests
+            .iter()
+            .zip(taken)
+            .filter(|(_, t)| *t)
+            .map(|(r, _)| r.clone())
+            .collect()
     }
 }
 
