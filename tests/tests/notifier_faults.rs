@@ -10,7 +10,9 @@
 use std::time::Duration;
 
 use aidr_e2e::faults::{Fault, FaultProxy, Rule, Times};
-use aidr_e2e::notify::{republished, slack_and_pagerduty_env, sns_event, stack_with_an_alert, update_event};
+use aidr_e2e::notify::{
+    create_secret, republished, slack_and_pagerduty_env, sns_event, stack_with_an_alert, update_event,
+};
 use aidr_e2e::runtime_api::{Reply as Outcome, Runtime, TIMED_OUT, function_binary};
 use aidr_e2e::{Stack, emulator, receive_messages};
 use aidr_testkit::receiver::{Receiver, Reply};
@@ -281,4 +283,37 @@ async fn a_throttled_delivery_mark_sends_nothing_until_the_retry_sends_once() {
         .filter(|pk| pk.starts_with("notify#"))
         .collect();
     assert_eq!(marks.len(), 2, "{marks:?}");
+}
+
+#[tokio::test]
+async fn a_slack_thread_claimed_by_a_failed_post_is_given_back_to_the_retry() {
+    let Some(mut s) = Setup::new().await else { return };
+    // Slack through the Web API with a bot token: the incident's first message claims its
+    // thread.
+    let api = Receiver::slack_api();
+    let bot = create_secret(&s.config, &json!({"bot_token": "xoxb-test", "channel": "C0ALERTS"})).await;
+    s.env.retain(|(k, _)| *k != "AIDR_SLACK_SECRET_ARN");
+    s.env.extend([
+        ("AIDR_SLACK_SECRET_ARN", bot),
+        ("AIDR_SLACK_API_URL", api.url("/api")),
+    ]);
+    let mut notifier = s.notifier();
+    for _ in 0..4 {
+        api.queue(Reply::text(500, "internal error"));
+    }
+    let why = retry_error(notifier.invoke(&s.event));
+    assert!(why.contains(": slack: ") && why.contains("(4 attempts)"), "{why}");
+    // Slack back: Lambda's retry starts the thread at once, without waiting for the claim of
+    // the failed post to expire.
+    let out = notifier.invoke(&s.event).ok();
+    assert_eq!(counts(&out), [1, 1, 0, 0], "{out}");
+    let posted = api.accepted();
+    assert_eq!((api.requests().len(), posted.len()), (5, 1));
+    assert!(posted[0].json().get("thread_ts").is_none(), "starts the thread");
+    let thread = s.stack.items().await;
+    let thread = thread
+        .iter()
+        .find(|i| i["pk"].as_s().is_ok_and(|pk| pk.starts_with("thread#")))
+        .expect("the incident's thread is kept");
+    assert!(thread["v"].as_n().unwrap().parse::<i64>().unwrap() > 0, "{thread:?}");
 }

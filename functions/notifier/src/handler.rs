@@ -444,7 +444,16 @@ impl<S: StateStore, D: DeadLetters, K: SecretStore, T: Topics, H: FindingsHub> N
                 }
             }
         })
-        .await?;
+        .await;
+        let posted = match posted {
+            Ok(posted) => posted,
+            Err(failure) => {
+                if thread == Some(None) {
+                    self.give_up_thread(&thread_key, now).await;
+                }
+                return Err(failure);
+            }
+        };
         if let Some(ts) = posted {
             self.keep_thread(&thread_key, thread.flatten(), ts, f, now).await;
         }
@@ -491,6 +500,19 @@ impl<S: StateStore, D: DeadLetters, K: SecretStore, T: Topics, H: FindingsHub> N
                 Ok(Some(value)) => Ok(Thread::decode(value)),
                 Ok(None) | Err(()) => Ok(None),
             },
+        }
+    }
+
+    /// Gives up this delivery's claim on the incident's thread after its message was not
+    /// posted, so that the retry (or another alert of the incident) starts the thread at once
+    /// instead of waiting [`THREAD_CLAIM_SECS`]: the claim is made to expire now. Best effort.
+    async fn give_up_thread(&self, thread_key: &str, now: i64) {
+        let result = self
+            .store
+            .compare_and_set(thread_key, THREAD_PENDING, THREAD_PENDING, now, now)
+            .await;
+        if let Err(e) = result {
+            warn!(thread_key, error = %e, "the claim on the Slack thread was not given up; it expires by itself");
         }
     }
 
