@@ -293,10 +293,8 @@ async fn a_slack_thread_claimed_by_a_failed_post_is_given_back_to_the_retry() {
     let api = Receiver::slack_api();
     let bot = create_secret(&s.config, &json!({"bot_token": "xoxb-test", "channel": "C0ALERTS"})).await;
     s.env.retain(|(k, _)| *k != "AIDR_SLACK_SECRET_ARN");
-    s.env.extend([
-        ("AIDR_SLACK_SECRET_ARN", bot),
-        ("AIDR_SLACK_API_URL", api.url("/api")),
-    ]);
+    s.env
+        .extend([("AIDR_SLACK_SECRET_ARN", bot), ("AIDR_SLACK_API_URL", api.url("/api"))]);
     let mut notifier = s.notifier();
     for _ in 0..4 {
         api.queue(Reply::text(500, "internal error"));

@@ -4,8 +4,12 @@
 //! State items (the state table):
 //! - `respond#<action id>`: the claim that makes a run happen once. Written before any call
 //!   (value -1, held [`CLAIM_SECS`]), set to 1 once the record is kept; removed after a failure
-//!   that may pass, so that the redelivered alert tries again.
-//! - `action#<action id>`: the [`ActionRecord`] (a document), kept [`RECORD_TTL_SECS`].
+//!   that may pass, or when the record could not be kept, so that the redelivered alert tries
+//!   again.
+//! - `action#<action id>`: the [`ActionRecord`] (a document), kept [`RECORD_TTL_SECS`]. In
+//!   enforce mode it is also kept before each call, the call `attempted` with the state before
+//!   it, so no change is made without a record; a retry that finds an attempted call in effect
+//!   counts it as made (its answer was lost), not as already in effect.
 //! - `actions#<YYYY-MM-DD>`: the ids of the day's records, for `aidr respond list`.
 //! - `respond-rate#<account>#<hour>`: enforced actions in the account in that clock hour (a
 //!   run that changed nothing, failed or was stopped by the limit does not count).
