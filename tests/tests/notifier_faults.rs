@@ -230,22 +230,25 @@ async fn the_same_alert_published_twice_is_posted_once_even_when_delivered_at_on
             .map(|(notifier, event)| scope.spawn(move || notifier.invoke(event)));
         runs.map(|run| run.join().unwrap()).into()
     });
-    let mut sent = 0;
+    // Each instance may win one destination and lose the other: every loser fails for a
+    // retry, and the retry finds both sent. (The replies take 3 s: the two overlap.)
+    let mut lost = 0;
     for (outcome, (notifier, event)) in outcomes
         .into_iter()
         .zip([(&mut first, &twice[0]), (&mut second, &twice[1])])
     {
         match outcome {
-            Outcome::Response(out) => sent += out["sent"].as_u64().unwrap_or(0),
+            Outcome::Response(out) => assert_eq!(counts(&out)[2..], [0, 0], "{out}"),
             failed => {
                 let why = retry_error(failed);
                 assert!(why.contains("another delivery of this message is sending it"), "{why}");
+                lost += 1;
                 let out = notifier.invoke(event).ok();
                 assert_eq!(counts(&out), [0, 2, 0, 0], "{out}");
             }
         }
     }
-    assert_eq!(sent, 2);
+    assert!(lost >= 1, "the two deliveries ran at the same time");
     assert_eq!(
         s.seen(),
         [(2, 2), (2, 2)],
