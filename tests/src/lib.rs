@@ -3,6 +3,7 @@
 //! Runtime API that drives the real Lambda binaries.
 
 pub mod cli;
+pub mod faults;
 pub mod inventory;
 pub mod notify;
 pub mod respond;

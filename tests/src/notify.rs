@@ -1,11 +1,13 @@
 //! What the notifier's end-to-end tests and its measurement share: an alert the real detector
-//! published, turned into the SNS event Lambda delivers, and Secrets Manager secrets.
+//! published, turned into the SNS event Lambda delivers (and its variants: a second
+//! publication, an update), Secrets Manager secrets, and a notifier's environment.
 
+use aidr_testkit::receiver::Receiver;
 use aws_config::SdkConfig;
 use serde_json::{Value, json};
 
 use crate::runtime_api::{Runtime, detector_binary};
-use crate::{Stack, sample, unique};
+use crate::{Stack, create_queue, sample, unique};
 
 /// Creates a Secrets Manager secret holding `value`; returns its ARN.
 pub async fn create_secret(config: &SdkConfig, value: &Value) -> String {
@@ -50,4 +52,48 @@ pub async fn stack_with_an_alert(config: &SdkConfig, profile: &str) -> (Stack, V
         .alert_on(&mut detector, &sample("bedrock/DeleteGuardrail.json"))
         .await;
     (stack, note)
+}
+
+/// The environment of a notifier on `stack` that posts to Slack through the incoming webhook
+/// served by `slack` and triggers PagerDuty events at `pagerduty`, keeping dead letters in a
+/// queue of its own; returns the environment and that queue's URL.
+pub async fn slack_and_pagerduty_env(
+    config: &SdkConfig,
+    stack: &Stack,
+    slack: &Receiver,
+    pagerduty: &Receiver,
+) -> (Vec<(&'static str, String)>, String) {
+    let slack_arn = create_secret(config, &json!({"webhook_url": slack.url("/services/T0/B0/hook")})).await;
+    let pagerduty_arn = create_secret(config, &json!({"routing_key": "R0UTINGKEY0123456789012345678901"})).await;
+    let (dead_letters, _) = create_queue(config, &unique("aidr-notify-dlq")).await;
+    let mut env = stack.detector_env();
+    env.retain(|(k, _)| k.starts_with("AWS_"));
+    env.extend([
+        ("AIDR_STATE_TABLE", stack.table.clone()),
+        ("AIDR_DEAD_LETTER_QUEUE_URL", dead_letters.clone()),
+        ("AIDR_SLACK_SECRET_ARN", slack_arn),
+        ("AIDR_PAGERDUTY_SECRET_ARN", pagerduty_arn),
+        ("AIDR_PAGERDUTY_EVENTS_URL", pagerduty.url("/v2/enqueue")),
+    ]);
+    (env, dead_letters)
+}
+
+/// `event` (from [`sns_event`]) carrying another message about the same incident: an update
+/// seen `count` times, under its own SNS message id.
+pub fn update_event(event: &Value, count: i64) -> Value {
+    let record = &event["Records"][0]["Sns"];
+    let mut message: Value = serde_json::from_str(record["Message"].as_str().unwrap_or("{}")).unwrap();
+    message["kind"] = json!("update");
+    message["count"] = json!(count);
+    let mut update = republished(event, &format!("m-update-{count}"));
+    update["Records"][0]["Sns"]["Message"] = json!(message.to_string());
+    update
+}
+
+/// `event` (from [`sns_event`]) as SNS delivers a second publication of the same message: the
+/// same body under another SNS message id.
+pub fn republished(event: &Value, message_id: &str) -> Value {
+    let mut again = event.clone();
+    again["Records"][0]["Sns"]["MessageId"] = json!(message_id);
+    again
 }

@@ -1,6 +1,9 @@
 //! A Lambda Runtime API served by the test: the real detector binary connects to it as it
 //! would in Lambda (`AWS_LAMBDA_RUNTIME_API`), long-polls for invocations, and posts results,
-//! invocation errors and init errors back.
+//! invocation errors and init errors back. Each invocation carries its own deadline
+//! (`Lambda-Runtime-Deadline-Ms`): 60 s from when the function takes it, unless the test gives
+//! it less time ([`Runtime::invoke_with_time`]); a reply posted after it comes back as
+//! Lambda's timeout error ([`TIMED_OUT`]).
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -38,15 +41,39 @@ enum Event {
     InitError(Value),
 }
 
+/// One invocation waiting for the function: request id, payload, time it is given.
+type Queued = (String, String, Duration);
+
+/// The time an invocation is given unless the test says otherwise.
+const DEFAULT_TIME: Duration = Duration::from_secs(60);
+
 struct Shared {
-    queue: Mutex<Receiver<(String, String)>>,
+    queue: Mutex<Receiver<Queued>>,
     events: Mutex<Sender<Event>>,
+    /// Each invocation's deadline, by request id: a reply posted after it is turned into the
+    /// timeout error Lambda reports (Lambda would have stopped the function).
+    deadlines: Mutex<HashMap<String, std::time::SystemTime>>,
+}
+
+/// What Lambda reports for an invocation that ran past its deadline.
+pub const TIMED_OUT: &str = "Sandbox.Timedout";
+
+/// `reply`, or Lambda's timeout error when it came after the deadline of `id`.
+fn in_time(shared: &Shared, id: &str, reply: Reply) -> Reply {
+    let deadline = shared.deadlines.lock().unwrap().remove(id);
+    match deadline {
+        Some(deadline) if std::time::SystemTime::now() > deadline => Reply::Error(serde_json::json!({
+            "errorType": TIMED_OUT,
+            "errorMessage": format!("Task timed out; the function replied late: {reply:?}"),
+        })),
+        _ => reply,
+    }
 }
 
 /// The Runtime API server plus the function process attached to it.
 pub struct Runtime {
     pub addr: String,
-    invocations: Sender<(String, String)>,
+    invocations: Sender<Queued>,
     events: Receiver<Event>,
     child: Option<Child>,
     next_id: usize,
@@ -124,8 +151,9 @@ fn serve(stream: TcpStream, shared: Arc<Shared>) {
             ("GET", ["invocation", "next"]) => {
                 send(Event::Polled(Instant::now()));
                 let next = shared.queue.lock().unwrap().recv();
-                let Ok((id, payload)) = next else { return };
-                let deadline = std::time::SystemTime::now() + Duration::from_secs(60);
+                let Ok((id, payload, time)) = next else { return };
+                let deadline = std::time::SystemTime::now() + time;
+                shared.deadlines.lock().unwrap().insert(id.clone(), deadline);
                 let deadline_ms = deadline.duration_since(std::time::UNIX_EPOCH).unwrap().as_millis();
                 let headers = [
                     ("Lambda-Runtime-Aws-Request-Id", id),
@@ -139,11 +167,17 @@ fn serve(stream: TcpStream, shared: Arc<Shared>) {
                 respond(&mut writer, "200 OK", &headers, payload.as_bytes())
             }
             ("POST", ["invocation", id, "response"]) => {
-                send(Event::Reply((*id).to_owned(), Reply::Response(json())));
+                send(Event::Reply(
+                    (*id).to_owned(),
+                    in_time(&shared, id, Reply::Response(json())),
+                ));
                 respond(&mut writer, "202 Accepted", &[], b"{}")
             }
             ("POST", ["invocation", id, "error"]) => {
-                send(Event::Reply((*id).to_owned(), Reply::Error(json())));
+                send(Event::Reply(
+                    (*id).to_owned(),
+                    in_time(&shared, id, Reply::Error(json())),
+                ));
                 respond(&mut writer, "202 Accepted", &[], b"{}")
             }
             ("POST", ["init", "error"]) => {
@@ -188,6 +222,7 @@ impl Runtime {
         let shared = Arc::new(Shared {
             queue: Mutex::new(queue),
             events: Mutex::new(events_tx),
+            deadlines: Mutex::new(HashMap::new()),
         });
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
@@ -233,9 +268,19 @@ impl Runtime {
 
     /// [`Runtime::invoke`], waiting up to `patience` for the reply.
     pub fn invoke_within(&mut self, payload: &Value, patience: Duration) -> Reply {
+        self.invoke_timed(payload, DEFAULT_TIME, patience)
+    }
+
+    /// Invokes the function with `payload`, giving it `time` (its deadline is `time` after it
+    /// takes the invocation), and waits for its reply up to `time` plus 30 s.
+    pub fn invoke_with_time(&mut self, payload: &Value, time: Duration) -> Reply {
+        self.invoke_timed(payload, time, time + Duration::from_secs(30))
+    }
+
+    fn invoke_timed(&mut self, payload: &Value, time: Duration, patience: Duration) -> Reply {
         self.next_id += 1;
         let id = format!("req-{}", self.next_id);
-        self.invocations.send((id.clone(), payload.to_string())).unwrap();
+        self.invocations.send((id.clone(), payload.to_string(), time)).unwrap();
         let deadline = Instant::now() + patience;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());

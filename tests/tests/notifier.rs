@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use aidr_aws::SecretsManager;
-use aidr_e2e::notify::{create_secret, sns_event, stack_with_an_alert};
+use aidr_e2e::notify::{create_secret, slack_and_pagerduty_env, sns_event, stack_with_an_alert};
 use aidr_e2e::runtime_api::{Runtime, function_binary};
 use aidr_e2e::{Stack, create_queue, emulator, receive, receive_messages, unique};
 use aidr_engine::notify::chat;
@@ -38,18 +38,7 @@ async fn detector_alerts_reach_slack_and_pagerduty_once_through_the_notifier() {
     let (stack, note) = stack_with_an_alert(&config, "debug").await;
 
     let (slack, pagerduty) = (Receiver::slack_webhook(), Receiver::pagerduty());
-    let slack_arn = create_secret(&config, &json!({"webhook_url": slack.url("/services/T0/B0/hook")})).await;
-    let pagerduty_arn = create_secret(&config, &json!({"routing_key": "R0UTINGKEY0123456789012345678901"})).await;
-    let (notify_dlq, _) = create_queue(&config, &unique("aidr-notify-dlq")).await;
-    let mut env = stack.detector_env();
-    env.retain(|(k, _)| k.starts_with("AWS_"));
-    env.extend([
-        ("AIDR_STATE_TABLE", stack.table.clone()),
-        ("AIDR_DEAD_LETTER_QUEUE_URL", notify_dlq.clone()),
-        ("AIDR_SLACK_SECRET_ARN", slack_arn),
-        ("AIDR_PAGERDUTY_SECRET_ARN", pagerduty_arn),
-        ("AIDR_PAGERDUTY_EVENTS_URL", pagerduty.url("/v2/enqueue")),
-    ]);
+    let (env, notify_dlq) = slack_and_pagerduty_env(&config, &stack, &slack, &pagerduty).await;
     let mut notifier = Runtime::start(&function_binary("notifier", "debug"), &env);
     let event = sns_event(&note, &stack.topic_arn);
     let out = notifier.invoke(&event).ok();

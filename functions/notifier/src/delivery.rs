@@ -54,6 +54,10 @@ pub enum Failure {
     Transient(String),
     /// Never passes: the message goes to the dead-letter queue.
     Permanent(String),
+    /// May pass later, and nothing was tried: another delivery of the same message holds the
+    /// destination, or its delivery mark could not be claimed. The invocation fails so the
+    /// message is delivered again.
+    Deferred(String),
 }
 
 /// How many times, and how long, to try.

@@ -4,11 +4,18 @@
 //! delivered once.
 //!
 //! Per message and destination, a delivery mark `notify#<destination>#<message key>` (the
-//! key: [`Incoming::message_key`], the same for every delivery of one SNS message) is written
-//! after the destination accepted the message, or after the message was kept in the
-//! dead-letter queue for that destination. A marked destination is skipped, so a redelivered
-//! message posts nothing new, and a retry redoes only what failed. The destinations are sent
-//! to side by side: one that is slow or down never holds up the other.
+//! key: [`Incoming::message_key`], the same for every delivery of one SNS message, and for the
+//! same alert published twice) is claimed before sending (value -1, held
+//! [`SEND_CLAIM_SECS`]), set once the destination accepted the message or the message was
+//! kept in the dead-letter queue for that destination, and removed when the send failed in a
+//! way that may pass. A marked destination is skipped, so a redelivered message posts nothing
+//! new, and a retry redoes only what failed; a delivery that finds the mark claimed fails for
+//! a retry instead of sending (two deliveries of one message at once post once). The
+//! destinations are sent to side by side: one that is slow or down never holds up the other.
+//!
+//! Delivery is at least once, never at most once: a request that timed out or lost its
+//! connection after the destination took the message is sent again (Slack's APIs take no
+//! idempotency key; PagerDuty merges a trigger of the same `dedup_key` into the open incident).
 //!
 //! Each message then ends one of three ways:
 //! - done: every destination accepted it, had it already, or does not take its severity;
@@ -72,6 +79,13 @@ pub const THREAD_TTL_SECS: i64 = 7 * 86_400;
 const THREAD_PENDING: i64 = -1;
 /// How long a claim on an incident's thread holds when its holder never posts.
 pub const THREAD_CLAIM_SECS: i64 = 60;
+
+/// A delivery mark's value while a delivery is sending the message.
+const SENDING: i64 = -1;
+/// How long a claim to send holds when its holder never settles it: longer than an invocation
+/// of the notifier (30 s in the template), shorter than the minute before Lambda tries a
+/// failed event again, so the retry of an invocation that died finds the claim gone.
+pub const SEND_CLAIM_SECS: i64 = 45;
 
 /// A delivery mark's value: the destination accepted the message.
 const DELIVERED: i64 = 1;
@@ -286,13 +300,21 @@ impl<S: StateStore, D: DeadLetters, K: SecretStore, T: Topics, H: FindingsHub> N
                 }
                 Err(Failure::Transient(why)) => {
                     error!(destination = name, message_id, rule_id = %f.rule_id, error = %why, "not delivered; the event will be delivered again");
+                    self.release(destination, &key).await;
+                    failures.push(format!("{name}: {why}"));
+                }
+                Err(Failure::Deferred(why)) => {
+                    warn!(destination = name, message_id, rule_id = %f.rule_id, error = %why, "not sent now; the event will be delivered again");
                     failures.push(format!("{name}: {why}"));
                 }
                 Err(Failure::Permanent(why)) => {
                     let reason = format!("{name}: {why}");
                     match self.dead_letter(message, message_id, &reason, summary).await {
                         Ok(()) => self.mark(destination, &key, DEAD_LETTERED, now).await,
-                        Err(why) => failures.push(why),
+                        Err(why) => {
+                            self.release(destination, &key).await;
+                            failures.push(why);
+                        }
                     }
                 }
             }
@@ -314,7 +336,12 @@ impl<S: StateStore, D: DeadLetters, K: SecretStore, T: Topics, H: FindingsHub> N
     }
 
     /// How `destination` ends for this message without sending: below its minimum severity,
-    /// or settled by an earlier delivery; `None` when it is to be sent.
+    /// or settled by an earlier delivery; `None` when it is to be sent, the mark then claimed
+    /// by this delivery.
+    ///
+    /// # Errors
+    /// [`Failure::Deferred`] when another delivery holds the claim, or the state table failed
+    /// in a way that may pass.
     async fn settled(
         &self,
         destination: Destination,
@@ -326,28 +353,49 @@ impl<S: StateStore, D: DeadLetters, K: SecretStore, T: Topics, H: FindingsHub> N
         if f.severity < min_severity {
             return Ok(Some(Step::BelowMinimum));
         }
-        match self.store.get(&Self::mark_key(destination, key), now).await {
-            Ok(item) => Ok(item.map(|_| Step::AlreadySent)),
-            Err(e) if e.kind.is_transient() => Err(Failure::Transient(e.to_string())),
+        let mark = Self::mark_key(destination, key);
+        let claimed = self
+            .store
+            .insert_if_absent(&mark, SENDING, now + SEND_CLAIM_SECS, now)
+            .await;
+        let held = match claimed {
+            Ok(true) => return Ok(None),
+            Ok(false) => self.store.get(&mark, now).await,
+            Err(e) => Err(e),
+        };
+        match held {
+            Ok(Some(item)) if item.value == SENDING => Err(Failure::Deferred(
+                "another delivery of this message is sending it".into(),
+            )),
+            Ok(Some(_)) => Ok(Some(Step::AlreadySent)),
+            // The claim expired between the two calls: its holder died; try again later.
+            Ok(None) => Err(Failure::Deferred("the delivery mark changed while it was read".into())),
+            Err(e) if e.kind.is_transient() => Err(Failure::Deferred(format!("the delivery mark: {e}"))),
             // A state table refusing for good (a permission, a key it cannot take) must not
             // silence alerts: send without knowing whether an earlier delivery did.
             Err(e) => {
-                error!(destination = destination.name(), error = %e, "the delivery mark cannot be read; sending anyway");
+                error!(destination = destination.name(), error = %e, "the delivery mark cannot be claimed; sending anyway");
                 Ok(None)
             }
         }
     }
 
-    /// Marks `destination` settled for this message. A failure is logged, not returned: the
-    /// destination has the message, and failing the invocation would send it again now.
+    /// Marks `destination` settled for this message (replacing this delivery's claim). A
+    /// failure is logged, not returned: the destination has the message, and failing the
+    /// invocation would send it again now.
     async fn mark(&self, destination: Destination, key: &str, value: i64, now: i64) {
         let mark = Self::mark_key(destination, key);
-        if let Err(e) = self
-            .store
-            .insert_if_absent(&mark, value, now + MARKER_TTL_SECS, now)
-            .await
-        {
-            error!(destination = destination.name(), mark, error = %e, "delivered, but the delivery mark was not written; a redelivery of this message would be sent again");
+        if let Err(e) = self.store.set(&mark, value, now + MARKER_TTL_SECS).await {
+            error!(destination = destination.name(), mark, error = %e, "delivered, but the delivery mark was not written; a redelivery of this message after the claim expires would be sent again");
+        }
+    }
+
+    /// Gives up this delivery's claim on `destination` after a failure that may pass, so the
+    /// retry sends at once. A failure is logged: the claim then expires by itself.
+    async fn release(&self, destination: Destination, key: &str) {
+        let mark = Self::mark_key(destination, key);
+        if let Err(e) = self.store.remove(&mark).await {
+            warn!(destination = destination.name(), mark, error = %e, "the claim to send was not given up; a retry waits for it to expire");
         }
     }
 
@@ -396,7 +444,16 @@ impl<S: StateStore, D: DeadLetters, K: SecretStore, T: Topics, H: FindingsHub> N
                 }
             }
         })
-        .await?;
+        .await;
+        let posted = match posted {
+            Ok(posted) => posted,
+            Err(failure) => {
+                if thread == Some(None) {
+                    self.give_up_thread(&thread_key, now).await;
+                }
+                return Err(failure);
+            }
+        };
         if let Some(ts) = posted {
             self.keep_thread(&thread_key, thread.flatten(), ts, f, now).await;
         }
@@ -443,6 +500,19 @@ impl<S: StateStore, D: DeadLetters, K: SecretStore, T: Topics, H: FindingsHub> N
                 Ok(Some(value)) => Ok(Thread::decode(value)),
                 Ok(None) | Err(()) => Ok(None),
             },
+        }
+    }
+
+    /// Gives up this delivery's claim on the incident's thread after its message was not
+    /// posted, so that the retry (or another alert of the incident) starts the thread at once
+    /// instead of waiting [`THREAD_CLAIM_SECS`]: the claim is made to expire now. Best effort.
+    async fn give_up_thread(&self, thread_key: &str, now: i64) {
+        let result = self
+            .store
+            .compare_and_set(thread_key, THREAD_PENDING, THREAD_PENDING, now, now)
+            .await;
+        if let Err(e) = result {
+            warn!(thread_key, error = %e, "the claim on the Slack thread was not given up; it expires by itself");
         }
     }
 

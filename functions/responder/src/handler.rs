@@ -24,6 +24,10 @@
 //! the publish and its mark; when nothing new was decided and nothing is owed, nothing is
 //! published.
 //!
+//! The playbooks' calls are given up [`RECORD_RESERVE`] before the invocation's deadline (see
+//! [`crate::deadline`]): a call that hangs fails the run for a retry, recorded, before Lambda
+//! stops the function.
+//!
 //! A follow-up of an action the rate limit stopped leads with "AUTO-RESPONSE PAUSED": the
 //! account gets no automatic containment until the hour ends.
 
@@ -36,9 +40,11 @@ use aidr_engine::ports::{
 use aidr_engine::response::{ActionRecord, Decision, RECORD_TTL_SECS, Responder, Settings};
 use serde::Serialize;
 use serde_json::Value;
+use tokio::time::{Duration, Instant};
 use tracing::{error, info, warn};
 
 use crate::config::ResponderConfig;
+use crate::deadline::Deadlined;
 
 pub use aidr_aws::subscriber::HandlerError;
 
@@ -110,6 +116,10 @@ impl AsMut<Tally> for Summary {
     }
 }
 
+/// The time kept, before the invocation's deadline, to record the runs and publish their
+/// follow-ups after the playbooks' calls are given up.
+pub const RECORD_RESERVE: Duration = Duration::from_secs(5);
+
 /// The error type of an invocation that failed for a retry.
 const RETRY_ERROR_TYPE: &str = "Aidr.ResponseNotFinished";
 
@@ -150,18 +160,23 @@ impl Failures {
 }
 
 impl<A: CloudActions, S: StateStore + Records, P: Publisher, D: DeadLetters> AutoResponder<A, S, P, D> {
-    /// Handles one invocation payload, an SNS event; `now` is wall-clock Unix seconds.
+    /// Handles one invocation payload, an SNS event; `deadline` is when the invocation times
+    /// out, `now` wall-clock Unix seconds.
     ///
     /// # Errors
     /// [`HandlerError::Retry`] when a message must be delivered again (every message was
     /// handled first; what was decided and published is kept, so the retry redoes only what
     /// failed).
-    pub async fn handle(&self, payload: &str, now: i64) -> Result<Value, HandlerError> {
+    pub async fn handle(&self, payload: &str, deadline: Instant, now: i64) -> Result<Value, HandlerError> {
+        let actions = Deadlined {
+            actions: &self.actions,
+            until: deadline.checked_sub(RECORD_RESERVE).unwrap_or(deadline),
+        };
         handle_event(
             payload,
             &self.dead_letters,
             RETRY_ERROR_TYPE,
-            async |sns, alert, summary: &mut Summary| self.handle_alert(sns, alert, now, summary).await,
+            async |sns, alert, summary: &mut Summary| self.handle_alert(&actions, sns, alert, now, summary).await,
         )
         .await
     }
@@ -169,6 +184,7 @@ impl<A: CloudActions, S: StateStore + Records, P: Publisher, D: DeadLetters> Aut
     /// One alert: `Err` with the reason when it must be delivered again.
     async fn handle_alert(
         &self,
+        actions: &Deadlined<'_, A>,
         sns: &SnsMessage,
         alert: &Incoming,
         now: i64,
@@ -182,7 +198,7 @@ impl<A: CloudActions, S: StateStore + Records, P: Publisher, D: DeadLetters> Aut
             return Ok(());
         }
         let responder = Responder {
-            actions: &self.actions,
+            actions,
             records: &self.store,
             state: &self.store,
             settings: &self.settings,
@@ -249,7 +265,7 @@ impl<A: CloudActions, S: StateStore + Records, P: Publisher, D: DeadLetters> Aut
     /// never published.
     async fn owed(
         &self,
-        responder: &Responder<'_, A, S, S>,
+        responder: &Responder<'_, Deadlined<'_, A>, S, S>,
         f: &Finding,
         decided: &[ActionRecord],
         now: i64,

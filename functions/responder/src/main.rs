@@ -10,9 +10,18 @@ use aidr_aws::{DynamoStore, SnsPublisher, SqsDeadLetters, init_error};
 use aidr_engine::time::now_secs;
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use serde_json::value::RawValue;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use tokio::time::Instant;
 
 use responder::config::ResponderConfig;
 use responder::handler::AutoResponder;
+
+/// Wall-clock Unix milliseconds (what `Lambda-Runtime-Deadline-Ms` counts in).
+fn now_millis() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
@@ -46,7 +55,9 @@ async fn main() -> Result<(), Error> {
     );
     let responder = &responder;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Box<RawValue>>| async move {
-        responder.handle(event.payload.get(), now_secs()).await
+        let left = event.context.deadline.saturating_sub(now_millis());
+        let deadline = Instant::now() + Duration::from_millis(left);
+        responder.handle(event.payload.get(), deadline, now_secs()).await
     }))
     .await
 }

@@ -2,9 +2,9 @@
 //! finished, the rate-limit skip, and undoing what was done.
 
 use aidr_engine::Finding;
-use aidr_engine::ports::{FailureKind, MemoryStore, now_or_never};
+use aidr_engine::ports::{FailureKind, MemoryStore, Records, now_or_never};
 use aidr_engine::response::{
-    ActionRecord, Decision, INACTIVE, Mode, Playbook, RespondError, Responder, Settings, UndoError,
+    ActionRecord, Decision, INACTIVE, Mode, Playbook, RespondError, Responder, Settings, UndoError, action_key,
     logging_config_delivers,
 };
 use aidr_testkit::cloud::MemoryCloud;
@@ -106,6 +106,39 @@ fn an_incidents_action_ids_are_stable_and_only_finished_runs_count() {
         ..responder
     };
     assert!(responder.action_ids(&f).is_empty());
+}
+
+#[test]
+fn a_call_whose_answer_was_lost_counts_as_made_on_the_retry_with_the_state_before_it() {
+    // What the first delivery kept before its call (which then lost its answer): the call
+    // attempted, the key active before it.
+    let first = World::new(enforce());
+    let f = key_for_other_user();
+    let mut kept = run(first.responder().respond(&f, NOW)).unwrap().remove(0);
+    kept.decision = Decision::Failed;
+    kept.calls[0].made = false;
+    kept.calls[0].attempted = true;
+    kept.undo.clear();
+    let w = World::new(enforce());
+    let doc = serde_json::to_value(&kept).unwrap();
+    run(w.store.put_record(&action_key(&kept.action_id), &doc, NOW + 86_400)).unwrap();
+    // The call took effect.
+    w.cloud.with(ACCOUNT, |a| {
+        a.keys.insert((USER.into(), KEY.into()), INACTIVE.into());
+    });
+    let record = run(w.responder().respond(&f, NOW)).unwrap().remove(0);
+    assert_eq!(record.decision, Decision::Done, "not already in effect");
+    assert!(record.calls[0].made && !record.calls[0].attempted);
+    assert_eq!(record.calls[0].before, Some(json!({"Status": "Active"})));
+    assert_eq!(record.undo.len(), 1, "it can be undone");
+    assert!(w.cloud.made().is_empty(), "not called again");
+    // Without an attempt on record, a change found in effect is someone else's.
+    let other = World::new(enforce());
+    other.cloud.with(ACCOUNT, |a| {
+        a.keys.insert((USER.into(), KEY.into()), INACTIVE.into());
+    });
+    let record = run(other.responder().respond(&f, NOW)).unwrap().remove(0);
+    assert_eq!(record.decision, Decision::AlreadyInEffect);
 }
 
 #[test]

@@ -1,7 +1,8 @@
 //! Local HTTP receivers that answer like Slack and PagerDuty and record every request, for the
 //! notifier's tests. Each listens on a port of 127.0.0.1 chosen by the system and serves on its
 //! own thread (one request a connection), so it works under any async runtime; it stops when
-//! dropped.
+//! dropped. A reply can come late ([`Reply::after`]) or not at all ([`Reply::hang_up`]: the
+//! connection is closed once the request is read), as a slow or failing service answers.
 
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -35,12 +36,16 @@ impl Request {
     }
 }
 
-/// An answer: status, headers and body.
+/// An answer: status, headers and body, sent after `delay`; or none (`hang_up`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reply {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: String,
+    /// How long the receiver waits before answering (the request is taken at once).
+    pub delay: Duration,
+    /// Closes the connection without answering: the request is lost, not taken.
+    pub hang_up: bool,
 }
 
 impl Reply {
@@ -50,6 +55,8 @@ impl Reply {
             status,
             headers: vec![("Content-Type".into(), "application/json".into())],
             body: body.to_string(),
+            delay: Duration::ZERO,
+            hang_up: false,
         }
     }
 
@@ -59,6 +66,8 @@ impl Reply {
             status,
             headers: vec![("Content-Type".into(), "text/plain".into())],
             body: body.to_owned(),
+            delay: Duration::ZERO,
+            hang_up: false,
         }
     }
 
@@ -68,12 +77,30 @@ impl Reply {
         reply.headers.push(("Retry-After".into(), seconds.to_string()));
         reply
     }
+
+    /// No answer: the connection is closed once the request is read (a dropped connection;
+    /// the request counts as not taken).
+    pub fn hang_up() -> Reply {
+        Reply {
+            hang_up: true,
+            ..Reply::text(502, "")
+        }
+    }
+
+    /// This reply, sent `delay` after the request was read (the request is taken at once, as
+    /// a service that is slow to answer has it).
+    pub fn after(mut self, delay: Duration) -> Reply {
+        self.delay = delay;
+        self
+    }
 }
 
 type Answer = Box<dyn Fn(&Request) -> Reply + Send>;
 
 struct State {
     requests: Vec<Request>,
+    /// The status each request was answered with (`None`: hung up), in the same order.
+    statuses: Vec<Option<u16>>,
     /// Answers for the next requests, in order; then `default`.
     queued: VecDeque<Reply>,
     default: Answer,
@@ -96,6 +123,7 @@ impl Receiver {
         let addr = listener.local_addr().expect("local address");
         let state = Arc::new(Mutex::new(State {
             requests: Vec::new(),
+            statuses: Vec::new(),
             queued: VecDeque::new(),
             default: Box::new(answer),
         }));
@@ -164,6 +192,25 @@ impl Receiver {
     pub fn requests(&self) -> Vec<Request> {
         self.state.lock().map(|s| s.requests.clone()).unwrap_or_default()
     }
+
+    /// The requests the receiver took: answered (or, for a late answer, to be answered) with
+    /// a 2xx status. What a real service would have delivered.
+    pub fn accepted(&self) -> Vec<Request> {
+        let Ok(state) = self.state.lock() else {
+            return Vec::new();
+        };
+        let taken = state
+            .statuses
+            .iter()
+            .map(|s| s.is_some_and(|s| (200..300).contains(&s)));
+        state
+            .requests
+            .iter()
+            .zip(taken)
+            .filter(|(_, t)| *t)
+            .map(|(r, _)| r.clone())
+            .collect()
+    }
 }
 
 impl Drop for Receiver {
@@ -183,13 +230,20 @@ fn serve(stream: TcpStream, state: &Mutex<State>) {
     let reply = match state.lock() {
         Ok(mut state) => {
             state.requests.push(request.clone());
-            match state.queued.pop_front() {
+            let reply = match state.queued.pop_front() {
                 Some(reply) => reply,
                 None => (state.default)(&request),
-            }
+            };
+            state.statuses.push((!reply.hang_up).then_some(reply.status));
+            reply
         }
         Err(_) => Reply::text(500, "receiver state poisoned"),
     };
+    if reply.hang_up {
+        let _ = stream.shutdown(std::net::Shutdown::Both);
+        return;
+    }
+    std::thread::sleep(reply.delay);
     let mut head = format!("HTTP/1.1 {} {}\r\n", reply.status, reason(reply.status));
     for (name, value) in &reply.headers {
         head.push_str(&format!("{name}: {value}\r\n"));

@@ -49,6 +49,10 @@ pub struct CallRecord {
     pub before: Option<Value>,
     /// True when it was made (false in dry-run, or when already in effect, or not reached).
     pub made: bool,
+    /// True when it was sent and its outcome is not known (the answer was lost, or the run
+    /// ended before it was recorded): a retry that finds it in effect counts it as made.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub attempted: bool,
 }
 
 /// One audited decision.

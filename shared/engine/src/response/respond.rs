@@ -4,8 +4,12 @@
 //! State items (the state table):
 //! - `respond#<action id>`: the claim that makes a run happen once. Written before any call
 //!   (value -1, held [`CLAIM_SECS`]), set to 1 once the record is kept; removed after a failure
-//!   that may pass, so that the redelivered alert tries again.
-//! - `action#<action id>`: the [`ActionRecord`] (a document), kept [`RECORD_TTL_SECS`].
+//!   that may pass, or when the record could not be kept, so that the redelivered alert tries
+//!   again.
+//! - `action#<action id>`: the [`ActionRecord`] (a document), kept [`RECORD_TTL_SECS`]. In
+//!   enforce mode it is also kept before each call, the call `attempted` with the state before
+//!   it, so no change is made without a record; a retry that finds an attempted call in effect
+//!   counts it as made (its answer was lost), not as already in effect.
 //! - `actions#<YYYY-MM-DD>`: the ids of the day's records, for `aidr respond list`.
 //! - `respond-rate#<account>#<hour>`: enforced actions in the account in that clock hour (a
 //!   run that changed nothing, failed or was stopped by the limit does not count).
@@ -176,16 +180,30 @@ impl<A: CloudActions, R: Records, S: StateStore> Responder<'_, A, R, S> {
                     finding: f.clone(),
                 },
             };
+            // What an earlier delivery's run of this action attempted (enforce only).
+            let earlier = match mode {
+                Mode::Enforce => match self.records.get_record(&action_key(&run.record.action_id), now).await {
+                    Ok(doc) => doc.and_then(|doc| serde_json::from_value::<ActionRecord>(doc).ok()),
+                    Err(e) => {
+                        let _ = self.state.remove(&claim).await;
+                        return Err(e.into());
+                    }
+                },
+                _ => None,
+            };
             let (record, retry) = match planned {
-                Ok(plan) => self.run(run, &plan, f, now).await,
+                Ok(plan) => self.run(run, &plan, f, earlier.as_ref(), now).await,
                 Err(why) => (run.finish(Decision::Skipped, Some(why)), None),
             };
-            if let Some(error) = retry {
-                self.keep(&record, now).await?;
-                self.state.remove(&claim).await?;
-                return Err(RespondError::Retry(error.message));
+            let kept = self.keep(&record, now).await;
+            if retry.is_some() || kept.is_err() {
+                // Given up even when the record was not kept: a call made or under way is in
+                // the record written before it (see `make_calls`), which the retry reads.
+                let released = self.state.remove(&claim).await;
+                kept?;
+                released?;
+                return Err(RespondError::Retry(retry.map(|e| e.message).unwrap_or_default()));
             }
-            self.keep(&record, now).await?;
             if record.rate_limited() {
                 // Not final: the alert delivered again may act once the hour has room.
                 self.state.remove(&claim).await?;
@@ -254,7 +272,14 @@ impl<A: CloudActions, R: Records, S: StateStore> Responder<'_, A, R, S> {
 
     /// The guards and the calls of one planned run: its record, and the error when it failed
     /// in a way that may pass.
-    async fn run(&self, mut run: Run, plan: &Plan, f: &Finding, now: i64) -> (ActionRecord, Option<ActionError>) {
+    async fn run(
+        &self,
+        mut run: Run,
+        plan: &Plan,
+        f: &Finding,
+        earlier: Option<&ActionRecord>,
+        now: i64,
+    ) -> (ActionRecord, Option<ActionError>) {
         let skip = |run: Run, why: String| (run.finish(Decision::Skipped, Some(why)), None);
         let settings = self.settings;
         if f.severity < settings.min_severity {
@@ -324,10 +349,11 @@ impl<A: CloudActions, R: Records, S: StateStore> Responder<'_, A, R, S> {
                 call,
                 before: None,
                 made: false,
+                attempted: false,
             })
             .collect();
         if run.record.mode != Mode::Enforce {
-            return self.make_calls(run, plan).await;
+            return self.make_calls(run, plan, None, now).await;
         }
         // The hour's count holds the actions taken (and in progress): a run that changed
         // nothing, failed or was stopped by the limit gives its place back.
@@ -351,7 +377,7 @@ impl<A: CloudActions, R: Records, S: StateStore> Responder<'_, A, R, S> {
             );
             skip(run, why)
         } else {
-            self.make_calls(run, plan).await
+            self.make_calls(run, plan, earlier, now).await
         };
         if record.decision != Decision::Done {
             // Failing to give the place back only makes the limit stricter this hour.
@@ -362,12 +388,26 @@ impl<A: CloudActions, R: Records, S: StateStore> Responder<'_, A, R, S> {
 
     /// Makes the run's calls (or, in dry-run, reads the state they would change) in order,
     /// stopping at the first failure.
-    async fn make_calls(&self, mut run: Run, plan: &Plan) -> (ActionRecord, Option<ActionError>) {
+    ///
+    /// In enforce mode each call is recorded before it is made: the state before it is read,
+    /// and the record is kept with the call `attempted` (a failed run, should the invocation
+    /// end there), so that no change is ever made without a record of it. A call whose answer
+    /// was lost (an error or timeout after the service acted) stays `attempted`; the retry of
+    /// the action (`earlier`: the record an earlier delivery kept) finds it in effect and
+    /// counts it as made by that attempt, with the state read before it, instead of as
+    /// already in effect.
+    async fn make_calls(
+        &self,
+        mut run: Run,
+        plan: &Plan,
+        earlier: Option<&ActionRecord>,
+        now: i64,
+    ) -> (ActionRecord, Option<ActionError>) {
         let mut changed = false;
         for i in 0..run.record.calls.len() {
             let call = run.record.calls[i].call.clone();
             let result = match run.record.mode {
-                Mode::Enforce => self.actions.apply(&plan.scope, &call).await,
+                Mode::Enforce => self.enforce(&mut run, i, plan, earlier, now).await,
                 _ => self.actions.inspect(&plan.scope, &call).await,
             };
             let before = match result {
@@ -377,10 +417,16 @@ impl<A: CloudActions, R: Records, S: StateStore> Responder<'_, A, R, S> {
                     return failed(run, e);
                 }
             };
+            let slot = &mut run.record.calls[i];
+            if slot.made {
+                // Made by an earlier attempt whose answer was lost.
+                changed = true;
+                continue;
+            }
             let made = run.record.mode == Mode::Enforce && !before.in_effect;
             changed |= !before.in_effect;
-            run.record.calls[i].before = before.state;
-            run.record.calls[i].made = made;
+            slot.before = before.state;
+            slot.made = made;
         }
         run.record.undo = undo_calls(&run.record.calls);
         let decision = match (run.record.mode, changed) {
@@ -390,6 +436,50 @@ impl<A: CloudActions, R: Records, S: StateStore> Responder<'_, A, R, S> {
         };
         let reason = (decision == Decision::AlreadyInEffect).then(|| "already in effect".to_owned());
         (run.finish(decision, reason), None)
+    }
+
+    /// Makes call `i` of an enforced run: reads the state before it, and unless it is in
+    /// effect keeps the record with the call `attempted`, then makes it. A call found in
+    /// effect that `earlier` attempted is marked made, with the state `earlier` read.
+    async fn enforce(
+        &self,
+        run: &mut Run,
+        i: usize,
+        plan: &Plan,
+        earlier: Option<&ActionRecord>,
+        now: i64,
+    ) -> Result<crate::ports::Before, ActionError> {
+        let call = run.record.calls[i].call.clone();
+        let before = self.actions.inspect(&plan.scope, &call).await?;
+        if before.in_effect {
+            let attempted = earlier
+                .and_then(|e| e.calls.get(i))
+                .filter(|c| c.attempted && c.call == call);
+            if let Some(attempt) = attempted {
+                let slot = &mut run.record.calls[i];
+                slot.before = attempt.before.clone();
+                slot.made = true;
+            }
+            return Ok(before);
+        }
+        run.record.calls[i].before = before.state;
+        let mut pending = run.record.clone();
+        pending.calls[i].attempted = true;
+        pending.decision = Decision::Failed;
+        pending.reason = Some(format!("{} was being called; its outcome is not known", call.api()));
+        self.keep(&pending, now).await.map_err(|e| ActionError {
+            kind: e.kind,
+            message: format!("the record could not be kept before {}: {e}", call.api()),
+        })?;
+        run.record.calls[i].attempted = true;
+        let made = self.actions.apply(&plan.scope, &call).await?;
+        let slot = &mut run.record.calls[i];
+        slot.attempted = false;
+        if made.in_effect {
+            // Put in effect by someone else between the two reads.
+            slot.before = made.state.clone();
+        }
+        Ok(made)
     }
 
     /// The record of `action_id`.
@@ -477,12 +567,14 @@ impl<A: CloudActions, R: Records, S: StateStore> Responder<'_, A, R, S> {
                     call: call.clone(),
                     before: before.state,
                     made: !before.in_effect,
+                    attempted: false,
                 }),
                 Err(e) => {
                     record.calls.push(CallRecord {
                         call: call.clone(),
                         before: None,
                         made: false,
+                        attempted: false,
                     });
                     record.decision = Decision::Failed;
                     record.reason = Some(e.message);
