@@ -25,7 +25,7 @@ use detector::init_error;
 async fn main() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
     let files = init_error::config(UserFiles::from_env)?;
-    let aws = aws_config::load_from_env().await;
+    let aws = aidr_aws::sdk::tuned(aws_config::load_from_env().await);
     let objects = S3Objects::new(&aws);
     // The user rules join the catalog before the settings are checked against it (a rule
     // suppressed may be one of them).
