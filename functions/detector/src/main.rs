@@ -18,6 +18,7 @@ use serde_json::value::RawValue;
 
 use detector::catalog::Catalog;
 use detector::config::{DetectorConfig, UserFiles};
+use detector::deadline::Deadline;
 use detector::handler::Detector;
 use detector::init_error;
 
@@ -56,7 +57,9 @@ async fn main() -> Result<(), Error> {
     };
     let detector = &detector;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Box<RawValue>>| async move {
-        detector.handle(&event.payload, now_secs()).await
+        detector
+            .handle_by(&event.payload, now_secs(), Deadline::lambda(event.context.deadline))
+            .await
     }))
     .await
 }
