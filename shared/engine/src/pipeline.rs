@@ -255,13 +255,7 @@ impl Pipeline {
         while observations.peek().is_some() {
             let batch: Vec<Observation> = observations.by_ref().take(STATEFUL_BATCH).collect();
             let judged = match stateful::first_sightings(batch, store).await {
-                Ok((mut batch, marks)) => {
-                    let judged = stateful::judge(&detections, &mut batch, store, settings).await;
-                    if judged.is_err() {
-                        stateful::forget(&marks, store).await;
-                    }
-                    judged
-                }
+                Ok(sightings) => judge_first(&detections, sightings, store, settings).await,
                 Err(error) => Err(error),
             };
             match judged {
@@ -277,6 +271,41 @@ impl Pipeline {
         }
         Ok(())
     }
+}
+
+/// Judges the observations seen first, keeps the findings raised ([`stateful::owe`]) and adds
+/// those kept for the events seen before ([`stateful::owed`]: a redelivery of a batch whose
+/// findings may not have gone out). When judging fails, the marks are taken back.
+async fn judge_first(
+    detections: &[&dyn stateful::StatefulDetection],
+    sightings: stateful::Sightings,
+    store: &dyn StateStore,
+    settings: &stateful::StatefulSettings,
+) -> Result<Vec<Finding>, StateError> {
+    let stateful::Sightings {
+        first: mut batch,
+        marks,
+        seen,
+    } = sightings;
+    let judged = match stateful::owed(&seen, store).await {
+        Ok(owed) => stateful::judge(detections, &mut batch, store, settings)
+            .await
+            .map(|raised| (owed, raised)),
+        Err(e) => Err(e),
+    };
+    let (mut owed, raised) = match judged {
+        Ok(judged) => judged,
+        Err(e) => {
+            stateful::forget(&marks, store).await;
+            return Err(e);
+        }
+    };
+    if !raised.is_empty() {
+        // Best effort: when they cannot be kept they are still delivered now.
+        let _ = stateful::owe(&raised, &batch, store).await;
+    }
+    owed.extend(raised);
+    Ok(owed)
 }
 
 /// Findings and errors that pile up before [`Pipeline::read_from`] hands them out.

@@ -39,7 +39,7 @@ pub use batch::{Batch, Group, GroupKey, Invocations, sort};
 pub use incident::{INCIDENT_EVENTS, INCIDENT_GROUP};
 pub use observation::{Interner, Observation, ip_prefix, observe};
 pub use settings::StatefulSettings;
-pub use sightings::{SEEN_TTL_SECS, first_sightings, forget};
+pub use sightings::{OWES, SEEN_TTL_SECS, Seen, Sightings, first_sightings, forget, owe, owed};
 
 use crate::detection::Metadata;
 use crate::finding::Finding;
