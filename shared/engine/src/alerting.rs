@@ -499,7 +499,28 @@ pub async fn abandon(marker: &str, store: &dyn StateStore, now: i64) -> Result<(
 
 #[cfg(test)]
 mod tests {
-    use super::Marker;
+    use super::{Marker, abandon};
+    use crate::ports::{MemoryStore, StateStore, now_or_never};
+
+    #[test]
+    fn an_abandoned_claim_is_released_a_publish_owed_and_a_marker_moved_on_kept() {
+        let store = MemoryStore::default();
+        let now = 1_800_000_000;
+        let value = |key: &str| now_or_never(store.get(key, now)).unwrap().unwrap().unwrap().value;
+        let cases = [
+            ("claimed", Marker::Claimed(now), Marker::Claimed(0)),
+            ("publishing", Marker::Publishing(now), Marker::Owed),
+            ("done", Marker::Done, Marker::Done),
+            ("claimed by another", Marker::Claimed(now - 5), Marker::Claimed(now - 5)),
+        ];
+        for (key, before, after) in cases {
+            now_or_never(store.set(key, before.encode(), now + 60))
+                .unwrap()
+                .unwrap();
+            now_or_never(abandon(key, &store, now)).unwrap().unwrap();
+            assert_eq!(value(key), after.encode(), "{key}");
+        }
+    }
 
     #[test]
     fn markers_round_trip() {
