@@ -524,3 +524,24 @@ async fn a_call_slower_than_the_time_left_fails_the_invocation_before_its_deadli
     row(&Fault::Hang, "DynamoDB PutItem (claim), 5 s left", t);
     assert_eq!(t, once(&rules), "{}", rt.log());
 }
+
+/// The stateful counter's write does not answer within the invocation's time: the batch's
+/// sightings are taken back with the deliveries, every message is retried, and the retry (its
+/// counter adding once per batch) alerts once.
+#[tokio::test]
+async fn a_stateful_batch_stopped_by_the_deadline_is_counted_again_and_alerts_once() {
+    let Some(config) = emulator().await else { return };
+    let stack = Stack::create(config.clone(), true).await;
+    let (proxy, mut rt) = start(&stack, 1);
+    let hang = Fault::Hang;
+    let counter = Rule::new("dynamodb", "PutItem", hang.clone()).body_contains("llm#probe#");
+    proxy.inject(counter.times(Times::Once));
+    let messages = probes();
+    let reply = rt.invoke_with_time(&batch(&messages), Duration::from_secs(5));
+    let all: Vec<String> = messages.iter().map(|(id, _)| id.clone()).collect();
+    assert_eq!(failed_ids(reply), all);
+    assert!(deliver_batch(&mut rt, &messages).is_empty());
+    let t = tally(&stack, &[PROBING]).await;
+    row(&hang, "DynamoDB PutItem (stateful counter), 5 s left", t);
+    assert_eq!(t, once(&[PROBING]), "{}", rt.log());
+}

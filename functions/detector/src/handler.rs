@@ -354,6 +354,8 @@ impl<S: StateStore + Records, P: Publisher, D: DeadLetters, L: Lookup, O: Object
             found: vec![0; inputs.len()],
             kept: vec![Vec::new(); inputs.len()],
             delivering: Vec::new(),
+            namespace: String::new(),
+            judging: Vec::new(),
         };
         let mut quiet = vec![false; inputs.len()];
         let mut results: Vec<Option<Option<Failure>>> = vec![None; inputs.len()];
@@ -366,8 +368,9 @@ impl<S: StateStore + Records, P: Publisher, D: DeadLetters, L: Lookup, O: Object
         (alerts.summary, results)
     }
 
-    /// The time ran out: gives up the deliveries in flight (within [`GIVE_UP`]) and marks every
-    /// input not settled for retry, except those read with nothing to do (`quiet`).
+    /// The time ran out: gives up the deliveries in flight and takes back the sightings of a
+    /// stateful batch being judged (within [`GIVE_UP`]), and marks every input not settled for
+    /// retry, except those read with nothing to do (`quiet`).
     async fn out_of_time(
         &self,
         inputs: &[Input<'_>],
@@ -377,9 +380,15 @@ impl<S: StateStore + Records, P: Publisher, D: DeadLetters, L: Lookup, O: Object
         now: i64,
     ) {
         let markers = std::mem::take(&mut alerts.delivering);
-        let given_up = stream::iter(markers.iter().map(|m| abandon(m, &self.store, now)))
-            .buffer_unordered(DELIVERIES_AT_ONCE)
-            .collect::<Vec<_>>();
+        let marks = std::mem::take(&mut alerts.judging);
+        let given_up = async {
+            // The retry counts the batch's events again (its counters add once per batch).
+            aidr_engine::stateful::forget(&marks, &self.store).await;
+            stream::iter(markers.iter().map(|m| abandon(m, &self.store, now)))
+                .buffer_unordered(DELIVERIES_AT_ONCE)
+                .collect::<Vec<_>>()
+                .await
+        };
         match Deadline::after(GIVE_UP).bound(given_up).await {
             Some(outcomes) => {
                 for (marker, outcome) in markers.iter().zip(outcomes) {
@@ -485,6 +494,7 @@ impl<S: StateStore + Records, P: Publisher, D: DeadLetters, L: Lookup, O: Object
         for (namespace, members) in &groups {
             let mut group: Vec<Evaluation> = members.iter().map(|&i| std::mem::take(&mut evaluations[i])).collect();
             let namespaced = Namespaced::new(&self.store, namespace);
+            alerts.namespace.clone_from(namespace);
             let store: &dyn StateStore = if namespace.is_empty() { &self.store } else { &namespaced };
             let mut sink = Remapped {
                 inner: &mut *alerts,
@@ -766,6 +776,11 @@ struct Alerts<'d, S, P, D, L, O> {
     /// The markers ([`marker_key`]) of the alerts being delivered, to give up if the time
     /// runs out.
     delivering: Vec<String>,
+    /// The namespace of the state the pipeline works on now (back-test runs have their own).
+    namespace: String,
+    /// The sightings marks (under `namespace`) of a stateful batch being judged, to take back
+    /// if the time runs out.
+    judging: Vec<String>,
 }
 
 /// A sink for a group of the inputs: positions in the group are the inputs at `members`.
@@ -778,6 +793,10 @@ impl<K: FindingSink> FindingSink for Remapped<'_, K> {
     async fn accept(&mut self, findings: Vec<Finding>, inputs: &[usize]) {
         let inputs: Vec<usize> = inputs.iter().map(|&i| self.members[i]).collect();
         self.inner.accept(findings, &inputs).await;
+    }
+
+    fn judging(&mut self, marks: &[String]) {
+        self.inner.judging(marks);
     }
 }
 
@@ -880,6 +899,10 @@ impl<S: StateStore, P: Publisher, D: DeadLetters, L: Send + Sync, O: Send + Sync
                 }
             }
         }
+    }
+
+    fn judging(&mut self, marks: &[String]) {
+        self.judging = marks.iter().map(|m| format!("{}{m}", self.namespace)).collect();
     }
 }
 

@@ -72,6 +72,13 @@ pub trait FindingSink: Send {
     /// Takes `findings` that came from the inputs at positions `inputs` of the evaluations
     /// given to [`Pipeline::finish`].
     fn accept(&mut self, findings: Vec<Finding>, inputs: &[usize]) -> impl Future<Output = ()> + Send;
+
+    /// The marks of events seen first (`stateful::first_sightings`) that are judged now: a
+    /// caller that stops [`Pipeline::finish`] before the next call (with none) should take
+    /// them back (`stateful::forget`), so that the retry counts those events.
+    fn judging(&mut self, marks: &[String]) {
+        let _ = marks;
+    }
 }
 
 /// Collects findings (the CLI sorts and prints them afterwards).
@@ -255,7 +262,13 @@ impl Pipeline {
         while observations.peek().is_some() {
             let batch: Vec<Observation> = observations.by_ref().take(STATEFUL_BATCH).collect();
             let judged = match stateful::first_sightings(batch, store).await {
-                Ok(sightings) => judge_first(&detections, sightings, store, settings).await,
+                Ok(sightings) => {
+                    sink.judging(&sightings.marks);
+                    let judged = judge_first(&detections, sightings, store, settings).await;
+                    // Taken back on failure, or their findings kept.
+                    sink.judging(&[]);
+                    judged
+                }
                 Err(error) => Err(error),
             };
             match judged {
