@@ -11,7 +11,7 @@
 //! (`DynamoDB_20120810.UpdateItem` -> `UpdateItem`, `SageMaker.StopNotebookInstance`), the
 //! `Action=` of the form body for query protocols (SNS, IAM, STS: `Publish`, `DeleteAccessKey`),
 //! and `METHOD /path` for REST ones (S3, Bedrock: `GET /guardrails/g1`). A [`Rule`] names a call
-//! (service, operation, optionally a substring the body must contain, to tell e.g. a claim
+//! (service, operation, optionally substrings the body must contain, to tell e.g. a claim
 //! write from a done-marker write), a [`Fault`] and how many times ([`Times`]); the first rule
 //! that matches a request and has turns left answers it, anything else is forwarded as it is.
 //!
@@ -82,8 +82,9 @@ pub enum Times {
 pub struct Rule {
     pub service: String,
     pub operation: String,
-    /// A substring the request body must contain (e.g. `event#` for an alert marker write).
-    pub body_contains: Option<String>,
+    /// Substrings the request body must all contain (e.g. `event#` for an alert marker write,
+    /// and `attribute_not_exists` for the claim among them).
+    pub body_contains: Vec<String>,
     pub fault: Fault,
     pub times: Times,
 }
@@ -95,16 +96,16 @@ impl Rule {
         Rule {
             service: service.to_owned(),
             operation: operation.to_owned(),
-            body_contains: None,
+            body_contains: Vec::new(),
             fault,
             times: Times::Always,
         }
     }
 
     /// Only calls whose body contains `needle` (as sent: JSON for DynamoDB, form-encoded for
-    /// query protocols).
+    /// query protocols), and any needle given before.
     pub fn body_contains(mut self, needle: &str) -> Rule {
-        self.body_contains = Some(needle.to_owned());
+        self.body_contains.push(needle.to_owned());
         self
     }
 
@@ -119,8 +120,8 @@ impl Rule {
             && self.operation == call.operation
             && self
                 .body_contains
-                .as_deref()
-                .is_none_or(|needle| call.body.windows(needle.len()).any(|w| w == needle.as_bytes()))
+                .iter()
+                .all(|needle| call.body.windows(needle.len()).any(|w| w == needle.as_bytes()))
     }
 }
 

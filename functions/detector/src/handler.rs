@@ -10,6 +10,12 @@
 //! - dead-lettered: it can never succeed (unreadable, or refused by DynamoDB or SNS for good):
 //!   it is logged with its event id and sent to the dead-letter queue at once, not retried.
 //!
+//! The work of an invocation is bounded by its [`Deadline`] (Lambda's, less a reserve): when the
+//! time runs out, the deliveries in flight are given up (`aidr_engine::alerting::abandon`), and
+//! every input not done is retried as above (cause [`Cause::Deadline`]), whatever stage it was
+//! at; an input read with nothing to do (no finding, no observation for the stateful
+//! detections, no configuration to keep, no backfill progress to count) is done.
+//!
 //! Records whose rules ask lookups (see `aidr_engine::enrich`) are set aside by the pipeline;
 //! the requests of the whole invocation are answered at once (live reads through the
 //! detector's [`Resolver`], the previous configurations from the state table), each record is
@@ -37,7 +43,7 @@ use std::borrow::Cow;
 use std::io::{self, Read};
 use std::sync::{Arc, Mutex};
 
-use aidr_engine::alerting::{AlertPolicy, Outcome, deliver, event_key};
+use aidr_engine::alerting::{AlertPolicy, Outcome, abandon, deliver, event_key, marker_key};
 use aidr_engine::enrich::{Answers, LookupRequest, Resolver};
 use aidr_engine::input::Layout;
 use aidr_engine::ocsf::to_ocsf;
@@ -52,6 +58,8 @@ use futures_util::stream::{self, StreamExt};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use tracing::{error, info, warn};
+
+use crate::deadline::{Deadline, GIVE_UP};
 
 /// Everything one invocation needs; built once per cold start.
 pub struct Detector<S, P, D, L = aidr_aws::lookup::AwsLookup, O = aidr_aws::s3::S3Objects> {
@@ -101,6 +109,8 @@ pub enum Cause {
     State,
     /// The input could not be kept in the dead-letter queue.
     DeadLetter,
+    /// The invocation's time ran out before the input was done.
+    Deadline,
 }
 
 /// Why an input was not done.
@@ -260,20 +270,33 @@ impl<'a> Input<'a> {
 impl<S: StateStore + Records, P: Publisher, D: DeadLetters, L: Lookup, O: Objects> Detector<S, P, D, L, O> {
     /// Handles one invocation payload: an SQS batch (answered with the ids of the messages to
     /// retry) or an EventBridge event (answered with a summary). `now` is wall-clock Unix
-    /// seconds.
+    /// seconds. No deadline: see [`Detector::handle_by`].
     ///
     /// # Errors
     /// [`HandlerError::Retry`] when the event should be delivered again (an SQS batch never
     /// fails as a whole: it answers with the messages to retry).
     pub async fn handle(&self, payload: &RawValue, now: i64) -> Result<serde_json::Value, HandlerError> {
+        self.handle_by(payload, now, Deadline::none()).await
+    }
+
+    /// [`Detector::handle`], stopping the work at `deadline`: what is not done then is retried.
+    ///
+    /// # Errors
+    /// As [`Detector::handle`].
+    pub async fn handle_by(
+        &self,
+        payload: &RawValue,
+        now: i64,
+        deadline: Deadline,
+    ) -> Result<serde_json::Value, HandlerError> {
         let text = payload.get();
         if let Some(messages) = sqs_batch(text) {
-            let response = self.handle_batch(&messages, now).await;
+            let response = self.handle_batch(&messages, now, deadline).await;
             return serde_json::to_value(response).map_err(|e| HandlerError::Response(e.to_string()));
         }
         let mut skipped = 0;
         let inputs = Input::of_message("event".into(), Source::Event(text), &mut skipped);
-        let (summary, results) = self.handle_inputs(inputs, skipped, now).await;
+        let (summary, results) = self.handle_inputs(inputs, skipped, now, deadline).await;
         let mut failures: Vec<Failure> = results.into_iter().flatten().collect();
         failures.sort_by_key(|f| !f.kind.is_transient());
         match failures.into_iter().next() {
@@ -284,7 +307,7 @@ impl<S: StateStore + Records, P: Publisher, D: DeadLetters, L: Lookup, O: Object
 
     /// Handles the messages of an SQS batch: each through the pipeline, the stateful
     /// detections once over all of them. Only the messages to retry are reported.
-    async fn handle_batch(&self, messages: &[&RawValue], now: i64) -> SqsBatchResponse {
+    async fn handle_batch(&self, messages: &[&RawValue], now: i64, deadline: Deadline) -> SqsBatchResponse {
         let mut skipped = 0;
         let inputs: Vec<Input> = messages
             .iter()
@@ -296,7 +319,7 @@ impl<S: StateStore + Records, P: Publisher, D: DeadLetters, L: Lookup, O: Object
             })
             .collect();
         let origins: Vec<String> = inputs.iter().map(|i| i.origin.clone()).collect();
-        let (_, results) = self.handle_inputs(inputs, skipped, now).await;
+        let (_, results) = self.handle_inputs(inputs, skipped, now, deadline).await;
         let mut response = SqsBatchResponse::default();
         for (origin, result) in origins.into_iter().zip(results) {
             let reported = response.batch_item_failures.iter().any(|f| f.item_identifier == origin);
@@ -311,8 +334,15 @@ impl<S: StateStore + Records, P: Publisher, D: DeadLetters, L: Lookup, O: Object
 
     /// Runs `inputs` through the pipeline and settles each: `None` when done or
     /// dead-lettered, `Some(failure)` when it must be retried. `skipped` objects were left out
-    /// of the inputs already.
-    async fn handle_inputs(&self, inputs: Vec<Input<'_>>, skipped: usize, now: i64) -> (Summary, Vec<Option<Failure>>) {
+    /// of the inputs already. When `deadline` passes first, the deliveries in flight are given
+    /// up and every input not done is retried.
+    async fn handle_inputs(
+        &self,
+        inputs: Vec<Input<'_>>,
+        skipped: usize,
+        now: i64,
+        deadline: Deadline,
+    ) -> (Summary, Vec<Option<Failure>>) {
         let mut alerts = Alerts {
             detector: self,
             now,
@@ -323,7 +353,84 @@ impl<S: StateStore + Records, P: Publisher, D: DeadLetters, L: Lookup, O: Object
             failures: vec![None; inputs.len()],
             found: vec![0; inputs.len()],
             kept: vec![Vec::new(); inputs.len()],
+            delivering: Vec::new(),
+            namespace: String::new(),
+            judging: Vec::new(),
         };
+        let mut quiet = vec![false; inputs.len()];
+        let mut results: Vec<Option<Option<Failure>>> = vec![None; inputs.len()];
+        let work = self.work(&inputs, &mut alerts, &mut quiet, &mut results, now);
+        if deadline.bound(work).await.is_none() {
+            self.out_of_time(&inputs, &mut alerts, &quiet, &mut results, now).await;
+        }
+        let results = results.into_iter().map(Option::flatten).collect();
+        info!(summary = ?alerts.summary, "done");
+        (alerts.summary, results)
+    }
+
+    /// The time ran out: gives up the deliveries in flight and takes back the sightings of a
+    /// stateful batch being judged (within [`GIVE_UP`]), and marks every input not settled for
+    /// retry, except those read with nothing to do (`quiet`).
+    async fn out_of_time(
+        &self,
+        inputs: &[Input<'_>],
+        alerts: &mut Alerts<'_, S, P, D, L, O>,
+        quiet: &[bool],
+        results: &mut [Option<Option<Failure>>],
+        now: i64,
+    ) {
+        let markers = std::mem::take(&mut alerts.delivering);
+        let marks = std::mem::take(&mut alerts.judging);
+        let given_up = async {
+            // The retry counts the batch's events again (its counters add once per batch).
+            aidr_engine::stateful::forget(&marks, &self.store).await;
+            stream::iter(markers.iter().map(|m| abandon(m, &self.store, now)))
+                .buffer_unordered(DELIVERIES_AT_ONCE)
+                .collect::<Vec<_>>()
+                .await
+        };
+        match Deadline::after(GIVE_UP).bound(given_up).await {
+            Some(outcomes) => {
+                for (marker, outcome) in markers.iter().zip(outcomes) {
+                    if let Err(e) = outcome {
+                        warn!(marker, error = %e, "delivery not given up; it is taken over once stale");
+                    }
+                }
+            }
+            None => warn!(
+                deliveries = markers.len(),
+                "deliveries not given up in time; they are taken over once stale"
+            ),
+        }
+        for (i, (input, result)) in inputs.iter().zip(results.iter_mut()).enumerate() {
+            if result.is_some() {
+                continue;
+            }
+            if quiet[i] {
+                *result = Some(None);
+                continue;
+            }
+            let body = input.body().unwrap_or_default();
+            error!(origin = %input.origin, event_id = %event_id_of(&body), "the invocation's time ran out; it will be delivered again");
+            alerts.summary.retried += 1;
+            *result = Some(Some(Failure {
+                kind: FailureKind::Transient,
+                cause: Cause::Deadline,
+                message: "the invocation's time ran out before the input was done".into(),
+            }));
+        }
+    }
+
+    /// The work of [`Detector::handle_inputs`]: reads the inputs, alerts, keeps what they put,
+    /// settles each into `results`. `quiet` tells the inputs read with nothing more to do.
+    async fn work(
+        &self,
+        inputs: &[Input<'_>],
+        alerts: &mut Alerts<'_, S, P, D, L, O>,
+        quiet: &mut [bool],
+        results: &mut [Option<Option<Failure>>],
+        now: i64,
+    ) {
         let mut evaluations = Vec::with_capacity(inputs.len());
         for (i, input) in inputs.iter().enumerate() {
             let evaluation = match (&input.object, input.body()) {
@@ -358,6 +465,13 @@ impl<S: StateStore + Records, P: Publisher, D: DeadLetters, L: Lookup, O: Object
                 let message = format!("{what}: {first} ({count} error(s))");
                 alerts.fail(i, FailureKind::Permanent, Cause::Unreadable, message);
             }
+            // Nothing more to do: no failure to settle, nothing to alert, count or keep.
+            quiet[i] = alerts.failures[i].is_none()
+                && evaluation.findings.is_empty()
+                && evaluation.observations.is_empty()
+                && evaluation.configurations.is_empty()
+                && evaluation.deferred.is_empty()
+                && input.object.as_ref().is_none_or(|o| o.run.is_none());
             evaluations.push(evaluation);
         }
         self.enrich(&mut evaluations, now).await;
@@ -380,9 +494,10 @@ impl<S: StateStore + Records, P: Publisher, D: DeadLetters, L: Lookup, O: Object
         for (namespace, members) in &groups {
             let mut group: Vec<Evaluation> = members.iter().map(|&i| std::mem::take(&mut evaluations[i])).collect();
             let namespaced = Namespaced::new(&self.store, namespace);
+            alerts.namespace.clone_from(namespace);
             let store: &dyn StateStore = if namespace.is_empty() { &self.store } else { &namespaced };
             let mut sink = Remapped {
-                inner: &mut alerts,
+                inner: &mut *alerts,
                 members,
             };
             let finished = self.pipeline.finish(&mut group, store, &mut sink).await;
@@ -398,26 +513,18 @@ impl<S: StateStore + Records, P: Publisher, D: DeadLetters, L: Lookup, O: Object
             }
         }
         match &self.mode {
-            Mode::Live => self.keep_configurations(&evaluations, &mut alerts, now).await,
-            Mode::Backtest { bucket, prefix } => self.write_results(&inputs, &mut alerts, bucket, prefix).await,
+            Mode::Live => self.keep_configurations(&evaluations, alerts, now).await,
+            Mode::Backtest { bucket, prefix } => self.write_results(inputs, alerts, bucket, prefix).await,
         }
-        let Alerts {
-            mut summary,
-            failures,
-            found,
-            ..
-        } = alerts;
-        let mut results = Vec::with_capacity(failures.len());
-        for ((input, failure), found) in inputs.iter().zip(failures).zip(found) {
+        for (i, input) in inputs.iter().enumerate() {
+            let failure = alerts.failures[i].take();
             let failed = failure.is_some();
-            let mut result = self.settle(input, failure, &mut summary).await;
+            let mut result = self.settle(input, failure, &mut alerts.summary).await;
             if let (Some(object), None) = (&input.object, &result) {
-                result = self.count_progress(object, failed, found, now).await;
+                result = self.count_progress(object, failed, alerts.found[i], now).await;
             }
-            results.push(result);
+            results[i] = Some(result);
         }
-        info!(summary = ?summary, "done");
-        (summary, results)
     }
 
     /// Reads one log file, streamed, on a thread of its own: its evaluation, or why it could
@@ -666,6 +773,14 @@ struct Alerts<'d, S, P, D, L, O> {
     found: Vec<usize>,
     /// Per input, back-test mode's findings to write.
     kept: Vec<Vec<Finding>>,
+    /// The markers ([`marker_key`]) of the alerts being delivered, to give up if the time
+    /// runs out.
+    delivering: Vec<String>,
+    /// The namespace of the state the pipeline works on now (back-test runs have their own).
+    namespace: String,
+    /// The sightings marks (under `namespace`) of a stateful batch being judged, to take back
+    /// if the time runs out.
+    judging: Vec<String>,
 }
 
 /// A sink for a group of the inputs: positions in the group are the inputs at `members`.
@@ -678,6 +793,10 @@ impl<K: FindingSink> FindingSink for Remapped<'_, K> {
     async fn accept(&mut self, findings: Vec<Finding>, inputs: &[usize]) {
         let inputs: Vec<usize> = inputs.iter().map(|&i| self.members[i]).collect();
         self.inner.accept(findings, &inputs).await;
+    }
+
+    fn judging(&mut self, marks: &[String]) {
+        self.inner.judging(marks);
     }
 }
 
@@ -740,11 +859,13 @@ impl<S: StateStore, P: Publisher, D: DeadLetters, L: Send + Sync, O: Send + Sync
         // Findings are delivered a few at a time (a log file may hold thousands; each takes a
         // handful of calls); the protocol is safe for concurrent deliveries of one dedupe key.
         let now = self.now;
+        self.delivering = findings.iter().map(marker_key).collect();
         let mut deliveries = Vec::with_capacity(findings.len());
         for finding in &findings {
             deliveries.push(deliver(finding, &d.store, &d.publisher, &d.policy, now));
         }
         let outcomes: Vec<_> = stream::iter(deliveries).buffered(DELIVERIES_AT_ONCE).collect().await;
+        self.delivering.clear();
         for (finding, outcome) in findings.iter().zip(outcomes) {
             let event_id = finding.event_ids().first().map(String::as_str).unwrap_or("-");
             match outcome {
@@ -779,6 +900,10 @@ impl<S: StateStore, P: Publisher, D: DeadLetters, L: Send + Sync, O: Send + Sync
             }
         }
     }
+
+    fn judging(&mut self, marks: &[String]) {
+        self.judging = marks.iter().map(|m| format!("{}{m}", self.namespace)).collect();
+    }
 }
 
 impl From<HandlerError> for lambda_runtime::Diagnostic {
@@ -790,6 +915,7 @@ impl From<HandlerError> for lambda_runtime::Diagnostic {
                 Cause::State => "Aidr.StateUnavailable",
                 Cause::DeadLetter => "Aidr.DeadLetterNotKept",
                 Cause::Unreadable => "Aidr.UnreadableEvent",
+                Cause::Deadline => "Aidr.OutOfTime",
             },
         };
         lambda_runtime::Diagnostic {

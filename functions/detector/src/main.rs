@@ -18,6 +18,7 @@ use serde_json::value::RawValue;
 
 use detector::catalog::Catalog;
 use detector::config::{DetectorConfig, UserFiles};
+use detector::deadline::Deadline;
 use detector::handler::Detector;
 use detector::init_error;
 
@@ -25,7 +26,7 @@ use detector::init_error;
 async fn main() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
     let files = init_error::config(UserFiles::from_env)?;
-    let aws = aws_config::load_from_env().await;
+    let aws = aidr_aws::sdk::tuned(aws_config::load_from_env().await);
     let objects = S3Objects::new(&aws);
     // The user rules join the catalog before the settings are checked against it (a rule
     // suppressed may be one of them).
@@ -56,7 +57,9 @@ async fn main() -> Result<(), Error> {
     };
     let detector = &detector;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Box<RawValue>>| async move {
-        detector.handle(&event.payload, now_secs()).await
+        detector
+            .handle_by(&event.payload, now_secs(), Deadline::lambda(event.context.deadline))
+            .await
     }))
     .await
 }

@@ -2,6 +2,8 @@
 //! notifications in their forms, objects skipped, files that cannot be read, events seen live
 //! and in the trail, and back-test mode with a backfill run's progress.
 
+#![recursion_limit = "256"]
+
 use std::io::Write;
 
 use aidr_engine::alerting::AlertPolicy;

@@ -19,7 +19,7 @@ use inventory::handler::InventoryRun;
 async fn main() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
     let config = init_error::config(InventoryConfig::from_env)?;
-    let aws = aws_config::load_from_env().await;
+    let aws = aidr_aws::sdk::tuned(aws_config::load_from_env().await);
     let run = InventoryRun {
         source: AwsInventory::new(
             aws.clone(),

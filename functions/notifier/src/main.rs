@@ -35,7 +35,7 @@ async fn main() -> Result<(), Error> {
             return Err(e.into());
         }
     };
-    let aws = aws_config::load_from_env().await;
+    let aws = aidr_aws::sdk::tuned(aws_config::load_from_env().await);
     let notifier = Notifier::new(
         &config,
         DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), config.table.clone()),

@@ -45,7 +45,7 @@ async fn main() -> Result<(), Error> {
             "AIDR_RESPONSE_PROTECTED_PRINCIPALS is empty: aidr's own roles and its deployers are not protected"
         );
     }
-    let aws = aws_config::load_from_env().await;
+    let aws = aidr_aws::sdk::tuned(aws_config::load_from_env().await);
     let responder = AutoResponder::new(
         &config,
         AwsActions::new(&aws, config.role_name.clone()),

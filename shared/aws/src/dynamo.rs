@@ -3,7 +3,8 @@
 //! Key design: partition key `pk` (String), no sort key; every item carries `expires_at`
 //! (Unix seconds, the table's TTL attribute). DynamoDB deletes expired items lazily, so every
 //! read and condition also treats `expires_at <= now` as absent.
-//! - markers and counters: `pk`, `v` (Number), `expires_at`;
+//! - markers and counters: `pk`, `v` (Number), `expires_at`; a counter added to once per token
+//!   ([`StateStore::add_once`]) also `last_add` (String, the last token);
 //! - deduplication windows: `pk`, `count`, `first_event`, `window_end`, `last_seen`, `expires_at`;
 //! - sets: `pk`, `members` (String Set, grown with `ADD`), `expires_at`;
 //! - documents ([`Records`]: action records, observed configurations): `pk`, `doc` (String,
@@ -182,6 +183,64 @@ impl DynamoStore {
         }
     }
 
+    /// [`StateStore::add_once`]: the counter keeps the token of its last add (`last_add`); an
+    /// add whose token is the last one's adds nothing and reads the total instead.
+    async fn add_once_for(
+        &self,
+        key: &str,
+        delta: i64,
+        token: &str,
+        expires_at: i64,
+        now: i64,
+    ) -> Result<i64, StateError> {
+        for _ in 0..ATTEMPTS {
+            let result = self
+                .client
+                .update_item()
+                .table_name(&self.table)
+                .key("pk", s(key))
+                .update_expression("ADD v :d SET expires_at = :e, last_add = :t")
+                .condition_expression(
+                    "attribute_exists(pk) AND expires_at > :now AND (attribute_not_exists(last_add) OR last_add <> :t)",
+                )
+                .expression_attribute_values(":d", n(delta))
+                .expression_attribute_values(":e", n(expires_at))
+                .expression_attribute_values(":t", s(token))
+                .expression_attribute_values(":now", n(now))
+                .return_values(ReturnValue::AllNew)
+                .send()
+                .await;
+            match result {
+                Ok(out) => {
+                    let item = out.attributes.unwrap_or_default();
+                    return num(&item, "v")
+                        .ok_or_else(|| StateError::transient("DynamoDB UpdateItem returned no counter"));
+                }
+                Err(e) if update_refused(&e) => {}
+                Err(e) => return Err(failed("UpdateItem", e)),
+            }
+            // Refused: no live counter, or this token's add was made already.
+            let item = self.item(key).await?;
+            let live = item.as_ref().filter(|i| num(i, "expires_at").is_some_and(|e| e > now));
+            if let Some(item) = live {
+                if item
+                    .get("last_add")
+                    .and_then(|t| t.as_s().ok())
+                    .is_some_and(|t| t == token)
+                {
+                    return num(item, "v")
+                        .ok_or_else(|| StateError::transient(format!("{key}: the counter has no value")));
+                }
+                continue;
+            }
+            let fresh = vec![("v", n(delta)), ("expires_at", n(expires_at)), ("last_add", s(token))];
+            if self.put_fresh(key, fresh, "expires_at > :now", now).await? {
+                return Ok(delta);
+            }
+        }
+        Err(StateError::transient(format!("{key}: too much contention")))
+    }
+
     /// Several live items at once, with BatchGetItem (in chunks; keys left unprocessed are
     /// asked for again).
     async fn batch_get(&self, keys: &[String], now: i64) -> Result<Vec<Option<Item>>, StateError> {
@@ -314,6 +373,17 @@ impl StateStore for DynamoStore {
                 None => Ok(delta),
             }
         })
+    }
+
+    fn add_once<'a>(
+        &'a self,
+        key: &'a str,
+        delta: i64,
+        token: &'a str,
+        expires_at: i64,
+        now: i64,
+    ) -> StoreFuture<'a, i64> {
+        Box::pin(self.add_once_for(key, delta, token, expires_at, now))
     }
 
     fn get<'a>(&'a self, key: &'a str, now: i64) -> StoreFuture<'a, Option<Item>> {

@@ -1,6 +1,6 @@
 //! aidr's adapters on AWS: the engine's ports implemented with the AWS SDK. The engine itself
 //! never sees SDK types. Also what every Lambda of aidr shares with the Lambda service:
-//! [`init_error`], [`config`]; and what the alert topic's subscribers share: [`subscriber`].
+//! [`init_error`], [`config`], the SDK's retries and timeouts ([`sdk`]); and what the alert topic's subscribers share: [`subscriber`].
 //! With the `respond` feature, the responder's actions on IAM, Bedrock and SageMaker:
 //! `respond::AwsActions`; with the `lookup` feature, the detector's reads of IAM policies and
 //! Bedrock guardrails: `lookup::AwsLookup`. Both reach member accounts through a role they
@@ -37,6 +37,7 @@ pub mod lookup;
 pub mod respond;
 #[cfg(feature = "s3")]
 pub mod s3;
+pub mod sdk;
 pub mod secrets;
 pub mod securityhub;
 pub mod sns;

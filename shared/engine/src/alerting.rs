@@ -18,7 +18,10 @@
 //! -> another delivery is working on it: [`AlertError::InFlight`], try again later; *claimed*
 //! or *publishing* for longer than [`IN_FLIGHT_SECS`] -> that delivery died: takes over (only
 //! one taker wins) and decides or publishes again. A decider whose store call fails releases its
-//! claim (marks it stale), so the retry decides at once. So no alert is lost and none is sent
+//! claim (marks it stale), so the retry decides at once; so does one whose claim write itself
+//! failed, and one whose move to publishing failed marks the alert owed (a write that fails may
+//! have been applied, its answer lost). A delivery stopped by its invocation's deadline is
+//! given up the same way ([`abandon`]). So no alert is lost and none is sent
 //! twice, also under concurrent deliveries, except when a process dies between a successful
 //! publish and marking it done, or the store fails twice in a row at that moment (subscribers
 //! can drop repeats by `event_ids`). A failure between steps 1 and 2 may count one occurrence
@@ -279,8 +282,16 @@ pub async fn deliver<P: Publisher>(
 impl<P: Publisher> Delivery<'_, P> {
     async fn run(&self) -> Result<Outcome, AlertError> {
         let claim = Marker::Claimed(self.now);
-        if self.insert(claim).await? {
-            return self.decide(claim).await;
+        match self.insert(claim).await {
+            Ok(true) => return self.decide(claim).await,
+            Ok(false) => {}
+            Err(e) => {
+                // The claim may have been written with its answer lost: release it (if it is
+                // this delivery's) so that the retry decides at once instead of waiting for it
+                // to age.
+                let _ = self.replace(claim, Marker::Claimed(0)).await;
+                return Err(e.into());
+            }
         }
         let Some(item) = self.store.get(&self.marker, self.now).await? else {
             // The marker expired between the two calls: claim it afresh.
@@ -301,8 +312,7 @@ impl<P: Publisher> Delivery<'_, P> {
             }
             Marker::Owed | Marker::Publishing(_) => {
                 // An earlier publish failed, or its publisher died: publish now.
-                let publishing = Marker::Publishing(self.now);
-                self.take_over(found, publishing).await?;
+                let publishing = self.start_publishing(found).await?;
                 self.publish(publishing).await
             }
         }
@@ -329,8 +339,7 @@ impl<P: Publisher> Delivery<'_, P> {
         let expires = window_end.max(self.now).saturating_add(86_400);
         let window = self.store.count_in_window(&key, &id, at, window_end, expires).await?;
         if window.opened_by == id {
-            let publishing = Marker::Publishing(self.now);
-            self.take_over(claim, publishing).await?;
+            let publishing = self.start_publishing(claim).await?;
             return self.publish(publishing).await;
         }
         let window_start = window.window_end.saturating_sub(self.policy.window_secs(f));
@@ -436,6 +445,20 @@ impl<P: Publisher> Delivery<'_, P> {
             .await
     }
 
+    /// Moves the marker from `from` to publishing. When the store fails, the move may have
+    /// been applied with its answer lost: the marker is then marked owed (best effort), so
+    /// that the retry publishes at once instead of finding a publish in flight.
+    async fn start_publishing(&self, from: Marker) -> Result<Marker, AlertError> {
+        let publishing = Marker::Publishing(self.now);
+        match self.take_over(from, publishing).await {
+            Err(AlertError::State(e)) => {
+                let _ = self.replace(publishing, Marker::Owed).await;
+                Err(e.into())
+            }
+            moved => moved.map(|()| publishing),
+        }
+    }
+
     /// Moves the marker from `from` to `to`, or fails with [`AlertError::InFlight`] when another
     /// delivery moved it first.
     async fn take_over(&self, from: Marker, to: Marker) -> Result<(), AlertError> {
@@ -450,9 +473,54 @@ impl<P: Publisher> Delivery<'_, P> {
     }
 }
 
+/// Gives up the delivery of the alert at `marker` (a [`marker_key`]) begun at `now` and
+/// stopped before it finished (its invocation ran out of time): a claim made at `now` is
+/// released, so that the retry decides at once; a publish started at `now` is marked owed, so
+/// that the retry publishes (twice, if the stopped publish had in fact gone out: the same side
+/// of at-least-once as a publisher that dies). A marker that moved on is left alone.
+///
+/// # Errors
+/// The store's error; the marker is then taken over once it is [`IN_FLIGHT_SECS`] old.
+pub async fn abandon(marker: &str, store: &dyn StateStore, now: i64) -> Result<(), StateError> {
+    let expiry = now + MARKER_TTL_SECS;
+    let claim = Marker::Claimed(now).encode();
+    if store
+        .compare_and_set(marker, claim, Marker::Claimed(0).encode(), expiry, now)
+        .await?
+    {
+        return Ok(());
+    }
+    let publishing = Marker::Publishing(now).encode();
+    store
+        .compare_and_set(marker, publishing, Marker::Owed.encode(), expiry, now)
+        .await
+        .map(drop)
+}
+
 #[cfg(test)]
 mod tests {
-    use super::Marker;
+    use super::{Marker, abandon};
+    use crate::ports::{MemoryStore, StateStore, now_or_never};
+
+    #[test]
+    fn an_abandoned_claim_is_released_a_publish_owed_and_a_marker_moved_on_kept() {
+        let store = MemoryStore::default();
+        let now = 1_800_000_000;
+        let value = |key: &str| now_or_never(store.get(key, now)).unwrap().unwrap().unwrap().value;
+        let cases = [
+            ("claimed", Marker::Claimed(now), Marker::Claimed(0)),
+            ("publishing", Marker::Publishing(now), Marker::Owed),
+            ("done", Marker::Done, Marker::Done),
+            ("claimed by another", Marker::Claimed(now - 5), Marker::Claimed(now - 5)),
+        ];
+        for (key, before, after) in cases {
+            now_or_never(store.set(key, before.encode(), now + 60))
+                .unwrap()
+                .unwrap();
+            now_or_never(abandon(key, &store, now)).unwrap().unwrap();
+            assert_eq!(value(key), after.encode(), "{key}");
+        }
+    }
 
     #[test]
     fn markers_round_trip() {

@@ -72,6 +72,13 @@ pub trait FindingSink: Send {
     /// Takes `findings` that came from the inputs at positions `inputs` of the evaluations
     /// given to [`Pipeline::finish`].
     fn accept(&mut self, findings: Vec<Finding>, inputs: &[usize]) -> impl Future<Output = ()> + Send;
+
+    /// The marks of events seen first (`stateful::first_sightings`) that are judged now: a
+    /// caller that stops [`Pipeline::finish`] before the next call (with none) should take
+    /// them back (`stateful::forget`), so that the retry counts those events.
+    fn judging(&mut self, marks: &[String]) {
+        let _ = marks;
+    }
 }
 
 /// Collects findings (the CLI sorts and prints them afterwards).
@@ -255,11 +262,11 @@ impl Pipeline {
         while observations.peek().is_some() {
             let batch: Vec<Observation> = observations.by_ref().take(STATEFUL_BATCH).collect();
             let judged = match stateful::first_sightings(batch, store).await {
-                Ok((mut batch, marks)) => {
-                    let judged = stateful::judge(&detections, &mut batch, store, settings).await;
-                    if judged.is_err() {
-                        stateful::forget(&marks, store).await;
-                    }
+                Ok(sightings) => {
+                    sink.judging(&sightings.marks);
+                    let judged = judge_first(&detections, sightings, store, settings).await;
+                    // Taken back on failure, or their findings kept.
+                    sink.judging(&[]);
                     judged
                 }
                 Err(error) => Err(error),
@@ -277,6 +284,41 @@ impl Pipeline {
         }
         Ok(())
     }
+}
+
+/// Judges the observations seen first, keeps the findings raised ([`stateful::owe`]) and adds
+/// those kept for the events seen before ([`stateful::owed`]: a redelivery of a batch whose
+/// findings may not have gone out). When judging fails, the marks are taken back.
+async fn judge_first(
+    detections: &[&dyn stateful::StatefulDetection],
+    sightings: stateful::Sightings,
+    store: &dyn StateStore,
+    settings: &stateful::StatefulSettings,
+) -> Result<Vec<Finding>, StateError> {
+    let stateful::Sightings {
+        first: mut batch,
+        marks,
+        seen,
+    } = sightings;
+    let judged = match stateful::owed(&seen, store).await {
+        Ok(owed) => stateful::judge(detections, &mut batch, store, settings)
+            .await
+            .map(|raised| (owed, raised)),
+        Err(e) => Err(e),
+    };
+    let (mut owed, raised) = match judged {
+        Ok(judged) => judged,
+        Err(e) => {
+            stateful::forget(&marks, store).await;
+            return Err(e);
+        }
+    };
+    if !raised.is_empty() {
+        // Best effort: when they cannot be kept they are still delivered now.
+        let _ = stateful::owe(&raised, &batch, store).await;
+    }
+    owed.extend(raised);
+    Ok(owed)
 }
 
 /// Findings and errors that pile up before [`Pipeline::read_from`] hands them out.

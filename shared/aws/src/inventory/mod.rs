@@ -162,6 +162,10 @@ pub async fn collect_reporting(
     let clock = Clock::new(now);
     let mut builder = config.to_builder();
     builder.set_retry_config(Some(options.retry.clone()));
+    if let Some(timeouts) = config.timeout_config() {
+        // The retries above may take longer than one call of a function is otherwise given.
+        builder.set_timeout_config(Some(timeouts.to_builder().disable_operation_timeout().build()));
+    }
     if config.time_source().is_none() {
         // The assume-role provider and the retries need a clock.
         builder.set_time_source(Some(SharedTimeSource::default()));

@@ -44,6 +44,18 @@ impl<S: StateStore + ?Sized> StateStore for Namespaced<'_, S> {
         Box::pin(async move { self.inner.add(&key, delta, expires_at, now).await })
     }
 
+    fn add_once<'a>(
+        &'a self,
+        key: &'a str,
+        delta: i64,
+        token: &'a str,
+        expires_at: i64,
+        now: i64,
+    ) -> StoreFuture<'a, i64> {
+        let key = self.key(key);
+        Box::pin(async move { self.inner.add_once(&key, delta, token, expires_at, now).await })
+    }
+
     fn get<'a>(&'a self, key: &'a str, now: i64) -> StoreFuture<'a, Option<Item>> {
         let key = self.key(key);
         Box::pin(async move { self.inner.get(&key, now).await })

@@ -83,6 +83,22 @@ pub trait StateStore: Send + Sync {
     /// its expiry, and returns the new total.
     fn add<'a>(&'a self, key: &'a str, delta: i64, expires_at: i64, now: i64) -> StoreFuture<'a, i64>;
 
+    /// [`StateStore::add`], made at most once for `token` in a row: when the last add to the
+    /// counter was this token's (a retry of a call that was applied but whose answer was
+    /// lost), nothing is added and the total is returned as it is. Stores whose calls never
+    /// lose an answer (in memory) may just add.
+    fn add_once<'a>(
+        &'a self,
+        key: &'a str,
+        delta: i64,
+        token: &'a str,
+        expires_at: i64,
+        now: i64,
+    ) -> StoreFuture<'a, i64> {
+        let _ = token;
+        self.add(key, delta, expires_at, now)
+    }
+
     /// The live item at `key`, if any.
     fn get<'a>(&'a self, key: &'a str, now: i64) -> StoreFuture<'a, Option<Item>>;
 

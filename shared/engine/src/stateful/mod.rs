@@ -39,7 +39,7 @@ pub use batch::{Batch, Group, GroupKey, Invocations, sort};
 pub use incident::{INCIDENT_EVENTS, INCIDENT_GROUP};
 pub use observation::{Interner, Observation, ip_prefix, observe};
 pub use settings::StatefulSettings;
-pub use sightings::{SEEN_TTL_SECS, first_sightings, forget};
+pub use sightings::{OWES, SEEN_TTL_SECS, Seen, Sightings, first_sightings, forget, owe, owed};
 
 use crate::detection::Metadata;
 use crate::finding::Finding;
@@ -144,8 +144,9 @@ pub fn all() -> Vec<Box<dyn StatefulDetection>> {
 ///
 /// # Errors
 /// The first [`StateError`] of the store; the batch should then be retried as a whole. The
-/// state already written stays: counters may count some calls twice, and a signal whose state
-/// moved (a threshold crossed, a marker set) is not raised again.
+/// state already written stays: counters added with [`StateStore::add_once`] do not count the
+/// retry twice, but sets and markers a detection moved before the failure (or with a write
+/// whose answer was lost) are not moved again, so the retry does not raise their signal.
 pub async fn judge(
     detections: &[&dyn StatefulDetection],
     observations: &mut [Observation],
