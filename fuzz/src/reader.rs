@@ -127,7 +127,8 @@ pub fn reader(data: &[u8]) {
         let whole = read(data, layout, true);
         whole.check_lines(newlines);
         let picky = read(data, layout, false);
-        assert!(picky.names.is_empty(), "{layout:?}: a record nobody wants was parsed");
+        // Only records whose kind cannot be read unparsed (escapes in it) are parsed.
+        assert!(picky.names.len() <= whole.names.len(), "{layout:?}: records parsed twice");
         assert_eq!(picky.outcomes(), whole.outcomes(), "{layout:?}: records or errors lost");
         assert_eq!(
             (picky.resources, picky.skipped),
