@@ -45,12 +45,20 @@ pub fn lifecycle(data: &[u8]) {
     let attack = [data, REVERSE_SHELL].concat();
     let findings = judge(name, json!({"onCreate": [{"content": STANDARD.encode(attack)}]}));
     assert!(
-        findings.iter().any(|f| f.rule_id == RULE && f.severity == Severity::Critical),
+        findings
+            .iter()
+            .any(|f| f.rule_id == RULE && f.severity == Severity::Critical),
         "a reverse shell missed: {findings:?}"
     );
 
     if let Ok(text) = std::str::from_utf8(data) {
-        judge("CreateStudioLifecycleConfig", json!({"studioLifecycleConfigContent": text}));
-        judge("UpdateNotebookInstanceLifecycleConfig", json!({"onStart": [{"content": text}, text]}));
+        judge(
+            "CreateStudioLifecycleConfig",
+            json!({"studioLifecycleConfigContent": text}),
+        );
+        judge(
+            "UpdateNotebookInstanceLifecycleConfig",
+            json!({"onStart": [{"content": text}, text]}),
+        );
     }
 }

@@ -39,7 +39,11 @@ pub fn policy(data: &[u8]) {
     if doc.is_object() && serde_json::from_str::<Value>(&text).is_ok_and(|again| again == doc) {
         let encoded = utf8_percent_encode(&text, NON_ALPHANUMERIC).to_string();
         assert_eq!(Policy::parse(&Value::String(text)).as_ref(), Ok(&parsed), "as text");
-        assert_eq!(Policy::parse(&Value::String(encoded)).as_ref(), Ok(&parsed), "URL-encoded");
+        assert_eq!(
+            Policy::parse(&Value::String(encoded)).as_ref(),
+            Ok(&parsed),
+            "URL-encoded"
+        );
     }
 }
 
@@ -57,7 +61,10 @@ fn analyze(policy: &Policy) {
     let exposure = policy.exposure(|account| account == OWN_ACCOUNT);
     let external = &exposure.external_accounts;
     assert!(!external.iter().any(|a| a == OWN_ACCOUNT), "{exposure:?}");
-    assert!((1..external.len()).all(|i| !external[..i].contains(&external[i])), "{exposure:?}");
+    assert!(
+        (1..external.len()).all(|i| !external[..i].contains(&external[i])),
+        "{exposure:?}"
+    );
     assert!(!exposure.describe().is_empty());
     for (action, resource) in PROBES {
         assert!(!(policy.allows(action, resource) && policy.denies(action, resource)));

@@ -128,7 +128,10 @@ pub fn reader(data: &[u8]) {
         whole.check_lines(newlines);
         let picky = read(data, layout, false);
         // Only records whose kind cannot be read unparsed (escapes in it) are parsed.
-        assert!(picky.names.len() <= whole.names.len(), "{layout:?}: records parsed twice");
+        assert!(
+            picky.names.len() <= whole.names.len(),
+            "{layout:?}: records parsed twice"
+        );
         assert_eq!(picky.outcomes(), whole.outcomes(), "{layout:?}: records or errors lost");
         assert_eq!(
             (picky.resources, picky.skipped),
@@ -138,7 +141,11 @@ pub fn reader(data: &[u8]) {
         assert_eq!(read_stream(&gzip(data), layout), whole, "{layout:?}: gzip stream");
     }
     let size = 1 + usize::from(data.first().copied().unwrap_or(0) % 64);
-    assert_eq!(read_chunks(data, size), read(data, Layout::Lines, true), "chunks of {size}");
+    assert_eq!(
+        read_chunks(data, size),
+        read(data, Layout::Lines, true),
+        "chunks of {size}"
+    );
     if input::is_gzip(data) {
         read_stream(data, Layout::Stream).check_lines(u64::MAX - 1);
     }
@@ -155,7 +162,11 @@ pub fn sqs_body(data: &[u8]) {
         Message::Other => {
             let evaluation = pipeline().read(data, Layout::Stream, "fuzz");
             for finding in &evaluation.findings {
-                assert!(pipeline().registry().get(&finding.rule_id).is_some(), "{}", finding.rule_id);
+                assert!(
+                    pipeline().registry().get(&finding.rule_id).is_some(),
+                    "{}",
+                    finding.rule_id
+                );
             }
         }
         message => {

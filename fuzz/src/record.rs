@@ -2,7 +2,7 @@
 //! reads the same, with the same findings, in every form the reader takes.
 
 use aidr_engine::input::Layout;
-use aidr_engine::{Event, Evaluation, Principal, Record};
+use aidr_engine::{Evaluation, Event, Principal, Record};
 use serde_json::Value;
 
 use crate::pipeline;
@@ -28,15 +28,31 @@ pub fn record(data: &[u8]) {
     let principal = Principal::of(&record);
     let _ = (principal.aws_service(), principal.user_name(), principal.is_root());
     let event = Event::new(&record).with_raw(data);
-    let _ = (event.whole(), event.account(), event.access_denied(), event.error_code());
-    let _ = (event.request(), event.response(), event.additional(), event.service_details());
+    let _ = (
+        event.whole(),
+        event.account(),
+        event.access_denied(),
+        event.error_code(),
+    );
+    let _ = (
+        event.request(),
+        event.response(),
+        event.additional(),
+        event.service_details(),
+    );
 
     let alone = pipeline().read(data, Layout::Stream, "fuzz");
     // Only a bare record: a log file or an envelope that also parses as a record is not one.
     let Ok(Value::Object(keys)) = serde_json::from_slice::<Value>(data) else {
         return;
     };
-    let wrapper = ["Records", "detail-type", "configurationItems", "resourceType", "collected_at"];
+    let wrapper = [
+        "Records",
+        "detail-type",
+        "configurationItems",
+        "resourceType",
+        "collected_at",
+    ];
     if alone.records != 1 || !alone.errors.is_empty() || wrapper.iter().any(|k| keys.contains_key(*k)) {
         return;
     }
@@ -45,9 +61,7 @@ pub fn record(data: &[u8]) {
     let forms = [
         format!(r#"{{"Records":[{text}]}}"#),
         format!("[{text}]"),
-        format!(
-            r#"{{"version":"0","detail-type":"AWS API Call via CloudTrail","source":"aws.fuzz","detail":{text}}}"#
-        ),
+        format!(r#"{{"version":"0","detail-type":"AWS API Call via CloudTrail","source":"aws.fuzz","detail":{text}}}"#),
     ];
     for form in &forms {
         let wrapped = pipeline().read(form.as_bytes(), Layout::Stream, "fuzz");
