@@ -27,8 +27,11 @@ pub use record::record;
 /// The account the fuzzed documents and records call their own.
 pub const OWN_ACCOUNT: &str = "111122223333";
 
+/// A fuzz target: panics when `data` breaks the engine or one of its invariants.
+pub type Target = fn(&[u8]);
+
 /// Every target, by the name of its binary and corpus folder.
-pub const TARGETS: [(&str, fn(&[u8])); 5] = [
+pub const TARGETS: [(&str, Target); 5] = [
     ("reader", reader),
     ("sqs_body", sqs_body),
     ("record", record),
