@@ -518,6 +518,9 @@ mod tests {
             c.errors
         );
         assert_eq!(read_all(&format!("\u{feff}{REC}"), Layout::Lines).records, 1);
+        // JSON lines joined from files that open with a byte order mark.
+        let joined = format!("\u{feff}{REC}\n\u{feff}{REC}\n");
+        assert_eq!(read_all(&joined, Layout::Lines).records, 2);
     }
 
     #[test]

@@ -16,6 +16,9 @@ use crate::resource::ResourceSnapshot;
 /// The largest value held whole; a larger one is reported and skipped.
 pub const MAX_VALUE: usize = 64 << 20;
 
+/// The UTF-8 byte order mark.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
 /// The buffer a streamed input is read through (it grows for a larger value).
 const BUFFER: usize = 1 << 20;
 
@@ -250,7 +253,7 @@ impl<'s, F: Feed> Reader<'s, F> {
 
     /// Skips a UTF-8 byte order mark at the very start.
     pub(crate) fn skip_bom(&mut self) {
-        if self.peek_bytes(3).is_ok_and(|b| b.starts_with(b"\xEF\xBB\xBF")) {
+        if self.peek_bytes(3).is_ok_and(|b| b.starts_with(BOM)) {
             self.pos += 3;
         }
     }
@@ -399,10 +402,13 @@ impl<'s, F: Feed> Reader<'s, F> {
         }
     }
 
-    /// The values on one line (usually one); one that cannot be read ends the line.
+    /// The values on one line (usually one); one that cannot be read ends the line. A byte
+    /// order mark opening the line is skipped (files joined by `cat`), so a line reads the
+    /// same whether or not it starts the input or a [`super::Chunk`].
     fn one_line(&mut self, range: Range<usize>, line: u64) {
         let text = &self.feed.bytes()[range];
         let text = text.strip_suffix(b"\r").unwrap_or(text);
+        let text = text.strip_prefix(BOM).unwrap_or(text);
         let mut reader = Reader::new(Memory(text), self.origin, line, &mut *self.sink);
         reader.unit = "line";
         loop {

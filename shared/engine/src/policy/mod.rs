@@ -157,13 +157,14 @@ pub fn wildcard_match(pattern: &str, text: &str) -> bool {
     let (p, t) = (pattern.as_bytes(), text.as_bytes());
     let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
     while ti < t.len() {
-        if pi < p.len() && (p[pi] == b'?' || p[pi].eq_ignore_ascii_case(&t[ti])) {
-            pi += 1;
-            ti += 1;
-        } else if pi < p.len() && p[pi] == b'*' {
+        // A `*` of the pattern is a wildcard even where the text holds a `*` too.
+        if pi < p.len() && p[pi] == b'*' {
             star = Some(pi);
             mark = ti;
             pi += 1;
+        } else if pi < p.len() && (p[pi] == b'?' || p[pi].eq_ignore_ascii_case(&t[ti])) {
+            pi += 1;
+            ti += 1;
         } else if let Some(s) = star {
             pi = s + 1;
             mark += 1;
@@ -190,6 +191,11 @@ mod tests {
         assert!(!wildcard_match("iam:Get*", "iam:PassRole"));
         assert!(!wildcard_match("iam:PassRol", "iam:PassRole"));
         assert!(!wildcard_match("iam:List*", "iam:AttachRolePolicy"));
+        // Text that holds a `*` itself (an action or ARN pattern judged as text).
+        assert!(wildcard_match("*", "*:*"));
+        assert!(wildcard_match("a*", "a**b"));
+        assert!(wildcard_match("arn:aws:s3:::*", "arn:aws:s3:::bucket/*"));
+        assert!(!wildcard_match("a*c", "a**b"));
     }
 
     #[test]

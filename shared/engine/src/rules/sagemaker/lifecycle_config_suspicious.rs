@@ -218,8 +218,16 @@ fn miner(text: &str) -> Option<String> {
 /// Programs that run a script read from a pipe.
 const SHELLS: &[&str] = &["sh", "bash", "zsh", "dash", "ksh", "python", "python3", "perl"];
 
+/// Commands that make a file executable.
+const CHMOD_EXECUTABLE: &[&str] = &["chmod +x", "chmod a+x", "chmod u+x", "chmod 7", "chmod 07"];
+
 fn download_and_execute(text: &str) -> Option<String> {
     let lines: Vec<&str> = text.lines().collect();
+    // The last line that makes a file executable: a download on it or before it may be run.
+    // Found once, so the work stays linear in the script however many downloads it holds.
+    let last_chmod = lines
+        .iter()
+        .rposition(|l| CHMOD_EXECUTABLE.iter().any(|c| l.contains(c)));
     for (n, line) in lines.iter().enumerate() {
         let Some(tool) = first_word(line, &["curl", "wget"]) else {
             continue;
@@ -246,12 +254,7 @@ fn download_and_execute(text: &str) -> Option<String> {
         let saves = after
             .split_whitespace()
             .any(|t| t.starts_with("--output") || (t.starts_with('-') && !t.starts_with("--") && t.contains('o')));
-        let made_executable = saves
-            && lines[n..].iter().any(|l| {
-                ["chmod +x", "chmod a+x", "chmod u+x", "chmod 7", "chmod 07"]
-                    .iter()
-                    .any(|c| l.contains(c))
-            });
+        let made_executable = saves && last_chmod.is_some_and(|last| last >= n);
         if piped || substituted || made_executable {
             return Some(url.to_owned());
         }
@@ -291,5 +294,15 @@ mod tests {
             None
         );
         assert_eq!(decode("HIDDEN_DUE_TO_SECURITY_REASONS"), None);
+    }
+
+    #[test]
+    fn a_download_is_made_executable_on_its_line_or_after() {
+        let later = "wget -o /tmp/a https://x.example/a\necho hi\nchmod 755 /tmp/a\n";
+        assert_eq!(download_and_execute(later).as_deref(), Some("https://x.example/a"));
+        let earlier = "chmod +x /opt/setup.sh\ncurl -o /tmp/data.csv https://x.example/data.csv\n";
+        assert_eq!(download_and_execute(earlier), None);
+        // Many downloads and no chmod: none, in one pass over the lines.
+        assert_eq!(download_and_execute(&"curl -o x\n".repeat(20_000)), None);
     }
 }
