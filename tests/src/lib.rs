@@ -4,6 +4,7 @@
 
 pub mod cli;
 pub mod inventory;
+pub mod load;
 pub mod notify;
 pub mod respond;
 pub mod runtime_api;

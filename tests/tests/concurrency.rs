@@ -1,14 +1,24 @@
-//! Two real detector processes get the same alerting events at the same moment (as when Lambda
-//! scales out and SQS or EventBridge delivers an event twice), round after round, against
-//! moto: every situation is alerted exactly once. A delivery that loses the race fails for
-//! retry (another delivery is in flight) and, retried as Lambda would, finds the alert sent.
+//! Real detector processes get the same events at the same moment (as when Lambda scales out
+//! and SQS or EventBridge delivers an event twice), against moto: every situation is alerted
+//! exactly once. A delivery that loses the race fails for retry (another delivery is in flight)
+//! and, retried as Lambda would, finds the alert sent.
+//!
+//! Two detectors race on the same events, round after round; three get overlapping SQS batches
+//! (each message in two batches handled at once) of alerting events and LLMjacking traffic,
+//! and end with the alerts, the dedupe windows' occurrence counts and the stateful detections'
+//! counters and sets that one detector alone makes of the same events delivered once. Without
+//! faults nothing may differ; with store failures, alerting.rs allows one occurrence counted
+//! twice in a window, and the stateful detections' counters may count the calls of a batch that
+//! failed half-way twice (see `aidr_engine::stateful::judge`).
 
 use std::collections::{BTreeSet, HashMap};
 use std::time::{Duration, Instant};
 
 use aidr_e2e::runtime_api::{Reply, Runtime, detector_binary};
-use aidr_e2e::{Stack, emulator, sample};
+use aidr_e2e::{Stack, emulator, load, sample};
+use aidr_engine::alerting::AlertPolicy;
 use aidr_engine::input::Layout;
+use aidr_engine::stateful::{INCIDENT_GROUP, StatefulSettings};
 use aidr_engine::{DetectionKind, Organization, Pipeline, Registry, Severity};
 use serde_json::Value;
 
@@ -142,5 +152,150 @@ async fn two_detectors_racing_on_the_same_events_alert_each_situation_once() {
         ROUNDS,
         samples.len(),
         expected.len()
+    );
+}
+
+/// Detector processes racing in [`three_detectors_on_overlapping_batches_lose_and_duplicate_nothing`].
+const DETECTORS: usize = 3;
+/// Messages per SQS batch there; consecutive batches share half of them.
+const BATCH: usize = 10;
+/// Stateful settings of that test: no learning period (so first uses are reported at once).
+const STATEFUL_SETTINGS: &str = "learning_secs=1";
+/// 2026-04-01T00:00:00Z: the LLMjacking traffic's first second.
+const T0: i64 = 1_775_001_600;
+
+/// A Bedrock invocation by the long-term key `key` of the user `user` in `account`, at `t`;
+/// denied when `denied`.
+fn invocation(account: &str, user: &str, key: &str, n: usize, t: i64, region: &str, denied: bool) -> Value {
+    let mut record = serde_json::json!({
+        "eventVersion": "1.09", "eventTime": aidr_engine::time::format_secs(t),
+        "userIdentity": {"type": "IAMUser", "principalId": format!("AIDA{user}"), "arn": format!("arn:aws:iam::{account}:user/{user}"),
+                         "accountId": account, "accessKeyId": key, "userName": user},
+        "eventSource": "bedrock.amazonaws.com", "eventName": "InvokeModel", "awsRegion": region,
+        "sourceIPAddress": "185.220.101.4", "userAgent": "python-requests/2.31",
+        "requestParameters": {"modelId": "anthropic.claude-3-haiku-20240307-v1:0"}, "responseElements": null,
+        "requestID": format!("req-{account}-{key}-{n}"), "eventID": format!("ev-{account}-{key}-{n}"), "readOnly": true,
+        "eventType": "AwsApiCall", "managementEvent": true, "recipientAccountId": account, "eventCategory": "Management"
+    });
+    if denied {
+        record["errorCode"] = Value::String("AccessDeniedException".into());
+        record["errorMessage"] = Value::String("not authorized".into());
+    }
+    record
+}
+
+/// A round's LLMjacking traffic in `account`, interleaved in event time: one stolen key probes
+/// (12 denied calls) and invokes in three regions (probing, first use, region fan-out); another
+/// probes and invokes in one region, two medium signals whose incident is high only when both
+/// are seen together.
+fn llmjacking(account: &str) -> Vec<Value> {
+    let mut records = Vec::new();
+    for (key, user, regions) in [
+        ("AKIASTOLENFANOUT001", "ci-deployer", &["us-east-1", "us-west-2", "eu-central-1"][..]),
+        ("AKIASTOLENPROBING01", "report-batch", &["us-east-1"][..]),
+    ] {
+        for i in 0..12 {
+            records.push(invocation(account, user, key, i, T0 + 2 * i as i64, "us-east-1", true));
+        }
+        for (r, region) in regions.iter().enumerate() {
+            for i in 0..6 {
+                let n = 100 + r * 10 + i;
+                let t = T0 + 1 + 2 * (r * 6 + i) as i64;
+                records.push(invocation(account, user, key, n, t, region, false));
+            }
+        }
+    }
+    records.sort_by_key(|r| (r["eventTime"].as_str().unwrap_or("").to_owned(), r["eventID"].to_string()));
+    records
+}
+
+/// Detector `d`'s share of the overlapping batches: batch `k` holds messages `[5k, 5k + 10)` and
+/// goes to detector `k % 3`, so each message is in two batches that two detectors handle at the
+/// same time.
+fn overlapping(messages: &[load::Queued], d: usize) -> Vec<Vec<&load::Queued>> {
+    let step = BATCH / 2;
+    (0..messages.len().div_ceil(step))
+        .filter(|k| k % DETECTORS == d)
+        .map(|k| messages[k * step..(k * step + BATCH).min(messages.len())].iter().collect())
+        .collect()
+}
+
+#[tokio::test]
+async fn three_detectors_on_overlapping_batches_lose_and_duplicate_nothing() {
+    let Some(config) = emulator().await else { return };
+    let stack = Stack::create(config, true).await;
+    let mut env = stack.detector_env();
+    env.push(("AIDR_LOOKUPS", "off".into()));
+    env.push(("AIDR_STATEFUL_SETTINGS", STATEFUL_SETTINGS.into()));
+    let mut detectors: Vec<Runtime> = (0..DETECTORS)
+        .map(|_| Runtime::start(&detector_binary("debug"), &env))
+        .collect();
+    detectors.iter_mut().for_each(|d| {
+        d.wait_ready();
+    });
+    let samples = alerting_samples();
+    let mut messages = Vec::new();
+    for round in 0..ROUNDS {
+        let mut records: Vec<Value> = round_events(&samples, round)
+            .into_iter()
+            .map(|e| e["detail"].clone())
+            .collect();
+        records.extend(llmjacking(&format!("6000000000{round:02}")));
+        messages.extend(load::queue(&records, &format!("r{round}")));
+    }
+    // What one detector alone makes of the same events, each delivered once.
+    let mut settings = StatefulSettings::default();
+    settings.apply(STATEFUL_SETTINGS).unwrap();
+    let pipeline = Pipeline::new(Registry::builtin(), Organization::default(), Some(settings));
+    let once: Vec<Vec<&load::Queued>> = messages.chunks(BATCH).map(|c| c.iter().collect()).collect();
+    let expected = load::expected(&pipeline, &once, &AlertPolicy::default()).await.unwrap();
+
+    let delivered = std::thread::scope(|s| {
+        let workers: Vec<_> = detectors
+            .iter_mut()
+            .enumerate()
+            .map(|(d, rt)| {
+                let batches = overlapping(&messages, d);
+                s.spawn(move || {
+                    let mut done = load::Delivered::default();
+                    for batch in &batches {
+                        let pause = Duration::from_millis(100);
+                        match load::deliver_batch(rt, batch, pause, Duration::from_secs(30)) {
+                            Ok(d) => done += d,
+                            Err(e) => panic!("detector {d}: {e}\n{}", rt.log()),
+                        }
+                    }
+                    done
+                })
+            })
+            .collect();
+        workers.into_iter().map(|w| w.join().unwrap()).collect::<Vec<_>>()
+    });
+    let mut got = load::observed(&stack, expected.alert_count(), Duration::from_secs(10)).await;
+    // How many reports an incident makes depends on how its events were batched (each batch
+    // judges its own), so its windows' counts are not compared; its alerts are.
+    let batched = |k: &String| !k.starts_with(INCIDENT_GROUP);
+    let mut want = expected.clone();
+    want.windows.retain(|k, _| batched(k));
+    got.windows.retain(|k, _| batched(k));
+    let differences = got.differences(&want);
+    assert!(
+        differences.is_empty(),
+        "three racing detectors differ from one alone:\n{}",
+        differences.join("\n")
+    );
+    for severity in ["medium", "high"] {
+        let key = format!("{INCIDENT_GROUP}|600000000000|AKIASTOLENPROBING01|{severity}");
+        assert_eq!(got.alerts.get(&key), Some(&1), "{key}: {:?}", got.alerts);
+    }
+    eprintln!(
+        "{} messages in overlapping batches on {DETECTORS} detectors: {} alerts ({} keys), {} counters, {} sets, {} events observed; {:?}",
+        messages.len(),
+        got.alert_count(),
+        got.alerts.len(),
+        got.counters.len(),
+        got.sets.len(),
+        got.observed,
+        delivered
     );
 }
