@@ -184,6 +184,18 @@ fn invocation(account: &str, user: &str, key: &str, n: usize, t: i64, region: &s
     record
 }
 
+/// An application role's Bedrock invocation in `account` at `t`, from inside its network.
+fn application_call(account: &str, t: i64) -> Value {
+    let mut record = invocation(account, "app", "ASIAAPPLICATION0001", 0, t, "us-east-1", false);
+    record["userIdentity"] = serde_json::json!({"type": "AssumedRole", "principalId": "AROAAPP:worker",
+        "arn": format!("arn:aws:sts::{account}:assumed-role/ChatApp/worker"), "accountId": account,
+        "accessKeyId": "ASIAAPPLICATION0001",
+        "sessionContext": {"sessionIssuer": {"type": "Role", "arn": format!("arn:aws:iam::{account}:role/ChatApp"),
+                                             "accountId": account, "userName": "ChatApp"}}});
+    record["sourceIPAddress"] = Value::String("10.0.3.9".into());
+    record
+}
+
 /// A round's LLMjacking traffic in `account`, interleaved in event time: one stolen key probes
 /// (12 denied calls) and invokes in three regions (probing, first use, region fan-out); another
 /// probes and invokes in one region, two medium signals whose incident is high only when both
@@ -233,34 +245,49 @@ async fn three_detectors_on_overlapping_batches_lose_and_duplicate_nothing() {
     detectors.iter_mut().for_each(|d| {
         d.wait_ready();
     });
-    let samples = alerting_samples();
-    let mut messages = Vec::new();
+    // The race's events make no observation but the LLMjacking traffic's: the samples' Bedrock
+    // calls would start first-seen's learning periods, which begin at the first event seen
+    // (an order no race keeps).
+    let mut settings = StatefulSettings::default();
+    settings.apply(STATEFUL_SETTINGS).unwrap();
+    let pipeline = Pipeline::new(Registry::builtin(), Organization::default(), Some(settings));
+    let samples: Vec<Value> = alerting_samples()
+        .into_iter()
+        .filter(|e| pipeline.read(e.to_string().as_bytes(), Layout::Stream, "sample").observations.is_empty())
+        .collect();
+    let (mut warm_up, mut racing) = (Vec::new(), Vec::new());
     for round in 0..ROUNDS {
+        let account = format!("6000000000{round:02}");
+        warm_up.push(application_call(&account, T0 - 86_400));
         let mut records: Vec<Value> = round_events(&samples, round)
             .into_iter()
             .map(|e| e["detail"].clone())
             .collect();
-        records.extend(llmjacking(&format!("6000000000{round:02}")));
-        messages.extend(load::queue(&records, &format!("r{round}")));
+        records.extend(llmjacking(&account));
+        racing.extend(load::queue(&records, &format!("r{round}")));
     }
+    let warm_up = load::queue(&warm_up, "warm-up");
+    let warm_up: Vec<&load::Queued> = warm_up.iter().collect();
     // What one detector alone makes of the same events, each delivered once.
-    let mut settings = StatefulSettings::default();
-    settings.apply(STATEFUL_SETTINGS).unwrap();
-    let pipeline = Pipeline::new(Registry::builtin(), Organization::default(), Some(settings));
-    let once: Vec<Vec<&load::Queued>> = messages.chunks(BATCH).map(|c| c.iter().collect()).collect();
+    let once: Vec<Vec<&load::Queued>> = std::iter::once(warm_up.clone())
+        .chain(racing.chunks(BATCH).map(|c| c.iter().collect()))
+        .collect();
     let expected = load::expected(&pipeline, &once, &AlertPolicy::default()).await.unwrap();
 
+    // The accounts' first Bedrock calls start their learning periods, then the race.
+    let patience = Duration::from_secs(30);
+    let first = load::deliver_batch(&mut detectors[0], &warm_up, Duration::ZERO, patience).unwrap();
     let delivered = std::thread::scope(|s| {
         let workers: Vec<_> = detectors
             .iter_mut()
             .enumerate()
             .map(|(d, rt)| {
-                let batches = overlapping(&messages, d);
+                let batches = overlapping(&racing, d);
                 s.spawn(move || {
                     let mut done = load::Delivered::default();
                     for batch in &batches {
                         let pause = Duration::from_millis(100);
-                        match load::deliver_batch(rt, batch, pause, Duration::from_secs(30)) {
+                        match load::deliver_batch(rt, batch, pause, patience) {
                             Ok(d) => done += d,
                             Err(e) => panic!("detector {d}: {e}\n{}", rt.log()),
                         }
@@ -269,7 +296,10 @@ async fn three_detectors_on_overlapping_batches_lose_and_duplicate_nothing() {
                 })
             })
             .collect();
-        workers.into_iter().map(|w| w.join().unwrap()).collect::<Vec<_>>()
+        workers.into_iter().fold(first, |mut all, w| {
+            all += w.join().unwrap();
+            all
+        })
     });
     let mut got = load::observed(&stack, expected.alert_count(), Duration::from_secs(10)).await;
     // How many reports an incident makes depends on how its events were batched (each batch
@@ -290,7 +320,7 @@ async fn three_detectors_on_overlapping_batches_lose_and_duplicate_nothing() {
     }
     eprintln!(
         "{} messages in overlapping batches on {DETECTORS} detectors: {} alerts ({} keys), {} counters, {} sets, {} events observed; {:?}",
-        messages.len(),
+        racing.len(),
         got.alert_count(),
         got.alerts.len(),
         got.counters.len(),
