@@ -6,6 +6,7 @@
 //! store (the expected outcome).
 
 pub mod mix;
+pub mod soak;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;

@@ -3,13 +3,14 @@
 //! alerting samples and their benign samples, copied into many accounts (so principals and
 //! dedupe keys vary) with event ids of their own. Deterministic for a size.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::io::Read;
 use std::path::Path;
 
 use aidr_engine::{DetectionKind, Registry};
 use aidr_llmjacking::{GenerateOptions, generate};
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use crate::sample;
 
@@ -120,17 +121,24 @@ fn generated(wanted: usize, days: u32, dir: &Path) -> std::io::Result<(Vec<Value
     let stride = (summary.records as usize).div_ceil(room).max(1);
     let time = |r: &Value| aidr_engine::time::parse_millis(r["eventTime"].as_str().unwrap_or("")).unwrap_or(0) / 1000;
     let (mut records, mut attack_n, mut benign_seen) = (Vec::new(), 0, 0usize);
-    read_logs(&dir.join("AWSLogs"), &mut |r: Value| {
-        let key = r["userIdentity"]["accessKeyId"].as_str().unwrap_or("");
-        let t = time(&r);
-        if attackers.iter().any(|(k, first, last)| k == key && (*first..=*last).contains(&t)) {
-            attack_n += 1;
-            records.push(r);
-        } else {
-            benign_seen += 1;
-            if benign_seen % stride == 0 {
+    read_logs(&dir.join("AWSLogs"), &mut |raw: &RawValue| {
+        // Only the records kept are parsed: an attacker's key in the text, or every stride-th.
+        let text = raw.get();
+        let suspect = attackers.iter().any(|(k, ..)| text.contains(k.as_str()));
+        if suspect && let Ok(r) = serde_json::from_str::<Value>(text) {
+            let key = r["userIdentity"]["accessKeyId"].as_str().unwrap_or("");
+            let t = time(&r);
+            if attackers.iter().any(|(k, first, last)| k == key && (*first..=*last).contains(&t)) {
+                attack_n += 1;
                 records.push(r);
+                return;
             }
+        }
+        benign_seen += 1;
+        if benign_seen % stride == 0
+            && let Ok(r) = serde_json::from_str::<Value>(text)
+        {
+            records.push(r);
         }
     })?;
     records.sort_by_cached_key(|r| (time(r), r["eventID"].as_str().unwrap_or("").to_owned()));
@@ -138,7 +146,7 @@ fn generated(wanted: usize, days: u32, dir: &Path) -> std::io::Result<(Vec<Value
 }
 
 /// Hands every record of every gzip log file under `dir` to `each`, in path order.
-fn read_logs(dir: &Path, each: &mut dyn FnMut(Value)) -> std::io::Result<()> {
+fn read_logs(dir: &Path, each: &mut dyn FnMut(&RawValue)) -> std::io::Result<()> {
     let mut entries: Vec<_> = std::fs::read_dir(dir)?.collect::<Result<_, _>>()?;
     entries.sort_by_key(|e| e.path());
     for entry in entries {
@@ -148,13 +156,9 @@ fn read_logs(dir: &Path, each: &mut dyn FnMut(Value)) -> std::io::Result<()> {
         } else if path.extension().is_some_and(|e| e == "gz") {
             let mut text = String::new();
             flate2::read::GzDecoder::new(std::fs::File::open(&path)?).read_to_string(&mut text)?;
-            let file: Value = serde_json::from_str(&text)
+            let file: HashMap<&str, Vec<&RawValue>> = serde_json::from_str(&text)
                 .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, format!("{}: {e}", path.display())))?;
-            if let Value::Object(mut file) = file
-                && let Some(Value::Array(records)) = file.remove("Records")
-            {
-                records.into_iter().for_each(&mut *each);
-            }
+            file.get("Records").into_iter().flatten().for_each(|r| each(r));
         }
     }
     Ok(())
