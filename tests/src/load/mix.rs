@@ -31,19 +31,22 @@ pub struct Composition {
     pub alerting: usize,
     /// Copies of the benign samples.
     pub benign: usize,
+    /// Copies of the stateful detections' samples (LLMjacking attacks, and traffic that must
+    /// not fire).
+    pub stateful: usize,
 }
 
 /// About `events` CloudTrail records, in delivery order: one in ten an alerting sample, two in
-/// ten a benign sample, the rest the generator's traffic of `days` in event-time order (see
-/// [`generated`]). `dir` receives the generator's log files.
+/// ten a benign sample, one in twenty a record of the stateful detections' samples (each
+/// sample's records in order), the rest the generator's traffic of `days` in event-time order
+/// (see [`generated`]). `dir` receives the generator's log files.
 ///
 /// # Errors
 /// When the generator cannot write or the files it wrote cannot be read back.
 pub fn mixed(events: usize, days: u32, dir: &Path) -> std::io::Result<(Vec<Value>, Composition)> {
     let (alerting_pool, benign_pool) = samples();
-    let alerting_n = events / 10;
-    let benign_n = events / 5;
-    let generated_n = events - alerting_n - benign_n;
+    let stateful_pool = stateful_samples();
+    let generated_n = events - events / 10 - events / 5 - events / 20;
     let (generated, attack) = generated(generated_n, days, dir)?;
     let mut composition = Composition {
         attack,
@@ -61,6 +64,10 @@ pub fn mixed(events: usize, days: u32, dir: &Path) -> std::io::Result<(Vec<Value
             1 | 2 => {
                 composition.benign += 1;
                 copy(&benign_pool, composition.benign - 1, "b")
+            }
+            5 if i % 20 == 5 => {
+                composition.stateful += 1;
+                copy(&stateful_pool, composition.stateful - 1, "s")
             }
             _ => match generated.next() {
                 Some(r) => r,
@@ -88,6 +95,25 @@ fn samples() -> (Vec<Value>, Vec<Value>) {
             .collect()
     };
     (load(alerting), load(benign))
+}
+
+/// The records of the stateful detections' samples (CloudTrail log files), sample after sample.
+fn stateful_samples() -> Vec<Value> {
+    let registry = Registry::builtin();
+    let mut paths = BTreeSet::new();
+    for d in registry.detections().iter().filter(|d| d.kind() == DetectionKind::Stateful) {
+        let samples = &d.metadata().samples;
+        paths.extend(samples.must_fire.iter().chain(samples.must_not_fire).copied());
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    paths
+        .into_iter()
+        .flat_map(|p| {
+            let text = std::fs::read_to_string(root.join(p)).unwrap_or_default();
+            let file: Value = serde_json::from_str(&text).unwrap_or_default();
+            file["Records"].as_array().cloned().unwrap_or_default()
+        })
+        .collect()
 }
 
 /// Copy `n` of the pool: sample `n % len`, in account `n / len % SAMPLE_ACCOUNTS`, with the

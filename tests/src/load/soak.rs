@@ -78,7 +78,9 @@ impl Report {
 /// When the harness itself fails (the generator, the in-process pipeline on the in-memory
 /// store, moto); the detector's failures are reported in the [`Report`].
 pub async fn run(config: SdkConfig, options: &Options, scratch: PathBuf) -> Report {
+    let clock = Instant::now();
     let (records, composition) = mixed(options.events, options.days, &scratch).expect("the generator's traffic");
+    eprintln!("soak: {} events mixed in {:.1} s", records.len(), clock.elapsed().as_secs_f64());
     let _ = std::fs::remove_dir_all(&scratch);
     let messages: Vec<Queued> = queue(&records, "m");
     drop(records);
@@ -87,6 +89,7 @@ pub async fn run(config: SdkConfig, options: &Options, scratch: PathBuf) -> Repo
     let want = expected(&pipeline, &batches, &AlertPolicy::default())
         .await
         .expect("the in-process pipeline on the in-memory store");
+    eprintln!("soak: expected outcome computed in {:.1} s", clock.elapsed().as_secs_f64());
 
     let stack = Stack::create(config, true).await;
     let mut env = stack.detector_env();
@@ -141,6 +144,7 @@ pub async fn run(config: SdkConfig, options: &Options, scratch: PathBuf) -> Repo
             resident_mb,
         });
     }
+    eprintln!("soak: delivered in {:.1} s", report.seconds);
     report.observed = observed(&stack, report.expected.alert_count(), Duration::from_secs(20)).await;
     report
 }
