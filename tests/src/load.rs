@@ -270,7 +270,9 @@ pub async fn expected(pipeline: &Pipeline, batches: &[Vec<&Queued>], policy: &Al
             }
         } else if let Some(tag) = set(&key) {
             let members = store.members(&key, i64::MIN).await.map_err(|e| e.to_string())?.members;
-            outcomes.sets.insert(key, members.into_iter().filter(|m| tag(m)).collect());
+            outcomes
+                .sets
+                .insert(key, members.into_iter().filter(|m| tag(m)).collect());
         }
     }
     Ok(outcomes)
@@ -338,8 +340,14 @@ pub async fn observed(stack: &Stack, expected_alerts: usize, patience: Duration)
         }
     }
     for item in scan(stack).await {
-        let Some(key) = item.get("pk").and_then(|k| k.as_s().ok()).cloned() else { continue };
-        let number = |name: &str| item.get(name).and_then(|v| v.as_n().ok()).and_then(|n| n.parse::<i64>().ok());
+        let Some(key) = item.get("pk").and_then(|k| k.as_s().ok()).cloned() else {
+            continue;
+        };
+        let number = |name: &str| {
+            item.get(name)
+                .and_then(|v| v.as_n().ok())
+                .and_then(|n| n.parse::<i64>().ok())
+        };
         if let Some(dedupe) = key.strip_prefix("dedupe#") {
             outcomes.windows.insert(dedupe.to_owned(), number("count").unwrap_or(0));
         } else if key.starts_with("llm#obs#") {
@@ -347,8 +355,14 @@ pub async fn observed(stack: &Stack, expected_alerts: usize, patience: Duration)
         } else if counter(&key) {
             outcomes.counters.insert(key, number("v").unwrap_or(0));
         } else if let Some(tag) = set(&key) {
-            let members = item.get("members").and_then(|m| m.as_ss().ok()).cloned().unwrap_or_default();
-            outcomes.sets.insert(key, members.into_iter().filter(|m| tag(m)).collect());
+            let members = item
+                .get("members")
+                .and_then(|m| m.as_ss().ok())
+                .cloned()
+                .unwrap_or_default();
+            outcomes
+                .sets
+                .insert(key, members.into_iter().filter(|m| tag(m)).collect());
         }
     }
     outcomes

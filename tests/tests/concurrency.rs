@@ -203,7 +203,11 @@ fn application_call(account: &str, t: i64) -> Value {
 fn llmjacking(account: &str) -> Vec<Value> {
     let mut records = Vec::new();
     for (key, user, regions) in [
-        ("AKIASTOLENFANOUT001", "ci-deployer", &["us-east-1", "us-west-2", "eu-central-1"][..]),
+        (
+            "AKIASTOLENFANOUT001",
+            "ci-deployer",
+            &["us-east-1", "us-west-2", "eu-central-1"][..],
+        ),
         ("AKIASTOLENPROBING01", "report-batch", &["us-east-1"][..]),
     ] {
         for i in 0..12 {
@@ -217,7 +221,12 @@ fn llmjacking(account: &str) -> Vec<Value> {
             }
         }
     }
-    records.sort_by_key(|r| (r["eventTime"].as_str().unwrap_or("").to_owned(), r["eventID"].to_string()));
+    records.sort_by_key(|r| {
+        (
+            r["eventTime"].as_str().unwrap_or("").to_owned(),
+            r["eventID"].to_string(),
+        )
+    });
     records
 }
 
@@ -228,7 +237,11 @@ fn overlapping(messages: &[load::Queued], d: usize) -> Vec<Vec<&load::Queued>> {
     let step = BATCH / 2;
     (0..messages.len().div_ceil(step))
         .filter(|k| k % DETECTORS == d)
-        .map(|k| messages[k * step..(k * step + BATCH).min(messages.len())].iter().collect())
+        .map(|k| {
+            messages[k * step..(k * step + BATCH).min(messages.len())]
+                .iter()
+                .collect()
+        })
         .collect()
 }
 
@@ -253,7 +266,12 @@ async fn three_detectors_on_overlapping_batches_lose_and_duplicate_nothing() {
     let pipeline = Pipeline::new(Registry::builtin(), Organization::default(), Some(settings));
     let samples: Vec<Value> = alerting_samples()
         .into_iter()
-        .filter(|e| pipeline.read(e.to_string().as_bytes(), Layout::Stream, "sample").observations.is_empty())
+        .filter(|e| {
+            pipeline
+                .read(e.to_string().as_bytes(), Layout::Stream, "sample")
+                .observations
+                .is_empty()
+        })
         .collect();
     let (mut warm_up, mut racing) = (Vec::new(), Vec::new());
     for round in 0..ROUNDS {

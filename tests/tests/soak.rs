@@ -21,9 +21,17 @@ async fn a_thousand_mixed_events_alert_exactly_as_expected() {
     let scratch = std::env::temp_dir().join(aidr_e2e::unique("aidr-soak"));
     let report = run(config, &options, scratch).await;
     let broken = report.broken();
-    assert!(broken.is_empty(), "{} broken promise(s):\n{}", broken.len(), broken.join("\n"));
+    assert!(
+        broken.is_empty(),
+        "{} broken promise(s):\n{}",
+        broken.len(),
+        broken.join("\n")
+    );
     let c = report.composition;
-    assert!(c.generated_benign > 0 && c.stateful > 0 && c.alerting > 0 && c.benign > 0, "{c:?}");
+    assert!(
+        c.generated_benign > 0 && c.stateful > 0 && c.alerting > 0 && c.benign > 0,
+        "{c:?}"
+    );
     assert!(report.expected.alert_count() > 0, "the mix alerts");
     assert!(!report.expected.counters.is_empty(), "the stateful detections count");
     eprintln!(

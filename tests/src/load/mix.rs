@@ -83,7 +83,11 @@ pub fn mixed(events: usize, days: u32, dir: &Path) -> std::io::Result<(Vec<Value
 fn samples() -> (Vec<Value>, Vec<Value>) {
     let registry = Registry::builtin();
     let (mut alerting, mut benign) = (BTreeSet::new(), BTreeSet::new());
-    for d in registry.detections().iter().filter(|d| d.kind() == DetectionKind::Event) {
+    for d in registry
+        .detections()
+        .iter()
+        .filter(|d| d.kind() == DetectionKind::Event)
+    {
         alerting.extend(d.metadata().samples.must_fire.iter().copied());
         benign.extend(d.metadata().samples.must_not_fire.iter().copied());
     }
@@ -101,7 +105,11 @@ fn samples() -> (Vec<Value>, Vec<Value>) {
 fn stateful_samples() -> Vec<Value> {
     let registry = Registry::builtin();
     let mut paths = BTreeSet::new();
-    for d in registry.detections().iter().filter(|d| d.kind() == DetectionKind::Stateful) {
+    for d in registry
+        .detections()
+        .iter()
+        .filter(|d| d.kind() == DetectionKind::Stateful)
+    {
         let samples = &d.metadata().samples;
         paths.extend(samples.must_fire.iter().chain(samples.must_not_fire).copied());
     }
@@ -154,7 +162,10 @@ fn generated(wanted: usize, days: u32, dir: &Path) -> std::io::Result<(Vec<Value
         if suspect && let Ok(r) = serde_json::from_str::<Value>(text) {
             let key = r["userIdentity"]["accessKeyId"].as_str().unwrap_or("");
             let t = time(&r);
-            if attackers.iter().any(|(k, first, last)| k == key && (*first..=*last).contains(&t)) {
+            if attackers
+                .iter()
+                .any(|(k, first, last)| k == key && (*first..=*last).contains(&t))
+            {
                 attack_n += 1;
                 records.push(r);
                 return;
@@ -182,8 +193,9 @@ fn read_logs(dir: &Path, each: &mut dyn FnMut(&RawValue)) -> std::io::Result<()>
         } else if path.extension().is_some_and(|e| e == "gz") {
             let mut text = String::new();
             flate2::read::GzDecoder::new(std::fs::File::open(&path)?).read_to_string(&mut text)?;
-            let file: HashMap<&str, Vec<&RawValue>> = serde_json::from_str(&text)
-                .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, format!("{}: {e}", path.display())))?;
+            let file: HashMap<&str, Vec<&RawValue>> = serde_json::from_str(&text).map_err(|e| {
+                std::io::Error::new(std::io::ErrorKind::InvalidData, format!("{}: {e}", path.display()))
+            })?;
             file.get("Records").into_iter().flatten().for_each(|r| each(r));
         }
     }

@@ -64,7 +64,11 @@ impl Report {
     /// Every broken promise, one line each: function errors, messages never done, and the
     /// alerts, counts and sets that differ from the expected ones.
     pub fn broken(&self) -> Vec<String> {
-        let mut out: Vec<String> = self.function_errors.iter().map(|e| format!("function error: {e}")).collect();
+        let mut out: Vec<String> = self
+            .function_errors
+            .iter()
+            .map(|e| format!("function error: {e}"))
+            .collect();
         out.extend(self.undelivered.iter().map(|e| format!("not delivered: {e}")));
         out.extend(self.observed.differences(&self.expected));
         out
@@ -80,7 +84,11 @@ impl Report {
 pub async fn run(config: SdkConfig, options: &Options, scratch: PathBuf) -> Report {
     let clock = Instant::now();
     let (records, composition) = mixed(options.events, options.days, &scratch).expect("the generator's traffic");
-    eprintln!("soak: {} events mixed in {:.1} s", records.len(), clock.elapsed().as_secs_f64());
+    eprintln!(
+        "soak: {} events mixed in {:.1} s",
+        records.len(),
+        clock.elapsed().as_secs_f64()
+    );
     let _ = std::fs::remove_dir_all(&scratch);
     let messages: Vec<Queued> = queue(&records, "m");
     drop(records);
@@ -89,7 +97,10 @@ pub async fn run(config: SdkConfig, options: &Options, scratch: PathBuf) -> Repo
     let want = expected(&pipeline, &batches, &AlertPolicy::default())
         .await
         .expect("the in-process pipeline on the in-memory store");
-    eprintln!("soak: expected outcome computed in {:.1} s", clock.elapsed().as_secs_f64());
+    eprintln!(
+        "soak: expected outcome computed in {:.1} s",
+        clock.elapsed().as_secs_f64()
+    );
 
     let stack = Stack::create(config, true).await;
     let mut env = stack.detector_env();
