@@ -5,6 +5,7 @@
 pub mod cli;
 pub mod faults;
 pub mod inventory;
+pub mod load;
 pub mod notify;
 pub mod respond;
 pub mod runtime_api;

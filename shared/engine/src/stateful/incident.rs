@@ -7,8 +7,10 @@
 //!
 //! State: `llm#incident#acct#id`, a set of tags: `signal:<rule id>:<severity>`,
 //! `detail:<title>: <detail>` (the first detail of each detection) and `event:<event id>` (at
-//! most [`INCIDENT_EVENTS`]). Per key and batch the incident is read once and written once. A
-//! report lists the event that raised it first, then the incident's other event ids.
+//! most [`INCIDENT_EVENTS`]). Per key and batch the incident is read once and written once (a
+//! set union, so concurrent batches lose no tag); a batch whose write shows signals another
+//! batch added meanwhile reports the severity they reach together (see `escalate`). A report
+//! lists the event that raised it first, then the incident's other event ids.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -69,7 +71,9 @@ pub(super) async fn correlate(
         let incident = key(&["incident", acct, id]);
         let mut tags = store.members(&incident, first_time).await?.members;
         let mut added = Vec::new();
-        for signal in &signals {
+        // This key's last report: (its index in `findings`, the signal that made it).
+        let mut last_report = None;
+        for (n, signal) in signals.iter().enumerate() {
             let before = incident_severity(&tags);
             let kind = format!("signal:{}:", signal.detection.id);
             let seen_kind = tags.iter().any(|t| t.starts_with(&kind));
@@ -88,15 +92,47 @@ pub(super) async fn correlate(
             if seen_kind && before.is_some_and(|b| b >= severity) {
                 continue; // a repeat of a detection the incident already reported
             }
+            last_report = Some((findings.len(), n));
             findings.push(report(batch.at(signal.at), signal, severity, &tags));
         }
         if !added.is_empty() {
-            store
+            let stored = store
                 .append(&incident, &added, last_time + settings.incident_window_secs, last_time)
-                .await?;
+                .await?
+                .members;
+            escalate(batch, &signals, (&tags, &stored), last_report, &mut findings);
         }
     }
     Ok(findings)
+}
+
+/// Another batch judged at the same time (a scaled-out Lambda, overlapping SQS batches) may add
+/// signals to the incident between this batch's read and its write: the incident as `stored`
+/// after the write (a set union, `ADD`) is what counts. Whichever batch writes last sees every
+/// signal; when they make the incident more severe than this batch saw (`seen`), this batch
+/// reports that severity: its last report is raised to it (a signal makes one report, which
+/// is what delivers it once), or else its last signal reports it. (Each batch's own view is
+/// lower, so without this the severity two signals reach together would never be alerted.)
+fn escalate(
+    batch: &Batch<'_>,
+    signals: &[Signal<'_>],
+    (seen, stored): (&BTreeSet<String>, &BTreeSet<String>),
+    last_report: Option<(usize, usize)>,
+    findings: &mut Vec<Finding>,
+) {
+    let Some(severity) = incident_severity(stored) else {
+        return;
+    };
+    if incident_severity(seen).is_some_and(|s| s >= severity) {
+        return;
+    }
+    match last_report {
+        Some((i, n)) => findings[i] = report(batch.at(signals[n].at), &signals[n], severity, stored),
+        None => {
+            let Some(signal) = signals.last() else { return };
+            findings.push(report(batch.at(signal.at), signal, severity, stored));
+        }
+    }
 }
 
 /// The finding that reports an incident at `severity`, as of `signal`. Its event ids start with

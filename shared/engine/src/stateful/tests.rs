@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use super::incident::incident_severity;
 use super::volume_spike::p95;
 use super::*;
-use crate::ports::{MemoryStore, now_or_never};
+use crate::ports::{MemoryStore, StoreFuture, now_or_never};
 
 const DAY: i64 = 86_400;
 /// 2026-03-10T00:00:00Z, well after the account's learning period (warm-up 9 days before).
@@ -391,4 +391,113 @@ fn percentile_and_severity_helpers() {
         incident_severity(&tags(&["signal:a:low", "signal:a:medium"])),
         Some(Severity::Medium)
     );
+}
+
+/// The store as two batches judged at the same moment see it: each reads the incidents as they
+/// were before either wrote (`before`); everything else, writes included, goes to `store`.
+struct ReadsBefore<'a> {
+    store: &'a MemoryStore,
+    before: &'a MemoryStore,
+}
+
+impl crate::ports::StateStore for ReadsBefore<'_> {
+    fn insert_if_absent<'a>(&'a self, key: &'a str, value: i64, expires_at: i64, now: i64) -> StoreFuture<'a, bool> {
+        self.store.insert_if_absent(key, value, expires_at, now)
+    }
+    fn compare_and_set<'a>(
+        &'a self,
+        key: &'a str,
+        expected: i64,
+        value: i64,
+        expires_at: i64,
+        now: i64,
+    ) -> StoreFuture<'a, bool> {
+        self.store.compare_and_set(key, expected, value, expires_at, now)
+    }
+    fn add<'a>(&'a self, key: &'a str, delta: i64, expires_at: i64, now: i64) -> StoreFuture<'a, i64> {
+        self.store.add(key, delta, expires_at, now)
+    }
+    fn get<'a>(&'a self, key: &'a str, now: i64) -> StoreFuture<'a, Option<crate::ports::Item>> {
+        self.store.get(key, now)
+    }
+    fn set<'a>(&'a self, key: &'a str, value: i64, expires_at: i64) -> StoreFuture<'a, ()> {
+        self.store.set(key, value, expires_at)
+    }
+    fn remove<'a>(&'a self, key: &'a str) -> StoreFuture<'a, ()> {
+        self.store.remove(key)
+    }
+    fn get_many<'a>(&'a self, keys: &'a [String], now: i64) -> StoreFuture<'a, Vec<Option<crate::ports::Item>>> {
+        self.store.get_many(keys, now)
+    }
+    fn append<'a>(
+        &'a self,
+        key: &'a str,
+        members: &'a [String],
+        expires_at: i64,
+        now: i64,
+    ) -> StoreFuture<'a, crate::ports::Members> {
+        self.store.append(key, members, expires_at, now)
+    }
+    fn members<'a>(&'a self, key: &'a str, now: i64) -> StoreFuture<'a, crate::ports::Members> {
+        match key.starts_with("llm#incident#") {
+            true => self.before.members(key, now),
+            false => self.store.members(key, now),
+        }
+    }
+    fn count_in_window<'a>(
+        &'a self,
+        key: &'a str,
+        event_id: &'a str,
+        at: i64,
+        window_end: i64,
+        expires_at: i64,
+    ) -> StoreFuture<'a, crate::ports::Window> {
+        self.store.count_in_window(key, event_id, at, window_end, expires_at)
+    }
+}
+
+#[test]
+fn concurrent_batches_report_the_severity_their_signals_reach_together() {
+    // One stolen key: a burst of denied calls (probing, medium) in one batch, its first use
+    // (first seen, medium with a long-term key) in another, judged at the same moment: each
+    // batch reads the incident before the other wrote. Together the two detections make it high.
+    let call = |t: i64, error: Option<&'static str>| {
+        Call {
+            user: "old-batch",
+            ip: "185.220.101.4",
+            error,
+            ..Call::new(t, "InvokeModel", "AKIASTOLEN")
+        }
+        .obs()
+    };
+    let probes: Vec<Observation> = (0..10).map(|i| call(T0 + i, Some("AccessDeniedException"))).collect();
+    let first_use = [call(T0 + 30, None)];
+    let (settings, store) = warmed();
+    let (_, before) = warmed();
+    let racing = ReadsBefore {
+        store: &store,
+        before: &before,
+    };
+    let detections = all();
+    let detections: Vec<&dyn StatefulDetection> = detections.iter().map(|d| d.as_ref()).collect();
+    let mut found = Vec::new();
+    for batch in [&probes[..], &first_use[..]] {
+        found.extend(
+            now_or_never(judge(&detections, &mut batch.to_vec(), &racing, &settings))
+                .unwrap()
+                .unwrap(),
+        );
+    }
+    let keys: BTreeSet<&str> = found.iter().map(|f| f.dedupe_key.as_str()).collect();
+    assert!(
+        keys.contains("bedrock.llmjacking|111122223333|AKIASTOLEN|high"),
+        "the high incident is reported: {keys:?}"
+    );
+    assert!(
+        keys.contains("bedrock.llmjacking|111122223333|AKIASTOLEN|medium"),
+        "{keys:?}"
+    );
+    // Each signal makes one report (its delivery id, event and rule, is its own).
+    let deliveries: BTreeSet<String> = found.iter().map(crate::alerting::delivery_id).collect();
+    assert_eq!(deliveries.len(), found.len(), "{found:?}");
 }
