@@ -40,8 +40,9 @@
 //! run's progress (`aidr_engine::trail::Progress`) once, when it is done or dead-lettered.
 
 use std::borrow::Cow;
+use std::collections::BTreeSet;
 use std::io::{self, Read};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use aidr_engine::alerting::{AlertPolicy, Outcome, abandon, deliver, event_key, marker_key};
 use aidr_engine::enrich::{Answers, LookupRequest, Resolver};
@@ -353,7 +354,7 @@ impl<S: StateStore + Records, P: Publisher, D: DeadLetters, L: Lookup, O: Object
             failures: vec![None; inputs.len()],
             found: vec![0; inputs.len()],
             kept: vec![Vec::new(); inputs.len()],
-            delivering: Vec::new(),
+            delivering: Mutex::default(),
             namespace: String::new(),
             judging: Vec::new(),
         };
@@ -379,15 +380,19 @@ impl<S: StateStore + Records, P: Publisher, D: DeadLetters, L: Lookup, O: Object
         results: &mut [Option<Option<Failure>>],
         now: i64,
     ) {
-        let markers = std::mem::take(&mut alerts.delivering);
+        let markers: Vec<String> = std::mem::take(alerts.delivering.get_mut().unwrap_or_else(PoisonError::into_inner))
+            .into_iter()
+            .collect();
         let marks = std::mem::take(&mut alerts.judging);
         let given_up = async {
-            // The retry counts the batch's events again (its counters add once per batch).
-            aidr_engine::stateful::forget(&marks, &self.store).await;
-            stream::iter(markers.iter().map(|m| abandon(m, &self.store, now)))
+            // The deliveries first: an event left in flight fails its retries for minutes.
+            let outcomes = stream::iter(markers.iter().map(|m| abandon(m, &self.store, now)))
                 .buffer_unordered(DELIVERIES_AT_ONCE)
                 .collect::<Vec<_>>()
-                .await
+                .await;
+            // The retry counts the batch's events again (its counters add once per batch).
+            aidr_engine::stateful::forget(&marks, &self.store).await;
+            outcomes
         };
         match Deadline::after(GIVE_UP).bound(given_up).await {
             Some(outcomes) => {
@@ -773,9 +778,10 @@ struct Alerts<'d, S, P, D, L, O> {
     found: Vec<usize>,
     /// Per input, back-test mode's findings to write.
     kept: Vec<Vec<Finding>>,
-    /// The markers ([`marker_key`]) of the alerts being delivered, to give up if the time
-    /// runs out.
-    delivering: Vec<String>,
+    /// The markers ([`marker_key`]) of the alerts being delivered and not yet ended, to give
+    /// up if the time runs out (a delivery that ended, whatever its outcome, leaves nothing in
+    /// flight; one that found another delivery at work must not touch that one's marker).
+    delivering: Mutex<BTreeSet<String>>,
     /// The namespace of the state the pipeline works on now (back-test runs have their own).
     namespace: String,
     /// The sightings marks (under `namespace`) of a stateful batch being judged, to take back
@@ -859,13 +865,24 @@ impl<S: StateStore, P: Publisher, D: DeadLetters, L: Send + Sync, O: Send + Sync
         // Findings are delivered a few at a time (a log file may hold thousands; each takes a
         // handful of calls); the protocol is safe for concurrent deliveries of one dedupe key.
         let now = self.now;
-        self.delivering = findings.iter().map(marker_key).collect();
+        *self.delivering.get_mut().unwrap_or_else(PoisonError::into_inner) = findings.iter().map(marker_key).collect();
+        let delivering = &self.delivering;
         let mut deliveries = Vec::with_capacity(findings.len());
         for finding in &findings {
-            deliveries.push(deliver(finding, &d.store, &d.publisher, &d.policy, now));
+            deliveries.push(async move {
+                let outcome = deliver(finding, &d.store, &d.publisher, &d.policy, now).await;
+                delivering
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .remove(&marker_key(finding));
+                outcome
+            });
         }
         let outcomes: Vec<_> = stream::iter(deliveries).buffered(DELIVERIES_AT_ONCE).collect().await;
-        self.delivering.clear();
+        self.delivering
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
         for (finding, outcome) in findings.iter().zip(outcomes) {
             let event_id = finding.event_ids().first().map(String::as_str).unwrap_or("-");
             match outcome {

@@ -142,6 +142,29 @@ fn a_call_whose_answer_was_lost_counts_as_made_on_the_retry_with_the_state_befor
 }
 
 #[test]
+fn a_call_an_earlier_failed_run_made_stays_made_on_the_retry_with_its_undo() {
+    // What a first delivery kept when it failed after its call was made (at a later call, or
+    // out of time): the call made, not attempted.
+    let first = World::new(enforce());
+    let f = key_for_other_user();
+    let mut kept = run(first.responder().respond(&f, NOW)).unwrap().remove(0);
+    kept.decision = Decision::Failed;
+    assert!(kept.calls[0].made && !kept.calls[0].attempted);
+    let w = World::new(enforce());
+    let doc = serde_json::to_value(&kept).unwrap();
+    run(w.store.put_record(&action_key(&kept.action_id), &doc, NOW + 86_400)).unwrap();
+    w.cloud.with(ACCOUNT, |a| {
+        a.keys.insert((USER.into(), KEY.into()), INACTIVE.into());
+    });
+    let record = run(w.responder().respond(&f, NOW)).unwrap().remove(0);
+    assert_eq!(record.decision, Decision::Done, "not already in effect");
+    assert!(record.calls[0].made);
+    assert_eq!(record.calls[0].before, Some(json!({"Status": "Active"})));
+    assert_eq!(record.undo.len(), 1, "aidr's change can still be undone");
+    assert!(w.cloud.made().is_empty(), "not called again");
+}
+
+#[test]
 fn the_rate_limit_skip_says_so() {
     let w = World::new(Settings {
         max_actions_per_hour: 1,

@@ -440,7 +440,9 @@ impl<A: CloudActions, R: Records, S: StateStore> Responder<'_, A, R, S> {
 
     /// Makes call `i` of an enforced run: reads the state before it, and unless it is in
     /// effect keeps the record with the call `attempted`, then makes it. A call found in
-    /// effect that `earlier` attempted is marked made, with the state `earlier` read.
+    /// effect that `earlier` made or attempted (a run that failed at a later call, or a call
+    /// whose answer was lost) is marked made, with the state `earlier` read, so that its undo
+    /// is kept.
     async fn enforce(
         &self,
         run: &mut Run,
@@ -454,7 +456,7 @@ impl<A: CloudActions, R: Records, S: StateStore> Responder<'_, A, R, S> {
         if before.in_effect {
             let attempted = earlier
                 .and_then(|e| e.calls.get(i))
-                .filter(|c| c.attempted && c.call == call);
+                .filter(|c| (c.attempted || c.made) && c.call == call);
             if let Some(attempt) = attempted {
                 let slot = &mut run.record.calls[i];
                 slot.before = attempt.before.clone();

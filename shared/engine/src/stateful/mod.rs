@@ -92,6 +92,23 @@ impl<'a> Job<'a> {
     pub fn invocations(&self) -> &'a Invocations<'a> {
         self.invocations.get_or_init(|| self.batch.invocations())
     }
+
+    /// Adds `n` observations, the last of them at batch index `last`, to the counter `key`
+    /// (kept until `expires_at`, Unix seconds); returns its total. A retry of this add, applied
+    /// with its answer lost, does not count twice ([`StateStore::add_once`], with the token
+    /// `<last event id>+<n>`); an observation without an event id has no such token, so it
+    /// is added plainly.
+    ///
+    /// # Errors
+    /// The store's failure.
+    pub async fn count(&self, key: &str, n: i64, last: usize, expires_at: i64) -> Result<i64, StateError> {
+        let at = self.batch.at(last);
+        if at.event_id.is_empty() {
+            return self.store.add(key, n, expires_at, at.time).await;
+        }
+        let token = format!("{}+{n}", at.event_id);
+        self.store.add_once(key, n, &token, expires_at, at.time).await
+    }
 }
 
 /// The signals a detection reports on a batch, or the state failure that stopped it.

@@ -57,11 +57,8 @@ async fn judge(job: Job<'_>) -> Result<Vec<Signal<'_>>, StateError> {
     let mut signals = Vec::new();
     for ((acct, id), (n, last)) in probes {
         let t = job.batch.at(last).time;
-        // A retry of this batch's add, applied with its answer lost, does not count twice.
-        let token = format!("{}+{n}", job.batch.at(last).event_id);
         let total = job
-            .store
-            .add_once(&key(&["probe", acct, id]), n, &token, t + s.probe_window_secs, t)
+            .count(&key(&["probe", acct, id]), n, last, t + s.probe_window_secs)
             .await?;
         if total >= s.probe_threshold && total - n < s.probe_threshold {
             let detail = format!("{total} denied or invalid Bedrock calls");

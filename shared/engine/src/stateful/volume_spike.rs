@@ -57,16 +57,12 @@ async fn judge(job: Job<'_>) -> Result<Vec<Signal<'_>>, StateError> {
     for ((acct, _, principal, model, _, hour), g) in job.invocations() {
         let t = job.batch.at(g.last).time;
         let keep = (hour + 1) * 3600 + s.volume_history_hours * 3600;
-        // A retry of this batch's add, applied with its answer lost, does not count twice.
-        let token = format!("{}+{}", job.batch.at(g.last).event_id, g.count);
         let total = job
-            .store
-            .add_once(
+            .count(
                 &key(&["vol", acct, principal, model, &hour.to_string()]),
                 g.count,
-                &token,
+                g.last,
                 keep,
-                t,
             )
             .await?;
         let previous = total - g.count;
