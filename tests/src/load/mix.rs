@@ -36,7 +36,7 @@ pub struct Composition {
     pub stateful: usize,
 }
 
-/// About `events` CloudTrail records, in delivery order: one in ten an alerting sample, two in
+/// `events` CloudTrail records, in delivery order: one in ten an alerting sample, two in
 /// ten a benign sample, one in twenty a record of the stateful detections' samples (each
 /// sample's records in order), the rest the generator's traffic of `days` in event-time order
 /// (see [`generated`]). `dir` receives the generator's log files.
@@ -69,9 +69,14 @@ pub fn mixed(events: usize, days: u32, dir: &Path) -> std::io::Result<(Vec<Value
                 composition.stateful += 1;
                 copy(&stateful_pool, composition.stateful - 1, "s")
             }
+            // The generator's thinning leaves it a little short: benign samples fill the rest,
+            // so the mix holds exactly `events` records.
             _ => match generated.next() {
                 Some(r) => r,
-                None => continue,
+                None => {
+                    composition.benign += 1;
+                    copy(&benign_pool, composition.benign - 1, "b")
+                }
             },
         };
         records.push(record);
