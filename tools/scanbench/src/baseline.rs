@@ -1,5 +1,6 @@
 //! The baselines `aidr scan` is measured against: every record parsed into a
-//! `serde_json::Value`, or parsed into aidr's record type and counted (no rules). Log files
+//! `serde_json::Value`, or parsed into aidr's record type and counted (no rules); and the
+//! floor under any scan, the bytes only read (and inflated, for gzip) and dropped. Log files
 //! are read whole, one file per task; a JSON-lines file is read in chunks cut at line ends,
 //! parsed in parallel.
 
@@ -20,6 +21,9 @@ pub enum Mode {
     Value,
     /// aidr's record type, through `aidr_engine::input::read`.
     Parse,
+    /// Nothing: the bytes read (inflated through `aidr_engine::input::open` for gzip, the
+    /// backend `aidr scan` uses) and dropped. Counts bytes, not records.
+    Read,
 }
 
 /// Bytes of JSON lines per parallel task.
@@ -111,6 +115,7 @@ fn open(path: &Path) -> io::Result<Box<dyn Read + Send>> {
 /// Parses a whole text as its name implies.
 fn parse_whole(mode: Mode, name: &str, text: &[u8], tally: &Tally) {
     match (mode, is_lines(name)) {
+        (Mode::Read, _) => tally.add(0, 0, text.len()),
         (_, true) => parse_lines(mode, name, text, tally),
         (Mode::Value, false) => {
             let (mut records, mut errors) = (0, 0);
@@ -136,6 +141,7 @@ fn parse_whole(mode: Mode, name: &str, text: &[u8], tally: &Tally) {
 /// Parses JSON lines (whole lines only).
 fn parse_lines(mode: Mode, name: &str, text: &[u8], tally: &Tally) {
     match mode {
+        Mode::Read => tally.add(0, 0, text.len()),
         Mode::Value => {
             let (mut records, mut errors) = (0, 0);
             for line in text.split(|&b| b == b'\n') {
@@ -192,6 +198,11 @@ pub fn run(paths: &[PathBuf], mode: Mode, threads: usize) -> io::Result<Tally> {
     let tally = Tally::default();
     let (lines, whole): (Vec<&PathBuf>, Vec<&PathBuf>) = paths.iter().partition(|p| is_lines(&p.to_string_lossy()));
     let read_whole = |path: &&PathBuf| -> io::Result<()> {
+        if mode == Mode::Read {
+            let bytes = io::copy(&mut open(path)?, &mut io::sink())?;
+            tally.add(0, 0, bytes as usize);
+            return Ok(());
+        }
         let mut text = Vec::new();
         open(path)?.read_to_end(&mut text)?;
         parse_whole(mode, &path.to_string_lossy(), &text, &tally);
@@ -241,13 +252,27 @@ mod tests {
         let rec = r#"{"eventSource":"s3.amazonaws.com","eventName":"GetObject"}"#;
         std::fs::write(dir.join("a.json"), format!(r#"{{"Records":[{rec},{rec},{rec}]}}"#)).unwrap();
         std::fs::write(dir.join("b.jsonl"), format!("{rec}\n{rec}\n{{oops\n{rec}\n")).unwrap();
+        let zipped = format!(r#"{{"Records":[{rec}]}}"#);
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        std::io::Write::write_all(&mut gz, zipped.as_bytes()).unwrap();
+        std::fs::write(dir.join("c.json.gz"), gz.finish().unwrap()).unwrap();
         let files = inputs(std::slice::from_ref(&dir)).unwrap();
         for mode in [Mode::Value, Mode::Parse] {
             for threads in [1, 2] {
                 let t = run(&files, mode, threads).unwrap();
-                assert_eq!(t.records.into_inner(), 6, "{mode:?} {threads}");
+                assert_eq!(t.records.into_inner(), 7, "{mode:?} {threads}");
                 assert_eq!(t.errors.into_inner(), 1, "{mode:?} {threads}");
             }
+        }
+        let plain: u64 = files[..2].iter().map(|f| std::fs::metadata(f).unwrap().len()).sum();
+        let on_disk = plain + zipped.len() as u64;
+        for threads in [1, 2] {
+            let t = run(&files, Mode::Read, threads).unwrap();
+            assert_eq!(
+                (t.records.into_inner(), t.bytes.into_inner()),
+                (0, on_disk),
+                "read (gzip inflated), {threads}"
+            );
         }
         std::fs::remove_dir_all(&dir).unwrap();
     }
