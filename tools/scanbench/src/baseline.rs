@@ -115,8 +115,7 @@ fn open(path: &Path) -> io::Result<Box<dyn Read + Send>> {
 /// Parses a whole text as its name implies.
 fn parse_whole(mode: Mode, name: &str, text: &[u8], tally: &Tally) {
     match (mode, is_lines(name)) {
-        (Mode::Read, _) => tally.add(0, 0, text.len()),
-        (_, true) => parse_lines(mode, name, text, tally),
+        (Mode::Read, _) | (_, true) => parse_lines(mode, name, text, tally),
         (Mode::Value, false) => {
             let (mut records, mut errors) = (0, 0);
             for value in serde_json::Deserializer::from_slice(text).into_iter::<Value>() {

@@ -1,7 +1,8 @@
 //! `scan-baseline`: reads CloudTrail files the plain way, for comparing `aidr scan` with:
 //! `--mode value` parses every record into a `serde_json::Value`, `--mode parse` into aidr's
-//! record type (no rules), `--mode read` only reads (for gzip, inflates) the bytes. Prints one JSON line: mode, threads, records, seconds,
-//! records_per_s, errors, bytes (uncompressed).
+//! record type (no rules), `--mode read` only reads (for gzip, inflates) the bytes. Prints
+//! one JSON line: mode, threads, records, seconds, records_per_s, errors, bytes
+//! (uncompressed).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
