@@ -9,6 +9,8 @@
 use std::borrow::Cow;
 use std::ops::Range;
 
+use super::brackets::skip_loose;
+
 /// Why a scan stopped before the end of a value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Stop {
@@ -38,7 +40,12 @@ pub(crate) fn skip_ws(b: &[u8], mut i: usize) -> usize {
 /// escapes.
 #[inline]
 pub(crate) fn string_end(b: &[u8], open: usize) -> Result<(usize, bool), Stop> {
-    let mut i = open + 1;
+    string_rest(b, open + 1)
+}
+
+/// [`string_end`] from `i`, inside the string (not on an escaped byte).
+#[inline]
+pub(crate) fn string_rest(b: &[u8], mut i: usize) -> Result<(usize, bool), Stop> {
     let mut escaped = false;
     loop {
         match quote_or_backslash(b, i) {
@@ -192,35 +199,6 @@ fn key(b: &[u8], i: usize) -> Result<usize, Stop> {
         None => Err(Stop::Incomplete),
         Some(b':') => Ok(skip_ws(b, i + 1)),
         Some(_) => invalid(i, "expected ':'"),
-    }
-}
-
-/// From `i`, inside `depth` open containers, to just after the bracket that closes them all,
-/// counting brackets only (strings still skipped whole); also the deepest level reached.
-fn skip_loose(b: &[u8], mut i: usize, mut depth: usize) -> Result<(usize, usize), Stop> {
-    let mut deepest = depth;
-    loop {
-        while let Some(&c) = b.get(i)
-            && !matches!(c, b'"' | b'{' | b'[' | b'}' | b']')
-        {
-            i += 1;
-        }
-        match b.get(i) {
-            None => return Err(Stop::Incomplete),
-            Some(b'"') => i = string_end(b, i)?.0,
-            Some(b'{' | b'[') => {
-                depth += 1;
-                deepest = deepest.max(depth);
-                i += 1;
-            }
-            Some(_) => {
-                depth -= 1;
-                i += 1;
-                if depth == 0 {
-                    return Ok((i, deepest));
-                }
-            }
-        }
     }
 }
 

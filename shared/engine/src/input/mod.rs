@@ -12,6 +12,7 @@
 //! record. Bad input is reported through the sink with its line (and index in `Records`), in
 //! linear time, and reading goes on; nothing here panics on input, whatever its nesting.
 
+mod brackets;
 mod chunks;
 mod json;
 mod reader;
